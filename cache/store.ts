@@ -1,0 +1,310 @@
+/**
+ * Content-addressed artifact store on LMDB.
+ *
+ * - `manifests`: stage key → manifest (JSON, zod-validated on every read).
+ * - `blobs`: SHA-256 of bytes → bytes, stored once however many manifests reference them.
+ * - `fingerprints`: (scope, stage instance) → the fingerprint of its last run, used to explain staleness.
+ *
+ * A manifest and its blobs are written in one LMDB transaction, so a crash or kill -9 at any point leaves either the
+ * whole entry or nothing. Entries are write-once: when two processes race on the same key the first commit wins and
+ * the second is a no-op (stages are deterministic, so both would be equal).
+ */
+import { mkdirSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { sha256Hex } from './hash.ts';
+import { fingerprintSchema, manifestSchema, type Fingerprint, type Manifest } from './manifest.ts';
+import { decodeValue, encodeValue, type Artifacts, type LoadedArtifacts, type OutputRef } from './values.ts';
+
+/** Result of looking a key up: a verified hit, a miss, or a corrupt entry with the reason. */
+export type Lookup =
+  | { status: 'hit'; manifest: Manifest }
+  | { status: 'miss' }
+  | { status: 'corrupt'; reason: string; badBlobs: string[] };
+
+/** A manifest as a stage runner fills it in: everything except the outputs, which `commit` adds. */
+export type PendingManifest = Omit<Manifest, 'outputs' | 'format'>;
+
+/** Counts returned by {@link CacheStore.gc}. */
+export interface GcReport {
+  manifests: { kept: number; removed: string[] };
+  blobs: { kept: number; removed: number; bytesRemoved: number };
+  fileBytes: { before: number; after: number };
+}
+
+/** Thrown when a stored entry fails validation while being read. */
+export class CorruptEntryError extends Error {
+  /** Names the key and what was wrong with it. */
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    readonly badBlobs: string[] = [],
+  ) {
+    super(`cache entry ${key.slice(0, 12)} is corrupt: ${reason}`);
+  }
+}
+
+const DATA_FILE = 'cache.mdb';
+const openStores = new Map<string, CacheStore>();
+
+/** One LMDB environment holding manifests, blobs and fingerprints. Open with {@link CacheStore.open}. */
+export class CacheStore {
+  private env: RootDatabase;
+  private manifests: Database<unknown, string>;
+  private blobs: Database<Buffer, string>;
+  private fingerprints: Database<unknown, string>;
+
+  private constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.env = open({ path: path.join(dir, DATA_FILE) });
+    this.manifests = this.env.openDB({ name: 'manifests', encoding: 'json' });
+    this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
+    this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });
+  }
+
+  /** Opens (or returns the already open) store in `dir`; one environment per directory per process. */
+  static open(dir: string): CacheStore {
+    const abs = path.resolve(dir);
+    let store = openStores.get(abs);
+    if (!store) {
+      store = new CacheStore(abs);
+      openStores.set(abs, store);
+    }
+    return store;
+  }
+
+  /** Makes commits by other processes visible to this one. */
+  refresh(): void {
+    this.env.resetReadTxn();
+  }
+
+  /** Whether a manifest exists under `key` (not verified). */
+  has(key: string): boolean {
+    return this.manifests.doesExist(key);
+  }
+
+  /** Reads and validates the manifest under `key`; undefined when absent, CorruptEntryError when invalid. */
+  getManifest(key: string): Manifest | undefined {
+    let raw: unknown;
+    try {
+      raw = this.manifests.get(key);
+    } catch (err) {
+      throw new CorruptEntryError(key, `manifest is unreadable (${(err as Error).message})`);
+    }
+    if (raw === undefined) return undefined;
+    const parsed = manifestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CorruptEntryError(key, `manifest fails validation at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    if (parsed.data.key !== key) throw new CorruptEntryError(key, `manifest is filed under another key (${parsed.data.key})`);
+    return parsed.data;
+  }
+
+  /** Looks `key` up and verifies the manifest and the hash of every blob it references. */
+  lookup(key: string): Lookup {
+    let manifest: Manifest | undefined;
+    try {
+      manifest = this.getManifest(key);
+    } catch (err) {
+      if (err instanceof CorruptEntryError) return { status: 'corrupt', reason: err.reason, badBlobs: [] };
+      throw err;
+    }
+    if (!manifest) return { status: 'miss' };
+    const bad = Object.entries(manifest.outputs).filter(([, ref]) => !this.blobIsIntact(ref));
+    if (bad.length > 0) {
+      return {
+        status: 'corrupt',
+        reason: bad.map(([name, ref]) => `output '${name}' blob ${ref.blob.slice(0, 12)} is missing or its bytes do not match its hash`).join('; '),
+        badBlobs: bad.map(([, ref]) => ref.blob),
+      };
+    }
+    return { status: 'hit', manifest };
+  }
+
+  /** Reads every output of a manifest, verifying each blob's hash; throws CorruptEntryError on a mismatch. */
+  readOutputs(manifest: Manifest): LoadedArtifacts {
+    const out: LoadedArtifacts = {};
+    for (const [name, ref] of Object.entries(manifest.outputs)) out[name] = this.readOutput(manifest.key, name, ref);
+    return out;
+  }
+
+  /** Reads one output by its reference, verifying the blob's hash. */
+  readOutput(key: string, name: string, ref: OutputRef): LoadedArtifacts[string] {
+    const bytes = this.blobs.getBinary(ref.blob);
+    if (!bytes) throw new CorruptEntryError(key, `output '${name}' blob ${ref.blob.slice(0, 12)} is missing`, [ref.blob]);
+    if (sha256Hex(bytes) !== ref.blob) {
+      throw new CorruptEntryError(key, `output '${name}' blob ${ref.blob.slice(0, 12)} does not match its hash`, [ref.blob]);
+    }
+    return decodeValue(ref, bytes);
+  }
+
+  /**
+   * Stores `artifacts` and the manifest in one transaction. If another process committed the same key first, its
+   * manifest is kept and returned. Blobs that already exist intact are not rewritten.
+   */
+  async commit(pending: PendingManifest, artifacts: Artifacts): Promise<Manifest> {
+    const encoded = Object.entries(artifacts).map(([name, value]) => {
+      const { ref, bytes } = encodeValue(name, value);
+      return { name, ref: { ...ref, blob: sha256Hex(bytes) } as OutputRef, bytes };
+    });
+    const manifest = manifestSchema.parse({
+      format: 1,
+      ...pending,
+      outputs: Object.fromEntries(encoded.map((e) => [e.name, e.ref])),
+    });
+    let winner: Manifest = manifest;
+    await this.env.transaction(() => {
+      const existing = this.manifests.get(pending.key);
+      if (existing !== undefined && manifestSchema.safeParse(existing).success) {
+        const theirs = manifestSchema.parse(existing);
+        if (Object.values(theirs.outputs).every((ref) => this.blobIsIntact(ref))) {
+          winner = theirs;
+          return;
+        }
+      }
+      for (const { ref, bytes } of encoded) {
+        if (!this.blobIsIntact(ref)) this.blobs.putSync(ref.blob, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      }
+      this.manifests.putSync(pending.key, manifest);
+    });
+    return winner;
+  }
+
+  /** Removes the manifest under `key` and the given blobs (used when an entry is found corrupt). */
+  async invalidate(key: string, badBlobs: readonly string[] = []): Promise<void> {
+    await this.env.transaction(() => {
+      this.manifests.removeSync(key);
+      for (const blob of badBlobs) this.blobs.removeSync(blob);
+    });
+  }
+
+  /** Records the fingerprint of the run of `instance` in `scope` (a profile), replacing the previous one. */
+  async recordFingerprint(scope: string, instance: string, fingerprint: Fingerprint): Promise<void> {
+    await this.fingerprints.put(fingerprintKey(scope, instance), fingerprintSchema.parse(fingerprint));
+  }
+
+  /** The last recorded fingerprint of `instance` in `scope`, if any and valid. */
+  getFingerprint(scope: string, instance: string): Fingerprint | undefined {
+    const parsed = fingerprintSchema.safeParse(this.fingerprints.get(fingerprintKey(scope, instance)));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Every manifest key, with the manifest or the reason it is unreadable. */
+  *entries(): Generator<{ key: string; manifest?: Manifest; error?: string }> {
+    for (const key of this.manifests.getKeys()) {
+      try {
+        const manifest = this.getManifest(key);
+        if (manifest) yield { key, manifest };
+      } catch (err) {
+        yield { key, error: (err as Error).message };
+      }
+    }
+  }
+
+  /** Manifest keys that start with `prefix` (hex). */
+  keysWithPrefix(prefix: string): string[] {
+    const out: string[] = [];
+    for (const key of this.manifests.getKeys({ start: prefix })) {
+      if (!key.startsWith(prefix)) break;
+      out.push(key);
+    }
+    return out;
+  }
+
+  /** Total bytes held in blobs and the number of blobs. */
+  blobStats(): { count: number; bytes: number } {
+    let count = 0;
+    let bytes = 0;
+    for (const { value } of this.blobs.getRange()) {
+      count++;
+      bytes += value.byteLength;
+    }
+    return { count, bytes };
+  }
+
+  /**
+   * Removes manifests whose key is not in `keep` and blobs no kept manifest references, then compacts the file.
+   * With `dryRun` nothing is changed and the report lists what would go.
+   */
+  async gc(keep: ReadonlySet<string>, { dryRun = false } = {}): Promise<GcReport> {
+    const before = this.fileBytes();
+    const removed: string[] = [];
+    const referenced = new Set<string>();
+    let kept = 0;
+    for (const { key, manifest } of this.entries()) {
+      if (manifest && keep.has(key)) {
+        kept++;
+        for (const ref of Object.values(manifest.outputs)) referenced.add(ref.blob);
+      } else removed.push(key);
+    }
+    let blobsRemoved = 0;
+    let bytesRemoved = 0;
+    let blobsKept = 0;
+    const doomedBlobs: string[] = [];
+    for (const { key, value } of this.blobs.getRange()) {
+      if (referenced.has(key)) blobsKept++;
+      else {
+        doomedBlobs.push(key);
+        blobsRemoved++;
+        bytesRemoved += value.byteLength;
+      }
+    }
+    const report: GcReport = {
+      manifests: { kept, removed },
+      blobs: { kept: blobsKept, removed: blobsRemoved, bytesRemoved },
+      fileBytes: { before, after: before },
+    };
+    if (dryRun) return report;
+    await this.env.transaction(() => {
+      for (const key of removed) this.manifests.removeSync(key);
+      for (const blob of doomedBlobs) this.blobs.removeSync(blob);
+    });
+    report.fileBytes.after = await this.compact();
+    return report;
+  }
+
+  /** Rewrites the data file without free pages (LMDB files never shrink otherwise); returns the new size. */
+  async compact(): Promise<number> {
+    const file = path.join(this.dir, DATA_FILE);
+    const tmp = `${file}.compact`;
+    rmSync(tmp, { force: true });
+    await this.env.backup(tmp, true);
+    await this.close();
+    renameSync(tmp, file);
+    rmSync(`${file}-lock`, { force: true });
+    const reopened = new CacheStore(this.dir);
+    this.env = reopened.env;
+    this.manifests = reopened.manifests;
+    this.blobs = reopened.blobs;
+    this.fingerprints = reopened.fingerprints;
+    openStores.set(this.dir, this);
+    return this.fileBytes();
+  }
+
+  /** Size of the data file in bytes. */
+  fileBytes(): number {
+    const file = path.join(this.dir, DATA_FILE);
+    return existsSync(file) ? statSync(file).size : 0;
+  }
+
+  /** Test and repair hook: writes raw bytes under a blob hash without any check. */
+  async unsafePutBlob(hash: string, bytes: Uint8Array): Promise<void> {
+    await this.blobs.put(hash, Buffer.from(bytes));
+  }
+
+  /** Closes the environment; the next `open` of this directory reopens it. */
+  async close(): Promise<void> {
+    openStores.delete(this.dir);
+    await this.env.close();
+  }
+
+  private blobIsIntact(ref: OutputRef): boolean {
+    const bytes = this.blobs.getBinary(ref.blob); // getBinaryFast returns a shared buffer whose byteLength is not the value's
+    return bytes !== undefined && bytes.byteLength === ref.bytes && sha256Hex(bytes) === ref.blob;
+  }
+}
+
+function fingerprintKey(scope: string, instance: string): string {
+  return `${scope}\u0000${instance}`;
+}

@@ -1,0 +1,102 @@
+/**
+ * Runs one stage instance in the current process: loads its inputs from the cache, calls `run` with a context that
+ * enforces the declared config keys, and commits the outputs atomically. Used by the runner (inline stages) and by
+ * the worker (child-process stages) alike.
+ */
+import { hostname } from 'node:os';
+import type { CacheStore } from '../cache/store.ts';
+import type { Manifest } from '../cache/manifest.ts';
+import type { Json, LoadedArtifacts } from '../cache/values.ts';
+import { getPath } from './config.ts';
+import type { PlanNode } from './plan.ts';
+import type { StageContext } from './stage.ts';
+
+/** Callbacks through which a running stage reports to whoever runs it. */
+export interface ExecHooks {
+  progress(done: number, total: number, note: string | undefined, elapsedMs: number): void;
+  log(message: string): void;
+  signal: AbortSignal;
+}
+
+/** Minimum interval between two forwarded progress reports of one stage. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/** A stage's own failure, carrying the instance id in its message. */
+export class StageFailure extends Error {}
+
+/** Executes `node` and returns its committed manifest. Inputs must already be in the cache. */
+export async function executeStage(node: PlanNode, cache: CacheStore, hooks: ExecHooks): Promise<Manifest> {
+  const inputs: Record<string, LoadedArtifacts> = {};
+  for (const [name, key] of Object.entries(node.inputKeys)) {
+    const manifest = cache.getManifest(key);
+    if (!manifest) throw new StageFailure(`${node.instance}: input '${name}' (${node.deps[name]}, ${key.slice(0, 12)}) is not in the cache`);
+    inputs[name] = cache.readOutputs(manifest);
+  }
+  const meta: Record<string, Json> = {};
+  const started = Date.now();
+  const ctx = makeContext(node, hooks, meta, started);
+  let artifacts;
+  try {
+    artifacts = await node.stage.run(ctx, inputs);
+  } catch (err) {
+    if (hooks.signal.aborted) throw hooks.signal.reason ?? err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new StageFailure(`${node.instance}: ${message}`, { cause: err });
+  }
+  hooks.signal.throwIfAborted();
+  if (artifacts === null || typeof artifacts !== 'object' || Array.isArray(artifacts)) {
+    throw new StageFailure(`${node.instance}: run() must return an object of named outputs`);
+  }
+  try {
+    return await cache.commit(
+      {
+        key: node.key,
+        stage: node.stage.id,
+        instance: node.instance,
+        params: node.params,
+        version: node.stage.version,
+        config: node.config,
+        inputs: node.inputKeys,
+        seed: node.seed,
+        createdAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+        host: { node: process.version, platform: `${process.platform}-${process.arch} ${hostname()}`, pid: process.pid },
+        meta,
+      },
+      artifacts,
+    );
+  } catch (err) {
+    throw new StageFailure(`${node.instance}: cannot store outputs: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json>, started: number): StageContext {
+  let lastReport = 0;
+  return {
+    instance: node.instance,
+    params: node.params,
+    config<T>(path: string): T {
+      const declared = node.reads.find((d) => path === d || path.startsWith(`${d}.`));
+      if (declared === undefined) {
+        throw new StageFailure(`${node.instance} reads config key '${path}' without declaring it (declared: ${node.reads.join(', ') || 'none'})`);
+      }
+      return getPath(node.config[declared], path.slice(declared.length + 1)) as T;
+    },
+    get seed(): number {
+      if (node.seed === null) throw new StageFailure(`${node.instance} uses its seed without declaring 'seed' among its reads`);
+      return node.seed;
+    },
+    progress(done, total, note) {
+      const now = Date.now();
+      if (done < total && now - lastReport < PROGRESS_INTERVAL_MS) return;
+      lastReport = now;
+      hooks.progress(done, total, note, now - started);
+    },
+    log: (message) => hooks.log(message),
+    signal: hooks.signal,
+    throwIfAborted: () => hooks.signal.throwIfAborted(),
+    setMeta(key, value) {
+      meta[key] = value;
+    },
+  };
+}

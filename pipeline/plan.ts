@@ -1,0 +1,172 @@
+/**
+ * From the stage registry and a configuration to a DAG of stage instances, each with its cache key.
+ *
+ * Key = sha256(canonical JSON of {stage id, instance params, version, the values of the config keys it reads, the
+ * keys of its inputs}). Input keys stand for the inputs' content (they are themselves such hashes), so a key is known
+ * before anything runs: `status` and `--dry-run` need no computation.
+ */
+import { hashJson } from '../cache/hash.ts';
+import type { Json } from '../cache/values.ts';
+import { getPath, hasPath } from './config.ts';
+import { deriveSeed } from './seed.ts';
+import { instanceId, type AnyStage, type ConfigReader, type Params } from './stage.ts';
+
+/** One stage instance in the plan. */
+export interface PlanNode {
+  readonly instance: string;
+  readonly stage: AnyStage;
+  readonly params: Params;
+  /** Declared config keys, in declaration order. */
+  readonly reads: readonly string[];
+  /** The values of the declared keys: the config slice in the key. */
+  readonly config: Readonly<Record<string, Json>>;
+  /** Input name → upstream instance id. */
+  readonly deps: Readonly<Record<string, string>>;
+  /** Input name → upstream key. */
+  readonly inputKeys: Readonly<Record<string, string>>;
+  /** The cache key. */
+  readonly key: string;
+  /** Derived seed, or null when the stage does not read `seed`. */
+  readonly seed: number | null;
+}
+
+/** The instance DAG in a deterministic topological order. */
+export interface Plan {
+  readonly nodes: ReadonlyMap<string, PlanNode>;
+  readonly order: readonly string[];
+}
+
+/** An error in the stage declarations (missing dependency, cycle, undeclared config key…). */
+export class PlanError extends Error {}
+
+/** The fields that determine a stage key; exported so tests can pin golden keys. */
+export function stageKey(fields: { stage: string; params: Params; version: number; config: Record<string, Json>; inputs: Record<string, string> }): string {
+  return hashJson({ stage: fields.stage, params: fields.params, version: fields.version, config: fields.config, inputs: fields.inputs });
+}
+
+/** Expands every stage into instances, wires dependencies, rejects cycles and unknown references, and computes keys. */
+export function buildPlan(stages: readonly AnyStage[], config: Record<string, unknown>): Plan {
+  const read: ConfigReader = <T>(p: string) => {
+    if (!hasPath(config, p)) throw new PlanError(`config key '${p}' does not exist`);
+    return getPath(config, p) as T;
+  };
+  const byId = new Map<string, AnyStage>();
+  for (const stage of stages) {
+    if (byId.has(stage.id)) throw new PlanError(`two stages are registered with id '${stage.id}'`);
+    byId.set(stage.id, stage);
+  }
+
+  interface Draft { instance: string; stage: AnyStage; params: Params; deps: Record<string, string> }
+  const drafts = new Map<string, Draft>();
+  for (const stage of stages) {
+    const paramSets = stage.instances ? stage.instances(read) : [{}];
+    for (const params of paramSets) {
+      const id = instanceId(stage.id, params);
+      if (drafts.has(id)) throw new PlanError(`stage '${stage.id}' declares instance ${id} twice`);
+      drafts.set(id, { instance: id, stage, params, deps: {} });
+    }
+  }
+  for (const draft of drafts.values()) {
+    const refs = draft.stage.deps ? draft.stage.deps(draft.params, read) : {};
+    for (const [name, ref] of Object.entries(refs)) {
+      if (!byId.has(ref.stage)) {
+        throw new PlanError(`${draft.instance} depends on stage '${ref.stage}' (input '${name}'), which is not registered`);
+      }
+      const target = instanceId(ref.stage, ref.params ?? {});
+      if (!drafts.has(target)) {
+        const existing = [...drafts.keys()].filter((k) => k === ref.stage || k.startsWith(`${ref.stage}[`));
+        throw new PlanError(`${draft.instance} depends on ${target} (input '${name}'), which is not an instance (instances: ${existing.join(', ')})`);
+      }
+      draft.deps[name] = target;
+    }
+  }
+
+  const order = topologicalOrder(drafts);
+  const nodes = new Map<string, PlanNode>();
+  for (const id of order) {
+    const draft = drafts.get(id)!;
+    const reads = typeof draft.stage.reads === 'function' ? draft.stage.reads(draft.params, read) : draft.stage.reads;
+    const slice: Record<string, Json> = {};
+    for (const key of reads) {
+      if (!hasPath(config, key)) throw new PlanError(`${id} reads config key '${key}', which does not exist`);
+      slice[key] = getPath(config, key) as Json;
+    }
+    let seed: number | null = null;
+    if (reads.includes('seed')) {
+      const root = slice.seed;
+      if (typeof root !== 'number' || !Number.isInteger(root)) throw new PlanError(`${id} reads 'seed', which must be an integer`);
+      seed = deriveSeed(root, id);
+    }
+    const inputKeys = Object.fromEntries(Object.entries(draft.deps).map(([name, dep]) => [name, nodes.get(dep)!.key]));
+    const key = stageKey({ stage: draft.stage.id, params: draft.params, version: draft.stage.version, config: slice, inputs: inputKeys });
+    nodes.set(id, { ...draft, reads: [...reads], config: slice, inputKeys, key, seed });
+  }
+  return { nodes, order };
+}
+
+function topologicalOrder(drafts: Map<string, { deps: Record<string, string> }>): string[] {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const order: string[] = [];
+  const visit = (id: string, stack: string[]): void => {
+    const s = state.get(id);
+    if (s === 'done') return;
+    if (s === 'visiting') {
+      const cycle = [...stack.slice(stack.indexOf(id)), id];
+      throw new PlanError(`dependency cycle: ${cycle.join(' → ')}`);
+    }
+    state.set(id, 'visiting');
+    for (const dep of Object.values(drafts.get(id)!.deps)) visit(dep, [...stack, id]);
+    state.set(id, 'done');
+    order.push(id);
+  };
+  for (const id of drafts.keys()) visit(id, []);
+  return order;
+}
+
+/**
+ * The instances to run for the given patterns and everything they need. A pattern is an instance id, a stage id
+ * (all its instances) or a glob with `*`. No patterns means every instance.
+ */
+export function selectInstances(plan: Plan, patterns: readonly string[]): Set<string> {
+  if (patterns.length === 0) return new Set(plan.order);
+  const chosen = new Set<string>();
+  for (const pattern of patterns) {
+    const matched = matchInstances(plan, pattern);
+    if (matched.length === 0) throw new PlanError(`'${pattern}' matches no stage instance (see 'sgd-noise dag')`);
+    for (const id of matched) addWithAncestors(plan, id, chosen);
+  }
+  return chosen;
+}
+
+/** Instance ids matching one pattern (exact instance, stage id, or `*` glob). */
+export function matchInstances(plan: Plan, pattern: string): string[] {
+  const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
+  return plan.order.filter((id) => id === pattern || plan.nodes.get(id)!.stage.id === pattern || re.test(id));
+}
+
+/** Every instance downstream of `id` (not including it). */
+export function descendants(plan: Plan, id: string): Set<string> {
+  const out = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const node of plan.nodes.values()) {
+      if (out.has(node.instance)) continue;
+      if (Object.values(node.deps).some((d) => d === id || out.has(d))) {
+        out.add(node.instance);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+function addWithAncestors(plan: Plan, id: string, into: Set<string>): void {
+  if (into.has(id)) return;
+  into.add(id);
+  for (const dep of Object.values(plan.nodes.get(id)!.deps)) addWithAncestors(plan, dep, into);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,59 @@
+/** A project: the config schema, its named profiles, and the stage registry; loaded by module path. */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import { ConfigError, applyOverrides, parseOverride, validateConfig, type Override } from './config.ts';
+import type { AnyStage } from './stage.ts';
+
+/** Everything the engine needs to know about a project. */
+export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  /** Short name for messages. */
+  readonly name: string;
+  /** Directory that `publish` paths and the default cache directory are relative to. */
+  readonly root: string;
+  /** The zod schema of the whole configuration (strict objects, so unknown keys are rejected). */
+  readonly configSchema: S;
+  /** Named complete configurations. */
+  readonly profiles: Readonly<Record<string, z.input<S>>>;
+  /** The profile used when none is given. */
+  readonly defaultProfile: string;
+  /** Every stage, in one list. */
+  readonly stages: readonly AnyStage[];
+}
+
+/** Declares a project with its types checked. */
+export function defineProject<S extends z.ZodTypeAny>(project: Project<S>): Project<S> {
+  if (!Object.hasOwn(project.profiles, project.defaultProfile)) {
+    throw new Error(`project ${project.name}: default profile '${project.defaultProfile}' is not among the profiles`);
+  }
+  return project;
+}
+
+/** Imports a project module (its default export) from a file path. */
+export async function loadProject(modulePath: string): Promise<Project> {
+  const mod = (await import(pathToFileURL(path.resolve(modulePath)).href)) as { default?: Project };
+  if (!mod.default || !Array.isArray(mod.default.stages)) {
+    throw new Error(`${modulePath}: expected a default export made with defineProject()`);
+  }
+  return mod.default;
+}
+
+/** A validated configuration and where it came from. */
+export interface ResolvedConfig {
+  profile: string;
+  overrides: Override[];
+  config: Record<string, unknown>;
+}
+
+/** Picks a profile, applies `key=value` overrides and validates the result; errors name the offending paths. */
+export function resolveConfig(project: Project, profile: string | undefined, overrideTexts: readonly string[]): ResolvedConfig {
+  const name = profile ?? project.defaultProfile;
+  const base = project.profiles[name];
+  if (base === undefined) {
+    throw new ConfigError([`profile '${name}' does not exist (profiles: ${Object.keys(project.profiles).join(', ')})`]);
+  }
+  const overrides = overrideTexts.map(parseOverride);
+  const raw = applyOverrides(base, overrides);
+  const config = validateConfig(project.configSchema, raw, base) as Record<string, unknown>;
+  return { profile: name, overrides, config };
+}

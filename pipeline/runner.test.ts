@@ -1,0 +1,156 @@
+import test from 'ava';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CacheStore } from '../cache/store.ts';
+import type { RunEvent } from './events.ts';
+import { buildPlan } from './plan.ts';
+import { resolveConfig } from './project.ts';
+import { runToCompletion, type RunOptions } from './runner.ts';
+import toy, { executions } from '../test/fixtures/toy-project.ts';
+
+const TOY_MODULE = fileURLToPath(new URL('../test/fixtures/toy-project.ts', import.meta.url));
+
+function setup(overrides: string[] = [], cacheDir?: string) {
+  const dir = cacheDir ?? mkdtempSync(path.join(tmpdir(), 'sgdn-run-'));
+  const { config, profile } = resolveConfig(toy, undefined, overrides);
+  const plan = buildPlan(toy.stages, config);
+  const opts: RunOptions = { plan, cache: CacheStore.open(dir), scope: profile, config, jobs: 4, publishRoot: dir };
+  return { dir, opts, plan };
+}
+
+async function run(opts: RunOptions) {
+  executions.clear();
+  const events: RunEvent[] = [];
+  const summary = await runToCompletion(opts, (e) => events.push(e));
+  return { summary, events, counts: new Map(executions) };
+}
+
+const ALL = ['source', 'left', 'right', 'join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]', 'slow', 'summary'];
+
+// These tests share the module-level `executions` counter, so they run serially.
+test.serial('first run computes every instance once; an identical rerun is all hits and never calls run()', async (t) => {
+  const { opts, dir } = setup();
+  const first = await run(opts);
+  t.true(first.summary.ok);
+  t.deepEqual([...first.summary.ran].sort(), [...ALL].sort());
+  for (const id of ALL) t.is(first.counts.get(id), 1, id); // shared upstreams (source, join) computed once
+  const second = await run(opts);
+  t.deepEqual(second.summary.ran, []);
+  t.deepEqual([...second.summary.hits].sort(), [...ALL].sort());
+  t.is(second.counts.size, 0, 'a cache hit must never call run()');
+  const published = JSON.parse(readFileSync(path.join(dir, 'out/summary.json'), 'utf8'));
+  t.deepEqual(Object.keys(published.totals).sort(), ['fan_a', 'fan_b', 'fan_c']);
+});
+
+test.serial('changing one config key reruns exactly the stages that read it and their descendants', async (t) => {
+  const { opts, dir } = setup();
+  await run(opts);
+  const cases: Array<[string, string[]]> = [
+    ['left.scale=3', ['left', 'join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]', 'summary']],
+    ['right.offset=5', ['right', 'join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]', 'summary']],
+    ['fan.per.b=7', ['fan[kind=b]', 'summary']],
+    ['fan.factor=2', ['fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]', 'summary']],
+    ['slow.steps=3', ['slow', 'summary']],
+    ['source.n=8', ALL],
+  ];
+  for (const [override, expected] of cases) {
+    const next = setup([override], dir);
+    const { summary, counts } = await run(next.opts);
+    t.deepEqual([...summary.ran].sort(), [...expected].sort(), override);
+    t.deepEqual([...counts.keys()].sort(), [...expected].sort(), override);
+    t.deepEqual([...summary.hits].sort(), ALL.filter((id) => !expected.includes(id)).sort(), override);
+  }
+});
+
+test.serial('a corrupted blob is detected, reported and recomputed', async (t) => {
+  const { opts, plan } = setup();
+  await run(opts);
+  const key = plan.nodes.get('join')!.key;
+  const manifest = opts.cache.getManifest(key)!;
+  await opts.cache.unsafePutBlob(manifest.outputs.z!.blob, new Uint8Array(manifest.outputs.z!.bytes).fill(1));
+  const { summary, events, counts } = await run(opts);
+  t.true(summary.ok);
+  t.true(events.some((e) => e.type === 'corrupt' && e.instance === 'join' && /do not match its hash/.test(e.reason)));
+  t.deepEqual([...counts.keys()], ['join']);
+  t.is(opts.cache.lookup(key).status, 'hit');
+});
+
+test.serial('--keep-going: dependents of a failed stage are skipped and named, other branches finish', async (t) => {
+  const { opts } = setup(['slow.fail=true']);
+  const { summary, events } = await run({ ...opts, keepGoing: true });
+  t.false(summary.ok);
+  t.deepEqual(summary.failed.map((f) => f.instance), ['slow']);
+  t.regex(summary.failed[0]!.error, /slow: diverged at iteration 2/);
+  t.deepEqual(summary.skipped, [{ instance: 'summary', because: ['slow'] }]);
+  t.deepEqual([...summary.ran].sort(), ALL.filter((id) => id !== 'slow' && id !== 'summary').sort());
+  t.true(events.some((e) => e.type === 'skipped' && e.instance === 'summary'));
+});
+
+test.serial('without --keep-going a failure cancels what has not finished', async (t) => {
+  const { opts } = setup(['slow.fail=true', 'slow.ms=20']);
+  const { summary } = await run({ ...opts, jobs: 1 });
+  t.false(summary.ok);
+  t.deepEqual(summary.failed.map((f) => f.instance), ['slow']);
+  t.false(summary.ran.includes('summary'));
+});
+
+test.serial('--force recomputes only the named instances', async (t) => {
+  const { opts } = setup();
+  await run(opts);
+  const { summary, counts } = await run({ ...opts, force: new Set(['right']) });
+  t.deepEqual(summary.ran, ['right']);
+  t.deepEqual([...counts.keys()], ['right']);
+});
+
+test.serial('outputs and keys do not depend on --jobs or scheduling', async (t) => {
+  const a = setup();
+  const b = setup();
+  await run({ ...a.opts, jobs: 1 });
+  await run({ ...b.opts, jobs: 8 });
+  for (const id of ALL) {
+    const ka = a.plan.nodes.get(id)!.key;
+    t.is(ka, b.plan.nodes.get(id)!.key);
+    const ma = a.opts.cache.getManifest(ka)!;
+    const mb = b.opts.cache.getManifest(ka)!;
+    t.deepEqual(
+      Object.values(ma.outputs).map((o) => o.blob),
+      Object.values(mb.outputs).map((o) => o.blob),
+      id,
+    );
+  }
+});
+
+test.serial('a stage in a child process reports progress and stores its outputs through the cache', async (t) => {
+  const { opts } = setup(['slow.ms=30', 'slow.steps=6']);
+  const { summary, events } = await run({ ...opts, projectModule: TOY_MODULE });
+  t.true(summary.ok, JSON.stringify(summary.failed));
+  t.true(events.some((e) => e.type === 'start' && e.instance === 'slow' && e.where === 'child'));
+  const progress = events.filter((e) => e.type === 'progress' && e.instance === 'slow');
+  t.true(progress.length >= 2, `got ${progress.length} progress events`);
+  const manifest = opts.cache.getManifest(opts.plan.nodes.get('slow')!.key)!;
+  t.not(manifest.meta.pid, process.pid, 'ran in another process');
+});
+
+test.serial('cancelling stops a running child process and stores nothing for it', async (t) => {
+  const { opts } = setup(['slow.ms=50', 'slow.steps=200']);
+  const controller = new AbortController();
+  const pending = run({ ...opts, projectModule: TOY_MODULE, signal: controller.signal });
+  // Cancel once the child reports progress.
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (executions.size >= 3) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  controller.abort(new Error('test cancel'));
+  const { summary } = await pending;
+  t.false(summary.ok);
+  t.true(summary.cancelled.includes('slow'));
+  opts.cache.refresh();
+  t.is(opts.cache.lookup(opts.plan.nodes.get('slow')!.key).status, 'miss');
+});

@@ -1,0 +1,207 @@
+/**
+ * Executes a plan as an RxJS DAG: one shared observable per instance (so each runs at most once and shared
+ * upstreams are computed once), instances whose inputs are ready run concurrently up to `jobs`, heavy stages in
+ * child processes. Emits RunEvents and completes after a `finished` event; failures are events, not errors.
+ */
+import path from 'node:path';
+import { Observable, defer, forkJoin, from, lastValueFrom, mergeMap, of, shareReplay, tap, type Subscription } from 'rxjs';
+import type { CacheStore } from '../cache/store.ts';
+import { runInChild } from './child.ts';
+import { getPath } from './config.ts';
+import type { RunEvent, RunReason, RunSummary } from './events.ts';
+import { executeStage, type ExecHooks } from './execute.ts';
+import type { Plan, PlanNode } from './plan.ts';
+import { writeOutputFile } from './publish.ts';
+import { Semaphore } from './semaphore.ts';
+
+/** How to run a plan. */
+export interface RunOptions {
+  plan: Plan;
+  cache: CacheStore;
+  /** Scope for fingerprints (the profile name), used by `status` to explain staleness. */
+  scope: string;
+  /** The resolved config (for `publish` paths and for child workers). */
+  config: Record<string, unknown>;
+  /** Instances to run (with their ancestors); default all. */
+  selected?: ReadonlySet<string>;
+  /** Instances to recompute even when cached. */
+  force?: ReadonlySet<string>;
+  /** Maximum number of instances running at once. */
+  jobs: number;
+  /** On a failure, finish the other branches instead of cancelling them. */
+  keepGoing?: boolean;
+  /** Cancels the run: running children are stopped, nothing partial is stored. */
+  signal?: AbortSignal;
+  /** Module path of the project, for child workers; without it every stage runs inline. */
+  projectModule?: string;
+  /** Directory that `publish` paths are relative to. */
+  publishRoot?: string;
+}
+
+type Outcome =
+  | { status: 'hit' | 'ran' }
+  | { status: 'failed'; error: string }
+  | { status: 'skipped'; because: string[] }
+  | { status: 'cancelled' };
+
+/** Runs the plan; subscribe to start, unsubscribe to cancel. */
+export function runPlan(opts: RunOptions): Observable<RunEvent> {
+  return new Observable<RunEvent>((subscriber) => {
+    const started = Date.now();
+    const controller = new AbortController();
+    const onExternalAbort = () => controller.abort(opts.signal?.reason);
+    if (opts.signal?.aborted) controller.abort(opts.signal.reason);
+    opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
+    const emit = (e: RunEvent) => subscriber.next(e);
+    const slots = new Semaphore(opts.jobs);
+    const selected = opts.selected ?? new Set(opts.plan.order);
+    const summary: RunSummary = { hits: [], ran: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
+    const memo = new Map<string, Observable<Outcome>>();
+
+    const node$ = (id: string): Observable<Outcome> => {
+      let obs = memo.get(id);
+      if (obs) return obs;
+      const node = opts.plan.nodes.get(id)!;
+      const deps = [...new Set(Object.values(node.deps))];
+      const upstream$ = deps.length > 0 ? forkJoin(deps.map(node$)) : of([] as Outcome[]);
+      obs = upstream$.pipe(
+        mergeMap((outcomes) => defer(() => from(runNode(node, deps, outcomes)))),
+        tap((outcome) => record(summary, id, outcome)),
+        shareReplay({ bufferSize: 1, refCount: false }),
+      );
+      memo.set(id, obs);
+      return obs;
+    };
+
+    const runNode = async (node: PlanNode, deps: string[], upstream: Outcome[]): Promise<Outcome> => {
+      const id = node.instance;
+      const blocked = upstream.flatMap((o, i) =>
+        o.status === 'failed' ? [deps[i]!] : o.status === 'skipped' ? o.because : o.status === 'cancelled' ? [`${deps[i]} (cancelled)`] : [],
+      );
+      if (controller.signal.aborted) return cancelled(id);
+      if (blocked.length > 0) {
+        const because = [...new Set(blocked)];
+        emit({ type: 'skipped', instance: id, because });
+        return { status: 'skipped', because };
+      }
+      let reason: RunReason = 'missing';
+      if (opts.force?.has(id)) reason = 'forced';
+      else {
+        const found = opts.cache.lookup(node.key);
+        if (found.status === 'hit') {
+          await afterSuccess(node);
+          emit({ type: 'hit', instance: id, key: node.key });
+          return { status: 'hit' };
+        }
+        if (found.status === 'corrupt') {
+          emit({ type: 'corrupt', instance: id, key: node.key, reason: found.reason });
+          await opts.cache.invalidate(node.key, found.badBlobs);
+          reason = 'corrupt';
+        }
+      }
+      let release: (() => void) | undefined;
+      try {
+        release = await slots.acquire(controller.signal);
+        const where = node.stage.isolate && opts.projectModule ? 'child' : 'inline';
+        emit({ type: 'start', instance: id, key: node.key, reason, where });
+        const t0 = Date.now();
+        const hooks: ExecHooks = {
+          signal: controller.signal,
+          progress: (done, total, note, elapsedMs) => emit({ type: 'progress', instance: id, done, total, note, elapsedMs }),
+          log: (message) => emit({ type: 'log', instance: id, message }),
+        };
+        if (where === 'child') {
+          if (reason === 'forced') await opts.cache.invalidate(node.key);
+          await runInChild({ projectModule: opts.projectModule!, config: opts.config, instance: id, key: node.key, cacheDir: opts.cache.dir }, hooks);
+          opts.cache.refresh();
+          const check = opts.cache.lookup(node.key);
+          if (check.status !== 'hit') throw new Error(`${id}: worker finished but its cache entry is ${check.status}`);
+        } else {
+          if (reason === 'forced') await opts.cache.invalidate(node.key);
+          await executeStage(node, opts.cache, hooks);
+        }
+        await afterSuccess(node);
+        emit({ type: 'done', instance: id, key: node.key, durationMs: Date.now() - t0 });
+        return { status: 'ran' };
+      } catch (err) {
+        if (controller.signal.aborted) return cancelled(id);
+        const error = err instanceof Error ? err.message : String(err);
+        emit({ type: 'failed', instance: id, error });
+        if (!opts.keepGoing) controller.abort(new Error(`stopping after ${id} failed`));
+        return { status: 'failed', error };
+      } finally {
+        release?.();
+      }
+    };
+
+    const cancelled = (id: string): Outcome => {
+      emit({ type: 'cancelled', instance: id });
+      return { status: 'cancelled' };
+    };
+
+    const afterSuccess = async (node: PlanNode) => {
+      await opts.cache.recordFingerprint(opts.scope, node.instance, {
+        key: node.key,
+        version: node.stage.version,
+        config: node.config as Record<string, never>,
+        inputs: node.inputKeys as Record<string, string>,
+        at: new Date().toISOString(),
+      });
+      if (!node.stage.publish) return;
+      const files = node.stage.publish(node.params, <T>(p: string) => getPath(opts.config, p) as T);
+      const manifest = opts.cache.getManifest(node.key)!;
+      for (const [output, rel] of Object.entries(files)) {
+        const ref = manifest.outputs[output];
+        if (!ref) throw new Error(`${node.instance}: publish names output '${output}', which the stage did not produce`);
+        const file = path.resolve(opts.publishRoot ?? process.cwd(), rel);
+        writeOutputFile(file, opts.cache.readOutput(node.key, output, ref));
+        emit({ type: 'published', instance: node.instance, file });
+      }
+    };
+
+    const targets = opts.plan.order.filter((id) => selected.has(id));
+    emit({ type: 'plan', instances: targets, jobs: opts.jobs });
+    const sub: Subscription = forkJoin(targets.map(node$)).subscribe({
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => {
+        summary.wallMs = Date.now() - started;
+        summary.ok = summary.failed.length === 0 && summary.skipped.length === 0 && summary.cancelled.length === 0;
+        emit({ type: 'finished', summary });
+        subscriber.complete();
+      },
+    });
+    if (targets.length === 0) {
+      summary.ok = true;
+      emit({ type: 'finished', summary });
+      subscriber.complete();
+    }
+    return () => {
+      opts.signal?.removeEventListener('abort', onExternalAbort);
+      controller.abort(new Error('run unsubscribed'));
+      sub.unsubscribe();
+    };
+  });
+}
+
+function record(summary: RunSummary, id: string, outcome: Outcome): void {
+  if (outcome.status === 'hit') summary.hits.push(id);
+  else if (outcome.status === 'ran') summary.ran.push(id);
+  else if (outcome.status === 'failed') summary.failed.push({ instance: id, error: outcome.error });
+  else if (outcome.status === 'skipped') summary.skipped.push({ instance: id, because: outcome.because });
+  else if (outcome.status === 'cancelled') summary.cancelled.push(id);
+}
+
+/** Runs the plan to completion, passing every event to `onEvent`, and returns the summary. */
+export async function runToCompletion(opts: RunOptions, onEvent: (e: RunEvent) => void = () => undefined): Promise<RunSummary> {
+  let summary: RunSummary | undefined;
+  await lastValueFrom(
+    runPlan(opts).pipe(
+      tap((e) => {
+        if (e.type === 'finished') summary = e.summary;
+        onEvent(e);
+      }),
+    ),
+    { defaultValue: undefined },
+  );
+  return summary!;
+}

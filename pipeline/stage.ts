@@ -1,0 +1,79 @@
+/**
+ * A stage is a declared record: identity, version, the config keys it reads, its upstream stages, and `run`.
+ * The engine derives everything else (instances, cache keys, seeds, scheduling) from these declarations.
+ */
+import type { Artifacts, Json, LoadedArtifacts } from '../cache/values.ts';
+
+/** A value a stage instance may be parameterised by (noise kind, seed index, …). */
+export type ParamValue = string | number | boolean;
+/** The parameters of one stage instance. */
+export type Params = Record<string, ParamValue>;
+
+/** A reference to an upstream stage instance: the stage id and, for parameterised stages, its parameters. */
+export interface DepRef {
+  stage: string;
+  params?: Params;
+}
+
+/** Read access to the resolved configuration by dotted path: `cfg('fashion.dynamics.lr')`. */
+export type ConfigReader = <T = unknown>(path: string) => T;
+
+/** What a running stage may use: its own config slice, seed, progress reporting and cancellation. */
+export interface StageContext<P extends Params = Params> {
+  /** The instance id, e.g. `fashion.dynamics[kind=sgd,seed=0]`. */
+  readonly instance: string;
+  /** This instance's parameters. */
+  readonly params: P;
+  /** A declared config value (the key itself or a path below a declared key); throws for undeclared keys. */
+  config<T = unknown>(path: string): T;
+  /** The instance's seed, derived from the root seed and the instance id; requires `seed` among the reads. */
+  readonly seed: number;
+  /** Reports progress: `done` of `total` units (iterations, batches…), with an optional short note. */
+  progress(done: number, total: number, note?: string): void;
+  /** A line for the run log. */
+  log(message: string): void;
+  /** Aborted when the run is cancelled; long loops should call `throwIfAborted` regularly. */
+  readonly signal: AbortSignal;
+  /** Throws if the run was cancelled. */
+  throwIfAborted(): void;
+  /** Records metadata (backend, timings, counts) in the manifest, outside the cache key. */
+  setMeta(key: string, value: Json): void;
+}
+
+/** Declaration of a stage (a template that may have several instances). */
+export interface StageSpec<P extends Params = Params> {
+  /** Unique dotted id, e.g. `fashion.pretrain`. */
+  readonly id: string;
+  /** Bumped whenever the meaning of `run` changes; part of the cache key. */
+  readonly version: number;
+  /** One line for `dag` and `status`. */
+  readonly description: string;
+  /** The parameter sets to instantiate (default: one instance with no parameters). */
+  instances?(config: ConfigReader): P[];
+  /** Config keys (dotted paths) this instance reads; include `seed` to get a derived seed. */
+  reads: readonly string[] | ((params: P, config: ConfigReader) => readonly string[]);
+  /** Upstream instances this instance consumes, by input name. */
+  deps?(params: P, config: ConfigReader): Record<string, DepRef>;
+  /** Run in a child process (for heavy, single-threaded numerical work). */
+  readonly isolate?: boolean;
+  /** Files to write from outputs after a run, output name → path relative to the project root. */
+  publish?(params: P, config: ConfigReader): Record<string, string>;
+  /** Computes the outputs from the inputs; must be deterministic given config, seed and inputs. */
+  run(ctx: StageContext<P>, inputs: Record<string, LoadedArtifacts>): Promise<Artifacts>;
+}
+
+/** Any stage, whatever its parameter type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStage = StageSpec<any>;
+
+/** Declares a stage with its parameter type checked: `defineStage<{kind: string}>({...})`. */
+export function defineStage<P extends Params = Params>(spec: StageSpec<P>): StageSpec<P> {
+  return spec;
+}
+
+/** The canonical id of a stage instance: `id` alone, or `id[k=v,…]` with parameter names sorted. */
+export function instanceId(stage: string, params: Params = {}): string {
+  const keys = Object.keys(params).sort();
+  if (keys.length === 0) return stage;
+  return `${stage}[${keys.map((k) => `${k}=${String(params[k])}`).join(',')}]`;
+}

@@ -1,0 +1,17 @@
+/** Messages between the runner and a worker process (over the IPC channel; results go through the cache). */
+
+/** What the runner sends a worker: enough to rebuild the plan and find the one instance to run. */
+export interface WorkerJob {
+  projectModule: string;
+  config: Record<string, unknown>;
+  instance: string;
+  key: string;
+  cacheDir: string;
+}
+
+/** What a worker sends back while and after running. */
+export type WorkerMessage =
+  | { type: 'progress'; done: number; total: number; note?: string; elapsedMs: number }
+  | { type: 'log'; message: string }
+  | { type: 'done'; key: string }
+  | { type: 'error'; message: string };

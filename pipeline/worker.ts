@@ -1,0 +1,49 @@
+/**
+ * Child-process entry: receives a WorkerJob over IPC, rebuilds the plan, runs the one instance with
+ * `executeStage` (which commits to the cache atomically), and reports progress and the outcome over IPC.
+ */
+import { getOneMessage, sendMessage } from 'execa';
+import { CacheStore } from '../cache/store.ts';
+import { executeStage } from './execute.ts';
+import { buildPlan } from './plan.ts';
+import { loadProject } from './project.ts';
+import type { WorkerJob, WorkerMessage } from './worker-protocol.ts';
+
+const send = (message: WorkerMessage): Promise<void> => sendMessage(message as never);
+
+// If the runner goes away (killed, crashed), there is nobody to report to: stop instead of finishing orphaned work.
+process.on('disconnect', () => process.exit(130));
+
+async function main(): Promise<void> {
+  const job = (await getOneMessage()) as unknown as WorkerJob;
+  const project = await loadProject(job.projectModule);
+  const plan = buildPlan(project.stages, job.config);
+  const node = plan.nodes.get(job.instance);
+  if (!node) throw new Error(`worker: instance ${job.instance} is not in the plan rebuilt from the job's config`);
+  if (node.key !== job.key) throw new Error(`worker: key mismatch for ${job.instance}: runner ${job.key}, worker ${node.key}`);
+  const cache = CacheStore.open(job.cacheDir);
+  cache.refresh();
+  const controller = new AbortController();
+  const pending: Promise<void>[] = [];
+  await executeStage(node, cache, {
+    signal: controller.signal,
+    progress: (done, total, note, elapsedMs) => void pending.push(send({ type: 'progress', done, total, note, elapsedMs })),
+    log: (message) => void pending.push(send({ type: 'log', message })),
+  });
+  await Promise.all(pending);
+  await send({ type: 'done', key: node.key });
+  await cache.close();
+}
+
+main().then(
+  () => process.exit(0),
+  async (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    try {
+      await send({ type: 'error', message });
+    } catch {
+      process.stderr.write(`${message}\n`);
+    }
+    process.exit(1);
+  },
+);
