@@ -75,6 +75,8 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
   return {
     instance: node.instance,
     params: node.params,
+    key: node.key,
+    upstream: Object.fromEntries(Object.entries(node.deps).map(([name, instance]) => [name, { instance, key: node.inputKeys[name]! }])),
     config<T>(path: string): T {
       const declared = node.reads.find((d) => path === d || path.startsWith(`${d}.`));
       if (declared === undefined) {

@@ -24,6 +24,9 @@ export interface StageContext<P extends Params = Params> {
   readonly instance: string;
   /** This instance's parameters. */
   readonly params: P;
+  /** The cache key of this instance and, per input name, the upstream instance and its key (for provenance). */
+  readonly key: string;
+  readonly upstream: Readonly<Record<string, { instance: string; key: string }>>;
   /** A declared config value (the key itself or a path below a declared key); throws for undeclared keys. */
   config<T = unknown>(path: string): T;
   /** The instance's seed, derived from the root seed and the instance id; requires `seed` among the reads. */

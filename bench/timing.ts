@@ -1,0 +1,16 @@
+/** Small timing helpers for the benchmarks (wall clock, medians). */
+import { performance } from 'node:perf_hooks';
+
+/** Milliseconds `fn` takes (awaiting it). */
+export async function timeIt(fn: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** The median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

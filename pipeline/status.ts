@@ -1,0 +1,57 @@
+/** Why each stage instance is fresh or stale: compares the plan with the cache and the last recorded fingerprints. */
+import { canonicalJson } from '../cache/canonical-json.ts';
+import type { CacheStore } from '../cache/store.ts';
+import type { Plan } from './plan.ts';
+
+/** The state of one instance and, when stale, the reasons. */
+export interface InstanceStatus {
+  instance: string;
+  stage: string;
+  key: string;
+  state: 'fresh' | 'stale';
+  reasons: string[];
+}
+
+/** Status of every instance in plan order (cheap: manifests are checked for existence, blobs are not hashed). */
+export function planStatus(plan: Plan, cache: CacheStore, scope: string): InstanceStatus[] {
+  const states = new Map<string, InstanceStatus>();
+  for (const id of plan.order) {
+    const node = plan.nodes.get(id)!;
+    const base = { instance: id, stage: node.stage.id, key: node.key };
+    if (cache.has(node.key)) {
+      states.set(id, { ...base, state: 'fresh', reasons: [] });
+      continue;
+    }
+    const reasons: string[] = [];
+    const last = cache.getFingerprint(scope, id);
+    if (!last) reasons.push(`never run in profile '${scope}'`);
+    else if (last.key === node.key) reasons.push('same inputs as the last run, but its cache entry is gone (gc, corruption or an interrupted run)');
+    else {
+      if (last.version !== node.stage.version) reasons.push(`stage version ${last.version} → ${node.stage.version}`);
+      const keys = new Set([...Object.keys(last.config), ...Object.keys(node.config)]);
+      for (const k of [...keys].sort()) {
+        const before = last.config[k];
+        const now = node.config[k];
+        if (canonicalJson(before ?? null) !== canonicalJson(now ?? null)) {
+          reasons.push(`config ${k}: ${show(before)} → ${show(now)}`);
+        }
+      }
+      for (const [name, dep] of Object.entries(node.deps)) {
+        if (last.inputs[name] !== node.inputKeys[name]) {
+          const upstream = states.get(dep);
+          const why = upstream?.state === 'stale' ? ' (itself stale)' : '';
+          reasons.push(`upstream ${dep} changed${why}`);
+        }
+      }
+      if (reasons.length === 0) reasons.push('key changed');
+    }
+    states.set(id, { ...base, state: 'stale', reasons });
+  }
+  return plan.order.map((id) => states.get(id)!);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '(absent)';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
