@@ -1,0 +1,17 @@
+/** `gld_const`: Langevin dynamics with fixed isotropic noise σ²I. */
+import { NO_NEEDS, samplerFromShape, type NoiseConfig, type NoiseKind } from './kind.ts';
+
+/** σ from the config, or an error naming the value. */
+function sigmaOf(config: NoiseConfig): number {
+  const s = config.sigma;
+  if (s === undefined || !(s >= 0) || !Number.isFinite(s)) throw new Error(`noise kind gld_const: config.sigma must be finite and ≥ 0, got ${s}`);
+  return s;
+}
+
+/** GLD const: ξ ~ N(0, σ²I) with σ fixed by config. */
+export const gldConst: NoiseKind = Object.freeze<NoiseKind>({
+  name: 'gld_const',
+  description: 'GLD const: isotropic σ²I, σ fixed',
+  needs: (config) => (sigmaOf(config), NO_NEEDS),
+  build: (stats, config) => samplerFromShape('gld_const', { type: 'isotropic', size: stats.size, variance: sigmaOf(config) ** 2 }),
+});

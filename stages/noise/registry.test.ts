@@ -1,0 +1,17 @@
+import test from 'ava';
+import { NOISE_KINDS, noiseKind } from './registry.ts';
+
+test('the registry lists the eight kinds of the paper under their own names', (t) => {
+  t.deepEqual(Object.keys(NOISE_KINDS), ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1']);
+  for (const [name, kind] of Object.entries(NOISE_KINDS)) {
+    t.is(noiseKind(name), kind);
+    t.is(kind.name as string, name);
+    t.true(kind.description.length > 0);
+  }
+  t.is(Object.values(NOISE_KINDS).filter((k) => k.needs({ sigma: 1, k: 1 }).minibatchGradient).length, 1);
+});
+
+test('an unknown kind lists the known ones', (t) => {
+  t.throws(() => noiseKind('gld_full'), { message: /unknown noise kind 'gld_full' \(known: gd, sgd, gld_const, .*gld_hessian_top1\)/ });
+  t.throws(() => noiseKind('toString'), { message: /unknown noise kind 'toString'/ });
+});

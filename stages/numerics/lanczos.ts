@@ -1,0 +1,282 @@
+/**
+ * Top-k eigenpairs (largest algebraic) of a symmetric operator by Lanczos with full reorthogonalisation, thick
+ * restarts and an optional warm-start subspace.
+ *
+ * The search space V is kept orthonormal (Gram–Schmidt twice against every previous vector) together with W = A·V, so
+ * that each step costs exactly one matvec and every Ritz residual ‖A·y − θ·y‖ is a true residual computed from
+ * stored products (no extra matvecs, no reliance on the three-term recurrence). Each step does a Rayleigh–Ritz solve
+ * of the small projected matrix VᵀAV in float64 and expands V by the residual of the worst unconverged wanted pair.
+ * From a single random start this is exactly Lanczos (all Ritz residuals are parallel to the next Lanczos vector);
+ * from a warm-start block (e.g. the eigenvectors of a nearby operator) it is the Krylov–Davidson continuation that
+ * refines them, and when V reaches `maxBasis` it is compressed to the leading Ritz vectors (a thick restart).
+ */
+import { symmetricEigen } from './eigen.ts';
+import type { LinearOperator } from './operator.ts';
+import { Rng } from './random.ts';
+import { axpy, norm, orthogonalizeInPlace, scaleInPlace, toFloat64, type NumericVector } from './vector.ts';
+
+/** Options of `lanczos`. Exactly one of `rng` / `seed` is needed (for the random start and breakdown restarts). */
+export interface LanczosOptions {
+  /** Number of leading eigenpairs wanted (1 ≤ k ≤ size). */
+  readonly k: number;
+  /** Most operator applications allowed (default max(300, 20k), capped by nothing: set it for costly operators). */
+  readonly maxIter?: number;
+  /** Convergence tolerance on the relative residual ‖Ay − θy‖ / |θ| (default 1e-6). */
+  readonly tol?: number;
+  /** How many leading pairs must meet `tol` to stop (default k); the others are returned with their residuals. */
+  readonly tolPairs?: number;
+  /** Largest search space before a thick restart (default min(size, max(3k, k + 30))). */
+  readonly maxBasis?: number;
+  /** Random stream for the start vector and for breakdown restarts. */
+  readonly rng?: Rng;
+  /** Seed for a fresh `Rng` when `rng` is not given. */
+  readonly seed?: number;
+  /** Warm-start subspace (e.g. previous eigenvectors); dependent or zero vectors are dropped. */
+  readonly start?: readonly NumericVector[];
+}
+
+/** Result of `lanczos`: k Ritz pairs with their true residuals and the cost of computing them. */
+export interface LanczosResult {
+  /** Ritz values, descending. */
+  readonly eigenvalues: Float64Array;
+  /** Unit Ritz vectors (length size each), in the order of `eigenvalues`. */
+  readonly eigenvectors: readonly Float64Array[];
+  /** ‖A·y − θ·y‖ per pair, from stored products A·V. */
+  readonly residualNorms: Float64Array;
+  /** residualNorms / |θ| per pair (Infinity for θ = 0 with a nonzero residual, 0 for an exact zero pair). */
+  readonly relativeResiduals: Float64Array;
+  /** Per pair: relative residual ≤ tol, or residual at rounding level of the operator norm. */
+  readonly convergedPairs: readonly boolean[];
+  /** True when the leading `tolPairs` pairs all converged. */
+  readonly converged: boolean;
+  /** Operator applications used. */
+  readonly matvecs: number;
+  /** Rayleigh–Ritz solves performed. */
+  readonly iterations: number;
+  /** Thick restarts performed. */
+  readonly restarts: number;
+  /** Times the search space became invariant before k pairs were found and a random vector was added. */
+  readonly breakdowns: number;
+  /** Warm-start vectors actually used (after dropping dependent ones). */
+  readonly startVectors: number;
+  /** The relative-residual tolerance used. */
+  readonly tol: number;
+  /** The number of leading pairs checked against `tol`. */
+  readonly tolPairs: number;
+}
+
+/** Relative residual with the conventions documented on `LanczosResult.relativeResiduals`. */
+export function relativeResidual(residual: number, eigenvalue: number): number {
+  if (eigenvalue !== 0) return residual / Math.abs(eigenvalue);
+  return residual === 0 ? 0 : Infinity;
+}
+
+/**
+ * Leading k eigenpairs of the symmetric operator `op`.
+ * Example: `await lanczos(denseOperator(a, n), {k: 5, tol: 1e-8, seed: 1})`.
+ */
+export async function lanczos(op: LinearOperator, options: LanczosOptions): Promise<LanczosResult> {
+  const size = op.size;
+  const k = options.k;
+  if (!Number.isInteger(size) || size < 1) throw new Error(`lanczos: operator size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`lanczos: k must be a positive integer, got ${k}`);
+  if (k > size) throw new Error(`lanczos: k=${k} exceeds operator size ${size}`);
+  const tol = options.tol ?? 1e-6;
+  if (!(tol > 0)) throw new Error(`lanczos: tol must be positive, got ${tol}`);
+  const tolPairs = options.tolPairs ?? k;
+  if (!Number.isInteger(tolPairs) || tolPairs < 1 || tolPairs > k) {
+    throw new Error(`lanczos: tolPairs=${tolPairs} must be an integer in [1, k=${k}]`);
+  }
+  const maxBasis = options.maxBasis ?? Math.min(size, Math.max(3 * k, k + 30));
+  const minBasis = Math.min(size, k + 1);
+  if (!Number.isInteger(maxBasis) || maxBasis < minBasis || maxBasis > size) {
+    throw new Error(`lanczos: maxBasis=${maxBasis} must be an integer in [${minBasis}, size=${size}] for k=${k}`);
+  }
+  const maxIter = options.maxIter ?? Math.max(300, 20 * k);
+  if (!Number.isInteger(maxIter) || maxIter < k) throw new Error(`lanczos: maxIter=${maxIter} is below k=${k}`);
+  let rng = options.rng;
+  if (rng === undefined) {
+    if (options.seed === undefined) throw new Error('lanczos: pass `rng` or `seed`');
+    rng = new Rng(options.seed);
+  }
+
+  const V: Float64Array[] = [];
+  const W: Float64Array[] = [];
+  let proj: Float64Array = new Float64Array(0); // row-major m×m, VᵀAV (symmetrised)
+  let matvecs = 0;
+  let normEst = 0;
+
+  const apply = async (v: Float64Array): Promise<Float64Array> => {
+    if (matvecs >= maxIter) throw new Error(`lanczos: internal: matvec budget ${maxIter} exceeded`);
+    const w = await op.matvec(v);
+    matvecs++;
+    if (w.length !== size) throw new Error(`lanczos: matvec returned length ${w.length}, expected ${size}`);
+    for (let i = 0; i < size; i++) {
+      if (!Number.isFinite(w[i]!)) throw new Error(`lanczos: matvec ${matvecs} returned non-finite ${w[i]} at index ${i}`);
+    }
+    return w;
+  };
+
+  /** Appends a unit vector v (orthogonal to V) and its product to the search space. */
+  const extend = async (v: Float64Array): Promise<void> => {
+    const w = await apply(v);
+    const m = V.length;
+    const next = new Float64Array((m + 1) * (m + 1));
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) next[i * (m + 1) + j] = proj[i * m + j]!;
+    for (let i = 0; i < m; i++) {
+      let a = 0;
+      let b = 0;
+      const vi = V[i]!;
+      const wi = W[i]!;
+      for (let t = 0; t < size; t++) {
+        a += vi[t]! * w[t]!;
+        b += wi[t]! * v[t]!;
+      }
+      next[i * (m + 1) + m] = next[m * (m + 1) + i] = 0.5 * (a + b);
+    }
+    let d = 0;
+    for (let t = 0; t < size; t++) d += v[t]! * w[t]!;
+    next[m * (m + 1) + m] = d;
+    V.push(v);
+    W.push(w);
+    proj = next;
+  };
+
+  /** A random unit vector orthogonal to V, or undefined if V already spans the space numerically. */
+  const randomDirection = (): Float64Array | undefined => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const v = rng.fillNormal(new Float64Array(size));
+      const before = norm(v);
+      const after = orthogonalizeInPlace(v, V);
+      if (after > 1e-6 * before) return scaleInPlace(1 / after, v);
+    }
+    return undefined;
+  };
+
+  let startVectors = 0;
+  for (const [index, s] of (options.start ?? []).entries()) {
+    if (V.length >= maxBasis - (size > maxBasis ? 1 : 0) || matvecs >= maxIter) break;
+    if (s.length !== size) throw new Error(`lanczos: start vector ${index} has length ${s.length}, expected ${size}`);
+    const v = toFloat64(s);
+    const before = norm(v);
+    if (!(before > 0) || !Number.isFinite(before)) continue;
+    const after = orthogonalizeInPlace(v, V);
+    if (after <= 1e-8 * before) continue;
+    await extend(scaleInPlace(1 / after, v));
+    startVectors++;
+  }
+  if (V.length === 0) await extend(randomDirection()!);
+
+  let iterations = 0;
+  let restarts = 0;
+  let breakdowns = 0;
+  for (;;) {
+    // Rayleigh–Ritz on span(V).
+    const m = V.length;
+    const eig = symmetricEigen(proj, m);
+    iterations++;
+    for (let i = 0; i < m; i++) normEst = Math.max(normEst, Math.abs(eig.values[i]!));
+    const nPairs = Math.min(k, m);
+    const ritz = ritzPairs(V, W, eig.vectors, eig.values, nPairs, size);
+    const floor = 1e3 * Number.EPSILON * normEst;
+    const conv = ritz.residuals.map((r, i) => r <= tol * Math.abs(eig.values[i]!) || r <= floor);
+    const wantedDone = m >= k && conv.slice(0, tolPairs).every(Boolean);
+    if (wantedDone || m === size || matvecs >= maxIter) {
+      const eigenvalues = eig.values.slice(0, k);
+      const residualNorms = Float64Array.from(ritz.residuals);
+      return Object.freeze({
+        eigenvalues,
+        eigenvectors: Object.freeze(ritz.vectors),
+        residualNorms,
+        relativeResiduals: residualNorms.map((r, i) => relativeResidual(r, eigenvalues[i]!)),
+        convergedPairs: Object.freeze(Array.from(conv)),
+        converged: conv.slice(0, tolPairs).every(Boolean) && m >= k,
+        matvecs,
+        iterations,
+        restarts,
+        breakdowns,
+        startVectors,
+        tol,
+        tolPairs,
+      });
+    }
+
+    // Expansion direction: residual of the worst unconverged wanted pair (or of any pair while V is smaller than k).
+    const checked = Math.min(tolPairs, nPairs);
+    let pool = Array.from({ length: checked }, (_, i) => i).filter((i) => !conv[i]);
+    if (pool.length === 0) pool = Array.from({ length: nPairs }, (_, i) => i);
+    let pick = pool[0]!;
+    let worst = -1;
+    for (const i of pool) {
+      const rel = relativeResidual(ritz.residuals[i]!, eig.values[i]!);
+      const score = Number.isFinite(rel) ? rel : Number.MAX_VALUE;
+      if (score > worst) {
+        worst = score;
+        pick = i;
+      }
+    }
+    let direction: Float64Array | undefined;
+    if (ritz.residuals[pick]! > floor) direction = Float64Array.from(ritz.residualVectors[pick]!);
+
+    if (m >= maxBasis) {
+      // Thick restart: keep the leading Ritz vectors; their products come from W without new matvecs.
+      const keep = Math.min(maxBasis - 1, Math.max(k, k + Math.floor((maxBasis - k) / 3)));
+      const kept = ritzPairs(V, W, eig.vectors, eig.values, keep, size);
+      V.length = 0;
+      W.length = 0;
+      for (let i = 0; i < keep; i++) {
+        V.push(kept.vectors[i]!);
+        W.push(kept.products[i]!);
+      }
+      proj = new Float64Array(keep * keep);
+      for (let i = 0; i < keep; i++) proj[i * keep + i] = eig.values[i]!;
+      restarts++;
+    }
+
+    if (direction !== undefined) {
+      const before = norm(direction);
+      const after = orthogonalizeInPlace(direction, V);
+      direction = after > 1e-8 * before ? scaleInPlace(1 / after, direction) : undefined;
+    }
+    if (direction === undefined) {
+      breakdowns++;
+      direction = randomDirection();
+      if (direction === undefined) throw new Error(`lanczos: could not extend a search space of size ${V.length} in dimension ${size}`);
+    }
+    await extend(direction);
+  }
+}
+
+/** Ritz vectors y_i = V s_i, products A y_i = W s_i and residuals A y_i − θ_i y_i for the first `count` pairs. */
+function ritzPairs(
+  V: readonly Float64Array[],
+  W: readonly Float64Array[],
+  coeffs: readonly Float64Array[],
+  values: Float64Array,
+  count: number,
+  size: number,
+): { vectors: Float64Array[]; products: Float64Array[]; residualVectors: Float64Array[]; residuals: number[] } {
+  const vectors: Float64Array[] = [];
+  const products: Float64Array[] = [];
+  const residualVectors: Float64Array[] = [];
+  const residuals: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = coeffs[i]!;
+    const y = new Float64Array(size);
+    const ay = new Float64Array(size);
+    for (let j = 0; j < V.length; j++) {
+      axpy(s[j]!, V[j]!, y);
+      axpy(s[j]!, W[j]!, ay);
+    }
+    const ny = norm(y);
+    scaleInPlace(1 / ny, y);
+    scaleInPlace(1 / ny, ay);
+    const r = Float64Array.from(ay);
+    axpy(-values[i]!, y, r);
+    vectors.push(y);
+    products.push(ay);
+    residualVectors.push(r);
+    residuals.push(norm(r));
+  }
+  return { vectors, products, residualVectors, residuals };
+}
