@@ -7,7 +7,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineProject } from './pipeline/project.ts';
+import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { stages } from './stages/registry.ts';
+
+const noiseKindName = z.enum(Object.keys(NOISE_KINDS) as [string, ...string[]]);
+const posInt = z.number().int().positive();
 
 /** The configuration schema. */
 export const configSchema = z
@@ -16,6 +20,35 @@ export const configSchema = z
     seed: z.number().int(),
     /** tfjs backend for the numerical stages. */
     backend: z.enum(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']),
+    /** The paper's 2-D two-basin toy (Fig. 2). */
+    toy2d: z
+      .object({
+        /** Independent repetitions of the whole experiment (fresh data and noise), for mean and spread. */
+        seeds: posInt,
+        /** Repeats per dynamics, each with its own data set. */
+        repeats: posInt,
+        /** Data points per data set. */
+        samples: posInt.min(2),
+        lr: z.number().positive(),
+        iterations: posInt,
+        /** Total variance E‖ξ‖² of the noise added to the weights per step. */
+        variance: z.number().nonnegative(),
+        start: z.tuple([z.number(), z.number()]),
+        /** Minibatch size of the sgd row. */
+        sgdBatch: posInt,
+        kinds: z.array(noiseKindName).nonempty(),
+        noise: z
+          .object({
+            /** Eigenpairs kept by gld_leading and gld_hessian (2 = the full 2×2 matrix). */
+            k: posInt,
+            /** σ of gld_const (its shape is rescaled to `variance` anyway). */
+            sigma: z.number().positive(),
+            rescaleToTrace: z.boolean(),
+          })
+          .strict(),
+        trajectory: z.object({ repeats: z.number().int().nonnegative(), every: posInt }).strict(),
+      })
+      .strict(),
     report: z
       .object({
         title: z.string().min(1),
@@ -29,14 +62,30 @@ export const configSchema = z
 /** A complete configuration. */
 export type Config = z.infer<typeof configSchema>;
 
+const toy2dPaper: Config['toy2d'] = {
+  seeds: 3,
+  repeats: 100,
+  samples: 100,
+  lr: 0.005,
+  iterations: 500,
+  variance: 0.01,
+  start: [1, 1],
+  sgdBatch: 1,
+  kinds: ['gd', 'sgd', 'gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'],
+  noise: { k: 2, sigma: 1e-3, rescaleToTrace: false },
+  trajectory: { repeats: 10, every: 5 },
+};
+
 const quick: Config = {
   seed: 20190609,
   backend: 'wasm',
+  toy2d: { ...toy2dPaper, seeds: 1 },
   report: { title: 'sgd-noise: quick profile', dir: 'reports/quick' },
 };
 
 const paper: Config = {
   ...quick,
+  toy2d: toy2dPaper,
   report: { title: 'sgd-noise: paper profile', dir: 'reports/paper' },
 };
 

@@ -1,6 +1,13 @@
 /** Every stage of sgd-noise, in one list. Adding a stage means adding one line here. */
 import type { AnyStage } from '../pipeline/stage.ts';
 import { reportStage } from './report/stage.ts';
+import { toy2dDataStage, toy2dDynamicsStage, toy2dIndicatorStage, toy2dSummaryStage } from './toy2d/stages.ts';
 
 /** The registry the engine builds its DAG from. */
-export const stages: readonly AnyStage[] = [reportStage];
+export const stages: readonly AnyStage[] = [
+  toy2dDataStage,
+  toy2dDynamicsStage,
+  toy2dIndicatorStage,
+  toy2dSummaryStage,
+  reportStage({ toy2d: { stage: 'toy2d.summary' } }),
+];

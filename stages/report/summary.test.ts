@@ -5,6 +5,7 @@ test('the summary lists config, cited stages with short keys, and versions', (t)
   const md = renderSummary({
     title: 'sgd-noise: quick',
     config: { seed: 1, backend: 'wasm' },
+    tables: [{ title: 'toy2d', rows: [{ kind: 'gd', escapes: [0, 1], trace: 1.83636 }] }],
     stages: [{ input: 'toy', instance: 'toy2d.data', key: 'ab'.repeat(32) }],
     versions: { node: 'v20' },
   });
@@ -19,6 +20,12 @@ test('the summary lists config, cited stages with short keys, and versions', (t)
       '|---|---|',
       '| `seed` | `1` |',
       '| `backend` | `"wasm"` |',
+      '',
+      '## toy2d',
+      '',
+      '| kind | escapes | trace |',
+      '|---|---|---|',
+      '| gd | 0, 1 | 1.836 |',
       '',
       '## Stages',
       '',

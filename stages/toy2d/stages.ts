@@ -1,0 +1,124 @@
+/**
+ * The 2-D toy experiment (paper Fig. 2) as stages: data sets per seed → one dynamics per (kind, seed) → Tr(HΣ) per
+ * kind at (1,1) per seed → a summary over seeds.
+ */
+import { NDArray } from '../../cache/values.ts';
+import { defineStage } from '../../pipeline/stage.ts';
+import { toy2dData } from '../models/toy2d_f64.ts';
+import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import { Rng } from '../numerics/random.ts';
+import { runToy2dDynamics } from './dynamics.ts';
+import { toy2dIndicators, type KindIndicator } from './indicator.ts';
+
+const seedsOf = (cfg: <T>(p: string) => T) => Array.from({ length: cfg<number>('toy2d.seeds') }, (_, seed) => seed);
+
+/** Fresh data per repeat: repeats × samples × 2. */
+export const toy2dDataStage = defineStage<{ seed: number }>({
+  id: 'toy2d.data',
+  version: 1,
+  description: 'toy2d: one data set of N points per repeat',
+  instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
+  reads: ['seed', 'toy2d.repeats', 'toy2d.samples'],
+  async run(ctx) {
+    const repeats = ctx.config<number>('toy2d.repeats');
+    const samples = ctx.config<number>('toy2d.samples');
+    const rng = new Rng(ctx.seed);
+    const data = new Float64Array(repeats * samples * 2);
+    for (let r = 0; r < repeats; r++) data.set(toy2dData(rng, samples), r * samples * 2);
+    return { data: new NDArray(data, [repeats, samples, 2]) };
+  },
+});
+
+/** One noise kind run from (1,1) on every repeat. */
+export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
+  id: 'toy2d.dynamics',
+  version: 1,
+  description: 'toy2d: dynamics of one noise kind from the sharp minimum, all repeats',
+  isolate: true,
+  instances: (cfg) => cfg<string[]>('toy2d.kinds').flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
+  reads: ['seed', 'toy2d.lr', 'toy2d.iterations', 'toy2d.variance', 'toy2d.start', 'toy2d.sgdBatch', 'toy2d.noise', 'toy2d.trajectory'],
+  deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
+  async run(ctx, inputs) {
+    const data = inputs.data!.data as NDArray<Float64Array>;
+    const [repeats, samples] = data.shape as [number, number, number];
+    const result = runToy2dDynamics({
+      data: data.data,
+      repeats,
+      samples,
+      kind: ctx.params.kind as NoiseKindName,
+      noise: ctx.config<NoiseConfig>('toy2d.noise'),
+      lr: ctx.config('toy2d.lr'),
+      iterations: ctx.config('toy2d.iterations'),
+      variance: ctx.config('toy2d.variance'),
+      sgdBatch: ctx.config('toy2d.sgdBatch'),
+      start: ctx.config<[number, number]>('toy2d.start'),
+      rng: new Rng(ctx.seed),
+      trajectoryRepeats: ctx.config('toy2d.trajectory.repeats'),
+      trajectoryEvery: ctx.config('toy2d.trajectory.every'),
+      onRepeat: (done, total) => {
+        ctx.throwIfAborted();
+        ctx.progress(done, total, 'repeats');
+      },
+    });
+    const escapes = result.escaped.reduce((a, b) => a + b, 0);
+    return {
+      final: new NDArray(result.final, [repeats, 2]),
+      finalLoss: result.finalLoss,
+      escaped: result.escaped,
+      trajectories: new NDArray(result.trajectories, [result.trajectories.length / (2 * result.points), result.points, 2]),
+      summary: { kind: ctx.params.kind, seed: ctx.params.seed, repeats, escapes },
+    };
+  },
+});
+
+/** Tr(HΣ_kind) at (1,1) for every kind, on this seed's data sets. */
+export const toy2dIndicatorStage = defineStage<{ seed: number }>({
+  id: 'toy2d.indicator',
+  version: 1,
+  description: 'toy2d: Tr(HΣ) of each noise kind at (1,1), same total variance',
+  instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
+  reads: ['toy2d.kinds', 'toy2d.noise', 'toy2d.variance'],
+  deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
+  async run(ctx, inputs) {
+    const data = inputs.data!.data as NDArray<Float64Array>;
+    const [repeats, samples] = data.shape as [number, number, number];
+    const kinds = ctx.config<NoiseKindName[]>('toy2d.kinds');
+    const rows = toy2dIndicators(data.data, repeats, samples, kinds, ctx.config<NoiseConfig>('toy2d.noise'), ctx.config('toy2d.variance'));
+    return { indicators: rows.map((r) => ({ ...r })) };
+  },
+});
+
+/** Success counts per kind (mean and range over seeds) beside each kind's Tr(HΣ) at (1,1). */
+export const toy2dSummaryStage = defineStage({
+  id: 'toy2d.summary',
+  version: 1,
+  description: 'toy2d: escapes per kind over seeds, with Tr(HΣ) at (1,1)',
+  reads: ['toy2d.kinds', 'toy2d.seeds'],
+  deps: (_p, cfg) => ({
+    ...Object.fromEntries(
+      cfg<string[]>('toy2d.kinds').flatMap((kind) => seedsOf(cfg).map((seed) => [`dyn_${kind}_${seed}`, { stage: 'toy2d.dynamics', params: { kind, seed } }])),
+    ),
+    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`ind_${seed}`, { stage: 'toy2d.indicator', params: { seed } }])),
+  }),
+  async run(ctx, inputs) {
+    const kinds = ctx.config<string[]>('toy2d.kinds');
+    const seeds = Array.from({ length: ctx.config<number>('toy2d.seeds') }, (_, s) => s);
+    const indicators = seeds.map((s) => inputs[`ind_${s}`]!.indicators as unknown as KindIndicator[]);
+    const rows = kinds.map((kind) => {
+      const counts = seeds.map((s) => (inputs[`dyn_${kind}_${s}`]!.summary as { escapes: number }).escapes);
+      const repeats = (inputs[`dyn_${kind}_${seeds[0]}`]!.summary as { repeats: number }).repeats;
+      const ind = indicators.map((list) => list.find((i) => i.kind === kind)).filter((i): i is KindIndicator => i !== undefined);
+      return {
+        kind,
+        repeats,
+        escapes: counts,
+        escapesMean: counts.reduce((a, b) => a + b, 0) / counts.length,
+        escapesMin: Math.min(...counts),
+        escapesMax: Math.max(...counts),
+        traceHSigma: ind.length ? ind.reduce((a, i) => a + i.mean, 0) / ind.length : null,
+        traceHSigmaClosedForm: ind[0]?.closedForm ?? null,
+      };
+    });
+    return { table: rows };
+  },
+});
