@@ -21,7 +21,7 @@ const DEFAULT_PROJECT = fileURLToPath(new URL('../pipeline.config.ts', import.me
 const USAGE = `usage: sgd-noise <command> [options] [key.path=value ...]
 
 commands:
-  run      run the pipeline      [--only ID] [--force ID] [--dry-run] [--jobs N] [--keep-going]
+  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--jobs N] [--keep-going]
   status   fresh or stale (and why) per stage instance
   dag      the stage graph        [--mermaid]
   ls       cache entries
@@ -79,7 +79,8 @@ export async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'run': {
-      const selected = selectInstances(plan, list(values.only));
+      // `run --only a b` parses as --only a plus a bare b: bare words are patterns too.
+      const selected = selectInstances(plan, [...list(values.only), ...targets]);
       const force = new Set(list(values.force).flatMap((p) => {
         const m = matchInstances(plan, p);
         if (m.length === 0) throw new PlanError(`--force '${p}' matches no stage instance`);
@@ -130,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
       return summary.ok ? 0 : 1;
     }
     case 'status': {
+      noTargets(command, targets);
       const status = planStatus(plan, cache, resolved.profile);
       if (values.json) json({ profile: resolved.profile, instances: status });
       else {
@@ -140,10 +142,12 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'dag':
+      noTargets(command, targets);
       if (values.json) json(dagJson(plan));
       else out(values.mermaid ? dagMermaid(plan) : dagText(plan));
       return 0;
     case 'ls': {
+      noTargets(command, targets);
       const current = new Set([...plan.nodes.values()].map((n) => n.key));
       const rows = [...cache.entries()].map(({ key, manifest, error }) => ({
         key,
@@ -205,6 +209,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'gc': {
+      noTargets(command, targets);
       const keep = new Set([...plan.nodes.values()].map((n) => n.key));
       if (values['all-profiles']) {
         for (const name of Object.keys(project.profiles)) {
@@ -224,6 +229,10 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   }
+}
+
+function noTargets(command: string, targets: string[]): void {
+  if (targets.length > 0) throw new UsageError(`${command} takes no arguments besides key=value overrides; got ${targets.join(' ')}`);
 }
 
 /** A usage error: printed without a stack, exit code 2. */

@@ -131,6 +131,8 @@ test('inspection commands print only JSON on stdout with --json', async (t) => {
   const status = JSON.parse((await w.cli(['status', '--json', 'slow.ms=1', 'right.offset=3'])).stdout);
   const right = status.instances.find((s: { instance: string }) => s.instance === 'right');
   t.deepEqual(right.reasons, ['config right.offset: 1 → 3']);
+  const dry = JSON.parse((await w.cli(['run', '--dry-run', '--json', '--only', 'left', 'right', 'slow.ms=1'])).stdout);
+  t.deepEqual(dry.map((r: { instance: string }) => r.instance), ['source', 'left', 'right']);
   const csv = (await w.cli(['export', 'join', '--format', 'csv', 'slow.ms=1'])).stdout.split('\n');
   t.is(csv[0], 'index,z');
   t.is(csv.length, 17); // header + 16 rows (execa strips the final newline)
