@@ -49,6 +49,21 @@ export const configSchema = z
         trajectory: z.object({ repeats: z.number().int().nonnegative(), every: posInt }).strict(),
       })
       .strict(),
+    /** The one-hidden-layer network (Fig. 4). */
+    onehidden: z
+      .object({
+        seeds: posInt,
+        samples: posInt,
+        hidden: posInt.refine((h) => h % 2 === 0, 'hidden units must be even (half +1, half −1 output weights)'),
+        epochs: posInt,
+        itersPerEpoch: posInt,
+        lr: z.number().positive(),
+        /** The learning rate decays linearly over this many final epochs. */
+        decayEpochs: posInt,
+        /** Minibatch size of the covariance estimate (N/m batches drawn without replacement). */
+        covBatchSize: posInt,
+      })
+      .strict(),
     report: z
       .object({
         title: z.string().min(1),
@@ -76,16 +91,29 @@ const toy2dPaper: Config['toy2d'] = {
   trajectory: { repeats: 10, every: 5 },
 };
 
+const oneHiddenPaper: Config['onehidden'] = {
+  seeds: 3,
+  samples: 1000,
+  hidden: 100,
+  epochs: 31,
+  itersPerEpoch: 10,
+  lr: 1e-3,
+  decayEpochs: 10,
+  covBatchSize: 10,
+};
+
 const quick: Config = {
   seed: 20190609,
   backend: 'wasm',
   toy2d: { ...toy2dPaper, seeds: 1 },
+  onehidden: { ...oneHiddenPaper, seeds: 1 },
   report: { title: 'sgd-noise: quick profile', dir: 'reports/quick' },
 };
 
 const paper: Config = {
   ...quick,
   toy2d: toy2dPaper,
+  onehidden: oneHiddenPaper,
   report: { title: 'sgd-noise: paper profile', dir: 'reports/paper' },
 };
 

@@ -1,5 +1,6 @@
 /** Every stage of sgd-noise, in one list. Adding a stage means adding one line here. */
 import type { AnyStage } from '../pipeline/stage.ts';
+import { oneHiddenSummaryStage, oneHiddenTrainStage } from './onehidden/stages.ts';
 import { reportStage } from './report/stage.ts';
 import { toy2dDataStage, toy2dDynamicsStage, toy2dIndicatorStage, toy2dSummaryStage } from './toy2d/stages.ts';
 
@@ -9,5 +10,7 @@ export const stages: readonly AnyStage[] = [
   toy2dDynamicsStage,
   toy2dIndicatorStage,
   toy2dSummaryStage,
-  reportStage({ toy2d: { stage: 'toy2d.summary' } }),
+  oneHiddenTrainStage,
+  oneHiddenSummaryStage,
+  reportStage({ toy2d: { stage: 'toy2d.summary' }, onehidden: { stage: 'onehidden.summary' } }),
 ];

@@ -1,0 +1,422 @@
+/**
+ * Gradients and curvature of a FlatModel at a flat parameter vector: full-batch and minibatch value + gradient,
+ * per-example gradients, exact Hessian-vector products by double backprop (one-off `hvp`, or an `hvpSession` that
+ * records the forward and first backward pass once for many products), the Hessian as a LinearOperator, and the
+ * expected sharpness E_ν[L(θ+ν)] − L(θ). Needs the gradient and kernel registrations of initBackend.
+ *
+ * Every function takes `w` as a tf.Tensor1D or a Float32Array and leaves its arguments untouched; tensor results
+ * belong to the caller. `chunkSize` splits a large batch into chunks processed one after another (the mean loss and
+ * everything derived from it are chunk-size-weighted sums, so results do not depend on the chunking beyond float32
+ * rounding) to bound memory.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LinearOperator } from '../numerics/operator.ts';
+import type { Rng } from '../numerics/random.ts';
+import { gradOf } from '../tf/ops.ts';
+import { filterTape, recordTape, tapeVjp, type Tape } from '../tf/tape.ts';
+import { asParamTensor, type Batch, type FlatModel } from './model.ts';
+
+/** Options shared by the batch-level functions. */
+export interface ChunkOptions {
+  /** Examples per chunk (default: the whole batch at once). */
+  readonly chunkSize?: number;
+}
+
+/** Number of examples in a batch. */
+export function batchSize(batch: Batch): number {
+  return batch.x.shape[0]!;
+}
+
+/** Examples [start, start + size) of a batch as new tensors (caller disposes). */
+export function sliceBatch(batch: Batch, start: number, size: number): Batch {
+  const n = batchSize(batch);
+  if (start < 0 || size < 1 || start + size > n) throw new Error(`sliceBatch: rows [${start}, ${start + size}) of ${n}`);
+  const cut = (t: tf.Tensor) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]);
+  return batch.y ? { x: cut(batch.x), y: cut(batch.y) } : { x: cut(batch.x) };
+}
+
+/** The examples at `indices` (a minibatch) as new tensors (caller disposes). */
+export function gatherBatch(batch: Batch, indices: ArrayLike<number>): Batch {
+  return tf.tidy(() => {
+    const idx = tf.tensor1d(Int32Array.from(indices), 'int32');
+    const x = tf.gather(batch.x, idx);
+    return batch.y ? { x, y: tf.gather(batch.y, idx) } : { x };
+  });
+}
+
+/** Disposes the tensors of a batch. */
+export function disposeBatch(batch: Batch): void {
+  tf.dispose(batch.y ? [batch.x, batch.y] : [batch.x]);
+}
+
+/** Runs `f` on each chunk with weight n_chunk / n and sums the (tensor) results; memory stays at one chunk. */
+function overChunks<T extends tf.Tensor>(batch: Batch, opts: ChunkOptions, f: (chunk: Batch, weight: number) => T): T {
+  const n = batchSize(batch);
+  const size = Math.min(n, Math.max(1, Math.floor(opts.chunkSize ?? n)));
+  if (size >= n) return tf.tidy(() => f(batch, 1));
+  let acc: T | null = null;
+  for (let start = 0; start < n; start += size) {
+    const m = Math.min(size, n - start);
+    const part = tf.tidy(() => f(sliceBatch(batch, start, m), m / n));
+    if (acc === null) acc = part;
+    else {
+      const next: T = tf.add(acc, part);
+      tf.dispose([acc, part]);
+      acc = next;
+    }
+  }
+  return acc!;
+}
+
+/** Mean loss and its gradient: `const {value, grad} = valueAndGrad(model, w, batch)` (a minibatch is just a batch). */
+export function valueAndGrad(
+  model: FlatModel,
+  w: tf.Tensor1D | Float32Array,
+  batch: Batch,
+  opts: ChunkOptions = {},
+): { value: tf.Scalar; grad: tf.Tensor1D } {
+  const p = asParamTensor(w, model.size);
+  try {
+    const stacked = overChunks(batch, opts, (chunk, weight) => {
+      const { value, grad } = tf.valueAndGrad((u: tf.Tensor) => model.loss(u as tf.Tensor1D, chunk))(p.w);
+      return tf.concat([tf.reshape(tf.mul(value, weight), [1]), tf.mul(grad, weight)]) as tf.Tensor1D;
+    });
+    const [value, grad] = tf.split(stacked, [1, model.size]) as [tf.Tensor1D, tf.Tensor1D];
+    const scalar = tf.reshape(value, []) as tf.Scalar;
+    tf.dispose([stacked, value]);
+    return { value: scalar, grad };
+  } finally {
+    if (p.owned) p.w.dispose();
+  }
+}
+
+/** `valueAndGrad` read back to JS: the mean loss as a number and the gradient as a Float32Array. */
+export function valueAndGradSync(
+  model: FlatModel,
+  w: tf.Tensor1D | Float32Array,
+  batch: Batch,
+  opts: ChunkOptions = {},
+): { value: number; grad: Float32Array } {
+  const { value, grad } = valueAndGrad(model, w, batch, opts);
+  try {
+    return { value: value.dataSync()[0]!, grad: grad.dataSync() as Float32Array };
+  } finally {
+    tf.dispose([value, grad]);
+  }
+}
+
+/** Mean loss and gradient on the minibatch `indices` of `batch` (gathered, used, and freed). */
+export function minibatchValueAndGrad(
+  model: FlatModel,
+  w: tf.Tensor1D | Float32Array,
+  batch: Batch,
+  indices: ArrayLike<number>,
+): { value: tf.Scalar; grad: tf.Tensor1D } {
+  const mini = gatherBatch(batch, indices);
+  try {
+    return valueAndGrad(model, w, mini);
+  } finally {
+    disposeBatch(mini);
+  }
+}
+
+/** Mean loss in float64 (per-example float32 losses summed in float64). */
+export function meanLoss(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): number {
+  const p = asParamTensor(w, model.size);
+  try {
+    const n = batchSize(batch);
+    const size = Math.min(n, Math.max(1, Math.floor(opts.chunkSize ?? n)));
+    let sum = 0;
+    for (let start = 0; start < n; start += size) {
+      const m = Math.min(size, n - start);
+      const losses = tf.tidy(() => model.perExampleLoss(p.w, m === n ? batch : sliceBatch(batch, start, m)));
+      for (const l of losses.dataSync()) sum += l;
+      losses.dispose();
+    }
+    return sum / n;
+  } finally {
+    if (p.owned) p.w.dispose();
+  }
+}
+
+/** ∇ℓᵢ(w) for every example as an n×D float32 matrix, from batched backward passes (one per chunk). */
+export function perExampleGradients(
+  model: FlatModel,
+  w: tf.Tensor1D | Float32Array,
+  batch: Batch,
+  opts: ChunkOptions = {},
+): tf.Tensor2D {
+  const p = asParamTensor(w, model.size);
+  try {
+    const n = batchSize(batch);
+    const size = Math.min(n, Math.max(1, Math.floor(opts.chunkSize ?? n)));
+    if (size >= n) return model.perExampleGradients(p.w, batch);
+    const parts: tf.Tensor2D[] = [];
+    for (let start = 0; start < n; start += size) {
+      parts.push(tf.tidy(() => model.perExampleGradients(p.w, sliceBatch(batch, start, Math.min(size, n - start)))));
+    }
+    const out = tf.concat(parts, 0);
+    tf.dispose(parts);
+    return out;
+  } finally {
+    if (p.owned) p.w.dispose();
+  }
+}
+
+/** The test oracle for `perExampleGradients`: one gradient of the loss of each single example, stacked (slow). */
+export function perExampleGradientsLoop(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch): tf.Tensor2D {
+  const p = asParamTensor(w, model.size);
+  try {
+    const n = batchSize(batch);
+    const rows: tf.Tensor1D[] = [];
+    for (let i = 0; i < n; i++) {
+      rows.push(tf.tidy(() => gradOf((u: tf.Tensor1D) => model.loss(u, sliceBatch(batch, i, 1)))(p.w)));
+    }
+    const out = tf.stack(rows) as tf.Tensor2D;
+    tf.dispose(rows);
+    return out;
+  } finally {
+    if (p.owned) p.w.dispose();
+  }
+}
+
+/**
+ * Exact Hessian-vector product H(w)·v of the mean loss, by double backprop: ∇_w(∇_w L(w) · v). Example:
+ * `hvp(model, w, batch, v)`. Float32 throughout; requires the gradient registrations of initBackend.
+ */
+export function hvp(
+  model: FlatModel,
+  w: tf.Tensor1D | Float32Array,
+  batch: Batch,
+  v: tf.Tensor1D | Float32Array,
+  opts: ChunkOptions = {},
+): tf.Tensor1D {
+  const p = asParamTensor(w, model.size);
+  const q = asParamTensor(v, model.size);
+  try {
+    return overChunks(batch, opts, (chunk, weight) => {
+      const inner = gradOf((u: tf.Tensor1D) => model.loss(u, chunk));
+      const hv = gradOf((u: tf.Tensor1D) => tf.sum(tf.mul(inner(u), q.w)))(p.w);
+      return weight === 1 ? hv : tf.mul(hv, weight);
+    });
+  } finally {
+    if (p.owned) p.w.dispose();
+    if (q.owned) q.w.dispose();
+  }
+}
+
+/** Hessian-vector products at one fixed (w, batch), sharing one recorded forward + first backward pass. */
+export interface HvpSession {
+  /** H(w)·v for the session's w and batch (a new tensor). */
+  hvp(v: tf.Tensor1D | Float32Array): tf.Tensor1D;
+  /** Frees the recorded tape (the forward activations and first-backward tensors saved for the second pass). */
+  dispose(): void;
+}
+
+/**
+ * Opens an HVP session at (w, batch): the forward pass and the first backward pass are recorded once, and each
+ * `hvp(v)` only runs the second backward pass (∇_w(g·v) with g = ∇L(w) from the recording): about 1.5 gradients
+ * per product instead of 2.5 on the paper CNN. Holds the recorded activations until `dispose()`. Example:
+ * `const s = hvpSession(model, w, batch); s.hvp(v1); s.hvp(v2); s.dispose()`.
+ */
+export function hvpSession(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch): HvpSession {
+  const wt = tf.keep(w instanceof tf.Tensor ? tf.clone(w) : tf.tensor1d(w));
+  if (wt.shape[0] !== model.size) {
+    wt.dispose();
+    throw new Error(`hvpSession: w has ${wt.shape[0]} entries, ${model.name} has ${model.size}`);
+  }
+  let g: tf.Tensor1D;
+  let tape: Tape;
+  try {
+    ({ result: g, tape } = recordTape(() => tf.keep(tf.tidy(() => gradOf((u: tf.Tensor1D) => model.loss(u, batch))(wt)))));
+  } catch (err) {
+    wt.dispose();
+    throw err;
+  }
+  const filtered = filterTape(tape.nodes, [wt], g);
+  let disposed = false;
+  return {
+    hvp(v) {
+      if (disposed) throw new Error('hvpSession: hvp after dispose()');
+      const q = asParamTensor(v, model.size);
+      try {
+        return tapeVjp(filtered, [wt], g, q.w)[0] as tf.Tensor1D;
+      } finally {
+        if (q.owned) q.w.dispose();
+      }
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      tape.dispose();
+      tf.dispose([g, wt]);
+    },
+  };
+}
+
+/** A LinearOperator that also holds tensors until `dispose()`. */
+export interface DisposableOperator extends LinearOperator {
+  /** Frees the operator's copy of w. */
+  dispose(): void;
+}
+
+/** Options of `hessianOperator`. */
+export interface HessianOptions extends ChunkOptions {
+  /**
+   * Record the forward and first backward pass once (an `hvpSession` per chunk) and reuse them for every matvec:
+   * ~40% faster per product, but the recorded activations of the whole batch stay in memory until `dispose()`.
+   * Default: true without `chunkSize`, false with it (chunking is for bounding memory).
+   */
+  readonly reuseTape?: boolean;
+}
+
+/**
+ * The Hessian of the mean loss at w as a LinearOperator (float64 in and out, float32 inside): each matvec is one
+ * Hessian-vector product. Call `dispose()` when done. Example: `lanczos(hessianOperator(model, w, batch), 20)`.
+ */
+export function hessianOperator(
+  model: FlatModel,
+  w: tf.Tensor1D | Float32Array | Float64Array,
+  batch: Batch,
+  opts: HessianOptions = {},
+): DisposableOperator {
+  const wt = tf.keep(w instanceof tf.Tensor ? tf.clone(w) : tf.tensor1d(Float32Array.from(w)));
+  if (wt.shape[0] !== model.size) {
+    wt.dispose();
+    throw new Error(`hessianOperator: w has ${wt.shape[0]} entries, ${model.name} has ${model.size}`);
+  }
+  const reuse = opts.reuseTape ?? opts.chunkSize === undefined;
+  const n = batchSize(batch);
+  const size = Math.min(n, Math.max(1, Math.floor(opts.chunkSize ?? n)));
+  const sessions: { session: HvpSession; weight: number; chunk: Batch | null }[] = [];
+  if (reuse) {
+    for (let start = 0; start < n; start += size) {
+      const m = Math.min(size, n - start);
+      const chunk = m === n ? null : sliceBatch(batch, start, m);
+      sessions.push({ session: hvpSession(model, wt, chunk ?? batch), weight: m / n, chunk });
+    }
+  }
+  const sessionsHvp = (v: Float32Array): tf.Tensor1D =>
+    tf.tidy(() => {
+      let acc: tf.Tensor1D | null = null;
+      for (const { session, weight } of sessions) {
+        const part = weight === 1 ? session.hvp(v) : (tf.mul(session.hvp(v), weight) as tf.Tensor1D);
+        acc = acc ? (tf.add(acc, part) as tf.Tensor1D) : part;
+      }
+      return acc!;
+    });
+  let disposed = false;
+  return {
+    size: model.size,
+    matvec(v: Float64Array): Float64Array {
+      if (disposed) throw new Error('hessianOperator: matvec after dispose()');
+      if (v.length !== model.size) throw new Error(`hessianOperator: vector of length ${v.length}, expected ${model.size}`);
+      const v32 = Float32Array.from(v);
+      const hv = reuse ? sessionsHvp(v32) : hvp(model, wt, batch, v32, opts);
+      const out = Float64Array.from(hv.dataSync());
+      hv.dispose();
+      return out;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      for (const { session, chunk } of sessions) {
+        session.dispose();
+        if (chunk) disposeBatch(chunk);
+      }
+      wt.dispose();
+    },
+  };
+}
+
+/** The dense D×D Hessian (row-major float64), assembled column by column from D HVPs; for small models only. */
+export function denseHessian(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Float64Array {
+  const D = model.size;
+  if (D > 4096) throw new Error(`denseHessian: D = ${D} is too large for a dense Hessian (limit 4096)`);
+  const op = hessianOperator(model, w, batch, opts);
+  try {
+    const H = new Float64Array(D * D);
+    const e = new Float64Array(D);
+    for (let j = 0; j < D; j++) {
+      e.fill(0);
+      e[j] = 1;
+      const col = op.matvec(e) as Float64Array;
+      for (let i = 0; i < D; i++) H[i * D + j] = col[i]!;
+    }
+    return H;
+  } finally {
+    op.dispose();
+  }
+}
+
+/** Options of `expectedSharpness`. */
+export interface SharpnessOptions extends ChunkOptions {
+  /** Standard deviation δ of the isotropic Gaussian perturbation ν ~ N(0, δ²I). */
+  readonly delta: number;
+  /** Number of perturbations drawn (with `antithetic`, each is used as +ν and −ν). */
+  readonly samples: number;
+  readonly rng: Rng;
+  /** Average L(θ+ν) and L(θ−ν) for each draw, cancelling the first-order term exactly (default true; unbiased). */
+  readonly antithetic?: boolean;
+}
+
+/** An expected-sharpness estimate with its Monte-Carlo standard error. */
+export interface SharpnessEstimate {
+  /** Estimate of E_ν[L(θ+ν)] − L(θ). */
+  readonly estimate: number;
+  /** Standard error of `estimate` (sample std of the per-draw values / √samples). */
+  readonly stderr: number;
+  /** Number of independent draws. */
+  readonly samples: number;
+  /** Number of loss evaluations at perturbed points. */
+  readonly evaluations: number;
+  readonly delta: number;
+  readonly antithetic: boolean;
+  /** L(θ). */
+  readonly baseLoss: number;
+}
+
+/**
+ * Expected sharpness E_ν[L(θ+ν)] − L(θ), ν ~ N(0, δ²I), by Monte Carlo over `samples` draws from `rng`. Example:
+ * `expectedSharpness(model, w, batch, {delta: 0.01, samples: 50, rng: new Rng(1)})`.
+ */
+export function expectedSharpness(
+  model: FlatModel,
+  w: Float32Array,
+  batch: Batch,
+  opts: SharpnessOptions,
+): SharpnessEstimate {
+  const { delta, samples, rng } = opts;
+  const antithetic = opts.antithetic ?? true;
+  if (!(delta > 0)) throw new Error(`expectedSharpness: delta must be positive, got ${delta}`);
+  if (!Number.isInteger(samples) || samples < 2) throw new Error(`expectedSharpness: need ≥ 2 samples, got ${samples}`);
+  if (w.length !== model.size) throw new Error(`expectedSharpness: w has ${w.length} entries, ${model.name} has ${model.size}`);
+  const base = meanLoss(model, w, batch, opts);
+  const noise = new Float32Array(model.size);
+  const shifted = new Float32Array(model.size);
+  const values = new Float64Array(samples);
+  for (let s = 0; s < samples; s++) {
+    rng.fillNormal(noise, 0, delta);
+    for (let i = 0; i < shifted.length; i++) shifted[i] = w[i]! + noise[i]!;
+    let value = meanLoss(model, shifted, batch, opts);
+    if (antithetic) {
+      for (let i = 0; i < shifted.length; i++) shifted[i] = w[i]! - noise[i]!;
+      value = 0.5 * (value + meanLoss(model, shifted, batch, opts));
+    }
+    values[s] = value - base;
+  }
+  let mean = 0;
+  for (const v of values) mean += v;
+  mean /= samples;
+  let ss = 0;
+  for (const v of values) ss += (v - mean) ** 2;
+  return {
+    estimate: mean,
+    stderr: Math.sqrt(ss / (samples - 1) / samples),
+    samples,
+    evaluations: samples * (antithetic ? 2 : 1),
+    delta,
+    antithetic,
+    baseLoss: base,
+  };
+}

@@ -1,0 +1,10 @@
+/** Loss heads for sequential models. */
+import * as tf from '@tensorflow/tfjs';
+import { softmaxCrossEntropy } from '../tf/ops.ts';
+import type { Head } from './sequential.ts';
+
+/** Softmax cross-entropy on class logits [n, C] with int32 labels [n]; predictions are the logits. */
+export const softmaxCrossEntropyHead: Head = {
+  needsTargets: true,
+  loss: (out, y) => softmaxCrossEntropy(out as tf.Tensor2D, y as tf.Tensor1D),
+};

@@ -1,0 +1,245 @@
+/**
+ * Feed-forward models described as a list of layers, with a flat parameter vector and batched per-example gradients.
+ *
+ * Layers: conv2d (stride 1, 'valid' or 'same' padding, with bias), dense (with bias), maxpool (k×k, stride k), relu,
+ * tanh, flatten. Parameters are laid out layer by layer, weight then bias: conv weights [kh, kw, ci, co], dense
+ * weights [nin, nout], row-major. A head turns the last layer's output into per-example losses.
+ *
+ * Per-example gradients come from ONE backward pass: a zero "probe" tensor is added to every parametric layer's
+ * output, the gradient of Σᵢ ℓᵢ with respect to the probes is each layer's dz for every example, and the weight
+ * gradients are rebuilt per example from the layer inputs (stages/models/per_example.ts). A layer kind without such
+ * a rule would be an error naming it; all kinds here have one.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../numerics/random.ts';
+import { checkBatch, layoutParams, unflatten, type Batch, type FlatModel, type ParamSpec } from './model.ts';
+import { perExampleConvBiasGrads, perExampleConvFilterGrads, perExampleDenseWeightGrads } from './per_example.ts';
+
+/** One layer of a sequential model. */
+export type Layer =
+  | { readonly kind: 'conv2d'; readonly name: string; readonly kernel: number; readonly filters: number; readonly padding: 'valid' | 'same' }
+  | { readonly kind: 'dense'; readonly name: string; readonly units: number }
+  | { readonly kind: 'maxpool'; readonly size: number }
+  | { readonly kind: 'relu' }
+  | { readonly kind: 'tanh' }
+  | { readonly kind: 'flatten' };
+
+/** What an initialiser knows about the parameter block it fills. */
+export interface ParamRole {
+  readonly layer: string;
+  readonly kind: 'conv2d' | 'dense';
+  readonly role: 'weight' | 'bias';
+  /** Inputs per output unit (kh·kw·ci for conv, nin for dense). */
+  readonly fanIn: number;
+  /** Outputs per input unit (kh·kw·co for conv, nout for dense). */
+  readonly fanOut: number;
+  readonly spec: ParamSpec;
+}
+
+/** Fills one parameter block: returns `role.spec.size` values drawn from `rng`. */
+export type ParamInit = (role: ParamRole, rng: Rng) => Float32Array;
+
+/** Turns the last layer's output into per-example losses (and, optionally, into predictions). */
+export interface Head {
+  /** Whether `loss` needs batch.y. */
+  readonly needsTargets: boolean;
+  /** Per-example losses [n] from the last layer's output and the targets. */
+  loss(out: tf.Tensor, y: tf.Tensor | undefined): tf.Tensor1D;
+  /** What `predict` returns (default: the last layer's output). */
+  predict?(out: tf.Tensor): tf.Tensor;
+}
+
+/** Everything that defines a sequential model. */
+export interface SequentialSpec {
+  readonly name: string;
+  readonly inputShape: readonly number[];
+  readonly layers: readonly Layer[];
+  readonly head: Head;
+  readonly init: ParamInit;
+}
+
+/** A parametric layer after shape inference. */
+interface ParamLayer {
+  readonly layer: Extract<Layer, { kind: 'conv2d' | 'dense' }>;
+  readonly weight: number; // index into params
+  readonly bias: number;
+  readonly inShape: readonly number[];
+  readonly outShape: readonly number[];
+  readonly roles: readonly [ParamRole, ParamRole];
+}
+
+/** Probes added to parametric layer outputs, and the layer inputs recorded (kept clones) for per-example gradients. */
+interface Tap {
+  readonly probes: readonly tf.Tensor[];
+  readonly inputs: tf.Tensor[];
+}
+
+/** A model from a layer list: `sequentialModel({name, inputShape: [28, 28, 1], layers, head, init})`. */
+export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly layers: readonly Layer[] } {
+  const { paramLayers, params } = plan(spec);
+  const size = params.reduce((a, p) => a + p.size, 0);
+
+  const forward = (ps: readonly tf.Tensor[], x: tf.Tensor, tap?: Tap): tf.Tensor => {
+    let h = x;
+    let k = 0;
+    for (const layer of spec.layers) {
+      switch (layer.kind) {
+        case 'conv2d':
+        case 'dense': {
+          const pl = paramLayers[k]!;
+          if (tap) tap.inputs.push(tf.keep(tf.clone(h)));
+          let z =
+            layer.kind === 'conv2d'
+              ? tf.add(tf.conv2d(h as tf.Tensor4D, ps[pl.weight] as tf.Tensor4D, 1, layer.padding), ps[pl.bias]!)
+              : tf.add(tf.matMul(h as tf.Tensor2D, ps[pl.weight] as tf.Tensor2D), ps[pl.bias]!);
+          if (tap) z = tf.add(z, tap.probes[k]!);
+          h = z;
+          k++;
+          break;
+        }
+        case 'maxpool':
+          h = tf.maxPool(h as tf.Tensor4D, layer.size, layer.size, 'valid');
+          break;
+        case 'relu':
+          h = tf.relu(h);
+          break;
+        case 'tanh':
+          h = tf.tanh(h);
+          break;
+        case 'flatten':
+          h = tf.reshape(h, [h.shape[0]!, -1]);
+          break;
+      }
+    }
+    return h;
+  };
+
+  const perExampleLossFrom = (ps: readonly tf.Tensor[], batch: Batch, tap?: Tap): tf.Tensor1D => {
+    checkBatch(model, batch, spec.head.needsTargets);
+    return spec.head.loss(forward(ps, batch.x, tap), batch.y);
+  };
+
+  const model = {
+    name: spec.name,
+    size,
+    params,
+    inputShape: [...spec.inputShape],
+    layers: spec.layers,
+    init(rng: Rng): Float32Array {
+      const w = new Float32Array(size);
+      for (const pl of paramLayers) {
+        for (const role of pl.roles) {
+          const values = spec.init(role, rng);
+          if (values.length !== role.spec.size) {
+            throw new Error(`${spec.name}: initialiser gave ${values.length} values for ${role.spec.name} (${role.spec.size})`);
+          }
+          w.set(values, role.spec.offset);
+        }
+      }
+      return w;
+    },
+    perExampleLoss(w: tf.Tensor1D, batch: Batch): tf.Tensor1D {
+      return tf.tidy(() => perExampleLossFrom(unflatten(w, params), batch));
+    },
+    loss(w: tf.Tensor1D, batch: Batch): tf.Scalar {
+      return tf.tidy(() => tf.mean(perExampleLossFrom(unflatten(w, params), batch)) as tf.Scalar);
+    },
+    predict(w: tf.Tensor1D, x: tf.Tensor): tf.Tensor {
+      return tf.tidy(() => {
+        checkBatch(model, { x }, false);
+        const out = forward(unflatten(w, params), x);
+        return spec.head.predict ? spec.head.predict(out) : out;
+      });
+    },
+    perExampleGradients(w: tf.Tensor1D, batch: Batch): tf.Tensor2D {
+      const n = checkBatch(model, batch, spec.head.needsTargets);
+      const inputs: tf.Tensor[] = [];
+      try {
+        return tf.tidy(() => {
+          const ps = unflatten(w, params);
+          const probes = paramLayers.map((pl) => tf.fill([n, ...pl.outShape], 0)); // tf.zeros is slow on wasm
+          const dz = tf.grads((...pr: tf.Tensor[]) => tf.sum(perExampleLossFrom(ps, batch, { probes: pr, inputs })))(probes);
+          const columns: tf.Tensor[] = [];
+          paramLayers.forEach((pl, l) => {
+            const a = inputs[l]!;
+            const d = dz[l]!;
+            if (pl.layer.kind === 'conv2d') {
+              const k = pl.layer.kernel;
+              columns.push(perExampleConvFilterGrads(a as tf.Tensor4D, d as tf.Tensor4D, k, k, pl.layer.padding));
+              columns.push(perExampleConvBiasGrads(d as tf.Tensor4D));
+            } else {
+              columns.push(perExampleDenseWeightGrads(a as tf.Tensor2D, d as tf.Tensor2D), d);
+            }
+          });
+          return tf.concat(columns, 1) as tf.Tensor2D;
+        });
+      } finally {
+        tf.dispose(inputs);
+      }
+    },
+  };
+  return model;
+}
+
+/** Shape inference and parameter layout for a layer list; errors name the layer and the shapes. */
+function plan(spec: SequentialSpec): { paramLayers: ParamLayer[]; params: ParamSpec[] } {
+  let shape = [...spec.inputShape];
+  const blocks: { name: string; shape: number[] }[] = [];
+  const pending: Omit<ParamLayer, 'roles'>[] = [];
+  spec.layers.forEach((layer, i) => {
+    const where = `${spec.name}: layer ${i} (${layer.kind}${'name' in layer ? ` '${layer.name}'` : ''}) on [${shape}]`;
+    switch (layer.kind) {
+      case 'conv2d': {
+        if (shape.length !== 3) throw new Error(`${where}: conv2d needs [H, W, C] inputs`);
+        const [H, W, C] = shape as [number, number, number];
+        const k = layer.kernel;
+        const out = layer.padding === 'same' ? [H, W, layer.filters] : [H - k + 1, W - k + 1, layer.filters];
+        if (layer.padding === 'same' && k % 2 === 0) throw new Error(`${where}: 'same' padding needs an odd kernel`);
+        if (out[0]! < 1 || out[1]! < 1) throw new Error(`${where}: ${k}×${k} kernel is larger than the input`);
+        blocks.push({ name: `${layer.name}.weight`, shape: [k, k, C, layer.filters] });
+        blocks.push({ name: `${layer.name}.bias`, shape: [layer.filters] });
+        pending.push({ layer, weight: blocks.length - 2, bias: blocks.length - 1, inShape: shape, outShape: out });
+        shape = out;
+        break;
+      }
+      case 'dense': {
+        if (shape.length !== 1) throw new Error(`${where}: dense needs flat inputs (add a flatten layer)`);
+        blocks.push({ name: `${layer.name}.weight`, shape: [shape[0]!, layer.units] });
+        blocks.push({ name: `${layer.name}.bias`, shape: [layer.units] });
+        pending.push({ layer, weight: blocks.length - 2, bias: blocks.length - 1, inShape: shape, outShape: [layer.units] });
+        shape = [layer.units];
+        break;
+      }
+      case 'maxpool': {
+        if (shape.length !== 3) throw new Error(`${where}: maxpool needs [H, W, C] inputs`);
+        const [H, W, C] = shape as [number, number, number];
+        if (H % layer.size !== 0 || W % layer.size !== 0) {
+          throw new Error(`${where}: ${layer.size}×${layer.size} pooling needs sizes divisible by ${layer.size}`);
+        }
+        shape = [H / layer.size, W / layer.size, C];
+        break;
+      }
+      case 'flatten':
+        shape = [shape.reduce((a, b) => a * b, 1)];
+        break;
+      case 'relu':
+      case 'tanh':
+        break;
+      default:
+        throw new Error(`${where}: unknown layer kind`);
+    }
+  });
+  const params = layoutParams(blocks);
+  const paramLayers = pending.map((pl): ParamLayer => {
+    const l = pl.layer;
+    const [fanIn, fanOut] =
+      l.kind === 'conv2d'
+        ? [l.kernel * l.kernel * pl.inShape[2]!, l.kernel * l.kernel * l.filters]
+        : [pl.inShape[0]!, l.units];
+    const role = (r: 'weight' | 'bias', index: number): ParamRole => ({
+      layer: l.name, kind: l.kind, role: r, fanIn, fanOut, spec: params[index]!,
+    });
+    return { ...pl, roles: [role('weight', pl.weight), role('bias', pl.bias)] };
+  });
+  return { paramLayers, params };
+}

@@ -1,0 +1,113 @@
+/**
+ * The tiny conv net (every kernel of the paper CNN) and the tanh MLP: value, gradient and the dense Hessian assembled
+ * from HVPs, against independent routes — a float64 hand-written network with central differences inside one smooth
+ * piece (tiny conv net), and float32 finite differences of the gradient (smooth tanh MLP) — on wasm and cpu.
+ */
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../numerics/random.ts';
+import { initBackend } from '../tf/backend.ts';
+import { relErr, TEST_BACKENDS } from '../tf/testing.ts';
+import { denseHessian, hvp, meanLoss, valueAndGrad } from './curvature.ts';
+import { createTanhMlp, createTinyConvNet } from './tiny.ts';
+import { tinyHessianByDifferences, tinyLossAndGrad, type TinyData } from './tiny_reference.ts';
+
+function tinyData(rng: Rng, n: number): TinyData {
+  return {
+    x: Float64Array.from(Float32Array.from(rng.fillNormal(new Float64Array(n * 36)))),
+    y: Int32Array.from({ length: n }, () => rng.int(3)),
+  };
+}
+
+/** max |H − Hᵀ| / max |H|. */
+function asymmetry(H: Float64Array, D: number): number {
+  let diff = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < D; j++) {
+      diff = Math.max(diff, Math.abs(H[i * D + j]! - H[j * D + i]!));
+      scale = Math.max(scale, Math.abs(H[i * D + j]!));
+    }
+  return diff / scale;
+}
+
+for (const backend of TEST_BACKENDS) {
+  test.serial(`[${backend}] tiny conv net: loss, gradient and dense Hessian (from HVPs) match a float64 reference`, async (t) => {
+    await initBackend(backend);
+    const model = createTinyConvNet();
+    t.is(model.size, 47);
+    const rng = new Rng(21);
+    const data = tinyData(rng, 12);
+    const w = model.init(rng);
+    const w64 = Float64Array.from(w);
+    const batch = { x: tf.tensor4d(Float32Array.from(data.x), [12, 6, 6, 1]), y: tf.tensor1d(data.y, 'int32') };
+    const before = tf.memory().numTensors;
+    const ref = tinyLossAndGrad(w64, data);
+    const { value, grad } = valueAndGrad(model, w, batch);
+    t.true(Math.abs(value.dataSync()[0]! - ref.loss) < 1e-5 * Math.abs(ref.loss));
+    t.true(relErr(grad.dataSync(), ref.grad) < 1e-5, `gradient rel err ${relErr(grad.dataSync(), ref.grad)}`);
+    tf.dispose([value, grad]);
+    const H = denseHessian(model, w, batch);
+    const Href = tinyHessianByDifferences(w64, data);
+    t.true(asymmetry(H, 47) < 1e-5, `HVP Hessian asymmetry ${asymmetry(H, 47)}`);
+    const err = relErr(H, Href);
+    t.log(`dense Hessian rel err vs float64 differences: ${err.toExponential(2)}`);
+    t.true(err < 1e-5);
+    t.is(tf.memory().numTensors, before, 'no leaked tensors');
+    tf.dispose([batch.x, batch.y]);
+  });
+
+  test.serial(`[${backend}] tanh MLP: HVPs equal finite differences of the gradient; the dense Hessian is symmetric`, async (t) => {
+    await initBackend(backend);
+    const model = createTanhMlp();
+    t.is(model.size, 51);
+    const rng = new Rng(22);
+    const n = 16;
+    const batch = {
+      x: tf.tensor2d(rng.fillNormal(new Float32Array(n * 4)), [n, 4]),
+      y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+    };
+    const w = model.init(rng);
+    const gradAt = (u: Float32Array) => {
+      const { value, grad } = valueAndGrad(model, u, batch);
+      const out = Float64Array.from(grad.dataSync());
+      tf.dispose([value, grad]);
+      return out;
+    };
+    for (let k = 0; k < 3; k++) {
+      const v = rng.fillNormal(new Float32Array(model.size));
+      const hv = hvp(model, w, batch, v);
+      const eps = 1e-2;
+      const wp = Float32Array.from(w, (x, i) => x + eps * v[i]!);
+      const wm = Float32Array.from(w, (x, i) => x - eps * v[i]!);
+      const gp = gradAt(wp);
+      const gm = gradAt(wm);
+      const fd = gp.map((g, i) => (g - gm[i]!) / (2 * eps));
+      const err = relErr(hv.dataSync(), fd);
+      t.log(`HVP vs central differences (ε = 1e−2, float32): rel err ${err.toExponential(2)}`);
+      t.true(err < 5e-3);
+      hv.dispose();
+    }
+    const H = denseHessian(model, w, batch);
+    t.true(asymmetry(H, 51) < 1e-5);
+    tf.dispose([batch.x, batch.y]);
+  });
+}
+
+test.serial('the tiny conv net gives the same loss and HVP on wasm and cpu', async (t) => {
+  const model = createTinyConvNet();
+  const rng = new Rng(23);
+  const data = tinyData(rng, 10);
+  const w = model.init(rng);
+  const v = rng.fillNormal(new Float32Array(47));
+  const results: { loss: number; hv: Float32Array }[] = [];
+  for (const backend of TEST_BACKENDS) {
+    await initBackend(backend);
+    const batch = { x: tf.tensor4d(Float32Array.from(data.x), [10, 6, 6, 1]), y: tf.tensor1d(data.y, 'int32') };
+    const hv = hvp(model, w, batch, v);
+    results.push({ loss: meanLoss(model, w, batch), hv: hv.dataSync() as Float32Array });
+    tf.dispose([hv, batch.x, batch.y]);
+  }
+  t.true(Math.abs(results[0]!.loss - results[1]!.loss) < 1e-6);
+  t.true(relErr(results[0]!.hv, results[1]!.hv) < 1e-5);
+});

@@ -1,0 +1,69 @@
+/** The one-hidden-layer experiment (paper Fig. 4) as stages: one training run per seed, then a summary over seeds. */
+import { defineStage } from '../../pipeline/stage.ts';
+import { createOneHidden } from '../models/onehidden.ts';
+import { Rng } from '../numerics/random.ts';
+import { initBackend, type BackendName } from '../tf/backend.ts';
+import { oneHiddenData } from './data.ts';
+import { trainOneHidden, type EpochRecord } from './train.ts';
+
+const seedsOf = (cfg: <T>(p: string) => T) => Array.from({ length: cfg<number>('onehidden.seeds') }, (_, seed) => seed);
+
+/** Data, initialisation, Adam training and the per-epoch indicator for one seed. */
+export const oneHiddenTrainStage = defineStage<{ seed: number }>({
+  id: 'onehidden.train',
+  version: 1,
+  description: 'onehidden: Adam training with Tr(HΣ), Tr(HΣ̄) after every epoch',
+  isolate: true,
+  instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
+  reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize'],
+  async run(ctx) {
+    const info = await initBackend(ctx.config<BackendName>('backend'));
+    ctx.setMeta('backend', info.backend);
+    const rng = new Rng(ctx.seed);
+    const model = createOneHidden({ hidden: ctx.config('onehidden.hidden') });
+    const data = oneHiddenData(rng, ctx.config('onehidden.samples'));
+    const { records, w } = await trainOneHidden(model, model.init(rng), data, {
+      epochs: ctx.config('onehidden.epochs'),
+      itersPerEpoch: ctx.config('onehidden.itersPerEpoch'),
+      lr: ctx.config('onehidden.lr'),
+      decayEpochs: ctx.config('onehidden.decayEpochs'),
+      covBatchSize: ctx.config('onehidden.covBatchSize'),
+      rng,
+      onEpoch: (done, total) => {
+        ctx.throwIfAborted();
+        ctx.progress(done, total, 'epochs');
+      },
+    });
+    return { records: records.map((r) => ({ ...r })), weights: w };
+  },
+});
+
+/** Per epoch: mean and range over seeds of the ratio Tr(HΣ)/Tr(HΣ̄), with loss and accuracy. */
+export const oneHiddenSummaryStage = defineStage({
+  id: 'onehidden.summary',
+  version: 1,
+  description: 'onehidden: indicator ratio per epoch over seeds',
+  reads: ['onehidden.seeds'],
+  deps: (_p, cfg) => Object.fromEntries(seedsOf(cfg).map((seed) => [`seed_${seed}`, { stage: 'onehidden.train', params: { seed } }])),
+  async run(_ctx, inputs) {
+    const runs = Object.values(inputs).map((i) => i.records as unknown as EpochRecord[]);
+    const epochs = runs[0]!.length;
+    const pick = (e: number, f: (r: EpochRecord) => number) => runs.map((r) => f(r[e]!));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const perEpoch = Array.from({ length: epochs }, (_, e) => {
+      const ratios = pick(e, (r) => r.ratio);
+      return {
+        epoch: e,
+        loss: mean(pick(e, (r) => r.loss)),
+        accuracy: mean(pick(e, (r) => r.accuracy)),
+        traceHSigma: mean(pick(e, (r) => r.traceHSigma)),
+        traceHSigmaIso: mean(pick(e, (r) => r.traceHSigmaIso)),
+        ratio: mean(ratios),
+        ratioMin: Math.min(...ratios),
+        ratioMax: Math.max(...ratios),
+      };
+    });
+    const every = Math.max(1, Math.floor(epochs / 8));
+    return { perEpoch, table: perEpoch.filter((r) => r.epoch % every === 0 || r.epoch === epochs - 1) };
+  },
+});

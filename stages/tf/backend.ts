@@ -1,0 +1,146 @@
+/**
+ * Selecting and verifying the tfjs backend.
+ *
+ * `initBackend` is the one entry point every tfjs-using stage calls first: it activates the backend (wasm by default,
+ * with the .wasm binaries located on disk), refuses to continue on a silent fallback, silences tfjs's console chatter
+ * (the "Hi, looks like you are running TensorFlow.js in Node.js" banner and kernel-registration warnings, all of which
+ * go through tfjs's logger and are muted by the PROD flag), and then registers this project's gradient and kernel
+ * fixes (stages/tf/gradients, stages/tf/kernels). Nothing registers itself on import.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { registerAllGradients } from './gradients/register_all_gradients.ts';
+import { registerAllKernels } from './kernels/register_all_kernels.ts';
+
+/** Backends `initBackend` knows: wasm (default, SIMD, one core), cpu (pure JS), and the optional tfjs-node ones. */
+export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
+
+/** What `backendInfo()` reports about the active backend. */
+export interface BackendInfo {
+  /** The backend name as tfjs reports it (`tf.getBackend()`); tfjs-node and tfjs-node-gpu both report 'tensorflow'. */
+  readonly backend: string;
+  /** The name that was requested from `initBackend`, if any. */
+  readonly requested: BackendName | null;
+  /** Versions of the tfjs packages in use (tfjs, tfjs-core, …, and tfjs-backend-wasm / tfjs-node when loaded). */
+  readonly versions: Readonly<Record<string, string>>;
+  /** wasm only: whether the SIMD binary is in use. */
+  readonly simd?: boolean;
+  /** wasm only: XNNPACK thread count (always 1 in Node: tfjs disables wasm threads there). */
+  readonly threads?: number;
+}
+
+const OPTIONAL_PACKAGES: Record<'tensorflow' | 'tensorflow-gpu', string> = {
+  tensorflow: '@tensorflow/tfjs-node',
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+};
+
+let requested: BackendName | null = null;
+let extraVersions: Record<string, string> = {};
+let wasmModule: typeof import('@tensorflow/tfjs-backend-wasm') | null = null;
+let wasmDirectory = '';
+
+/** Directory (with trailing separator) holding tfjs-backend-wasm's .wasm binaries, resolved from node_modules. */
+export function wasmBinaryDirectory(): string {
+  const require = createRequire(import.meta.url);
+  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep;
+}
+
+/** Options of `initBackend`. */
+export interface InitBackendOptions {
+  /** wasm only: directory holding the .wasm binaries (default: `wasmBinaryDirectory()`); used on first init only. */
+  readonly wasmDirectory?: string;
+}
+
+/**
+ * Activates backend `name`, checks it really is active, registers the project's gradients and kernels, and returns
+ * `backendInfo()`. Example: `await initBackend('wasm')`. Throws (never falls back) if the backend cannot start.
+ */
+export async function initBackend(name: BackendName = 'wasm', options: InitBackendOptions = {}): Promise<BackendInfo> {
+  tf.env().set('PROD', true); // mutes tfjs's log.warn/log.info (banner, "kernel already registered", …)
+  let target: string;
+  switch (name) {
+    case 'wasm':
+      await prepareWasm(options.wasmDirectory ?? wasmBinaryDirectory());
+      target = 'wasm';
+      break;
+    case 'cpu':
+      target = 'cpu';
+      break;
+    case 'tensorflow':
+    case 'tensorflow-gpu':
+      await importOptionalBackend(name);
+      target = 'tensorflow';
+      break;
+    default:
+      throw new Error(`initBackend: unknown backend '${String(name)}'; expected wasm, cpu, tensorflow or tensorflow-gpu`);
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(target);
+  } catch (err) {
+    throw new Error(`initBackend: tf.setBackend('${target}') threw: ${(err as Error).message}`, { cause: err });
+  }
+  const active = tf.getBackend();
+  if (!ok || active !== target) {
+    const hint =
+      name === 'wasm'
+        ? ` The .wasm binaries were expected in ${wasmDirectory} (tfjs-backend-wasm ${wasmModule?.version_wasm ?? '?'}).`
+        : '';
+    throw new Error(
+      `initBackend: backend '${target}' did not start (setBackend returned ${ok}, active backend is '${active}').${hint}`,
+    );
+  }
+  await tf.ready();
+  registerAllGradients();
+  registerAllKernels(target);
+  requested = name;
+  return backendInfo();
+}
+
+/** Reports the active backend and the versions of the tfjs packages in use. Example: `backendInfo().backend`. */
+export function backendInfo(): BackendInfo {
+  const backend = tf.getBackend();
+  const versions: Record<string, string> = { ...(tf.version as Record<string, string>), ...extraVersions };
+  if (wasmModule) versions['tfjs-backend-wasm'] = wasmModule.version_wasm;
+  const info: BackendInfo = { backend, requested, versions };
+  if (backend === 'wasm' && wasmModule) {
+    return {
+      ...info,
+      simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+      threads: wasmModule.getThreadsCount(),
+    };
+  }
+  return info;
+}
+
+/** Loads tfjs-backend-wasm and points it at its .wasm files on disk (only possible before its first initialisation). */
+async function prepareWasm(directory: string): Promise<void> {
+  if (wasmModule) return;
+  const mod = await import('@tensorflow/tfjs-backend-wasm');
+  const dir = directory.endsWith(path.sep) || directory.endsWith('/') ? directory : directory + path.sep;
+  mod.setWasmPaths(dir);
+  wasmModule = mod;
+  wasmDirectory = dir;
+}
+
+/** Imports @tensorflow/tfjs-node(-gpu), which registers the 'tensorflow' backend; a clear error if it is absent. */
+async function importOptionalBackend(name: 'tensorflow' | 'tensorflow-gpu'): Promise<void> {
+  const pkg = OPTIONAL_PACKAGES[name];
+  let mod: { version?: Record<string, string> };
+  try {
+    mod = (await import(/* optional dependency */ pkg)) as { version?: Record<string, string> };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    const why = missing ? 'is not installed' : `failed to load (${code ?? 'error'}: ${(err as Error).message})`;
+    throw new Error(
+      `initBackend('${name}'): the optional package ${pkg} ${why}. ` +
+        `Install it with \`npm install --no-save ${pkg}@${tf.version.tfjs}\` (its install script downloads ` +
+        `libtensorflow, so it needs internet access${name === 'tensorflow-gpu' ? ' and CUDA' : ''}), ` +
+        `or use initBackend('wasm').`,
+      { cause: err },
+    );
+  }
+  extraVersions = { ...(mod.version ?? {}) };
+}

@@ -1,0 +1,37 @@
+/**
+ * Gradient of MaxPoolGrad (tfjs has none, so double backprop through max-pooling threw).
+ *
+ * For non-overlapping windows MaxPoolGrad(dy) = M ⊙ upsample(dy) with M the first-maximum mask, so its adjoint in dy
+ * is D ↦ Σ_window M ⊙ D = kh·kw · avgPool(M ⊙ D). M is piecewise constant in the pooled input, so the gradients for
+ * the input and output arguments are zero almost everywhere.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { maxPoolArgmaxMask, tilingWindow } from '../kernels/max_pool_grad.ts';
+
+/** Gradient config for MaxPoolGrad (inputs dy, input, output). */
+export const maxPoolGradGradConfig: tf.GradConfig = {
+  kernelName: 'MaxPoolGrad',
+  inputsToSave: ['input', 'output'],
+  gradFunc: (ddx, saved, attrs) => {
+    const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const a = attrs as unknown as tf.MaxPoolGradAttrs;
+    const window = tilingWindow(x.shape, a);
+    if (!window) {
+      throw new Error(
+        `MaxPoolGrad gradient: only non-overlapping, unpadded windows are supported; got filterSize ` +
+          `${JSON.stringify(a.filterSize)}, strides ${JSON.stringify(a.strides)}, pad ${JSON.stringify(a.pad)} on ` +
+          `input [${x.shape}]`,
+      );
+    }
+    const [kh, kw] = window;
+    return {
+      dy: () => {
+        const mask = maxPoolArgmaxMask(x, y, kh, kw);
+        const picked = tf.mul(mask, ddx as tf.Tensor4D) as tf.Tensor4D;
+        return tf.mul(tf.avgPool(picked, [kh, kw], [kh, kw], 'valid'), kh * kw);
+      },
+      input: () => tf.zerosLike(x),
+      output: () => tf.zerosLike(y),
+    };
+  },
+};

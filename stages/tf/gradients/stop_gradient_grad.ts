@@ -1,0 +1,9 @@
+/** Gradient of the StopGradient kernel (stages/tf/kernels/stop_gradient.ts): zero. */
+import * as tf from '@tensorflow/tfjs';
+import { STOP_GRADIENT } from '../kernels/stop_gradient.ts';
+
+/** Gradient config for StopGradient: the input receives zeros. */
+export const stopGradientGradConfig: tf.GradConfig = {
+  kernelName: STOP_GRADIENT,
+  gradFunc: (dy) => ({ x: () => tf.zerosLike(dy as tf.Tensor) }),
+};

@@ -1,0 +1,44 @@
+/**
+ * Helpers for tfjs tests: seeded tensors, error measures, and the backends every key test runs on.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../numerics/random.ts';
+import { gradOf } from './ops.ts';
+
+/** The backends the key tests run on, both available without optional packages. */
+export const TEST_BACKENDS = ['wasm', 'cpu'] as const;
+
+/** A float32 tensor of the given shape filled with normal(0, std) draws from `rng`. */
+export function seededNormal(rng: Rng, shape: number[], std = 1): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(rng.fillNormal(new Float32Array(size), 0, std), shape);
+}
+
+/** A float64 copy of a tensor's values. */
+export function toF64(t: tf.Tensor): Float64Array {
+  return Float64Array.from(t.dataSync());
+}
+
+/** max |a − b| / max(max |b|, floor): a relative error in the sup norm. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-12): number {
+  if (a.length !== b.length) throw new Error(`relErr: lengths differ (${a.length} vs ${b.length})`);
+  let diff = 0;
+  let scale = floor;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
+
+/** Dot product of two equal-length arrays in float64. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** Hessian-vector product of a scalar function of one tensor by double backprop: ∇(∇f(w)·v). */
+export function doubleBackpropHvp<T extends tf.Tensor>(f: (w: T) => tf.Scalar, w: T, v: T): T {
+  return tf.tidy(() => gradOf((u: T) => tf.sum(tf.mul(gradOf(f)(u), v)) as tf.Scalar)(w));
+}
