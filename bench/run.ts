@@ -1,18 +1,30 @@
-/** `npm run bench`: runs every benchmark and writes bench/results/<name>.json (no timing is asserted anywhere). */
+/**
+ * `npm run bench [-- suite…] [--backend wasm|cpu|tensorflow|tensorflow-gpu]`: runs the benchmark suites and writes
+ * bench/results/<suite>.json (no timing is asserted anywhere).
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { BackendName } from '../stages/tf/backend.ts';
 import { benchEngine } from './engine.ts';
+import { benchNumerics } from './numerics.ts';
 
 const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string', default: 'wasm' } } });
 
-const suites: Record<string, () => Promise<Record<string, unknown>>> = { engine: () => benchEngine() };
+const suites: Record<string, () => Promise<Record<string, unknown>>> = {
+  engine: () => benchEngine(),
+  numerics: () => benchNumerics(values.backend as BackendName),
+};
 
+const unknown = positionals.filter((p) => !(p in suites));
+if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')} (suites: ${Object.keys(suites).join(', ')})`);
 mkdirSync(OUT, { recursive: true });
-const only = process.argv.slice(2);
 for (const [name, fn] of Object.entries(suites)) {
-  if (only.length && !only.includes(name)) continue;
+  if (positionals.length && !positionals.includes(name)) continue;
+  process.stderr.write(`bench ${name}...\n`);
   const results = await fn();
   const record = { suite: name, at: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, results };
   const file = path.join(OUT, `${name}.json`);
