@@ -1,0 +1,72 @@
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { createTinyConvNet } from '../models/tiny.ts';
+import { NOISE_KINDS } from '../noise/registry.ts';
+import type { NoiseKindName } from '../noise/kind.ts';
+import { Rng } from '../numerics/random.ts';
+import { initBackend } from '../tf/backend.ts';
+import { runDynamics, type DynamicsOptions } from './run.ts';
+
+async function setup() {
+  await initBackend('wasm');
+  const model = createTinyConvNet();
+  const rng = new Rng(21);
+  const n = 40;
+  const train = {
+    x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
+    y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+  };
+  const randomized = Uint8Array.from({ length: n }, (_, i) => (i >= 30 ? 1 : 0));
+  const w0 = model.init(rng);
+  const base = (kind: NoiseKindName, over: Partial<DynamicsOptions> = {}): DynamicsOptions => ({
+    model,
+    w0,
+    train,
+    randomized,
+    test: train,
+    kind,
+    noise: { sigma: 1e-2, k: 3, rescaleToTrace: false },
+    lr: 0.05,
+    batchSize: 5,
+    refresh: 3,
+    iterations: 7,
+    logEvery: 3,
+    checkpoints: [0, 7],
+    hessian: { tol: 1e-3, tolPairs: 2, maxIter: 60 },
+    rng: new Rng(5),
+    ...over,
+  });
+  return { model, base };
+}
+
+test.serial('every noise kind runs, logs on schedule, keeps checkpoints, and reports its noise trace', async (t) => {
+  const { model, base } = await setup();
+  for (const kind of Object.keys(NOISE_KINDS) as NoiseKindName[]) {
+    const r = await runDynamics(base(kind));
+    t.deepEqual(r.log.map((l) => l.iteration), [0, 3, 6, 7], kind);
+    t.deepEqual(r.checkpoints.map((c) => c.iteration), [0, 7], kind);
+    t.true(r.log.every((l) => l.cleanAccuracy !== null && l.randomAccuracy !== null && l.testAccuracy !== null));
+    const trace = r.log[0]!.noiseTrace;
+    if (kind === 'gd' || kind === 'sgd') t.is(trace, 0, kind);
+    else t.true(trace > 0, `${kind} trace ${trace}`);
+    if (kind === 'gld_const') t.true(Math.abs(trace - 1e-4 * model.size) < 1e-9, 'σ²D');
+    if (kind === 'gld_hessian' || kind === 'gld_hessian_top1' || kind === 'gld_leading') t.true(r.refreshes === 3, `${kind}: ${r.refreshes} refreshes`);
+  }
+});
+
+test.serial('gd is deterministic and differs from sgd; same seed, same noisy run', async (t) => {
+  const { base } = await setup();
+  const a = await runDynamics(base('gd'));
+  const b = await runDynamics(base('gd', { rng: new Rng(99) }));
+  t.deepEqual(Array.from(a.final), Array.from(b.final));
+  const s = await runDynamics(base('sgd'));
+  t.notDeepEqual(Array.from(s.final), Array.from(a.final));
+  const h1 = await runDynamics(base('gld_diag', { rng: new Rng(3) }));
+  const h2 = await runDynamics(base('gld_diag', { rng: new Rng(3) }));
+  t.deepEqual(Array.from(h1.final), Array.from(h2.final));
+});
+
+test.serial('a diverging run fails naming the iteration', async (t) => {
+  const { base } = await setup();
+  await t.throwsAsync(runDynamics(base('gd', { lr: 1e30, iterations: 5 })), { message: /gd diverged at iteration \d/ });
+});

@@ -1,0 +1,124 @@
+/**
+ * Noisy gradient dynamics of a network from a given start point (paper §5): θ ← θ − η(∇L(θ) + ξ), ξ ~ N(0, Σ_kind),
+ * with the kind's statistics refreshed every `refresh` iterations, or, for `sgd`, the gradient of a random
+ * minibatch of m examples. Logs training, clean / random-label and test metrics on a schedule and keeps the weights
+ * at the checkpoints for later curvature probing.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { minibatchValueAndGrad, valueAndGrad } from '../models/curvature.ts';
+import type { Batch, FlatModel } from '../models/model.ts';
+import type { NoiseConfig, NoiseKindName, NoiseSampler } from '../noise/kind.ts';
+import { noisyStep } from '../noise/placement.ts';
+import { noiseKind } from '../noise/registry.ts';
+import { computeNoiseStats } from '../noise/stats.ts';
+import type { Rng } from '../numerics/random.ts';
+import { evaluateClassifier } from './evaluate.ts';
+import { HessianTracker, minibatchGradientCovariance, type HessianTopKOptions } from './statistics.ts';
+
+/** Settings of one dynamics run. */
+export interface DynamicsOptions {
+  model: FlatModel;
+  w0: Float32Array;
+  train: Batch;
+  /** 1 for training examples with random labels (their accuracy is logged apart), else 0. */
+  randomized?: Uint8Array;
+  test?: Batch;
+  kind: NoiseKindName;
+  noise: NoiseConfig;
+  lr: number;
+  /** SGD's batch size m, also the batch size at which Σ is estimated. */
+  batchSize: number;
+  refresh: number;
+  iterations: number;
+  /** Iterations at which metrics are logged (0 = the start point is always logged). */
+  logEvery: number;
+  /** Iterations at which the weights are kept. */
+  checkpoints: readonly number[];
+  hessian: HessianTopKOptions;
+  rng: Rng;
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+/** One row of the log. */
+export interface DynamicsLog {
+  iteration: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  cleanAccuracy: number | null;
+  randomAccuracy: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  /** Tr Σ_kind of the noise in force (0 for gd and sgd). */
+  noiseTrace: number;
+}
+
+/** The log, the final weights, the checkpointed weights and the cost of the statistics. */
+export interface DynamicsResult {
+  log: DynamicsLog[];
+  final: Float32Array;
+  checkpoints: { iteration: number; w: Float32Array }[];
+  refreshes: number;
+  hessianHvps: number;
+}
+
+/** Runs the dynamics; throws naming the iteration if the loss or the parameters stop being finite. */
+export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
+  const kind = noiseKind(o.kind);
+  const needs = kind.needs(o.noise);
+  const n = o.train.x.shape[0]!;
+  const w = Float32Array.from(o.w0);
+  const xi = new Float32Array(w.length);
+  const tracker = new HessianTracker(o.model, o.train, o.hessian, o.rng.nextUint32());
+  const log: DynamicsLog[] = [];
+  const checkpoints: { iteration: number; w: Float32Array }[] = [];
+  const wanted = new Set(o.checkpoints);
+  let sampler: NoiseSampler | undefined;
+  let refreshes = 0;
+
+  const record = (iteration: number) => {
+    const tr = evaluateClassifier(o.model, w, o.train, { groups: o.randomized });
+    const te = o.test ? evaluateClassifier(o.model, w, o.test) : undefined;
+    if (!Number.isFinite(tr.loss)) throw new Error(`${o.kind} diverged at iteration ${iteration}: training loss ${tr.loss}`);
+    log.push({
+      iteration,
+      trainLoss: tr.loss,
+      trainAccuracy: tr.accuracy,
+      cleanAccuracy: tr.groupAccuracy ? tr.groupAccuracy.zero : null,
+      randomAccuracy: tr.groupAccuracy ? tr.groupAccuracy.one : null,
+      testLoss: te ? te.loss : null,
+      testAccuracy: te ? te.accuracy : null,
+      noiseTrace: sampler?.trace ?? 0,
+    });
+  };
+  if (wanted.has(0)) checkpoints.push({ iteration: 0, w: Float32Array.from(w) });
+
+  for (let t = 1; t <= o.iterations; t++) {
+    o.signal?.throwIfAborted();
+    if (!needs.minibatchGradient && (sampler === undefined || (t - 1) % o.refresh === 0)) {
+      const stats = await computeNoiseStats(needs, {
+        size: o.model.size,
+        covariance: () => minibatchGradientCovariance(o.model, w, o.train, o.batchSize, o.rng),
+        hessianTopK: (k) => tracker.topK(w, k),
+      });
+      sampler = kind.build(stats, o.noise);
+      refreshes++;
+    }
+    if (t === 1) record(0);
+    const { value, grad } = needs.minibatchGradient
+      ? minibatchValueAndGrad(o.model, w, o.train, o.rng.permutation(n).subarray(0, o.batchSize))
+      : valueAndGrad(o.model, w, o.train);
+    const g = grad.dataSync() as Float32Array;
+    const loss = value.dataSync()[0]!;
+    tf.dispose([value, grad]);
+    if (!Number.isFinite(loss)) throw new Error(`${o.kind} diverged at iteration ${t}: loss ${loss}`);
+    const noise = sampler && !sampler.isZero ? sampler.sample(o.rng, xi) : undefined;
+    noisyStep(w, g, o.lr, noise, { kind: 'gradient' });
+    if (!w.every(Number.isFinite)) throw new Error(`${o.kind} diverged at iteration ${t}: non-finite parameters`);
+    if (t % o.logEvery === 0 || t === o.iterations) record(t);
+    if (wanted.has(t)) checkpoints.push({ iteration: t, w: Float32Array.from(w) });
+    o.onProgress?.(t, o.iterations);
+  }
+  if (o.iterations === 0) record(0);
+  return { log, final: w, checkpoints, refreshes, hessianHvps: tracker.hvps };
+}
