@@ -64,6 +64,77 @@ export const configSchema = z
         covBatchSize: posInt,
       })
       .strict(),
+    /** Fashion-MNIST with 1000 clean + 200 random labels, the paper's CNN, from a sharp minimum (Fig. 3). */
+    fashion: z
+      .object({
+        seeds: posInt,
+        data: z
+          .object({
+            /** Directory with the four IDX .gz files; null = the Debian package, then the download cache. */
+            path: z.string().min(1).nullable(),
+            /** Download (and verify) the files when no local copy exists and a network is reachable. */
+            download: z.boolean(),
+            /** The first `train` training images are used; the last `randomLabels` of them get random labels. */
+            train: posInt,
+            randomLabels: z.number().int().nonnegative(),
+            test: posInt,
+          })
+          .strict(),
+        pretrain: z
+          .object({
+            lr: z.number().positive(),
+            maxIterations: posInt,
+            targetAccuracy: z.number().gt(0).lte(1),
+            checkEvery: posInt,
+          })
+          .strict(),
+        dynamics: z
+          .object({
+            kinds: z.array(noiseKindName).nonempty(),
+            iterations: z.number().int().nonnegative(),
+            lr: z.number().positive(),
+            /** SGD's batch size m; Σ is estimated at this batch size. */
+            batchSize: posInt,
+            logEvery: posInt,
+            /** Iterations whose weights are kept for curvature probing. */
+            checkpoints: z.array(z.number().int().nonnegative()),
+            /** Lanczos settings for the Hessian top-k during the dynamics. */
+            hessian: z.object({ tol: z.number().positive(), tolPairs: posInt, maxIter: posInt }).strict(),
+            gd: z.object({}).strict(),
+            sgd: z.object({}).strict(),
+            gld_const: z.object({ sigma: z.number().positive() }).strict(),
+            gld_dynamic: z.object({ refresh: posInt }).strict(),
+            gld_diag: z.object({ refresh: posInt }).strict(),
+            gld_leading: z.object({ refresh: posInt, k: posInt, rescaleToTrace: z.boolean() }).strict(),
+            gld_hessian: z.object({ refresh: posInt, k: posInt }).strict(),
+            gld_hessian_top1: z.object({ refresh: posInt }).strict(),
+          })
+          .strict(),
+        probe: z
+          .object({
+            topK: posInt.min(2),
+            lanczos: z.object({ tol: z.number().positive(), tolPairs: posInt, maxIter: posInt }).strict(),
+            hutchinsonSamples: posInt,
+            exactTraceHSigma: z.boolean(),
+            sharpness: z.object({ delta: z.number().positive(), samples: posInt }).strict(),
+          })
+          .strict(),
+      })
+      .strict()
+      .superRefine((f, ctx) => {
+        // Σ is estimated from ⌊train/batchSize⌋ minibatch gradients, so its rank is at most that minus one.
+        const rank = Math.floor(f.data.train / f.dynamics.batchSize) - 1;
+        if (f.dynamics.gld_leading.k > rank) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['dynamics', 'gld_leading', 'k'],
+            message: `must be ≤ ${rank}: Σ from ${f.data.train}/${f.dynamics.batchSize} minibatches has rank ≤ ${rank}`,
+          });
+        }
+        if (f.data.randomLabels > f.data.train) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['data', 'randomLabels'], message: `must be ≤ data.train (${f.data.train})` });
+        }
+      }),
     report: z
       .object({
         title: z.string().min(1),
@@ -102,11 +173,63 @@ const oneHiddenPaper: Config['onehidden'] = {
   covBatchSize: 10,
 };
 
+const fashionPaper: Config['fashion'] = {
+  seeds: 3,
+  data: { path: null, download: true, train: 1200, randomLabels: 200, test: 10_000 },
+  pretrain: { lr: 0.1, maxIterations: 10_000, targetAccuracy: 1, checkEvery: 10 },
+  dynamics: {
+    kinds: ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'],
+    iterations: 20_000, // the released code's default
+    lr: 0.07,
+    batchSize: 20,
+    logEvery: 100,
+    checkpoints: [0, 20_000],
+    hessian: { tol: 1e-3, tolPairs: 5, maxIter: 200 },
+    gd: {},
+    sgd: {},
+    gld_const: { sigma: 1e-3 },
+    gld_dynamic: { refresh: 10 },
+    gld_diag: { refresh: 10 },
+    gld_leading: { refresh: 10, k: 20, rescaleToTrace: false },
+    gld_hessian: { refresh: 10, k: 20 },
+    gld_hessian_top1: { refresh: 10 },
+  },
+  probe: {
+    topK: 21,
+    lanczos: { tol: 1e-3, tolPairs: 5, maxIter: 200 },
+    hutchinsonSamples: 50,
+    exactTraceHSigma: true,
+    sharpness: { delta: 0.01, samples: 100 },
+  },
+};
+
 const quick: Config = {
   seed: 20190609,
   backend: 'wasm',
   toy2d: { ...toy2dPaper, seeds: 1 },
   onehidden: { ...oneHiddenPaper, seeds: 1 },
+  fashion: {
+    ...fashionPaper,
+    seeds: 1,
+    data: { ...fashionPaper.data, train: 300, randomLabels: 50, test: 2000 },
+    pretrain: { ...fashionPaper.pretrain, maxIterations: 3000, checkEvery: 50 },
+    dynamics: {
+      ...fashionPaper.dynamics,
+      iterations: 400,
+      logEvery: 25,
+      checkpoints: [400],
+      hessian: { tol: 1e-3, tolPairs: 5, maxIter: 60 },
+      gld_leading: { refresh: 10, k: 10, rescaleToTrace: false },
+      gld_hessian: { refresh: 10, k: 10 },
+    },
+    probe: {
+      topK: 11,
+      lanczos: { tol: 1e-3, tolPairs: 5, maxIter: 80 },
+      hutchinsonSamples: 20,
+      exactTraceHSigma: true,
+      sharpness: { delta: 0.01, samples: 20 },
+    },
+  },
   report: { title: 'sgd-noise: quick profile', dir: 'reports/quick' },
 };
 
@@ -114,6 +237,7 @@ const paper: Config = {
   ...quick,
   toy2d: toy2dPaper,
   onehidden: oneHiddenPaper,
+  fashion: fashionPaper,
   report: { title: 'sgd-noise: paper profile', dir: 'reports/paper' },
 };
 

@@ -105,6 +105,12 @@ export function decodeValue(ref: OutputRef, bytes: Uint8Array): NDArray | Json {
   return new NDArray(new ctor(copy.buffer, 0, bytes.byteLength / ctor.BYTES_PER_ELEMENT), ref.shape);
 }
 
+/** Returns `value` typed as JSON after checking it is plain finite JSON (throws naming the path otherwise). */
+export function toJson(value: unknown, path = 'value'): Json {
+  assertJson(value, path);
+  return value;
+}
+
 /** Throws, naming the path, if `value` is not plain finite JSON (NaN, Infinity, functions, class instances). */
 export function assertJson(value: unknown, path: string): asserts value is Json {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;

@@ -65,8 +65,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command || values.help ? 0 : 2;
   }
-  const overrides = rest.filter((p) => p.includes('='));
-  const targets = rest.filter((p) => !p.includes('='));
+  // key.path=value is an override; anything else (including instance ids such as dyn[kind=sgd,seed=0]) a target.
+  const isOverride = (p: string) => /^[A-Za-z_][\w-]*(\.[\w-]+)*=/.test(p);
+  const overrides = rest.filter(isOverride);
+  const targets = rest.filter((p) => !isOverride(p));
   const projectModule = path.resolve(values.project ?? DEFAULT_PROJECT);
   const project = await loadProject(projectModule);
   const resolved = resolveConfig(project, values.profile, overrides);
@@ -75,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
   const cache = CacheStore.open(cacheDir);
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
-  const list = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(',')).filter(Boolean);
+  // Comma-separated lists, except commas inside [...] (instance ids: stage[kind=sgd,seed=0]).
+  const list = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(/,(?![^[]*\])/)).filter(Boolean);
 
   switch (command) {
     case 'run': {

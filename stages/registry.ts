@@ -1,5 +1,6 @@
 /** Every stage of sgd-noise, in one list. Adding a stage means adding one line here. */
 import type { AnyStage } from '../pipeline/stage.ts';
+import { fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionProbeStage, fashionStartProbeStage, fashionSummaryStage } from './fashion/stages.ts';
 import { oneHiddenSummaryStage, oneHiddenTrainStage } from './onehidden/stages.ts';
 import { reportStage } from './report/stage.ts';
 import { toy2dDataStage, toy2dDynamicsStage, toy2dIndicatorStage, toy2dSummaryStage } from './toy2d/stages.ts';
@@ -12,5 +13,11 @@ export const stages: readonly AnyStage[] = [
   toy2dSummaryStage,
   oneHiddenTrainStage,
   oneHiddenSummaryStage,
-  reportStage({ toy2d: { stage: 'toy2d.summary' }, onehidden: { stage: 'onehidden.summary' } }),
+  fashionDataStage,
+  fashionPretrainStage,
+  fashionDynamicsStage,
+  fashionStartProbeStage,
+  fashionProbeStage,
+  fashionSummaryStage,
+  reportStage({ toy2d: { stage: 'toy2d.summary' }, onehidden: { stage: 'onehidden.summary' }, fashion: { stage: 'fashion.summary' } }),
 ];

@@ -6,7 +6,7 @@ import type { Batch, FlatModel } from '../models/model.ts';
 export interface Evaluation {
   loss: number;
   accuracy: number;
-  groupAccuracy?: { zero: number; one: number };
+  groupAccuracy?: { zero: number | null; one: number | null };
 }
 
 /** Evaluates `w` on `batch` (labels int32) in chunks of `chunk` examples. */
@@ -47,8 +47,8 @@ export function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Bat
   const out: Evaluation = { loss: lossSum / n, accuracy: correct / n };
   if (opts.groups) {
     out.groupAccuracy = {
-      zero: groupCount[0] ? groupCorrect[0]! / groupCount[0]! : NaN,
-      one: groupCount[1] ? groupCorrect[1]! / groupCount[1]! : NaN,
+      zero: groupCount[0] ? groupCorrect[0]! / groupCount[0]! : null,
+      one: groupCount[1] ? groupCorrect[1]! / groupCount[1]! : null,
     };
   }
   return out;

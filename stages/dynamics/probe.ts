@@ -1,0 +1,158 @@
+/**
+ * Curvature probing of a network at one point: the Hessian's top eigenvalues (Lanczos), TrH (Hutchinson, with the
+ * same probes giving an estimate of diag H), SGD's gradient-noise covariance Σ at batch size m, Tr(HΣ) (exact over
+ * Σ's factor rows, or restricted to H's top-k eigenspace), Tr(HΣ̄), the paper's conditions, expected sharpness, and
+ * Tr(HΣ_kind) for every noise kind at that point.
+ */
+import { expectedSharpness, hessianOperator } from '../models/curvature.ts';
+import type { Batch, FlatModel } from '../models/model.ts';
+import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import { noiseKind } from '../noise/registry.ts';
+import type { NoiseShape } from '../noise/shape.ts';
+import { computeNoiseStats } from '../noise/stats.ts';
+import type { Covariance } from '../numerics/covariance.ts';
+import { escapingIndicator, paperConditions, traceHSigma, traceHSigmaTopK, type PaperConditions } from '../numerics/indicator.ts';
+import { lanczos } from '../numerics/lanczos.ts';
+import type { LinearOperator } from '../numerics/operator.ts';
+import type { Rng } from '../numerics/random.ts';
+import { dot } from '../numerics/vector.ts';
+import { minibatchGradientCovariance } from './statistics.ts';
+
+/** What to compute and how precisely. */
+export interface ProbeOptions {
+  /** Hessian eigenpairs to compute (≥ 2). */
+  topK: number;
+  lanczos: { tol: number; tolPairs: number; maxIter: number };
+  hutchinsonSamples: number;
+  /** SGD's batch size m, at which Σ is estimated. */
+  batchSize: number;
+  /** Tr(HΣ) over all of Σ's factor rows (one HVP each) rather than within H's top-k eigenspace. */
+  exactTraceHSigma: boolean;
+  sharpness: { delta: number; samples: number };
+  rng: Rng;
+}
+
+/** Tr(HΣ_kind) of one noise kind at the point, with its isotropic comparison of equal total variance. */
+export interface KindTrace {
+  kind: NoiseKindName;
+  /** Tr Σ_kind. */
+  noiseTrace: number;
+  traceHSigma: number;
+  traceHSigmaIsotropic: number;
+  ratio: number | null;
+}
+
+/** Everything measured at one point. */
+export interface ProbeResult {
+  hessianTop: number[];
+  lanczosHvps: number;
+  traceH: number;
+  traceHStderr: number;
+  traceSigma: number;
+  traceHSigma: number;
+  traceHSigmaMethod: 'exact' | 'topK';
+  traceHSigmaIsotropic: number;
+  ratio: number;
+  conditions: PaperConditions;
+  sharpness: { estimate: number; stderr: number; delta: number; samples: number };
+  kinds: KindTrace[];
+  hvps: number;
+}
+
+/** Counts operator applications. */
+function counted(op: LinearOperator): LinearOperator & { count: number } {
+  const wrapped = {
+    size: op.size,
+    count: 0,
+    matvec: (v: Float64Array) => {
+      wrapped.count++;
+      return op.matvec(v);
+    },
+  };
+  return wrapped;
+}
+
+/** Probes the curvature at w; `kinds` lists the noise kinds (with their settings) whose Tr(HΣ_kind) is wanted. */
+export async function probeCurvature(
+  model: FlatModel,
+  w: Float32Array,
+  train: Batch,
+  kinds: readonly { kind: NoiseKindName; config: NoiseConfig }[],
+  o: ProbeOptions,
+): Promise<ProbeResult> {
+  const D = model.size;
+  const base = hessianOperator(model, w, train);
+  const H = counted(base);
+  try {
+    const top = await lanczos(H, { k: o.topK, tol: o.lanczos.tol, tolPairs: Math.min(o.topK, o.lanczos.tolPairs), maxIter: o.lanczos.maxIter, rng: o.rng });
+    const lanczosHvps = top.matvecs;
+    const hessianTop = { eigenvalues: top.eigenvalues, eigenvectors: top.eigenvectors };
+
+    // Hutchinson with Rademacher probes: TrH ≈ mean zᵀHz and diag H ≈ mean z ⊙ Hz (same HVPs).
+    const diag = new Float64Array(D);
+    const values: number[] = [];
+    for (let s = 0; s < o.hutchinsonSamples; s++) {
+      const z = o.rng.fillRademacher(new Float64Array(D));
+      const hz = await H.matvec(z);
+      values.push(dot(z, hz));
+      for (let i = 0; i < D; i++) diag[i] = diag[i]! + (z[i]! * hz[i]!) / o.hutchinsonSamples;
+    }
+    const traceH = values.reduce((a, b) => a + b, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, b) => a + (b - traceH) ** 2, 0) / Math.max(1, values.length - 1));
+
+    const sigma: Covariance = minibatchGradientCovariance(model, w, train, o.batchSize, o.rng);
+    const ths = o.exactTraceHSigma ? (await traceHSigma(H, sigma)).value : traceHSigmaTopK(hessianTop, sigma);
+    const indicator = escapingIndicator({ traceHSigma: ths, traceH, traceSigma: sigma.trace, size: D });
+    const conditions = paperConditions(hessianTop, Math.min(o.topK - 1, 20), traceH, sigma);
+
+    const kindTraces: KindTrace[] = [];
+    for (const { kind: name, config } of kinds) {
+      const kind = noiseKind(name);
+      if (name === 'sgd') {
+        kindTraces.push({ kind: name, noiseTrace: sigma.trace, traceHSigma: ths, traceHSigmaIsotropic: indicator.traceHSigmaIsotropic, ratio: indicator.ratio });
+        continue;
+      }
+      const stats = await computeNoiseStats(kind.needs(config), { size: D, covariance: () => sigma, hessianTopK: async () => hessianTop });
+      const sampler = kind.build(stats, config);
+      const value = await traceHTimes(sampler.shape, H, traceH, diag);
+      const iso = (sampler.trace * traceH) / D;
+      kindTraces.push({ kind: name, noiseTrace: sampler.trace, traceHSigma: value, traceHSigmaIsotropic: iso, ratio: iso > 0 ? value / iso : null });
+    }
+
+    const sharp = expectedSharpness(model, w, train, { delta: o.sharpness.delta, samples: o.sharpness.samples, rng: o.rng });
+    return {
+      hessianTop: Array.from(top.eigenvalues),
+      lanczosHvps,
+      traceH,
+      traceHStderr: sd / Math.sqrt(values.length),
+      traceSigma: sigma.trace,
+      traceHSigma: ths,
+      traceHSigmaMethod: o.exactTraceHSigma ? 'exact' : 'topK',
+      traceHSigmaIsotropic: indicator.traceHSigmaIsotropic,
+      ratio: indicator.ratio,
+      conditions: { ...conditions },
+      sharpness: { estimate: sharp.estimate, stderr: sharp.stderr, delta: o.sharpness.delta, samples: o.sharpness.samples },
+      kinds: kindTraces,
+      hvps: H.count,
+    };
+  } finally {
+    base.dispose?.();
+  }
+}
+
+/** Tr(H·S) for a structured noise covariance S (diagonal shapes use the Hutchinson estimate of diag H). */
+async function traceHTimes(shape: NoiseShape, H: LinearOperator, traceH: number, diagH: Float64Array): Promise<number> {
+  switch (shape.type) {
+    case 'zero':
+      return 0;
+    case 'isotropic':
+      return shape.variance * traceH;
+    case 'diagonal':
+      return dot(shape.variances, diagH);
+    case 'lowRank': {
+      let s = 0;
+      for (const r of shape.rows) s += dot(r, await H.matvec(Float64Array.from(r)));
+      return s;
+    }
+  }
+}

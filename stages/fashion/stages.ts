@@ -1,0 +1,280 @@
+/**
+ * The Fashion-MNIST experiment (paper Fig. 3) as stages: data (1000 clean + 200 random labels, test set) →
+ * pre-training to a sharp minimum per seed → one dynamics per (kind, seed) → curvature probing at the start point
+ * (Tr(HΣ_kind) of every kind) and at each dynamics' checkpoints → a summary over seeds.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { NDArray, toJson, type LoadedArtifacts } from '../../cache/values.ts';
+import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
+import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
+import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { pretrainGd } from '../dynamics/pretrain.ts';
+import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
+import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
+import { createCnn } from '../models/cnn.ts';
+import type { Batch } from '../models/model.ts';
+import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import { Rng } from '../numerics/random.ts';
+import { initBackend, type BackendName } from '../tf/backend.ts';
+import { normalizePixels, prepareFashion } from './data.ts';
+
+const seedsOf = (cfg: ConfigReader) => Array.from({ length: cfg<number>('fashion.seeds') }, (_, seed) => seed);
+const kindsOf = (cfg: ConfigReader) => cfg<NoiseKindName[]>('fashion.dynamics.kinds');
+
+/** The per-kind settings block `fashion.dynamics.<kind>` as a noise config plus its refresh interval. */
+function kindSettings(ctx: StageContext, kind: string): { noise: NoiseConfig; refresh: number } {
+  const c = ctx.config<{ refresh?: number; sigma?: number; k?: number; rescaleToTrace?: boolean }>(`fashion.dynamics.${kind}`);
+  return { noise: { sigma: c.sigma, k: c.k, rescaleToTrace: c.rescaleToTrace }, refresh: c.refresh ?? 1 };
+}
+
+/** Tensors of the training set (with random labels) and the test set from the data stage's outputs. */
+function batches(data: LoadedArtifacts): { train: Batch; test: Batch; randomized: Uint8Array; dispose(): void } {
+  const arr = (name: string) => data[name] as NDArray<Uint8Array>;
+  const trainImages = arr('trainImages');
+  const testImages = arr('testImages');
+  const n = trainImages.shape[0]!;
+  const m = testImages.shape[0]!;
+  const train = { x: tf.tensor4d(normalizePixels(trainImages.data), [n, 28, 28, 1]), y: tf.tensor1d(Int32Array.from(arr('trainLabels').data), 'int32') };
+  const test = { x: tf.tensor4d(normalizePixels(testImages.data), [m, 28, 28, 1]), y: tf.tensor1d(Int32Array.from(arr('testLabels').data), 'int32') };
+  return { train, test, randomized: arr('randomized').data, dispose: () => tf.dispose([train.x, train.y, test.x, test.y]) };
+}
+
+/** Settings of curvature probing from `fashion.probe`. */
+function probeOptions(ctx: StageContext, rng: Rng): ProbeOptions {
+  const p = ctx.config<Omit<ProbeOptions, 'rng' | 'batchSize'>>('fashion.probe');
+  return { ...p, batchSize: ctx.config('fashion.dynamics.batchSize'), rng };
+}
+
+/** Locates Fashion-MNIST, takes the first N training images, randomises the labels of the last R. */
+export const fashionDataStage = defineStage({
+  id: 'fashion.data',
+  version: 1,
+  description: 'fashion: first N training images (last R with random labels) and the test set',
+  reads: ['seed', 'fashion.data'],
+  async run(ctx) {
+    const path = ctx.config<string | null>('fashion.data.path');
+    const where = await locateFashionMnist({ configured: path, download: ctx.config<boolean>('fashion.data.download') });
+    ctx.setMeta('source', `${where.source}: ${where.dir}`);
+    const train = readFashionSplit(where.dir, 'train', ctx.config('fashion.data.train'));
+    const test = readFashionSplit(where.dir, 'test', ctx.config('fashion.data.test'));
+    const d = prepareFashion(train, test, ctx.config('fashion.data.train'), ctx.config('fashion.data.randomLabels'), new Rng(ctx.seed));
+    const n = d.trainLabels.length;
+    return {
+      trainImages: new NDArray(d.trainImages, [n, 28, 28]),
+      trainLabels: d.trainLabels,
+      originalLabels: d.originalLabels,
+      randomized: d.randomized,
+      changed: d.changed,
+      testImages: new NDArray(d.testImages, [d.testLabels.length, 28, 28]),
+      testLabels: d.testLabels,
+      summary: { train: n, randomLabels: d.randomized.reduce((a, b) => a + b, 0), changedLabels: d.changed.reduce((a, b) => a + b, 0), test: d.testLabels.length },
+    };
+  },
+});
+
+/** Full-batch GD from the truncated-normal initialisation to a sharp minimum that fits every label. */
+export const fashionPretrainStage = defineStage<{ seed: number }>({
+  id: 'fashion.pretrain',
+  version: 1,
+  description: 'fashion: GD pre-training until the training set (random labels included) is fit',
+  isolate: true,
+  instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
+  reads: ['seed', 'backend', 'fashion.pretrain'],
+  deps: () => ({ data: { stage: 'fashion.data' } }),
+  async run(ctx, inputs) {
+    const info = await initBackend(ctx.config<BackendName>('backend'));
+    ctx.setMeta('backend', info.backend);
+    const model = createCnn();
+    const { train, test, randomized, dispose } = batches(inputs.data!);
+    try {
+      const r = pretrainGd(model, model.init(new Rng(ctx.seed)), train, {
+        lr: ctx.config('fashion.pretrain.lr'),
+        maxIterations: ctx.config('fashion.pretrain.maxIterations'),
+        targetAccuracy: ctx.config('fashion.pretrain.targetAccuracy'),
+        checkEvery: ctx.config('fashion.pretrain.checkEvery'),
+        signal: ctx.signal,
+        onProgress: (done, total, acc) => ctx.progress(done, total, `train acc ${(100 * acc).toFixed(1)}%`),
+      });
+      const tr = evaluateClassifier(model, r.w, train, { groups: randomized });
+      const te = evaluateClassifier(model, r.w, test);
+      return {
+        w: r.w,
+        log: toJson(r.log, 'log'),
+        summary: {
+          seed: ctx.params.seed,
+          iterations: r.iterations,
+          reached: r.reached,
+          trainLoss: tr.loss,
+          trainAccuracy: tr.accuracy,
+          cleanAccuracy: tr.groupAccuracy!.zero,
+          randomAccuracy: tr.groupAccuracy!.one,
+          testLoss: te.loss,
+          testAccuracy: te.accuracy,
+        },
+      };
+    } finally {
+      dispose();
+    }
+  },
+});
+
+/** One noise kind's dynamics from the sharp minimum of one seed. */
+export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>({
+  id: 'fashion.dynamics',
+  version: 1,
+  description: 'fashion: noisy dynamics of one kind from the sharp minimum',
+  isolate: true,
+  instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
+  reads: (p) => [
+    'seed',
+    'backend',
+    'fashion.dynamics.iterations',
+    'fashion.dynamics.lr',
+    'fashion.dynamics.batchSize',
+    'fashion.dynamics.logEvery',
+    'fashion.dynamics.checkpoints',
+    'fashion.dynamics.hessian',
+    `fashion.dynamics.${p.kind}`,
+  ],
+  deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  async run(ctx, inputs) {
+    const info = await initBackend(ctx.config<BackendName>('backend'));
+    ctx.setMeta('backend', info.backend);
+    const model = createCnn();
+    const { train, test, randomized, dispose } = batches(inputs.data!);
+    const { noise, refresh } = kindSettings(ctx, ctx.params.kind);
+    try {
+      const r = await runDynamics({
+        model,
+        w0: (inputs.start!.w as NDArray<Float32Array>).data,
+        train,
+        randomized,
+        test,
+        kind: ctx.params.kind as NoiseKindName,
+        noise,
+        refresh,
+        lr: ctx.config('fashion.dynamics.lr'),
+        batchSize: ctx.config('fashion.dynamics.batchSize'),
+        iterations: ctx.config('fashion.dynamics.iterations'),
+        logEvery: ctx.config('fashion.dynamics.logEvery'),
+        checkpoints: ctx.config('fashion.dynamics.checkpoints'),
+        hessian: ctx.config('fashion.dynamics.hessian'),
+        rng: new Rng(ctx.seed),
+        signal: ctx.signal,
+        onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
+      });
+      ctx.setMeta('refreshes', r.refreshes);
+      ctx.setMeta('hessianHvps', r.hessianHvps);
+      return {
+        log: toJson(r.log, 'log'),
+        final: r.final,
+        checkpointIterations: new Int32Array(r.checkpoints.map((c) => c.iteration)),
+        checkpointWeights: new NDArray(concat(r.checkpoints.map((c) => c.w)), [r.checkpoints.length, model.size]),
+      };
+    } finally {
+      dispose();
+    }
+  },
+});
+
+/** Curvature, Tr(HΣ_kind) of every kind and the paper's conditions at the sharp minimum of one seed. */
+export const fashionStartProbeStage = defineStage<{ seed: number }>({
+  id: 'fashion.indicator',
+  version: 1,
+  description: 'fashion: Tr(HΣ) of every noise kind at the sharp minimum',
+  isolate: true,
+  instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
+  reads: (_p, cfg) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', ...kindsOf(cfg).map((k) => `fashion.dynamics.${k}`)],
+  deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  async run(ctx, inputs) {
+    await initBackend(ctx.config<BackendName>('backend'));
+    const { train, dispose } = batches(inputs.data!);
+    try {
+      const kinds = ctx.config<NoiseKindName[]>('fashion.dynamics.kinds').map((kind) => ({ kind, config: kindSettings(ctx, kind).noise }));
+      const probe = await probeCurvature(createCnn(), (inputs.start!.w as NDArray<Float32Array>).data, train, kinds, probeOptions(ctx, new Rng(ctx.seed)));
+      return { probe: toJson(probe, 'probe') };
+    } finally {
+      dispose();
+    }
+  },
+});
+
+/** Curvature at each checkpoint of one dynamics (Hessian top eigenvalues, TrH, Tr(HΣ), Tr(HΣ̄), sharpness). */
+export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
+  id: 'fashion.probe',
+  version: 1,
+  description: 'fashion: curvature probing at the checkpoints of one dynamics',
+  isolate: true,
+  instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
+  reads: ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize'],
+  deps: (p) => ({ data: { stage: 'fashion.data' }, dynamics: { stage: 'fashion.dynamics', params: p } }),
+  async run(ctx, inputs) {
+    await initBackend(ctx.config<BackendName>('backend'));
+    const { train, dispose } = batches(inputs.data!);
+    const its = (inputs.dynamics!.checkpointIterations as NDArray<Int32Array>).data;
+    const weights = inputs.dynamics!.checkpointWeights as NDArray<Float32Array>;
+    const D = weights.shape[1]!;
+    const rng = new Rng(ctx.seed);
+    const points: (ProbeResult & { iteration: number })[] = [];
+    try {
+      for (let c = 0; c < its.length; c++) {
+        const w = weights.data.subarray(c * D, (c + 1) * D);
+        const probe = await probeCurvature(createCnn(), Float32Array.from(w), train, [], probeOptions(ctx, rng));
+        points.push({ iteration: its[c]!, ...probe });
+        ctx.progress(c + 1, its.length, 'checkpoints');
+      }
+      return { points: toJson(points, 'points') };
+    } finally {
+      dispose();
+    }
+  },
+});
+
+/** Per kind: final training loss, fit of the random labels, test accuracy, sharpness, Tr(HΣ_kind) at the start. */
+export const fashionSummaryStage = defineStage({
+  id: 'fashion.summary',
+  version: 1,
+  description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds)',
+  reads: ['fashion.dynamics.kinds', 'fashion.seeds'],
+  deps: (_p, cfg) => ({
+    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`start_${seed}`, { stage: 'fashion.pretrain', params: { seed } }])),
+    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`ind_${seed}`, { stage: 'fashion.indicator', params: { seed } }])),
+    ...Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`dyn_${kind}_${seed}`, { stage: 'fashion.dynamics', params: { kind, seed } }]))),
+    ...Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`probe_${kind}_${seed}`, { stage: 'fashion.probe', params: { kind, seed } }]))),
+  }),
+  async run(ctx, inputs) {
+    const seeds = Array.from({ length: ctx.config<number>('fashion.seeds') }, (_, s) => s);
+    const kinds = ctx.config<string[]>('fashion.dynamics.kinds');
+    const stat = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) });
+    const starts = seeds.map((s) => inputs[`start_${s}`]!.summary as Record<string, number>);
+    const table = kinds.map((kind) => {
+      const last = seeds.map((s) => (inputs[`dyn_${kind}_${s}`]!.log as unknown as DynamicsLog[]).at(-1)!);
+      const probes = seeds.map((s) => (inputs[`probe_${kind}_${s}`]!.points as unknown as ProbeResult[]).at(-1)!);
+      const atStart = seeds.map((s) => (inputs[`ind_${s}`]!.probe as unknown as ProbeResult).kinds.find((k) => k.kind === kind)!);
+      const startLoss = stat(starts.map((x) => x.trainLoss!)).mean;
+      const finalLoss = stat(last.map((l) => l.trainLoss));
+      return {
+        kind,
+        traceHSigmaAtStart: stat(atStart.map((k) => k.traceHSigma)).mean,
+        finalTrainLoss: finalLoss.mean,
+        lossRise: finalLoss.mean / startLoss,
+        randomLabelAccuracy: stat(last.map((l) => l.randomAccuracy ?? NaN)).mean,
+        testAccuracy: stat(last.map((l) => l.testAccuracy ?? NaN)).mean,
+        testAccuracyMin: stat(last.map((l) => l.testAccuracy ?? NaN)).min,
+        testAccuracyMax: stat(last.map((l) => l.testAccuracy ?? NaN)).max,
+        sharpness: stat(probes.map((p) => p.sharpness.estimate)).mean,
+      };
+    });
+    return { start: toJson(starts, 'start'), table };
+  },
+});
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
