@@ -39,6 +39,26 @@ function batches(data: LoadedArtifacts): { train: Batch; test: Batch; randomized
   return { train, test, randomized: arr('randomized').data, dispose: () => tf.dispose([train.x, train.y, test.x, test.y]) };
 }
 
+/** The keys of `fashion.dynamics.<kind>` that shape a kind's noise (its refresh interval does not). */
+const SHAPE_KEYS: Record<NoiseKindName, readonly (keyof NoiseConfig)[]> = {
+  gd: [],
+  sgd: [],
+  gld_const: ['sigma'],
+  gld_dynamic: [],
+  gld_diag: [],
+  gld_leading: ['k', 'rescaleToTrace'],
+  gld_hessian: ['k'],
+  gld_hessian_top1: [],
+};
+
+/** Config paths of the noise-shaping keys of every kind that runs. */
+const shapeKeyPaths = (cfg: ConfigReader) => kindsOf(cfg).flatMap((kind) => SHAPE_KEYS[kind].map((k) => `fashion.dynamics.${kind}.${k}`));
+
+/** A kind's noise config from its shaping keys alone. */
+function shapeConfig(ctx: StageContext, kind: NoiseKindName): NoiseConfig {
+  return Object.fromEntries(SHAPE_KEYS[kind].map((k) => [k, ctx.config(`fashion.dynamics.${kind}.${k}`)])) as NoiseConfig;
+}
+
 /** Settings of curvature probing from `fashion.probe`. */
 function probeOptions(ctx: StageContext, rng: Rng): ProbeOptions {
   const p = ctx.config<Omit<ProbeOptions, 'rng' | 'batchSize'>>('fashion.probe');
@@ -184,13 +204,13 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
   description: 'fashion: Tr(HΣ) of every noise kind at the sharp minimum',
   isolate: true,
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
-  reads: (_p, cfg) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', ...kindsOf(cfg).map((k) => `fashion.dynamics.${k}`)],
+  reads: (_p, cfg) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', ...shapeKeyPaths(cfg)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'));
     const { train, dispose } = batches(inputs.data!);
     try {
-      const kinds = ctx.config<NoiseKindName[]>('fashion.dynamics.kinds').map((kind) => ({ kind, config: kindSettings(ctx, kind).noise }));
+      const kinds = ctx.config<NoiseKindName[]>('fashion.dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) }));
       const probe = await probeCurvature(createCnn(), (inputs.start!.w as NDArray<Float32Array>).data, train, kinds, probeOptions(ctx, new Rng(ctx.seed)));
       return { probe: toJson(probe, 'probe') };
     } finally {
@@ -265,7 +285,7 @@ export const fashionSummaryStage = defineStage({
         sharpness: stat(probes.map((p) => p.sharpness.estimate)).mean,
       };
     });
-    return { start: toJson(starts, 'start'), table };
+    return { start: toJson(starts, 'start'), tables: toJson([{ title: 'sharp minimum (GD pre-training)', rows: starts }], 'tables'), table };
   },
 });
 

@@ -4,13 +4,13 @@ import { packageVersions } from './provenance.ts';
 import { renderSummary, type SummaryTable } from './summary.ts';
 
 /**
- * The report stage citing `inputs` (input name → upstream stage). Every input output named `table` (an array of
- * flat records) is rendered as a Markdown table; every input is cited with its cache key.
+ * The report stage citing `inputs` (input name → upstream stage). Every input's output `table` (an array of flat
+ * records) and `tables` ([{title, rows}]) is rendered as Markdown tables; every input is cited with its cache key.
  */
 export function reportStage(inputs: Record<string, DepRef>) {
   return defineStage({
     id: 'report',
-    version: 2,
+    version: 3,
     description: 'Markdown summary of the run with provenance (config, stage keys, package versions)',
     reads: ['seed', 'backend', 'report'],
     deps: () => inputs,
@@ -18,9 +18,10 @@ export function reportStage(inputs: Record<string, DepRef>) {
     async run(ctx, artifacts) {
       const versions = packageVersions();
       ctx.setMeta('versions', versions);
-      const tables: SummaryTable[] = Object.entries(artifacts)
-        .filter(([, out]) => Array.isArray(out.table))
-        .map(([input, out]) => ({ title: input, rows: out.table as Record<string, unknown>[] }));
+      const tables: SummaryTable[] = Object.entries(artifacts).flatMap(([input, out]) => [
+        ...(Array.isArray(out.tables) ? (out.tables as unknown as SummaryTable[]).map((t) => ({ title: `${input}: ${t.title}`, rows: t.rows })) : []),
+        ...(Array.isArray(out.table) ? [{ title: input, rows: out.table as Record<string, unknown>[] }] : []),
+      ]);
       const summary = renderSummary({
         title: ctx.config<string>('report.title'),
         config: { seed: ctx.config('seed'), backend: ctx.config('backend') },
