@@ -10,8 +10,49 @@ import { defineProject } from './pipeline/project.ts';
 import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { stages } from './stages/registry.ts';
 
-const noiseKindName = z.enum(Object.keys(NOISE_KINDS) as [string, ...string[]]);
 const posInt = z.number().int().positive();
+
+/** Schema of one VGG11 experiment (SVHN or CIFAR-10). */
+const imageExperiment = () =>
+  z
+    .object({
+      /** Off in `quick`: VGG11 is far too slow for the CPU backends. */
+      enabled: z.boolean(),
+      /** Run even on a CPU backend, where the dynamics otherwise refuse with an estimate of the time. */
+      force: z.boolean(),
+      seeds: posInt,
+      /** Channel-width multiplier of VGG11 (1 = the paper's network). */
+      width: z.number().positive(),
+      data: z
+        .object({
+          path: z.string().min(1).nullable(),
+          download: z.boolean(),
+          trainSplit: z.enum(['train', 'test']),
+          trainCount: posInt,
+          testSplit: z.enum(['train', 'test']),
+          testCount: posInt,
+        })
+        .strict(),
+      dynamics: z
+        .object({
+          kinds: z.array(z.enum(['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag'])).nonempty(),
+          iterations: z.number().int().nonnegative(),
+          lr: z.number().positive(),
+          batchSize: posInt,
+          /** diag Σ is re-estimated every `refresh` iterations from `covBatches` random minibatches. */
+          refresh: posInt,
+          covBatches: posInt.min(2),
+          sigma: z.number().positive(),
+          logEvery: posInt,
+          /** Examples per chunk of the full-batch gradient and of evaluation (memory bound). */
+          chunkSize: posInt,
+        })
+        .strict(),
+      sharpness: z.object({ delta: z.number().positive(), samples: posInt }).strict(),
+    })
+    .strict();
+
+const noiseKindName = z.enum(Object.keys(NOISE_KINDS) as [string, ...string[]]);
 
 /** The configuration schema. */
 export const configSchema = z
@@ -135,6 +176,10 @@ export const configSchema = z
           ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['data', 'randomLabels'], message: `must be ≤ data.train (${f.data.train})` });
         }
       }),
+    /** VGG11 on SVHN (Fig. 1 / 6). */
+    svhn: imageExperiment(),
+    /** VGG11 on CIFAR-10 (Fig. 6). */
+    cifar10: imageExperiment(),
     report: z
       .object({
         title: z.string().min(1),
@@ -203,6 +248,37 @@ const fashionPaper: Config['fashion'] = {
   },
 };
 
+const vggDynamics: Config['svhn']['dynamics'] = {
+  kinds: ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag'],
+  iterations: 200_000, // the released code's default
+  lr: 0.05,
+  batchSize: 100,
+  refresh: 10,
+  covBatches: 100,
+  sigma: 1e-3,
+  logEvery: 100,
+  chunkSize: 500,
+};
+
+// SVHN as the released code prepares it: 25,000 training images taken from the official test split, and the first
+// 70,000 images of the official training split as the test set.
+const svhnPaper: Config['svhn'] = {
+  enabled: true,
+  force: false,
+  seeds: 3,
+  width: 1,
+  data: { path: null, download: true, trainSplit: 'test', trainCount: 25_000, testSplit: 'train', testCount: 70_000 },
+  dynamics: vggDynamics,
+  sharpness: { delta: 1e-3, samples: 20 },
+};
+
+// CIFAR-10: the released code's CIFAR-10 scripts were not available; the SVHN protocol is assumed, with 25,000
+// training images from the official training split and the official 10,000 test images.
+const cifarPaper: Config['cifar10'] = {
+  ...svhnPaper,
+  data: { path: null, download: true, trainSplit: 'train', trainCount: 25_000, testSplit: 'test', testCount: 10_000 },
+};
+
 const quick: Config = {
   seed: 20190609,
   backend: 'wasm',
@@ -230,6 +306,8 @@ const quick: Config = {
       sharpness: { delta: 0.01, samples: 20 },
     },
   },
+  svhn: { ...svhnPaper, enabled: false, seeds: 1 },
+  cifar10: { ...cifarPaper, enabled: false, seeds: 1 },
   report: { title: 'sgd-noise: quick profile', dir: 'reports/quick' },
 };
 
@@ -238,6 +316,8 @@ const paper: Config = {
   toy2d: toy2dPaper,
   onehidden: oneHiddenPaper,
   fashion: fashionPaper,
+  svhn: svhnPaper,
+  cifar10: cifarPaper,
   report: { title: 'sgd-noise: paper profile', dir: 'reports/paper' },
 };
 

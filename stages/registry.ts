@@ -3,6 +3,7 @@ import type { AnyStage } from '../pipeline/stage.ts';
 import { fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionProbeStage, fashionStartProbeStage, fashionSummaryStage } from './fashion/stages.ts';
 import { oneHiddenSummaryStage, oneHiddenTrainStage } from './onehidden/stages.ts';
 import { reportStage } from './report/stage.ts';
+import { imageExperimentStages } from './vgg/stages.ts';
 import { toy2dDataStage, toy2dDynamicsStage, toy2dIndicatorStage, toy2dSummaryStage } from './toy2d/stages.ts';
 
 /** The registry the engine builds its DAG from. */
@@ -19,5 +20,13 @@ export const stages: readonly AnyStage[] = [
   fashionStartProbeStage,
   fashionProbeStage,
   fashionSummaryStage,
-  reportStage({ toy2d: { stage: 'toy2d.summary' }, onehidden: { stage: 'onehidden.summary' }, fashion: { stage: 'fashion.summary' } }),
+  ...imageExperimentStages('svhn'),
+  ...imageExperimentStages('cifar10'),
+  reportStage((cfg) => ({
+    toy2d: { stage: 'toy2d.summary' },
+    onehidden: { stage: 'onehidden.summary' },
+    fashion: { stage: 'fashion.summary' },
+    ...(cfg<boolean>('svhn.enabled') ? { svhn: { stage: 'svhn.summary' } } : {}),
+    ...(cfg<boolean>('cifar10.enabled') ? { cifar10: { stage: 'cifar10.summary' } } : {}),
+  })),
 ];

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { minibatchValueAndGrad, valueAndGrad } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
-import type { NoiseConfig, NoiseKindName, NoiseSampler } from '../noise/kind.ts';
+import type { NoiseConfig, NoiseKindName, NoiseNeeds, NoiseSampler, NoiseStats } from '../noise/kind.ts';
 import { noisyStep } from '../noise/placement.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
@@ -35,6 +35,10 @@ export interface DynamicsOptions {
   /** Iterations at which the weights are kept. */
   checkpoints: readonly number[];
   hessian: HessianTopKOptions;
+  /** Examples per chunk for full-batch gradients and evaluation (bounds memory for large models). */
+  chunkSize?: number;
+  /** Replaces the default statistics (Σ from one shuffled pass of minibatches, warm-started Hessian top-k). */
+  statistics?: (w: Float32Array, needs: NoiseNeeds) => Promise<NoiseStats>;
   rng: Rng;
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
@@ -77,8 +81,8 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
   let refreshes = 0;
 
   const record = (iteration: number) => {
-    const tr = evaluateClassifier(o.model, w, o.train, { groups: o.randomized });
-    const te = o.test ? evaluateClassifier(o.model, w, o.test) : undefined;
+    const tr = evaluateClassifier(o.model, w, o.train, { groups: o.randomized, chunk: o.chunkSize });
+    const te = o.test ? evaluateClassifier(o.model, w, o.test, { chunk: o.chunkSize }) : undefined;
     if (!Number.isFinite(tr.loss)) throw new Error(`${o.kind} diverged at iteration ${iteration}: training loss ${tr.loss}`);
     log.push({
       iteration,
@@ -96,18 +100,20 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
   for (let t = 1; t <= o.iterations; t++) {
     o.signal?.throwIfAborted();
     if (!needs.minibatchGradient && (sampler === undefined || (t - 1) % o.refresh === 0)) {
-      const stats = await computeNoiseStats(needs, {
-        size: o.model.size,
-        covariance: () => minibatchGradientCovariance(o.model, w, o.train, o.batchSize, o.rng),
-        hessianTopK: (k) => tracker.topK(w, k),
-      });
+      const stats = o.statistics
+        ? await o.statistics(w, needs)
+        : await computeNoiseStats(needs, {
+            size: o.model.size,
+            covariance: () => minibatchGradientCovariance(o.model, w, o.train, o.batchSize, o.rng),
+            hessianTopK: (k) => tracker.topK(w, k),
+          });
       sampler = kind.build(stats, o.noise);
       refreshes++;
     }
     if (t === 1) record(0);
     const { value, grad } = needs.minibatchGradient
       ? minibatchValueAndGrad(o.model, w, o.train, o.rng.permutation(n).subarray(0, o.batchSize))
-      : valueAndGrad(o.model, w, o.train);
+      : valueAndGrad(o.model, w, o.train, { chunkSize: o.chunkSize });
     const g = grad.dataSync() as Float32Array;
     const loss = value.dataSync()[0]!;
     tf.dispose([value, grad]);

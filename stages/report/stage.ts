@@ -1,19 +1,19 @@
 /** The report stage: renders the run summary from cached artifacts only and publishes it under `report.dir`. */
-import { defineStage, type DepRef } from '../../pipeline/stage.ts';
+import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
 import { packageVersions } from './provenance.ts';
 import { renderSummary, type SummaryTable } from './summary.ts';
 
 /**
- * The report stage citing `inputs` (input name → upstream stage). Every input's output `table` (an array of flat
+ * The report stage citing `inputs(config)` (input name → upstream stage; experiments switched off are left out). Every input's output `table` (an array of flat
  * records) and `tables` ([{title, rows}]) is rendered as Markdown tables; every input is cited with its cache key.
  */
-export function reportStage(inputs: Record<string, DepRef>) {
+export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef>) {
   return defineStage({
     id: 'report',
     version: 3,
     description: 'Markdown summary of the run with provenance (config, stage keys, package versions)',
     reads: ['seed', 'backend', 'report'],
-    deps: () => inputs,
+    deps: (_p, cfg) => inputs(cfg),
     publish: (_params, cfg) => ({ summary: `${cfg<string>('report.dir')}/summary.md` }),
     async run(ctx, artifacts) {
       const versions = packageVersions();

@@ -1,0 +1,206 @@
+/**
+ * VGG11 on SVHN and CIFAR-10 (paper Figs. 1 and 6) as stages, one set per dataset: data selection (recorded by
+ * checksum; the images are re-read from the dataset files, not copied into the cache) → one dynamics per (kind, seed)
+ * from the initialisation → a summary. On the CPU backends (wasm, cpu) the dynamics refuse to start, giving the
+ * estimated time measured on this machine, unless `<dataset>.force` is true.
+ */
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { toJson } from '../../cache/values.ts';
+import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
+import type { ImageSet } from '../data/cifar10.ts';
+import { loadImageSet } from '../data/image-datasets.ts';
+import { diagonalMinibatchStats } from '../dynamics/diagonal-statistics.ts';
+import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
+import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
+import type { Batch } from '../models/model.ts';
+import { createVgg11 } from '../models/vgg.ts';
+import type { NoiseKindName } from '../noise/kind.ts';
+import { Rng } from '../numerics/random.ts';
+import { initBackend, type BackendName } from '../tf/backend.ts';
+
+/** The two image datasets of the VGG experiments. */
+export type ImageDataset = 'svhn' | 'cifar10';
+
+/** Data-selection settings shared by the stages of one dataset. */
+interface DataSettings {
+  path: string | null;
+  download: boolean;
+  trainSplit: 'train' | 'test';
+  trainCount: number;
+  testSplit: 'train' | 'test';
+  testCount: number;
+}
+
+async function loadSets(ds: ImageDataset, d: DataSettings): Promise<{ train: ImageSet; test: ImageSet }> {
+  const src = { configured: d.path, download: d.download };
+  return { train: await loadImageSet(ds, d.trainSplit, d.trainCount, src), test: await loadImageSet(ds, d.testSplit, d.testCount, src) };
+}
+
+/** NHWC bytes → a batch with pixels scaled to [−1, 1]. */
+function toBatch(set: ImageSet): Batch {
+  const x = new Float32Array(set.images.length);
+  for (let i = 0; i < x.length; i++) x[i] = (set.images[i]! - 127.5) / 127.5;
+  return { x: tf.tensor4d(x, [set.count, set.height, set.width, set.channels]), y: tf.tensor1d(Int32Array.from(set.labels), 'int32') };
+}
+
+const sha256 = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
+
+/** The stages of one VGG11 experiment. */
+export function imageExperimentStages(ds: ImageDataset) {
+  const enabled = (cfg: ConfigReader) => cfg<boolean>(`${ds}.enabled`);
+  const seedsOf = (cfg: ConfigReader) => (enabled(cfg) ? Array.from({ length: cfg<number>(`${ds}.seeds`) }, (_, s) => s) : []);
+  const kindsOf = (cfg: ConfigReader) => (enabled(cfg) ? cfg<NoiseKindName[]>(`${ds}.dynamics.kinds`) : []);
+
+  const data = defineStage({
+    id: `${ds}.data`,
+    version: 1,
+    description: `${ds}: the training and test images used (counts, label histograms, checksums)`,
+    instances: (cfg) => (enabled(cfg) ? [{}] : []),
+    reads: [`${ds}.data`],
+    async run(ctx) {
+      const { train, test } = await loadSets(ds, ctx.config<DataSettings>(`${ds}.data`));
+      const histogram = (labels: Uint8Array) => Array.from({ length: 10 }, (_, c) => labels.reduce((a, l) => a + (l === c ? 1 : 0), 0));
+      return {
+        summary: {
+          train: train.count,
+          test: test.count,
+          trainLabels: histogram(train.labels),
+          testLabels: histogram(test.labels),
+          trainSha256: sha256(train.images, train.labels),
+          testSha256: sha256(test.images, test.labels),
+        },
+      };
+    },
+  });
+
+  const dynamics = defineStage<{ kind: string; seed: number }>({
+    id: `${ds}.dynamics`,
+    version: 1,
+    description: `${ds}: VGG11 trained from the initialisation by one noise kind`,
+    isolate: true,
+    instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
+    reads: ['seed', 'backend', `${ds}.force`, `${ds}.width`, `${ds}.data`, `${ds}.dynamics`, `${ds}.sharpness`],
+    deps: () => ({ data: { stage: `${ds}.data` } }),
+    async run(ctx, inputs) {
+      const backend = ctx.config<BackendName>('backend');
+      const info = await initBackend(backend);
+      ctx.setMeta('backend', info.backend);
+      const cfg = ctx.config<{ iterations: number; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number }>(`${ds}.dynamics`);
+      const d = ctx.config<DataSettings>(`${ds}.data`);
+      const model = createVgg11({ width: ctx.config(`${ds}.width`) });
+      const { train, test } = await loadSets(ds, d);
+      if (sha256(train.images, train.labels) !== (inputs.data!.summary as { trainSha256: string }).trainSha256) {
+        throw new Error(`${ds}: the training images changed on disk since ${ds}.data ran; rerun with --force ${ds}.data`);
+      }
+      const trainBatch = toBatch(train);
+      const testBatch = toBatch(test);
+      const rng = new Rng(ctx.seed);
+      const w0 = model.init(rng);
+      try {
+        await refuseOnCpu(ctx, ds, backend, model, w0, trainBatch, cfg, d);
+        const kind = ctx.params.kind as NoiseKindName;
+        const r = await runDynamics({
+          model,
+          w0,
+          train: trainBatch,
+          test: testBatch,
+          kind,
+          noise: { sigma: cfg.sigma },
+          lr: cfg.lr,
+          batchSize: cfg.batchSize,
+          refresh: cfg.refresh,
+          iterations: cfg.iterations,
+          logEvery: cfg.logEvery,
+          checkpoints: [],
+          hessian: { tol: 1e-3, tolPairs: 1, maxIter: 10 },
+          chunkSize: cfg.chunkSize,
+          statistics: async (w, needs) => diagonalMinibatchStats(model, w, trainBatch, needs, { kind, batchSize: cfg.batchSize, batches: cfg.covBatches, rng }),
+          rng,
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
+        });
+        const s = ctx.config<{ delta: number; samples: number }>(`${ds}.sharpness`);
+        const sharp = expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize: cfg.chunkSize });
+        ctx.setMeta('finalWeightsSha256', sha256(new Uint8Array(r.final.buffer)));
+        return {
+          log: toJson(r.log, 'log'),
+          summary: toJson({ kind, seed: ctx.params.seed, ...r.log.at(-1)!, sharpness: sharp.estimate, sharpnessStderr: sharp.stderr }, 'summary'),
+        };
+      } finally {
+        tf.dispose([trainBatch.x, trainBatch.y!, testBatch.x, testBatch.y!]);
+      }
+    },
+  });
+
+  const summary = defineStage({
+    id: `${ds}.summary`,
+    version: 1,
+    description: `${ds}: final accuracy and sharpness per kind over seeds`,
+    instances: (cfg) => (enabled(cfg) ? [{}] : []),
+    reads: [`${ds}.dynamics.kinds`, `${ds}.seeds`],
+    deps: (_p, cfg) => Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, { stage: `${ds}.dynamics`, params: { kind, seed } }]))),
+    async run(ctx, inputs) {
+      const kinds = ctx.config<string[]>(`${ds}.dynamics.kinds`);
+      const seeds = Array.from({ length: ctx.config<number>(`${ds}.seeds`) }, (_, s) => s);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const table = kinds.map((kind) => {
+        const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number });
+        const test = rows.map((r) => r.testAccuracy ?? NaN);
+        return {
+          kind,
+          trainAccuracy: mean(rows.map((r) => r.trainAccuracy)),
+          testAccuracy: mean(test),
+          testAccuracyMin: Math.min(...test),
+          testAccuracyMax: Math.max(...test),
+          sharpness: mean(rows.map((r) => r.sharpness)),
+        };
+      });
+      return { table };
+    },
+  });
+
+  return [data, dynamics, summary] as const;
+}
+
+/** Throws with the measured estimate when asked to run on a CPU backend without `<dataset>.force`. */
+async function refuseOnCpu(
+  ctx: StageContext,
+  ds: ImageDataset,
+  backend: BackendName,
+  model: ReturnType<typeof createVgg11>,
+  w: Float32Array,
+  train: Batch,
+  cfg: { iterations: number; batchSize: number; refresh: number; covBatches: number; logEvery: number },
+  d: DataSettings,
+): Promise<void> {
+  if ((backend !== 'wasm' && backend !== 'cpu') || ctx.config<boolean>(`${ds}.force`)) return;
+  const probe = Math.min(8, train.x.shape[0]!);
+  const slice = { x: tf.slice(train.x, 0, probe), y: tf.slice(train.y!, 0, probe) };
+  const time = () => {
+    const t0 = performance.now();
+    const r = valueAndGrad(model, w, slice);
+    r.grad.dataSync();
+    tf.dispose([r.value, r.grad]);
+    return (performance.now() - t0) / 1000 / probe;
+  };
+  time(); // warm-up
+  const perImage = time();
+  tf.dispose([slice.x, slice.y]);
+  // Per iteration: a full-batch gradient, the noise statistics every `refresh` iterations, and evaluation (forward
+  // passes, about a third of a gradient) of the training and test sets every `logEvery` iterations.
+  const perIteration = perImage * (d.trainCount + (cfg.covBatches * cfg.batchSize) / cfg.refresh + (d.trainCount + d.testCount) / 3 / cfg.logEvery);
+  const seconds = perIteration * cfg.iterations;
+  throw new Error(
+    `${ds} refuses to run VGG11 on the '${backend}' backend: estimated ${formatSeconds(seconds)} ` +
+      `(${cfg.iterations} iterations × ${formatSeconds(perIteration)}, measured ${(perImage * 1000).toFixed(0)} ms per image-gradient here). ` +
+      `Use backend=tensorflow-gpu, reduce ${ds}.dynamics.iterations / ${ds}.data.trainCount, or set ${ds}.force=true.`,
+  );
+}
+
+function formatSeconds(s: number): string {
+  if (s < 120) return `${s.toFixed(1)} s`;
+  if (s < 7200) return `${(s / 60).toFixed(0)} min`;
+  if (s < 172_800) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86_400).toFixed(0)} days`;
+}
