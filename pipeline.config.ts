@@ -101,8 +101,10 @@ export const configSchema = z
         lr: z.number().positive(),
         /** The learning rate decays linearly over this many final epochs. */
         decayEpochs: posInt,
-        /** Minibatch size of the covariance estimate (N/m batches drawn without replacement). */
+        /** Minibatch size of the covariance estimate. */
         covBatchSize: posInt,
+        /** Minibatches per covariance estimate, each drawn without replacement (normalised by 1/(batches − 1)). */
+        covBatches: posInt.min(2),
       })
       .strict(),
     /** Fashion-MNIST with 1000 clean + 200 random labels, the paper's CNN, from a sharp minimum (Fig. 3). */
@@ -216,6 +218,7 @@ const oneHiddenPaper: Config['onehidden'] = {
   lr: 1e-3,
   decayEpochs: 10,
   covBatchSize: 10,
+  covBatches: 100,
 };
 
 const fashionPaper: Config['fashion'] = {

@@ -10,6 +10,15 @@ export function truncatedNormalInit(std: number, bound = 2): ParamInit {
   };
 }
 
+/** Every entry uniform(±bound). Example: the released one-hidden-layer code's flat variable, `uniformInit(0.1)`. */
+export function uniformInit(bound: number): ParamInit {
+  return (role, rng) => {
+    const out = new Float32Array(role.spec.size);
+    for (let i = 0; i < out.length; i++) out[i] = (2 * rng.uniform() - 1) * bound;
+    return out;
+  };
+}
+
 /** PyTorch's default for Linear and Conv2d: weights and biases uniform(±1/√fan_in). */
 export const uniformFanInInit: ParamInit = (role, rng) => {
   const bound = 1 / Math.sqrt(role.fanIn);

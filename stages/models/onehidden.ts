@@ -2,10 +2,11 @@
  * The paper's one-hidden-layer network: 2 inputs → `hidden` (default 100) ReLU units with trainable weights and
  * biases (D = 300), a fixed output layer (+1 for the first half of the units, −1 for the rest), the output clipped to
  * [δ, 1 − δ] (δ = 1e−3), and squared error against labels in {0, 1}: ℓᵢ = (clip(Σₖ aₖ relu(zᵢₖ)) − yᵢ)².
- * Weights and biases start uniform(±1/√2) (PyTorch's default for a 2-input layer).
+ * All 3·hidden parameters start uniform(±√(6/(2·3·hidden))) (±0.1 for 100 units), as in the paper's released code,
+ * where they are one flat TF1 variable under the default Glorot-uniform initialiser (fan-in = fan-out = its length).
  */
 import * as tf from '@tensorflow/tfjs';
-import { uniformFanInInit } from './inits.ts';
+import { uniformInit } from './inits.ts';
 import { sequentialModel, type Head } from './sequential.ts';
 
 /** Options of `createOneHidden`. */
@@ -34,6 +35,6 @@ export function createOneHidden(options: OneHiddenOptions = {}) {
     inputShape: [2],
     layers: [{ kind: 'dense', name: 'hidden', units: hidden }, { kind: 'relu' }],
     head,
-    init: uniformFanInInit,
+    init: uniformInit(Math.sqrt(6 / (2 * 3 * hidden))),
   });
 }

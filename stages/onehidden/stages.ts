@@ -11,11 +11,11 @@ const seedsOf = (cfg: <T>(p: string) => T) => Array.from({ length: cfg<number>('
 /** Data, initialisation, Adam training and the per-epoch indicator for one seed. */
 export const oneHiddenTrainStage = defineStage<{ seed: number }>({
   id: 'onehidden.train',
-  version: 1,
+  version: 2,
   description: 'onehidden: Adam training with Tr(HΣ), Tr(HΣ̄) after every epoch',
   isolate: true,
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
-  reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize'],
+  reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize', 'onehidden.covBatches'],
   async run(ctx) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
     ctx.setMeta('backend', info.backend);
@@ -28,6 +28,7 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
       lr: ctx.config('onehidden.lr'),
       decayEpochs: ctx.config('onehidden.decayEpochs'),
       covBatchSize: ctx.config('onehidden.covBatchSize'),
+      covBatches: ctx.config('onehidden.covBatches'),
       rng,
       onEpoch: (done, total) => {
         ctx.throwIfAborted();
@@ -41,7 +42,7 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
 /** Per epoch: mean and range over seeds of the ratio Tr(HΣ)/Tr(HΣ̄), with loss and accuracy. */
 export const oneHiddenSummaryStage = defineStage({
   id: 'onehidden.summary',
-  version: 1,
+  version: 2,
   description: 'onehidden: indicator ratio per epoch over seeds',
   reads: ['onehidden.seeds'],
   deps: (_p, cfg) => Object.fromEntries(seedsOf(cfg).map((seed) => [`seed_${seed}`, { stage: 'onehidden.train', params: { seed } }])),
@@ -49,18 +50,19 @@ export const oneHiddenSummaryStage = defineStage({
     const runs = Object.values(inputs).map((i) => i.records as unknown as EpochRecord[]);
     const epochs = runs[0]!.length;
     const pick = (e: number, f: (r: EpochRecord) => number) => runs.map((r) => f(r[e]!));
+    // Seeds whose Tr(HΣ̄) is 0 at an epoch (ratio undefined) are left out of that epoch's ratio statistics.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const perEpoch = Array.from({ length: epochs }, (_, e) => {
-      const ratios = pick(e, (r) => r.ratio);
+      const ratios = runs.map((r) => r[e]!.ratio).filter((x): x is number => x !== null);
       return {
         epoch: e,
         loss: mean(pick(e, (r) => r.loss)),
         accuracy: mean(pick(e, (r) => r.accuracy)),
         traceHSigma: mean(pick(e, (r) => r.traceHSigma)),
         traceHSigmaIso: mean(pick(e, (r) => r.traceHSigmaIso)),
-        ratio: mean(ratios),
-        ratioMin: Math.min(...ratios),
-        ratioMax: Math.max(...ratios),
+        ratio: ratios.length ? mean(ratios) : null,
+        ratioMin: ratios.length ? Math.min(...ratios) : null,
+        ratioMax: ratios.length ? Math.max(...ratios) : null,
       };
     });
     const every = Math.max(1, Math.floor(epochs / 8));

@@ -20,8 +20,10 @@ export interface OneHiddenTrainOptions {
   lr: number;
   /** The learning rate decays linearly to lr/decayEpochs over the last `decayEpochs` epochs. */
   decayEpochs: number;
-  /** Minibatch size of the covariance estimate; N/m batches are drawn per epoch. */
+  /** Minibatch size m of the covariance estimate. */
   covBatchSize: number;
+  /** Minibatches per estimate, each drawn without replacement independently of the others (the released code). */
+  covBatches: number;
   rng: Rng;
   onEpoch?(done: number, total: number): void;
 }
@@ -36,7 +38,8 @@ export interface EpochRecord {
   traceSigma: number;
   traceHSigma: number;
   traceHSigmaIso: number;
-  ratio: number;
+  /** Tr(HΣ)/Tr(HΣ̄); null where Tr(HΣ̄) = 0 (a network whose outputs are all clipped has H = Σ = 0). */
+  ratio: number | null;
 }
 
 /** Learning rate of epoch e (0-based): constant, then linear decay over the last `decay` epochs. */
@@ -81,18 +84,17 @@ async function measure(model: FlatModel, w: Float32Array, batch: Batch, data: On
   const H = denseHessian(model, w, batch);
   let traceH = 0;
   for (let i = 0; i < D; i++) traceH += H[i * D + i]!;
-  // Minibatch gradients of one shuffled pass = means of per-example gradients over each group of m.
+  // Minibatch gradients = means of per-example gradients over each minibatch of m.
   const G = perExampleGradients(model, w, batch);
   const g = G.dataSync();
   G.dispose();
   const m = o.covBatchSize;
-  const batches = Math.floor(data.n / m);
-  const order = o.rng.permutation(data.n);
   const means: Float64Array[] = [];
-  for (let b = 0; b < batches; b++) {
+  for (let b = 0; b < o.covBatches; b++) {
+    const members = o.rng.permutation(data.n).subarray(0, m);
     const mean = new Float64Array(D);
     for (let j = 0; j < m; j++) {
-      const row = order[b * m + j]! * D;
+      const row = members[j]! * D;
       for (let d = 0; d < D; d++) mean[d] = mean[d]! + g[row + d]! / m;
     }
     means.push(mean);
@@ -109,6 +111,6 @@ async function measure(model: FlatModel, w: Float32Array, batch: Batch, data: On
     traceSigma: sigma.trace,
     traceHSigma: exact.value,
     traceHSigmaIso: iso,
-    ratio: exact.value / iso,
+    ratio: iso > 0 ? exact.value / iso : null,
   };
 }
