@@ -17,8 +17,9 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
+import { seedIndices } from '../seeds.ts';
 
-const seedsOf = (cfg: ConfigReader) => Array.from({ length: cfg<number>('fashion.seeds') }, (_, seed) => seed);
+const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'fashion.seeds');
 const kindsOf = (cfg: ConfigReader) => cfg<NoiseKindName[]>('fashion.dynamics.kinds');
 
 /** The per-kind settings block `fashion.dynamics.<kind>` as a noise config plus its refresh interval. */
@@ -263,7 +264,7 @@ export const fashionSummaryStage = defineStage({
     ...Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`probe_${kind}_${seed}`, { stage: 'fashion.probe', params: { kind, seed } }]))),
   }),
   async run(ctx, inputs) {
-    const seeds = Array.from({ length: ctx.config<number>('fashion.seeds') }, (_, s) => s);
+    const seeds = seedIndices(ctx.config, 'fashion.seeds');
     const kinds = ctx.config<string[]>('fashion.dynamics.kinds');
     const stat = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) });
     const starts = seeds.map((s) => inputs[`start_${s}`]!.summary as Record<string, number>);

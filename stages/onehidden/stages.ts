@@ -1,12 +1,13 @@
 /** The one-hidden-layer experiment (paper Fig. 4) as stages: one training run per seed, then a summary over seeds. */
-import { defineStage } from '../../pipeline/stage.ts';
+import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
 import { oneHiddenData } from './data.ts';
 import { trainOneHidden, type EpochRecord } from './train.ts';
+import { seedIndices } from '../seeds.ts';
 
-const seedsOf = (cfg: <T>(p: string) => T) => Array.from({ length: cfg<number>('onehidden.seeds') }, (_, seed) => seed);
+const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'onehidden.seeds');
 
 /** Data, initialisation, Adam training and the per-epoch indicator for one seed. */
 export const oneHiddenTrainStage = defineStage<{ seed: number }>({

@@ -3,14 +3,15 @@
  * kind at (1,1) per seed → a summary over seeds.
  */
 import { NDArray } from '../../cache/values.ts';
-import { defineStage } from '../../pipeline/stage.ts';
+import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { toy2dData } from '../models/toy2d_f64.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { runToy2dDynamics } from './dynamics.ts';
 import { toy2dIndicators, type KindIndicator } from './indicator.ts';
+import { seedIndices } from '../seeds.ts';
 
-const seedsOf = (cfg: <T>(p: string) => T) => Array.from({ length: cfg<number>('toy2d.seeds') }, (_, seed) => seed);
+const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'toy2d.seeds');
 
 /** Fresh data per repeat: repeats × samples × 2. */
 export const toy2dDataStage = defineStage<{ seed: number }>({
@@ -102,7 +103,7 @@ export const toy2dSummaryStage = defineStage({
   }),
   async run(ctx, inputs) {
     const kinds = ctx.config<string[]>('toy2d.kinds');
-    const seeds = Array.from({ length: ctx.config<number>('toy2d.seeds') }, (_, s) => s);
+    const seeds = seedIndices(ctx.config, 'toy2d.seeds');
     const indicators = seeds.map((s) => inputs[`ind_${s}`]!.indicators as unknown as KindIndicator[]);
     const rows = kinds.map((kind) => {
       const counts = seeds.map((s) => (inputs[`dyn_${kind}_${s}`]!.summary as { escapes: number }).escapes);

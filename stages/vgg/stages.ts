@@ -18,6 +18,7 @@ import { createVgg11 } from '../models/vgg.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
+import { seedIndices } from '../seeds.ts';
 
 /** The two image datasets of the VGG experiments. */
 export type ImageDataset = 'svhn' | 'cifar10';
@@ -49,7 +50,7 @@ const sha256 = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), c
 /** The stages of one VGG11 experiment. */
 export function imageExperimentStages(ds: ImageDataset) {
   const enabled = (cfg: ConfigReader) => cfg<boolean>(`${ds}.enabled`);
-  const seedsOf = (cfg: ConfigReader) => (enabled(cfg) ? Array.from({ length: cfg<number>(`${ds}.seeds`) }, (_, s) => s) : []);
+  const seedsOf = (cfg: ConfigReader) => (enabled(cfg) ? seedIndices(cfg, `${ds}.seeds`) : []);
   const kindsOf = (cfg: ConfigReader) => (enabled(cfg) ? cfg<NoiseKindName[]>(`${ds}.dynamics.kinds`) : []);
 
   const data = defineStage({
@@ -142,7 +143,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     deps: (_p, cfg) => Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, { stage: `${ds}.dynamics`, params: { kind, seed } }]))),
     async run(ctx, inputs) {
       const kinds = ctx.config<string[]>(`${ds}.dynamics.kinds`);
-      const seeds = Array.from({ length: ctx.config<number>(`${ds}.seeds`) }, (_, s) => s);
+      const seeds = seedIndices(ctx.config, `${ds}.seeds`);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const table = kinds.map((kind) => {
         const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number });
