@@ -2,8 +2,7 @@
  * Pre-training to a sharp minimum (paper §5): full-batch gradient descent from the initialisation until the whole
  * training set, random labels included, is fit (accuracy ≥ target) or an iteration cap is reached.
  */
-import * as tf from '@tensorflow/tfjs';
-import { valueAndGrad } from '../models/curvature.ts';
+import { valueAndGradSync } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { evaluateClassifier } from './evaluate.ts';
 
@@ -40,10 +39,7 @@ export function pretrainGd(model: FlatModel, w0: Float32Array, train: Batch, o: 
   let t = 0;
   while (accuracy < o.targetAccuracy && t < o.maxIterations) {
     o.signal?.throwIfAborted();
-    const { value, grad } = valueAndGrad(model, w, train);
-    const g = grad.dataSync();
-    const loss = value.dataSync()[0]!;
-    tf.dispose([value, grad]);
+    const { value: loss, grad: g } = valueAndGradSync(model, w, train);
     t++;
     if (!Number.isFinite(loss)) throw new Error(`pre-training diverged at iteration ${t}: loss ${loss}`);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! - o.lr * g[i]!;

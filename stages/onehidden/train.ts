@@ -4,7 +4,7 @@
  * replacement (one shuffled pass, normalised by 1/(batches − 1)), Tr(HΣ), Tr(HΣ̄) and their ratio.
  */
 import * as tf from '@tensorflow/tfjs';
-import { denseHessian, meanLoss, perExampleGradients, valueAndGrad } from '../models/curvature.ts';
+import { denseHessian, meanLoss, perExampleGradients, valueAndGradSync } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { minibatchCovariance } from '../numerics/covariance.ts';
 import { traceHSigma, traceHSigmaIsotropic } from '../numerics/indicator.ts';
@@ -59,10 +59,7 @@ export async function trainOneHidden(model: FlatModel, w0: Float32Array, data: O
     for (let e = 0; e < o.epochs; e++) {
       const lr = epochLr(o.lr, e, o.epochs, o.decayEpochs);
       for (let i = 0; i < o.itersPerEpoch; i++) {
-        const { value, grad } = valueAndGrad(model, w, batch);
-        const g = grad.dataSync();
-        const loss = value.dataSync()[0]!;
-        tf.dispose([value, grad]);
+        const { value: loss, grad: g } = valueAndGradSync(model, w, batch);
         if (!Number.isFinite(loss) || !g.every(Number.isFinite)) throw new Error(`onehidden diverged at iteration ${e * o.itersPerEpoch + i + 1}`);
         adam.step(w, g, lr);
       }
