@@ -162,6 +162,19 @@ export const configSchema = z
             sharpness: z.object({ delta: z.number().positive(), samples: posInt }).strict(),
           })
           .strict(),
+        /** Theory against experiment at the sharp minimum: short runs from it with each kind's noise fixed there. */
+        theory: z
+          .object({
+            /** Runs per noisy kind (gd runs once: it is deterministic). */
+            runs: posInt.min(2),
+            /** Horizon n_max in iterations. */
+            steps: posInt,
+            /** The full-batch training loss is logged every `every` iterations. */
+            every: posInt,
+            /** Hessian eigenpairs of the quadratic model's basis (default fashion.probe.topK). */
+            k: posInt.optional(),
+          })
+          .strict(),
       })
       .strict()
       .superRefine((f, ctx) => {
@@ -231,7 +244,7 @@ const fashionPaper: Config['fashion'] = {
     lr: 0.07,
     batchSize: 20,
     logEvery: 100,
-    checkpoints: [0, 20_000],
+    checkpoints: [2000, 5000, 10_000, 20_000],
     hessian: { tol: 1e-3, tolPairs: 5, maxIter: 200 },
     gd: {},
     sgd: {},
@@ -249,6 +262,7 @@ const fashionPaper: Config['fashion'] = {
     exactTraceHSigma: true,
     sharpness: { delta: 0.01, samples: 100 },
   },
+  theory: { runs: 16, steps: 20, every: 1 },
 };
 
 const vggDynamics: Config['svhn']['dynamics'] = {
@@ -296,7 +310,7 @@ const quick: Config = {
       ...fashionPaper.dynamics,
       iterations: 400,
       logEvery: 25,
-      checkpoints: [400],
+      checkpoints: [200, 400],
       hessian: { tol: 1e-3, tolPairs: 5, maxIter: 60 },
       gld_leading: { refresh: 10, k: 10, rescaleToTrace: false },
       gld_hessian: { refresh: 10, k: 10 },
@@ -308,6 +322,7 @@ const quick: Config = {
       exactTraceHSigma: true,
       sharpness: { delta: 0.01, samples: 20 },
     },
+    theory: { runs: 16, steps: 5, every: 1 },
   },
   svhn: { ...svhnPaper, enabled: false, seeds: 1 },
   cifar10: { ...cifarPaper, enabled: false, seeds: 1 },

@@ -2,6 +2,7 @@
  * The `sgd-noise` command line: run, status, dag, ls, show, export, gc. Inspection commands take `--json` and then
  * print only JSON on stdout; progress and messages go to stderr.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,8 @@ commands:
   status   fresh or stale (and why) per stage instance
   dag      the stage graph        [--mermaid]
   ls       cache entries
-  show     <stage|instance|key>   metadata, config slice, inputs, output summaries
+  show     <stage|instance|key>   metadata, config slice, inputs, output summaries  [--output NAME [--format csv]]
+  report   render the report from cached outputs only and print its path   [--open]
   export   <stage|instance|key>   [--output NAME] [--out FILE] [--format json|csv]
   gc       drop entries the current config does not reach, then compact  [--all-profiles] [--dry-run]
 
@@ -57,10 +59,11 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       format: { type: 'string' },
       'all-profiles': { type: 'boolean', default: false },
+      open: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, ...rest] = positionals;
+  let [command, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
     return command || values.help ? 0 : 2;
@@ -122,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
           signal: controller.signal,
           projectModule,
           publishRoot: project.root,
+          overrides,
         },
         (e) => display.handle(e),
       );
@@ -170,8 +174,13 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'report':
+      noTargets(command, targets);
+      return renderReportFromCache(plan, cache, resolved.profile, resolved.config, overrides, project.root, values.open, values.json);
     case 'show':
     case 'export': {
+      // `show X --output NAME` prints that output in full, as `export` does.
+      if (command === 'show' && values.output) command = 'export';
       if (targets.length !== 1) throw new UsageError(`${command} takes one target: a stage, an instance id or a key prefix`);
       const found = resolveTarget(targets[0]!, plan, cache);
       if (found.length === 0) throw new UsageError(`'${targets[0]}' matches no stage instance or cache key`);
@@ -232,6 +241,63 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   }
+}
+
+/** The stage that `sgd-noise report` renders. */
+const REPORT_STAGE = 'report';
+
+/**
+ * `sgd-noise report`: runs only the report stage, refusing (exit 1) when any instance it depends on is not cached,
+ * so rendering never recomputes an experiment; prints the path of the published index.html.
+ */
+async function renderReportFromCache(
+  plan: Plan,
+  cache: CacheStore,
+  profile: string,
+  config: Record<string, unknown>,
+  overrides: string[],
+  root: string,
+  open: boolean,
+  asJson: boolean,
+): Promise<number> {
+  if (!plan.nodes.has(REPORT_STAGE)) throw new UsageError(`this project has no '${REPORT_STAGE}' stage`);
+  const needed = [...selectInstances(plan, [REPORT_STAGE])].filter((id) => id !== REPORT_STAGE);
+  const missing = needed.filter((id) => cache.lookup(plan.nodes.get(id)!.key).status !== 'hit');
+  if (missing.length > 0) {
+    process.stderr.write(
+      `the report renders from cached outputs only, and ${missing.length} of the ${needed.length} stage instances it needs are not cached:
+` +
+        missing.map((id) => `  ${id}
+`).join('') +
+        `run them first: sgd-noise run --profile ${profile}
+`,
+    );
+    return 1;
+  }
+  let published: string | undefined;
+  const summary = await runToCompletion({ plan, cache, scope: profile, config, selected: new Set([REPORT_STAGE]), jobs: 1, publishRoot: root, overrides }, (e) => {
+    if (e.type === 'published' && e.instance === REPORT_STAGE) published = e.file;
+    if (e.type === 'failed') process.stderr.write(`FAILED ${e.instance}: ${e.error}
+`);
+  });
+  if (!summary.ok) return 1;
+  if (!published) throw new Error(`the '${REPORT_STAGE}' stage published no files`);
+  const index = published.endsWith(path.sep) ? path.join(published, 'index.html') : published;
+  if (asJson) process.stdout.write(`${JSON.stringify({ index, rendered: summary.ran.includes(REPORT_STAGE) })}
+`);
+  else process.stdout.write(`${index}
+`);
+  if (open) {
+    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+    try {
+      const child = spawn(opener, [index], { detached: true, stdio: 'ignore' });
+      child.on('error', () => process.stderr.write(`cannot start ${opener}; open ${index} in a browser\n`));
+      child.unref();
+    } catch {
+      process.stderr.write(`cannot start ${opener}; open ${index} in a browser\n`);
+    }
+  }
+  return 0;
 }
 
 function noTargets(command: string, targets: string[]): void {

@@ -9,13 +9,15 @@ import type { Manifest } from '../cache/manifest.ts';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
 import { getPath } from './config.ts';
 import type { PlanNode } from './plan.ts';
-import type { StageContext } from './stage.ts';
+import type { LineageEntry, RunFacts, StageContext } from './stage.ts';
 
 /** Callbacks through which a running stage reports to whoever runs it. */
 export interface ExecHooks {
   progress(done: number, total: number, note: string | undefined, elapsedMs: number): void;
   log(message: string): void;
   signal: AbortSignal;
+  /** Facts about the run (profile, overrides) handed to the stage; defaults to unknown profile, no overrides. */
+  run?: RunFacts;
 }
 
 /** Minimum interval between two forwarded progress reports of one stage. */
@@ -34,7 +36,7 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
   }
   const meta: Record<string, Json> = {};
   const started = Date.now();
-  const ctx = makeContext(node, hooks, meta, started);
+  const ctx = makeContext(node, hooks, meta, started, () => lineageOf(cache, Object.values(node.inputKeys)));
   let artifacts;
   try {
     artifacts = await node.stage.run(ctx, inputs);
@@ -70,13 +72,31 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
   }
 }
 
-function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json>, started: number): StageContext {
+/** The manifests reachable from `keys` through their inputs, each once, in dependency order (inputs first). */
+export function lineageOf(cache: CacheStore, keys: readonly string[]): LineageEntry[] {
+  const seen = new Set<string>();
+  const out: LineageEntry[] = [];
+  const visit = (key: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const m = cache.getManifest(key);
+    if (!m) return;
+    for (const k of Object.values(m.inputs)) visit(k);
+    out.push({ instance: m.instance, stage: m.stage, version: m.version, key: m.key, seed: m.seed, durationMs: m.durationMs, createdAt: m.createdAt, meta: m.meta });
+  };
+  for (const k of keys) visit(k);
+  return out;
+}
+
+function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json>, started: number, lineage: () => LineageEntry[]): StageContext {
   let lastReport = 0;
   return {
     instance: node.instance,
     params: node.params,
     key: node.key,
     upstream: Object.fromEntries(Object.entries(node.deps).map(([name, instance]) => [name, { instance, key: node.inputKeys[name]! }])),
+    run: hooks.run ?? { profile: '?', overrides: [] },
+    lineage,
     config<T>(path: string): T {
       const declared = node.reads.find((d) => path === d || path.startsWith(`${d}.`));
       if (declared === undefined) {

@@ -36,6 +36,8 @@ export interface RunOptions {
   projectModule?: string;
   /** Directory that `publish` paths are relative to. */
   publishRoot?: string;
+  /** The `key.path=value` overrides as typed, handed to stages as run facts (with `scope` as the profile). */
+  overrides?: string[];
 }
 
 type Outcome =
@@ -109,10 +111,11 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
           signal: controller.signal,
           progress: (done, total, note, elapsedMs) => emit({ type: 'progress', instance: id, done, total, note, elapsedMs }),
           log: (message) => emit({ type: 'log', instance: id, message }),
+          run: { profile: opts.scope, overrides: opts.overrides ?? [] },
         };
         if (where === 'child') {
           if (reason === 'forced') await opts.cache.invalidate(node.key);
-          await runInChild({ projectModule: opts.projectModule!, config: opts.config, instance: id, key: node.key, cacheDir: opts.cache.dir }, hooks);
+          await runInChild({ projectModule: opts.projectModule!, config: opts.config, instance: id, key: node.key, cacheDir: opts.cache.dir, run: hooks.run! }, hooks);
           opts.cache.refresh();
           const check = opts.cache.lookup(node.key);
           if (check.status !== 'hit') throw new Error(`${id}: worker finished but its cache entry is ${check.status}`);
@@ -150,12 +153,27 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       if (!node.stage.publish) return;
       const files = node.stage.publish(node.params, <T>(p: string) => getPath(opts.config, p) as T);
       const manifest = opts.cache.getManifest(node.key)!;
-      for (const [output, rel] of Object.entries(files)) {
+      const root = opts.publishRoot ?? process.cwd();
+      const write = (output: string, rel: string): string => {
         const ref = manifest.outputs[output];
         if (!ref) throw new Error(`${node.instance}: publish names output '${output}', which the stage did not produce`);
-        const file = path.resolve(opts.publishRoot ?? process.cwd(), rel);
+        const file = path.resolve(root, rel);
         writeOutputFile(file, opts.cache.readOutput(node.key, output, ref));
-        emit({ type: 'published', instance: node.instance, file });
+        return file;
+      };
+      for (const [output, rel] of Object.entries(files)) {
+        if (!output.endsWith('/*')) {
+          emit({ type: 'published', instance: node.instance, file: write(output, rel) });
+          continue;
+        }
+        const prefix = output.slice(0, -1);
+        const dir = path.resolve(root, rel);
+        for (const name of Object.keys(manifest.outputs).filter((o) => o.startsWith(prefix))) {
+          const target = path.resolve(dir, name.slice(prefix.length));
+          if (!target.startsWith(dir + path.sep)) throw new Error(`${node.instance}: output '${name}' would be published outside ${dir}`);
+          write(name, target);
+        }
+        emit({ type: 'published', instance: node.instance, file: `${dir}${path.sep}` });
       }
     };
 

@@ -18,6 +18,24 @@ export interface DepRef {
 /** Read access to the resolved configuration by dotted path: `cfg('fashion.dynamics.lr')`. */
 export type ConfigReader = <T = unknown>(path: string) => T;
 
+/** Facts about the run outside the cache key: the profile and the `key.path=value` overrides as typed. */
+export interface RunFacts {
+  profile: string;
+  overrides: string[];
+}
+
+/** One transitive upstream instance as recorded in its manifest. */
+export interface LineageEntry {
+  instance: string;
+  stage: string;
+  version: number;
+  key: string;
+  seed: number | null;
+  durationMs: number;
+  createdAt: string;
+  meta: Record<string, unknown>;
+}
+
 /** What a running stage may use: its own config slice, seed, progress reporting and cancellation. */
 export interface StageContext<P extends Params = Params> {
   /** The instance id, e.g. `fashion.dynamics[kind=sgd,seed=0]`. */
@@ -27,6 +45,10 @@ export interface StageContext<P extends Params = Params> {
   /** The cache key of this instance and, per input name, the upstream instance and its key (for provenance). */
   readonly key: string;
   readonly upstream: Readonly<Record<string, { instance: string; key: string }>>;
+  /** Facts about the run that started this instance (profile, command-line overrides); outside the cache key. */
+  readonly run: RunFacts;
+  /** Every cached instance this one transitively depends on, from its manifests (for provenance); outside the key. */
+  lineage(): LineageEntry[];
   /** A declared config value (the key itself or a path below a declared key); throws for undeclared keys. */
   config<T = unknown>(path: string): T;
   /** The instance's seed, derived from the root seed and the instance id; requires `seed` among the reads. */
@@ -59,7 +81,11 @@ export interface StageSpec<P extends Params = Params> {
   deps?(params: P, config: ConfigReader): Record<string, DepRef>;
   /** Run in a child process (for heavy, single-threaded numerical work). */
   readonly isolate?: boolean;
-  /** Files to write from outputs after a run, output name → path relative to the project root. */
+  /**
+   * Files to write from outputs after a run, output name → path relative to the project root. A name ending in
+   * `/*` publishes every output under that prefix: `{'files/*': 'reports/quick'}` writes output `files/a/b.svg` to
+   * `reports/quick/a/b.svg`.
+   */
   publish?(params: P, config: ConfigReader): Record<string, string>;
   /** Computes the outputs from the inputs; must be deterministic given config, seed and inputs. */
   run(ctx: StageContext<P>, inputs: Record<string, LoadedArtifacts>): Promise<Artifacts>;

@@ -7,6 +7,8 @@ export interface WorkerJob {
   instance: string;
   key: string;
   cacheDir: string;
+  /** Run facts for the stage context. */
+  run: { profile: string; overrides: string[] };
 }
 
 /** What a worker sends back while and after running. */

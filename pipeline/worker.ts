@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     signal: controller.signal,
     progress: (done, total, note, elapsedMs) => void pending.push(send({ type: 'progress', done, total, note, elapsedMs })),
     log: (message) => void pending.push(send({ type: 'log', message })),
+    run: job.run,
   });
   await Promise.all(pending);
   await send({ type: 'done', key: node.key });

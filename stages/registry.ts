@@ -1,6 +1,7 @@
 /** Every stage of sgd-noise, in one list. Adding a stage means adding one line here. */
 import type { AnyStage } from '../pipeline/stage.ts';
 import { fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionProbeStage, fashionStartProbeStage, fashionSummaryStage } from './fashion/stages.ts';
+import { fashionTheoryStage } from './fashion/theory.ts';
 import { oneHiddenSummaryStage, oneHiddenTrainStage } from './onehidden/stages.ts';
 import { reportStage } from './report/stage.ts';
 import { imageExperimentStages } from './vgg/stages.ts';
@@ -20,13 +21,8 @@ export const stages: readonly AnyStage[] = [
   fashionStartProbeStage,
   fashionProbeStage,
   fashionSummaryStage,
+  fashionTheoryStage,
   ...imageExperimentStages('svhn'),
   ...imageExperimentStages('cifar10'),
-  reportStage((cfg) => ({
-    toy2d: { stage: 'toy2d.summary' },
-    onehidden: { stage: 'onehidden.summary' },
-    fashion: { stage: 'fashion.summary' },
-    ...(cfg<boolean>('svhn.enabled') ? { svhn: { stage: 'svhn.summary' } } : {}),
-    ...(cfg<boolean>('cifar10.enabled') ? { cifar10: { stage: 'cifar10.summary' } } : {}),
-  })),
+  reportStage(),
 ];

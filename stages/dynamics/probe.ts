@@ -88,17 +88,7 @@ export async function probeCurvature(
     const lanczosHvps = top.matvecs;
     const hessianTop = { eigenvalues: top.eigenvalues, eigenvectors: top.eigenvectors };
 
-    // Hutchinson with Rademacher probes: TrH ≈ mean zᵀHz and diag H ≈ mean z ⊙ Hz (same HVPs).
-    const diag = new Float64Array(D);
-    const values: number[] = [];
-    for (let s = 0; s < o.hutchinsonSamples; s++) {
-      const z = o.rng.fillRademacher(new Float64Array(D));
-      const hz = await H.matvec(z);
-      values.push(dot(z, hz));
-      for (let i = 0; i < D; i++) diag[i] = diag[i]! + (z[i]! * hz[i]!) / o.hutchinsonSamples;
-    }
-    const traceH = values.reduce((a, b) => a + b, 0) / values.length;
-    const sd = Math.sqrt(values.reduce((a, b) => a + (b - traceH) ** 2, 0) / Math.max(1, values.length - 1));
+    const { traceH, traceHStderr, diag } = await hutchinsonTraceAndDiagonal(H, o.hutchinsonSamples, o.rng);
 
     const sigma: Covariance = minibatchGradientCovariance(model, w, train, o.batchSize, o.rng);
     const ths = o.exactTraceHSigma ? (await traceHSigma(H, sigma)).value : traceHSigmaTopK(hessianTop, sigma);
@@ -124,7 +114,7 @@ export async function probeCurvature(
       hessianTop: Array.from(top.eigenvalues),
       lanczosHvps,
       traceH,
-      traceHStderr: sd / Math.sqrt(values.length),
+      traceHStderr,
       traceSigma: sigma.trace,
       traceHSigma: ths,
       traceHSigmaMethod: o.exactTraceHSigma ? 'exact' : 'topK',
@@ -140,8 +130,31 @@ export async function probeCurvature(
   }
 }
 
+/**
+ * Hutchinson with Rademacher probes: TrH ≈ mean zᵀHz (with its standard error) and diag H ≈ mean z ⊙ Hz, from the
+ * same `samples` HVPs.
+ */
+export async function hutchinsonTraceAndDiagonal(
+  H: LinearOperator,
+  samples: number,
+  rng: Rng,
+): Promise<{ traceH: number; traceHStderr: number; diag: Float64Array }> {
+  const D = H.size;
+  const diag = new Float64Array(D);
+  const values: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const z = rng.fillRademacher(new Float64Array(D));
+    const hz = await H.matvec(z);
+    values.push(dot(z, hz));
+    for (let i = 0; i < D; i++) diag[i] = diag[i]! + (z[i]! * hz[i]!) / samples;
+  }
+  const traceH = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - traceH) ** 2, 0) / Math.max(1, values.length - 1));
+  return { traceH, traceHStderr: sd / Math.sqrt(values.length), diag };
+}
+
 /** Tr(H·S) for a structured noise covariance S (diagonal shapes use the Hutchinson estimate of diag H). */
-async function traceHTimes(shape: NoiseShape, H: LinearOperator, traceH: number, diagH: Float64Array): Promise<number> {
+export async function traceHTimes(shape: NoiseShape, H: LinearOperator, traceH: number, diagH: Float64Array): Promise<number> {
   switch (shape.type) {
     case 'zero':
       return 0;

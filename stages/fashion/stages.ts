@@ -19,8 +19,10 @@ import { initBackend, type BackendName } from '../tf/backend.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
 import { seedIndices } from '../seeds.ts';
 
-const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'fashion.seeds');
-const kindsOf = (cfg: ConfigReader) => cfg<NoiseKindName[]>('fashion.dynamics.kinds');
+/** Seed indices 0..fashion.seeds−1. */
+export const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'fashion.seeds');
+/** The noise kinds of `fashion.dynamics.kinds`. */
+export const kindsOf = (cfg: ConfigReader) => cfg<NoiseKindName[]>('fashion.dynamics.kinds');
 
 /** The per-kind settings block `fashion.dynamics.<kind>` as a noise config plus its refresh interval. */
 function kindSettings(ctx: StageContext, kind: string): { noise: NoiseConfig; refresh: number } {
@@ -29,7 +31,7 @@ function kindSettings(ctx: StageContext, kind: string): { noise: NoiseConfig; re
 }
 
 /** Tensors of the training set (with random labels) and the test set from the data stage's outputs. */
-function batches(data: LoadedArtifacts): { train: Batch; test: Batch; randomized: Uint8Array; dispose(): void } {
+export function batches(data: LoadedArtifacts): { train: Batch; test: Batch; randomized: Uint8Array; dispose(): void } {
   const arr = (name: string) => data[name] as NDArray<Uint8Array>;
   const trainImages = arr('trainImages');
   const testImages = arr('testImages');
@@ -53,10 +55,10 @@ const SHAPE_KEYS: Record<NoiseKindName, readonly (keyof NoiseConfig)[]> = {
 };
 
 /** Config paths of the noise-shaping keys of every kind that runs. */
-const shapeKeyPaths = (cfg: ConfigReader) => kindsOf(cfg).flatMap((kind) => SHAPE_KEYS[kind].map((k) => `fashion.dynamics.${kind}.${k}`));
+export const shapeKeyPaths = (cfg: ConfigReader) => kindsOf(cfg).flatMap((kind) => SHAPE_KEYS[kind].map((k) => `fashion.dynamics.${kind}.${k}`));
 
 /** A kind's noise config from its shaping keys alone. */
-function shapeConfig(ctx: StageContext, kind: NoiseKindName): NoiseConfig {
+export function shapeConfig(ctx: StageContext, kind: NoiseKindName): NoiseConfig {
   return Object.fromEntries(SHAPE_KEYS[kind].map((k) => [k, ctx.config(`fashion.dynamics.${kind}.${k}`)])) as NoiseConfig;
 }
 
@@ -254,8 +256,8 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
 /** Per kind: final training loss, fit of the random labels, test accuracy, sharpness, Tr(HΣ_kind) at the start. */
 export const fashionSummaryStage = defineStage({
   id: 'fashion.summary',
-  version: 1,
-  description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds)',
+  version: 2,
+  description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds); logs and probes for the figures',
   reads: ['fashion.dynamics.kinds', 'fashion.seeds'],
   deps: (_p, cfg) => ({
     ...Object.fromEntries(seedsOf(cfg).map((seed) => [`start_${seed}`, { stage: 'fashion.pretrain', params: { seed } }])),
@@ -286,7 +288,38 @@ export const fashionSummaryStage = defineStage({
         sharpness: stat(probes.map((p) => p.sharpness.estimate)).mean,
       };
     });
-    return { start: toJson(starts, 'start'), tables: toJson([{ title: 'sharp minimum (GD pre-training)', rows: starts }], 'tables'), table };
+    // Per (kind, seed): the dynamics log, and the curvature at the start point and at every checkpoint.
+    const series = kinds.flatMap((kind) => seeds.flatMap((seed) => (inputs[`dyn_${kind}_${seed}`]!.log as unknown as DynamicsLog[]).map((l) => ({ kind, seed, ...l }))));
+    const probeRow = (kind: string, seed: number, iteration: number, p: ProbeResult) => {
+      const own = p.kinds.find((k) => k.kind === kind);
+      return {
+        kind,
+        seed,
+        iteration,
+        hessianTop: p.hessianTop,
+        traceH: p.traceH,
+        traceSigma: p.traceSigma,
+        traceHSigma: p.traceHSigma,
+        traceHSigmaIsotropic: p.traceHSigmaIsotropic,
+        ratio: p.ratio,
+        traceHSigmaOwn: own?.traceHSigma ?? null,
+        sharpness: p.sharpness.estimate,
+        sharpnessStderr: p.sharpness.stderr,
+      };
+    };
+    const probes = kinds.flatMap((kind) =>
+      seeds.flatMap((seed) => [
+        probeRow(kind, seed, 0, inputs[`ind_${seed}`]!.probe as unknown as ProbeResult),
+        ...(inputs[`probe_${kind}_${seed}`]!.points as unknown as (ProbeResult & { iteration: number })[]).filter((p) => p.iteration > 0).map((p) => probeRow(kind, seed, p.iteration, p)),
+      ]),
+    );
+    return {
+      start: toJson(starts, 'start'),
+      tables: toJson([{ title: 'sharp minimum (GD pre-training)', rows: starts }], 'tables'),
+      table,
+      series: toJson(series, 'series'),
+      probes: toJson(probes, 'probes'),
+    };
   },
 });
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Rng } from '../numerics/random.ts';
-import { checkShape, sampleShape, scaleShape, shapeDense, shapeTrace, type NoiseShape } from './shape.ts';
+import { checkShape, sampleShape, scaleShape, shapeDense, shapeQuadraticForm, shapeTrace, type NoiseShape } from './shape.ts';
 
 const shapes: NoiseShape[] = [
   { type: 'zero', size: 3 },
@@ -17,6 +17,17 @@ test('trace, dense form and scaling agree for every shape', (t) => {
     dense.forEach((x, i) => t.true(Math.abs(scaled[i]! - 3 * x) < 1e-12, `${s.type} entry ${i}`));
   }
   t.deepEqual(Array.from(shapeDense(shapes[3]!)), [1, 1, 0, 1, 5, 2, 0, 2, 1]);
+});
+
+test('quadratic form vᵀΣv agrees with the dense form for every shape', (t) => {
+  const v = Float64Array.of(0.3, -1.2, 2);
+  for (const s of shapes) {
+    const dense = shapeDense(s);
+    let ref = 0;
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) ref += v[i]! * dense[i * 3 + j]! * v[j]!;
+    t.true(Math.abs(shapeQuadraticForm(s, v) - ref) < 1e-12, `${s.type}: ${shapeQuadraticForm(s, v)} vs ${ref}`);
+  }
+  t.throws(() => shapeQuadraticForm(shapes[1]!, [1, 2]), { message: /vector of length 2, expected 3/ });
 });
 
 test('samples have the right second moments (5 sampling sd per entry)', (t) => {

@@ -56,6 +56,34 @@ export function shapeTrace(shape: NoiseShape): number {
   }
 }
 
+/** vᵀΣv for the covariance of `shape`, exact (e.g. uᵀΣ_kind u along a Hessian eigenvector u). */
+export function shapeQuadraticForm(shape: NoiseShape, v: ArrayLike<number>): number {
+  if (v.length !== shape.size) throw new Error(`shapeQuadraticForm: vector of length ${v.length}, expected ${shape.size}`);
+  switch (shape.type) {
+    case 'zero':
+      return 0;
+    case 'isotropic': {
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+      return shape.variance * s;
+    }
+    case 'diagonal': {
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += shape.variances[i]! * v[i]! * v[i]!;
+      return s;
+    }
+    case 'lowRank': {
+      let s = 0;
+      for (const r of shape.rows) {
+        let p = 0;
+        for (let i = 0; i < v.length; i++) p += r[i]! * v[i]!;
+        s += p * p;
+      }
+      return s;
+    }
+  }
+}
+
 /** s·Σ in the same form (s ≥ 0). */
 export function scaleShape(shape: NoiseShape, s: number): NoiseShape {
   if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`scaleShape: factor must be finite and ≥ 0, got ${s}`);

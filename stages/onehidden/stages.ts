@@ -43,8 +43,8 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
 /** Per epoch: mean and range over seeds of the ratio Tr(HΣ)/Tr(HΣ̄), with loss and accuracy. */
 export const oneHiddenSummaryStage = defineStage({
   id: 'onehidden.summary',
-  version: 2,
-  description: 'onehidden: indicator ratio per epoch over seeds',
+  version: 3,
+  description: 'onehidden: indicator ratio per epoch over seeds (mean and range), and per seed',
   reads: ['onehidden.seeds'],
   deps: (_p, cfg) => Object.fromEntries(seedsOf(cfg).map((seed) => [`seed_${seed}`, { stage: 'onehidden.train', params: { seed } }])),
   async run(_ctx, inputs) {
@@ -66,7 +66,18 @@ export const oneHiddenSummaryStage = defineStage({
         ratioMax: ratios.length ? Math.max(...ratios) : null,
       };
     });
+    const perSeed = Object.entries(inputs).flatMap(([name, i]) =>
+      (i.records as unknown as EpochRecord[]).map((r, epoch) => ({
+        seed: Number(name.slice('seed_'.length)),
+        epoch,
+        loss: r.loss,
+        accuracy: r.accuracy,
+        traceHSigma: r.traceHSigma,
+        traceHSigmaIso: r.traceHSigmaIso,
+        ratio: r.ratio,
+      })),
+    );
     const every = Math.max(1, Math.floor(epochs / 8));
-    return { perEpoch, table: perEpoch.filter((r) => r.epoch % every === 0 || r.epoch === epochs - 1) };
+    return { perEpoch, perSeed, table: perEpoch.filter((r) => r.epoch % every === 0 || r.epoch === epochs - 1) };
   },
 });

@@ -1,35 +1,71 @@
-/** The report stage: renders the run summary from cached artifacts only and publishes it under `report.dir`. */
-import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
-import { packageVersions } from './provenance.ts';
-import { renderSummary, type SummaryTable } from './summary.ts';
-
 /**
- * The report stage citing `inputs(config)` (input name → upstream stage; experiments switched off are left out). Every input's output `table` (an array of flat
- * records) and `tables` ([{title, rows}]) is rendered as Markdown tables; every input is cited with its cache key.
+ * The report stage: renders `report.dir`/index.html (figures as inline SVG, each also PNG, data as JSON and CSV,
+ * Vega-Lite specs) and `summary.md` from the summary stages' cached outputs only. It runs inline and reruns alone
+ * when only its own version or the `report` config change.
  */
-export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef>) {
+import { NDArray, toJson, type Artifacts, type LoadedArtifacts } from '../../cache/values.ts';
+import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
+import { seedIndices } from '../seeds.ts';
+import { buildReport, type ReportInputs } from './build.ts';
+import { renderMarkdown } from './markdown.ts';
+import { packageVersions } from './provenance.ts';
+import { documentFigures, renderReportFiles } from './render/bundle.ts';
+
+/** The experiment sections the report can show, with the config sections each depends on. */
+const EXPERIMENTS = ['toy2d', 'onehidden', 'fashion', 'svhn', 'cifar10'] as const;
+
+/** The upstream stages of the report under the current config (experiments switched off are left out). */
+export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
+  return {
+    toy2d: { stage: 'toy2d.summary' },
+    onehidden: { stage: 'onehidden.summary' },
+    fashion: { stage: 'fashion.summary' },
+    ...Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`theory_${seed}`, { stage: 'fashion.theory', params: { seed } }])),
+    ...(cfg<boolean>('svhn.enabled') ? { svhn: { stage: 'svhn.summary' } } : {}),
+    ...(cfg<boolean>('cifar10.enabled') ? { cifar10: { stage: 'cifar10.summary' } } : {}),
+  };
+}
+
+/** The report stage over `inputs(config)` (default: every experiment of sgd-noise). */
+export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef> = reportInputs) {
   return defineStage({
     id: 'report',
-    version: 3,
-    description: 'Markdown summary of the run with provenance (config, stage keys, package versions)',
-    reads: ['seed', 'backend', 'report'],
+    version: 4,
+    description: 'HTML report with the paper’s figures and a Markdown summary, from cached outputs only',
+    reads: ['seed', 'backend', 'report', ...EXPERIMENTS],
     deps: (_p, cfg) => inputs(cfg),
-    publish: (_params, cfg) => ({ summary: `${cfg<string>('report.dir')}/summary.md` }),
+    publish: (_params, cfg) => ({ 'files/*': cfg<string>('report.dir') }),
     async run(ctx, artifacts) {
       const versions = packageVersions();
       ctx.setMeta('versions', versions);
-      const tables: SummaryTable[] = Object.entries(artifacts).flatMap(([input, out]) => [
-        ...(Array.isArray(out.tables) ? (out.tables as unknown as SummaryTable[]).map((t) => ({ title: `${input}: ${t.title}`, rows: t.rows })) : []),
-        ...(Array.isArray(out.table) ? [{ title: input, rows: out.table as Record<string, unknown>[] }] : []),
-      ]);
-      const summary = renderSummary({
+      const theoryNames = Object.keys(artifacts)
+        .filter((n) => n.startsWith('theory_'))
+        .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
+      const pick = (name: string): LoadedArtifacts | undefined => artifacts[name];
+      const reportInputs: ReportInputs = {
+        toy2d: pick('toy2d'),
+        onehidden: pick('onehidden'),
+        fashion: pick('fashion'),
+        theory: theoryNames.map((n) => artifacts[n]!),
+        svhn: pick('svhn'),
+        cifar10: pick('cifar10'),
+      };
+      const config = Object.fromEntries(['seed', 'backend', ...EXPERIMENTS, 'report'].map((k) => [k, ctx.config(k)]));
+      const { doc, claims } = buildReport(reportInputs, {
         title: ctx.config<string>('report.title'),
-        config: { seed: ctx.config('seed'), backend: ctx.config('backend') },
-        tables,
-        stages: Object.entries(ctx.upstream).map(([input, u]) => ({ input, ...u })),
+        run: ctx.run,
+        backend: ctx.config<string>('backend'),
+        config,
+        lineage: ctx.lineage(),
         versions,
+        fashionTrainImages: pick('fashion') ? ctx.config<number>('fashion.data.train') : null,
       });
-      return { summary };
+      const files = await renderReportFiles(doc, { onWarning: (m) => ctx.log(m) });
+      const out: Artifacts = { claims: toJson(claims.map((c) => ({ ...c })), 'claims') };
+      for (const [rel, contents] of Object.entries(files)) out[`files/${rel}`] = typeof contents === 'string' ? contents : new NDArray(contents, [contents.length]);
+      out['files/summary.md'] = renderMarkdown(doc);
+      for (const f of documentFigures(doc)) out[`figure/${f.id}`] = toJson(f.data, `figure ${f.id}`);
+      return out;
     },
   });
 }

@@ -4,7 +4,7 @@
  */
 import { NDArray } from '../../cache/values.ts';
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
-import { toy2dData } from '../models/toy2d_f64.ts';
+import { toy2dData, toy2dEvaluate } from '../models/toy2d_f64.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { runToy2dDynamics } from './dynamics.ts';
@@ -89,13 +89,26 @@ export const toy2dIndicatorStage = defineStage<{ seed: number }>({
   },
 });
 
-/** Success counts per kind (mean and range over seeds) beside each kind's Tr(HΣ) at (1,1). */
+/** The grid on which the summary evaluates the loss surface for the contour plot: [min, max] per axis and points per axis. */
+const LOSS_GRID = { min: -2.5, max: 2.5, points: 101 } as const;
+
+/** The training loss of data set 0 of the first seed on a square grid: w1 varies fastest; the plot's contour source. */
+export function toy2dLossGrid(data: Float64Array, samples: number, grid = LOSS_GRID): { w1: number[]; w2: number[]; loss: number[] } {
+  const first = data.subarray(0, samples * 2);
+  const axis = Array.from({ length: grid.points }, (_, i) => grid.min + ((grid.max - grid.min) * i) / (grid.points - 1));
+  const loss: number[] = [];
+  for (const w2 of axis) for (const w1 of axis) loss.push(toy2dEvaluate([w1, w2], first).loss);
+  return { w1: axis, w2: axis, loss };
+}
+
+/** Success counts per kind (mean and range over seeds) beside each kind's Tr(HΣ) at (1,1); trajectories and the loss surface for the plot. */
 export const toy2dSummaryStage = defineStage({
   id: 'toy2d.summary',
-  version: 1,
-  description: 'toy2d: escapes per kind over seeds, with Tr(HΣ) at (1,1)',
+  version: 2,
+  description: 'toy2d: escapes per kind over seeds, with Tr(HΣ) at (1,1); trajectories and loss surface for the figure',
   reads: ['toy2d.kinds', 'toy2d.seeds'],
   deps: (_p, cfg) => ({
+    data_first: { stage: 'toy2d.data', params: { seed: seedsOf(cfg)[0]! } },
     ...Object.fromEntries(
       cfg<string[]>('toy2d.kinds').flatMap((kind) => seedsOf(cfg).map((seed) => [`dyn_${kind}_${seed}`, { stage: 'toy2d.dynamics', params: { kind, seed } }])),
     ),
@@ -120,6 +133,16 @@ export const toy2dSummaryStage = defineStage({
         traceHSigmaClosedForm: ind[0]?.closedForm ?? null,
       };
     });
-    return { table: rows };
+    // Trajectories of the first seed (the dynamics keep `toy2d.trajectory.repeats` of them, every few steps).
+    const trajectories: Record<string, number | string>[] = [];
+    for (const kind of kinds) {
+      const tr = inputs[`dyn_${kind}_${seeds[0]}`]!.trajectories as NDArray<Float64Array>;
+      const [repeats, points] = tr.shape as [number, number, number];
+      for (let r = 0; r < repeats; r++) {
+        for (let p = 0; p < points; p++) trajectories.push({ kind, repeat: r, point: p, w1: tr.data[(r * points + p) * 2]!, w2: tr.data[(r * points + p) * 2 + 1]! });
+      }
+    }
+    const data = inputs.data_first!.data as NDArray<Float64Array>;
+    return { table: rows, trajectories, lossGrid: toy2dLossGrid(data.data, data.shape[1]!) };
   },
 });

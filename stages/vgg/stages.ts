@@ -136,8 +136,8 @@ export function imageExperimentStages(ds: ImageDataset) {
 
   const summary = defineStage({
     id: `${ds}.summary`,
-    version: 1,
-    description: `${ds}: final accuracy and sharpness per kind over seeds`,
+    version: 2,
+    description: `${ds}: final accuracy and sharpness per kind over seeds, and every run's log`,
     instances: (cfg) => (enabled(cfg) ? [{}] : []),
     reads: [`${ds}.dynamics.kinds`, `${ds}.seeds`],
     deps: (_p, cfg) => Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, { stage: `${ds}.dynamics`, params: { kind, seed } }]))),
@@ -157,7 +157,8 @@ export function imageExperimentStages(ds: ImageDataset) {
           sharpness: mean(rows.map((r) => r.sharpness)),
         };
       });
-      return { table };
+      const series = kinds.flatMap((kind) => seeds.flatMap((seed) => (inputs[`${kind}_${seed}`]!.log as unknown as DynamicsLog[]).map((l) => ({ kind, seed, ...l }))));
+      return { table, series: toJson(series, 'series') };
     },
   });
 

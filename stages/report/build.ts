@@ -1,0 +1,63 @@
+/** Builds the report document from the summary stages' cached outputs (never from anything it recomputes). */
+import type { LoadedArtifacts } from '../../cache/values.ts';
+import type { LineageEntry, RunFacts } from '../../pipeline/stage.ts';
+import type { ReportDocument, ReportSection } from './document.ts';
+import { claimsSection, judgeClaims, type Claim, type ClaimInputs } from './figures/claims.ts';
+import { fashionOutcomes, fashionSection, type FashionStart } from './figures/fashion.ts';
+import { imageSection } from './figures/images.ts';
+import { oneHiddenSection, type OneHiddenProtocol } from './figures/onehidden.ts';
+import { provenanceSection } from './figures/provenance.ts';
+import { theoryAtHorizon, theoryRows, theorySection } from './figures/theory.ts';
+import { toy2dSection, type Toy2dProtocol, type Toy2dRow } from './figures/toy2d.ts';
+
+/** The cached outputs the report reads; an experiment switched off is absent. */
+export interface ReportInputs {
+  toy2d?: LoadedArtifacts;
+  onehidden?: LoadedArtifacts;
+  fashion?: LoadedArtifacts;
+  /** `fashion.theory[seed]` outputs in seed order. */
+  theory?: LoadedArtifacts[];
+  svhn?: LoadedArtifacts;
+  cifar10?: LoadedArtifacts;
+}
+
+/** Facts for the title and the provenance section. */
+export interface ReportFacts {
+  title: string;
+  run: RunFacts;
+  backend: string;
+  config: Record<string, unknown>;
+  lineage: readonly LineageEntry[];
+  versions: Record<string, string>;
+  /** Number of Fashion-MNIST training images (for the claims' wording). */
+  fashionTrainImages: number | null;
+}
+
+/** The document and the judged claims (also stored as their own output). */
+export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: ReportDocument; claims: Claim[] } {
+  const claimInputs: ClaimInputs = {};
+  if (inputs.toy2d) claimInputs.toy2d = inputs.toy2d.table as unknown as Toy2dRow[];
+  if (inputs.onehidden) claimInputs.oneHiddenRatios = (inputs.onehidden.perEpoch as unknown as { ratio: number | null }[]).map((r) => r.ratio);
+  if (inputs.fashion) {
+    claimInputs.fashion = { starts: inputs.fashion.start as unknown as FashionStart[], outcomes: fashionOutcomes(inputs.fashion), trainImages: facts.fashionTrainImages };
+  }
+  if (inputs.theory?.length) {
+    claimInputs.theory = theoryAtHorizon(theoryRows(inputs.theory)).map((r) => ({ kind: r.kind as string, traceHSigma: r.traceHSigma as number | null, noiseInduced: r.noiseInduced as number | null }));
+  }
+  claimInputs.images = (['svhn', 'cifar10'] as const).flatMap((ds) => (inputs[ds] ? [{ ds, rows: inputs[ds]!.table as unknown as { kind: string; testAccuracy: number }[] }] : []));
+  const claims = judgeClaims(claimInputs);
+
+  const sections: ReportSection[] = [claimsSection(claims, facts.run.profile)];
+  if (inputs.toy2d) sections.push(toy2dSection(inputs.toy2d, facts.config.toy2d as Toy2dProtocol));
+  if (inputs.onehidden) sections.push(oneHiddenSection(inputs.onehidden, facts.config.onehidden as OneHiddenProtocol));
+  if (inputs.fashion) sections.push(fashionSection(inputs.fashion));
+  if (inputs.theory?.length) sections.push(theorySection(inputs.theory));
+  if (inputs.svhn) sections.push(imageSection('svhn', inputs.svhn));
+  if (inputs.cifar10) sections.push(imageSection('cifar10', inputs.cifar10));
+  sections.push(provenanceSection({ run: facts.run, config: facts.config, lineage: facts.lineage, versions: facts.versions }));
+  const overrides = facts.run.overrides.length ? `, overrides ${facts.run.overrides.join(' ')}` : '';
+  return {
+    doc: { title: facts.title, subtitle: `Profile ${facts.run.profile}${overrides}; backend ${facts.backend}. Rendered from cached stage outputs only.`, sections },
+    claims,
+  };
+}

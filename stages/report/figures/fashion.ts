@@ -1,0 +1,266 @@
+/** The Fashion-MNIST section (paper Fig. 3): what each dynamics does from the same sharp minimum. */
+import type { LoadedArtifacts } from '../../../cache/values.ts';
+import type { ReportSection } from '../document.ts';
+import { kindColor, kindLabel, kindShape } from '../render/theme.ts';
+import { kindLinesFigure } from './kind-lines.ts';
+import { spread } from './stats.ts';
+
+/** One logged point of one dynamics run (`fashion.summary` → `series`). */
+export interface FashionSeriesRow {
+  kind: string;
+  seed: number;
+  iteration: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  cleanAccuracy: number | null;
+  randomAccuracy: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+}
+
+/** The curvature at one point of one run (`fashion.summary` → `probes`; iteration 0 is the sharp minimum). */
+export interface FashionProbeRow {
+  kind: string;
+  seed: number;
+  iteration: number;
+  hessianTop: number[];
+  traceH: number;
+  traceSigma: number;
+  traceHSigma: number;
+  traceHSigmaIsotropic: number;
+  ratio: number | null;
+  traceHSigmaOwn: number | null;
+  sharpness: number;
+  sharpnessStderr: number;
+}
+
+/** The sharp minimum of one seed (`fashion.summary` → `start`). */
+export interface FashionStart {
+  seed: number;
+  iterations: number;
+  reached: boolean;
+  trainLoss: number;
+  trainAccuracy: number;
+  cleanAccuracy: number;
+  randomAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+}
+
+/** Per kind at the end of the dynamics: the numbers the claims and the tables use. */
+export interface FashionOutcome {
+  kind: string;
+  traceHSigmaAtStart: number;
+  lossRise: number;
+  finalTrainLoss: number;
+  randomFit: number;
+  testAccuracy: ReturnType<typeof spread>;
+  sharpness: number;
+}
+
+/** Final outcomes per kind from the series and the summary table (mean over seeds). */
+export function fashionOutcomes(summary: LoadedArtifacts): FashionOutcome[] {
+  const table = summary.table as unknown as { kind: string; traceHSigmaAtStart: number; lossRise: number; finalTrainLoss: number; randomLabelAccuracy: number; sharpness: number }[];
+  const series = summary.series as unknown as FashionSeriesRow[];
+  return table.map((r) => {
+    const runs = new Map<number, FashionSeriesRow>();
+    for (const s of series) if (s.kind === r.kind && (runs.get(s.seed)?.iteration ?? -1) < s.iteration) runs.set(s.seed, s);
+    return {
+      kind: r.kind,
+      traceHSigmaAtStart: r.traceHSigmaAtStart,
+      lossRise: r.lossRise,
+      finalTrainLoss: r.finalTrainLoss,
+      randomFit: r.randomLabelAccuracy,
+      testAccuracy: spread([...runs.values()].map((s) => s.testAccuracy)),
+      sharpness: r.sharpness,
+    };
+  });
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}`);
+
+/** The section built from `fashion.summary`'s outputs. */
+export function fashionSection(summary: LoadedArtifacts): ReportSection {
+  const series = summary.series as unknown as FashionSeriesRow[];
+  const probes = summary.probes as unknown as FashionProbeRow[];
+  const starts = summary.start as unknown as FashionStart[];
+  const kinds = [...new Set(series.map((r) => r.kind))];
+  const outcomes = fashionOutcomes(summary);
+  const subsets = series.flatMap((r) => [
+    { kind: r.kind, seed: r.seed, iteration: r.iteration, subset: 'clean training images (true labels)', accuracy: r.cleanAccuracy },
+    { kind: r.kind, seed: r.seed, iteration: r.iteration, subset: 'random-label training images', accuracy: r.randomAccuracy },
+  ]);
+  const lastProbe = Math.max(...probes.map((p) => p.iteration));
+  const spectrum = [
+    ...probes.filter((p) => p.iteration === 0 && p.kind === kinds[0]).flatMap((p) => p.hessianTop.map((value, i) => ({ series: 'start', kind: null, seed: p.seed, rank: i + 1, value }))),
+    ...probes.filter((p) => p.iteration === lastProbe).flatMap((p) => p.hessianTop.map((value, i) => ({ series: 'end', kind: p.kind, seed: p.seed, rank: i + 1, value }))),
+  ].filter((r) => r.value > 0);
+  return {
+    id: 'fashion',
+    title: 'Fashion-MNIST with random labels (paper Fig. 3)',
+    blocks: [
+      {
+        type: 'text',
+        text:
+          'Full-batch GD pre-trains the CNN until it fits every training image, the random-labelled ones included: that point is the sharp minimum. ' +
+          'Every dynamics then starts from it with the same learning rate. A dynamics that escapes leaves it: its training loss rises and it forgets the random labels; the claims section says which kinds did.',
+      },
+      {
+        type: 'table',
+        table: {
+          id: 'fashion-start',
+          title: 'The sharp minimum (GD pre-training)',
+          columns: [
+            { key: 'seed', label: 'seed', format: 'integer' },
+            { key: 'iterations', label: 'GD iterations', format: 'integer' },
+            { key: 'reached', label: '100% reached', format: 'text' },
+            { key: 'trainLoss', label: 'training loss', format: 'sig' },
+            { key: 'trainAccuracy', label: 'training accuracy', format: 'percent' },
+            { key: 'cleanAccuracy', label: 'clean', format: 'percent' },
+            { key: 'randomAccuracy', label: 'random labels', format: 'percent' },
+            { key: 'testAccuracy', label: 'test accuracy', format: 'percent' },
+          ],
+          rows: starts.map((s) => ({ ...s, reached: s.reached ? 'yes' : 'no (cap)' })),
+        },
+      },
+      {
+        type: 'figure',
+        figure: kindLinesFigure({
+          id: 'fashion-test-accuracy',
+          title: 'Test accuracy from the sharp minimum',
+          subtitle: 'Fashion-MNIST test images',
+          caption: 'Test accuracy of every dynamics against iteration, all starting at the sharp minimum.',
+          rows: series,
+          kinds,
+          y: 'testAccuracy',
+          yTitle: 'test accuracy',
+          percent: true,
+        }),
+      },
+      {
+        type: 'figure',
+        figure: kindLinesFigure({
+          id: 'fashion-train-loss',
+          title: 'Training loss from the sharp minimum',
+          subtitle: 'cross-entropy on all training images, log scale',
+          caption: 'Training loss (random labels included) against iteration; a rise by orders of magnitude is an escape.',
+          rows: series,
+          kinds,
+          y: 'trainLoss',
+          yTitle: 'training loss (nats)',
+          log: true,
+        }),
+      },
+      {
+        type: 'figure',
+        figure: kindLinesFigure({
+          id: 'fashion-clean-vs-random',
+          title: 'Training accuracy: clean against random-labelled images',
+          caption: 'Left: the training images with their true labels; right: the images whose labels were replaced at random. Forgetting the random labels while keeping the clean ones is the regularisation effect.',
+          rows: subsets,
+          kinds,
+          y: 'accuracy',
+          yTitle: 'training accuracy',
+          percent: true,
+          groupBy: ['subset'],
+          column: { field: 'subset', title: null },
+          width: 300,
+          height: 240,
+        }),
+      },
+      {
+        type: 'figure',
+        figure: kindLinesFigure({
+          id: 'fashion-sharpness',
+          title: 'Expected sharpness along each dynamics',
+          subtitle: 'E[L(θ + ν)] − L(θ), ν ~ N(0, δ²I)',
+          caption: 'Expected sharpness at the sharp minimum (iteration 0) and at the checkpoints of each run.',
+          rows: probes,
+          kinds,
+          y: 'sharpness',
+          yTitle: 'expected sharpness (nats)',
+        }),
+      },
+      {
+        type: 'figure',
+        figure: kindLinesFigure({
+          id: 'fashion-indicator',
+          title: 'Tr(HΣ) of each dynamics’ own noise over time',
+          subtitle: 'at the sharp minimum and at the checkpoints, log scale',
+          caption: 'The escaping-efficiency indicator Tr(HΣ_kind) evaluated along each run (for SGD, Σ is the minibatch-gradient covariance; GD has Σ = 0).',
+          rows: probes.map((p) => ({ ...p, traceHSigmaOwn: p.traceHSigmaOwn })),
+          kinds,
+          y: 'traceHSigmaOwn',
+          yTitle: 'Tr(HΣ_kind)',
+          log: true,
+        }),
+      },
+      {
+        type: 'figure',
+        figure: {
+          id: 'fashion-hessian-spectrum',
+          title: 'Top Hessian eigenvalues at the start and at the end of each dynamics',
+          caption: `The Hessian’s top eigenvalues (Lanczos) at the sharp minimum (grey, dashed) and at iteration ${lastProbe} of each dynamics.`,
+          data: spectrum,
+          spec: {
+            title: { text: 'Top Hessian eigenvalues', subtitle: `sharp minimum (grey, dashed) and iteration ${lastProbe}, log scale` },
+            width: 460,
+            height: 280,
+            layer: [
+              {
+                transform: [{ filter: "datum.series === 'end'" }],
+                mark: { type: 'line', point: true, strokeWidth: 1.2 },
+                encoding: {
+                  x: { field: 'rank', type: 'ordinal', title: 'eigenvalue rank' },
+                  y: { aggregate: 'mean', field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'eigenvalue (mean over seeds)' },
+                  color: kindColor(kinds, { title: 'Dynamics' }),
+                  shape: kindShape(kinds, { title: 'Dynamics' }),
+                },
+              },
+              {
+                transform: [{ filter: "datum.series === 'start'" }],
+                mark: { type: 'line', color: '#7f7f7f', strokeWidth: 3, strokeDash: [6, 3] },
+                encoding: { x: { field: 'rank', type: 'ordinal' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative', scale: { type: 'log' } } },
+              },
+              {
+                transform: [{ filter: "datum.series === 'start' && datum.rank === 1" }],
+                mark: { type: 'text', align: 'left', dx: 6, dy: -10, fontSize: 11, color: '#555555' },
+                encoding: {
+                  x: { field: 'rank', type: 'ordinal' },
+                  y: { aggregate: 'mean', field: 'value', type: 'quantitative', scale: { type: 'log' } },
+                  text: { value: 'sharp minimum' },
+                },
+              },
+            ],
+          },
+        },
+      },
+      {
+        type: 'table',
+        table: {
+          id: 'fashion-final',
+          title: 'Where each dynamics ends',
+          caption: 'Test accuracy as mean ± sample sd over seeds (range in brackets); the other columns are means over seeds. Loss rise = final training loss ÷ training loss at the sharp minimum.',
+          columns: [
+            { key: 'dynamics', label: 'dynamics', format: 'text' },
+            { key: 'traceHSigmaAtStart', label: 'Tr(HΣ) at start', format: 'sig' },
+            { key: 'finalTrainLoss', label: 'final training loss', format: 'sig' },
+            { key: 'lossRise', label: 'loss rise (×)', format: 'sig' },
+            { key: 'randomFit', label: 'random-label fit', format: 'percent' },
+            { key: 'testAccuracy', label: 'test accuracy (%)', format: 'text' },
+            { key: 'sharpness', label: 'expected sharpness', format: 'sig' },
+          ],
+          rows: outcomes.map((o) => ({
+            dynamics: kindLabel(o.kind),
+            traceHSigmaAtStart: o.traceHSigmaAtStart,
+            finalTrainLoss: o.finalTrainLoss,
+            lossRise: o.lossRise,
+            randomFit: o.randomFit,
+            testAccuracy: o.testAccuracy ? `${pct(o.testAccuracy.mean)} ± ${pct(o.testAccuracy.sd)} (${pct(o.testAccuracy.min)}–${pct(o.testAccuracy.max)}, ${o.testAccuracy.n} seed${o.testAccuracy.n === 1 ? '' : 's'})` : '–',
+            sharpness: o.sharpness,
+          })),
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,81 @@
+/** The provenance section: resolved configuration, run facts, every stage instance behind the report, software. */
+import type { LineageEntry, RunFacts } from '../../../pipeline/stage.ts';
+import type { ReportSection } from '../document.ts';
+
+/** Flattens nested config objects into dotted keys; arrays and scalars are leaves (JSON-encoded). */
+export function flattenConfig(value: unknown, prefix = ''): { key: string; value: string }[] {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flattenConfig(v, prefix ? `${prefix}.${k}` : k));
+  }
+  return [{ key: prefix, value: JSON.stringify(value) }];
+}
+
+/** Seconds with one decimal. */
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/** The section from the run facts, the resolved config slice the report read, the lineage and the package versions. */
+export function provenanceSection(o: { run: RunFacts; config: Record<string, unknown>; lineage: readonly LineageEntry[]; versions: Record<string, string> }): ReportSection {
+  const total = o.lineage.reduce((a, e) => a + e.durationMs, 0);
+  return {
+    id: 'provenance',
+    title: 'Provenance',
+    blocks: [
+      {
+        type: 'text',
+        text:
+          `Profile \`${o.run.profile}\`${o.run.overrides.length ? ` with overrides ${o.run.overrides.map((x) => `\`${x}\``).join(', ')}` : ', no overrides'}; ` +
+          `${o.lineage.length} stage instances computed this report (${seconds(total)} s of stage wall time in all, when they ran). ` +
+          'Every number above comes from these cache entries; `sgd-noise show <instance>` prints any of them.',
+      },
+      {
+        type: 'table',
+        table: {
+          id: 'provenance-stages',
+          title: 'Stage instances',
+          caption: 'Cache key (first 16 hex digits), the instance seed, the backend recorded by the stage and the wall time of the run that produced the entry.',
+          columns: [
+            { key: 'instance', label: 'stage instance', format: 'text' },
+            { key: 'version', label: 'version', format: 'integer' },
+            { key: 'key', label: 'cache key', format: 'text' },
+            { key: 'seed', label: 'seed', format: 'text' },
+            { key: 'backend', label: 'backend', format: 'text' },
+            { key: 'wallSeconds', label: 'wall time (s)', format: 'text' },
+          ],
+          rows: o.lineage.map((e) => ({
+            instance: e.instance,
+            version: e.version,
+            key: e.key.slice(0, 16),
+            seed: e.seed === null ? '–' : String(e.seed),
+            backend: typeof e.meta.backend === 'string' ? e.meta.backend : '–',
+            wallSeconds: seconds(e.durationMs).toFixed(1),
+          })),
+        },
+      },
+      {
+        type: 'table',
+        table: {
+          id: 'provenance-config',
+          title: 'Resolved configuration',
+          caption: 'Every config key the report and its inputs depend on, after the profile and the overrides.',
+          columns: [
+            { key: 'key', label: 'key', format: 'text' },
+            { key: 'value', label: 'value', format: 'text' },
+          ],
+          rows: flattenConfig(o.config),
+        },
+      },
+      {
+        type: 'table',
+        table: {
+          id: 'provenance-software',
+          title: 'Software',
+          columns: [
+            { key: 'package', label: 'package', format: 'text' },
+            { key: 'version', label: 'version', format: 'text' },
+          ],
+          rows: Object.entries(o.versions).map(([p, v]) => ({ package: p, version: v })),
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,54 @@
+import test from 'ava';
+import { KIND_STYLES, KIND_ORDER, OKABE_ITO, kindColor, kindDash, kindLabel, kindShape } from './theme.ts';
+
+const expected: [string, string][] = [
+  ['gd', 'GD'],
+  ['sgd', 'SGD'],
+  ['gld_const', 'GLD const'],
+  ['gld_dynamic', 'GLD dynamic'],
+  ['gld_diag', 'GLD diag'],
+  ['gld_leading', 'GLD leading'],
+  ['gld_hessian', 'GLD Hessian'],
+  ['gld_hessian_top1', 'GLD 1st eigvec(H)'],
+];
+
+for (const [kind, label] of expected) {
+  test(`kind ${kind} is labelled '${label}' and drawn in an Okabe–Ito colour`, (t) => {
+    t.is(kindLabel(kind), label);
+    t.true((Object.values(OKABE_ITO) as string[]).includes(KIND_STYLES[kind as keyof typeof KIND_STYLES].color));
+  });
+}
+
+test('the eight kinds have eight distinct colours, dashes and shapes', (t) => {
+  t.deepEqual([...KIND_ORDER], expected.map(([k]) => k));
+  const styles = Object.values(KIND_STYLES);
+  t.is(new Set(styles.map((s) => s.color)).size, 8);
+  t.is(new Set(styles.map((s) => s.shape)).size, 8);
+  t.is(new Set(styles.map((s) => s.dash.join(','))).size, 7, 'gd and sgd are both solid; every GLD kind has its own dash');
+});
+
+test('a kind keeps its colour whatever other kinds a figure shows', (t) => {
+  const a = kindColor(['sgd', 'gld_const']) as { scale: { domain: string[]; range: string[] } };
+  const b = kindColor(['gld_hessian', 'gld_const', 'gd']) as { scale: { domain: string[]; range: string[] } };
+  t.deepEqual(a.scale.domain, ['sgd', 'gld_const']);
+  t.is(a.scale.range[1], b.scale.range[1]);
+  t.is(a.scale.range[1], OKABE_ITO.orange);
+  t.is(b.scale.range[2], OKABE_ITO.black);
+  t.deepEqual((kindDash(['gd', 'gld_const']) as { scale: { range: unknown[] } }).scale.range, [[], [6, 3]]);
+  t.deepEqual((kindShape(['sgd']) as { scale: { range: unknown[] } }).scale.range, ['square']);
+});
+
+test('encodings read the kind field, title the legend and can hide it', (t) => {
+  const c = kindColor(['gd'], { field: 'noise', title: 'Kind' });
+  t.is(c.field, 'noise');
+  t.is(c.type, 'nominal');
+  t.is(c.title, 'Kind');
+  t.regex(JSON.stringify(c.legend), /labelExpr/);
+  t.is(kindColor(['gd'], { legend: false }).legend, null);
+});
+
+test('unknown, repeated or missing kinds fail loudly', (t) => {
+  t.throws(() => kindColor(['sgd', 'adam']), { message: /unknown noise kind 'adam'; expected one of gd, sgd/ });
+  t.throws(() => kindColor(['sgd', 'sgd']), { message: /'sgd' listed twice/ });
+  t.throws(() => kindColor([]), { message: /at least one kind/ });
+});

@@ -1,0 +1,130 @@
+/**
+ * The one look every report figure shares: a Vega-Lite `config` (fonts, axes, legend, white background) and a fixed,
+ * colour-blind-safe style per noise kind (Okabe–Ito colour, dash pattern, point shape) so a kind looks the same in
+ * every figure. Builders encode `color`/`strokeDash`/`shape` with the helpers below instead of picking colours.
+ */
+import type { NoiseKindName } from '../../noise/kind.ts';
+import type { VegaLiteSpec } from '../document.ts';
+
+/** Font stack of every figure; DejaVu Sans is what the PNG renderer loads (see png.ts), browsers fall back. */
+export const FONT_FAMILY = 'DejaVu Sans, Helvetica, Arial, sans-serif';
+
+/** The Okabe–Ito palette (Okabe & Ito 2008), in its usual order. */
+export const OKABE_ITO = {
+  orange: '#E69F00',
+  skyBlue: '#56B4E9',
+  bluishGreen: '#009E73',
+  yellow: '#F0E442',
+  blue: '#0072B2',
+  vermillion: '#D55E00',
+  reddishPurple: '#CC79A7',
+  black: '#000000',
+} as const;
+
+/** How one noise kind is drawn: display name, colour, line dash (`[]` = solid) and point shape. */
+export interface KindStyle {
+  readonly label: string;
+  readonly color: string;
+  readonly dash: readonly number[];
+  readonly shape: string;
+}
+
+/** The fixed style of every noise kind; the key order is the legend order. Example: `KIND_STYLES.sgd.label === 'SGD'`. */
+export const KIND_STYLES: Readonly<Record<NoiseKindName, KindStyle>> = Object.freeze({
+  gd: { label: 'GD', color: OKABE_ITO.black, dash: [], shape: 'circle' },
+  sgd: { label: 'SGD', color: OKABE_ITO.vermillion, dash: [], shape: 'square' },
+  gld_const: { label: 'GLD const', color: OKABE_ITO.orange, dash: [6, 3], shape: 'triangle-up' },
+  gld_dynamic: { label: 'GLD dynamic', color: OKABE_ITO.skyBlue, dash: [2, 2], shape: 'triangle-down' },
+  gld_diag: { label: 'GLD diag', color: OKABE_ITO.yellow, dash: [6, 2, 2, 2], shape: 'diamond' },
+  gld_leading: { label: 'GLD leading', color: OKABE_ITO.bluishGreen, dash: [8, 4], shape: 'cross' },
+  gld_hessian: { label: 'GLD Hessian', color: OKABE_ITO.blue, dash: [4, 4], shape: 'triangle-left' },
+  gld_hessian_top1: { label: 'GLD 1st eigvec(H)', color: OKABE_ITO.reddishPurple, dash: [1, 3], shape: 'triangle-right' },
+});
+
+/** Every noise kind in legend order. */
+export const KIND_ORDER: readonly NoiseKindName[] = Object.freeze(Object.keys(KIND_STYLES) as NoiseKindName[]);
+
+/** Options of the encoding helpers: the data field holding the kind id and the legend title. */
+export interface KindEncodingOptions {
+  /** Record key whose values are kind ids (default `kind`). */
+  field?: string;
+  /** Legend title (default `Noise`); `null` hides the title. */
+  title?: string | null;
+  /** `false` hides the legend of this channel (e.g. when `color` already shows one). */
+  legend?: boolean;
+}
+
+/** The style of a kind, or an error naming the unknown kind and the known ones. */
+export function kindStyle(kind: string): KindStyle {
+  const style = (KIND_STYLES as Record<string, KindStyle>)[kind];
+  if (!style) throw new Error(`unknown noise kind '${kind}'; expected one of ${KIND_ORDER.join(', ')}`);
+  return style;
+}
+
+/** The display name of a kind, e.g. `kindLabel('gld_diag') === 'GLD diag'`. */
+export function kindLabel(kind: string): string {
+  return kindStyle(kind).label;
+}
+
+/** Vega expression mapping a kind id (`datum.value`) to its display name, for `legend.labelExpr`/`axis.labelExpr`. */
+export function kindLabelExpr(kinds: readonly string[] = KIND_ORDER): string {
+  const cases = kinds.map((k) => `datum.value === ${JSON.stringify(k)} ? ${JSON.stringify(kindLabel(k))} : `).join('');
+  return `${cases}datum.value`;
+}
+
+function channel(kinds: readonly string[], range: unknown[], opts: KindEncodingOptions): Record<string, unknown> {
+  if (kinds.length === 0) throw new Error('a kind encoding needs at least one kind');
+  const dup = kinds.find((k, i) => kinds.indexOf(k) !== i);
+  if (dup !== undefined) throw new Error(`kind '${dup}' listed twice in a kind encoding`);
+  const legend = opts.legend === false ? null : { labelExpr: kindLabelExpr(kinds) };
+  return {
+    field: opts.field ?? 'kind',
+    type: 'nominal',
+    title: opts.title === undefined ? 'Noise' : opts.title,
+    scale: { domain: [...kinds], range },
+    legend,
+  };
+}
+
+/**
+ * A Vega-Lite `color` encoding with the fixed colours of `kinds` (in the given order) and display-name legend labels.
+ * Example: `encoding: {color: kindColor(['sgd', 'gld_const'])}`.
+ */
+export function kindColor(kinds: readonly string[], opts: KindEncodingOptions = {}): Record<string, unknown> {
+  return channel(kinds, kinds.map((k) => kindStyle(k).color), opts);
+}
+
+/** A Vega-Lite `strokeDash` encoding with the fixed dash pattern of each kind (a redundant channel for lines). */
+export function kindDash(kinds: readonly string[], opts: KindEncodingOptions = {}): Record<string, unknown> {
+  return channel(kinds, kinds.map((k) => [...kindStyle(k).dash]), opts);
+}
+
+/** A Vega-Lite `shape` encoding with the fixed point shape of each kind (a redundant channel for points). */
+export function kindShape(kinds: readonly string[], opts: KindEncodingOptions = {}): Record<string, unknown> {
+  return channel(kinds, kinds.map((k) => kindStyle(k).shape), opts);
+}
+
+/** The Vega-Lite `config` every figure gets (a spec's own `config` is merged over it). */
+export const THEME_CONFIG: VegaLiteSpec = Object.freeze({
+  background: '#ffffff',
+  padding: 8,
+  font: FONT_FAMILY,
+  view: { stroke: '#d0d0d0', continuousWidth: 420, continuousHeight: 280 },
+  title: { fontSize: 15, fontWeight: 'bold', anchor: 'start', color: '#111111', subtitleFontSize: 12, subtitleColor: '#444444' },
+  axis: {
+    labelFontSize: 11,
+    labelColor: '#333333',
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    titleColor: '#111111',
+    titlePadding: 8,
+    gridColor: '#e6e6e6',
+    domainColor: '#666666',
+    tickColor: '#666666',
+  },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', symbolStrokeWidth: 2, labelLimit: 220 },
+  header: { labelFontSize: 12, titleFontSize: 12 },
+  range: { category: Object.values(OKABE_ITO) },
+  line: { strokeWidth: 2 },
+  point: { size: 40, filled: true, opacity: 0.9 },
+});
