@@ -107,15 +107,24 @@ test.serial('`sgd-noise report` renders from the cache and refuses when an exper
   process.stderr.write = write(stderr) as typeof process.stderr.write;
   let ok: number;
   let refused: number;
+  let shown: number;
+  let csv: string;
   try {
     ok = await main(['report', '--cache', cacheDir, ...overrides]);
+    const printed = stdout.splice(0).join('');
+    t.true(printed.trim().endsWith(path.join('report', 'index.html')), printed);
     refused = await main(['report', '--cache', cacheDir, ...overrides, 'fashion.dynamics.gld_diag.refresh=7']);
+    shown = await main(['show', 'report', '--cache', cacheDir, ...overrides, '--output', 'figure/fashion-test-accuracy', '--format', 'csv']);
+    csv = stdout.splice(0).join('');
   } finally {
     process.stdout.write = origOut;
     process.stderr.write = origErr;
   }
   t.is(ok, 0);
-  t.true(stdout.join('').trim().endsWith(path.join('report', 'index.html')), stdout.join(''));
+  t.is(shown, 0);
+  // `show --output` prints a figure's data: one row per (kind, iteration) with mean and range over seeds.
+  t.is(csv, readFileSync(path.join(reportDir, 'figures', 'fashion-test-accuracy.csv'), 'utf8'));
+  t.regex(csv.split('\n')[0]!, /^kind,iteration,mean,min,max/);
   t.is(refused, 1);
   t.regex(stderr.join(''), /renders from cached outputs only.*\n(.|\n)*fashion\.dynamics\[kind=gld_diag,seed=0\]/);
   t.notRegex(stderr.join(''), /fashion\.dynamics\[kind=sgd/);
