@@ -222,14 +222,17 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
   },
 });
 
-/** Curvature at each checkpoint of one dynamics (Hessian top eigenvalues, TrH, Tr(HΣ), Tr(HΣ̄), sharpness). */
+/**
+ * Curvature at each checkpoint of one dynamics: Hessian top eigenvalues, TrH, Tr(HΣ), Tr(HΣ̄), sharpness, and
+ * Tr(HΣ_kind) of the dynamics' own noise with its statistics taken at that point.
+ */
 export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
   id: 'fashion.probe',
-  version: 1,
-  description: 'fashion: curvature probing at the checkpoints of one dynamics',
+  version: 2,
+  description: 'fashion: curvature probing at the checkpoints of one dynamics, with its own noise’s Tr(HΣ_kind)',
   isolate: true,
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
-  reads: ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize'],
+  reads: (p) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', ...SHAPE_KEYS[p.kind as NoiseKindName].map((k) => `fashion.dynamics.${p.kind}.${k}`)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, dynamics: { stage: 'fashion.dynamics', params: p } }),
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'));
@@ -242,7 +245,8 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
     try {
       for (let c = 0; c < its.length; c++) {
         const w = weights.data.subarray(c * D, (c + 1) * D);
-        const probe = await probeCurvature(createCnn(), Float32Array.from(w), train, [], probeOptions(ctx, rng));
+        const own = [{ kind: ctx.params.kind as NoiseKindName, config: shapeConfig(ctx, ctx.params.kind as NoiseKindName) }];
+        const probe = await probeCurvature(createCnn(), Float32Array.from(w), train, own, probeOptions(ctx, rng));
         points.push({ iteration: its[c]!, ...probe });
         ctx.progress(c + 1, its.length, 'checkpoints');
       }
