@@ -1,22 +1,13 @@
 /** The Fashion-MNIST section (paper Fig. 3): what each dynamics does from the same sharp minimum. */
 import type { LoadedArtifacts } from '../../../cache/values.ts';
+import type { DynamicsLog } from '../../dynamics/run.ts';
 import type { ReportSection } from '../document.ts';
 import { kindColor, kindLabel, kindShape } from '../render/theme.ts';
 import { kindLinesFigure } from './kind-lines.ts';
 import { spread } from './stats.ts';
 
 /** One logged point of one dynamics run (`fashion.summary` → `series`). */
-export interface FashionSeriesRow {
-  kind: string;
-  seed: number;
-  iteration: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  cleanAccuracy: number | null;
-  randomAccuracy: number | null;
-  testLoss: number | null;
-  testAccuracy: number | null;
-}
+export type FashionSeriesRow = DynamicsLog & { kind: string; seed: number };
 
 /** The curvature at one point of one run (`fashion.summary` → `probes`; iteration 0 is the sharp minimum). */
 export interface FashionProbeRow {

@@ -5,22 +5,11 @@
 import type { LoadedArtifacts } from '../../../cache/values.ts';
 import type { ReportSection } from '../document.ts';
 import { kindLabel, OKABE_ITO } from '../render/theme.ts';
+import type { TheoryRow as FashionTheoryRow } from '../../fashion/theory.ts';
 import { spread } from './stats.ts';
 
 /** One (kind, step) row of `fashion.theory[seed]`. */
-export interface TheoryRow {
-  kind: string;
-  step: number;
-  t: number;
-  measuredMean: number;
-  measuredStderr: number;
-  gdDrift: number;
-  noiseInduced: number;
-  linear: number;
-  quadratic: number;
-  quadraticDiscrete: number;
-  traceHSigma: number;
-}
+export type TheoryRow = FashionTheoryRow;
 
 /** Rows of every seed's theory stage, with the seed attached. */
 export function theoryRows(theories: readonly LoadedArtifacts[]): (TheoryRow & { seed: number })[] {
