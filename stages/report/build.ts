@@ -42,7 +42,7 @@ export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: Re
     claimInputs.fashion = { starts: inputs.fashion.start as unknown as FashionStart[], outcomes: fashionOutcomes(inputs.fashion), trainImages: facts.fashionTrainImages };
   }
   if (inputs.theory?.length) {
-    claimInputs.theory = theoryAtHorizon(theoryRows(inputs.theory)).map((r) => ({ kind: r.kind as string, traceHSigma: r.traceHSigma as number | null, noiseInduced: r.noiseInduced as number | null }));
+    claimInputs.theory = theoryAtHorizon(theoryRows(inputs.theory)).map((r) => ({ kind: r.kind, traceHSigma: r.traceHSigma, noiseInduced: r.noiseInduced }));
   }
   claimInputs.images = (['svhn', 'cifar10'] as const).flatMap((ds) => (inputs[ds] ? [{ ds, rows: inputs[ds]!.table as unknown as { kind: string; testAccuracy: number }[] }] : []));
   const claims = judgeClaims(claimInputs);

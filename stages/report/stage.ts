@@ -11,7 +11,7 @@ import { renderMarkdown } from './markdown.ts';
 import { packageVersions } from './provenance.ts';
 import { documentFigures, renderReportFiles } from './render/bundle.ts';
 
-/** The experiment sections the report can show, with the config sections each depends on. */
+/** The config sections of the experiments the report can show (read whole, for the provenance section). */
 const EXPERIMENTS = ['toy2d', 'onehidden', 'fashion', 'svhn', 'cifar10'] as const;
 
 /** The upstream stages of the report under the current config (experiments switched off are left out). */
@@ -42,7 +42,7 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
         .filter((n) => n.startsWith('theory_'))
         .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
       const pick = (name: string): LoadedArtifacts | undefined => artifacts[name];
-      const reportInputs: ReportInputs = {
+      const summaries: ReportInputs = {
         toy2d: pick('toy2d'),
         onehidden: pick('onehidden'),
         fashion: pick('fashion'),
@@ -51,7 +51,7 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
         cifar10: pick('cifar10'),
       };
       const config = Object.fromEntries(['seed', 'backend', ...EXPERIMENTS, 'report'].map((k) => [k, ctx.config(k)]));
-      const { doc, claims } = buildReport(reportInputs, {
+      const { doc, claims } = buildReport(summaries, {
         title: ctx.config<string>('report.title'),
         run: ctx.run,
         backend: ctx.config<string>('backend'),

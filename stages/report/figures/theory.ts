@@ -6,7 +6,6 @@ import type { LoadedArtifacts } from '../../../cache/values.ts';
 import type { ReportSection } from '../document.ts';
 import { kindLabel, OKABE_ITO } from '../render/theme.ts';
 import type { TheoryRow as FashionTheoryRow } from '../../fashion/theory.ts';
-import { spread } from './stats.ts';
 
 /** One (kind, step) row of `fashion.theory[seed]`. */
 export type TheoryRow = FashionTheoryRow;
@@ -16,28 +15,48 @@ export function theoryRows(theories: readonly LoadedArtifacts[]): (TheoryRow & {
   return theories.flatMap((t, seed) => (t.rows as unknown as TheoryRow[]).map((r) => ({ ...r, seed })));
 }
 
-/** Per kind at the last step: measured noise-induced increase (mean over seeds) against the predictions. */
-export function theoryAtHorizon(rows: readonly (TheoryRow & { seed: number })[]): Record<string, unknown>[] {
-  const last = Math.max(...rows.map((r) => r.step));
-  const kinds = [...new Set(rows.map((r) => r.kind))];
-  return kinds.map((kind) => {
-    const at = rows.filter((r) => r.kind === kind && r.step === last);
-    const m = (f: (r: TheoryRow) => number) => spread(at.map(f))?.mean ?? null;
-    const noise = m((r) => r.noiseInduced);
-    const linear = m((r) => r.linear);
+/** One (kind, step) averaged over seeds: means of the measured and predicted increases, the combined standard error. */
+export interface TheoryPoint {
+  kind: string;
+  step: number;
+  measured: number;
+  stderr: number;
+  noiseInduced: number;
+  linear: number;
+  quadratic: number;
+  quadraticDiscrete: number;
+  traceHSigma: number;
+}
+
+/** Averages every seed's rows per (kind, step), in first-seen order; the stderr of a mean of independent means. */
+export function theoryBySeedMean(rows: readonly (TheoryRow & { seed: number })[]): TheoryPoint[] {
+  const groups = new Map<string, TheoryRow[]>();
+  for (const r of rows) {
+    const id = `${r.kind}/${r.step}`;
+    groups.set(id, [...(groups.get(id) ?? []), r]);
+  }
+  return [...groups.values()].map((at) => {
+    const m = (f: (r: TheoryRow) => number) => at.reduce((a, r) => a + f(r), 0) / at.length;
     return {
-      kind,
-      step: last,
+      kind: at[0]!.kind,
+      step: at[0]!.step,
       measured: m((r) => r.measuredMean),
-      stderr: Math.sqrt(at.reduce((a, r) => a + r.measuredStderr ** 2, 0)) / Math.max(1, at.length),
-      noiseInduced: noise,
-      linear,
+      stderr: Math.sqrt(at.reduce((a, r) => a + r.measuredStderr ** 2, 0)) / at.length,
+      noiseInduced: m((r) => r.noiseInduced),
+      linear: m((r) => r.linear),
       quadratic: m((r) => r.quadratic),
       quadraticDiscrete: m((r) => r.quadraticDiscrete),
       traceHSigma: m((r) => r.traceHSigma),
-      ratioToLinear: noise !== null && linear ? noise / linear : null,
     };
   });
+}
+
+/** Per kind at the last step: measured noise-induced increase (mean over seeds) against the predictions. */
+export function theoryAtHorizon(rows: readonly (TheoryRow & { seed: number })[]): (TheoryPoint & { ratioToLinear: number | null })[] {
+  const last = Math.max(...rows.map((r) => r.step));
+  return theoryBySeedMean(rows)
+    .filter((p) => p.step === last)
+    .map((p) => ({ ...p, ratioToLinear: p.linear ? p.noiseInduced / p.linear : null }));
 }
 
 /** The section built from the `fashion.theory[seed]` outputs (in seed order). */
@@ -45,22 +64,17 @@ export function theorySection(theories: readonly LoadedArtifacts[]): ReportSecti
   const rows = theoryRows(theories);
   const settings = theories[0]!.settings as unknown as { runs: number; steps: number; every: number; k: number; lr: number };
   const kinds = [...new Set(rows.map((r) => r.kind))].filter((k) => k !== 'gd');
-  const curves = kinds.flatMap((kind) => {
-    const steps = [...new Set(rows.filter((r) => r.kind === kind).map((r) => r.step))];
-    return steps.flatMap((step) => {
-      const at = rows.filter((r) => r.kind === kind && r.step === step);
-      const mean = (f: (r: TheoryRow) => number) => at.reduce((a, r) => a + f(r), 0) / at.length;
-      const se = Math.sqrt(at.reduce((a, r) => a + r.measuredStderr ** 2, 0)) / at.length;
-      const label = kindLabel(kind);
-      const measured = mean((r) => r.noiseInduced);
+  const curves = theoryBySeedMean(rows)
+    .filter((p) => p.kind !== 'gd')
+    .flatMap((p) => {
+      const dynamics = kindLabel(p.kind);
       return [
-        { dynamics: label, step, curve: 'measured (minus GD drift)', value: measured, lo: measured - 2 * se, hi: measured + 2 * se },
-        { dynamics: label, step, curve: 'indicator (t/2)·Tr(HΣ)', value: mean((r) => r.linear) },
-        { dynamics: label, step, curve: 'quadratic model, top-k', value: mean((r) => r.quadratic) },
-        { dynamics: label, step, curve: 'discrete quadratic, top-k', value: mean((r) => r.quadraticDiscrete) },
+        { dynamics, step: p.step, curve: 'measured (minus GD drift)', value: p.noiseInduced, lo: p.noiseInduced - 2 * p.stderr, hi: p.noiseInduced + 2 * p.stderr },
+        { dynamics, step: p.step, curve: 'indicator (t/2)·Tr(HΣ)', value: p.linear },
+        { dynamics, step: p.step, curve: 'quadratic model, top-k', value: p.quadratic },
+        { dynamics, step: p.step, curve: 'discrete quadratic, top-k', value: p.quadraticDiscrete },
       ];
     });
-  });
   const curveColors = { domain: ['measured (minus GD drift)', 'indicator (t/2)·Tr(HΣ)', 'quadratic model, top-k', 'discrete quadratic, top-k'], range: [OKABE_ITO.black, OKABE_ITO.vermillion, OKABE_ITO.blue, OKABE_ITO.skyBlue] };
   const horizon = theoryAtHorizon(rows);
   return {
@@ -136,7 +150,7 @@ export function theorySection(theories: readonly LoadedArtifacts[]): ReportSecti
             { key: 'quadraticDiscrete', label: 'discrete quadratic, top-k', format: 'sig' },
             { key: 'ratioToLinear', label: 'measured ÷ indicator', format: 'sig' },
           ],
-          rows: horizon.map((r) => ({ ...r, dynamics: kindLabel(r.kind as string) })),
+          rows: horizon.map((r) => ({ ...r, dynamics: kindLabel(r.kind) })),
         },
       },
     ],
