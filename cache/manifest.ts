@@ -18,6 +18,8 @@ export const manifestSchema = z
     version: z.number().int(),
     config: z.record(jsonValue),
     inputs: z.record(hex64),
+    /** Optional inputs this entry was computed without (their upstream failed), input name → instance. */
+    missing: z.record(z.string()).optional(),
     outputs: z.record(outputRefSchema),
     seed: z.number().int().nullable(),
     createdAt: z.string(),

@@ -22,6 +22,8 @@ export type RunEvent =
 export interface RunSummary {
   hits: string[];
   ran: string[];
+  /** Instances that ran (or were cached) without some optional inputs, whose upstream failed or was skipped. */
+  partial: { instance: string; missing: string[] }[];
   failed: { instance: string; error: string }[];
   skipped: { instance: string; because: string[] }[];
   cancelled: string[];

@@ -59,6 +59,7 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
         version: node.stage.version,
         config: node.config,
         inputs: node.inputKeys,
+        ...(Object.keys(node.missing).length ? { missing: { ...node.missing } } : {}),
         seed: node.seed,
         createdAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
@@ -95,6 +96,7 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
     params: node.params,
     key: node.key,
     upstream: Object.fromEntries(Object.entries(node.deps).map(([name, instance]) => [name, { instance, key: node.inputKeys[name]! }])),
+    missing: node.missing,
     run: hooks.run ?? { profile: '?', overrides: [] },
     lineage,
     config<T>(path: string): T {

@@ -24,6 +24,10 @@ export interface PlanNode {
   readonly deps: Readonly<Record<string, string>>;
   /** Input name → upstream key. */
   readonly inputKeys: Readonly<Record<string, string>>;
+  /** Names of the inputs declared optional. */
+  readonly optionalInputs: readonly string[];
+  /** Optional inputs left out of this node (see {@link withoutInputs}), input name → upstream instance. */
+  readonly missing: Readonly<Record<string, string>>;
   /** The cache key. */
   readonly key: string;
   /** Derived seed, or null when the stage does not read `seed`. */
@@ -40,8 +44,21 @@ export interface Plan {
 export class PlanError extends Error {}
 
 /** The fields that determine a stage key; exported so tests can pin golden keys. */
-export function stageKey(fields: { stage: string; params: Params; version: number; config: Record<string, Json>; inputs: Record<string, string> }): string {
-  return hashJson({ stage: fields.stage, params: fields.params, version: fields.version, config: fields.config, inputs: fields.inputs });
+export function stageKey(fields: { stage: string; params: Params; version: number; config: Record<string, Json>; inputs: Record<string, string>; missing?: readonly string[] }): string {
+  const base = { stage: fields.stage, params: fields.params, version: fields.version, config: fields.config, inputs: fields.inputs };
+  // `missing` enters the key only when non-empty, so every complete instance keeps the key it always had.
+  return hashJson(fields.missing?.length ? { ...base, missing: [...fields.missing].sort() } : base);
+}
+
+/** The node run without some of its optional inputs: those inputs removed, and a key that names them as missing. */
+export function withoutInputs(node: PlanNode, names: readonly string[]): PlanNode {
+  const bad = names.filter((n) => !node.optionalInputs.includes(n));
+  if (bad.length) throw new PlanError(`${node.instance}: input(s) ${bad.join(', ')} are not optional`);
+  const keep = <V>(r: Readonly<Record<string, V>>) => Object.fromEntries(Object.entries(r).filter(([n]) => !names.includes(n)));
+  const inputKeys = keep(node.inputKeys);
+  const missing = Object.fromEntries(names.map((n) => [n, node.deps[n]!]));
+  const key = stageKey({ stage: node.stage.id, params: node.params, version: node.stage.version, config: node.config as Record<string, Json>, inputs: inputKeys, missing: names });
+  return { ...node, deps: keep(node.deps), inputKeys, missing, key };
 }
 
 /** Expands every stage into instances, wires dependencies, rejects cycles and unknown references, and computes keys. */
@@ -56,14 +73,14 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
     byId.set(stage.id, stage);
   }
 
-  interface Draft { instance: string; stage: AnyStage; params: Params; deps: Record<string, string> }
+  interface Draft { instance: string; stage: AnyStage; params: Params; deps: Record<string, string>; optionalInputs: string[] }
   const drafts = new Map<string, Draft>();
   for (const stage of stages) {
     const paramSets = stage.instances ? stage.instances(read) : [{}];
     for (const params of paramSets) {
       const id = instanceId(stage.id, params);
       if (drafts.has(id)) throw new PlanError(`stage '${stage.id}' declares instance ${id} twice`);
-      drafts.set(id, { instance: id, stage, params, deps: {} });
+      drafts.set(id, { instance: id, stage, params, deps: {}, optionalInputs: [] });
     }
   }
   for (const draft of drafts.values()) {
@@ -78,6 +95,7 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
         throw new PlanError(`${draft.instance} depends on ${target} (input '${name}'), which is not an instance (instances: ${existing.join(', ')})`);
       }
       draft.deps[name] = target;
+      if (ref.optional) draft.optionalInputs.push(name);
     }
   }
 
@@ -99,7 +117,7 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
     }
     const inputKeys = Object.fromEntries(Object.entries(draft.deps).map(([name, dep]) => [name, nodes.get(dep)!.key]));
     const key = stageKey({ stage: draft.stage.id, params: draft.params, version: draft.stage.version, config: slice, inputs: inputKeys });
-    nodes.set(id, { ...draft, reads: [...reads], config: slice, inputKeys, key, seed });
+    nodes.set(id, { ...draft, reads: [...reads], config: slice, inputKeys, key, seed, missing: {} });
   }
   return { nodes, order };
 }

@@ -38,7 +38,8 @@ export function summaryLine(s: RunSummary): string {
   if (s.failed.length) parts.push(`${s.failed.length} failed`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped`);
   if (s.cancelled.length) parts.push(`${s.cancelled.length} cancelled`);
-  return `${s.ok ? 'ok' : 'FAILED'}: ${parts.join(', ')} in ${formatDuration(s.wallMs)}`;
+  const partial = s.partial.map((p) => `; ${p.instance} made without ${p.missing.join(', ')}`).join('');
+  return `${s.ok ? 'ok' : 'FAILED'}: ${parts.join(', ')} in ${formatDuration(s.wallMs)}${partial}`;
 }
 
 function eventLine(e: RunEvent): string | undefined {

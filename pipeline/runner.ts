@@ -10,7 +10,7 @@ import { runInChild } from './child.ts';
 import { getPath } from './config.ts';
 import type { RunEvent, RunReason, RunSummary } from './events.ts';
 import { executeStage, type ExecHooks } from './execute.ts';
-import type { Plan, PlanNode } from './plan.ts';
+import { withoutInputs, type Plan, type PlanNode } from './plan.ts';
 import { writeOutputFile } from './publish.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -41,7 +41,7 @@ export interface RunOptions {
 }
 
 type Outcome =
-  | { status: 'hit' | 'ran' }
+  | { status: 'hit' | 'ran'; missing?: string[] }
   | { status: 'failed'; error: string }
   | { status: 'skipped'; because: string[] }
   | { status: 'cancelled' };
@@ -57,7 +57,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     const emit = (e: RunEvent) => subscriber.next(e);
     const slots = new Semaphore(opts.jobs);
     const selected = opts.selected ?? new Set(opts.plan.order);
-    const summary: RunSummary = { hits: [], ran: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
+    const summary: RunSummary = { hits: [], ran: [], partial: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
     const memo = new Map<string, Observable<Outcome>>();
 
     const node$ = (id: string): Observable<Outcome> => {
@@ -75,12 +75,23 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       return obs;
     };
 
-    const runNode = async (node: PlanNode, deps: string[], upstream: Outcome[]): Promise<Outcome> => {
-      const id = node.instance;
+    const runNode = async (planned: PlanNode, deps: string[], upstream: Outcome[]): Promise<Outcome> => {
+      const id = planned.instance;
+      // An upstream that failed or was skipped blocks this node, unless every input it serves is optional.
+      const absent = new Set(deps.filter((_, i) => upstream[i]!.status === 'failed' || upstream[i]!.status === 'skipped'));
+      const servesOnlyOptional = (dep: string) =>
+        Object.entries(planned.deps).every(([name, d]) => d !== dep || planned.optionalInputs.includes(name));
       const blocked = upstream.flatMap((o, i) =>
-        o.status === 'failed' ? [deps[i]!] : o.status === 'skipped' ? o.because : o.status === 'cancelled' ? [`${deps[i]} (cancelled)`] : [],
+        absent.has(deps[i]!) && servesOnlyOptional(deps[i]!)
+          ? []
+          : o.status === 'failed' ? [deps[i]!] : o.status === 'skipped' ? o.because : o.status === 'cancelled' ? [`${deps[i]} (cancelled)`] : [],
       );
       if (controller.signal.aborted) return cancelled(id);
+      const missing = Object.keys(planned.deps).filter((name) => absent.has(planned.deps[name]!));
+      const node = blocked.length === 0 && missing.length > 0 ? withoutInputs(planned, missing) : planned;
+      if (missing.length > 0 && blocked.length === 0) {
+        emit({ type: 'log', instance: id, message: `running without ${missing.map((n) => `${n} (${planned.deps[n]})`).join(', ')}: upstream failed or was skipped` });
+      }
       if (blocked.length > 0) {
         const because = [...new Set(blocked)];
         emit({ type: 'skipped', instance: id, because });
@@ -93,7 +104,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         if (found.status === 'hit') {
           await afterSuccess(node);
           emit({ type: 'hit', instance: id, key: node.key });
-          return { status: 'hit' };
+          return { status: 'hit', missing };
         }
         if (found.status === 'corrupt') {
           emit({ type: 'corrupt', instance: id, key: node.key, reason: found.reason });
@@ -104,7 +115,8 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       let release: (() => void) | undefined;
       try {
         release = await slots.acquire(controller.signal);
-        const where = node.stage.isolate && opts.projectModule ? 'child' : 'inline';
+        // A node missing optional inputs runs inline: a child worker would rebuild the complete node.
+        const where = node.stage.isolate && opts.projectModule && node === planned ? 'child' : 'inline';
         emit({ type: 'start', instance: id, key: node.key, reason, where });
         const t0 = Date.now();
         const hooks: ExecHooks = {
@@ -125,7 +137,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         }
         await afterSuccess(node);
         emit({ type: 'done', instance: id, key: node.key, durationMs: Date.now() - t0 });
-        return { status: 'ran' };
+        return { status: 'ran', missing };
       } catch (err) {
         if (controller.signal.aborted) return cancelled(id);
         const error = err instanceof Error ? err.message : String(err);
@@ -202,6 +214,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
 }
 
 function record(summary: RunSummary, id: string, outcome: Outcome): void {
+  if ((outcome.status === 'hit' || outcome.status === 'ran') && outcome.missing?.length) summary.partial.push({ instance: id, missing: outcome.missing });
   if (outcome.status === 'hit') summary.hits.push(id);
   else if (outcome.status === 'ran') summary.ran.push(id);
   else if (outcome.status === 'failed') summary.failed.push({ instance: id, error: outcome.error });

@@ -13,6 +13,11 @@ export type Params = Record<string, ParamValue>;
 export interface DepRef {
   stage: string;
   params?: Params;
+  /**
+   * An input the stage can do without: when that upstream instance fails or is skipped, this instance still runs
+   * (inline), without the input, under a key that records it as missing (for a report that shows what did run).
+   */
+  optional?: boolean;
 }
 
 /** Read access to the resolved configuration by dotted path: `cfg('fashion.dynamics.lr')`. */
@@ -45,6 +50,8 @@ export interface StageContext<P extends Params = Params> {
   /** The cache key of this instance and, per input name, the upstream instance and its key (for provenance). */
   readonly key: string;
   readonly upstream: Readonly<Record<string, { instance: string; key: string }>>;
+  /** Optional inputs that are absent from this run (their upstream failed or was skipped), input name → instance. */
+  readonly missing: Readonly<Record<string, string>>;
   /** Facts about the run that started this instance (profile, command-line overrides); outside the cache key. */
   readonly run: RunFacts;
   /** Every cached instance this one transitively depends on, from its manifests (for provenance); outside the key. */

@@ -6,24 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FASHION_FILES, locateFashionMnist, readFashionSplit } from './fashion-mnist.ts';
-import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, encodeIdx } from './idx.ts';
-import { Rng } from '../numerics/random.ts';
+import { IDX_LABELS_MAGIC, encodeIdx } from './idx.ts';
+import { sha256Of, writeTinyFashion } from './fashion-testing.ts';
+import type { CommandRunner } from './command.ts';
 
-/** Writes a tiny dataset in the real file format: n train and m test images of 28×28. */
-function writeTinyFashion(dir: string, n = 12, m = 5): Record<keyof typeof FASHION_FILES, Uint8Array> {
-  mkdirSync(dir, { recursive: true });
-  const rng = new Rng(3);
-  const bytes = (k: number) => Uint8Array.from({ length: k }, () => rng.int(256));
-  const labels = (k: number) => Uint8Array.from({ length: k }, () => rng.int(10));
-  const raw = {
-    trainImages: encodeIdx(IDX_IMAGES_MAGIC, [n, 28, 28], bytes(n * 784)),
-    trainLabels: encodeIdx(IDX_LABELS_MAGIC, [n], labels(n)),
-    testImages: encodeIdx(IDX_IMAGES_MAGIC, [m, 28, 28], bytes(m * 784)),
-    testLabels: encodeIdx(IDX_LABELS_MAGIC, [m], labels(m)),
-  };
-  for (const [k, v] of Object.entries(raw)) writeFileSync(path.join(dir, FASHION_FILES[k as keyof typeof FASHION_FILES]), gzipSync(v));
-  return raw;
-}
+/** A command runner on a machine without apt-get (so no test reaches the real Debian archive). */
+const noApt: CommandRunner = async () => ({ exitCode: null, stdout: '', stderr: '', startError: 'not found on PATH' });
 
 test('reads a split from the real file format, with a limit', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-fm-'));
@@ -46,7 +34,8 @@ test('location order: configured, Debian, download cache; otherwise a message sa
   const root = mkdtempSync(path.join(tmpdir(), 'sgdn-fm-'));
   const debian = path.join(root, 'debian');
   const cache = path.join(root, 'cache');
-  const none = { debianDir: path.join(root, 'absent'), downloadDir: path.join(root, 'absent2'), download: false };
+  const sha256 = sha256Of(writeTinyFashion(path.join(root, 'reference')));
+  const none = { debianDir: path.join(root, 'absent'), downloadDir: path.join(root, 'absent2'), download: false, sha256 };
   const err = await t.throwsAsync(locateFashionMnist(none));
   t.regex(err!.message, /apt-get install dataset-fashion-mnist/);
   t.regex(err!.message, /fashion\.data\.path=DIR/);
@@ -73,7 +62,7 @@ test('a download is verified by checksum before it is kept (served from loopback
   const { port } = server.address() as { port: number };
   const base = `http://127.0.0.1:${port}/`;
   try {
-    const absent = { debianDir: path.join(root, 'none') };
+    const absent = { debianDir: path.join(root, 'none'), run: noApt };
     const bad = { ...sha, testLabels: '0'.repeat(64) };
     const err = await t.throwsAsync(locateFashionMnist({ ...absent, downloadDir: path.join(root, 'dl-bad'), baseUrl: base, sha256: bad }));
     t.regex(err!.message, /t10k-labels-idx1-ubyte\.gz: checksum mismatch/);

@@ -1,14 +1,17 @@
 /**
- * Fashion-MNIST: where to find it and how to read it. Sources, in order: a configured directory; the Debian package
- * `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist); a verified earlier download in the download cache;
- * otherwise a download from the official URLs when a network exists; otherwise an error saying how to get it.
+ * Fashion-MNIST: where to find it and how to read it. Sources, in order: a configured directory; the installed
+ * Debian package `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist); a verified earlier fetch in the
+ * download cache; the same package fetched from the Debian archive without root; the official URLs; otherwise an
+ * error listing every source tried and why it failed.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import type { CommandRunner } from './command.ts';
+import { fetchDebianPackageFiles } from './debian-archive.ts';
+import { fetchToFile } from './download.ts';
 import { DatasetFileError, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdx } from './idx.ts';
+import { installVerified, makeScratchDir, sha256OfGunzipped } from './verified-install.ts';
 
 /** The four files of the dataset. */
 export const FASHION_FILES = {
@@ -31,19 +34,22 @@ export const FASHION_OFFICIAL_URL = 'http://fashion-mnist.s3-website.eu-central-
 /** Where the Debian package installs the files. */
 export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** The Debian package that ships the four files, and where they lie inside it. */
+export const DEBIAN_FASHION_PACKAGE = 'dataset-fashion-mnist';
+
 /** Where the dataset was found. */
 export interface FashionLocation {
   dir: string;
-  source: 'configured' | 'debian' | 'download-cache' | 'downloaded';
+  source: 'configured' | 'debian' | 'download-cache' | 'debian-archive' | 'downloaded';
 }
 
 /** Options for {@link locateFashionMnist}. */
 export interface LocateOptions {
   /** A directory the user configured; when set, it must hold the files. */
   configured?: string | null;
-  /** Where verified downloads are kept (default ~/.cache/sgd-noise/fashion-mnist). */
+  /** Where verified downloads are kept (default ~/.cache/sgd-noise/fashion-mnist, or under $XDG_CACHE_HOME). */
   downloadDir?: string;
-  /** Try downloading when nothing local is found (default true). */
+  /** Fetch (Debian archive, then the official URLs) when nothing local is found (default true). */
   download?: boolean;
   /** Base URL to download from (default: the official one). */
   baseUrl?: string;
@@ -51,62 +57,122 @@ export interface LocateOptions {
   sha256?: Record<keyof typeof FASHION_FILES, string>;
   /** Debian directory to look in (default /usr/share/datasets/fashion-mnist). */
   debianDir?: string;
+  /** The Debian package to fetch from the archive (default dataset-fashion-mnist). */
+  debianPackage?: string;
+  /** Runs apt-get and dpkg-deb (default: the real commands; tests inject a fake). */
+  run?: CommandRunner;
+  /** One line per fetch before it starts, and per failed fetch before the next source is tried. */
+  log?: (line: string) => void;
+  /** Byte progress of a fetch. */
+  progress?: (done: number, total: number, note?: string) => void;
+  signal?: AbortSignal;
 }
 
 /** The default download cache directory. */
 export function defaultDownloadDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'sgd-noise', 'fashion-mnist');
+  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'sgd-noise', 'fashion-mnist');
 }
 
 const hasAll = (dir: string) => Object.values(FASHION_FILES).every((f) => existsSync(path.join(dir, f)));
+const FILE_NAMES = Object.keys(FASHION_FILES) as (keyof typeof FASHION_FILES)[];
 
-/** Finds the dataset (downloading and verifying it if allowed), or throws an error saying how to get it. */
+/**
+ * Finds the dataset, or throws an error listing every source tried and why it failed. Sources, in order: the
+ * configured directory (exclusively, when set); the installed Debian package; the download cache (verified); the
+ * Debian archive (`apt-get download`, no root); the official URLs. Fetched files are verified before they are kept.
+ */
 export async function locateFashionMnist(opts: LocateOptions = {}): Promise<FashionLocation> {
   if (opts.configured) {
     const missing = Object.values(FASHION_FILES).filter((f) => !existsSync(path.join(opts.configured!, f)));
     if (missing.length) throw new DatasetFileError(opts.configured, `configured Fashion-MNIST directory lacks ${missing.join(', ')}`);
     return { dir: opts.configured, source: 'configured' };
   }
+  const sha256 = opts.sha256 ?? FASHION_SHA256;
   const debian = opts.debianDir ?? DEBIAN_FASHION_DIR;
-  if (hasAll(debian)) return { dir: debian, source: 'debian' };
   const downloadDir = opts.downloadDir ?? defaultDownloadDir();
-  if (hasAll(downloadDir)) return { dir: downloadDir, source: 'download-cache' };
-  if (opts.download !== false) {
+  const pkg = opts.debianPackage ?? DEBIAN_FASHION_PACKAGE;
+  const tried: string[] = ['fashion.data.path: not set'];
+
+  if (hasAll(debian)) return { dir: debian, source: 'debian' };
+  tried.push(`installed Debian package (${debian}): not installed`);
+
+  const cached = checkDownloadCache(downloadDir, sha256);
+  if (cached === 'ok') return { dir: downloadDir, source: 'download-cache' };
+  tried.push(`download cache (${downloadDir}): ${cached}`);
+
+  if (opts.download === false) {
+    tried.push('Debian archive and official URLs: not tried (fashion.data.download=false)');
+    throw new Error(notFoundMessage(tried, debian, downloadDir));
+  }
+  const fetchers: [label: string, source: FashionLocation['source'], fetch: (scratch: string) => Promise<Record<keyof typeof FASHION_FILES, string>>][] = [
+    [`Debian archive (apt-get download ${pkg})`, 'debian-archive', (scratch) => fetchFromArchive(scratch, pkg, opts)],
+    [`official URLs (${opts.baseUrl ?? FASHION_OFFICIAL_URL})`, 'downloaded', (scratch) => fetchFromUrls(scratch, opts.baseUrl ?? FASHION_OFFICIAL_URL, opts)],
+  ];
+  for (const [label, source, fetchFiles] of fetchers) {
+    const scratch = makeScratchDir(downloadDir);
     try {
-      await downloadFashionMnist(downloadDir, opts.baseUrl ?? FASHION_OFFICIAL_URL, opts.sha256 ?? FASHION_SHA256);
-      return { dir: downloadDir, source: 'downloaded' };
+      const files = await fetchFiles(scratch);
+      installVerified(FILE_NAMES.map((name) => ({ from: files[name], to: path.join(downloadDir, FASHION_FILES[name]), expected: sha256[name], digest: sha256OfGunzipped })));
+      return { dir: downloadDir, source };
     } catch (err) {
-      throw new Error(`${notFoundMessage(debian, downloadDir)}\n(download failed: ${(err as Error).message})`);
+      if (opts.signal?.aborted) throw opts.signal.reason ?? err;
+      const reason = (err as Error).message;
+      tried.push(`${label}: ${reason}`);
+      opts.log?.(`${label} failed: ${reason}`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   }
-  throw new Error(notFoundMessage(debian, downloadDir));
+  throw new Error(notFoundMessage(tried, debian, downloadDir));
 }
 
-function notFoundMessage(debian: string, downloadDir: string): string {
-  return [
-    'Fashion-MNIST not found. Any one of these provides it:',
-    '  - apt-get install dataset-fashion-mnist   (Debian; installs into ' + debian + ')',
-    '  - set fashion.data.path=DIR to a directory holding ' + Object.values(FASHION_FILES).join(', '),
-    `  - run once with network access; the files are downloaded, verified and kept in ${downloadDir}`,
-  ].join('\n');
-}
-
-/** Downloads the four files, verifies each decompressed file's SHA-256, and only then moves it into `dir`. */
-export async function downloadFashionMnist(dir: string, baseUrl: string, sha256: Record<keyof typeof FASHION_FILES, string>): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, file] of Object.entries(FASHION_FILES) as [keyof typeof FASHION_FILES, string][]) {
-    const target = path.join(dir, file);
-    if (existsSync(target)) continue;
-    const url = new URL(file, baseUrl).href;
-    const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    const gz = new Uint8Array(await response.arrayBuffer());
-    const digest = createHash('sha256').update(gunzipSync(gz)).digest('hex');
-    if (digest !== sha256[name]) throw new Error(`${url}: checksum mismatch (sha256 of contents ${digest}, expected ${sha256[name]})`);
-    const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, gz);
-    renameSync(tmp, target);
+/** 'ok' when all four files are in `dir` and verify; else why not (a file that fails its check is removed). */
+function checkDownloadCache(dir: string, sha256: Record<keyof typeof FASHION_FILES, string>): string {
+  const missing = FILE_NAMES.filter((n) => !existsSync(path.join(dir, FASHION_FILES[n])));
+  if (missing.length === FILE_NAMES.length) return 'empty';
+  if (missing.length) return `incomplete (lacks ${missing.map((n) => FASHION_FILES[n]).join(', ')})`;
+  for (const name of FILE_NAMES) {
+    const file = path.join(dir, FASHION_FILES[name]);
+    let got: string;
+    try {
+      got = sha256OfGunzipped(file);
+    } catch (err) {
+      got = `unreadable: ${(err as Error).message}`;
+    }
+    if (got !== sha256[name]) {
+      rmSync(file, { force: true });
+      return `${FASHION_FILES[name]} failed its checksum (removed)`;
+    }
   }
+  return 'ok';
+}
+
+/** The four files from the Debian package, unpacked in `scratch` (verified by the caller). */
+async function fetchFromArchive(scratch: string, pkg: string, opts: LocateOptions): Promise<Record<keyof typeof FASHION_FILES, string>> {
+  const members = Object.fromEntries(FILE_NAMES.map((n) => [n, `usr/share/datasets/fashion-mnist/${FASHION_FILES[n]}`]));
+  const files = await fetchDebianPackageFiles({ package: pkg, members, workDir: scratch, run: opts.run, signal: opts.signal, log: opts.log, progress: opts.progress });
+  return files as Record<keyof typeof FASHION_FILES, string>;
+}
+
+/** The four files from `baseUrl`, downloaded into `scratch` (verified by the caller). */
+async function fetchFromUrls(scratch: string, baseUrl: string, opts: LocateOptions): Promise<Record<keyof typeof FASHION_FILES, string>> {
+  const files = {} as Record<keyof typeof FASHION_FILES, string>;
+  for (const name of FILE_NAMES) {
+    files[name] = path.join(scratch, FASHION_FILES[name]);
+    await fetchToFile(new URL(FASHION_FILES[name], baseUrl).href, files[name], 'sha256', { log: opts.log, progress: opts.progress, signal: opts.signal, timeoutMs: 120_000 });
+  }
+  return files;
+}
+
+function notFoundMessage(tried: readonly string[], debian: string, downloadDir: string): string {
+  return [
+    'Fashion-MNIST not found. Sources tried, in order:',
+    ...tried.map((t) => `  - ${t}`),
+    'Any one of these provides it:',
+    `  - apt-get install ${DEBIAN_FASHION_PACKAGE}   (Debian, as root; installs into ${debian})`,
+    '  - set fashion.data.path=DIR to a directory holding ' + Object.values(FASHION_FILES).join(', '),
+    `  - run once where the Debian archive or the official URLs can be reached; the files are verified and kept in ${downloadDir}`,
+  ].join('\n');
 }
 
 /** Images (N×28×28 bytes) and labels (N bytes) of one split, checked for consistent counts and label range. */

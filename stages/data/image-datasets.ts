@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CIFAR_OFFICIAL, CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, readCifar10, type ImageSet } from './cifar10.ts';
-import { downloadVerified } from './download.ts';
+import { downloadVerified, type FetchReport } from './download.ts';
 import { readSvhn, SVHN_OFFICIAL } from './svhn.ts';
 import { readTar } from './tar.ts';
 
@@ -17,6 +17,8 @@ export interface ImageSourceOptions {
   download?: boolean;
   /** Overrides of the official URL and MD5 (tests serve small files from loopback). */
   official?: { url: string; md5: string };
+  /** Where a download reports (a line before it starts, byte progress) and its cancellation. */
+  report?: FetchReport;
 }
 
 /** The default download cache of a dataset. */
@@ -40,7 +42,7 @@ export async function locateCifar10(o: ImageSourceOptions = {}): Promise<string>
   if (o.download === false) throw new Error(notFound('CIFAR-10', 'cifar10.data.path', `${official.url} (binary version)`, cache));
   const archive = path.join(cache, 'cifar-10-binary.tar.gz');
   try {
-    await downloadVerified(official.url, archive, { algorithm: 'md5', hex: official.md5 });
+    await downloadVerified(official.url, archive, { algorithm: 'md5', hex: official.md5 }, o.report);
   } catch (err) {
     throw new Error(`${notFound('CIFAR-10', 'cifar10.data.path', official.url, cache)}\n(download failed: ${(err as Error).message})`);
   }
@@ -70,7 +72,7 @@ export async function locateSvhn(split: 'train' | 'test', o: ImageSourceOptions 
   const official = o.official ?? SVHN_OFFICIAL[split];
   if (o.download === false) throw new Error(notFound('SVHN', 'svhn.data.path', official.url, cache));
   try {
-    await downloadVerified(official.url, p, { algorithm: 'md5', hex: official.md5 });
+    await downloadVerified(official.url, p, { algorithm: 'md5', hex: official.md5 }, o.report);
   } catch (err) {
     throw new Error(`${notFound('SVHN', 'svhn.data.path', official.url, cache)}\n(download failed: ${(err as Error).message})`);
   }

@@ -76,7 +76,13 @@ export const fashionDataStage = defineStage({
   reads: ['seed', 'fashion.data'],
   async run(ctx) {
     const path = ctx.config<string | null>('fashion.data.path');
-    const where = await locateFashionMnist({ configured: path, download: ctx.config<boolean>('fashion.data.download') });
+    const where = await locateFashionMnist({
+      configured: path,
+      download: ctx.config<boolean>('fashion.data.download'),
+      log: (line) => ctx.log(line),
+      progress: (done, total, note) => ctx.progress(done, total, note),
+      signal: ctx.signal,
+    });
     ctx.setMeta('source', `${where.source}: ${where.dir}`);
     const train = readFashionSplit(where.dir, 'train', ctx.config('fashion.data.train'));
     const test = readFashionSplit(where.dir, 'test', ctx.config('fashion.data.test'));

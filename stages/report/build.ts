@@ -31,6 +31,8 @@ export interface ReportFacts {
   versions: Record<string, string>;
   /** Number of Fashion-MNIST training images (for the claims' wording). */
   fashionTrainImages: number | null;
+  /** Inputs absent because their upstream failed or was skipped in this run (default none). */
+  missing?: readonly { input: string; instance: string }[];
 }
 
 /** The document and the judged claims (also stored as their own output). */
@@ -48,6 +50,8 @@ export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: Re
   const claims = judgeClaims(claimInputs);
 
   const sections: ReportSection[] = [claimsSection(claims, facts.run.profile)];
+  const missing = facts.missing ?? [];
+  if (missing.length) sections.push(missingSection(missing));
   if (inputs.toy2d) sections.push(toy2dSection(inputs.toy2d, facts.config.toy2d as Toy2dProtocol));
   if (inputs.onehidden) sections.push(oneHiddenSection(inputs.onehidden, facts.config.onehidden as OneHiddenProtocol));
   if (inputs.fashion) sections.push(fashionSection(inputs.fashion));
@@ -56,8 +60,23 @@ export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: Re
   if (inputs.cifar10) sections.push(imageSection('cifar10', inputs.cifar10));
   sections.push(provenanceSection({ run: facts.run, config: facts.config, lineage: facts.lineage, versions: facts.versions }));
   const overrides = facts.run.overrides.length ? `, overrides ${facts.run.overrides.join(' ')}` : '';
+  const incomplete = missing.length ? ` Incomplete: ${missing.map((m) => m.instance).join(', ')} did not run (see “Missing from this report”).` : '';
   return {
-    doc: { title: facts.title, subtitle: `Profile ${facts.run.profile}${overrides}; backend ${facts.backend}. Rendered from cached stage outputs only.`, sections },
+    doc: { title: facts.title, subtitle: `Profile ${facts.run.profile}${overrides}; backend ${facts.backend}. Rendered from cached stage outputs only.${incomplete}`, sections },
     claims,
+  };
+}
+
+/** A section naming the experiments left out because an upstream stage failed or was skipped in this run. */
+function missingSection(missing: readonly { input: string; instance: string }[]): ReportSection {
+  return {
+    id: 'missing',
+    title: 'Missing from this report',
+    blocks: [
+      {
+        type: 'text',
+        text: `This run could not compute ${missing.map((m) => `\`${m.instance}\``).join(', ')}: a stage upstream of ${missing.length === 1 ? 'it' : 'them'} failed (the run's log and \`sgd-noise status\` say which, and why). Their sections and claims are left out; the claims table marks them "not run". Once the cause is fixed (for a dataset that could not be had, see the README's set-up section), \`npm start\` computes only what is missing and renders the complete report.`,
+      },
+    ],
   };
 }

@@ -14,9 +14,13 @@ import { documentFigures, renderReportFiles } from './render/bundle.ts';
 /** The config sections of the experiments the report can show (read whole, for the provenance section). */
 const EXPERIMENTS = ['toy2d', 'onehidden', 'fashion', 'svhn', 'cifar10'] as const;
 
-/** The upstream stages of the report under the current config (experiments switched off are left out). */
+/**
+ * The upstream stages of the report under the current config (experiments switched off are left out). Every input
+ * is optional: when an experiment fails (say its dataset cannot be had), the report still renders the others and
+ * names what is missing.
+ */
 export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
-  return {
+  const inputs: Record<string, DepRef> = {
     toy2d: { stage: 'toy2d.summary' },
     onehidden: { stage: 'onehidden.summary' },
     fashion: { stage: 'fashion.summary' },
@@ -24,6 +28,7 @@ export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
     ...(cfg<boolean>('svhn.enabled') ? { svhn: { stage: 'svhn.summary' } } : {}),
     ...(cfg<boolean>('cifar10.enabled') ? { cifar10: { stage: 'cifar10.summary' } } : {}),
   };
+  return Object.fromEntries(Object.entries(inputs).map(([name, ref]) => [name, { ...ref, optional: true }]));
 }
 
 /** The report stage over `inputs(config)` (default: every experiment of sgd-noise). */
@@ -59,6 +64,7 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
         lineage: ctx.lineage(),
         versions,
         fashionTrainImages: pick('fashion') ? ctx.config<number>('fashion.data.train') : null,
+        missing: Object.entries(ctx.missing).map(([input, instance]) => ({ input, instance })),
       });
       const files = await renderReportFiles(doc, { onWarning: (m) => ctx.log(m) });
       const out: Artifacts = { claims: toJson(claims.map((c) => ({ ...c })), 'claims') };

@@ -33,8 +33,9 @@ interface DataSettings {
   testCount: number;
 }
 
-async function loadSets(ds: ImageDataset, d: DataSettings): Promise<{ train: ImageSet; test: ImageSet }> {
-  const src = { configured: d.path, download: d.download };
+async function loadSets(ds: ImageDataset, d: DataSettings, ctx: StageContext): Promise<{ train: ImageSet; test: ImageSet }> {
+  const report = { log: (line: string) => ctx.log(line), progress: (done: number, total: number, note?: string) => ctx.progress(done, total, note), signal: ctx.signal };
+  const src = { configured: d.path, download: d.download, report };
   return { train: await loadImageSet(ds, d.trainSplit, d.trainCount, src), test: await loadImageSet(ds, d.testSplit, d.testCount, src) };
 }
 
@@ -60,7 +61,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     instances: (cfg) => (enabled(cfg) ? [{}] : []),
     reads: [`${ds}.data`],
     async run(ctx) {
-      const { train, test } = await loadSets(ds, ctx.config<DataSettings>(`${ds}.data`));
+      const { train, test } = await loadSets(ds, ctx.config<DataSettings>(`${ds}.data`), ctx);
       const histogram = (labels: Uint8Array) => Array.from({ length: 10 }, (_, c) => labels.reduce((a, l) => a + (l === c ? 1 : 0), 0));
       return {
         summary: {
@@ -90,7 +91,7 @@ export function imageExperimentStages(ds: ImageDataset) {
       const cfg = ctx.config<{ iterations: number; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number }>(`${ds}.dynamics`);
       const d = ctx.config<DataSettings>(`${ds}.data`);
       const model = createVgg11({ width: ctx.config(`${ds}.width`) });
-      const { train, test } = await loadSets(ds, d);
+      const { train, test } = await loadSets(ds, d, ctx);
       if (sha256(train.images, train.labels) !== (inputs.data!.summary as { trainSha256: string }).trainSha256) {
         throw new Error(`${ds}: the training images changed on disk since ${ds}.data ran; rerun with --force ${ds}.data`);
       }
