@@ -9,7 +9,7 @@ export interface CommandResult {
   exitCode: number | null;
   stdout: string;
   stderr: string;
-  /** Why the command could not run at all, e.g. `not found on PATH`. */
+  /** Why the command could not run at all, e.g. `apt-get is not on PATH`. */
   startError?: string;
 }
 
@@ -45,7 +45,7 @@ export const runCommand: CommandRunner = async (file, args, opts) => {
   }
   const r = await child;
   const code = (r as { code?: string }).code;
-  const startError = code === 'ENOENT' ? 'not found on PATH' : r.exitCode === undefined && !r.isCanceled ? (r.shortMessage ?? 'could not start') : undefined;
+  const startError = code === 'ENOENT' ? `${file} is not on PATH` : r.exitCode === undefined && !r.isCanceled ? (r.shortMessage ?? `${file} could not start`) : undefined;
   return { exitCode: r.exitCode ?? null, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), ...(startError ? { startError } : {}) };
 };
 
@@ -55,9 +55,9 @@ export function lastLine(r: CommandResult): string {
   return last(r.stderr) ?? last(r.stdout) ?? '';
 }
 
-/** A one-line reason for a failed command: `apt-get update exited with 100: E: …`. */
+/** A one-line reason for a failed command: `apt-get update exited with 100: E: …`, or `apt-get is not on PATH`. */
 export function describeFailure(what: string, r: CommandResult): string {
-  if (r.startError) return `${what}: ${r.startError}`;
+  if (r.startError) return r.startError;
   const line = lastLine(r);
   return `${what} exited with ${r.exitCode ?? 'a signal'}${line ? `: ${line}` : ''}`;
 }

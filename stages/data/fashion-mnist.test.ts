@@ -11,7 +11,7 @@ import { sha256Of, writeTinyFashion } from './fashion-testing.ts';
 import type { CommandRunner } from './command.ts';
 
 /** A command runner on a machine without apt-get (so no test reaches the real Debian archive). */
-const noApt: CommandRunner = async () => ({ exitCode: null, stdout: '', stderr: '', startError: 'not found on PATH' });
+const noApt: CommandRunner = async () => ({ exitCode: null, stdout: '', stderr: '', startError: 'apt-get is not on PATH' });
 
 test('reads a split from the real file format, with a limit', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-fm-'));
