@@ -39,7 +39,7 @@ function timeTensors(f: () => tf.Tensor[], reps: number): number {
 
 async function loadImages(n: number, rng: Rng): Promise<{ batch: Batch; source: string }> {
   try {
-    const where = await locateFashionMnist({ download: false });
+    const where = await locateFashionMnist({ log: (line) => process.stderr.write(`${line}\n`) });
     const split = readFashionSplit(where.dir, 'train', n);
     const x = Float32Array.from(split.images, (p) => (p - 127.5) / 127.5);
     return {
