@@ -142,7 +142,17 @@ export const configSchema = z
             /** Iterations whose weights are kept for curvature probing. */
             checkpoints: z.array(z.number().int().nonnegative()),
             /** Lanczos settings for the Hessian top-k during the dynamics. */
-            hessian: z.object({ tol: z.number().positive(), tolPairs: posInt, maxIter: posInt }).strict(),
+            hessian: z
+              .object({
+                tol: z.number().positive(),
+                tolPairs: posInt,
+                /** Relative-residual tolerance of the pairs after the leading tolPairs (every pair a kind uses). */
+                tolRest: z.number().positive(),
+                maxIter: posInt,
+                /** Start of each refresh: cold (random vector), warm (previous vectors), warm-random (plus a random block). */
+                start: z.enum(['cold', 'warm', 'warm-random']),
+              })
+              .strict(),
             gd: z.object({}).strict(),
             sgd: z.object({}).strict(),
             gld_const: z.object({ sigma: z.number().positive() }).strict(),
@@ -156,7 +166,7 @@ export const configSchema = z
         probe: z
           .object({
             topK: posInt.min(2),
-            lanczos: z.object({ tol: z.number().positive(), tolPairs: posInt, maxIter: posInt }).strict(),
+            lanczos: z.object({ tol: z.number().positive(), tolPairs: posInt, tolRest: z.number().positive(), maxIter: posInt }).strict(),
             hutchinsonSamples: posInt,
             exactTraceHSigma: z.boolean(),
             sharpness: z.object({ delta: z.number().positive(), samples: posInt }).strict(),
@@ -245,7 +255,7 @@ const fashionPaper: Config['fashion'] = {
     batchSize: 20,
     logEvery: 100,
     checkpoints: [2000, 5000, 10_000, 20_000],
-    hessian: { tol: 1e-3, tolPairs: 5, maxIter: 200 },
+    hessian: { tol: 1e-3, tolPairs: 5, tolRest: 1e-2, maxIter: 200, start: 'warm' },
     gd: {},
     sgd: {},
     gld_const: { sigma: 1e-3 },
@@ -257,7 +267,7 @@ const fashionPaper: Config['fashion'] = {
   },
   probe: {
     topK: 21,
-    lanczos: { tol: 1e-3, tolPairs: 5, maxIter: 200 },
+    lanczos: { tol: 1e-3, tolPairs: 5, tolRest: 1e-2, maxIter: 200 },
     hutchinsonSamples: 50,
     exactTraceHSigma: true,
     sharpness: { delta: 0.01, samples: 100 },
@@ -311,13 +321,13 @@ const quick: Config = {
       iterations: 400,
       logEvery: 25,
       checkpoints: [200, 400],
-      hessian: { tol: 1e-3, tolPairs: 5, maxIter: 60 },
+      hessian: { tol: 1e-3, tolPairs: 5, tolRest: 1e-2, maxIter: 60, start: 'warm' },
       gld_leading: { refresh: 10, k: 10, rescaleToTrace: false },
       gld_hessian: { refresh: 10, k: 10 },
     },
     probe: {
       topK: 11,
-      lanczos: { tol: 1e-3, tolPairs: 5, maxIter: 80 },
+      lanczos: { tol: 1e-3, tolPairs: 5, tolRest: 1e-2, maxIter: 80 },
       hutchinsonSamples: 20,
       exactTraceHSigma: true,
       sharpness: { delta: 0.01, samples: 20 },

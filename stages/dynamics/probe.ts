@@ -22,7 +22,7 @@ import { minibatchGradientCovariance } from './statistics.ts';
 export interface ProbeOptions {
   /** Hessian eigenpairs to compute (≥ 2). */
   topK: number;
-  lanczos: { tol: number; tolPairs: number; maxIter: number };
+  lanczos: { tol: number; tolPairs: number; tolRest?: number; maxIter: number };
   hutchinsonSamples: number;
   /** SGD's batch size m, at which Σ is estimated. */
   batchSize: number;
@@ -45,6 +45,8 @@ export interface KindTrace {
 /** Everything measured at one point. */
 export interface ProbeResult {
   hessianTop: number[];
+  /** Relative residual ‖Hy − θy‖/|θ| of each reported eigenvalue. */
+  hessianTopResiduals: number[];
   lanczosHvps: number;
   traceH: number;
   traceHStderr: number;
@@ -84,7 +86,7 @@ export async function probeCurvature(
   const base = hessianOperator(model, w, train);
   const H = counted(base);
   try {
-    const top = await lanczos(H, { k: o.topK, tol: o.lanczos.tol, tolPairs: Math.min(o.topK, o.lanczos.tolPairs), maxIter: o.lanczos.maxIter, rng: o.rng });
+    const top = await lanczos(H, { k: o.topK, tol: o.lanczos.tol, tolPairs: Math.min(o.topK, o.lanczos.tolPairs), tolRest: o.lanczos.tolRest, maxIter: o.lanczos.maxIter, rng: o.rng });
     const lanczosHvps = top.matvecs;
     const hessianTop = { eigenvalues: top.eigenvalues, eigenvectors: top.eigenvectors };
 
@@ -112,6 +114,7 @@ export async function probeCurvature(
     const sharp = expectedSharpness(model, w, train, { delta: o.sharpness.delta, samples: o.sharpness.samples, rng: o.rng });
     return {
       hessianTop: Array.from(top.eigenvalues),
+      hessianTopResiduals: Array.from(top.relativeResiduals),
       lanczosHvps,
       traceH,
       traceHStderr,

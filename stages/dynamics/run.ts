@@ -13,7 +13,7 @@ import { noiseKind } from '../noise/registry.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
 import type { Rng } from '../numerics/random.ts';
 import { evaluateClassifier } from './evaluate.ts';
-import { HessianTracker, minibatchGradientCovariance, type HessianTopKOptions } from './statistics.ts';
+import { HessianTracker, minibatchGradientCovariance, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
 
 /** Settings of one dynamics run. */
 export interface DynamicsOptions {
@@ -64,6 +64,8 @@ export interface DynamicsResult {
   checkpoints: { iteration: number; w: Float32Array }[];
   refreshes: number;
   hessianHvps: number;
+  /** Cost and quality of every Hessian top-k refresh (empty for kinds that use no Hessian). */
+  hessianRefreshes: HessianRefresh[];
 }
 
 /** Runs the dynamics; throws naming the iteration if the loss or the parameters stop being finite. */
@@ -126,5 +128,5 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
     o.onProgress?.(t, o.iterations);
   }
   if (o.iterations === 0) record(0);
-  return { log, final: w, checkpoints, refreshes, hessianHvps: tracker.hvps };
+  return { log, final: w, checkpoints, refreshes, hessianHvps: tracker.hvps, hessianRefreshes: tracker.refreshes };
 }

@@ -8,7 +8,7 @@ import type { Batch, FlatModel } from '../models/model.ts';
 import { type Covariance, minibatchCovariance } from '../numerics/covariance.ts';
 import type { EigenPairs } from '../numerics/eigen.ts';
 import { lanczos } from '../numerics/lanczos.ts';
-import type { Rng } from '../numerics/random.ts';
+import { Rng } from '../numerics/random.ts';
 
 /** Σ at batch size m from one shuffled pass of ⌊N/m⌋ minibatches (their mean gradients = means of per-example rows). */
 export function minibatchGradientCovariance(model: FlatModel, w: Float32Array, batch: Batch, m: number, rng: Rng): Covariance {
@@ -33,18 +33,40 @@ export function minibatchGradientCovariance(model: FlatModel, w: Float32Array, b
   return minibatchCovariance(means);
 }
 
+/** Where each refresh's Lanczos starts: a random vector, the previous refresh's vectors, or those plus a random block. */
+export type HessianStart = 'cold' | 'warm' | 'warm-random';
+
 /** Lanczos settings for the Hessian's top-k during dynamics. */
 export interface HessianTopKOptions {
+  /** Relative-residual tolerance of the leading `tolPairs` pairs. */
   tol: number;
   tolPairs: number;
+  /** Tolerance of the other pairs a kind uses (unchecked when absent). */
+  tolRest?: number;
   maxIter: number;
+  /** Start of each refresh (default 'warm'). */
+  start?: HessianStart;
 }
 
-/** Keeps the previous eigenvectors so that each refresh starts from the last subspace. */
+/** What one refresh of the top-k cost and how good its pairs are. */
+export interface HessianRefresh {
+  hvps: number;
+  /** Largest relative residual ‖Hy − θy‖/|θ| over the k pairs returned (all of which the kind uses). */
+  maxRelativeResidual: number;
+  /** Whether every checked pair met its tolerance within `maxIter`. */
+  converged: boolean;
+}
+
+/** Size of the random block added to a warm start ('warm-random'): a quarter of k, at least 2. */
+export const randomBlockSize = (k: number) => Math.max(2, Math.ceil(k / 4));
+
+/** Keeps the previous eigenvectors so that each refresh can start from the last subspace. */
 export class HessianTracker {
   private previous: readonly Float64Array[] | undefined;
   /** Total Hessian-vector products spent so far. */
   hvps = 0;
+  /** One record per refresh, in order. */
+  readonly refreshes: HessianRefresh[] = [];
 
   /** Starts with no subspace; `seed` drives Lanczos's random start vectors. */
   constructor(
@@ -54,19 +76,31 @@ export class HessianTracker {
     private readonly seed: number,
   ) {}
 
-  /** The top-k eigenpairs at w (warm-started from the previous call's vectors). */
+  /** The top-k eigenpairs at w, started as `opts.start` says. */
   async topK(w: Float32Array, k: number): Promise<EigenPairs> {
     const op = hessianOperator(this.model, w, this.batch);
+    const seed = this.seed + this.hvps;
+    const mode = this.opts.start ?? 'warm';
+    let start: Float64Array[] | undefined;
+    if (mode !== 'cold' && this.previous) {
+      start = this.previous.slice(0, k);
+      if (mode === 'warm-random') {
+        const rng = new Rng(seed ^ 0x9e3779b9);
+        for (let i = 0; i < randomBlockSize(k); i++) start.push(rng.fillNormal(new Float64Array(this.model.size)));
+      }
+    }
     try {
       const res = await lanczos(op, {
         k,
         tol: this.opts.tol,
         tolPairs: Math.min(k, this.opts.tolPairs),
+        tolRest: this.opts.tolRest,
         maxIter: Math.max(this.opts.maxIter, k + 1),
-        seed: this.seed + this.hvps,
-        start: this.previous?.slice(0, k),
+        seed,
+        start,
       });
       this.hvps += res.matvecs;
+      this.refreshes.push({ hvps: res.matvecs, maxRelativeResidual: Math.max(...res.relativeResiduals), converged: res.converged });
       this.previous = res.eigenvectors;
       return { eigenvalues: res.eigenvalues, eigenvectors: res.eigenvectors };
     } finally {

@@ -11,6 +11,7 @@ import { evaluateClassifier } from '../dynamics/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
+import type { HessianRefresh } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
@@ -150,7 +151,7 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
 /** One noise kind's dynamics from the sharp minimum of one seed. */
 export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>({
   id: 'fashion.dynamics',
-  version: 1,
+  version: 2,
   description: 'fashion: noisy dynamics of one kind from the sharp minimum',
   isolate: true,
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
@@ -196,6 +197,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
       ctx.setMeta('hessianHvps', r.hessianHvps);
       return {
         log: toJson(r.log, 'log'),
+        hessianRefreshes: toJson(r.hessianRefreshes, 'hessianRefreshes'),
         final: r.final,
         checkpointIterations: new Int32Array(r.checkpoints.map((c) => c.iteration)),
         checkpointWeights: new NDArray(concat(r.checkpoints.map((c) => c.w)), [r.checkpoints.length, model.size]),
@@ -209,7 +211,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
 /** Curvature, Tr(HΣ_kind) of every kind and the paper's conditions at the sharp minimum of one seed. */
 export const fashionStartProbeStage = defineStage<{ seed: number }>({
   id: 'fashion.indicator',
-  version: 1,
+  version: 2,
   description: 'fashion: Tr(HΣ) of every noise kind at the sharp minimum',
   isolate: true,
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
@@ -234,7 +236,7 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
  */
 export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
   id: 'fashion.probe',
-  version: 2,
+  version: 3,
   description: 'fashion: curvature probing at the checkpoints of one dynamics, with its own noise’s Tr(HΣ_kind)',
   isolate: true,
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
@@ -266,7 +268,7 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
 /** Per kind: final training loss, fit of the random labels, test accuracy, sharpness, Tr(HΣ_kind) at the start. */
 export const fashionSummaryStage = defineStage({
   id: 'fashion.summary',
-  version: 2,
+  version: 3,
   description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds); logs and probes for the figures',
   reads: ['fashion.dynamics.kinds', 'fashion.seeds'],
   deps: (_p, cfg) => ({
@@ -323,7 +325,27 @@ export const fashionSummaryStage = defineStage({
         ...(inputs[`probe_${kind}_${seed}`]!.points as unknown as (ProbeResult & { iteration: number })[]).filter((p) => p.iteration > 0).map((p) => probeRow(kind, seed, p.iteration, p)),
       ]),
     );
+    // Per (kind, seed): what the Hessian top-k cost during the dynamics and at the probes, and its worst residual.
+    const lanczosRows = kinds.flatMap((kind) =>
+      seeds.map((seed) => {
+        const refreshes = (inputs[`dyn_${kind}_${seed}`]!.hessianRefreshes ?? []) as unknown as HessianRefresh[];
+        const points = inputs[`probe_${kind}_${seed}`]!.points as unknown as ProbeResult[];
+        const hvps = refreshes.map((r) => r.hvps);
+        const probeResiduals = points.flatMap((p) => p.hessianTopResiduals ?? []);
+        return {
+          kind,
+          seed,
+          refreshes: refreshes.length,
+          hvpsPerRefreshMean: hvps.length ? hvps.reduce((a, b) => a + b, 0) / hvps.length : null,
+          hvpsPerRefreshMax: hvps.length ? Math.max(...hvps) : null,
+          maxUsedPairResidual: refreshes.length ? Math.max(...refreshes.map((r) => r.maxRelativeResidual)) : null,
+          refreshesUnconverged: refreshes.filter((r) => !r.converged).length,
+          maxProbeResidual: probeResiduals.length ? Math.max(...probeResiduals) : null,
+        };
+      }),
+    );
     return {
+      lanczos: toJson(lanczosRows, 'lanczos'),
       start: toJson(starts, 'start'),
       tables: toJson([{ title: 'sharp minimum (GD pre-training)', rows: starts }], 'tables'),
       table,

@@ -50,7 +50,7 @@ export interface EscapeTheoryOptions {
   every: number;
   /** Hessian eigenpairs of the quadratic model's basis. */
   k: number;
-  lanczos: { tol: number; tolPairs: number; maxIter: number };
+  lanczos: { tol: number; tolPairs: number; tolRest?: number; maxIter: number };
   /** Rademacher probes for TrH and diag H (used by isotropic and diagonal kinds only). */
   hutchinsonSamples: number;
   /** Tr(HΣ_sgd) over all factor rows of Σ rather than within H's top-k eigenspace. */
@@ -151,6 +151,7 @@ export async function escapeTheory(o: EscapeTheoryOptions): Promise<EscapeTheory
       k: lanczosK,
       tol: o.lanczos.tol,
       tolPairs: Math.min(lanczosK, o.lanczos.tolPairs),
+      tolRest: o.lanczos.tolRest,
       maxIter: Math.max(o.lanczos.maxIter, lanczosK + 1),
       rng,
     });

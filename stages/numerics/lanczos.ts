@@ -25,6 +25,8 @@ export interface LanczosOptions {
   readonly tol?: number;
   /** How many leading pairs must meet `tol` to stop (default k); the others are returned with their residuals. */
   readonly tolPairs?: number;
+  /** When set, the pairs after the leading `tolPairs` must meet this (looser) relative tolerance too. */
+  readonly tolRest?: number;
   /** Largest search space before a thick restart (default min(size, max(3k, k + 30))). */
   readonly maxBasis?: number;
   /** Random stream for the start vector and for breakdown restarts. */
@@ -63,6 +65,8 @@ export interface LanczosResult {
   readonly tol: number;
   /** The number of leading pairs checked against `tol`. */
   readonly tolPairs: number;
+  /** The tolerance of the other pairs, or null when they were not checked. */
+  readonly tolRest: number | null;
 }
 
 /** Relative residual with the conventions documented on `LanczosResult.relativeResiduals`. */
@@ -87,6 +91,11 @@ export async function lanczos(op: LinearOperator, options: LanczosOptions): Prom
   if (!Number.isInteger(tolPairs) || tolPairs < 1 || tolPairs > k) {
     throw new Error(`lanczos: tolPairs=${tolPairs} must be an integer in [1, k=${k}]`);
   }
+  const tolRest = options.tolRest ?? null;
+  if (tolRest !== null && !(tolRest > 0)) throw new Error(`lanczos: tolRest must be positive, got ${tolRest}`);
+  /** The tolerance pair i is held to, and how many leading pairs are checked at all. */
+  const pairTol = (i: number) => (i < tolPairs ? tol : (tolRest ?? tol));
+  const checkedPairs = tolRest === null ? tolPairs : k;
   const maxBasis = options.maxBasis ?? Math.min(size, Math.max(3 * k, k + 30));
   const minBasis = Math.min(size, k + 1);
   if (!Number.isInteger(maxBasis) || maxBasis < minBasis || maxBasis > size) {
@@ -179,8 +188,8 @@ export async function lanczos(op: LinearOperator, options: LanczosOptions): Prom
     const nPairs = Math.min(k, m);
     const ritz = ritzPairs(V, W, eig.vectors, eig.values, nPairs, size);
     const floor = 1e3 * Number.EPSILON * normEst;
-    const conv = ritz.residuals.map((r, i) => r <= tol * Math.abs(eig.values[i]!) || r <= floor);
-    const wantedDone = m >= k && conv.slice(0, tolPairs).every(Boolean);
+    const conv = ritz.residuals.map((r, i) => r <= pairTol(i) * Math.abs(eig.values[i]!) || r <= floor);
+    const wantedDone = m >= k && conv.slice(0, checkedPairs).every(Boolean);
     if (wantedDone || m === size || matvecs >= maxIter) {
       const eigenvalues = eig.values.slice(0, k);
       const residualNorms = Float64Array.from(ritz.residuals);
@@ -190,7 +199,7 @@ export async function lanczos(op: LinearOperator, options: LanczosOptions): Prom
         residualNorms,
         relativeResiduals: residualNorms.map((r, i) => relativeResidual(r, eigenvalues[i]!)),
         convergedPairs: Object.freeze(Array.from(conv)),
-        converged: conv.slice(0, tolPairs).every(Boolean) && m >= k,
+        converged: conv.slice(0, checkedPairs).every(Boolean) && m >= k,
         matvecs,
         iterations,
         restarts,
@@ -198,17 +207,19 @@ export async function lanczos(op: LinearOperator, options: LanczosOptions): Prom
         startVectors,
         tol,
         tolPairs,
+        tolRest,
       });
     }
 
     // Expansion direction: residual of the worst unconverged wanted pair (or of any pair while V is smaller than k).
-    const checked = Math.min(tolPairs, nPairs);
+    const checked = Math.min(checkedPairs, nPairs);
     let pool = Array.from({ length: checked }, (_, i) => i).filter((i) => !conv[i]);
     if (pool.length === 0) pool = Array.from({ length: nPairs }, (_, i) => i);
     let pick = pool[0]!;
     let worst = -1;
     for (const i of pool) {
-      const rel = relativeResidual(ritz.residuals[i]!, eig.values[i]!);
+      // Worst relative to the pair's own tolerance, so a loosely held pair does not crowd out a tightly held one.
+      const rel = relativeResidual(ritz.residuals[i]!, eig.values[i]!) / pairTol(i);
       const score = Number.isFinite(rel) ? rel : Number.MAX_VALUE;
       if (score > worst) {
         worst = score;

@@ -1,7 +1,7 @@
 /** The Fashion-MNIST section (paper Fig. 3): what each dynamics does from the same sharp minimum. */
 import type { LoadedArtifacts } from '../../../cache/values.ts';
 import type { DynamicsLog } from '../../dynamics/run.ts';
-import type { ReportSection } from '../document.ts';
+import type { ReportBlock, ReportSection } from '../document.ts';
 import { kindColor, kindLabel, kindShape } from '../render/theme.ts';
 import { kindLinesFigure } from './kind-lines.ts';
 import { spread } from './stats.ts';
@@ -252,6 +252,50 @@ export function fashionSection(summary: LoadedArtifacts): ReportSection {
           })),
         },
       },
+      ...lanczosBlocks(summary),
     ],
   };
+}
+
+/** One row of the summary's `lanczos` output: the Hessian top-k's cost and worst residual per dynamics. */
+interface LanczosRow {
+  kind: string;
+  seed: number;
+  refreshes: number;
+  hvpsPerRefreshMean: number | null;
+  hvpsPerRefreshMax: number | null;
+  maxUsedPairResidual: number | null;
+  refreshesUnconverged: number;
+  maxProbeResidual: number | null;
+}
+
+/** The table of Hessian top-k costs and residuals (absent in summaries written before it existed). */
+function lanczosBlocks(summary: LoadedArtifacts): ReportBlock[] {
+  const rows = summary.lanczos as unknown as LanczosRow[] | undefined;
+  if (!rows?.length) return [];
+  const worst = (xs: (number | null)[]) => Math.max(...xs.filter((x): x is number => x !== null));
+  const used = worst(rows.map((r) => r.maxUsedPairResidual));
+  const probed = worst(rows.map((r) => r.maxProbeResidual));
+  const fmt = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : '–');
+  return [
+    {
+      type: 'table',
+      table: {
+        id: 'fashion-lanczos',
+        title: 'Hessian top-k: cost and accuracy',
+        caption: `Largest relative residual ‖Hy − θy‖/|θ| of an eigenpair a noise kind used: ${fmt(used)}; of an eigenvalue a probe reported: ${fmt(probed)}. HVPs per refresh are Lanczos's Hessian-vector products each time a kind recomputed its top-k.`,
+        columns: [
+          { key: 'dynamics', label: 'dynamics', format: 'text' },
+          { key: 'seed', label: 'seed', format: 'integer' },
+          { key: 'refreshes', label: 'top-k refreshes', format: 'integer' },
+          { key: 'hvpsPerRefreshMean', label: 'HVPs per refresh (mean)', format: 'sig' },
+          { key: 'hvpsPerRefreshMax', label: 'HVPs per refresh (max)', format: 'integer' },
+          { key: 'maxUsedPairResidual', label: 'largest residual used', format: 'sig' },
+          { key: 'refreshesUnconverged', label: 'refreshes not converged', format: 'integer' },
+          { key: 'maxProbeResidual', label: 'largest probe residual', format: 'sig' },
+        ],
+        rows: rows.map((r) => ({ ...r, dynamics: kindLabel(r.kind) })),
+      },
+    },
+  ];
 }
