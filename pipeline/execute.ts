@@ -18,6 +18,8 @@ export interface ExecHooks {
   signal: AbortSignal;
   /** Facts about the run (profile, overrides) handed to the stage; defaults to unknown profile, no overrides. */
   run?: RunFacts;
+  /** Called on every progress report and cancellation check, even throttled ones (a worker's parent check). */
+  heartbeat?(): void;
 }
 
 /** Minimum interval between two forwarded progress reports of one stage. */
@@ -111,6 +113,7 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
       return node.seed;
     },
     progress(done, total, note) {
+      hooks.heartbeat?.();
       const now = Date.now();
       if (done < total && now - lastReport < PROGRESS_INTERVAL_MS) return;
       lastReport = now;
@@ -118,7 +121,10 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
     },
     log: (message) => hooks.log(message),
     signal: hooks.signal,
-    throwIfAborted: () => hooks.signal.throwIfAborted(),
+    throwIfAborted: () => {
+      hooks.heartbeat?.();
+      hooks.signal.throwIfAborted();
+    },
     setMeta(key, value) {
       meta[key] = value;
     },
