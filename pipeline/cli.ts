@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CacheStore } from '../cache/store.ts';
 import { ConfigError } from './config.ts';
+import { FileError, UsageError, describeError, muteLibraryErrorLogs } from './errors.ts';
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
 import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
-import { createProgressDisplay, formatDuration, summaryLine } from './progress.ts';
+import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
 import { loadProject, resolveConfig, type Project } from './project.ts';
 import { runToCompletion } from './runner.ts';
 import { planStatus } from './status.ts';
@@ -36,10 +37,16 @@ options:
   --cache DIR      cache directory (default: $SGD_NOISE_CACHE or .sgd-noise-cache in the project root)
   --project FILE   project module (default: pipeline.config.ts)
   --json           machine-readable output on stdout (inspection commands and run)
+  --debug          print stack traces with errors
   --only/--force take ids, stage ids or globs, repeated or comma-separated.`;
 
+/** What `main` had worked out when it failed, for the error message (the cache file names LMDB's errors). */
+export interface CliContext {
+  cacheFile?: string;
+}
+
 /** Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration, 128+n killed by signal n. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], context: CliContext = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -60,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       format: { type: 'string' },
       'all-profiles': { type: 'boolean', default: false },
       open: { type: 'boolean', default: false },
+      debug: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -77,7 +85,13 @@ export async function main(argv: string[]): Promise<number> {
   const resolved = resolveConfig(project, values.profile, overrides);
   const plan = buildPlan(project.stages, resolved.config);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
-  const cache = CacheStore.open(cacheDir);
+  context.cacheFile = path.join(cacheDir, 'cache.mdb');
+  let cache: CacheStore;
+  try {
+    cache = CacheStore.open(cacheDir);
+  } catch (err) {
+    throw new FileError((err as { path?: string }).path ?? context.cacheFile, err);
+  }
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
   // Comma-separated lists, except commas inside [...] (instance ids: stage[kind=sgd,seed=0]).
@@ -277,8 +291,7 @@ async function renderReportFromCache(
   let published: string | undefined;
   const summary = await runToCompletion({ plan, cache, scope: profile, config, selected: new Set([REPORT_STAGE]), jobs: 1, publishRoot: root, overrides }, (e) => {
     if (e.type === 'published' && e.instance === REPORT_STAGE) published = e.file;
-    if (e.type === 'failed') process.stderr.write(`FAILED ${e.instance}: ${e.error}
-`);
+    if (e.type === 'failed') process.stderr.write(`${failureLine(e.instance, e.error)}\n`);
   });
   if (!summary.ok) return 1;
   if (!published) throw new Error(`the '${REPORT_STAGE}' stage published no files`);
@@ -304,8 +317,7 @@ function noTargets(command: string, targets: string[]): void {
   if (targets.length > 0) throw new UsageError(`${command} takes no arguments besides key=value overrides; got ${targets.join(' ')}`);
 }
 
-/** A usage error: printed without a stack, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError } from './errors.ts';
 
 function dagJson(plan: Plan) {
   return {
@@ -335,19 +347,19 @@ function dagMermaid(plan: Plan): string {
   return lines.join('\n');
 }
 
-/** Runs `main` and turns known errors into a message and an exit code. */
+/** Runs `main` and turns any error into one message and an exit code (a stack trace only with `--debug`). */
 export async function runCli(argv: string[]): Promise<never> {
+  const debug = argv.includes('--debug');
+  if (!debug) muteLibraryErrorLogs();
+  const context: CliContext = {};
   let code: number;
   try {
-    code = await main(argv);
+    code = await main(argv, context);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof PlanError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sgd-noise: ${(err as Error).message}\n`);
-      code = 2;
-    } else {
-      process.stderr.write(`sgd-noise: ${(err as Error).stack ?? String(err)}\n`);
-      code = 1;
-    }
+    const isUsage = (e: unknown) => e instanceof ConfigError || e instanceof PlanError || e instanceof UsageError;
+    const report = describeError(err, { debug, isUsage, file: context.cacheFile });
+    process.stderr.write(`sgd-noise: ${report.message}\n`);
+    code = report.exitCode;
   }
   process.exit(code);
 }

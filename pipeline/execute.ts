@@ -4,10 +4,12 @@
  * the worker (child-process stages) alike.
  */
 import { hostname } from 'node:os';
+import { unwrapCommitFailure } from '../cache/lmdb-errors.ts';
 import type { CacheStore } from '../cache/store.ts';
 import type { Manifest } from '../cache/manifest.ts';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
 import { getPath } from './config.ts';
+import { describeFileError, messageOf } from './errors.ts';
 import type { PlanNode } from './plan.ts';
 import type { LineageEntry, RunFacts, StageContext } from './stage.ts';
 
@@ -71,7 +73,8 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
       artifacts,
     );
   } catch (err) {
-    throw new StageFailure(`${node.instance}: cannot store outputs: ${(err as Error).message}`, { cause: err });
+    const cause = await unwrapCommitFailure(err);
+    throw new StageFailure(`${node.instance}: cannot store outputs: ${describeFileError(cause, cache.file) ?? messageOf(cause)}`, { cause });
   }
 }
 
