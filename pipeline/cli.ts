@@ -3,7 +3,7 @@
  * print only JSON on stdout; progress and messages go to stderr.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,9 +86,16 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const plan = buildPlan(project.stages, resolved.config);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
   context.cacheFile = path.join(cacheDir, 'cache.mdb');
-  let cache: CacheStore;
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+  const jobs = values.jobs === undefined ? cpus().length : parseJobs(values.jobs);
+  // Only `run` creates a cache; the other commands read one, and a mistyped --cache must not make an empty one.
+  if (command !== 'run' && command !== 'dag' && !existsSync(context.cacheFile)) {
+    const why = existsSync(cacheDir) ? `${cacheDir} holds no cache.mdb` : `${cacheDir} does not exist`;
+    throw new UsageError(`no cache at ${cacheDir} (${why}); only \`sgd-noise run\` creates one. Pass an existing cache with --cache DIR or $SGD_NOISE_CACHE`);
+  }
+  let cache!: CacheStore;
   try {
-    cache = CacheStore.open(cacheDir);
+    if (command !== 'dag') cache = CacheStore.open(cacheDir);
   } catch (err) {
     throw new FileError((err as { path?: string }).path ?? context.cacheFile, err);
   }
@@ -113,8 +120,6 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         else for (const r of rows) out(`${r.action.padEnd(12)} ${r.instance}${r.reasons.length ? `  (${r.reasons.join('; ')})` : ''}`);
         return 0;
       }
-      const jobs = values.jobs === undefined ? cpus().length : Number(values.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1) throw new ConfigError([`--jobs: expected a positive integer, received ${values.jobs}`]);
       const controller = new AbortController();
       let signalExit = 0;
       const onSignal = (sig: NodeJS.Signals) => {
@@ -214,6 +219,9 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           described.push({ cached: true, ...describeEntry(cache, manifest) });
           continue;
         }
+        if (values.output !== undefined && !Object.hasOwn(manifest.outputs, values.output)) {
+          throw new UsageError(`${instance} has no output '${values.output}'; its outputs: ${Object.keys(manifest.outputs).join(', ')}`);
+        }
         const format = values.format ?? (values.out?.endsWith('.csv') ? 'csv' : 'json');
         let text: string;
         if (format === 'csv') {
@@ -311,6 +319,18 @@ async function renderReportFromCache(
     }
   }
   return 0;
+}
+
+/** The commands `main` knows. */
+const COMMANDS = ['run', 'status', 'dag', 'ls', 'show', 'report', 'export', 'gc'];
+
+/** `--jobs N`: a positive integer, else a usage error naming the option and what it got. */
+function parseJobs(text: string): number {
+  const jobs = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(jobs) || jobs < 1) {
+    throw new UsageError(`--jobs: expected a positive integer (the most stage instances to run at once), received '${text}'`);
+  }
+  return jobs;
 }
 
 function noTargets(command: string, targets: string[]): void {
