@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
 import { CacheStore } from '../cache/store.ts';
 import { ConfigError } from './config.ts';
 import { FileError, UsageError, describeError, muteLibraryErrorLogs } from './errors.ts';
@@ -83,9 +84,12 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const projectModule = path.resolve(values.project ?? DEFAULT_PROJECT);
   const project = await loadProject(projectModule);
   const resolved = resolveConfig(project, values.profile, overrides);
-  const plan = buildPlan(project.stages, resolved.config);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
   context.cacheFile = path.join(cacheDir, 'cache.mdb');
+  // Declared input files are hashed through a stat cache kept beside the LMDB file: unchanged files are not re-read.
+  const fileHashes = FileHashCache.load(path.join(cacheDir, FILE_HASHES));
+  const planFor = (config: Record<string, unknown>) => buildPlan(project.stages, config, { hashFile: fileHashes.hash });
+  const plan = planFor(resolved.config);
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   const jobs = values.jobs === undefined ? cpus().length : parseJobs(values.jobs);
   // Only `run` creates a cache; the other commands read one, and a mistyped --cache must not make an empty one.
@@ -99,6 +103,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   } catch (err) {
     throw new FileError((err as { path?: string }).path ?? context.cacheFile, err);
   }
+  fileHashes.save();
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
   // Comma-separated lists, except commas inside [...] (instance ids: stage[kind=sgd,seed=0]).
@@ -151,7 +156,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       display.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      if (values.json) json(summary);
+      if (values.json) json({ ...summary, inputFiles: fileHashes.counts });
       else if (process.stderr.isTTY) process.stderr.write(`${summaryLine(summary)}\n`);
       if (signalExit) return signalExit;
       return summary.ok ? 0 : 1;
@@ -247,7 +252,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       const keep = new Set([...plan.nodes.values()].map((n) => n.key));
       if (values['all-profiles']) {
         for (const name of Object.keys(project.profiles)) {
-          const p = buildPlan(project.stages, resolveConfig(project, name, []).config);
+          const p = planFor(resolveConfig(project, name, []).config);
           for (const n of p.nodes.values()) keep.add(n.key);
         }
       }

@@ -10,7 +10,7 @@ import type { Manifest } from '../cache/manifest.ts';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
 import { getPath } from './config.ts';
 import { describeFileError, messageOf } from './errors.ts';
-import type { PlanNode } from './plan.ts';
+import { fileHashesOf, type PlanNode } from './plan.ts';
 import type { LineageEntry, RunFacts, StageContext } from './stage.ts';
 
 /** Callbacks through which a running stage reports to whoever runs it. */
@@ -64,6 +64,7 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
         config: node.config,
         inputs: node.inputKeys,
         ...(Object.keys(node.missing).length ? { missing: { ...node.missing } } : {}),
+        ...(Object.keys(node.files).length > 0 ? { files: fileHashesOf(node) } : {}),
         seed: node.seed,
         createdAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
@@ -103,6 +104,7 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
     upstream: Object.fromEntries(Object.entries(node.deps).map(([name, instance]) => [name, { instance, key: node.inputKeys[name]! }])),
     missing: node.missing,
     run: hooks.run ?? { profile: '?', overrides: [] },
+    files: Object.fromEntries(Object.entries(node.files).map(([name, f]) => [name, f.path])),
     lineage,
     config<T>(path: string): T {
       const declared = node.reads.find((d) => path === d || path.startsWith(`${d}.`));

@@ -11,7 +11,7 @@ import { getPath } from './config.ts';
 import type { RunEvent, RunReason, RunSummary } from './events.ts';
 import { failureMessage } from './errors.ts';
 import { StageFailure, executeStage, type ExecHooks } from './execute.ts';
-import { withoutInputs, type Plan, type PlanNode } from './plan.ts';
+import { fileHashesOf, withoutInputs, type Plan, type PlanNode } from './plan.ts';
 import { writeOutputFile } from './publish.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -161,6 +161,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         version: node.stage.version,
         config: node.config as Record<string, never>,
         inputs: node.inputKeys as Record<string, string>,
+        ...(Object.keys(node.files).length > 0 ? { files: fileHashesOf(node) } : {}),
         at: new Date().toISOString(),
       });
       if (!node.stage.publish) return;

@@ -3,6 +3,8 @@
  * `executeStage` (which commits to the cache atomically), and reports progress and the outcome over IPC.
  */
 import { getOneMessage, sendMessage } from 'execa';
+import path from 'node:path';
+import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
 import { CacheStore } from '../cache/store.ts';
 import { executeStage } from './execute.ts';
 import { signalWithCheck, watchParent } from './parent-watch.ts';
@@ -26,7 +28,8 @@ const parent = watchParent(() => {
 async function main(): Promise<void> {
   const job = (await getOneMessage()) as unknown as WorkerJob;
   const project = await loadProject(job.projectModule);
-  const plan = buildPlan(project.stages, job.config);
+  // The runner has just hashed the declared files; its stat cache makes this rebuild read none of them again.
+  const plan = buildPlan(project.stages, job.config, { hashFile: FileHashCache.load(path.join(job.cacheDir, FILE_HASHES)).hash });
   const node = plan.nodes.get(job.instance);
   if (!node) throw new Error(`worker: instance ${job.instance} is not in the plan rebuilt from the job's config`);
   if (node.key !== job.key) throw new Error(`worker: key mismatch for ${job.instance}: runner ${job.key}, worker ${node.key}`);
