@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import path from 'node:path';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { workspace } from './fixtures/cli-workspace.ts';
 import { canMountTmpfs, mountTmpfs, type Tmpfs } from './fixtures/tmpfs.ts';
@@ -51,6 +51,21 @@ withTmpfs(`disk full while a worker commits: the failure names ENOSPC and the ca
   const rerun = await w.cli(['run', ...big]);
   t.is(rerun.exitCode, 0, rerun.stderr);
   t.deepEqual(w.executed().slice(before).sort(), ['slow', 'summary']);
+});
+
+withTmpfs(`a worker that crashes without a word while the disk is full: the failure names ENOSPC and the cache file${skipped}`, async (t) => {
+  const fs = await mounted(t, '4m');
+  const w = workspace({ cache: path.join(fs.dir, 'cache') });
+  t.is((await w.cli(['run', 'slow.ms=1'])).exitCode, 0);
+  const ballast = path.join(fs.dir, 'ballast');
+  try {
+    for (let i = 0; ; i++) appendFileSync(ballast, Buffer.alloc(64 << 10));
+  } catch (err) {
+    t.is((err as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  const r = await w.cli(['run', 'slow.ms=1', 'slow.crash=true']);
+  t.is(r.exitCode, 1);
+  t.regex(r.stderr, /FAILED\s+slow: worker process killed by SIGKILL while the cache's disk is full: \S+cache\.mdb: no space left on device \(ENOSPC: \d+ bytes free\)/);
 });
 
 test('a cache path below a file is a bad path: exit 2, naming the path and ENOTDIR', async (t) => {
