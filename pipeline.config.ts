@@ -197,6 +197,15 @@ export const configSchema = z
             message: `must be ≤ ${rank}: Σ from ${f.data.train}/${f.dynamics.batchSize} minibatches has rank ≤ ${rank}`,
           });
         }
+        const last = f.dynamics.iterations;
+        const late = f.dynamics.checkpoints.filter((c) => c > last);
+        if (late.length > 0) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['dynamics', 'checkpoints'],
+            message: `checkpoint${late.length > 1 ? 's' : ''} ${late.join(', ')} past the last iteration (fashion.dynamics.iterations = ${last})`,
+          });
+        }
         if (f.data.randomLabels > f.data.train) {
           ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['data', 'randomLabels'], message: `must be ≤ data.train (${f.data.train})` });
         }

@@ -20,6 +20,8 @@ export const manifestSchema = z
     inputs: z.record(hex64),
     /** Optional inputs this entry was computed without (their upstream failed), input name → instance. */
     missing: z.record(z.string()).optional(),
+    /** Declared input files: name → SHA-256 of the content (part of the key; absent when the stage declares none). */
+    files: z.record(hex64).optional(),
     outputs: z.record(outputRefSchema),
     seed: z.number().int().nullable(),
     createdAt: z.string(),
@@ -39,6 +41,7 @@ export const fingerprintSchema = z
     version: z.number().int(),
     config: z.record(jsonValue),
     inputs: z.record(hex64),
+    files: z.record(hex64).optional(),
     at: z.string(),
   })
   .strict();

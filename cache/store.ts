@@ -282,6 +282,11 @@ export class CacheStore {
     return this.fileBytes();
   }
 
+  /** Path of the LMDB data file. */
+  get file(): string {
+    return path.join(this.dir, DATA_FILE);
+  }
+
   /** Size of the data file in bytes. */
   fileBytes(): number {
     const file = path.join(this.dir, DATA_FILE);

@@ -1,7 +1,9 @@
 /** Runs one stage instance in a child Node process (execa), relaying its progress; results come through the cache. */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execaNode } from 'execa';
 import type { ExecHooks } from './execute.ts';
+import { diskFullNote } from './errors.ts';
 import { StageFailure } from './execute.ts';
 import type { WorkerJob, WorkerMessage } from './worker-protocol.ts';
 
@@ -41,9 +43,12 @@ export async function runInChild(job: WorkerJob, hooks: ExecHooks): Promise<void
   await relay;
   if (hooks.signal.aborted) throw hooks.signal.reason ?? new Error('cancelled');
   if (result.exitCode === 0 && finished) return;
-  const why = reported ?? lastLines(String(result.stderr ?? ''), 8);
+  if (reported) throw new StageFailure(reported);
+  const why = lastLines(String(result.stderr ?? ''), 8);
   const how = result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-  throw new StageFailure(reported ? why : `${job.instance}: worker process ${how}${why ? `:\n${why}` : ''}`);
+  // A worker that crashes (glibc abort, SIGBUS) while the disk is full has no message of its own: name the cause.
+  const full = diskFullNote(path.join(job.cacheDir, 'cache.mdb'));
+  throw new StageFailure(`${job.instance}: worker process ${how}${full ? ` while the cache's disk is full: ${full}` : ''}${why ? `:\n${why}` : ''}`);
 }
 
 function lastLines(text: string, n: number): string {

@@ -3,16 +3,18 @@
  * print only JSON on stdout; progress and messages go to stderr.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
 import { CacheStore } from '../cache/store.ts';
 import { ConfigError } from './config.ts';
+import { FileError, UsageError, describeError, muteLibraryErrorLogs } from './errors.ts';
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
 import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
-import { createProgressDisplay, formatDuration, summaryLine } from './progress.ts';
+import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
 import { loadProject, resolveConfig, type Project } from './project.ts';
 import { runToCompletion } from './runner.ts';
 import { planStatus } from './status.ts';
@@ -36,10 +38,16 @@ options:
   --cache DIR      cache directory (default: $SGD_NOISE_CACHE or .sgd-noise-cache in the project root)
   --project FILE   project module (default: pipeline.config.ts)
   --json           machine-readable output on stdout (inspection commands and run)
+  --debug          print stack traces with errors
   --only/--force take ids, stage ids or globs, repeated or comma-separated.`;
 
+/** What `main` had worked out when it failed, for the error message (the cache file names LMDB's errors). */
+export interface CliContext {
+  cacheFile?: string;
+}
+
 /** Exit codes: 0 success, 1 a stage failed, 2 bad usage or configuration, 128+n killed by signal n. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], context: CliContext = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -60,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       format: { type: 'string' },
       'all-profiles': { type: 'boolean', default: false },
       open: { type: 'boolean', default: false },
+      debug: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -75,9 +84,26 @@ export async function main(argv: string[]): Promise<number> {
   const projectModule = path.resolve(values.project ?? DEFAULT_PROJECT);
   const project = await loadProject(projectModule);
   const resolved = resolveConfig(project, values.profile, overrides);
-  const plan = buildPlan(project.stages, resolved.config);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
-  const cache = CacheStore.open(cacheDir);
+  context.cacheFile = path.join(cacheDir, 'cache.mdb');
+  // Declared input files are hashed through a stat cache kept beside the LMDB file: unchanged files are not re-read.
+  const fileHashes = FileHashCache.load(path.join(cacheDir, FILE_HASHES));
+  const planFor = (config: Record<string, unknown>) => buildPlan(project.stages, config, { hashFile: fileHashes.hash });
+  const plan = planFor(resolved.config);
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
+  const jobs = values.jobs === undefined ? cpus().length : parseJobs(values.jobs);
+  // Only `run` creates a cache; the other commands read one, and a mistyped --cache must not make an empty one.
+  if (command !== 'run' && command !== 'dag' && !existsSync(context.cacheFile)) {
+    const why = existsSync(cacheDir) ? `${cacheDir} holds no cache.mdb` : `${cacheDir} does not exist`;
+    throw new UsageError(`no cache at ${cacheDir} (${why}); only \`sgd-noise run\` creates one. Pass an existing cache with --cache DIR or $SGD_NOISE_CACHE`);
+  }
+  let cache!: CacheStore;
+  try {
+    if (command !== 'dag') cache = CacheStore.open(cacheDir);
+  } catch (err) {
+    throw new FileError((err as { path?: string }).path ?? context.cacheFile, err);
+  }
+  fileHashes.save();
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
   // Comma-separated lists, except commas inside [...] (instance ids: stage[kind=sgd,seed=0]).
@@ -99,8 +125,6 @@ export async function main(argv: string[]): Promise<number> {
         else for (const r of rows) out(`${r.action.padEnd(12)} ${r.instance}${r.reasons.length ? `  (${r.reasons.join('; ')})` : ''}`);
         return 0;
       }
-      const jobs = values.jobs === undefined ? cpus().length : Number(values.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1) throw new ConfigError([`--jobs: expected a positive integer, received ${values.jobs}`]);
       const controller = new AbortController();
       let signalExit = 0;
       const onSignal = (sig: NodeJS.Signals) => {
@@ -132,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       display.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      if (values.json) json(summary);
+      if (values.json) json({ ...summary, inputFiles: fileHashes.counts });
       else if (process.stderr.isTTY) process.stderr.write(`${summaryLine(summary)}\n`);
       if (signalExit) return signalExit;
       return summary.ok ? 0 : 1;
@@ -200,6 +224,9 @@ export async function main(argv: string[]): Promise<number> {
           described.push({ cached: true, ...describeEntry(cache, manifest) });
           continue;
         }
+        if (values.output !== undefined && !Object.hasOwn(manifest.outputs, values.output)) {
+          throw new UsageError(`${instance} has no output '${values.output}'; its outputs: ${Object.keys(manifest.outputs).join(', ')}`);
+        }
         const format = values.format ?? (values.out?.endsWith('.csv') ? 'csv' : 'json');
         let text: string;
         if (format === 'csv') {
@@ -225,7 +252,7 @@ export async function main(argv: string[]): Promise<number> {
       const keep = new Set([...plan.nodes.values()].map((n) => n.key));
       if (values['all-profiles']) {
         for (const name of Object.keys(project.profiles)) {
-          const p = buildPlan(project.stages, resolveConfig(project, name, []).config);
+          const p = planFor(resolveConfig(project, name, []).config);
           for (const n of p.nodes.values()) keep.add(n.key);
         }
       }
@@ -277,8 +304,7 @@ async function renderReportFromCache(
   let published: string | undefined;
   const summary = await runToCompletion({ plan, cache, scope: profile, config, selected: new Set([REPORT_STAGE]), jobs: 1, publishRoot: root, overrides }, (e) => {
     if (e.type === 'published' && e.instance === REPORT_STAGE) published = e.file;
-    if (e.type === 'failed') process.stderr.write(`FAILED ${e.instance}: ${e.error}
-`);
+    if (e.type === 'failed') process.stderr.write(`${failureLine(e.instance, e.error)}\n`);
   });
   if (!summary.ok) return 1;
   if (!published) throw new Error(`the '${REPORT_STAGE}' stage published no files`);
@@ -300,12 +326,23 @@ async function renderReportFromCache(
   return 0;
 }
 
+/** The commands `main` knows. */
+const COMMANDS = ['run', 'status', 'dag', 'ls', 'show', 'report', 'export', 'gc'];
+
+/** `--jobs N`: a positive integer, else a usage error naming the option and what it got. */
+function parseJobs(text: string): number {
+  const jobs = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(jobs) || jobs < 1) {
+    throw new UsageError(`--jobs: expected a positive integer (the most stage instances to run at once), received '${text}'`);
+  }
+  return jobs;
+}
+
 function noTargets(command: string, targets: string[]): void {
   if (targets.length > 0) throw new UsageError(`${command} takes no arguments besides key=value overrides; got ${targets.join(' ')}`);
 }
 
-/** A usage error: printed without a stack, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError } from './errors.ts';
 
 function dagJson(plan: Plan) {
   return {
@@ -335,19 +372,19 @@ function dagMermaid(plan: Plan): string {
   return lines.join('\n');
 }
 
-/** Runs `main` and turns known errors into a message and an exit code. */
+/** Runs `main` and turns any error into one message and an exit code (a stack trace only with `--debug`). */
 export async function runCli(argv: string[]): Promise<never> {
+  const debug = argv.includes('--debug');
+  if (!debug) muteLibraryErrorLogs();
+  const context: CliContext = {};
   let code: number;
   try {
-    code = await main(argv);
+    code = await main(argv, context);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof PlanError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sgd-noise: ${(err as Error).message}\n`);
-      code = 2;
-    } else {
-      process.stderr.write(`sgd-noise: ${(err as Error).stack ?? String(err)}\n`);
-      code = 1;
-    }
+    const isUsage = (e: unknown) => e instanceof ConfigError || e instanceof PlanError || e instanceof UsageError;
+    const report = describeError(err, { debug, isUsage, file: context.cacheFile });
+    process.stderr.write(`sgd-noise: ${report.message}\n`);
+    code = report.exitCode;
   }
   process.exit(code);
 }

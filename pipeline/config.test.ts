@@ -39,3 +39,15 @@ test('several problems are all reported', (t) => {
   const err = t.throws(() => validateConfig(schema, { a: 'no', b: { c: 'z' } }), { instanceOf: ConfigError });
   t.deepEqual(err?.issues, ['a: expected number, received string', 'b.c: expected one of "x", "y", received "z"']);
 });
+
+test('every number must be finite, whatever its schema: 1e999 is rejected naming the path', (t) => {
+  const err = t.throws(() => resolveConfig(toy, 'quick', ['left.scale=1e999', 'fan.per.b=-1e999', 'slow.ms=1e999']), { instanceOf: ConfigError });
+  t.deepEqual(err?.issues, [
+    'left.scale: expected a finite number, received Infinity',
+    'fan.per.b: expected a finite number, received -Infinity',
+    'slow.ms: expected a finite number, received Infinity',
+  ]);
+  const schema = z.object({ xs: z.array(z.number()) }).strict();
+  const nan = t.throws(() => validateConfig(schema, { xs: [1, Number.NaN] }), { instanceOf: ConfigError });
+  t.deepEqual(nan?.issues, ['xs.1: expected a finite number, received NaN']);
+});

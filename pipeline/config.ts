@@ -74,11 +74,29 @@ export function applyOverrides<T>(base: T, overrides: readonly Override[]): T {
   return copy as T;
 }
 
-/** Validates `raw` against `schema`, throwing a ConfigError whose lines name each failing path and expected type. */
+/**
+ * Validates `raw` against `schema`, throwing a ConfigError whose lines name each failing path and expected type.
+ * Every number anywhere in the configuration must be finite (a cache key cannot hold NaN or ±Infinity, and no
+ * setting means them), whatever its schema says.
+ */
 export function validateConfig<S extends z.ZodTypeAny>(schema: S, raw: unknown, reference: unknown = raw): z.infer<S> {
+  const nonFinite = nonFiniteNumbers(raw);
   const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, reference)));
+  if (parsed.success && nonFinite.length === 0) return parsed.data;
+  const flagged = new Set(nonFinite.map((n) => n.path));
+  const issues = parsed.success ? [] : parsed.error.issues.filter((issue) => !flagged.has(issue.path.join('.')));
+  throw new ConfigError([
+    ...nonFinite.map((n) => `${n.path}: expected a finite number, received ${n.value}`),
+    ...issues.map((issue) => describeIssue(issue, reference)),
+  ]);
+}
+
+/** Every NaN or ±Infinity in a plain value, with its dotted path (array elements by index: `a.checkpoints.1`). */
+export function nonFiniteNumbers(value: unknown, prefix = ''): { path: string; value: number }[] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [{ path: prefix || '(root)', value }];
+  if (value === null || typeof value !== 'object') return [];
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  return entries.flatMap(([k, v]) => nonFiniteNumbers(v, prefix ? `${prefix}.${k}` : k));
 }
 
 function describeIssue(issue: z.ZodIssue, reference: unknown): string {

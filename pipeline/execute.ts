@@ -4,11 +4,13 @@
  * the worker (child-process stages) alike.
  */
 import { hostname } from 'node:os';
+import { unwrapCommitFailure } from '../cache/lmdb-errors.ts';
 import type { CacheStore } from '../cache/store.ts';
 import type { Manifest } from '../cache/manifest.ts';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
 import { getPath } from './config.ts';
-import type { PlanNode } from './plan.ts';
+import { describeFileError, messageOf } from './errors.ts';
+import { fileHashesOf, type PlanNode } from './plan.ts';
 import type { LineageEntry, RunFacts, StageContext } from './stage.ts';
 
 /** Callbacks through which a running stage reports to whoever runs it. */
@@ -18,6 +20,8 @@ export interface ExecHooks {
   signal: AbortSignal;
   /** Facts about the run (profile, overrides) handed to the stage; defaults to unknown profile, no overrides. */
   run?: RunFacts;
+  /** Called on every progress report and cancellation check, even throttled ones (a worker's parent check). */
+  heartbeat?(): void;
 }
 
 /** Minimum interval between two forwarded progress reports of one stage. */
@@ -60,6 +64,7 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
         config: node.config,
         inputs: node.inputKeys,
         ...(Object.keys(node.missing).length ? { missing: { ...node.missing } } : {}),
+        ...(Object.keys(node.files).length > 0 ? { files: fileHashesOf(node) } : {}),
         seed: node.seed,
         createdAt: new Date(started).toISOString(),
         durationMs: Date.now() - started,
@@ -69,7 +74,8 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
       artifacts,
     );
   } catch (err) {
-    throw new StageFailure(`${node.instance}: cannot store outputs: ${(err as Error).message}`, { cause: err });
+    const cause = await unwrapCommitFailure(err);
+    throw new StageFailure(`${node.instance}: cannot store outputs: ${describeFileError(cause, cache.file) ?? messageOf(cause)}`, { cause });
   }
 }
 
@@ -98,6 +104,7 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
     upstream: Object.fromEntries(Object.entries(node.deps).map(([name, instance]) => [name, { instance, key: node.inputKeys[name]! }])),
     missing: node.missing,
     run: hooks.run ?? { profile: '?', overrides: [] },
+    files: Object.fromEntries(Object.entries(node.files).map(([name, f]) => [name, f.path])),
     lineage,
     config<T>(path: string): T {
       const declared = node.reads.find((d) => path === d || path.startsWith(`${d}.`));
@@ -111,6 +118,7 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
       return node.seed;
     },
     progress(done, total, note) {
+      hooks.heartbeat?.();
       const now = Date.now();
       if (done < total && now - lastReport < PROGRESS_INTERVAL_MS) return;
       lastReport = now;
@@ -118,7 +126,10 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
     },
     log: (message) => hooks.log(message),
     signal: hooks.signal,
-    throwIfAborted: () => hooks.signal.throwIfAborted(),
+    throwIfAborted: () => {
+      hooks.heartbeat?.();
+      hooks.signal.throwIfAborted();
+    },
     setMeta(key, value) {
       meta[key] = value;
     },

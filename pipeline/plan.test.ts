@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CacheStore } from '../cache/store.ts';
@@ -101,4 +101,26 @@ test('status explains staleness: changed config key, changed upstream, never run
   t.deepEqual(status.get('join')!.reasons, ['upstream left changed (itself stale)']);
   t.is(status.get('slow')!.state, 'fresh');
   t.is(status.get('summary')!.state, 'stale');
+});
+
+test('declared input files enter the key by content: same bytes elsewhere, same key; other bytes, another key', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-files-'));
+  const write = (name: string, content: string) => {
+    writeFileSync(path.join(dir, name), content);
+    return path.join(dir, name);
+  };
+  const a = write('a.bin', 'one');
+  const b = write('b.bin', 'one');
+  const c = write('c.bin', 'two');
+  const keyOf = (file: string) => {
+    const { config } = resolveConfig(toy, 'quick', [`right.file=${file}`]);
+    const plan = buildPlan(toy.stages, config);
+    return { right: plan.nodes.get('right')!.key, left: plan.nodes.get('left')!.key, join: plan.nodes.get('join')!.key };
+  };
+  const plain = buildPlan(toy.stages, resolveConfig(toy, 'quick', []).config);
+  t.is(keyOf(a).right, keyOf(b).right);
+  t.not(keyOf(a).right, keyOf(c).right);
+  t.not(keyOf(a).join, keyOf(c).join, 'the change propagates downstream');
+  t.is(keyOf(c).left, plain.nodes.get('left')!.key, 'stages that declare no files keep their keys');
+  t.not(keyOf(a).right, plain.nodes.get('right')!.key);
 });

@@ -5,6 +5,9 @@
  * keys of its inputs}). Input keys stand for the inputs' content (they are themselves such hashes), so a key is known
  * before anything runs: `status` and `--dry-run` need no computation.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { sha256File, type HashFile } from '../cache/file-hashes.ts';
 import { hashJson } from '../cache/hash.ts';
 import type { Json } from '../cache/values.ts';
 import { getPath, hasPath } from './config.ts';
@@ -28,6 +31,8 @@ export interface PlanNode {
   readonly optionalInputs: readonly string[];
   /** Optional inputs left out of this node (see {@link withoutInputs}), input name → upstream instance. */
   readonly missing: Readonly<Record<string, string>>;
+  /** Declared input files: name → absolute path and content SHA-256 (empty for most stages). */
+  readonly files: Readonly<Record<string, { path: string; sha256: string }>>;
   /** The cache key. */
   readonly key: string;
   /** Derived seed, or null when the stage does not read `seed`. */
@@ -43,11 +48,29 @@ export interface Plan {
 /** An error in the stage declarations (missing dependency, cycle, undeclared config key…). */
 export class PlanError extends Error {}
 
-/** The fields that determine a stage key; exported so tests can pin golden keys. */
-export function stageKey(fields: { stage: string; params: Params; version: number; config: Record<string, Json>; inputs: Record<string, string>; missing?: readonly string[] }): string {
-  const base = { stage: fields.stage, params: fields.params, version: fields.version, config: fields.config, inputs: fields.inputs };
-  // `missing` enters the key only when non-empty, so every complete instance keeps the key it always had.
-  return hashJson(fields.missing?.length ? { ...base, missing: [...fields.missing].sort() } : base);
+/**
+ * The fields that determine a stage key; exported so tests can pin golden keys. `missing` (optional inputs left out)
+ * and `files` (input file name → content SHA-256) enter only when non-empty, so every other instance keeps the key
+ * it always had.
+ */
+export function stageKey(fields: {
+  stage: string;
+  params: Params;
+  version: number;
+  config: Record<string, Json>;
+  inputs: Record<string, string>;
+  missing?: readonly string[];
+  files?: Record<string, string>;
+}): string {
+  const base: Record<string, unknown> = { stage: fields.stage, params: fields.params, version: fields.version, config: fields.config, inputs: fields.inputs };
+  if (fields.missing?.length) base.missing = [...fields.missing].sort();
+  if (fields.files && Object.keys(fields.files).length > 0) base.files = fields.files;
+  return hashJson(base);
+}
+
+/** A node's declared input files as name → content SHA-256 (what its key and manifest record). */
+export function fileHashesOf(node: Pick<PlanNode, 'files'>): Record<string, string> {
+  return Object.fromEntries(Object.entries(node.files).map(([name, f]) => [name, f.sha256]));
 }
 
 /** The node run without some of its optional inputs: those inputs removed, and a key that names them as missing. */
@@ -57,12 +80,26 @@ export function withoutInputs(node: PlanNode, names: readonly string[]): PlanNod
   const keep = <V>(r: Readonly<Record<string, V>>) => Object.fromEntries(Object.entries(r).filter(([n]) => !names.includes(n)));
   const inputKeys = keep(node.inputKeys);
   const missing = Object.fromEntries(names.map((n) => [n, node.deps[n]!]));
-  const key = stageKey({ stage: node.stage.id, params: node.params, version: node.stage.version, config: node.config as Record<string, Json>, inputs: inputKeys, missing: names });
+  const key = stageKey({
+    stage: node.stage.id,
+    params: node.params,
+    version: node.stage.version,
+    config: node.config as Record<string, Json>,
+    inputs: inputKeys,
+    missing: names,
+    files: fileHashesOf(node),
+  });
   return { ...node, deps: keep(node.deps), inputKeys, missing, key };
 }
 
+/** How the planner hashes declared input files (default: read every file; the CLI passes a stat-cached hasher). */
+export interface PlanOptions {
+  hashFile?: HashFile;
+}
+
 /** Expands every stage into instances, wires dependencies, rejects cycles and unknown references, and computes keys. */
-export function buildPlan(stages: readonly AnyStage[], config: Record<string, unknown>): Plan {
+export function buildPlan(stages: readonly AnyStage[], config: Record<string, unknown>, options: PlanOptions = {}): Plan {
+  const hashFile = options.hashFile ?? sha256File;
   const read: ConfigReader = <T>(p: string) => {
     if (!hasPath(config, p)) throw new PlanError(`config key '${p}' does not exist`);
     return getPath(config, p) as T;
@@ -116,10 +153,22 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
       seed = deriveSeed(root, id);
     }
     const inputKeys = Object.fromEntries(Object.entries(draft.deps).map(([name, dep]) => [name, nodes.get(dep)!.key]));
-    const key = stageKey({ stage: draft.stage.id, params: draft.params, version: draft.stage.version, config: slice, inputs: inputKeys });
-    nodes.set(id, { ...draft, reads: [...reads], config: slice, inputKeys, key, seed, missing: {} });
+    const files = declaredFiles(id, draft.stage.files?.(draft.params, read) ?? {}, hashFile);
+    const key = stageKey({ stage: draft.stage.id, params: draft.params, version: draft.stage.version, config: slice, inputs: inputKeys, files: fileHashesOf({ files }) });
+    nodes.set(id, { ...draft, reads: [...reads], config: slice, inputKeys, files, key, seed, missing: {} });
   }
   return { nodes, order };
+}
+
+/** Resolves and hashes an instance's declared files; a missing one is a plan error naming the instance and the file. */
+function declaredFiles(id: string, declared: Record<string, string>, hashFile: HashFile): Record<string, { path: string; sha256: string }> {
+  const out: Record<string, { path: string; sha256: string }> = {};
+  for (const [name, file] of Object.entries(declared).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const abs = path.resolve(file);
+    if (!existsSync(abs)) throw new PlanError(`${id} reads input file '${name}' = ${abs}, which does not exist`);
+    out[name] = { path: abs, sha256: hashFile(abs) };
+  }
+  return out;
 }
 
 function topologicalOrder(drafts: Map<string, { deps: Record<string, string> }>): string[] {

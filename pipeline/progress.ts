@@ -42,6 +42,13 @@ export function summaryLine(s: RunSummary): string {
   return `${s.ok ? 'ok' : 'FAILED'}: ${parts.join(', ')} in ${formatDuration(s.wallMs)}${partial}`;
 }
 
+/** A failure line: `FAILED   id: message`, without the instance id again when the message already starts with it. */
+export function failureLine(instance: string, error: string): string {
+  let message = error;
+  while (message.startsWith(`${instance}: `)) message = message.slice(instance.length + 2);
+  return `FAILED   ${instance}: ${message}`;
+}
+
 function eventLine(e: RunEvent): string | undefined {
   switch (e.type) {
     case 'plan':
@@ -59,7 +66,7 @@ function eventLine(e: RunEvent): string | undefined {
     case 'published':
       return `wrote    ${e.file}`;
     case 'failed':
-      return `FAILED   ${e.instance}: ${e.error}`;
+      return failureLine(e.instance, e.error);
     case 'skipped':
       return `skipped  ${e.instance} (upstream failed: ${e.because.join(', ')})`;
     case 'cancelled':

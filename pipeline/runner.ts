@@ -9,8 +9,9 @@ import type { CacheStore } from '../cache/store.ts';
 import { runInChild } from './child.ts';
 import { getPath } from './config.ts';
 import type { RunEvent, RunReason, RunSummary } from './events.ts';
-import { executeStage, type ExecHooks } from './execute.ts';
-import { withoutInputs, type Plan, type PlanNode } from './plan.ts';
+import { failureMessage } from './errors.ts';
+import { StageFailure, executeStage, type ExecHooks } from './execute.ts';
+import { fileHashesOf, withoutInputs, type Plan, type PlanNode } from './plan.ts';
 import { writeOutputFile } from './publish.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -140,7 +141,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         return { status: 'ran', missing };
       } catch (err) {
         if (controller.signal.aborted) return cancelled(id);
-        const error = err instanceof Error ? err.message : String(err);
+        const error = err instanceof StageFailure ? err.message : await failureMessage(err, opts.cache.file);
         emit({ type: 'failed', instance: id, error });
         if (!opts.keepGoing) controller.abort(new Error(`stopping after ${id} failed`));
         return { status: 'failed', error };
@@ -160,6 +161,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         version: node.stage.version,
         config: node.config as Record<string, never>,
         inputs: node.inputKeys as Record<string, string>,
+        ...(Object.keys(node.files).length > 0 ? { files: fileHashesOf(node) } : {}),
         at: new Date().toISOString(),
       });
       if (!node.stage.publish) return;

@@ -54,6 +54,8 @@ export interface StageContext<P extends Params = Params> {
   readonly missing: Readonly<Record<string, string>>;
   /** Facts about the run that started this instance (profile, command-line overrides); outside the cache key. */
   readonly run: RunFacts;
+  /** The declared input files by name, as absolute paths (their content hashes are in the key). */
+  readonly files: Readonly<Record<string, string>>;
   /** Every cached instance this one transitively depends on, from its manifests (for provenance); outside the key. */
   lineage(): LineageEntry[];
   /** A declared config value (the key itself or a path below a declared key); throws for undeclared keys. */
@@ -86,6 +88,11 @@ export interface StageSpec<P extends Params = Params> {
   reads: readonly string[] | ((params: P, config: ConfigReader) => readonly string[]);
   /** Upstream instances this instance consumes, by input name. */
   deps?(params: P, config: ConfigReader): Record<string, DepRef>;
+  /**
+   * Input files (datasets) this instance reads, by name → path (relative to the working directory). The SHA-256 of
+   * each file's content goes into the key, so replacing a file reruns this instance and everything below it.
+   */
+  files?(params: P, config: ConfigReader): Record<string, string>;
   /** Run in a child process (for heavy, single-threaded numerical work). */
   readonly isolate?: boolean;
   /**

@@ -36,6 +36,10 @@ export function planStatus(plan: Plan, cache: CacheStore, scope: string): Instan
           reasons.push(`config ${k}: ${show(before)} → ${show(now)}`);
         }
       }
+      for (const name of [...new Set([...Object.keys(last.files ?? {}), ...Object.keys(node.files)])].sort()) {
+        const now = node.files[name];
+        if (last.files?.[name] !== now?.sha256) reasons.push(`input file ${name}${now ? ` (${now.path})` : ''} changed`);
+      }
       for (const [name, dep] of Object.entries(node.deps)) {
         if (last.inputs[name] !== node.inputKeys[name]) {
           const upstream = states.get(dep);

@@ -3,21 +3,33 @@
  * `executeStage` (which commits to the cache atomically), and reports progress and the outcome over IPC.
  */
 import { getOneMessage, sendMessage } from 'execa';
+import path from 'node:path';
+import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
 import { CacheStore } from '../cache/store.ts';
 import { executeStage } from './execute.ts';
+import { signalWithCheck, watchParent } from './parent-watch.ts';
 import { buildPlan } from './plan.ts';
 import { loadProject } from './project.ts';
 import type { WorkerJob, WorkerMessage } from './worker-protocol.ts';
 
 const send = (message: WorkerMessage): Promise<void> => sendMessage(message as never);
 
+/** Exit code of a worker that stopped because its runner died. */
+const EXIT_ORPHANED = 130;
+
 // If the runner goes away (killed, crashed), there is nobody to report to: stop instead of finishing orphaned work.
-process.on('disconnect', () => process.exit(130));
+// `disconnect` covers a free event loop; the parent watch covers long synchronous loops (progress and signal checks).
+process.on('disconnect', () => process.exit(EXIT_ORPHANED));
+const parent = watchParent(() => {
+  process.stderr.write(`worker ${process.pid}: the runner died; stopping\n`);
+  process.exit(EXIT_ORPHANED);
+});
 
 async function main(): Promise<void> {
   const job = (await getOneMessage()) as unknown as WorkerJob;
   const project = await loadProject(job.projectModule);
-  const plan = buildPlan(project.stages, job.config);
+  // The runner has just hashed the declared files; its stat cache makes this rebuild read none of them again.
+  const plan = buildPlan(project.stages, job.config, { hashFile: FileHashCache.load(path.join(job.cacheDir, FILE_HASHES)).hash });
   const node = plan.nodes.get(job.instance);
   if (!node) throw new Error(`worker: instance ${job.instance} is not in the plan rebuilt from the job's config`);
   if (node.key !== job.key) throw new Error(`worker: key mismatch for ${job.instance}: runner ${job.key}, worker ${node.key}`);
@@ -26,8 +38,9 @@ async function main(): Promise<void> {
   const controller = new AbortController();
   const pending: Promise<void>[] = [];
   await executeStage(node, cache, {
-    signal: controller.signal,
+    signal: signalWithCheck(controller.signal, parent.check),
     progress: (done, total, note, elapsedMs) => void pending.push(send({ type: 'progress', done, total, note, elapsedMs })),
+    heartbeat: parent.check,
     log: (message) => void pending.push(send({ type: 'log', message })),
     run: job.run,
   });

@@ -65,7 +65,7 @@ test('kill -9 of a worker mid-stage leaves the cache consistent, and the next ru
   process.kill(pid, 'SIGKILL');
   const first = await run;
   t.is(first.exitCode, 1);
-  t.regex(first.stderr, /FAILED\s+slow: slow: worker process killed by SIGKILL/);
+  t.regex(first.stderr, /FAILED\s+slow: worker process killed by SIGKILL/);
   const entries = await assertConsistent(t, w.dir);
   t.false(entries.has('slow'), 'no entry for the killed stage');
   t.false(entries.has('summary'));

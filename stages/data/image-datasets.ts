@@ -26,7 +26,8 @@ export function imageDownloadDir(name: 'cifar10' | 'svhn'): string {
   return path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'sgd-noise', name);
 }
 
-const CIFAR_DIR = 'cifar-10-batches-bin';
+/** The folder of the CIFAR-10 binary batches inside the official archive (and, optionally, a configured directory). */
+export const CIFAR_DIR = 'cifar-10-batches-bin';
 const hasCifar = (dir: string) => [...CIFAR_TRAIN_FILES, ...CIFAR_TEST_FILES].every((f) => existsSync(path.join(dir, f)));
 
 /** The directory holding the CIFAR-10 binary batches (downloading and extracting them if allowed). */

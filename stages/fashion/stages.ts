@@ -3,10 +3,11 @@
  * pre-training to a sharp minimum per seed → one dynamics per (kind, seed) → curvature probing at the start point
  * (Tr(HΣ_kind) of every kind) and at each dynamics' checkpoints → a summary over seeds.
  */
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { NDArray, toJson, type LoadedArtifacts } from '../../cache/values.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
-import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
+import { FASHION_FILES, locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { evaluateClassifier } from '../dynamics/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
@@ -75,6 +76,12 @@ export const fashionDataStage = defineStage({
   version: 1,
   description: 'fashion: first N training images (last R with random labels) and the test set',
   reads: ['seed', 'fashion.data'],
+  // A configured directory's files are hashed into the key, so a replaced file reruns everything below. The Debian
+  // package and the download cache hold the fixed official files (FASHION_SHA256; downloads are verified).
+  files: (_p, cfg): Record<string, string> => {
+    const dir = cfg<string | null>('fashion.data.path');
+    return dir === null ? {} : Object.fromEntries(Object.entries(FASHION_FILES).map(([name, file]) => [name, join(dir, file)]));
+  },
   async run(ctx) {
     const path = ctx.config<string | null>('fashion.data.path');
     const where = await locateFashionMnist({

@@ -5,11 +5,13 @@
  * estimated time measured on this machine, unless `<dataset>.force` is true.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { toJson } from '../../cache/values.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
-import type { ImageSet } from '../data/cifar10.ts';
-import { loadImageSet } from '../data/image-datasets.ts';
+import { CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, type ImageSet } from '../data/cifar10.ts';
+import { CIFAR_DIR, loadImageSet } from '../data/image-datasets.ts';
 import { diagonalMinibatchStats } from '../dynamics/diagonal-statistics.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
 import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
@@ -39,6 +41,21 @@ async function loadSets(ds: ImageDataset, d: DataSettings, ctx: StageContext): P
   return { train: await loadImageSet(ds, d.trainSplit, d.trainCount, src), test: await loadImageSet(ds, d.testSplit, d.testCount, src) };
 }
 
+/**
+ * The dataset files a configured `<ds>.data.path` supplies for the splits in use (hashed into the data stage's key);
+ * none when the download cache is used, whose files are verified by their published checksums.
+ */
+function configuredDataFiles(ds: ImageDataset, d: DataSettings): Record<string, string> {
+  if (d.path === null) return {};
+  const splits = [...new Set([d.trainSplit, d.testSplit])];
+  if (ds === 'svhn') return Object.fromEntries(splits.map((split) => [split, path.join(d.path!, `${split}_32x32.mat`)]));
+  const names = splits.flatMap((split) => (split === 'train' ? CIFAR_TRAIN_FILES : CIFAR_TEST_FILES));
+  // The batches may sit in the directory itself or in its cifar-10-batches-bin/ (as loadImageSet accepts).
+  const nested = path.join(d.path, CIFAR_DIR);
+  const dir = names.every((f) => existsSync(path.join(d.path!, f))) || !existsSync(nested) ? d.path : nested;
+  return Object.fromEntries(names.map((f) => [f, path.join(dir, f)]));
+}
+
 /** NHWC bytes → a batch with pixels scaled to [−1, 1]. */
 function toBatch(set: ImageSet): Batch {
   const x = new Float32Array(set.images.length);
@@ -60,6 +77,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     description: `${ds}: the training and test images used (counts, label histograms, checksums)`,
     instances: (cfg) => (enabled(cfg) ? [{}] : []),
     reads: [`${ds}.data`],
+    files: (_p, cfg) => configuredDataFiles(ds, cfg<DataSettings>(`${ds}.data`)),
     async run(ctx) {
       const { train, test } = await loadSets(ds, ctx.config<DataSettings>(`${ds}.data`), ctx);
       const histogram = (labels: Uint8Array) => Array.from({ length: 10 }, (_, c) => labels.reduce((a, l) => a + (l === c ? 1 : 0), 0));

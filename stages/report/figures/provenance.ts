@@ -1,6 +1,7 @@
 /** The provenance section: resolved configuration, run facts, every stage instance behind the report, software. */
 import type { LineageEntry, RunFacts } from '../../../pipeline/stage.ts';
 import type { ReportSection } from '../document.ts';
+import { codeSpan } from '../render/markup.ts';
 
 /** Flattens nested config objects into dotted keys; arrays and scalars are leaves (JSON-encoded). */
 export function flattenConfig(value: unknown, prefix = ''): { key: string; value: string }[] {
@@ -23,7 +24,7 @@ export function provenanceSection(o: { run: RunFacts; config: Record<string, unk
       {
         type: 'text',
         text:
-          `Profile \`${o.run.profile}\`${o.run.overrides.length ? ` with overrides ${o.run.overrides.map((x) => `\`${x}\``).join(', ')}` : ', no overrides'}; ` +
+          `Profile ${codeSpan(o.run.profile)}${o.run.overrides.length ? ` with overrides ${o.run.overrides.map(codeSpan).join(', ')}` : ', no overrides'}; ` +
           `${o.lineage.length} stage instances computed this report (${seconds(total)} s of stage wall time in all, when they ran). ` +
           'Every number above comes from these cache entries; `sgd-noise show <instance>` prints any of them.',
       },

@@ -10,20 +10,59 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+/**
+ * A code span of the report markup (and of Markdown) that holds `text` literally, backticks included: the fence is
+ * one backtick longer than the longest run inside, padded with spaces when needed. Example: codeSpan('a`b') is
+ * "`` a`b ``".
+ */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = longest > 0 || (text.length >= 2 && text.startsWith(' ') && text.endsWith(' ')) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/**
+ * Replaces every code span (an opening run of n backticks up to the next run of exactly n; one space stripped from
+ * each side when both are there, as in CommonMark) by `replace(content)`; unmatched backticks stay text.
+ */
+export function replaceCodeSpans(text: string, replace: (code: string) => string): string {
+  const runAt = (i: number) => {
+    let n = 0;
+    while (text[i + n] === '`') n++;
+    return n;
+  };
+  let out = '';
+  let i = 0;
+  for (let open = text.indexOf('`'); open >= 0; open = text.indexOf('`', i)) {
+    const n = runAt(open);
+    let close = -1;
+    for (let k = text.indexOf('`', open + n); k >= 0; k = text.indexOf('`', k + runAt(k))) {
+      if (runAt(k) === n) {
+        close = k;
+        break;
+      }
+    }
+    if (close < 0) {
+      out += text.slice(i, open + n);
+      i = open + n;
+      continue;
+    }
+    let code = text.slice(open + n, close);
+    if (code.length >= 2 && code.startsWith(' ') && code.endsWith(' ') && code.trim() !== '') code = code.slice(1, -1);
+    out += text.slice(i, open) + replace(code);
+    i = close + n;
+  }
+  return out + text.slice(i);
+}
+
 /** One paragraph's inline markup: `code` spans (content literal) and **bold** (may contain code); the rest escaped. */
 export function inlineToHtml(text: string): string {
-  const code = (s: string): string => s.replace(/`([^`]+)`/g, (_m, c: string) => `<code>${c}</code>`);
-  let out = '';
-  let last = 0;
-  // Bold first so that `**` inside a code span stays literal: split on code spans, then bold only outside them.
-  const pattern = /`[^`]+`|\*\*(?=\S)((?:`[^`]+`|[^*`])+?)\*\*/g;
-  for (const m of text.matchAll(pattern)) {
-    out += escapeHtml(text.slice(last, m.index));
-    if (m[0].startsWith('`')) out += `<code>${escapeHtml(m[0].slice(1, -1))}</code>`;
-    else out += `<strong>${code(escapeHtml(m[1]))}</strong>`;
-    last = m.index + m[0].length;
-  }
-  return out + escapeHtml(text.slice(last));
+  // Code spans become placeholders first, so that `**` inside them stays literal and bold may contain them.
+  const spans: string[] = [];
+  const rest = replaceCodeSpans(text.replace(/\u0000/g, ''), (code) => `\u0000${spans.push(code) - 1}\u0000`);
+  const html = escapeHtml(rest).replace(/\*\*(?=\S)([^*]+?)\*\*/g, '<strong>$1</strong>');
+  return html.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => `<code>${escapeHtml(spans[Number(i)]!)}</code>`);
 }
 
 /** A text block as HTML paragraphs (`<p>` per blank-line-separated paragraph; single newlines become spaces). */

@@ -1,0 +1,79 @@
+/**
+ * Rows 2 and 8 of issue 11: filesystem errors (numeric LMDB codes included) reach the user as one line naming the
+ * file, the cause and what to do; a full disk names ENOSPC and the cache, and a rerun after freeing space completes.
+ */
+import test from 'ava';
+import path from 'node:path';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { workspace } from './fixtures/cli-workspace.ts';
+import { canMountTmpfs, mountTmpfs, type Tmpfs } from './fixtures/tmpfs.ts';
+
+const tmpfs = await canMountTmpfs();
+const withTmpfs = tmpfs === true ? test : test.skip;
+const skipped = tmpfs === true ? '' : ` (skipped: ${tmpfs})`;
+
+async function mounted(t: import('ava').ExecutionContext, size: string): Promise<Tmpfs> {
+  const fs = await mountTmpfs(size);
+  if (typeof fs === 'string') throw new Error(fs);
+  t.teardown(() => fs.unmount());
+  return fs;
+}
+
+withTmpfs(`a cache on a read-only filesystem: one line naming the file and EROFS, exit 1, no stack${skipped}`, async (t) => {
+  const fs = await mounted(t, '4m');
+  const w = workspace({ cache: path.join(fs.dir, 'cache') });
+  t.is((await w.cli(['run', 'slow.ms=1'])).exitCode, 0);
+  await fs.remount('ro');
+  for (const args of [['ls'], ['run', 'slow.ms=1', 'left.scale=7']]) {
+    const r = await w.cli([...args]);
+    t.is(r.exitCode, 1, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, /cache\.mdb[^\n]*: read-only file system \(EROFS\); put the cache on a writable filesystem/, args.join(' '));
+    t.notRegex(r.stderr, /TypeError|\n\s+at /, `${args.join(' ')}: no TypeError, no stack trace`);
+  }
+  const debug = await w.cli(['ls', '--debug']);
+  t.regex(debug.stderr, /\n\s+at /, '--debug shows the stack trace');
+});
+
+withTmpfs(`disk full while a worker commits: the failure names ENOSPC and the cache file; after freeing space the rerun completes${skipped}`, async (t) => {
+  const fs = await mounted(t, '2m');
+  const w = workspace({ cache: path.join(fs.dir, 'cache') });
+  const big = ['slow.ms=1', 'slow.pad=400000']; // 3.2 MB of float64 from the isolated stage
+  const full = await w.cli(['run', ...big]);
+  t.is(full.exitCode, 1, full.stderr);
+  const cacheFile = path.join(fs.dir, 'cache', 'cache.mdb').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  t.regex(full.stderr, new RegExp(`FAILED\\s+slow: cannot store outputs: ${cacheFile}: no space left on device \\(ENOSPC`));
+  t.notRegex(full.stderr, /Commit failed|\n\s+at |SIGABRT/);
+  const again = await w.cli(['run', ...big]);
+  t.regex(again.stderr, /no space left on device \(ENOSPC/, 'retrying while still full names the cause too');
+  await fs.remount('size=16m');
+  const before = w.executed().length;
+  const rerun = await w.cli(['run', ...big]);
+  t.is(rerun.exitCode, 0, rerun.stderr);
+  t.deepEqual(w.executed().slice(before).sort(), ['slow', 'summary']);
+});
+
+withTmpfs(`a worker that crashes without a word while the disk is full: the failure names ENOSPC and the cache file${skipped}`, async (t) => {
+  const fs = await mounted(t, '4m');
+  const w = workspace({ cache: path.join(fs.dir, 'cache') });
+  t.is((await w.cli(['run', 'slow.ms=1'])).exitCode, 0);
+  const ballast = path.join(fs.dir, 'ballast');
+  try {
+    for (let i = 0; ; i++) appendFileSync(ballast, Buffer.alloc(64 << 10));
+  } catch (err) {
+    t.is((err as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  const r = await w.cli(['run', 'slow.ms=1', 'slow.crash=true']);
+  t.is(r.exitCode, 1);
+  t.regex(r.stderr, /FAILED\s+slow: worker process killed by SIGKILL while the cache's disk is full: \S+cache\.mdb: no space left on device \(ENOSPC: \d+ bytes free\)/);
+});
+
+test('a cache path below a file is a bad path: exit 2, naming the path and ENOTDIR', async (t) => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'sgdn-notdir-')), 'plain-file');
+  writeFileSync(file, 'x');
+  const w = workspace({ cache: path.join(file, 'cache') });
+  const r = await w.cli(['run', 'slow.ms=1']);
+  t.is(r.exitCode, 2, r.stderr);
+  t.regex(r.stderr, /plain-file[^\n]*: a component of the path is not a directory \(ENOTDIR\)/);
+  t.notRegex(r.stderr, /\n\s+at /);
+});

@@ -1,0 +1,51 @@
+/** Row 10 of issue 11: usage mistakes get one line naming the option, output or path, exit 2, and create nothing. */
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { workspace } from './fixtures/cli-workspace.ts';
+
+test('an unknown output name lists the known ones (export and show --output)', async (t) => {
+  const w = workspace();
+  t.is((await w.cli(['run', 'slow.ms=1'])).exitCode, 0);
+  for (const args of [['export', 'join', '--output', 'nosuch'], ['show', 'join', '--output', 'nosuch'], ['export', 'join', '--output', 'nosuch', '--format', 'csv']]) {
+    const r = await w.cli(args);
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.is(r.stderr.trim(), "sgd-noise: join has no output 'nosuch'; its outputs: z");
+  }
+});
+
+test('inspection commands say the cache is missing instead of creating it; only run creates one', async (t) => {
+  const w = workspace();
+  const typo = path.join(w.dir, 'typo');
+  const inTypo = workspace({ cache: typo });
+  for (const args of [['ls'], ['status'], ['show', 'join'], ['export', 'join'], ['gc'], ['gc', '--dry-run'], ['report']]) {
+    const r = await inTypo.cli(args);
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, new RegExp(`no cache at ${typo.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(.* does not exist\\); only \`sgd-noise run\` creates one`), args.join(' '));
+    t.false(existsSync(typo), `${args.join(' ')} created ${typo}`);
+  }
+  t.is((await inTypo.cli(['dag'])).exitCode, 0, 'dag needs no cache');
+  t.false(existsSync(typo));
+  t.is((await inTypo.cli(['run', 'slow.ms=1'])).exitCode, 0);
+  t.true(existsSync(path.join(typo, 'cache.mdb')), 'run creates the cache');
+  t.is((await inTypo.cli(['ls'])).exitCode, 0);
+});
+
+test('--jobs 0 is rejected naming the option, before anything runs or any cache is made', async (t) => {
+  const w = workspace();
+  for (const args of [['run', '--jobs', '0'], ['run', '--dry-run', '--jobs', '0'], ['run', '--jobs', '1.5'], ['run', '--jobs', 'two']]) {
+    const r = await w.cli(args);
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, /^sgd-noise: --jobs: expected a positive integer \(the most stage instances to run at once\), received '/);
+  }
+  t.deepEqual(w.executed(), []);
+  t.false(existsSync(w.cache));
+});
+
+test('a failure line names the instance once', async (t) => {
+  const w = workspace();
+  const r = await w.cli(['run', 'slow.fail=true', 'slow.steps=4']);
+  t.is(r.exitCode, 1);
+  t.regex(r.stderr, /^FAILED\s+slow: diverged at iteration 2$/m);
+  t.notRegex(r.stderr, /slow: slow:/);
+});

@@ -1,0 +1,22 @@
+/** Rows 7 and 10 of issue 11 on the real project: bad config values exit 2 naming the config path, no stack trace. */
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execaNode } from 'execa';
+import { BIN } from './fixtures/cli-workspace.ts';
+
+const cli = (args: string[]) => execaNode(BIN, [...args, '--cache', path.join(mkdtempSync(path.join(tmpdir(), 'sgdn-cfg-')), 'cache')], { reject: false });
+
+test('fashion.dynamics.lr=1e999 is exit 2 naming the path, not a stack trace', async (t) => {
+  const r = await cli(['run', '--dry-run', 'fashion.dynamics.lr=1e999']);
+  t.is(r.exitCode, 2, r.stderr);
+  t.regex(r.stderr, /fashion\.dynamics\.lr: expected a finite number, received Infinity/);
+  t.notRegex(r.stderr, /\n\s+at /);
+});
+
+test('a checkpoint past the last iteration is exit 2 naming fashion.dynamics.checkpoints', async (t) => {
+  const r = await cli(['run', '--dry-run', 'fashion.dynamics.checkpoints=[200,500]']);
+  t.is(r.exitCode, 2, r.stderr);
+  t.regex(r.stderr, /fashion\.dynamics\.checkpoints: checkpoint 500 past the last iteration \(fashion\.dynamics\.iterations = 400\)/);
+});
