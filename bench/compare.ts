@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -274,6 +274,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     process.stderr.write(`bench compare: skipped: ${available.reason}\n`);
     return null;
   }
+  const loadAtStart = loadavg();
   const reps = opts.reps ?? 5;
   const lanczosRuns = opts.lanczosRuns ?? 1;
   const info = await initBackend(opts.backend ?? 'wasm');
@@ -454,6 +455,8 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         top20EigenvalueRelativeDifference: relativeDifference(lz!.eigenvalues, torchEigen),
       },
       settings: { reps, warmup: 1, lanczosRuns, images: { train: N, test: NTEST }, evalChunk, minibatch: 20 },
+      // 1-, 5- and 15-minute load averages: more than `cores` means other processes competed for the cores.
+      loadAverage: { start: loadAtStart.map((x) => round(x, 3)), end: loadavg().map((x) => round(x, 3)) },
       note: 'medians of wall times; ratio = sgdNoiseMs / torchMs',
     };
   } finally {

@@ -269,7 +269,8 @@ def main():
     info = {
         "threadsRequested": threads,
         "threadsInEffect": torch.get_num_threads(),
-        "versions": {"torch": torch.__version__, "numpy": np.__version__, "python": sys.version.split()[0]},
+        "versions": {"torch": torch.__version__, "numpy": np.__version__, "python": sys.version.split()[0],
+                     "torchMkldnn": str(torch.backends.mkldnn.is_available())},
         "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
     }
 
