@@ -36,13 +36,14 @@ export const TORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url
 /** Largest relative difference (float64, ‖a − b‖ / ‖b‖) allowed between tfjs and torch. */
 export const CHECK_TOLERANCE = 1e-5;
 
-/** Whether `/usr/bin/python3 -c 'import torch'` works; if not, why. */
-export function torchAvailability(): { ok: true; version: string } | { ok: false; reason: string } {
-  const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
-  if (r.error) return { ok: false, reason: `${TORCH_PYTHON} could not be run (${r.error.message})` };
+/** Whether `/usr/bin/python3 -c 'import torch'` works (or another `python`'s); if not, why. */
+export function torchAvailability(python = TORCH_PYTHON): { ok: true; version: string } | { ok: false; reason: string } {
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
+  const install = 'install the Debian package python3-torch';
+  if (r.error) return { ok: false, reason: `${python} could not be run (${r.error.message}); ${install}` };
   if (r.status !== 0) {
     const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
-    return { ok: false, reason: `\`${TORCH_PYTHON} -c 'import torch'\` failed (${last || `exit ${r.status}`}); install the Debian package python3-torch` };
+    return { ok: false, reason: `\`${python} -c 'import torch'\` failed (${last || `exit ${r.status}`}); ${install}` };
   }
   return { ok: true, version: r.stdout.trim() };
 }

@@ -76,3 +76,12 @@ test.serial('a wrong parameter layout makes torch_cnn.py fail loudly', async (t)
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('without torch the check says why and how to get it', (t) => {
+  const missing = torchAvailability('/nonexistent/python3');
+  t.false(missing.ok);
+  t.regex(missing.ok ? '' : missing.reason, /\/nonexistent\/python3 could not be run .*python3-torch/);
+  const failing = torchAvailability('/bin/false'); // runs, exits 1: as a Python without torch does
+  t.false(failing.ok);
+  t.regex(failing.ok ? '' : failing.reason, /import torch.*failed \(exit 1\).*python3-torch/);
+});
