@@ -458,7 +458,12 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
       settings: { reps, warmup: 1, lanczosRuns, images: { train: N, test: NTEST }, evalChunk, minibatch: 20 },
       // 1-, 5- and 15-minute load averages: more than `cores` means other processes competed for the cores.
       loadAverage: { start: loadAtStart.map((x) => round(x, 3)), end: loadavg().map((x) => round(x, 3)) },
-      note: 'medians of wall times; ratio = sgdNoiseMs / torchMs',
+      notes: [
+        'medians of wall times after one warm-up; ratio = sgdNoiseMs / torchMs',
+        "evaluation: sgd-noise's evaluateClassifier (chunks of 2000) runs two forward passes per chunk (perExampleLoss and predict), torch one",
+        'HVP, recorded pass reused: sgd-noise hvpSession against torch autograd.grad(g, w, v, retain_graph=True) on a graph recorded once; Lanczos uses these on both sides and its time includes recording it',
+        'all-cores rows: torch with os.cpu_count() threads; the sgd-noise times are the one-thread ones (wasm has no threads in Node)',
+      ],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
