@@ -149,7 +149,9 @@ function norm(x: ArrayLike<number>): number {
  */
 export function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, threads = 1): TorchCheck {
   const { value, grad } = valueAndGradSync(model, w, batch);
-  const hv = tf.tidy(() => hvp(model, w, batch, v)).dataSync() as Float32Array;
+  const hvT = hvp(model, w, batch, v);
+  const hv = hvT.dataSync() as Float32Array;
+  hvT.dispose();
   const session = hvpSession(model, w, batch);
   const hvSessionT = session.hvp(v);
   const hvSession = hvSessionT.dataSync() as Float32Array;
