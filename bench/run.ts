@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- suite…] [--backend wasm|cpu|tensorflow|tensorflow-gpu]`: runs the benchmark suites and writes
- * bench/results/<suite>.json (no timing is asserted anywhere).
+ * bench/results/<suite>.json (no timing is asserted anywhere). A suite that returns null was skipped (it said why on
+ * stderr) and writes nothing. `compare` puts its fields at the top level of its record (`threads`, `rows`, `check`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -8,16 +9,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../stages/tf/backend.ts';
+import { benchCompare } from './compare.ts';
 import { benchEngine } from './engine.ts';
 import { benchNumerics } from './numerics.ts';
 
 const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string', default: 'wasm' } } });
 
-const suites: Record<string, () => Promise<Record<string, unknown>>> = {
+const suites: Record<string, () => Promise<Record<string, unknown> | null>> = {
   engine: () => benchEngine(),
   numerics: () => benchNumerics(values.backend as BackendName),
+  compare: () => benchCompare({ backend: values.backend as BackendName }),
 };
+/** Suites whose results form the record itself rather than its `results` field. */
+const flat = new Set(['compare']);
 
 const unknown = positionals.filter((p) => !(p in suites));
 if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')} (suites: ${Object.keys(suites).join(', ')})`);
@@ -26,7 +31,9 @@ for (const [name, fn] of Object.entries(suites)) {
   if (positionals.length && !positionals.includes(name)) continue;
   process.stderr.write(`bench ${name}...\n`);
   const results = await fn();
-  const record = { suite: name, at: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, results };
+  if (results === null) continue;
+  const header = { suite: name, at: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length };
+  const record = flat.has(name) ? { ...header, ...results } : { ...header, results };
   const file = path.join(OUT, `${name}.json`);
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);

@@ -1,0 +1,474 @@
+/**
+ * `npm run bench -- compare`: sgd-noise (tfjs) against a PyTorch reference of the same CNN (bench/torch_cnn.py),
+ * side by side on the same machine, the same images and labels and the same flat weights.
+ *
+ * The weights, images, labels, the HVP direction, the minibatch indices and Lanczos's random vectors are written to a
+ * temporary directory (header.json + data.bin) that the torch script reads. First both sides compute the loss, the
+ * gradient and the HVP on the 1200 training images, compared in float64 (relative difference ≤ 1e-5, else the suite
+ * fails with the numbers). Then both time, as medians after a warm-up: full-batch and minibatch-20 value + gradient,
+ * the HVP (double backprop, and with the recorded pass reused), evaluation of the 10,000 test images, 60 minibatch
+ * gradients (m = 20, the Σ of the noise kinds) and Lanczos top-20 (same algorithm, start vector and stopping rule).
+ * torch runs once with 1 thread and once with all cores; tfjs's wasm backend is single-threaded in Node.
+ *
+ * Needs Debian's `/usr/bin/python3` with the package python3-torch; without it the suite is skipped with a message.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
+import { evaluateClassifier } from '../stages/dynamics/evaluate.ts';
+import { createCnn } from '../stages/models/cnn.ts';
+import { hessianOperator, hvp, hvpSession, minibatchValueAndGrad, valueAndGrad, valueAndGradSync } from '../stages/models/curvature.ts';
+import type { Batch, FlatModel } from '../stages/models/model.ts';
+import { lanczos } from '../stages/numerics/lanczos.ts';
+import { Rng } from '../stages/numerics/random.ts';
+import { initBackend, type BackendName } from '../stages/tf/backend.ts';
+import { median } from './timing.ts';
+
+/** Debian's Python, which has python3-torch (the `python3` on PATH may be another one). */
+export const TORCH_PYTHON = '/usr/bin/python3';
+/** The PyTorch reference of the CNN. */
+export const TORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_cnn.py');
+/** Largest relative difference (float64, ‖a − b‖ / ‖b‖) allowed between tfjs and torch. */
+export const CHECK_TOLERANCE = 1e-5;
+
+/** Whether `/usr/bin/python3 -c 'import torch'` works (or another `python`'s); if not, why. */
+export function torchAvailability(python = TORCH_PYTHON): { ok: true; version: string } | { ok: false; reason: string } {
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 120_000 });
+  const install = 'install the Debian package python3-torch';
+  if (r.error) return { ok: false, reason: `${python} could not be run (${r.error.message}); ${install}` };
+  if (r.status !== 0) {
+    const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
+    return { ok: false, reason: `\`${python} -c 'import torch'\` failed (${last || `exit ${r.status}`}); ${install}` };
+  }
+  return { ok: true, version: r.stdout.trim() };
+}
+
+/** One array of the exchange file. */
+export interface ExchangeArray {
+  readonly data: Float32Array | Float64Array | Int32Array;
+  readonly shape: readonly number[];
+}
+
+/**
+ * Writes `arrays` to DIR/data.bin (8-byte aligned, little-endian) and DIR/header.json (dtype, shape, offset of each,
+ * the model's parameter layout and `settings`): what bench/torch_cnn.py reads.
+ */
+export function writeExchange(dir: string, model: FlatModel, arrays: Record<string, ExchangeArray>, settings: Record<string, unknown> = {}): void {
+  const entries: Record<string, { dtype: string; shape: number[]; offset: number }> = {};
+  let offset = 0;
+  for (const [name, a] of Object.entries(arrays)) {
+    const count = a.shape.reduce((p, d) => p * d, 1);
+    if (count !== a.data.length) throw new Error(`writeExchange: ${name} has ${a.data.length} entries for shape [${a.shape}]`);
+    const dtype = a.data instanceof Float32Array ? 'float32' : a.data instanceof Float64Array ? 'float64' : 'int32';
+    entries[name] = { dtype, shape: [...a.shape], offset };
+    offset += Math.ceil(a.data.byteLength / 8) * 8;
+  }
+  const buf = Buffer.alloc(offset);
+  for (const [name, a] of Object.entries(arrays)) {
+    buf.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), entries[name]!.offset);
+  }
+  writeFileSync(path.join(dir, 'data.bin'), buf);
+  const params = model.params.map((p) => ({ name: p.name, shape: p.shape, offset: p.offset, size: p.size }));
+  writeFileSync(path.join(dir, 'header.json'), `${JSON.stringify({ model: model.name, params, arrays: entries, settings }, null, 2)}\n`);
+}
+
+/** Runs bench/torch_cnn.py on an exchange directory with `threads` threads (also set in its env) and parses its JSON. */
+export function runTorch(dir: string, mode: 'check' | 'bench', threads: number): Record<string, unknown> {
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: String(threads),
+    MKL_NUM_THREADS: String(threads),
+    OPENBLAS_NUM_THREADS: String(threads),
+  };
+  const r = spawnSync(TORCH_PYTHON, [TORCH_SCRIPT, dir, mode, String(threads)], {
+    encoding: 'utf8',
+    env,
+    maxBuffer: 64 << 20,
+    timeout: 30 * 60_000,
+  });
+  if (r.error) throw new Error(`${TORCH_PYTHON} ${TORCH_SCRIPT} ${mode}: ${r.error.message}`);
+  if (r.status !== 0) {
+    throw new Error(`${TORCH_PYTHON} ${TORCH_SCRIPT} ${dir} ${mode} ${threads} exited with ${r.status ?? r.signal}:\n${(r.stderr ?? '').trim().slice(-4000)}`);
+  }
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${TORCH_SCRIPT} ${mode} printed no JSON on its last stdout line; stdout ends with: ${r.stdout.slice(-2000)}`);
+  }
+}
+
+/** ‖a − b‖ / ‖b‖ in float64 (|a − b| / |b| for scalars). */
+export function relativeDifference(a: ArrayLike<number> | number, b: ArrayLike<number> | number): number {
+  const xs = typeof a === 'number' ? [a] : a;
+  const ys = typeof b === 'number' ? [b] : b;
+  if (xs.length !== ys.length) throw new Error(`relativeDifference: lengths differ (${xs.length} vs ${ys.length})`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - ys[i]!) ** 2;
+    den += ys[i]! ** 2;
+  }
+  return den > 0 ? Math.sqrt(num / den) : Math.sqrt(num) === 0 ? 0 : Infinity;
+}
+
+/** One quantity of the correctness check. */
+export interface CheckEntry {
+  readonly relativeDifference: number;
+  /** ‖torch's value‖ (the scale the difference is relative to). */
+  readonly torchNorm: number;
+}
+
+/** The outcome of comparing tfjs with torch on one batch. */
+export interface TorchCheck {
+  readonly loss: CheckEntry & { readonly sgdNoise: number; readonly torch: number };
+  readonly gradient: CheckEntry;
+  readonly hvp: CheckEntry;
+  readonly hvpReusedPass: CheckEntry;
+  readonly tolerance: number;
+  /** Quantities over the tolerance, as readable lines (empty when all agree). */
+  readonly failures: readonly string[];
+  /** What torch_cnn.py reported besides the values (threads, versions, test loss/accuracy when test images were passed). */
+  readonly torch: Record<string, unknown>;
+}
+
+function norm(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! ** 2;
+  return Math.sqrt(s);
+}
+
+/**
+ * Loss, gradient and HVP H·v of `model` at `w` on `batch`, by tfjs and by torch (from the exchange in `dir`, which
+ * must hold w, v, x_train and y_train), compared in float64. Example: `checkAgainstTorch(dir, model, w, batch, v)`.
+ */
+export function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, threads = 1): TorchCheck {
+  const { value, grad } = valueAndGradSync(model, w, batch);
+  const hvT = hvp(model, w, batch, v);
+  const hv = hvT.dataSync() as Float32Array;
+  hvT.dispose();
+  const session = hvpSession(model, w, batch);
+  const hvSessionT = session.hvp(v);
+  const hvSession = hvSessionT.dataSync() as Float32Array;
+  hvSessionT.dispose();
+  session.dispose();
+  const torch = runTorch(dir, 'check', threads);
+  const read = (file: string) => {
+    const b = readFileSync(path.join(dir, file));
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const tg = read('torch-grad.f32');
+  const thv = read('torch-hvp.f32');
+  const thvSession = read('torch-hvp-session.f32');
+  const torchLoss = torch.loss as number;
+  const entry = (a: ArrayLike<number>, b: ArrayLike<number>): CheckEntry => ({ relativeDifference: relativeDifference(a, b), torchNorm: norm(b) });
+  const out = {
+    loss: { sgdNoise: value, torch: torchLoss, relativeDifference: relativeDifference(value, torchLoss), torchNorm: Math.abs(torchLoss) },
+    gradient: entry(grad, tg),
+    hvp: entry(hv, thv),
+    hvpReusedPass: entry(hvSession, thvSession),
+  };
+  const failures = Object.entries(out)
+    .filter(([, e]) => !(e.relativeDifference <= CHECK_TOLERANCE))
+    .map(([name, e]) => `${name}: relative difference ${e.relativeDifference.toExponential(3)} > ${CHECK_TOLERANCE} (‖torch‖ = ${e.torchNorm.toPrecision(6)})`);
+  return { ...out, tolerance: CHECK_TOLERANCE, failures, torch };
+}
+
+/** Median wall time (ms) of `f` over `reps` runs after one warm-up. */
+function medianMs(f: () => void, reps: number): number {
+  f();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Runs `f`, reads its tensors back and disposes them. */
+function readBack(f: () => tf.Tensor[]): void {
+  const out = f();
+  for (const t of out) t.dataSync();
+  tf.dispose(out);
+}
+
+interface Images {
+  x: Float32Array;
+  y: Int32Array;
+  source: string;
+}
+
+async function loadImages(train: number, test: number, rng: Rng): Promise<{ train: Images; test: Images; note?: string }> {
+  const scale = (px: Uint8Array) => Float32Array.from(px, (p) => (p - 127.5) / 127.5);
+  try {
+    const where = await locateFashionMnist({ log: (line) => process.stderr.write(`${line}\n`) });
+    const tr = readFashionSplit(where.dir, 'train', train);
+    const te = readFashionSplit(where.dir, 'test', test);
+    const source = `fashion-mnist (${where.source}: ${where.dir})`;
+    return {
+      train: { x: scale(tr.images), y: Int32Array.from(tr.labels), source: `${source}, first ${tr.count} training images` },
+      test: { x: scale(te.images), y: Int32Array.from(te.labels), source: `${source}, first ${te.count} test images` },
+    };
+  } catch (err) {
+    const note = `Fashion-MNIST not found (${(err as Error).message.split('\n')[0]}): seeded random images (Rng 2019) and labels instead`;
+    process.stderr.write(`compare: ${note}\n`);
+    const random = (n: number): Images => ({
+      x: rng.fillNormal(new Float32Array(n * 784)),
+      y: Int32Array.from({ length: n }, () => rng.int(10)),
+      source: 'random normal images, uniform labels (seeded)',
+    });
+    return { train: random(train), test: random(test), note };
+  }
+}
+
+/** One row of the table. */
+export interface CompareRow {
+  readonly operation: string;
+  /** 1 for the one-thread comparison, 'all cores' for each side with every core it can use. */
+  readonly threads: 1 | 'all cores';
+  readonly sgdNoiseThreads: number;
+  readonly torchThreads: number;
+  readonly sgdNoiseMs: number;
+  readonly torchMs: number;
+  /** sgdNoiseMs / torchMs. */
+  readonly ratio: number;
+  readonly sgdNoiseMatvecs?: number;
+  readonly torchMatvecs?: number;
+}
+
+const round = (x: number, digits = 4) => Number(x.toPrecision(digits));
+
+function formatTable(rows: readonly CompareRow[]): string {
+  const head = ['operation', 'threads (sgd-noise / torch)', 'sgd-noise ms', 'torch ms', 'ratio'];
+  const body = rows.map((r) => [
+    r.operation + (r.sgdNoiseMatvecs !== undefined ? ` (HVPs ${r.sgdNoiseMatvecs} / ${r.torchMatvecs})` : ''),
+    `${r.sgdNoiseThreads} / ${r.torchThreads}`,
+    r.sgdNoiseMs.toFixed(r.sgdNoiseMs < 100 ? 1 : 0),
+    r.torchMs.toFixed(r.torchMs < 100 ? 1 : 0),
+    `${r.ratio.toFixed(2)}×`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(head), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+/** Options of `benchCompare`. */
+export interface CompareOptions {
+  readonly backend?: BackendName;
+  /** Timed repetitions per operation (after one warm-up); default 5. */
+  readonly reps?: number;
+  /** Timed Lanczos runs per side (the HVP timings before it warm the kernels); default 1. */
+  readonly lanczosRuns?: number;
+}
+
+/**
+ * The compare suite: returns `{threads, rows, check, …}` for bench/results/compare.json, or null (after printing why on
+ * stderr) when torch is not available. Throws, with the numbers, when tfjs and torch disagree.
+ */
+export async function benchCompare(opts: CompareOptions = {}): Promise<Record<string, unknown> | null> {
+  const available = torchAvailability();
+  if (!available.ok) {
+    process.stderr.write(`bench compare: skipped: ${available.reason}\n`);
+    return null;
+  }
+  const loadAtStart = loadavg();
+  const reps = opts.reps ?? 5;
+  const lanczosRuns = opts.lanczosRuns ?? 1;
+  const info = await initBackend(opts.backend ?? 'wasm');
+  const model = createCnn();
+  const rng = new Rng(2019);
+  const N = 1200;
+  const NTEST = 10_000;
+  const images = await loadImages(N, NTEST, rng);
+  const batch: Batch = { x: tf.tensor4d(images.train.x, [N, 28, 28, 1]), y: tf.tensor1d(images.train.y, 'int32') };
+  const testBatch: Batch = { x: tf.tensor4d(images.test.x, [NTEST, 28, 28, 1]), y: tf.tensor1d(images.test.y, 'int32') };
+
+  // As bench/numerics.ts: 60 full-batch GD steps at lr 0.1 from the initialisation, so the Hessian has structure.
+  const w = model.init(rng);
+  for (let i = 0; i < 60; i++) {
+    const { grad } = valueAndGradSync(model, w, batch);
+    for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * grad[j]!;
+  }
+  const v = rng.fillNormal(new Float32Array(model.size));
+  const minibatches = rng.permutation(N).subarray(0, 60 * 20); // 60 minibatches of 20: one shuffled pass
+  const lanczosOpts = { k: 20, tol: 1e-3, tolPairs: 5, seed: 7 };
+  // lanczos() draws its start vector, and on a breakdown further vectors, from new Rng(seed): the same stream for torch.
+  const lanczosRng = new Rng(lanczosOpts.seed);
+  const lanczosRandom = new Float64Array(8 * model.size);
+  for (let i = 0; i < 8; i++) lanczosRandom.set(lanczosRng.fillNormal(new Float64Array(model.size)), i * model.size);
+  const evalChunk = 2000;
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'sgd-noise-compare-'));
+  try {
+    writeExchange(
+      dir,
+      model,
+      {
+        w: { data: w, shape: [model.size] },
+        v: { data: v, shape: [model.size] },
+        x_train: { data: images.train.x, shape: [N, 28, 28, 1] },
+        y_train: { data: images.train.y, shape: [N] },
+        x_test: { data: images.test.x, shape: [NTEST, 28, 28, 1] },
+        y_test: { data: images.test.y, shape: [NTEST] },
+        minibatches: { data: Int32Array.from(minibatches), shape: [60, 20] },
+        lanczos_random: { data: lanczosRandom, shape: [8, model.size] },
+      },
+      { reps, evalChunk, lanczos: { k: lanczosOpts.k, tol: lanczosOpts.tol, tolPairs: lanczosOpts.tolPairs, runs: lanczosRuns } },
+    );
+
+    // 1. Correctness: the same loss, gradient and HVP, or nothing is timed.
+    process.stderr.write('compare: checking loss, gradient and HVP against torch...\n');
+    const check = checkAgainstTorch(dir, model, w, batch, v);
+    const evalTfjs = evaluateClassifier(model, w, testBatch, { chunk: evalChunk });
+    const evalCheck = {
+      sgdNoise: evalTfjs,
+      torch: { loss: check.torch.testLoss, accuracy: check.torch.testAccuracy },
+      lossRelativeDifference: relativeDifference(evalTfjs.loss, check.torch.testLoss as number),
+    };
+    if (check.failures.length) {
+      throw new Error(
+        `bench compare: tfjs and torch disagree (relative differences in float64, tolerance ${CHECK_TOLERANCE}):\n  ${check.failures.join('\n  ')}\n` +
+          `loss: sgd-noise ${check.loss.sgdNoise}, torch ${check.loss.torch}; gradient ${check.gradient.relativeDifference}, ` +
+          `hvp ${check.hvp.relativeDifference}, hvp (reused pass) ${check.hvpReusedPass.relativeDifference}`,
+      );
+    }
+    process.stderr.write(
+      `compare: agree: loss ${check.loss.relativeDifference.toExponential(2)}, gradient ${check.gradient.relativeDifference.toExponential(2)}, ` +
+        `HVP ${check.hvp.relativeDifference.toExponential(2)} (≤ ${CHECK_TOLERANCE})\n`,
+    );
+
+    // 2. sgd-noise timings (one thread: wasm has no threads in Node).
+    process.stderr.write('compare: timing sgd-noise...\n');
+    const wt = tf.tensor1d(w);
+    const vt = tf.tensor1d(v);
+    const ms: Record<string, number> = {};
+    ms.fullBatchGradient = medianMs(() => readBack(() => Object.values(valueAndGrad(model, wt, batch))), reps);
+    let mb = 0;
+    const nextMinibatch = () => {
+      const b = mb++ % 60;
+      return minibatches.subarray(b * 20, b * 20 + 20);
+    };
+    ms.minibatch20Gradient = medianMs(() => readBack(() => Object.values(minibatchValueAndGrad(model, wt, batch, nextMinibatch()))), reps * 4);
+    ms.hvp = medianMs(() => readBack(() => [hvp(model, wt, batch, vt)]), reps);
+    const session = hvpSession(model, wt, batch);
+    ms.hvpReusedPass = medianMs(() => readBack(() => [session.hvp(vt)]), reps);
+    session.dispose();
+    ms.evaluateTest = medianMs(() => evaluateClassifier(model, w, testBatch, { chunk: evalChunk }), Math.max(3, reps >> 1));
+    ms.sixtyMinibatchGradients = medianMs(() => {
+      for (let b = 0; b < 60; b++) {
+        const { value, grad } = minibatchValueAndGrad(model, wt, batch, minibatches.subarray(b * 20, b * 20 + 20));
+        grad.dataSync();
+        tf.dispose([value, grad]);
+      }
+    }, Math.max(3, reps >> 1));
+    const lanczosTimes: number[] = [];
+    let lz: Awaited<ReturnType<typeof lanczos>> | undefined;
+    for (let r = 0; r < lanczosRuns; r++) {
+      const t0 = performance.now();
+      const op = hessianOperator(model, wt, batch);
+      lz = await lanczos(op, lanczosOpts);
+      op.dispose();
+      lanczosTimes.push(performance.now() - t0);
+    }
+    ms.lanczos = median(lanczosTimes);
+    tf.dispose([wt, vt]);
+
+    // 3. torch timings: one thread, then all cores.
+    const cores = cpus().length;
+    process.stderr.write('compare: timing torch, 1 thread...\n');
+    const t1 = runTorch(dir, 'bench', 1) as { ms: Record<string, number>; lanczos: Record<string, unknown>; threadsInEffect: number } & Record<string, unknown>;
+    process.stderr.write(`compare: timing torch, ${cores} threads...\n`);
+    const tAll = runTorch(dir, 'bench', cores) as typeof t1;
+
+    const operations: [key: string, label: string][] = [
+      ['fullBatchGradient', `full-batch value + gradient, N = ${N}`],
+      ['minibatch20Gradient', 'minibatch-20 value + gradient'],
+      ['hvp', `HVP, double backprop, N = ${N}`],
+      ['hvpReusedPass', `HVP, recorded pass reused, N = ${N}`],
+      ['evaluateTest', `evaluation (loss, accuracy), ${NTEST} test images`],
+      ['sixtyMinibatchGradients', '60 minibatch gradients, m = 20 (Σ)'],
+      ['lanczos', `Lanczos top-${lanczosOpts.k}, tol ${lanczosOpts.tol} on top ${lanczosOpts.tolPairs}`],
+    ];
+    const sgdThreads = info.threads ?? 1;
+    const rows: CompareRow[] = [];
+    for (const [torchRun, label] of [[t1, 1], [tAll, 'all cores']] as const) {
+      for (const [key, operation] of operations) {
+        const torchMs = torchRun.ms[key]!;
+        rows.push({
+          operation,
+          threads: label,
+          sgdNoiseThreads: sgdThreads,
+          torchThreads: torchRun.threadsInEffect,
+          sgdNoiseMs: round(ms[key]!),
+          torchMs: round(torchMs),
+          ratio: round(ms[key]! / torchMs, 3),
+          ...(key === 'lanczos' ? { sgdNoiseMatvecs: lz!.matvecs, torchMatvecs: torchRun.lanczos.matvecs as number } : {}),
+        });
+      }
+    }
+    process.stderr.write(`\n${formatTable(rows)}\n\n`);
+    const eigen = (xs: ArrayLike<number>) => Array.from(xs, (x) => round(x, 6));
+    const torchEigen = t1.lanczos.eigenvalues as number[];
+    return {
+      threads: {
+        cpuCount: cores,
+        sgdNoise: { backend: info.backend, threads: sgdThreads, note: 'tfjs-backend-wasm runs one thread in Node; the all-cores rows reuse its one-thread times' },
+        torch: {
+          oneThread: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env },
+          allCores: { requested: tAll.threadsRequested, inEffect: tAll.threadsInEffect, env: tAll.env },
+        },
+      },
+      rows,
+      check: {
+        tolerance: CHECK_TOLERANCE,
+        comparedIn: 'float64; both sides compute in float32',
+        loss: check.loss,
+        gradient: check.gradient,
+        hvp: check.hvp,
+        hvpReusedPass: check.hvpReusedPass,
+        testEvaluation: evalCheck,
+        sources: {
+          images: { train: images.train.source, test: images.test.source, ...(images.note ? { note: images.note } : {}) },
+          weights: 'model.init(new Rng(2019)), then 60 full-batch GD steps at lr 0.1 on the training images',
+          torchScript: path.relative(process.cwd(), TORCH_SCRIPT),
+          python: TORCH_PYTHON,
+        },
+        versions: { ...info.versions, ...(t1.versions as Record<string, string>) },
+      },
+      lanczos: {
+        options: { ...lanczosOpts, runs: lanczosRuns },
+        sgdNoise: {
+          matvecs: lz!.matvecs,
+          converged: lz!.converged,
+          top5: eigen(lz!.eigenvalues.slice(0, 5)),
+          top5RelativeResidualMax: Math.max(...Array.from(lz!.relativeResiduals.slice(0, 5))),
+        },
+        torch: {
+          matvecs: t1.lanczos.matvecs,
+          converged: t1.lanczos.converged,
+          top5: eigen(torchEigen.slice(0, 5)),
+          top5RelativeResidualMax: Math.max(...(t1.lanczos.relativeResiduals as number[]).slice(0, 5)),
+        },
+        top20EigenvalueRelativeDifference: relativeDifference(lz!.eigenvalues, torchEigen),
+      },
+      settings: { reps, warmup: 1, lanczosRuns, images: { train: N, test: NTEST }, evalChunk, minibatch: 20 },
+      // 1-, 5- and 15-minute load averages: more than `cores` means other processes competed for the cores.
+      loadAverage: { start: loadAtStart.map((x) => round(x, 3)), end: loadavg().map((x) => round(x, 3)) },
+      notes: [
+        'medians of wall times after one warm-up; ratio = sgdNoiseMs / torchMs',
+        "evaluation: sgd-noise's evaluateClassifier (chunks of 2000) runs two forward passes per chunk (perExampleLoss and predict), torch one",
+        'HVP, recorded pass reused: sgd-noise hvpSession against torch autograd.grad(g, w, v, retain_graph=True) on a graph recorded once; Lanczos uses these on both sides and its time includes recording it',
+        'all-cores rows: torch with os.cpu_count() threads; the sgd-noise times are the one-thread ones (wasm has no threads in Node)',
+      ],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    tf.dispose([batch.x, batch.y!, testBatch.x, testBatch.y!]);
+  }
+}
