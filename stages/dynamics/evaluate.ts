@@ -9,7 +9,7 @@ export interface Evaluation {
   groupAccuracy?: { zero: number | null; one: number | null };
 }
 
-/** Evaluates `w` on `batch` (labels int32) in chunks of `chunk` examples. */
+/** Evaluates `w` on `batch` (labels int32) in chunks of `chunk` examples, one forward pass per chunk where the model offers it. */
 export function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Batch, opts: { chunk?: number; groups?: Uint8Array } = {}): Evaluation {
   const n = batch.x.shape[0]!;
   const chunk = Math.max(1, opts.chunk ?? 2000);
@@ -25,6 +25,10 @@ export function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Bat
       const [losses, predicted] = tf.tidy(() => {
         const x = size === n ? batch.x : tf.slice(batch.x, [start, ...batch.x.shape.slice(1).map(() => 0)], [size, ...batch.x.shape.slice(1)]);
         const y = size === n ? batch.y! : tf.slice(batch.y!, [start], [size]);
+        if (model.lossAndPrediction) {
+          const { losses, prediction } = model.lossAndPrediction(wt, { x, y });
+          return [losses, tf.argMax(prediction, 1)];
+        }
         return [model.perExampleLoss(wt, { x, y }), tf.argMax(model.predict(wt, x), 1)];
       });
       const l = losses.dataSync();

@@ -41,6 +41,8 @@ export interface FlatModel {
   predict(w: tf.Tensor1D, x: tf.Tensor): tf.Tensor;
   /** ∇ℓᵢ(w) for every example as an n×D matrix, from one batched backward pass (no per-example loop). */
   perExampleGradients(w: tf.Tensor1D, batch: Batch): tf.Tensor2D;
+  /** Per-example losses and the outputs `predict` gives, from ONE forward pass (optional; evaluation uses it). */
+  lossAndPrediction?(w: tf.Tensor1D, batch: Batch): { losses: tf.Tensor1D; prediction: tf.Tensor };
 }
 
 /** Lays out named blocks one after another: `layoutParams([{name: 'w', shape: [2]}])`. */

@@ -144,6 +144,14 @@ export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly la
     loss(w: tf.Tensor1D, batch: Batch): tf.Scalar {
       return tf.tidy(() => tf.mean(perExampleLossFrom(unflatten(w, params), batch)) as tf.Scalar);
     },
+    lossAndPrediction(w: tf.Tensor1D, batch: Batch): { losses: tf.Tensor1D; prediction: tf.Tensor } {
+      const [losses, prediction] = tf.tidy(() => {
+        checkBatch(model, batch, spec.head.needsTargets);
+        const out = forward(unflatten(w, params), batch.x);
+        return [spec.head.loss(out, batch.y), spec.head.predict ? spec.head.predict(out) : out] as [tf.Tensor1D, tf.Tensor];
+      });
+      return { losses, prediction };
+    },
     predict(w: tf.Tensor1D, x: tf.Tensor): tf.Tensor {
       return tf.tidy(() => {
         checkBatch(model, { x }, false);
