@@ -88,6 +88,11 @@ export const configSchema = z
           })
           .strict(),
         trajectory: z.object({ repeats: z.number().int().nonnegative(), every: posInt }).strict(),
+        /**
+         * Σ of gld_diag and gld_leading: `per-sample` (default when absent; the correct covariance) or
+         * `released-cumulative` (the released 2Dim/model.py eval_Cov: cumulative sums of per-sample gradients).
+         */
+        covariance: z.enum(['per-sample', 'released-cumulative']).optional(),
       })
       .strict(),
     /** The one-hidden-layer network (Fig. 4). */
