@@ -12,6 +12,12 @@ import { stages } from './stages/registry.ts';
 
 const posInt = z.number().int().positive();
 
+/**
+ * Expected sharpness: ν ~ N(0, δ²I), `samples` draws. `mode` absent or `signed`: E[L(θ+ν)] − L(θ) with antithetic
+ * pairs; `absolute`: E|L(θ+ν) − L(θ)| and the mean absolute test-accuracy change (the released flatness.py).
+ */
+const sharpnessSchema = z.object({ delta: z.number().positive(), samples: posInt.min(2), mode: z.enum(['signed', 'absolute']).optional() }).strict();
+
 /** Schema of one VGG11 experiment (SVHN or CIFAR-10). */
 const imageExperiment = () =>
   z
@@ -37,6 +43,8 @@ const imageExperiment = () =>
         .object({
           kinds: z.array(z.enum(['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag'])).nonempty(),
           iterations: z.number().int().nonnegative(),
+          /** Per-kind iteration counts overriding `iterations` (absent: every kind runs `iterations`). */
+          kindIterations: z.object({ gd: posInt, sgd: posInt, gld_const: posInt, gld_dynamic: posInt, gld_diag: posInt }).partial().strict().optional(),
           lr: z.number().positive(),
           batchSize: posInt,
           /** diag Σ is re-estimated every `refresh` iterations from `covBatches` random minibatches. */
@@ -48,7 +56,7 @@ const imageExperiment = () =>
           chunkSize: posInt,
         })
         .strict(),
-      sharpness: z.object({ delta: z.number().positive(), samples: posInt }).strict(),
+      sharpness: sharpnessSchema,
     })
     .strict();
 
@@ -125,6 +133,8 @@ export const configSchema = z
             /** The first `train` training images are used; the last `randomLabels` of them get random labels. */
             train: posInt,
             randomLabels: z.number().int().nonnegative(),
+            /** Index of the first random-label image (absent: train − randomLabels, the last ones; the released mnist2np.py: 1000 of 6000). */
+            randomLabelsFrom: z.number().int().nonnegative().optional(),
             test: posInt,
           })
           .strict(),
@@ -163,9 +173,28 @@ export const configSchema = z
             gld_const: z.object({ sigma: z.number().positive() }).strict(),
             gld_dynamic: z.object({ refresh: posInt }).strict(),
             gld_diag: z.object({ refresh: posInt }).strict(),
-            gld_leading: z.object({ refresh: posInt, k: posInt, rescaleToTrace: z.boolean() }).strict(),
+            gld_leading: z
+              .object({
+                refresh: posInt,
+                k: posInt,
+                rescaleToTrace: z.boolean(),
+                /** `every` (default when absent): noise on every step from the last refresh; `refresh`: only on refresh steps (released gld_lead.py). */
+                noiseSteps: z.enum(['every', 'refresh']).optional(),
+              })
+              .strict(),
             gld_hessian: z.object({ refresh: posInt, k: posInt }).strict(),
-            gld_hessian_top1: z.object({ refresh: posInt }).strict(),
+            gld_hessian_top1: z
+              .object({
+                refresh: posInt,
+                /** How u₁ is found: Lanczos (default when absent; fashion.dynamics.hessian) or power steps from a uniform random vector. */
+                eigvec: z
+                  .discriminatedUnion('method', [
+                    z.object({ method: z.literal('lanczos') }).strict(),
+                    z.object({ method: z.literal('power'), iterations: posInt }).strict(),
+                  ])
+                  .optional(),
+              })
+              .strict(),
           })
           .strict(),
         probe: z
@@ -174,7 +203,7 @@ export const configSchema = z
             lanczos: z.object({ tol: z.number().positive(), tolPairs: posInt, tolRest: z.number().positive(), maxIter: posInt }).strict(),
             hutchinsonSamples: posInt,
             exactTraceHSigma: z.boolean(),
-            sharpness: z.object({ delta: z.number().positive(), samples: posInt }).strict(),
+            sharpness: sharpnessSchema,
           })
           .strict(),
         /** Theory against experiment at the sharp minimum: short runs from it with each kind's noise fixed there. */
@@ -213,6 +242,14 @@ export const configSchema = z
         }
         if (f.data.randomLabels > f.data.train) {
           ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['data', 'randomLabels'], message: `must be ≤ data.train (${f.data.train})` });
+        }
+        const from = f.data.randomLabelsFrom;
+        if (from !== undefined && from + f.data.randomLabels > f.data.train) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['data', 'randomLabelsFrom'],
+            message: `must be ≤ data.train − data.randomLabels (${f.data.train - f.data.randomLabels})`,
+          });
         }
       }),
     /** VGG11 on SVHN (Fig. 1 / 6). */
