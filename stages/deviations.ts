@@ -171,3 +171,21 @@ export function deviationsMarkdown(rows: readonly Deviation[] = DEVIATIONS): str
   ];
   return lines.join('\n');
 }
+
+/** Which deviation rows each claim's verdict depends on (claim id → row ids; VGG claims by data set). */
+export function claimDeviations(claimId: string): string[] {
+  const fashion = ['fashion-train-set', 'fashion-pretrain'];
+  const dynamics = [...fashion, 'fashion-leading-noise-steps', 'fashion-top1-eigvec'];
+  const table: Record<string, string[]> = {
+    'fashion-sharp-minimum': fashion,
+    'toy2d-escapes': ['toy-covariance'],
+    'toy2d-indicator': ['toy-covariance'],
+    'fashion-escape': dynamics,
+    'fashion-indicator-order': fashion,
+    'fashion-generalisation': dynamics,
+    'theory-indicator': fashion,
+    'svhn-sgd-vs-gd': ['vgg-iterations'],
+    'cifar10-sgd-vs-gd': ['cifar10-data', 'vgg-iterations'],
+  };
+  return table[claimId] ?? [];
+}
