@@ -428,6 +428,8 @@ const paperCode: Config = {
       ...paper.fashion.dynamics,
       checkpoints: Array.from({ length: 16 }, (_, i) => i * 1000),
       gld_leading: { ...paper.fashion.dynamics.gld_leading, noiseSteps: 'refresh' },
+      gld_dynamic: { refresh: 1 },
+      gld_diag: { refresh: 1 },
     },
     probe: { ...paper.fashion.probe, sharpness: { delta: 0.01, samples: 1000, mode: 'absolute' } },
   },
