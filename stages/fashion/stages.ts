@@ -328,6 +328,8 @@ export const fashionSummaryStage = defineStage({
         traceHSigmaOwn: own?.traceHSigma ?? null,
         sharpness: p.sharpness.estimate,
         sharpnessStderr: p.sharpness.stderr,
+        // Only under the released flatness protocol (fashion.probe.sharpness.mode = absolute).
+        ...(p.sharpness.mode ? { sharpnessMode: p.sharpness.mode, testAccuracyChange: p.sharpness.testAccuracyChange ?? null } : {}),
       };
     };
     const probes = kinds.flatMap((kind) =>
