@@ -169,7 +169,7 @@ export function imageExperimentStages(ds: ImageDataset) {
       const seeds = seedIndices(ctx.config, `${ds}.seeds`);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const table = kinds.map((kind) => {
-        const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number });
+        const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number; sharpnessMode?: string; testAccuracyChange?: number | null });
         const test = rows.map((r) => r.testAccuracy ?? NaN);
         return {
           kind,
@@ -178,6 +178,8 @@ export function imageExperimentStages(ds: ImageDataset) {
           testAccuracyMin: Math.min(...test),
           testAccuracyMax: Math.max(...test),
           sharpness: mean(rows.map((r) => r.sharpness)),
+          // Only under the released flatness protocol (`<ds>.sharpness.mode` = absolute).
+          ...(rows[0]?.sharpnessMode ? { sharpnessMode: rows[0].sharpnessMode, testAccuracyChange: mean(rows.map((r) => r.testAccuracyChange ?? NaN)) } : {}),
         };
       });
       const series = kinds.flatMap((kind) => seeds.flatMap((seed) => (inputs[`${kind}_${seed}`]!.log as unknown as DynamicsLog[]).map((l) => ({ kind, seed, ...l }))));
