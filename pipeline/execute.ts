@@ -111,6 +111,8 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
       if (declared === undefined) {
         throw new StageFailure(`${node.instance} reads config key '${path}' without declaring it (declared: ${node.reads.join(', ') || 'none'})`);
       }
+      // An optional read (`key?`) absent from the config is absent from the slice: undefined, the stage's default.
+      if (!Object.hasOwn(node.config, declared)) return undefined as T;
       return getPath(node.config[declared], path.slice(declared.length + 1)) as T;
     },
     get seed(): number {

@@ -78,6 +78,22 @@ test('a stage reading an undeclared key fails naming the key', async (t) => {
   t.regex(summary.failed[0]!.error, /sneaky reads config key 'b' without declaring it \(declared: a\)/);
 });
 
+test('an optional read (key?) is keyed only when the config has it, and reads as undefined when absent', async (t) => {
+  const opt = defineStage({ id: 'opt', version: 1, description: '', reads: ['a', 'b?'], run: async (ctx) => ({ v: { b: ctx.config<number>('b') ?? 'absent' } }) });
+  const plain = defineStage({ id: 'opt', version: 1, description: '', reads: ['a'], run: noop });
+  const without = buildPlan([opt], { a: 1 }).nodes.get('opt')!;
+  t.is(without.key, buildPlan([plain], { a: 1 }).nodes.get('opt')!.key);
+  t.deepEqual(without.reads, ['a', 'b']);
+  const withB = buildPlan([opt], { a: 1, b: 2 }).nodes.get('opt')!;
+  t.not(withB.key, without.key);
+  t.deepEqual(withB.config, { a: 1, b: 2 });
+  const cache = CacheStore.open(mkdtempSync(path.join(tmpdir(), 'sgdn-plan-')));
+  const plan = buildPlan([opt], { a: 1 });
+  const summary = await runToCompletion({ plan, cache, scope: 'x', config: { a: 1 }, jobs: 1 });
+  t.deepEqual(summary.failed, []);
+  t.deepEqual(cache.readOutputs(cache.getManifest(without.key)!).v, { b: 'absent' });
+});
+
 test('selection takes patterns and adds ancestors', (t) => {
   const { config } = resolveConfig(toy, 'quick', []);
   const plan = buildPlan(toy.stages, config);

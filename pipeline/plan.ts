@@ -19,7 +19,7 @@ export interface PlanNode {
   readonly instance: string;
   readonly stage: AnyStage;
   readonly params: Params;
-  /** Declared config keys, in declaration order. */
+  /** Declared config keys, in declaration order (an optional `key?` listed as `key`). */
   readonly reads: readonly string[];
   /** The values of the declared keys: the config slice in the key. */
   readonly config: Readonly<Record<string, Json>>;
@@ -142,12 +142,20 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
     const draft = drafts.get(id)!;
     const reads = typeof draft.stage.reads === 'function' ? draft.stage.reads(draft.params, read) : draft.stage.reads;
     const slice: Record<string, Json> = {};
-    for (const key of reads) {
-      if (!hasPath(config, key)) throw new PlanError(`${id} reads config key '${key}', which does not exist`);
+    const declared: string[] = [];
+    for (const entry of reads) {
+      // `key?` declares an optional setting: read when present, and in the key only then (absent = its default).
+      const optional = entry.endsWith('?');
+      const key = optional ? entry.slice(0, -1) : entry;
+      declared.push(key);
+      if (!hasPath(config, key) || getPath(config, key) === undefined) {
+        if (optional) continue;
+        throw new PlanError(`${id} reads config key '${key}', which does not exist`);
+      }
       slice[key] = getPath(config, key) as Json;
     }
     let seed: number | null = null;
-    if (reads.includes('seed')) {
+    if (declared.includes('seed')) {
       const root = slice.seed;
       if (typeof root !== 'number' || !Number.isInteger(root)) throw new PlanError(`${id} reads 'seed', which must be an integer`);
       seed = deriveSeed(root, id);
@@ -155,7 +163,7 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
     const inputKeys = Object.fromEntries(Object.entries(draft.deps).map(([name, dep]) => [name, nodes.get(dep)!.key]));
     const files = declaredFiles(id, draft.stage.files?.(draft.params, read) ?? {}, hashFile);
     const key = stageKey({ stage: draft.stage.id, params: draft.params, version: draft.stage.version, config: slice, inputs: inputKeys, files: fileHashesOf({ files }) });
-    nodes.set(id, { ...draft, reads: [...reads], config: slice, inputKeys, files, key, seed, missing: {} });
+    nodes.set(id, { ...draft, reads: declared, config: slice, inputKeys, files, key, seed, missing: {} });
   }
   return { nodes, order };
 }

@@ -84,7 +84,11 @@ export interface StageSpec<P extends Params = Params> {
   readonly description: string;
   /** The parameter sets to instantiate (default: one instance with no parameters). */
   instances?(config: ConfigReader): P[];
-  /** Config keys (dotted paths) this instance reads; include `seed` to get a derived seed. */
+  /**
+   * Config keys (dotted paths) this instance reads; include `seed` to get a derived seed. A key ending in `?` is an
+   * optional setting: it enters the cache key only when the config has it, and `ctx.config` returns undefined when
+   * not (so a setting added with its default absent leaves every existing key as it was).
+   */
   reads: readonly string[] | ((params: P, config: ConfigReader) => readonly string[]);
   /** Upstream instances this instance consumes, by input name. */
   deps?(params: P, config: ConfigReader): Record<string, DepRef>;

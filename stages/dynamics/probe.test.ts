@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { denseHessian } from '../models/curvature.ts';
+import { denseHessian, expectedSharpness } from '../models/curvature.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { symmetricEigen } from '../numerics/eigen.ts';
@@ -8,7 +8,7 @@ import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { probeCurvature } from './probe.ts';
 
-test('curvature probe on a small net agrees with its dense Hessian and with the kinds\' closed forms', async (t) => {
+test.serial('curvature probe on a small net agrees with its dense Hessian and with the kinds\' closed forms', async (t) => {
   await initBackend('wasm');
   const model = createTinyConvNet();
   const rng = new Rng(31);
@@ -50,5 +50,25 @@ test('curvature probe on a small net agrees with its dense Hessian and with the 
   t.true(Math.abs(by.gld_hessian!.traceHSigma - hess) < 1e-3 * Math.abs(hess), 'Hessian-shaped: TrΣ·Σλ²/Σλ');
   t.is(by.sgd!.traceHSigma, r.traceHSigma);
   t.true(r.ratio > 0 && Number.isFinite(r.sharpness.estimate));
+  tf.dispose([train.x, train.y]);
+});
+
+test.serial('expected sharpness under the released flatness protocol: absolute changes of the loss and of test accuracy', async (t) => {
+  await initBackend('wasm');
+  const model = createTinyConvNet();
+  const rng = new Rng(8);
+  const n = 30;
+  const train = { x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32') };
+  const w = model.init(rng);
+  const common = { delta: 0.5, samples: 30, rng: new Rng(2) };
+  const signed = expectedSharpness(model, w, train, { ...common, rng: new Rng(2) });
+  const absolute = expectedSharpness(model, w, train, { ...common, mode: 'absolute', test: train });
+  t.is(signed.mode, 'signed');
+  t.is(signed.testAccuracyChange, undefined);
+  t.is(absolute.mode, 'absolute');
+  t.false(absolute.antithetic);
+  t.is(absolute.evaluations, 30);
+  t.true(absolute.estimate >= Math.abs(signed.estimate) - 4 * (absolute.stderr + signed.stderr), 'E|ΔL| ≥ |E ΔL| up to sampling error');
+  t.true(absolute.testAccuracyChange!.estimate >= 0 && absolute.testAccuracyChange!.estimate <= 1);
   tf.dispose([train.x, train.y]);
 });

@@ -11,6 +11,7 @@ import { noiseKind } from '../noise/registry.ts';
 import type { NoiseShape } from '../noise/shape.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
 import type { Covariance } from '../numerics/covariance.ts';
+import type { FlatnessMode } from '../numerics/flatness.ts';
 import { escapingIndicator, paperConditions, traceHSigma, traceHSigmaTopK, type PaperConditions } from '../numerics/indicator.ts';
 import { lanczos } from '../numerics/lanczos.ts';
 import type { LinearOperator } from '../numerics/operator.ts';
@@ -28,7 +29,10 @@ export interface ProbeOptions {
   batchSize: number;
   /** Tr(HΣ) over all of Σ's factor rows (one HVP each) rather than within H's top-k eigenspace. */
   exactTraceHSigma: boolean;
-  sharpness: { delta: number; samples: number };
+  /** `mode` absent = signed (antithetic); `absolute` = the released flatness.py protocol (needs `test` for its accuracy change). */
+  sharpness: { delta: number; samples: number; mode?: FlatnessMode };
+  /** Test set for the accuracy change under the sharpness draws (used in `absolute` mode). */
+  test?: Batch;
   rng: Rng;
 }
 
@@ -56,7 +60,7 @@ export interface ProbeResult {
   traceHSigmaIsotropic: number;
   ratio: number;
   conditions: PaperConditions;
-  sharpness: { estimate: number; stderr: number; delta: number; samples: number };
+  sharpness: { estimate: number; stderr: number; delta: number; samples: number; mode?: FlatnessMode; testAccuracyChange?: number };
   kinds: KindTrace[];
   hvps: number;
 }
@@ -111,7 +115,8 @@ export async function probeCurvature(
       kindTraces.push({ kind: name, noiseTrace: sampler.trace, traceHSigma: value, traceHSigmaIsotropic: iso, ratio: iso > 0 ? value / iso : null });
     }
 
-    const sharp = expectedSharpness(model, w, train, { delta: o.sharpness.delta, samples: o.sharpness.samples, rng: o.rng });
+    const absolute = o.sharpness.mode === 'absolute';
+    const sharp = expectedSharpness(model, w, train, { delta: o.sharpness.delta, samples: o.sharpness.samples, rng: o.rng, mode: o.sharpness.mode, test: absolute ? o.test : undefined });
     return {
       hessianTop: Array.from(top.eigenvalues),
       hessianTopResiduals: Array.from(top.relativeResiduals),
@@ -124,7 +129,13 @@ export async function probeCurvature(
       traceHSigmaIsotropic: indicator.traceHSigmaIsotropic,
       ratio: indicator.ratio,
       conditions: { ...conditions },
-      sharpness: { estimate: sharp.estimate, stderr: sharp.stderr, delta: o.sharpness.delta, samples: o.sharpness.samples },
+      sharpness: {
+        estimate: sharp.estimate,
+        stderr: sharp.stderr,
+        delta: o.sharpness.delta,
+        samples: o.sharpness.samples,
+        ...(absolute ? { mode: sharp.mode, ...(sharp.testAccuracyChange ? { testAccuracyChange: sharp.testAccuracyChange.estimate } : {}) } : {}),
+      },
       kinds: kindTraces,
       hvps: H.count,
     };

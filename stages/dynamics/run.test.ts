@@ -70,3 +70,22 @@ test.serial('a diverging run fails naming the iteration', async (t) => {
   const { base } = await setup();
   await t.throwsAsync(runDynamics(base('gd', { lr: 1e30, iterations: 5 })), { message: /gd diverged at iteration \d/ });
 });
+
+test.serial('noiseSteps=refresh adds noise only on refresh steps: the rest is exactly GD', async (t) => {
+  const { base } = await setup();
+  // One refresh (at step 1) in 4 steps: after step 1 the run must be plain GD from the step-1 weights.
+  const once = await runDynamics(base('gld_leading', { refresh: 100, iterations: 4, checkpoints: [1, 4], noiseSteps: 'refresh' }));
+  const gd = await runDynamics(base('gd', { w0: once.checkpoints[0]!.w, iterations: 3, checkpoints: [3] }));
+  t.deepEqual(Array.from(once.final), Array.from(gd.final));
+  const every = await runDynamics(base('gld_leading', { refresh: 100, iterations: 4, checkpoints: [1, 4] }));
+  t.deepEqual(Array.from(every.checkpoints[0]!.w), Array.from(once.checkpoints[0]!.w), 'the refresh step is the same');
+  t.notDeepEqual(Array.from(every.final), Array.from(once.final));
+});
+
+test.serial('gld_hessian_top1 can find u₁ by power steps; the power method refuses kinds that need k > 1', async (t) => {
+  const { base } = await setup();
+  const r = await runDynamics(base('gld_hessian_top1', { refresh: 1, iterations: 3, hessianEigvec: { method: 'power', iterations: 5 } }));
+  t.deepEqual(r.hessianRefreshes.map((x) => x.hvps), [5, 5, 5]);
+  t.is(r.hessianHvps, 15);
+  await t.throwsAsync(runDynamics(base('gld_hessian', { hessianEigvec: { method: 'power', iterations: 5 } })), { message: /the power method finds one eigenvector, the kind needs 3/ });
+});

@@ -13,7 +13,7 @@ import { noiseKind } from '../noise/registry.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
 import type { Rng } from '../numerics/random.ts';
 import { evaluateClassifier } from './evaluate.ts';
-import { HessianTracker, minibatchGradientCovariance, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
+import { HessianTracker, minibatchGradientCovariance, type EigvecMethod, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
 
 /** Settings of one dynamics run. */
 export interface DynamicsOptions {
@@ -29,12 +29,19 @@ export interface DynamicsOptions {
   /** SGD's batch size m, also the batch size at which Σ is estimated. */
   batchSize: number;
   refresh: number;
+  /**
+   * `every` (default): noise on every step, from the statistics of the last refresh. `refresh`: noise only on the
+   * iterations that refresh the statistics, plain GD on the others (the released FashionMNIST/gld_lead.py).
+   */
+  noiseSteps?: 'every' | 'refresh';
   iterations: number;
   /** Iterations at which metrics are logged (0 = the start point is always logged). */
   logEvery: number;
   /** Iterations at which the weights are kept. */
   checkpoints: readonly number[];
   hessian: HessianTopKOptions;
+  /** How a top-1 Hessian eigenvector is found (default Lanczos); `power` serves only kinds that need k = 1. */
+  hessianEigvec?: EigvecMethod;
   /** Examples per chunk for full-batch gradients and evaluation (bounds memory for large models). */
   chunkSize?: number;
   /** Replaces the default statistics (Σ from one shuffled pass of minibatches, warm-started Hessian top-k). */
@@ -101,13 +108,19 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
 
   for (let t = 1; t <= o.iterations; t++) {
     o.signal?.throwIfAborted();
-    if (!needs.minibatchGradient && (sampler === undefined || (t - 1) % o.refresh === 0)) {
+    const refreshing = !needs.minibatchGradient && (sampler === undefined || (t - 1) % o.refresh === 0);
+    if (refreshing) {
       const stats = o.statistics
         ? await o.statistics(w, needs)
         : await computeNoiseStats(needs, {
             size: o.model.size,
             covariance: () => minibatchGradientCovariance(o.model, w, o.train, o.batchSize, o.rng),
-            hessianTopK: (k) => tracker.topK(w, k),
+            hessianTopK: (k) => {
+              const m = o.hessianEigvec;
+              if (m?.method !== 'power') return tracker.topK(w, k);
+              if (k !== 1) throw new Error(`${o.kind}: the power method finds one eigenvector, the kind needs ${k}`);
+              return tracker.powerTop1(w, m.iterations);
+            },
           });
       sampler = kind.build(stats, o.noise);
       refreshes++;
@@ -120,7 +133,8 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
     const loss = value.dataSync()[0]!;
     tf.dispose([value, grad]);
     if (!Number.isFinite(loss)) throw new Error(`${o.kind} diverged at iteration ${t}: loss ${loss}`);
-    const noise = sampler && !sampler.isZero ? sampler.sample(o.rng, xi) : undefined;
+    const noisy = sampler !== undefined && !sampler.isZero && (refreshing || o.noiseSteps !== 'refresh');
+    const noise = noisy ? sampler!.sample(o.rng, xi) : undefined;
     noisyStep(w, g, o.lr, noise, { kind: 'gradient' });
     if (!w.every(Number.isFinite)) throw new Error(`${o.kind} diverged at iteration ${t}: non-finite parameters`);
     if (t % o.logEvery === 0 || t === o.iterations) record(t);

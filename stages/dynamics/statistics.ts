@@ -8,6 +8,7 @@ import type { Batch, FlatModel } from '../models/model.ts';
 import { type Covariance, minibatchCovariance } from '../numerics/covariance.ts';
 import type { EigenPairs } from '../numerics/eigen.ts';
 import { lanczos } from '../numerics/lanczos.ts';
+import { powerIteration } from '../numerics/power.ts';
 import { Rng } from '../numerics/random.ts';
 
 /** Σ at batch size m from one shuffled pass of ⌊N/m⌋ minibatches (their mean gradients = means of per-example rows). */
@@ -32,6 +33,12 @@ export function minibatchGradientCovariance(model: FlatModel, w: Float32Array, b
   }
   return minibatchCovariance(means);
 }
+
+/**
+ * How gld_hessian_top1 finds u₁: Lanczos (with `fashion.dynamics.hessian`'s settings), or `iterations` power steps
+ * from a fresh uniform [0, 1) random vector at every refresh (the released FashionMNIST/gld_1Hess.py: 30).
+ */
+export type EigvecMethod = { method: 'lanczos' } | { method: 'power'; iterations: number };
 
 /** Where each refresh's Lanczos starts: a random vector, the previous refresh's vectors, or those plus a random block. */
 export type HessianStart = 'cold' | 'warm' | 'warm-random';
@@ -75,6 +82,20 @@ export class HessianTracker {
     private readonly opts: HessianTopKOptions,
     private readonly seed: number,
   ) {}
+
+  /** The dominant eigenpair at w by `iterations` power steps from a uniform [0, 1) random start (no warm start). */
+  async powerTop1(w: Float32Array, iterations: number): Promise<EigenPairs> {
+    const op = hessianOperator(this.model, w, this.batch);
+    const rng = new Rng(this.seed + this.hvps);
+    try {
+      const res = await powerIteration(op, iterations, Float64Array.from({ length: this.model.size }, () => rng.uniform()));
+      this.hvps += res.matvecs;
+      this.refreshes.push({ hvps: res.matvecs, maxRelativeResidual: res.relativeResidual, converged: res.relativeResidual <= this.opts.tol });
+      return { eigenvalues: Float64Array.of(res.value), eigenvectors: [res.vector] };
+    } finally {
+      op.dispose();
+    }
+  }
 
   /** The top-k eigenpairs at w, started as `opts.start` says. */
   async topK(w: Float32Array, k: number): Promise<EigenPairs> {

@@ -20,16 +20,20 @@ export interface FashionExperimentData {
   testLabels: Uint8Array;
 }
 
-/** Takes the first `n` training images, replaces the labels of the last `randomLabels` by uniform random labels. */
-export function prepareFashion(train: FashionSplit, test: FashionSplit, n: number, randomLabels: number, rng: Rng): FashionExperimentData {
+/**
+ * Takes the first `n` training images and replaces the labels of `randomLabels` of them, from index `from` (default:
+ * the last ones), by uniform random labels.
+ */
+export function prepareFashion(train: FashionSplit, test: FashionSplit, n: number, randomLabels: number, rng: Rng, from = n - randomLabels): FashionExperimentData {
   if (n > train.count) throw new Error(`fashion: ${n} training images requested, the training set has ${train.count}`);
   if (randomLabels > n) throw new Error(`fashion: ${randomLabels} random labels requested for ${n} training images`);
+  if (from < 0 || from + randomLabels > n) throw new Error(`fashion: random labels on ${from}..${from + randomLabels - 1} do not fit in ${n} training images`);
   const pixels = train.rows * train.cols;
   const originalLabels = Uint8Array.from(train.labels.subarray(0, n));
   const trainLabels = Uint8Array.from(originalLabels);
   const randomized = new Uint8Array(n);
   const changed = new Uint8Array(n);
-  for (let i = n - randomLabels; i < n; i++) {
+  for (let i = from; i < from + randomLabels; i++) {
     trainLabels[i] = rng.int(10);
     randomized[i] = 1;
     changed[i] = trainLabels[i] !== originalLabels[i] ? 1 : 0;

@@ -12,7 +12,7 @@ import { evaluateClassifier } from '../dynamics/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
-import type { HessianRefresh } from '../dynamics/statistics.ts';
+import type { EigvecMethod, HessianRefresh } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
@@ -27,9 +27,11 @@ export const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'fashion.seeds');
 export const kindsOf = (cfg: ConfigReader) => cfg<NoiseKindName[]>('fashion.dynamics.kinds');
 
 /** The per-kind settings block `fashion.dynamics.<kind>` as a noise config plus its refresh interval. */
-function kindSettings(ctx: StageContext, kind: string): { noise: NoiseConfig; refresh: number } {
-  const c = ctx.config<{ refresh?: number; sigma?: number; k?: number; rescaleToTrace?: boolean }>(`fashion.dynamics.${kind}`);
-  return { noise: { sigma: c.sigma, k: c.k, rescaleToTrace: c.rescaleToTrace }, refresh: c.refresh ?? 1 };
+function kindSettings(ctx: StageContext, kind: string): { noise: NoiseConfig; refresh: number; noiseSteps?: 'every' | 'refresh'; eigvec?: EigvecMethod } {
+  const c = ctx.config<{ refresh?: number; sigma?: number; k?: number; rescaleToTrace?: boolean; noiseSteps?: 'every' | 'refresh'; eigvec?: EigvecMethod }>(
+    `fashion.dynamics.${kind}`,
+  );
+  return { noise: { sigma: c.sigma, k: c.k, rescaleToTrace: c.rescaleToTrace }, refresh: c.refresh ?? 1, noiseSteps: c.noiseSteps, eigvec: c.eigvec };
 }
 
 /** Tensors of the training set (with random labels) and the test set from the data stage's outputs. */
@@ -65,9 +67,9 @@ export function shapeConfig(ctx: StageContext, kind: NoiseKindName): NoiseConfig
 }
 
 /** Settings of curvature probing from `fashion.probe`. */
-function probeOptions(ctx: StageContext, rng: Rng): ProbeOptions {
-  const p = ctx.config<Omit<ProbeOptions, 'rng' | 'batchSize'>>('fashion.probe');
-  return { ...p, batchSize: ctx.config('fashion.dynamics.batchSize'), rng };
+function probeOptions(ctx: StageContext, rng: Rng, test?: Batch): ProbeOptions {
+  const p = ctx.config<Omit<ProbeOptions, 'rng' | 'batchSize' | 'test'>>('fashion.probe');
+  return { ...p, batchSize: ctx.config('fashion.dynamics.batchSize'), rng, ...(p.sharpness.mode === 'absolute' ? { test } : {}) };
 }
 
 /** Locates Fashion-MNIST, takes the first N training images, randomises the labels of the last R. */
@@ -94,7 +96,7 @@ export const fashionDataStage = defineStage({
     ctx.setMeta('source', `${where.source}: ${where.dir}`);
     const train = readFashionSplit(where.dir, 'train', ctx.config('fashion.data.train'));
     const test = readFashionSplit(where.dir, 'test', ctx.config('fashion.data.test'));
-    const d = prepareFashion(train, test, ctx.config('fashion.data.train'), ctx.config('fashion.data.randomLabels'), new Rng(ctx.seed));
+    const d = prepareFashion(train, test, ctx.config('fashion.data.train'), ctx.config('fashion.data.randomLabels'), new Rng(ctx.seed), ctx.config<number | undefined>('fashion.data.randomLabelsFrom'));
     const n = d.trainLabels.length;
     return {
       trainImages: new NDArray(d.trainImages, [n, 28, 28]),
@@ -179,7 +181,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
     ctx.setMeta('backend', info.backend);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
-    const { noise, refresh } = kindSettings(ctx, ctx.params.kind);
+    const { noise, refresh, noiseSteps, eigvec } = kindSettings(ctx, ctx.params.kind);
     try {
       const r = await runDynamics({
         model,
@@ -190,6 +192,8 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
         kind: ctx.params.kind as NoiseKindName,
         noise,
         refresh,
+        noiseSteps,
+        hessianEigvec: eigvec,
         lr: ctx.config('fashion.dynamics.lr'),
         batchSize: ctx.config('fashion.dynamics.batchSize'),
         iterations: ctx.config('fashion.dynamics.iterations'),
@@ -226,10 +230,10 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'));
-    const { train, dispose } = batches(inputs.data!);
+    const { train, test, dispose } = batches(inputs.data!);
     try {
       const kinds = ctx.config<NoiseKindName[]>('fashion.dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) }));
-      const probe = await probeCurvature(createCnn(), (inputs.start!.w as NDArray<Float32Array>).data, train, kinds, probeOptions(ctx, new Rng(ctx.seed)));
+      const probe = await probeCurvature(createCnn(), (inputs.start!.w as NDArray<Float32Array>).data, train, kinds, probeOptions(ctx, new Rng(ctx.seed), test));
       return { probe: toJson(probe, 'probe') };
     } finally {
       dispose();
@@ -251,7 +255,7 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
   deps: (p) => ({ data: { stage: 'fashion.data' }, dynamics: { stage: 'fashion.dynamics', params: p } }),
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'));
-    const { train, dispose } = batches(inputs.data!);
+    const { train, test, dispose } = batches(inputs.data!);
     const its = (inputs.dynamics!.checkpointIterations as NDArray<Int32Array>).data;
     const weights = inputs.dynamics!.checkpointWeights as NDArray<Float32Array>;
     const D = weights.shape[1]!;
@@ -261,7 +265,7 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
       for (let c = 0; c < its.length; c++) {
         const w = weights.data.subarray(c * D, (c + 1) * D);
         const own = [{ kind: ctx.params.kind as NoiseKindName, config: shapeConfig(ctx, ctx.params.kind as NoiseKindName) }];
-        const probe = await probeCurvature(createCnn(), Float32Array.from(w), train, own, probeOptions(ctx, rng));
+        const probe = await probeCurvature(createCnn(), Float32Array.from(w), train, own, probeOptions(ctx, rng, test));
         points.push({ iteration: its[c]!, ...probe });
         ctx.progress(c + 1, its.length, 'checkpoints');
       }
@@ -324,6 +328,8 @@ export const fashionSummaryStage = defineStage({
         traceHSigmaOwn: own?.traceHSigma ?? null,
         sharpness: p.sharpness.estimate,
         sharpnessStderr: p.sharpness.stderr,
+        // Only under the released flatness protocol (fashion.probe.sharpness.mode = absolute).
+        ...(p.sharpness.mode ? { sharpnessMode: p.sharpness.mode, testAccuracyChange: p.sharpness.testAccuracyChange ?? null } : {}),
       };
     };
     const probes = kinds.flatMap((kind) =>

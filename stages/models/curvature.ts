@@ -11,6 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LinearOperator } from '../numerics/operator.ts';
+import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { perturbationChange, type FlatnessMode } from '../numerics/flatness.ts';
 import type { Rng } from '../numerics/random.ts';
 import { gradOf } from '../tf/ops.ts';
 import { filterTape, recordTape, tapeVjp, type Tape } from '../tf/tape.ts';
@@ -358,11 +360,15 @@ export interface SharpnessOptions extends ChunkOptions {
   readonly rng: Rng;
   /** Average L(θ+ν) and L(θ−ν) for each draw, cancelling the first-order term exactly (default true; unbiased). */
   readonly antithetic?: boolean;
+  /** `signed` (default): E[L(θ+ν)] − L(θ). `absolute`: E|L(θ+ν) − L(θ)| (the released flatness.py protocol). */
+  readonly mode?: FlatnessMode;
+  /** With a test set, the same draws also give the (signed or absolute) change of test accuracy. */
+  readonly test?: Batch;
 }
 
 /** An expected-sharpness estimate with its Monte-Carlo standard error. */
 export interface SharpnessEstimate {
-  /** Estimate of E_ν[L(θ+ν)] − L(θ). */
+  /** Estimate of E_ν[L(θ+ν)] − L(θ) (signed) or E_ν|L(θ+ν) − L(θ)| (absolute). */
   readonly estimate: number;
   /** Standard error of `estimate` (sample std of the per-draw values / √samples). */
   readonly stderr: number;
@@ -372,13 +378,16 @@ export interface SharpnessEstimate {
   readonly evaluations: number;
   readonly delta: number;
   readonly antithetic: boolean;
+  readonly mode: FlatnessMode;
   /** L(θ). */
   readonly baseLoss: number;
+  /** Change of test accuracy (fraction) under the same draws, when a test set was given. */
+  readonly testAccuracyChange?: { estimate: number; stderr: number; base: number };
 }
 
 /**
- * Expected sharpness E_ν[L(θ+ν)] − L(θ), ν ~ N(0, δ²I), by Monte Carlo over `samples` draws from `rng`. Example:
- * `expectedSharpness(model, w, batch, {delta: 0.01, samples: 50, rng: new Rng(1)})`.
+ * Expected sharpness E_ν[L(θ+ν)] − L(θ), ν ~ N(0, δ²I), by Monte Carlo over `samples` draws from `rng` (or, with
+ * mode `absolute`, E|L(θ+ν) − L(θ)|). Example: `expectedSharpness(model, w, batch, {delta: 0.01, samples: 50, rng: new Rng(1)})`.
  */
 export function expectedSharpness(
   model: FlatModel,
@@ -386,37 +395,27 @@ export function expectedSharpness(
   batch: Batch,
   opts: SharpnessOptions,
 ): SharpnessEstimate {
-  const { delta, samples, rng } = opts;
-  const antithetic = opts.antithetic ?? true;
-  if (!(delta > 0)) throw new Error(`expectedSharpness: delta must be positive, got ${delta}`);
-  if (!Number.isInteger(samples) || samples < 2) throw new Error(`expectedSharpness: need ≥ 2 samples, got ${samples}`);
   if (w.length !== model.size) throw new Error(`expectedSharpness: w has ${w.length} entries, ${model.name} has ${model.size}`);
-  const base = meanLoss(model, w, batch, opts);
-  const noise = new Float32Array(model.size);
-  const shifted = new Float32Array(model.size);
-  const values = new Float64Array(samples);
-  for (let s = 0; s < samples; s++) {
-    rng.fillNormal(noise, 0, delta);
-    for (let i = 0; i < shifted.length; i++) shifted[i] = w[i]! + noise[i]!;
-    let value = meanLoss(model, shifted, batch, opts);
-    if (antithetic) {
-      for (let i = 0; i < shifted.length; i++) shifted[i] = w[i]! - noise[i]!;
-      value = 0.5 * (value + meanLoss(model, shifted, batch, opts));
-    }
-    values[s] = value - base;
+  const test = opts.test;
+  const metrics = (x: Float32Array): number[] => {
+    const loss = meanLoss(model, x, batch, opts);
+    return test ? [loss, evaluateClassifier(model, x, test, { chunk: opts.chunkSize }).accuracy] : [loss];
+  };
+  let r;
+  try {
+    r = perturbationChange(metrics, w, { delta: opts.delta, samples: opts.samples, rng: opts.rng, mode: opts.mode, antithetic: opts.antithetic });
+  } catch (e) {
+    throw new Error(`expectedSharpness: ${(e as Error).message.replace(/^perturbationChange: /, '')}`);
   }
-  let mean = 0;
-  for (const v of values) mean += v;
-  mean /= samples;
-  let ss = 0;
-  for (const v of values) ss += (v - mean) ** 2;
   return {
-    estimate: mean,
-    stderr: Math.sqrt(ss / (samples - 1) / samples),
-    samples,
-    evaluations: samples * (antithetic ? 2 : 1),
-    delta,
-    antithetic,
-    baseLoss: base,
+    estimate: r.mean[0]!,
+    stderr: r.stderr[0]!,
+    samples: r.samples,
+    evaluations: r.evaluations,
+    delta: r.delta,
+    antithetic: r.antithetic,
+    mode: r.mode,
+    baseLoss: r.base[0]!,
+    ...(test ? { testAccuracyChange: { estimate: r.mean[1]!, stderr: r.stderr[1]!, base: r.base[1]! } } : {}),
   };
 }

@@ -35,7 +35,7 @@ export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
 export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef> = reportInputs) {
   return defineStage({
     id: 'report',
-    version: 6,
+    version: 7,
     description: 'HTML report with the paper’s figures and a Markdown summary, from cached outputs only',
     reads: ['seed', 'backend', 'report', ...EXPERIMENTS],
     deps: (_p, cfg) => inputs(cfg),

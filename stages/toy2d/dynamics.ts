@@ -9,7 +9,7 @@ import { placeSampler } from '../noise/placement.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { toy2dEvaluate } from '../models/toy2d_f64.ts';
 import type { Rng } from '../numerics/random.ts';
-import { toy2dNoiseStats, toy2dPoint } from './statistics.ts';
+import { toy2dNoiseStats, toy2dPoint, usesCovarianceShape, type Toy2dCovariance } from './statistics.ts';
 
 /** Settings of one dynamics over all repeats. */
 export interface Toy2dDynamicsOptions {
@@ -31,6 +31,8 @@ export interface Toy2dDynamicsOptions {
   /** How many repeats keep their trajectory, and every how many steps a point is kept. */
   trajectoryRepeats: number;
   trajectoryEvery: number;
+  /** How Σ is computed for the kinds whose shape uses it (default per-sample; see `Toy2dCovariance`). */
+  covariance?: Toy2dCovariance;
   /** Called after each repeat. */
   onRepeat?(done: number, total: number): void;
 }
@@ -60,6 +62,7 @@ export function runToy2dDynamics(o: Toy2dDynamicsOptions): Toy2dDynamicsResult {
   }
   const kind = noiseKind(o.kind);
   const needs = kind.needs(o.noise);
+  const covariance = usesCovarianceShape(kind, needs) ? (o.covariance ?? 'per-sample') : 'per-sample';
   const points = Math.floor(o.iterations / o.trajectoryEvery) + 1;
   const keep = Math.min(o.trajectoryRepeats, o.repeats);
   const final = new Float64Array(o.repeats * 2);
@@ -79,7 +82,7 @@ export function runToy2dDynamics(o: Toy2dDynamicsOptions): Toy2dDynamicsResult {
         w[0] -= o.lr * g[0];
         w[1] -= o.lr * g[1];
       } else {
-        const point = toy2dPoint(w, data);
+        const point = toy2dPoint(w, data, covariance);
         w[0] -= o.lr * point.grad[0];
         w[1] -= o.lr * point.grad[1];
         const sampler = kind.build(toy2dNoiseStats(point, needs), o.noise);

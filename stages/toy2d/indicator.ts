@@ -6,7 +6,7 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { placeSampler } from '../noise/placement.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { shapeDense } from '../noise/shape.ts';
-import { toy2dNoiseStats, toy2dPoint } from './statistics.ts';
+import { toy2dNoiseStats, toy2dPoint, usesCovarianceShape, type Toy2dCovariance } from './statistics.ts';
 
 /** Mean and standard deviation over repeats of Tr(HΣ_kind), and the population closed form. */
 export interface KindIndicator {
@@ -37,7 +37,7 @@ export function toy2dClosedForms(v: number): Partial<Record<NoiseKindName, numbe
   };
 }
 
-/** Tr(HΣ_kind) at (1,1) per kind over the repeats' data sets (repeats × samples × 2). */
+/** Tr(HΣ_kind) at (1,1) per kind over the repeats' data sets (repeats × samples × 2); closed forms assume per-sample Σ. */
 export function toy2dIndicators(
   data: Float64Array,
   repeats: number,
@@ -45,6 +45,7 @@ export function toy2dIndicators(
   kinds: readonly NoiseKindName[],
   noise: NoiseConfig,
   variance: number,
+  covariance: Toy2dCovariance = 'per-sample',
 ): KindIndicator[] {
   const closed = toy2dClosedForms(variance);
   return kinds
@@ -52,9 +53,10 @@ export function toy2dIndicators(
     .map((name) => {
       const kind = noiseKind(name);
       const needs = kind.needs(noise);
+      const cov = usesCovarianceShape(kind, needs) ? covariance : 'per-sample';
       const values: number[] = [];
       for (let r = 0; r < repeats; r++) {
-        const point = toy2dPoint([1, 1], data.subarray(r * samples * 2, (r + 1) * samples * 2));
+        const point = toy2dPoint([1, 1], data.subarray(r * samples * 2, (r + 1) * samples * 2), cov);
         const sampler = placeSampler(kind.build(toy2dNoiseStats(point, needs), noise), { kind: 'weights', variance });
         const s = shapeDense(sampler.shape);
         const h = point.hessian;

@@ -9,9 +9,17 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { runToy2dDynamics } from './dynamics.ts';
 import { toy2dIndicators, type KindIndicator } from './indicator.ts';
+import { usesCovarianceShape, type Toy2dCovariance } from './statistics.ts';
+import { noiseKind } from '../noise/registry.ts';
 import { seedIndices } from '../seeds.ts';
 
 const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'toy2d.seeds');
+
+/** Whether a kind's toy dynamics reads `toy2d.covariance` (only kinds whose noise shape uses Σ: gld_diag, gld_leading). */
+function readsCovariance(kind: NoiseKindName, cfg: ConfigReader): boolean {
+  const k = noiseKind(kind);
+  return usesCovarianceShape(k, k.needs(cfg<NoiseConfig>('toy2d.noise')));
+}
 
 /** Fresh data per repeat: repeats × samples × 2. */
 export const toy2dDataStage = defineStage<{ seed: number }>({
@@ -37,7 +45,17 @@ export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
   description: 'toy2d: dynamics of one noise kind from the sharp minimum, all repeats',
   isolate: true,
   instances: (cfg) => cfg<string[]>('toy2d.kinds').flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
-  reads: ['seed', 'toy2d.lr', 'toy2d.iterations', 'toy2d.variance', 'toy2d.start', 'toy2d.sgdBatch', 'toy2d.noise', 'toy2d.trajectory'],
+  reads: (p, cfg) => [
+    'seed',
+    'toy2d.lr',
+    'toy2d.iterations',
+    'toy2d.variance',
+    'toy2d.start',
+    'toy2d.sgdBatch',
+    'toy2d.noise',
+    'toy2d.trajectory',
+    ...(readsCovariance(p.kind as NoiseKindName, cfg) ? ['toy2d.covariance?'] : []),
+  ],
   deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
   async run(ctx, inputs) {
     const data = inputs.data!.data as NDArray<Float64Array>;
@@ -51,6 +69,7 @@ export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
       lr: ctx.config('toy2d.lr'),
       iterations: ctx.config('toy2d.iterations'),
       variance: ctx.config('toy2d.variance'),
+      covariance: readsCovariance(ctx.params.kind as NoiseKindName, ctx.config) ? ctx.config<Toy2dCovariance | undefined>('toy2d.covariance') : undefined,
       sgdBatch: ctx.config('toy2d.sgdBatch'),
       start: ctx.config<[number, number]>('toy2d.start'),
       rng: new Rng(ctx.seed),
@@ -78,13 +97,13 @@ export const toy2dIndicatorStage = defineStage<{ seed: number }>({
   version: 1,
   description: 'toy2d: Tr(HΣ) of each noise kind at (1,1), same total variance',
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
-  reads: ['toy2d.kinds', 'toy2d.noise', 'toy2d.variance'],
+  reads: ['toy2d.kinds', 'toy2d.noise', 'toy2d.variance', 'toy2d.covariance?'],
   deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
   async run(ctx, inputs) {
     const data = inputs.data!.data as NDArray<Float64Array>;
     const [repeats, samples] = data.shape as [number, number, number];
     const kinds = ctx.config<NoiseKindName[]>('toy2d.kinds');
-    const rows = toy2dIndicators(data.data, repeats, samples, kinds, ctx.config<NoiseConfig>('toy2d.noise'), ctx.config('toy2d.variance'));
+    const rows = toy2dIndicators(data.data, repeats, samples, kinds, ctx.config<NoiseConfig>('toy2d.noise'), ctx.config('toy2d.variance'), ctx.config<Toy2dCovariance | undefined>('toy2d.covariance'));
     return { indicators: rows.map((r) => ({ ...r })) };
   },
 });

@@ -15,6 +15,7 @@ import { CIFAR_DIR, loadImageSet } from '../data/image-datasets.ts';
 import { diagonalMinibatchStats } from '../dynamics/diagonal-statistics.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
 import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
+import type { FlatnessMode } from '../numerics/flatness.ts';
 import type { Batch } from '../models/model.ts';
 import { createVgg11 } from '../models/vgg.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
@@ -106,7 +107,9 @@ export function imageExperimentStages(ds: ImageDataset) {
       const backend = ctx.config<BackendName>('backend');
       const info = await initBackend(backend);
       ctx.setMeta('backend', info.backend);
-      const cfg = ctx.config<{ iterations: number; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number }>(`${ds}.dynamics`);
+      const all = ctx.config<{ iterations: number; kindIterations?: Record<string, number>; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number }>(`${ds}.dynamics`);
+      // Per-kind iteration counts (the released scripts: sgd 100,001, the others 200,001) override `iterations`.
+      const cfg = { ...all, iterations: all.kindIterations?.[ctx.params.kind] ?? all.iterations };
       const d = ctx.config<DataSettings>(`${ds}.data`);
       const model = createVgg11({ width: ctx.config(`${ds}.width`) });
       const { train, test } = await loadSets(ds, d, ctx);
@@ -140,12 +143,13 @@ export function imageExperimentStages(ds: ImageDataset) {
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
         });
-        const s = ctx.config<{ delta: number; samples: number }>(`${ds}.sharpness`);
-        const sharp = expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize: cfg.chunkSize });
+        const s = ctx.config<{ delta: number; samples: number; mode?: FlatnessMode }>(`${ds}.sharpness`);
+        const absolute = s.mode === 'absolute';
+        const sharp = expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize: cfg.chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
         ctx.setMeta('finalWeightsSha256', sha256(new Uint8Array(r.final.buffer)));
         return {
           log: toJson(r.log, 'log'),
-          summary: toJson({ kind, seed: ctx.params.seed, ...r.log.at(-1)!, sharpness: sharp.estimate, sharpnessStderr: sharp.stderr }, 'summary'),
+          summary: toJson({ kind, seed: ctx.params.seed, ...r.log.at(-1)!, sharpness: sharp.estimate, sharpnessStderr: sharp.stderr, ...(absolute ? { sharpnessMode: 'absolute', testAccuracyChange: sharp.testAccuracyChange?.estimate ?? null } : {}) }, 'summary'),
         };
       } finally {
         tf.dispose([trainBatch.x, trainBatch.y!, testBatch.x, testBatch.y!]);
@@ -165,7 +169,7 @@ export function imageExperimentStages(ds: ImageDataset) {
       const seeds = seedIndices(ctx.config, `${ds}.seeds`);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const table = kinds.map((kind) => {
-        const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number });
+        const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number; sharpnessMode?: string; testAccuracyChange?: number | null });
         const test = rows.map((r) => r.testAccuracy ?? NaN);
         return {
           kind,
@@ -174,6 +178,8 @@ export function imageExperimentStages(ds: ImageDataset) {
           testAccuracyMin: Math.min(...test),
           testAccuracyMax: Math.max(...test),
           sharpness: mean(rows.map((r) => r.sharpness)),
+          // Only under the released flatness protocol (`<ds>.sharpness.mode` = absolute).
+          ...(rows[0]?.sharpnessMode ? { sharpnessMode: rows[0].sharpnessMode, testAccuracyChange: mean(rows.map((r) => r.testAccuracyChange ?? NaN)) } : {}),
         };
       });
       const series = kinds.flatMap((kind) => seeds.flatMap((seed) => (inputs[`${kind}_${seed}`]!.log as unknown as DynamicsLog[]).map((l) => ({ kind, seed, ...l }))));

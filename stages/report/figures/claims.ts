@@ -2,6 +2,7 @@
  * The paper's claims and reported values beside this run's numbers, each with the criterion used to judge it and a
  * verdict. Criteria are fixed here, before any run, and printed in the report.
  */
+import { claimDeviations } from '../../deviations.ts';
 import type { ReportSection } from '../document.ts';
 import { kindLabel } from '../render/theme.ts';
 import type { FashionOutcome, FashionStart } from './fashion.ts';
@@ -19,6 +20,8 @@ export interface Claim {
   thisRun: string;
   criterion: string;
   verdict: Verdict;
+  /** Rows of stages/deviations.ts (released code vs this project) the verdict depends on. */
+  dependsOn: string;
 }
 
 /** What the claims are judged on; a missing experiment gives 'not run'. */
@@ -38,8 +41,8 @@ const STAYING = ['gd', 'gld_const'];
 
 /** Every claim, judged. */
 export function judgeClaims(x: ClaimInputs): Claim[] {
-  const claims: Claim[] = [];
-  const notRun = (id: string, claim: string, paper: string, criterion: string): Claim => ({ id, claim, paper, thisRun: 'experiment not in this run', criterion, verdict: 'not run' });
+  const claims: Omit<Claim, 'dependsOn'>[] = [];
+  const notRun = (id: string, claim: string, paper: string, criterion: string): Omit<Claim, 'dependsOn'> => ({ id, claim, paper, thisRun: 'experiment not in this run', criterion, verdict: 'not run' });
 
   // Fashion: the sharp minimum.
   {
@@ -244,7 +247,7 @@ export function judgeClaims(x: ClaimInputs): Claim[] {
     if (!run || !sgd || !gd) claims.push(notRun(id, claim, paper, criterion));
     else claims.push({ id, claim, paper, thisRun: `SGD ${pct(sgd.testAccuracy)}, GD ${pct(gd.testAccuracy)}`, criterion, verdict: sgd.testAccuracy > gd.testAccuracy ? 'holds' : 'does not hold' });
   }
-  return claims;
+  return claims.map((c) => ({ ...c, dependsOn: claimDeviations(c.id).join(', ') || '–' }));
 }
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -271,6 +274,7 @@ export function claimsSection(claims: readonly Claim[], profile: string): Report
             { key: 'thisRun', label: 'this run', format: 'text' },
             { key: 'criterion', label: 'criterion', format: 'text' },
             { key: 'verdict', label: 'verdict', format: 'text' },
+            { key: 'dependsOn', label: 'depends on (deviations)', format: 'text' },
           ],
           rows: claims.map((c) => ({ ...c })),
         },

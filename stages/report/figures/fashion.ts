@@ -23,6 +23,9 @@ export interface FashionProbeRow {
   traceHSigmaOwn: number | null;
   sharpness: number;
   sharpnessStderr: number;
+  /** Present only under the released flatness protocol: `absolute`, with the mean |Δ test accuracy| of the same draws. */
+  sharpnessMode?: 'signed' | 'absolute';
+  testAccuracyChange?: number | null;
 }
 
 /** The sharp minimum of one seed (`fashion.summary` → `start`). */
@@ -74,6 +77,7 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? '
 export function fashionSection(summary: LoadedArtifacts): ReportSection {
   const series = summary.series as unknown as FashionSeriesRow[];
   const probes = summary.probes as unknown as FashionProbeRow[];
+  const absoluteSharpness = probes.some((p) => p.sharpnessMode === 'absolute');
   const starts = summary.start as unknown as FashionStart[];
   const kinds = [...new Set(series.map((r) => r.kind))];
   const outcomes = fashionOutcomes(summary);
@@ -163,9 +167,11 @@ export function fashionSection(summary: LoadedArtifacts): ReportSection {
         type: 'figure',
         figure: kindLinesFigure({
           id: 'fashion-sharpness',
-          title: 'Expected sharpness along each dynamics',
-          subtitle: 'E[L(θ + ν)] − L(θ), ν ~ N(0, δ²I)',
-          caption: 'Expected sharpness at the sharp minimum (iteration 0) and at the checkpoints of each run.',
+          title: absoluteSharpness ? 'Flatness along each dynamics (the released flatness protocol)' : 'Expected sharpness along each dynamics',
+          subtitle: absoluteSharpness ? 'E|L(θ + ν) − L(θ)|, ν ~ N(0, δ²I)' : 'E[L(θ + ν)] − L(θ), ν ~ N(0, δ²I)',
+          caption: absoluteSharpness
+            ? 'Mean absolute change of the training loss under random perturbations (fashion.probe.sharpness.mode = absolute, as the released flatness.py), at the sharp minimum (iteration 0) and at the checkpoints of each run; the mean absolute test-accuracy change of the same draws is in the figure data (testAccuracyChange).'
+            : 'Expected sharpness at the sharp minimum (iteration 0) and at the checkpoints of each run.',
           rows: probes,
           kinds,
           y: 'sharpness',

@@ -11,7 +11,8 @@ const NAMES: Record<string, string> = { svhn: 'SVHN', cifar10: 'CIFAR-10' };
 export function imageSection(ds: 'svhn' | 'cifar10', summary: LoadedArtifacts): ReportSection {
   const name = NAMES[ds]!;
   const series = summary.series as unknown as { kind: string; seed: number; iteration: number; testAccuracy: number | null; trainLoss: number }[];
-  const table = summary.table as unknown as { kind: string; trainAccuracy: number; testAccuracy: number; testAccuracyMin: number; testAccuracyMax: number; sharpness: number }[];
+  const table = summary.table as unknown as { kind: string; trainAccuracy: number; testAccuracy: number; testAccuracyMin: number; testAccuracyMax: number; sharpness: number; sharpnessMode?: string; testAccuracyChange?: number }[];
+  const absolute = table.some((r) => r.sharpnessMode === 'absolute');
   const kinds = table.map((r) => r.kind);
   return {
     id: ds,
@@ -45,7 +46,8 @@ export function imageSection(ds: 'svhn' | 'cifar10', summary: LoadedArtifacts): 
             { key: 'testAccuracy', label: 'test accuracy (mean)', format: 'percent' },
             { key: 'testAccuracyMin', label: 'min', format: 'percent' },
             { key: 'testAccuracyMax', label: 'max', format: 'percent' },
-            { key: 'sharpness', label: 'expected sharpness', format: 'sig' },
+            { key: 'sharpness', label: absolute ? 'mean |ΔL| (released flatness protocol)' : 'expected sharpness', format: 'sig' },
+            ...(absolute ? [{ key: 'testAccuracyChange', label: 'mean |Δ test accuracy|', format: 'percent' as const }] : []),
           ],
           rows: table.map((r) => ({ ...r, dynamics: kindLabel(r.kind) })),
         },

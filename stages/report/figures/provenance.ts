@@ -1,5 +1,7 @@
 /** The provenance section: resolved configuration, run facts, every stage instance behind the report, software. */
+import { getPath } from '../../../pipeline/config.ts';
 import type { LineageEntry, RunFacts } from '../../../pipeline/stage.ts';
+import { applicableDeviations, reproduceCell, reproducesCode } from '../../deviations.ts';
 import type { ReportSection } from '../document.ts';
 import { codeSpan } from '../render/markup.ts';
 
@@ -52,6 +54,7 @@ export function provenanceSection(o: { run: RunFacts; config: Record<string, unk
           })),
         },
       },
+      deviationsTable(o.config),
       {
         type: 'table',
         table: {
@@ -78,5 +81,37 @@ export function provenanceSection(o: { run: RunFacts; config: Record<string, unk
         },
       },
     ],
+  };
+}
+
+/** The rows of stages/deviations.ts that apply to this run, and whether the run follows the released code there. */
+function deviationsTable(config: Record<string, unknown>): ReportSection['blocks'][number] {
+  const cfg = (p: string) => getPath(config, p);
+  return {
+    type: 'table',
+    table: {
+      id: 'provenance-deviations',
+      title: 'Where this run and the released code differ',
+      caption:
+        'The rows of stages/deviations.ts whose experiment this run has: what the paper says, what the authors’ released code (github.com/uuujf/SGDNoise) does, what the paper profile does, the keys that reproduce the code (the paper-code profile sets them all), and which of the two this run follows.',
+      columns: [
+        { key: 'id', label: 'row', format: 'text' },
+        { key: 'experiment', label: 'experiment', format: 'text' },
+        { key: 'paper', label: 'the paper', format: 'text' },
+        { key: 'code', label: 'the released code', format: 'text' },
+        { key: 'paperProfile', label: 'paper profile', format: 'text' },
+        { key: 'reproduce', label: 'reproduce the code', format: 'text' },
+        { key: 'thisRun', label: 'this run', format: 'text' },
+      ],
+      rows: applicableDeviations(cfg).map((d) => ({
+        id: d.id,
+        experiment: d.experiment,
+        paper: d.paper,
+        code: d.code,
+        paperProfile: d.paperProfile,
+        reproduce: reproduceCell(d).replace(/<br>/g, '; ').replace(/`/g, ''),
+        thisRun: d.reproduce.length === 0 ? 'no key' : reproducesCode(d, cfg) ? 'the released code' : 'this project’s choice',
+      })),
+    },
   };
 }

@@ -1,0 +1,71 @@
+/**
+ * Key tests over the real registry and profiles: `quick` keeps the keys it had before the released-code options
+ * (test/golden/quick-keys.json, from main), and each option moves exactly the instances that read it (and what lies
+ * below them).
+ */
+import test from 'ava';
+import { readFileSync, writeFileSync } from 'node:fs';
+import project from '../pipeline.config.ts';
+import { buildPlan } from '../pipeline/plan.ts';
+import { resolveConfig } from '../pipeline/project.ts';
+
+const GOLDEN = new URL('./golden/quick-keys.json', import.meta.url);
+
+/** Instance id → key for a profile with overrides. */
+function keys(profile: string, overrides: string[] = []): Record<string, string> {
+  const plan = buildPlan(project.stages, resolveConfig(project, profile, overrides).config);
+  return Object.fromEntries(plan.order.map((id) => [id, plan.nodes.get(id)!.key]));
+}
+
+/** The instances whose key differs (or that exist on one side only), sorted. */
+function moved(a: Record<string, string>, b: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((id) => a[id] !== b[id]).sort();
+}
+
+// The report reads whole experiment sections, so it moves with every option; it is left out of the comparisons.
+const noReport = (ids: string[]) => ids.filter((id) => id !== 'report');
+
+test('quick keeps every key it had before the released-code options (the report aside: its version moved)', (t) => {
+  const now = keys('quick');
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(now, null, 1)}\n`);
+  const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as Record<string, string>;
+  t.deepEqual(noReport(moved(golden, now)), []);
+});
+
+test('toy2d.covariance moves only the gld_diag and gld_leading dynamics, the indicator and the summary', (t) => {
+  const base = keys('quick');
+  const ids = noReport(moved(base, keys('quick', ['toy2d.covariance="released-cumulative"'])));
+  t.deepEqual(ids, ['toy2d.dynamics[kind=gld_diag,seed=0]', 'toy2d.dynamics[kind=gld_leading,seed=0]', 'toy2d.indicator[seed=0]', 'toy2d.summary']);
+  t.deepEqual(noReport(moved(base, keys('quick', ['toy2d.covariance="per-sample"']))).filter((id) => !id.startsWith('toy2d.dynamics[kind=gld_')), ['toy2d.indicator[seed=0]', 'toy2d.summary']);
+});
+
+test('gld_leading.noiseSteps moves only the gld_leading dynamics and what reads it', (t) => {
+  const ids = noReport(moved(keys('quick'), keys('quick', ['fashion.dynamics.gld_leading.noiseSteps="refresh"'])));
+  t.deepEqual(ids, ['fashion.dynamics[kind=gld_leading,seed=0]', 'fashion.probe[kind=gld_leading,seed=0]', 'fashion.summary']);
+});
+
+test('gld_hessian_top1.eigvec moves only the gld_hessian_top1 dynamics and what reads it', (t) => {
+  const ids = noReport(moved(keys('quick'), keys('quick', ['fashion.dynamics.gld_hessian_top1.eigvec={"method":"power","iterations":30}'])));
+  t.deepEqual(ids, ['fashion.dynamics[kind=gld_hessian_top1,seed=0]', 'fashion.probe[kind=gld_hessian_top1,seed=0]', 'fashion.summary']);
+});
+
+test('sharpness.mode moves the Fashion probes and the indicator (they estimate sharpness), not the dynamics', (t) => {
+  const ids = noReport(moved(keys('quick'), keys('quick', ['fashion.probe.sharpness.mode="absolute"'])));
+  t.true(ids.length > 0);
+  t.true(ids.every((id) => /^fashion\.(probe|indicator)\[|^fashion\.summary$/.test(id)), ids.join(', '));
+  t.false(ids.some((id) => id.startsWith('fashion.dynamics') || id.startsWith('fashion.theory')));
+});
+
+test('fashion.data.randomLabelsFrom moves the Fashion data and everything below it, nothing outside Fashion', (t) => {
+  const ids = noReport(moved(keys('quick'), keys('quick', ['fashion.data.randomLabelsFrom=100'])));
+  t.true(ids.includes('fashion.data'));
+  t.true(ids.every((id) => id.startsWith('fashion.')), ids.join(', '));
+});
+
+test('VGG kindIterations moves only that data set’s sgd dynamics and its summary', (t) => {
+  const on = ['svhn.enabled=true', 'svhn.force=true'];
+  const ids = noReport(moved(keys('quick', on), keys('quick', [...on, 'svhn.dynamics.kindIterations={"sgd":5}'])));
+  // The VGG dynamics read their whole dynamics block, so every kind's run moves; nothing outside svhn does.
+  t.true(ids.includes('svhn.dynamics[kind=sgd,seed=0]'));
+  t.true(ids.every((id) => id.startsWith('svhn.')), ids.join(', '));
+});
