@@ -1,7 +1,7 @@
 /**
  * Content-addressed artifact store on LMDB.
  *
- * - `manifests`: stage key → manifest (JSON, zod-validated on every read).
+ * - `manifests`: stage key → manifest (JSON, zod-validated on every read, and its key recomputed from its own fields).
  * - `blobs`: SHA-256 of bytes → bytes, stored once however many manifests reference them.
  * - `fingerprints`: (scope, stage instance) → the fingerprint of its last run, used to explain staleness.
  *
@@ -12,6 +12,10 @@
 import { mkdirSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { entryKey } from './entry-key.ts';
+import { CacheLock } from './cache-lock.ts';
+import { CacheError, CacheFileDamagedError } from './errors.ts';
+import { checkLmdbFile } from './lmdb-check.ts';
 import { sha256Hex } from './hash.ts';
 import { fingerprintSchema, manifestSchema, type Fingerprint, type Manifest } from './manifest.ts';
 import { decodeValue, encodeValue, type Artifacts, type LoadedArtifacts, type OutputRef } from './values.ts';
@@ -33,7 +37,7 @@ export interface GcReport {
 }
 
 /** Thrown when a stored entry fails validation while being read. */
-export class CorruptEntryError extends Error {
+export class CorruptEntryError extends CacheError {
   /** Names the key and what was wrong with it. */
   constructor(
     readonly key: string,
@@ -47,30 +51,60 @@ export class CorruptEntryError extends Error {
 const DATA_FILE = 'cache.mdb';
 const openStores = new Map<string, CacheStore>();
 
+/** How {@link CacheStore.open} treats the file; the defaults are right for everything except salvage. */
+export interface OpenOptions {
+  /** Check the file against its own meta pages before mapping it, and refuse a damaged one (default true). */
+  checkFile?: boolean;
+  /** Hold the cache's shared lock while open (default true); a salvage child runs under its parent's lock instead. */
+  lock?: boolean;
+}
+
 /** One LMDB environment holding manifests, blobs and fingerprints. Open with {@link CacheStore.open}. */
 export class CacheStore {
-  private env: RootDatabase;
-  private manifests: Database<unknown, string>;
-  private blobs: Database<Buffer, string>;
-  private fingerprints: Database<unknown, string>;
+  private env!: RootDatabase;
+  private manifests!: Database<unknown, string>;
+  private blobs!: Database<Buffer, string>;
+  private fingerprints!: Database<unknown, string>;
 
-  private constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.env = open({ path: path.join(dir, DATA_FILE) });
-    this.manifests = this.env.openDB({ name: 'manifests', encoding: 'json' });
-    this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
-    this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });
+  private constructor(
+    readonly dir: string,
+    private readonly lock: CacheLock | undefined,
+    checkFile: boolean,
+  ) {
+    try {
+      if (checkFile) assertFileIntact(path.join(dir, DATA_FILE));
+      this.openEnvironment();
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
   }
 
-  /** Opens (or returns the already open) store in `dir`; one environment per directory per process. */
-  static open(dir: string): CacheStore {
+  /**
+   * Opens (or returns the already open) store in `dir`; one environment per directory per process. Takes the cache's
+   * shared lock and refuses, with {@link CacheFileDamagedError}, a file whose structure contradicts its meta pages.
+   */
+  static open(dir: string, { checkFile = true, lock = true }: OpenOptions = {}): CacheStore {
     const abs = path.resolve(dir);
     let store = openStores.get(abs);
     if (!store) {
-      store = new CacheStore(abs);
+      mkdirSync(abs, { recursive: true });
+      store = new CacheStore(abs, lock ? CacheLock.shared(abs) : undefined, checkFile);
       openStores.set(abs, store);
     }
     return store;
+  }
+
+  /** Path of the LMDB data file of the cache in `dir`. */
+  static dataFile(dir: string): string {
+    return path.join(path.resolve(dir), DATA_FILE);
+  }
+
+  private openEnvironment(): void {
+    this.env = open({ path: path.join(this.dir, DATA_FILE) });
+    this.manifests = this.env.openDB({ name: 'manifests', encoding: 'json' });
+    this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
+    this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });
   }
 
   /** Makes commits by other processes visible to this one. */
@@ -98,6 +132,10 @@ export class CacheStore {
       throw new CorruptEntryError(key, `manifest fails validation at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
     if (parsed.data.key !== key) throw new CorruptEntryError(key, `manifest is filed under another key (${parsed.data.key})`);
+    const proven = entryKey(parsed.data);
+    if (proven !== key) {
+      throw new CorruptEntryError(key, `manifest does not prove its key: its stage, params, version, config and inputs hash to ${proven.slice(0, 12)}, not ${key.slice(0, 12)} (edited or damaged)`);
+    }
     return parsed.data;
   }
 
@@ -256,29 +294,43 @@ export class CacheStore {
       fileBytes: { before, after: before },
     };
     if (dryRun) return report;
-    await this.env.transaction(() => {
-      for (const key of removed) this.manifests.removeSync(key);
-      for (const blob of doomedBlobs) this.blobs.removeSync(blob);
+    await this.exclusively('gc', async () => {
+      await this.env.transaction(() => {
+        for (const key of removed) this.manifests.removeSync(key);
+        for (const blob of doomedBlobs) this.blobs.removeSync(blob);
+      });
+      report.fileBytes.after = await this.compact();
     });
-    report.fileBytes.after = await this.compact();
     return report;
   }
 
-  /** Rewrites the data file without free pages (LMDB files never shrink otherwise); returns the new size. */
-  async compact(): Promise<number> {
+  /**
+   * Runs `work` holding the cache exclusively; throws {@link CacheBusyError} (naming their pids) while other processes
+   * have the cache open, so that nothing that replaces the file can lose their commits.
+   */
+  async exclusively<T>(purpose: string, work: () => Promise<T>): Promise<T> {
+    if (!this.lock) throw new Error(`${purpose} needs the cache lock, but ${this.dir} was opened without it`);
+    this.lock.upgrade(purpose);
+    try {
+      return await work();
+    } finally {
+      this.lock.downgrade();
+    }
+  }
+
+  /**
+   * Rewrites the data file without free pages (LMDB files never shrink otherwise); returns the new size. Only while
+   * holding the cache exclusively (see {@link exclusively}): another process would go on writing to the old file.
+   */
+  private async compact(): Promise<number> {
     const file = path.join(this.dir, DATA_FILE);
     const tmp = `${file}.compact`;
     rmSync(tmp, { force: true });
     await this.env.backup(tmp, true);
-    await this.close();
+    await this.env.close();
     renameSync(tmp, file);
     rmSync(`${file}-lock`, { force: true });
-    const reopened = new CacheStore(this.dir);
-    this.env = reopened.env;
-    this.manifests = reopened.manifests;
-    this.blobs = reopened.blobs;
-    this.fingerprints = reopened.fingerprints;
-    openStores.set(this.dir, this);
+    this.openEnvironment();
     return this.fileBytes();
   }
 
@@ -293,16 +345,23 @@ export class CacheStore {
     await this.blobs.put(hash, Buffer.from(bytes));
   }
 
-  /** Closes the environment; the next `open` of this directory reopens it. */
+  /** Closes the environment and gives up the cache lock; the next `open` of this directory reopens it. */
   async close(): Promise<void> {
     openStores.delete(this.dir);
     await this.env.close();
+    this.lock?.release();
   }
 
   private blobIsIntact(ref: OutputRef): boolean {
     const bytes = this.blobs.getBinary(ref.blob); // getBinaryFast returns a shared buffer whose byteLength is not the value's
     return bytes !== undefined && bytes.byteLength === ref.bytes && sha256Hex(bytes) === ref.blob;
   }
+}
+
+/** Throws {@link CacheFileDamagedError} when the file's structure contradicts its own meta pages. */
+function assertFileIntact(file: string): void {
+  const check = checkLmdbFile(file);
+  if (!check.ok) throw new CacheFileDamagedError(file, check.problem);
 }
 
 function fingerprintKey(scope: string, instance: string): string {

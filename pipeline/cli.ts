@@ -8,7 +8,9 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CacheStore } from '../cache/store.ts';
+import { CacheError } from '../cache/errors.ts';
+import type { Manifest } from '../cache/manifest.ts';
+import { CacheStore, CorruptEntryError } from '../cache/store.ts';
 import { ConfigError } from './config.ts';
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
 import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
@@ -23,7 +25,7 @@ const USAGE = `usage: sgd-noise <command> [options] [key.path=value ...]
 
 commands:
   run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--jobs N] [--keep-going]
-  status   fresh or stale (and why) per stage instance
+  status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only]
   dag      the stage graph        [--mermaid]
   ls       cache entries
   show     <stage|instance|key>   metadata, config slice, inputs, output summaries  [--output NAME [--format csv]]
@@ -60,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       format: { type: 'string' },
       'all-profiles': { type: 'boolean', default: false },
       open: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -139,12 +142,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'status': {
       noTargets(command, targets);
-      const status = planStatus(plan, cache, resolved.profile);
-      if (values.json) json({ profile: resolved.profile, instances: status });
+      const verified = !values.quick;
+      const status = planStatus(plan, cache, resolved.profile, { verify: verified });
+      if (values.json) json({ profile: resolved.profile, verified, instances: status });
       else {
         for (const s of status) out(`${s.state === 'fresh' ? 'fresh' : 'STALE'}  ${s.instance}${s.reasons.length ? `\n       ${s.reasons.join('\n       ')}` : ''}`);
         const stale = status.filter((s) => s.state === 'stale').length;
-        out(`${status.length - stale} fresh, ${stale} stale (profile ${resolved.profile})`);
+        const how = verified
+          ? 'fresh = verified: the manifest proves its key and every blob matches its hash'
+          : 'fresh = present, NOT verified (--quick): blobs were not hashed';
+        out(`${status.length - stale} fresh, ${stale} stale (profile ${resolved.profile}; ${how})`);
       }
       return 0;
     }
@@ -189,7 +196,14 @@ export async function main(argv: string[]): Promise<number> {
       }
       const described: Record<string, unknown>[] = [];
       for (const { key, instance } of found) {
-        const manifest = cache.getManifest(key);
+        let manifest: Manifest | undefined;
+        try {
+          manifest = cache.getManifest(key);
+        } catch (err) {
+          if (!(err instanceof CorruptEntryError) || command === 'export') throw err;
+          described.push({ instance, key, cached: false, reasons: [`its cache entry is corrupt (${err.reason}); the next run recomputes it`] });
+          continue;
+        }
         if (!manifest) {
           const st = planStatus(plan, cache, resolved.profile).find((s) => s.instance === instance);
           if (command === 'export') throw new UsageError(`${instance} is not in the cache (${st?.reasons.join('; ') ?? 'not computed'}); run it first`);
@@ -344,6 +358,9 @@ export async function runCli(argv: string[]): Promise<never> {
     if (err instanceof ConfigError || err instanceof PlanError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`sgd-noise: ${(err as Error).message}\n`);
       code = 2;
+    } else if (err instanceof CacheError) {
+      process.stderr.write(`sgd-noise: ${err.message}\n`);
+      code = 1;
     } else {
       process.stderr.write(`sgd-noise: ${(err as Error).stack ?? String(err)}\n`);
       code = 1;

@@ -5,7 +5,7 @@
  * keys of its inputs}). Input keys stand for the inputs' content (they are themselves such hashes), so a key is known
  * before anything runs: `status` and `--dry-run` need no computation.
  */
-import { hashJson } from '../cache/hash.ts';
+import { entryKey, type KeyFields } from '../cache/entry-key.ts';
 import type { Json } from '../cache/values.ts';
 import { getPath, hasPath } from './config.ts';
 import { deriveSeed } from './seed.ts';
@@ -39,9 +39,9 @@ export interface Plan {
 /** An error in the stage declarations (missing dependency, cycle, undeclared config key…). */
 export class PlanError extends Error {}
 
-/** The fields that determine a stage key; exported so tests can pin golden keys. */
-export function stageKey(fields: { stage: string; params: Params; version: number; config: Record<string, Json>; inputs: Record<string, string> }): string {
-  return hashJson({ stage: fields.stage, params: fields.params, version: fields.version, config: fields.config, inputs: fields.inputs });
+/** The key of a stage instance from the fields that determine it (the cache's {@link entryKey}); tests pin golden keys. */
+export function stageKey(fields: KeyFields): string {
+  return entryKey(fields);
 }
 
 /** Expands every stage into instances, wires dependencies, rejects cycles and unknown references, and computes keys. */
