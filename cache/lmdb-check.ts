@@ -38,7 +38,14 @@ export interface TreeSummary {
 /** Outcome of {@link checkLmdbFile}: the first problem found, or the newest meta page and each named tree's counts. */
 export type LmdbCheck =
   | { ok: true; empty: boolean; meta?: MetaPage; fileBytes: number; tables: Record<string, TreeSummary> }
-  | { ok: false; problem: string };
+  | {
+      ok: false;
+      problem: string;
+      /** 'meta': no meta page can be trusted (nothing can be found); 'truncated': shorter than stated; 'tree': a page. */
+      kind: 'meta' | 'truncated' | 'tree';
+      /** For a truncated file: the length its meta page states. */
+      neededBytes?: number;
+    };
 
 /** How many times a walk that failed is repeated when another process committed meanwhile. */
 const RETRIES_ON_CONCURRENT_COMMIT = 5;
@@ -49,12 +56,12 @@ const RETRIES_ON_CONCURRENT_COMMIT = 5;
  */
 export function checkLmdbFile(file: string): LmdbCheck {
   if (!existsSync(file) || statSync(file).size === 0) return { ok: true, empty: true, fileBytes: 0, tables: {} };
-  let result: LmdbCheck = { ok: false, problem: 'not checked' };
+  let result: LmdbCheck = { ok: false, kind: 'tree', problem: 'not checked' };
   for (let attempt = 0; attempt <= RETRIES_ON_CONCURRENT_COMMIT; attempt++) {
     const reader = new LmdbFileReader(file);
     try {
       const before = newestMeta(reader);
-      if ('problem' in before) return { ok: false, problem: before.problem };
+      if ('problem' in before) return { ok: false, ...before };
       result = walk(reader, before);
       if (result.ok) return result;
       const after = newestMetaOf(file);
@@ -66,8 +73,15 @@ export function checkLmdbFile(file: string): LmdbCheck {
   return result;
 }
 
+/** Why no meta page can be trusted; for a truncated file also the length it should have. */
+interface MetaProblem {
+  problem: string;
+  kind: 'meta' | 'truncated';
+  neededBytes?: number;
+}
+
 /** {@link newestMeta} of a file opened for the purpose. */
-function newestMetaOf(file: string): MetaPage | { problem: string } {
+function newestMetaOf(file: string): MetaPage | MetaProblem {
   const reader = new LmdbFileReader(file);
   try {
     return newestMeta(reader);
@@ -77,17 +91,19 @@ function newestMetaOf(file: string): MetaPage | { problem: string } {
 }
 
 /** The newer of the two meta pages after checking both, or the problem that makes the file unusable. */
-function newestMeta(reader: LmdbFileReader): MetaPage | { problem: string } {
+function newestMeta(reader: LmdbFileReader): MetaPage | MetaProblem {
   const minimum = PAGE_HEADER_BYTES + 168;
-  if (reader.fileBytes < minimum) return { problem: `the file is ${reader.fileBytes} bytes, too short for LMDB's meta pages` };
+  if (reader.fileBytes < minimum) return { kind: 'meta', problem: `the file is ${reader.fileBytes} bytes, too short for LMDB's meta pages` };
   const pageSize = reader.statedPageSize() ?? 4096;
   const metas = [reader.readMeta(0, pageSize), reader.readMeta(1, pageSize)];
-  for (const m of metas) if ('problem' in m) return { problem: m.problem };
+  for (const m of metas) if ('problem' in m) return { kind: 'meta', problem: m.problem };
   const [a, b] = metas as MetaPage[];
   const newest = a!.txnid >= b!.txnid ? a! : b!;
   const needed = (newest.lastPage + 1) * newest.pageSize;
   if (reader.fileBytes < needed) {
     return {
+      kind: 'truncated',
+      neededBytes: needed,
       problem: `truncated: the file is ${reader.fileBytes} bytes, but its newest meta page (transaction ${newest.txnid}) says it holds pages 0–${newest.lastPage} of ${newest.pageSize} bytes, ${needed} bytes`,
     };
   }
@@ -98,7 +114,7 @@ function newestMeta(reader: LmdbFileReader): MetaPage | { problem: string } {
 function walk(reader: LmdbFileReader, meta: MetaPage): LmdbCheck {
   const seen = new Set<number>();
   const tables: Record<string, TreeSummary> = {};
-  const fail = (problem: string): LmdbCheck => ({ ok: false, problem: `${problem} (transaction ${meta.txnid})` });
+  const fail = (problem: string): LmdbCheck => ({ ok: false, kind: 'tree', problem: `${problem} (transaction ${meta.txnid})` });
   const free = walkTree(reader, meta, seen, 'the free-page table', meta.freeDb);
   if (typeof free === 'string') return fail(free);
   const named: { name: string; record: DbRecord }[] = [];

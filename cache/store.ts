@@ -16,7 +16,7 @@ import { entryKey } from './entry-key.ts';
 import { CacheLock } from './cache-lock.ts';
 import { CacheError, CacheFileDamagedError } from './errors.ts';
 import { checkLmdbFile } from './lmdb-check.ts';
-import { sha256Hex } from './hash.ts';
+import { hashJson, sha256Hex } from './hash.ts';
 import { fingerprintSchema, manifestSchema, type Fingerprint, type Manifest } from './manifest.ts';
 import { decodeValue, encodeValue, type Artifacts, type LoadedArtifacts, type OutputRef } from './values.ts';
 
@@ -27,7 +27,7 @@ export type Lookup =
   | { status: 'corrupt'; reason: string; badBlobs: string[] };
 
 /** A manifest as a stage runner fills it in: everything except the outputs, which `commit` adds. */
-export type PendingManifest = Omit<Manifest, 'outputs' | 'format'>;
+export type PendingManifest = Omit<Manifest, 'outputs' | 'format' | 'digest'>;
 
 /** Counts returned by {@link CacheStore.gc}. */
 export interface GcReport {
@@ -136,11 +136,17 @@ export class CacheStore {
     if (proven !== key) {
       throw new CorruptEntryError(key, `manifest does not prove its key: its stage, params, version, config and inputs hash to ${proven.slice(0, 12)}, not ${key.slice(0, 12)} (edited or damaged)`);
     }
+    if (parsed.data.digest !== undefined && manifestDigest(parsed.data) !== parsed.data.digest) {
+      throw new CorruptEntryError(key, `manifest does not match its digest: a field outside the key (seed, outputs, metadata…) was edited or damaged`);
+    }
     return parsed.data;
   }
 
-  /** Looks `key` up and verifies the manifest and the hash of every blob it references. */
-  lookup(key: string): Lookup {
+  /**
+   * Looks `key` up and verifies the manifest and the hash of every blob it references. Blobs named in
+   * `unreadableBlobs` (ones whose reading crashed a salvage reader) count as bad without being read.
+   */
+  lookup(key: string, { unreadableBlobs }: { unreadableBlobs?: ReadonlySet<string> } = {}): Lookup {
     let manifest: Manifest | undefined;
     try {
       manifest = this.getManifest(key);
@@ -149,7 +155,7 @@ export class CacheStore {
       throw err;
     }
     if (!manifest) return { status: 'miss' };
-    const bad = Object.entries(manifest.outputs).filter(([, ref]) => !this.blobIsIntact(ref));
+    const bad = Object.entries(manifest.outputs).filter(([, ref]) => unreadableBlobs?.has(ref.blob) || !this.blobIsIntact(ref));
     if (bad.length > 0) {
       return {
         status: 'corrupt',
@@ -186,11 +192,12 @@ export class CacheStore {
       const { ref, bytes } = encodeValue(name, value);
       return { name, ref: { ...ref, blob: sha256Hex(bytes) } as OutputRef, bytes };
     });
-    const manifest = manifestSchema.parse({
+    const undigested = manifestSchema.parse({
       format: 1,
       ...pending,
       outputs: Object.fromEntries(encoded.map((e) => [e.name, e.ref])),
     });
+    const manifest: Manifest = { ...undigested, digest: manifestDigest(undigested) };
     let winner: Manifest = manifest;
     await this.env.transaction(() => {
       const existing = this.manifests.get(pending.key);
@@ -238,6 +245,60 @@ export class CacheStore {
         yield { key, error: (err as Error).message };
       }
     }
+  }
+
+  /** Every manifest key in order, or those after `after`; stops early (without error) where LMDB cannot go on. */
+  *manifestKeys(after?: string): Generator<string> {
+    for (const key of this.manifests.getKeys(after === undefined ? {} : { start: after })) if (key !== after) yield key;
+  }
+
+  /** Every blob hash in order, or those after `after`. */
+  *blobKeys(after?: string): Generator<string> {
+    for (const key of this.blobs.getKeys(after === undefined ? {} : { start: after })) if (key !== after) yield key;
+  }
+
+  /** Whether the blob stored under `hash` is there and its bytes hash to it. */
+  blobState(hash: string): 'intact' | 'missing' | 'mismatch' {
+    const bytes = this.blobs.getBinary(hash);
+    if (bytes === undefined) return 'missing';
+    return sha256Hex(bytes) === hash ? 'intact' : 'mismatch';
+  }
+
+  /** For each table: the entries LMDB's own record of it counts, and how many a walk of its keys reaches. */
+  tableCounts(): { table: string; recorded: number; listed: number }[] {
+    const tables = { manifests: this.manifests, blobs: this.blobs, fingerprints: this.fingerprints } as const;
+    return Object.entries(tables).map(([table, db]) => {
+      const recorded = (db.getStats() as { entryCount: number }).entryCount;
+      let listed = 0;
+      for (const _ of db.getKeys()) listed++;
+      return { table, recorded, listed };
+    });
+  }
+
+  /** Copies a verified entry (its manifest and blobs, as stored) into `target` in one transaction. */
+  async copyEntryTo(target: CacheStore, manifest: Manifest): Promise<void> {
+    const blobs = Object.values(manifest.outputs).map((ref) => {
+      const bytes = this.blobs.getBinary(ref.blob);
+      if (!bytes || sha256Hex(bytes) !== ref.blob) throw new CorruptEntryError(manifest.key, `blob ${ref.blob.slice(0, 12)} changed while being copied`, [ref.blob]);
+      return { hash: ref.blob, bytes };
+    });
+    await target.env.transaction(() => {
+      for (const { hash, bytes } of blobs) target.blobs.putSync(hash, bytes);
+      target.manifests.putSync(manifest.key, manifest);
+    });
+  }
+
+  /** Copies every fingerprint that still validates into `target`; returns how many. */
+  async copyFingerprintsTo(target: CacheStore): Promise<number> {
+    let copied = 0;
+    await target.env.transaction(() => {
+      for (const { key, value } of this.fingerprints.getRange()) {
+        if (!fingerprintSchema.safeParse(value).success) continue;
+        target.fingerprints.putSync(key, value);
+        copied++;
+      }
+    });
+    return copied;
   }
 
   /** Manifest keys that start with `prefix` (hex). */
@@ -356,6 +417,12 @@ export class CacheStore {
     const bytes = this.blobs.getBinary(ref.blob); // getBinaryFast returns a shared buffer whose byteLength is not the value's
     return bytes !== undefined && bytes.byteLength === ref.bytes && sha256Hex(bytes) === ref.blob;
   }
+}
+
+/** sha256 of the canonical JSON of every field of a manifest except its digest. */
+export function manifestDigest(manifest: Manifest): string {
+  const { digest: _, ...fields } = manifest;
+  return hashJson(fields);
 }
 
 /** Throws {@link CacheFileDamagedError} when the file's structure contradicts its own meta pages. */

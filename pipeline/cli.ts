@@ -15,6 +15,7 @@ import { ConfigError } from './config.ts';
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
 import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
 import { createProgressDisplay, formatDuration, summaryLine } from './progress.ts';
+import { CacheSubcommandError, runCacheCommand } from './cache-commands.ts';
 import { loadProject, resolveConfig, type Project } from './project.ts';
 import { runToCompletion } from './runner.ts';
 import { planStatus } from './status.ts';
@@ -32,6 +33,10 @@ commands:
   report   render the report from cached outputs only and print its path   [--open]
   export   <stage|instance|key>   [--output NAME] [--out FILE] [--format json|csv]
   gc       drop entries the current config does not reach, then compact  [--all-profiles] [--dry-run]
+           (needs the cache alone: refuses while another sgd-noise process uses it)
+  cache verify    check every blob and manifest; exit 1 if anything is bad
+  cache recover   copy every entry that verifies into a fresh file and swap it in, keeping the old one aside
+                  [--out DIR: write the fresh cache there instead]
 
 options:
   --profile P      config profile (default: the project's default)
@@ -80,8 +85,13 @@ export async function main(argv: string[]): Promise<number> {
   const resolved = resolveConfig(project, values.profile, overrides);
   const plan = buildPlan(project.stages, resolved.config);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
-  const cache = CacheStore.open(cacheDir);
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // The cache subcommands read a possibly damaged file in child processes only: this process never opens it.
+  if (command === 'cache') {
+    if (targets.length !== 1) throw new CacheSubcommandError(targets[0]);
+    return runCacheCommand(targets[0]!, cacheDir, { json: values.json, out: values.out, write: out });
+  }
+  const cache = CacheStore.open(cacheDir);
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
   // Comma-separated lists, except commas inside [...] (instance ids: stage[kind=sgd,seed=0]).
   const list = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(/,(?![^[]*\])/)).filter(Boolean);
@@ -355,7 +365,7 @@ export async function runCli(argv: string[]): Promise<never> {
   try {
     code = await main(argv);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof PlanError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof ConfigError || err instanceof PlanError || err instanceof UsageError || err instanceof CacheSubcommandError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`sgd-noise: ${(err as Error).message}\n`);
       code = 2;
     } else if (err instanceof CacheError) {
