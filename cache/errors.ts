@@ -13,3 +13,15 @@ export class CacheFileDamagedError extends CacheError {
     super(`cache file ${file} is damaged (${problem}); move it aside; \`sgd-noise cache verify\` / \`sgd-noise cache recover\` can salvage entries`);
   }
 }
+
+/** Thrown when a stored entry fails validation while being read. */
+export class CorruptEntryError extends CacheError {
+  /** Names the key and what was wrong with it. */
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    readonly badBlobs: string[] = [],
+  ) {
+    super(`cache entry ${key.slice(0, 12)} is corrupt: ${reason}`);
+  }
+}

@@ -34,7 +34,7 @@ export async function recoverCache(dir: string, { out }: { out?: string } = {}):
   try {
     const targetDir = target ?? mkdtempSync(path.join(dir, '.recover-'));
     mkdirSync(targetDir, { recursive: true });
-    const report = salvageCache(dir, { targetDir });
+    const report = await salvageCache(dir, { targetDir });
     const fresh = CacheStore.dataFile(targetDir);
     if (!existsSync(fresh)) await CacheStore.open(targetDir, { lock: false }).close(); // nothing salvaged: an empty cache
     const check = checkLmdbFile(fresh);

@@ -3,13 +3,17 @@
  * to be. A reader that dies of a signal while reading an item marks that item unreadable, and a new reader resumes
  * after it; a reader that dies between items (inside LMDB's tree) ends the walk, and the report says where.
  * A truncated file is read from a copy padded with zeros to its stated length, so that the missing pages read as
- * empty (bad entries) instead of killing the reader.
+ * empty (bad entries) instead of killing the reader. When recovering from a damaged file, a scan of every page
+ * (scavenge.ts) then adds the entries that LMDB's trees no longer reach.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkLmdbFile } from './lmdb-check.ts';
+import { LmdbFileReader } from './lmdb-file.ts';
+import { scavengeFile } from './scavenge.ts';
+import { CacheStore } from './store.ts';
 import type { SalvageJob, SalvageMessage, SalvagePass } from './salvage-protocol.ts';
 
 const READER = fileURLToPath(new URL('./salvage-reader.ts', import.meta.url));
@@ -38,6 +42,8 @@ export interface SalvageReport {
   good: { key: string; instance: string }[];
   fingerprintsCopied: number;
   readersStarted: number;
+  /** Recover only, when the readers found damage: entries taken from a scan of every page (see scavenge.ts). */
+  scavenged?: { pagesScanned: number; found: number; copied: number };
   findings: SalvageFinding[];
 }
 
@@ -51,7 +57,7 @@ export interface SalvageOptions {
  * Walks every blob and manifest of the cache in `dir` in child processes and reports what is bad; with `targetDir`
  * also copies every verified entry there. The caller holds the cache's lock (shared to verify, exclusive to recover).
  */
-export function salvageCache(dir: string, { targetDir }: SalvageOptions = {}): SalvageReport {
+export async function salvageCache(dir: string, { targetDir }: SalvageOptions = {}): Promise<SalvageReport> {
   const file = path.join(dir, 'cache.mdb');
   const check = checkLmdbFile(file);
   const report: SalvageReport = {
@@ -76,10 +82,10 @@ export function salvageCache(dir: string, { targetDir }: SalvageOptions = {}): S
   try {
     const job: SalvageJob = { sourceDir, targetDir, unreadableBlobs: [] };
     if (!check.ok && check.kind === 'meta') {
-      report.findings.push({ kind: 'reader', problem: 'no meta page can be trusted, so LMDB cannot find any entry: nothing to salvage' });
-      return report;
+      report.findings.push({ kind: 'reader', problem: "no meta page can be trusted, so LMDB's trees cannot be walked" });
     }
-    while (report.readersStarted < MAX_READERS) {
+    while (check.ok || check.kind !== 'meta') {
+      if (report.readersStarted >= MAX_READERS) break;
       report.readersStarted++;
       const run = runReader(job);
       let current: { pass: SalvagePass; key: string } | undefined;
@@ -132,7 +138,48 @@ export function salvageCache(dir: string, { targetDir }: SalvageOptions = {}): S
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
+  const damaged = !report.complete || report.findings.length > 0;
+  if (targetDir && damaged) report.scavenged = await scavengeInto(file, check.ok ? check.meta?.pageSize : undefined, targetDir, report);
   return report;
+}
+
+/** Copies into `targetDir` every entry a page scan of `file` finds that the readers did not already copy. */
+async function scavengeInto(file: string, pageSize: number | undefined, targetDir: string, report: SalvageReport): Promise<SalvageReport['scavenged']> {
+  const size = pageSize ?? statedPageSize(file) ?? 4096;
+  const scan = scavengeFile(file, size);
+  const target = CacheStore.open(targetDir, { lock: false });
+  const copied = new Set(report.good.map((g) => g.key));
+  let added = 0;
+  try {
+    for (const [key, manifest] of scan.manifests) {
+      if (copied.has(key)) continue;
+      const blobs: { hash: string; bytes: Buffer }[] = [];
+      let complete = true;
+      for (const ref of Object.values(manifest.outputs)) {
+        const bytes = scan.readBlob(ref.blob);
+        if (bytes) blobs.push({ hash: ref.blob, bytes });
+        else if (target.blobState(ref.blob) !== 'intact') complete = false;
+      }
+      if (!complete) continue;
+      await target.importEntry(manifest, blobs);
+      report.good.push({ key, instance: manifest.instance });
+      report.entries.copied++;
+      added++;
+    }
+  } finally {
+    scan.close();
+    await target.close();
+  }
+  return { pagesScanned: scan.pagesScanned, found: scan.manifests.size, copied: added };
+}
+
+function statedPageSize(file: string): number | undefined {
+  const reader = new LmdbFileReader(file);
+  try {
+    return reader.statedPageSize();
+  } finally {
+    reader.close();
+  }
 }
 
 /** Runs one reader to its end; its stdout lines as messages, and the signal that ended it (null if it exited). */

@@ -12,13 +12,15 @@
 import { mkdirSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { entryKey } from './entry-key.ts';
 import { CacheLock } from './cache-lock.ts';
-import { CacheError, CacheFileDamagedError } from './errors.ts';
+import { CacheFileDamagedError, CorruptEntryError } from './errors.ts';
 import { checkLmdbFile } from './lmdb-check.ts';
-import { hashJson, sha256Hex } from './hash.ts';
+import { sha256Hex } from './hash.ts';
+import { manifestDigest, validateManifest } from './manifest-check.ts';
 import { fingerprintSchema, manifestSchema, type Fingerprint, type Manifest } from './manifest.ts';
 import { decodeValue, encodeValue, type Artifacts, type LoadedArtifacts, type OutputRef } from './values.ts';
+
+export { CorruptEntryError } from './errors.ts';
 
 /** Result of looking a key up: a verified hit, a miss, or a corrupt entry with the reason. */
 export type Lookup =
@@ -34,18 +36,6 @@ export interface GcReport {
   manifests: { kept: number; removed: string[] };
   blobs: { kept: number; removed: number; bytesRemoved: number };
   fileBytes: { before: number; after: number };
-}
-
-/** Thrown when a stored entry fails validation while being read. */
-export class CorruptEntryError extends CacheError {
-  /** Names the key and what was wrong with it. */
-  constructor(
-    readonly key: string,
-    readonly reason: string,
-    readonly badBlobs: string[] = [],
-  ) {
-    super(`cache entry ${key.slice(0, 12)} is corrupt: ${reason}`);
-  }
 }
 
 const DATA_FILE = 'cache.mdb';
@@ -125,21 +115,7 @@ export class CacheStore {
     } catch (err) {
       throw new CorruptEntryError(key, `manifest is unreadable (${(err as Error).message})`);
     }
-    if (raw === undefined) return undefined;
-    const parsed = manifestSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new CorruptEntryError(key, `manifest fails validation at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    }
-    if (parsed.data.key !== key) throw new CorruptEntryError(key, `manifest is filed under another key (${parsed.data.key})`);
-    const proven = entryKey(parsed.data);
-    if (proven !== key) {
-      throw new CorruptEntryError(key, `manifest does not prove its key: its stage, params, version, config and inputs hash to ${proven.slice(0, 12)}, not ${key.slice(0, 12)} (edited or damaged)`);
-    }
-    if (parsed.data.digest !== undefined && manifestDigest(parsed.data) !== parsed.data.digest) {
-      throw new CorruptEntryError(key, `manifest does not match its digest: a field outside the key (seed, outputs, metadata…) was edited or damaged`);
-    }
-    return parsed.data;
+    return raw === undefined ? undefined : validateManifest(key, raw);
   }
 
   /**
@@ -200,9 +176,8 @@ export class CacheStore {
     const manifest: Manifest = { ...undigested, digest: manifestDigest(undigested) };
     let winner: Manifest = manifest;
     await this.env.transaction(() => {
-      const existing = this.manifests.get(pending.key);
-      if (existing !== undefined && manifestSchema.safeParse(existing).success) {
-        const theirs = manifestSchema.parse(existing);
+      const theirs = this.trustedManifest(pending.key);
+      if (theirs) {
         if (Object.values(theirs.outputs).every((ref) => this.blobIsIntact(ref))) {
           winner = theirs;
           return;
@@ -282,9 +257,25 @@ export class CacheStore {
       if (!bytes || sha256Hex(bytes) !== ref.blob) throw new CorruptEntryError(manifest.key, `blob ${ref.blob.slice(0, 12)} changed while being copied`, [ref.blob]);
       return { hash: ref.blob, bytes };
     });
-    await target.env.transaction(() => {
-      for (const { hash, bytes } of blobs) target.blobs.putSync(hash, bytes);
-      target.manifests.putSync(manifest.key, manifest);
+    await target.importEntry(manifest, blobs);
+  }
+
+  /**
+   * Writes an entry found elsewhere (a salvaged one) in one transaction, after checking that the manifest proves its
+   * key and that every blob it uses is given with matching bytes or is already here intact.
+   */
+  async importEntry(manifest: Manifest, blobs: readonly { hash: string; bytes: Uint8Array }[]): Promise<void> {
+    validateManifest(manifest.key, manifest);
+    const given = new Map(blobs.map((b) => [b.hash, b.bytes]));
+    for (const ref of Object.values(manifest.outputs)) {
+      const bytes = given.get(ref.blob);
+      if (bytes ? sha256Hex(bytes) !== ref.blob : !this.blobIsIntact(ref)) {
+        throw new CorruptEntryError(manifest.key, `cannot import: blob ${ref.blob.slice(0, 12)} is not given intact`, [ref.blob]);
+      }
+    }
+    await this.env.transaction(() => {
+      for (const [hash, bytes] of given) this.blobs.putSync(hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      this.manifests.putSync(manifest.key, manifest);
     });
   }
 
@@ -413,16 +404,20 @@ export class CacheStore {
     this.lock?.release();
   }
 
+  /** The manifest under `key` if it validates, else undefined (a corrupt one is overwritten by a commit). */
+  private trustedManifest(key: string): Manifest | undefined {
+    try {
+      return this.getManifest(key);
+    } catch (err) {
+      if (err instanceof CorruptEntryError) return undefined;
+      throw err;
+    }
+  }
+
   private blobIsIntact(ref: OutputRef): boolean {
     const bytes = this.blobs.getBinary(ref.blob); // getBinaryFast returns a shared buffer whose byteLength is not the value's
     return bytes !== undefined && bytes.byteLength === ref.bytes && sha256Hex(bytes) === ref.blob;
   }
-}
-
-/** sha256 of the canonical JSON of every field of a manifest except its digest. */
-export function manifestDigest(manifest: Manifest): string {
-  const { digest: _, ...fields } = manifest;
-  return hashJson(fields);
 }
 
 /** Throws {@link CacheFileDamagedError} when the file's structure contradicts its own meta pages. */

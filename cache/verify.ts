@@ -14,12 +14,12 @@ export interface VerifyReport extends SalvageReport {
  * Checks the cache in `dir`: the file's structure against its meta pages, every blob against its hash, every manifest
  * against its schema and its key, and every blob an entry uses. Never maps the file in this process.
  */
-export function verifyCache(dir: string): VerifyReport {
+export async function verifyCache(dir: string): Promise<VerifyReport> {
   const file = path.join(dir, 'cache.mdb');
   if (!existsSync(file)) throw new CacheError(`no cache file at ${file}: nothing to verify`);
   const lock = CacheLock.shared(dir);
   try {
-    const report = salvageCache(dir);
+    const report = await salvageCache(dir);
     return { ...report, ok: report.findings.length === 0 && report.complete };
   } finally {
     lock.release();

@@ -17,14 +17,14 @@ export interface CacheCommandOptions {
 /** Runs `cache <sub>` on the cache in `dir`; returns the exit code (verify: 1 when anything is bad). */
 export async function runCacheCommand(sub: string, dir: string, opts: CacheCommandOptions): Promise<number> {
   if (sub === 'verify') {
-    const report = verifyCache(dir);
+    const report = await verifyCache(dir);
     if (opts.json) opts.write(JSON.stringify(report, null, 2));
     else {
       opts.write(formatWalk(report));
       opts.write(
         report.ok
           ? 'verdict: OK, every blob and entry verifies'
-          : `verdict: ${report.findings.length} problem(s); \`sgd-noise cache recover\` copies the ${report.entries.ok} entries that verify into a fresh file (the rest are recomputed by the next run)`,
+          : `verdict: ${report.findings.length} problem(s); \`sgd-noise cache recover\` copies every entry that still verifies into a fresh file (the next run recomputes the rest)`,
       );
     }
     return report.ok ? 0 : 1;
@@ -34,8 +34,9 @@ export async function runCacheCommand(sub: string, dir: string, opts: CacheComma
     if (opts.json) opts.write(JSON.stringify(report, null, 2));
     else {
       opts.write(formatWalk(report));
-      const lost = report.entries.checked - report.entries.copied;
-      opts.write(`recovered ${report.entries.copied} of ${report.entries.checked} entries${lost ? ` (${lost} lost: the next run recomputes them)` : ''} and ${report.fingerprintsCopied} fingerprints into ${report.recoveredDir}`);
+      const scan = report.scavenged;
+      if (scan) opts.write(`page scan: ${scan.pagesScanned} pages, ${scan.found} manifests that prove their keys, ${scan.copied} entries added that LMDB's trees did not reach`);
+      opts.write(`recovered ${report.entries.copied} entries (LMDB's trees listed ${report.entries.checked}, ${report.entries.ok} of them verified) and ${report.fingerprintsCopied} fingerprints into ${report.recoveredDir}; the next run recomputes whatever is missing`);
       if (report.damagedFile) opts.write(`kept the damaged file as ${report.damagedFile}`);
     }
     return 0;
