@@ -12,6 +12,11 @@ import { CacheError } from './errors.ts';
 
 const LOCK_FILE = 'cache.lock';
 const USERS_DIR = 'cache.users';
+/** Markers of the locks this process holds, removed at exit by one listener. */
+const liveMarkers = new Set<string>();
+process.once('exit', () => {
+  for (const marker of liveMarkers) rmSync(marker, { force: true });
+});
 
 /** Thrown when the cache is needed exclusively while other processes use it. */
 export class CacheBusyError extends CacheError {
@@ -31,7 +36,6 @@ export class CacheLock {
   private fd: number | undefined;
   private mode: 'shared' | 'exclusive';
   private readonly marker: string;
-  private readonly onExit = () => this.removeMarker();
 
   private constructor(
     readonly dir: string,
@@ -43,7 +47,7 @@ export class CacheLock {
     this.marker = path.join(dir, USERS_DIR, String(process.pid));
     mkdirSync(path.dirname(this.marker), { recursive: true });
     writeFileSync(this.marker, `${process.argv.slice(1).join(' ')}\n`);
-    process.once('exit', this.onExit);
+    liveMarkers.add(this.marker);
   }
 
   /**
@@ -97,17 +101,13 @@ export class CacheLock {
     fsx.unlock(this.fd);
     closeSync(this.fd);
     this.fd = undefined;
-    this.removeMarker();
-    process.off('exit', this.onExit);
+    liveMarkers.delete(this.marker);
+    rmSync(this.marker, { force: true });
   }
 
   private requireFd(): number {
     if (this.fd === undefined) throw new Error(`the lock on ${this.dir} was released`);
     return this.fd;
-  }
-
-  private removeMarker(): void {
-    rmSync(this.marker, { force: true });
   }
 }
 

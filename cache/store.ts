@@ -1,13 +1,17 @@
 /**
  * Content-addressed artifact store on LMDB.
  *
- * - `manifests`: stage key → manifest (JSON, zod-validated on every read, and its key recomputed from its own fields).
+ * - `manifests`: stage key → manifest (JSON; on every read zod-validated, its key recomputed from its own fields and
+ *   its digest checked: see manifest-check.ts).
  * - `blobs`: SHA-256 of bytes → bytes, stored once however many manifests reference them.
  * - `fingerprints`: (scope, stage instance) → the fingerprint of its last run, used to explain staleness.
  *
  * A manifest and its blobs are written in one LMDB transaction, so a crash or kill -9 at any point leaves either the
  * whole entry or nothing. Entries are write-once: when two processes race on the same key the first commit wins and
  * the second is a no-op (stages are deterministic, so both would be equal).
+ *
+ * Opening checks the file's structure first (lmdb-check.ts) and takes the cache's shared lock (cache-lock.ts); gc
+ * takes it exclusively, because compaction replaces the file.
  */
 import { mkdirSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';

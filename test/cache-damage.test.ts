@@ -171,6 +171,9 @@ test('row 6: gc refuses while a run uses the cache, naming its pid, and the run 
   t.regex(gc.stderr, /another sgd-noise process \(pid [\d, ]+\) is using this cache .*gc needs it alone/);
   t.true(gc.stderr.includes(String(run.pid)), `names the runner's pid ${run.pid}: ${gc.stderr}`);
   t.notRegex(gc.stderr, STACK);
+  const recover = await w.cli(['cache', 'recover']);
+  t.is(recover.exitCode, 1);
+  t.regex(recover.stderr, /another sgd-noise process \(pid [\d, ]+\) is using this cache .*cache recover needs it alone/);
   rmSync(gate);
   const done = await run;
   t.is(done.exitCode, 0, done.stderr);
