@@ -135,12 +135,15 @@ export class CacheStore {
       throw err;
     }
     if (!manifest) return { status: 'miss' };
-    const bad = Object.entries(manifest.outputs).filter(([, ref]) => unreadableBlobs?.has(ref.blob) || !this.blobIsIntact(ref));
+    const bad = Object.entries(manifest.outputs).flatMap(([name, ref]) => {
+      const problem = unreadableBlobs?.has(ref.blob) ? 'could not be read (reading it killed a salvage reader)' : this.blobProblem(ref);
+      return problem ? [{ name, ref, problem }] : [];
+    });
     if (bad.length > 0) {
       return {
         status: 'corrupt',
-        reason: bad.map(([name, ref]) => `output '${name}' blob ${ref.blob.slice(0, 12)} is missing or its bytes do not match its hash`).join('; '),
-        badBlobs: bad.map(([, ref]) => ref.blob),
+        reason: bad.map(({ name, ref, problem }) => `output '${name}' blob ${ref.blob.slice(0, 12)} ${problem}`).join('; '),
+        badBlobs: bad.map(({ ref }) => ref.blob),
       };
     }
     return { status: 'hit', manifest };
@@ -419,8 +422,16 @@ export class CacheStore {
   }
 
   private blobIsIntact(ref: OutputRef): boolean {
+    return this.blobProblem(ref) === undefined;
+  }
+
+  /** What is wrong with the blob a manifest references, or undefined when it is there with its hash and size. */
+  private blobProblem(ref: OutputRef): string | undefined {
     const bytes = this.blobs.getBinary(ref.blob); // getBinaryFast returns a shared buffer whose byteLength is not the value's
-    return bytes !== undefined && bytes.byteLength === ref.bytes && sha256Hex(bytes) === ref.blob;
+    if (bytes === undefined) return 'is missing';
+    if (sha256Hex(bytes) !== ref.blob) return 'bytes do not match its hash';
+    if (bytes.byteLength !== ref.bytes) return `has ${bytes.byteLength} bytes, the manifest says ${ref.bytes}`;
+    return undefined;
   }
 }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execaNode } from 'execa';
 import { CacheStore } from '../cache/store.ts';
-import { copyCache, editManifest, flipBlob, leafPagesOf, randomizeCacheFile, truncateCacheFile, xorPageHeader } from './fixtures/damage.ts';
+import { copyCache, editManifest, flipBlob, leafPagesOf, randomizeCacheFile, removeBlob, truncateCacheFile, xorPageHeader } from './fixtures/damage.ts';
 
 const BIN = fileURLToPath(new URL('../bin/sgd-noise.js', import.meta.url));
 const TOY = fileURLToPath(new URL('./fixtures/toy-project.ts', import.meta.url));
@@ -184,7 +184,7 @@ test('row 6: gc refuses while a run uses the cache, naming its pid, and the run 
   t.is(JSON.parse(after.stdout).manifests.kept, 9);
 });
 
-test('cache verify: a healthy cache verifies; a flipped blob is named with the entry that uses it', async (t) => {
+test('cache verify: a healthy cache verifies; a flipped blob, a missing blob and an edited manifest are each named', async (t) => {
   const w = copied();
   const total = await entryCount(w.cacheDir);
   const healthy = await w.cli(['cache', 'verify', '--json']);
@@ -193,10 +193,15 @@ test('cache verify: a healthy cache verifies; a flipped blob is named with the e
   t.true(ok.ok);
   t.is(ok.entries.checked, total);
   const hash = await flipBlob(w.cacheDir, await keyOf(w, 'join'), 'z');
+  const gone = await removeBlob(w.cacheDir, await keyOf(w, 'right'), 'y');
+  const edited = await keyOf(w, 'left');
+  await editManifest(w.cacheDir, edited, (m) => ({ ...m, params: { extra: 1 } }));
   const bad = await w.cli(['cache', 'verify']);
   t.is(bad.exitCode, 1);
   t.regex(bad.stdout, new RegExp(`BAD blob ${hash.slice(0, 12)}: bytes do not match their hash`));
-  t.regex(bad.stdout, new RegExp(`BAD entry [0-9a-f]{12}: output 'z' blob ${hash.slice(0, 12)}`));
+  t.regex(bad.stdout, new RegExp(`BAD entry [0-9a-f]{12}: output 'z' blob ${hash.slice(0, 12)} bytes do not match its hash`));
+  t.regex(bad.stdout, new RegExp(`BAD entry [0-9a-f]{12}: output 'y' blob ${gone.slice(0, 12)} is missing`));
+  t.regex(bad.stdout, new RegExp(`BAD entry ${edited.slice(0, 12)}: manifest does not prove its key`));
 });
 
 test('cache recover salvages a truncated file into a fresh one, keeps the old one aside, and run recomputes the rest', async (t) => {
