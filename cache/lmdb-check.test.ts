@@ -98,17 +98,28 @@ test('a leaf that lost a node (so a walk lists too few entries) contradicts the 
   if (!r.ok) t.regex(r.problem, /table 'manifests': its record counts 30 entries, its pages hold 29/);
 });
 
-test('a meta page pointing past the end of the data is caught', (t) => {
-  const dir = copy(base);
-  // Raise mm_last_pg of both meta pages beyond the file: the same as a truncation.
+/** Adds `pages` to mm_last_pg of both meta pages, as if that many pages past the end had been allocated. */
+function raiseLastPage(dir: string, pages: number): void {
   const fd = openSync(file(dir), 'r+');
   for (const slot of [0, 1]) {
     const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(10_000_000n);
+    readSync(fd, b, 0, 8, slot * 4096 + 24 + 24 + 96);
+    b.writeBigUInt64LE(b.readBigUInt64LE(0) + BigInt(pages));
     writeSync(fd, b, 0, 8, slot * 4096 + 24 + 24 + 96);
   }
   closeSync(fd);
+}
+
+test('a meta page pointing far past the end of the data is caught as truncation', (t) => {
+  const dir = copy(base);
+  raiseLastPage(dir, 10_000_000);
   const r = checkLmdbFile(file(dir));
   t.false(r.ok);
   if (!r.ok) t.is(r.kind, 'truncated');
+});
+
+test('a few never-written free pages missing at the end are not damage when every reachable page is there', (t) => {
+  const dir = copy(base);
+  raiseLastPage(dir, 3); // LMDB's own comment: the file may be shorter if the free list holds the final pages
+  t.true(checkLmdbFile(file(dir)).ok);
 });

@@ -1,6 +1,6 @@
 /**
  * A cheap structural check of an LMDB data file before anything maps it: both meta pages (magic, version, page
- * size), the file length against the newest meta page's last page, and every page of every B+tree reachable from it
+ * size), the file length against the newest meta page's last page (see judgeLength), and every page of every B+tree reachable from it
  * (page numbers in their headers, page kinds, node bounds, overflow runs, and entry and page counts against the trees'
  * own records). It reads page headers and tree pages only, never the values, so it costs milliseconds.
  *
@@ -62,7 +62,7 @@ export function checkLmdbFile(file: string): LmdbCheck {
     try {
       const before = newestMeta(reader);
       if ('problem' in before) return { ok: false, ...before };
-      result = walk(reader, before);
+      result = judgeLength(reader, before, walk(reader, before));
       if (result.ok) return result;
       const after = newestMetaOf(file);
       if ('problem' in after || after.txnid === before.txnid) return result; // nothing committed meanwhile: real damage
@@ -73,11 +73,10 @@ export function checkLmdbFile(file: string): LmdbCheck {
   return result;
 }
 
-/** Why no meta page can be trusted; for a truncated file also the length it should have. */
+/** Why no meta page can be trusted. */
 interface MetaProblem {
   problem: string;
-  kind: 'meta' | 'truncated';
-  neededBytes?: number;
+  kind: 'meta';
 }
 
 /** {@link newestMeta} of a file opened for the purpose. */
@@ -98,17 +97,29 @@ function newestMeta(reader: LmdbFileReader): MetaPage | MetaProblem {
   const metas = [reader.readMeta(0, pageSize), reader.readMeta(1, pageSize)];
   for (const m of metas) if ('problem' in m) return { kind: 'meta', problem: m.problem };
   const [a, b] = metas as MetaPage[];
-  const newest = a!.txnid >= b!.txnid ? a! : b!;
-  const needed = (newest.lastPage + 1) * newest.pageSize;
-  if (reader.fileBytes < needed) {
-    return {
-      kind: 'truncated',
-      neededBytes: needed,
-      problem: `truncated: the file is ${reader.fileBytes} bytes, but its newest meta page (transaction ${newest.txnid}) says it holds pages 0–${newest.lastPage} of ${newest.pageSize} bytes, ${needed} bytes`,
-    };
-  }
-  return newest;
+  return a!.txnid >= b!.txnid ? a! : b!;
 }
+
+/**
+ * Pages at the end of the file that LMDB freed before ever writing them may be missing ("the file may be shorter if
+ * the freeDB lists the final pages", mdb.c): a file shorter than its newest meta page states is accepted when every
+ * page the trees reach is inside it and at most {@link UNWRITTEN_FREE_PAGES} pages are missing; otherwise truncated.
+ */
+function judgeLength(reader: LmdbFileReader, meta: MetaPage, walked: LmdbCheck): LmdbCheck {
+  const needed = (meta.lastPage + 1) * meta.pageSize;
+  if (reader.fileBytes >= needed) return walked;
+  const missingPages = Math.ceil((needed - reader.fileBytes) / meta.pageSize);
+  if (walked.ok && missingPages <= UNWRITTEN_FREE_PAGES) return walked;
+  return {
+    ok: false,
+    kind: 'truncated',
+    neededBytes: needed,
+    problem: `truncated: the file is ${reader.fileBytes} bytes, but its newest meta page (transaction ${meta.txnid}) says it holds pages 0–${meta.lastPage} of ${meta.pageSize} bytes, ${needed} bytes`,
+  };
+}
+
+/** How many never-written free pages may be missing at the end of a healthy file. */
+const UNWRITTEN_FREE_PAGES = 16;
 
 /** Walks the free-page tree, the main tree and every named tree of `meta`; stops at the first problem. */
 function walk(reader: LmdbFileReader, meta: MetaPage): LmdbCheck {
@@ -150,8 +161,10 @@ function walkTree(
     return record.entries === 0 ? total : `${table} is empty, but its record counts ${record.entries} entries`;
   }
   const { pageSize, lastPage } = meta;
+  const pagesInFile = Math.floor(reader.fileBytes / pageSize);
   const claim = (pgno: number, what: string): string | undefined => {
     if (pgno < 2 || pgno > lastPage) return `${table}: ${what} is page ${pgno}, outside the data pages 2–${lastPage}`;
+    if (pgno >= pagesInFile) return `${table}: ${what} is page ${pgno}, beyond the end of the file (${pagesInFile} pages)`;
     if (seen.has(pgno)) return `${table}: page ${pgno} is reached twice`;
     seen.add(pgno);
     return undefined;
@@ -203,6 +216,7 @@ function walkTree(
   const checkOverflow = (first: number, bytes: number): string | undefined => {
     const count = overflowPageCount(bytes, pageSize);
     if (first < 2 || first + count - 1 > lastPage) return `a ${bytes}-byte value on pages ${first}–${first + count - 1} lies outside the data pages 2–${lastPage}`;
+    if (first + count > pagesInFile) return `a ${bytes}-byte value on pages ${first}–${first + count - 1} lies beyond the end of the file (${pagesInFile} pages)`;
     const header = reader.pageHeader(first, pageSize);
     if (header.pgno !== first) return `overflow page ${first}: its header names page ${header.pgno} (page header overwritten)`;
     if (!(header.flags & P_OVERFLOW)) return `page ${first} should start a ${bytes}-byte value but has page flags 0x${header.flags.toString(16)}`;
