@@ -24,8 +24,6 @@ export const manifestSchema = z
     durationMs: z.number().nonnegative(),
     host: z.object({ node: z.string(), platform: z.string(), pid: z.number().int() }),
     meta: z.record(jsonValue),
-    /** sha256 of the canonical JSON of every other field; absent in entries written before it existed. */
-    digest: hex64.optional(),
   })
   .strict();
 

@@ -130,3 +130,16 @@ test('a manifest edited in place no longer proves its key and is reported corrup
   if (res.status === 'corrupt') t.regex(res.reason, /does not prove its key/);
   t.throws(() => store.getManifest(key), { message: /does not prove its key/ });
 });
+
+test('a manifest edited outside its key fields (its seed) fails its digest; one with no digest (older cache) is trusted by its key', async (t) => {
+  const store = freshStore();
+  const key = keyOf('digest');
+  const committed = await store.commit(pendingFor(key), { v: 1 });
+  const internals = store as unknown as { manifests: { put(k: string, v: unknown): Promise<boolean> }; digests: { remove(k: string): Promise<boolean> } };
+  await internals.manifests.put(key, { ...committed, seed: 12345 });
+  const res = store.lookup(key);
+  t.is(res.status, 'corrupt');
+  if (res.status === 'corrupt') t.regex(res.reason, /does not match its digest/);
+  await internals.digests.remove(key); // as written by a version that kept no digests
+  t.is(store.lookup(key).status, 'hit');
+});

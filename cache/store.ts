@@ -3,6 +3,8 @@
  *
  * - `manifests`: stage key → manifest (JSON; on every read zod-validated, its key recomputed from its own fields and
  *   its digest checked: see manifest-check.ts).
+ * - `digests`: stage key → sha256 of the whole manifest, written with it (kept apart so that the manifest format, and
+ *   so older versions of sgd-noise reading this cache, stay as they were).
  * - `blobs`: SHA-256 of bytes → bytes, stored once however many manifests reference them.
  * - `fingerprints`: (scope, stage instance) → the fingerprint of its last run, used to explain staleness.
  *
@@ -33,7 +35,7 @@ export type Lookup =
   | { status: 'corrupt'; reason: string; badBlobs: string[] };
 
 /** A manifest as a stage runner fills it in: everything except the outputs, which `commit` adds. */
-export type PendingManifest = Omit<Manifest, 'outputs' | 'format' | 'digest'>;
+export type PendingManifest = Omit<Manifest, 'outputs' | 'format'>;
 
 /** Counts returned by {@link CacheStore.gc}. */
 export interface GcReport {
@@ -59,6 +61,7 @@ export class CacheStore {
   private manifests!: Database<unknown, string>;
   private blobs!: Database<Buffer, string>;
   private fingerprints!: Database<unknown, string>;
+  private digests!: Database<string, string>;
 
   private constructor(
     readonly dir: string,
@@ -99,6 +102,7 @@ export class CacheStore {
     this.manifests = this.env.openDB({ name: 'manifests', encoding: 'json' });
     this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
     this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });
+    this.digests = this.env.openDB({ name: 'digests', encoding: 'string' }) as Database<string, string>;
   }
 
   /** Makes commits by other processes visible to this one. */
@@ -114,12 +118,14 @@ export class CacheStore {
   /** Reads and validates the manifest under `key`; undefined when absent, CorruptEntryError when invalid. */
   getManifest(key: string): Manifest | undefined {
     let raw: unknown;
+    let digest: string | undefined;
     try {
       raw = this.manifests.get(key);
+      digest = raw === undefined ? undefined : this.digests.get(key);
     } catch (err) {
       throw new CorruptEntryError(key, `manifest is unreadable (${(err as Error).message})`);
     }
-    return raw === undefined ? undefined : validateManifest(key, raw);
+    return raw === undefined ? undefined : validateManifest(key, raw, digest);
   }
 
   /**
@@ -175,12 +181,11 @@ export class CacheStore {
       const { ref, bytes } = encodeValue(name, value);
       return { name, ref: { ...ref, blob: sha256Hex(bytes) } as OutputRef, bytes };
     });
-    const undigested = manifestSchema.parse({
+    const manifest = manifestSchema.parse({
       format: 1,
       ...pending,
       outputs: Object.fromEntries(encoded.map((e) => [e.name, e.ref])),
     });
-    const manifest: Manifest = { ...undigested, digest: manifestDigest(undigested) };
     let winner: Manifest = manifest;
     await this.env.transaction(() => {
       const theirs = this.trustedManifest(pending.key);
@@ -193,7 +198,7 @@ export class CacheStore {
       for (const { ref, bytes } of encoded) {
         if (!this.blobIsIntact(ref)) this.blobs.putSync(ref.blob, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       }
-      this.manifests.putSync(pending.key, manifest);
+      this.putManifest(manifest);
     });
     return winner;
   }
@@ -202,6 +207,7 @@ export class CacheStore {
   async invalidate(key: string, badBlobs: readonly string[] = []): Promise<void> {
     await this.env.transaction(() => {
       this.manifests.removeSync(key);
+      this.digests.removeSync(key);
       for (const blob of badBlobs) this.blobs.removeSync(blob);
     });
   }
@@ -248,7 +254,7 @@ export class CacheStore {
 
   /** For each table: the entries LMDB's own record of it counts, and how many a walk of its keys reaches. */
   tableCounts(): { table: string; recorded: number; listed: number }[] {
-    const tables = { manifests: this.manifests, blobs: this.blobs, fingerprints: this.fingerprints } as const;
+    const tables = { manifests: this.manifests, blobs: this.blobs, fingerprints: this.fingerprints, digests: this.digests } as const;
     return Object.entries(tables).map(([table, db]) => {
       const recorded = (db.getStats() as { entryCount: number }).entryCount;
       let listed = 0;
@@ -282,7 +288,7 @@ export class CacheStore {
     }
     await this.env.transaction(() => {
       for (const [hash, bytes] of given) this.blobs.putSync(hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      this.manifests.putSync(manifest.key, manifest);
+      this.putManifest(manifest);
     });
   }
 
@@ -355,7 +361,10 @@ export class CacheStore {
     if (dryRun) return report;
     await this.exclusively('gc', async () => {
       await this.env.transaction(() => {
-        for (const key of removed) this.manifests.removeSync(key);
+        for (const key of removed) {
+          this.manifests.removeSync(key);
+          this.digests.removeSync(key);
+        }
         for (const blob of doomedBlobs) this.blobs.removeSync(blob);
       });
       report.fileBytes.after = await this.compact();
@@ -409,6 +418,12 @@ export class CacheStore {
     openStores.delete(this.dir);
     await this.env.close();
     this.lock?.release();
+  }
+
+  /** Writes a manifest and its digest (inside a transaction). */
+  private putManifest(manifest: Manifest): void {
+    this.manifests.putSync(manifest.key, manifest);
+    this.digests.putSync(manifest.key, manifestDigest(manifest));
   }
 
   /** The manifest under `key` if it validates, else undefined (a corrupt one is overwritten by a commit). */
