@@ -1,20 +1,32 @@
 /**
  * Content-addressed artifact store on LMDB.
  *
- * - `manifests`: stage key → manifest (JSON, zod-validated on every read).
+ * - `manifests`: stage key → manifest (JSON; on every read zod-validated, its key recomputed from its own fields and
+ *   its digest checked: see manifest-check.ts).
+ * - `digests`: stage key → sha256 of the whole manifest, written with it (kept apart so that the manifest format, and
+ *   so older versions of sgd-noise reading this cache, stay as they were).
  * - `blobs`: SHA-256 of bytes → bytes, stored once however many manifests reference them.
  * - `fingerprints`: (scope, stage instance) → the fingerprint of its last run, used to explain staleness.
  *
  * A manifest and its blobs are written in one LMDB transaction, so a crash or kill -9 at any point leaves either the
  * whole entry or nothing. Entries are write-once: when two processes race on the same key the first commit wins and
  * the second is a no-op (stages are deterministic, so both would be equal).
+ *
+ * Opening checks the file's structure first (lmdb-check.ts) and takes the cache's shared lock (cache-lock.ts); gc
+ * takes it exclusively, because compaction replaces the file.
  */
 import { mkdirSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { CacheLock } from './cache-lock.ts';
+import { CacheFileDamagedError, CorruptEntryError } from './errors.ts';
+import { checkLmdbFile } from './lmdb-check.ts';
 import { sha256Hex } from './hash.ts';
+import { manifestDigest, validateManifest } from './manifest-check.ts';
 import { fingerprintSchema, manifestSchema, type Fingerprint, type Manifest } from './manifest.ts';
 import { decodeValue, encodeValue, type Artifacts, type LoadedArtifacts, type OutputRef } from './values.ts';
+
+export { CorruptEntryError } from './errors.ts';
 
 /** Result of looking a key up: a verified hit, a miss, or a corrupt entry with the reason. */
 export type Lookup =
@@ -32,45 +44,65 @@ export interface GcReport {
   fileBytes: { before: number; after: number };
 }
 
-/** Thrown when a stored entry fails validation while being read. */
-export class CorruptEntryError extends Error {
-  /** Names the key and what was wrong with it. */
-  constructor(
-    readonly key: string,
-    readonly reason: string,
-    readonly badBlobs: string[] = [],
-  ) {
-    super(`cache entry ${key.slice(0, 12)} is corrupt: ${reason}`);
-  }
-}
-
 const DATA_FILE = 'cache.mdb';
 const openStores = new Map<string, CacheStore>();
 
+/** How {@link CacheStore.open} treats the file; the defaults are right for everything except salvage. */
+export interface OpenOptions {
+  /** Check the file against its own meta pages before mapping it, and refuse a damaged one (default true). */
+  checkFile?: boolean;
+  /** Hold the cache's shared lock while open (default true); a salvage child runs under its parent's lock instead. */
+  lock?: boolean;
+}
+
 /** One LMDB environment holding manifests, blobs and fingerprints. Open with {@link CacheStore.open}. */
 export class CacheStore {
-  private env: RootDatabase;
-  private manifests: Database<unknown, string>;
-  private blobs: Database<Buffer, string>;
-  private fingerprints: Database<unknown, string>;
+  private env!: RootDatabase;
+  private manifests!: Database<unknown, string>;
+  private blobs!: Database<Buffer, string>;
+  private fingerprints!: Database<unknown, string>;
+  private digests!: Database<string, string>;
 
-  private constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.env = open({ path: path.join(dir, DATA_FILE) });
-    this.manifests = this.env.openDB({ name: 'manifests', encoding: 'json' });
-    this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
-    this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });
+  private constructor(
+    readonly dir: string,
+    private readonly lock: CacheLock | undefined,
+    checkFile: boolean,
+  ) {
+    try {
+      if (checkFile) assertFileIntact(path.join(dir, DATA_FILE));
+      this.openEnvironment();
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
   }
 
-  /** Opens (or returns the already open) store in `dir`; one environment per directory per process. */
-  static open(dir: string): CacheStore {
+  /**
+   * Opens (or returns the already open) store in `dir`; one environment per directory per process. Takes the cache's
+   * shared lock and refuses, with {@link CacheFileDamagedError}, a file whose structure contradicts its meta pages.
+   */
+  static open(dir: string, { checkFile = true, lock = true }: OpenOptions = {}): CacheStore {
     const abs = path.resolve(dir);
     let store = openStores.get(abs);
     if (!store) {
-      store = new CacheStore(abs);
+      mkdirSync(abs, { recursive: true });
+      store = new CacheStore(abs, lock ? CacheLock.shared(abs) : undefined, checkFile);
       openStores.set(abs, store);
     }
     return store;
+  }
+
+  /** Path of the LMDB data file of the cache in `dir`. */
+  static dataFile(dir: string): string {
+    return path.join(path.resolve(dir), DATA_FILE);
+  }
+
+  private openEnvironment(): void {
+    this.env = open({ path: path.join(this.dir, DATA_FILE) });
+    this.manifests = this.env.openDB({ name: 'manifests', encoding: 'json' });
+    this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
+    this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });
+    this.digests = this.env.openDB({ name: 'digests', encoding: 'string' }) as Database<string, string>;
   }
 
   /** Makes commits by other processes visible to this one. */
@@ -86,23 +118,21 @@ export class CacheStore {
   /** Reads and validates the manifest under `key`; undefined when absent, CorruptEntryError when invalid. */
   getManifest(key: string): Manifest | undefined {
     let raw: unknown;
+    let digest: string | undefined;
     try {
       raw = this.manifests.get(key);
+      digest = raw === undefined ? undefined : this.digests.get(key);
     } catch (err) {
       throw new CorruptEntryError(key, `manifest is unreadable (${(err as Error).message})`);
     }
-    if (raw === undefined) return undefined;
-    const parsed = manifestSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new CorruptEntryError(key, `manifest fails validation at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    }
-    if (parsed.data.key !== key) throw new CorruptEntryError(key, `manifest is filed under another key (${parsed.data.key})`);
-    return parsed.data;
+    return raw === undefined ? undefined : validateManifest(key, raw, digest);
   }
 
-  /** Looks `key` up and verifies the manifest and the hash of every blob it references. */
-  lookup(key: string): Lookup {
+  /**
+   * Looks `key` up and verifies the manifest and the hash of every blob it references. Blobs named in
+   * `unreadableBlobs` (ones whose reading crashed a salvage reader) count as bad without being read.
+   */
+  lookup(key: string, { unreadableBlobs }: { unreadableBlobs?: ReadonlySet<string> } = {}): Lookup {
     let manifest: Manifest | undefined;
     try {
       manifest = this.getManifest(key);
@@ -111,12 +141,15 @@ export class CacheStore {
       throw err;
     }
     if (!manifest) return { status: 'miss' };
-    const bad = Object.entries(manifest.outputs).filter(([, ref]) => !this.blobIsIntact(ref));
+    const bad = Object.entries(manifest.outputs).flatMap(([name, ref]) => {
+      const problem = unreadableBlobs?.has(ref.blob) ? 'could not be read (reading it killed a salvage reader)' : this.blobProblem(ref);
+      return problem ? [{ name, ref, problem }] : [];
+    });
     if (bad.length > 0) {
       return {
         status: 'corrupt',
-        reason: bad.map(([name, ref]) => `output '${name}' blob ${ref.blob.slice(0, 12)} is missing or its bytes do not match its hash`).join('; '),
-        badBlobs: bad.map(([, ref]) => ref.blob),
+        reason: bad.map(({ name, ref, problem }) => `output '${name}' blob ${ref.blob.slice(0, 12)} ${problem}`).join('; '),
+        badBlobs: bad.map(({ ref }) => ref.blob),
       };
     }
     return { status: 'hit', manifest };
@@ -155,9 +188,8 @@ export class CacheStore {
     });
     let winner: Manifest = manifest;
     await this.env.transaction(() => {
-      const existing = this.manifests.get(pending.key);
-      if (existing !== undefined && manifestSchema.safeParse(existing).success) {
-        const theirs = manifestSchema.parse(existing);
+      const theirs = this.trustedManifest(pending.key);
+      if (theirs) {
         if (Object.values(theirs.outputs).every((ref) => this.blobIsIntact(ref))) {
           winner = theirs;
           return;
@@ -166,7 +198,7 @@ export class CacheStore {
       for (const { ref, bytes } of encoded) {
         if (!this.blobIsIntact(ref)) this.blobs.putSync(ref.blob, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       }
-      this.manifests.putSync(pending.key, manifest);
+      this.putManifest(manifest);
     });
     return winner;
   }
@@ -175,6 +207,7 @@ export class CacheStore {
   async invalidate(key: string, badBlobs: readonly string[] = []): Promise<void> {
     await this.env.transaction(() => {
       this.manifests.removeSync(key);
+      this.digests.removeSync(key);
       for (const blob of badBlobs) this.blobs.removeSync(blob);
     });
   }
@@ -200,6 +233,76 @@ export class CacheStore {
         yield { key, error: (err as Error).message };
       }
     }
+  }
+
+  /** Every manifest key in order, or those after `after`; stops early (without error) where LMDB cannot go on. */
+  *manifestKeys(after?: string): Generator<string> {
+    for (const key of this.manifests.getKeys(after === undefined ? {} : { start: after })) if (key !== after) yield key;
+  }
+
+  /** Every blob hash in order, or those after `after`. */
+  *blobKeys(after?: string): Generator<string> {
+    for (const key of this.blobs.getKeys(after === undefined ? {} : { start: after })) if (key !== after) yield key;
+  }
+
+  /** Whether the blob stored under `hash` is there and its bytes hash to it. */
+  blobState(hash: string): 'intact' | 'missing' | 'mismatch' {
+    const bytes = this.blobs.getBinary(hash);
+    if (bytes === undefined) return 'missing';
+    return sha256Hex(bytes) === hash ? 'intact' : 'mismatch';
+  }
+
+  /** For each table: the entries LMDB's own record of it counts, and how many a walk of its keys reaches. */
+  tableCounts(): { table: string; recorded: number; listed: number }[] {
+    const tables = { manifests: this.manifests, blobs: this.blobs, fingerprints: this.fingerprints, digests: this.digests } as const;
+    return Object.entries(tables).map(([table, db]) => {
+      const recorded = (db.getStats() as { entryCount: number }).entryCount;
+      let listed = 0;
+      for (const _ of db.getKeys()) listed++;
+      return { table, recorded, listed };
+    });
+  }
+
+  /** Copies a verified entry (its manifest and blobs, as stored) into `target` in one transaction. */
+  async copyEntryTo(target: CacheStore, manifest: Manifest): Promise<void> {
+    const blobs = Object.values(manifest.outputs).map((ref) => {
+      const bytes = this.blobs.getBinary(ref.blob);
+      if (!bytes || sha256Hex(bytes) !== ref.blob) throw new CorruptEntryError(manifest.key, `blob ${ref.blob.slice(0, 12)} changed while being copied`, [ref.blob]);
+      return { hash: ref.blob, bytes };
+    });
+    await target.importEntry(manifest, blobs);
+  }
+
+  /**
+   * Writes an entry found elsewhere (a salvaged one) in one transaction, after checking that the manifest proves its
+   * key and that every blob it uses is given with matching bytes or is already here intact.
+   */
+  async importEntry(manifest: Manifest, blobs: readonly { hash: string; bytes: Uint8Array }[]): Promise<void> {
+    validateManifest(manifest.key, manifest);
+    const given = new Map(blobs.map((b) => [b.hash, b.bytes]));
+    for (const ref of Object.values(manifest.outputs)) {
+      const bytes = given.get(ref.blob);
+      if (bytes ? sha256Hex(bytes) !== ref.blob : !this.blobIsIntact(ref)) {
+        throw new CorruptEntryError(manifest.key, `cannot import: blob ${ref.blob.slice(0, 12)} is not given intact`, [ref.blob]);
+      }
+    }
+    await this.env.transaction(() => {
+      for (const [hash, bytes] of given) this.blobs.putSync(hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      this.putManifest(manifest);
+    });
+  }
+
+  /** Copies every fingerprint that still validates into `target`; returns how many. */
+  async copyFingerprintsTo(target: CacheStore): Promise<number> {
+    let copied = 0;
+    await target.env.transaction(() => {
+      for (const { key, value } of this.fingerprints.getRange()) {
+        if (!fingerprintSchema.safeParse(value).success) continue;
+        target.fingerprints.putSync(key, value);
+        copied++;
+      }
+    });
+    return copied;
   }
 
   /** Manifest keys that start with `prefix` (hex). */
@@ -256,29 +359,46 @@ export class CacheStore {
       fileBytes: { before, after: before },
     };
     if (dryRun) return report;
-    await this.env.transaction(() => {
-      for (const key of removed) this.manifests.removeSync(key);
-      for (const blob of doomedBlobs) this.blobs.removeSync(blob);
+    await this.exclusively('gc', async () => {
+      await this.env.transaction(() => {
+        for (const key of removed) {
+          this.manifests.removeSync(key);
+          this.digests.removeSync(key);
+        }
+        for (const blob of doomedBlobs) this.blobs.removeSync(blob);
+      });
+      report.fileBytes.after = await this.compact();
     });
-    report.fileBytes.after = await this.compact();
     return report;
   }
 
-  /** Rewrites the data file without free pages (LMDB files never shrink otherwise); returns the new size. */
-  async compact(): Promise<number> {
+  /**
+   * Runs `work` holding the cache exclusively; throws {@link CacheBusyError} (naming their pids) while other processes
+   * have the cache open, so that nothing that replaces the file can lose their commits.
+   */
+  async exclusively<T>(purpose: string, work: () => Promise<T>): Promise<T> {
+    if (!this.lock) throw new Error(`${purpose} needs the cache lock, but ${this.dir} was opened without it`);
+    this.lock.upgrade(purpose);
+    try {
+      return await work();
+    } finally {
+      this.lock.downgrade();
+    }
+  }
+
+  /**
+   * Rewrites the data file without free pages (LMDB files never shrink otherwise); returns the new size. Only while
+   * holding the cache exclusively (see {@link exclusively}): another process would go on writing to the old file.
+   */
+  private async compact(): Promise<number> {
     const file = path.join(this.dir, DATA_FILE);
     const tmp = `${file}.compact`;
     rmSync(tmp, { force: true });
     await this.env.backup(tmp, true);
-    await this.close();
+    await this.env.close();
     renameSync(tmp, file);
     rmSync(`${file}-lock`, { force: true });
-    const reopened = new CacheStore(this.dir);
-    this.env = reopened.env;
-    this.manifests = reopened.manifests;
-    this.blobs = reopened.blobs;
-    this.fingerprints = reopened.fingerprints;
-    openStores.set(this.dir, this);
+    this.openEnvironment();
     return this.fileBytes();
   }
 
@@ -298,16 +418,47 @@ export class CacheStore {
     await this.blobs.put(hash, Buffer.from(bytes));
   }
 
-  /** Closes the environment; the next `open` of this directory reopens it. */
+  /** Closes the environment and gives up the cache lock; the next `open` of this directory reopens it. */
   async close(): Promise<void> {
     openStores.delete(this.dir);
     await this.env.close();
+    this.lock?.release();
+  }
+
+  /** Writes a manifest and its digest (inside a transaction). */
+  private putManifest(manifest: Manifest): void {
+    this.manifests.putSync(manifest.key, manifest);
+    this.digests.putSync(manifest.key, manifestDigest(manifest));
+  }
+
+  /** The manifest under `key` if it validates, else undefined (a corrupt one is overwritten by a commit). */
+  private trustedManifest(key: string): Manifest | undefined {
+    try {
+      return this.getManifest(key);
+    } catch (err) {
+      if (err instanceof CorruptEntryError) return undefined;
+      throw err;
+    }
   }
 
   private blobIsIntact(ref: OutputRef): boolean {
-    const bytes = this.blobs.getBinary(ref.blob); // getBinaryFast returns a shared buffer whose byteLength is not the value's
-    return bytes !== undefined && bytes.byteLength === ref.bytes && sha256Hex(bytes) === ref.blob;
+    return this.blobProblem(ref) === undefined;
   }
+
+  /** What is wrong with the blob a manifest references, or undefined when it is there with its hash and size. */
+  private blobProblem(ref: OutputRef): string | undefined {
+    const bytes = this.blobs.getBinary(ref.blob); // getBinaryFast returns a shared buffer whose byteLength is not the value's
+    if (bytes === undefined) return 'is missing';
+    if (sha256Hex(bytes) !== ref.blob) return 'bytes do not match its hash';
+    if (bytes.byteLength !== ref.bytes) return `has ${bytes.byteLength} bytes, the manifest says ${ref.bytes}`;
+    return undefined;
+  }
+}
+
+/** Throws {@link CacheFileDamagedError} when the file's structure contradicts its own meta pages. */
+function assertFileIntact(file: string): void {
+  const check = checkLmdbFile(file);
+  if (!check.ok) throw new CacheFileDamagedError(file, check.problem);
 }
 
 function fingerprintKey(scope: string, instance: string): string {

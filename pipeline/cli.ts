@@ -8,12 +8,15 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CacheError } from '../cache/errors.ts';
 import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
-import { CacheStore } from '../cache/store.ts';
+import type { Manifest } from '../cache/manifest.ts';
+import { CacheStore, CorruptEntryError } from '../cache/store.ts';
 import { ConfigError } from './config.ts';
 import { FileError, UsageError, describeError, muteLibraryErrorLogs } from './errors.ts';
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
 import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
+import { CacheSubcommandError, runCacheCommand } from './cache-commands.ts';
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
 import { loadProject, resolveConfig, type Project } from './project.ts';
 import { runToCompletion } from './runner.ts';
@@ -25,13 +28,17 @@ const USAGE = `usage: sgd-noise <command> [options] [key.path=value ...]
 
 commands:
   run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--jobs N] [--keep-going]
-  status   fresh or stale (and why) per stage instance
+  status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only]
   dag      the stage graph        [--mermaid]
   ls       cache entries
   show     <stage|instance|key>   metadata, config slice, inputs, output summaries  [--output NAME [--format csv]]
   report   render the report from cached outputs only and print its path   [--open]
   export   <stage|instance|key>   [--output NAME] [--out FILE] [--format json|csv]
   gc       drop entries the current config does not reach, then compact  [--all-profiles] [--dry-run]
+           (needs the cache alone: refuses while another sgd-noise process uses it)
+  cache verify    check every blob and manifest; exit 1 if anything is bad
+  cache recover   copy every entry that verifies into a fresh file and swap it in, keeping the old one aside
+                  [--out DIR: write the fresh cache there instead]
 
 options:
   --profile P      config profile (default: the project's default)
@@ -69,6 +76,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       'all-profiles': { type: 'boolean', default: false },
       open: { type: 'boolean', default: false },
       debug: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -97,14 +105,20 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     const why = existsSync(cacheDir) ? `${cacheDir} holds no cache.mdb` : `${cacheDir} does not exist`;
     throw new UsageError(`no cache at ${cacheDir} (${why}); only \`sgd-noise run\` creates one. Pass an existing cache with --cache DIR or $SGD_NOISE_CACHE`);
   }
+  const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // The cache subcommands read a possibly damaged file in child processes only: this process never opens it.
+  if (command === 'cache') {
+    if (targets.length !== 1) throw new CacheSubcommandError(targets[0]);
+    return runCacheCommand(targets[0]!, cacheDir, { json: values.json, out: values.out, write: out });
+  }
   let cache!: CacheStore;
   try {
-    if (command !== 'dag') cache = CacheStore.open(cacheDir);
+    if (command !== 'dag' && command !== 'cache') cache = CacheStore.open(cacheDir);
   } catch (err) {
+    if (err instanceof CacheError) throw err; // a damaged cache file: its message says what and what to do
     throw new FileError((err as { path?: string }).path ?? context.cacheFile, err);
   }
   fileHashes.save();
-  const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
   // Comma-separated lists, except commas inside [...] (instance ids: stage[kind=sgd,seed=0]).
   const list = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(/,(?![^[]*\])/)).filter(Boolean);
@@ -163,12 +177,16 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     }
     case 'status': {
       noTargets(command, targets);
-      const status = planStatus(plan, cache, resolved.profile);
-      if (values.json) json({ profile: resolved.profile, instances: status });
+      const verified = !values.quick;
+      const status = planStatus(plan, cache, resolved.profile, { verify: verified });
+      if (values.json) json({ profile: resolved.profile, verified, instances: status });
       else {
         for (const s of status) out(`${s.state === 'fresh' ? 'fresh' : 'STALE'}  ${s.instance}${s.reasons.length ? `\n       ${s.reasons.join('\n       ')}` : ''}`);
         const stale = status.filter((s) => s.state === 'stale').length;
-        out(`${status.length - stale} fresh, ${stale} stale (profile ${resolved.profile})`);
+        const how = verified
+          ? 'fresh = verified: the manifest proves its key and every blob matches its hash'
+          : 'fresh = present, NOT verified (--quick): blobs were not hashed';
+        out(`${status.length - stale} fresh, ${stale} stale (profile ${resolved.profile}; ${how})`);
       }
       return 0;
     }
@@ -213,7 +231,14 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       }
       const described: Record<string, unknown>[] = [];
       for (const { key, instance } of found) {
-        const manifest = cache.getManifest(key);
+        let manifest: Manifest | undefined;
+        try {
+          manifest = cache.getManifest(key);
+        } catch (err) {
+          if (!(err instanceof CorruptEntryError) || command === 'export') throw err;
+          described.push({ instance, key, cached: false, reasons: [`its cache entry is corrupt (${err.reason}); the next run recomputes it`] });
+          continue;
+        }
         if (!manifest) {
           const st = planStatus(plan, cache, resolved.profile).find((s) => s.instance === instance);
           if (command === 'export') throw new UsageError(`${instance} is not in the cache (${st?.reasons.join('; ') ?? 'not computed'}); run it first`);
@@ -327,7 +352,7 @@ async function renderReportFromCache(
 }
 
 /** The commands `main` knows. */
-const COMMANDS = ['run', 'status', 'dag', 'ls', 'show', 'report', 'export', 'gc'];
+const COMMANDS = ['run', 'status', 'dag', 'ls', 'show', 'report', 'export', 'gc', 'cache'];
 
 /** `--jobs N`: a positive integer, else a usage error naming the option and what it got. */
 function parseJobs(text: string): number {
@@ -381,10 +406,15 @@ export async function runCli(argv: string[]): Promise<never> {
   try {
     code = await main(argv, context);
   } catch (err) {
-    const isUsage = (e: unknown) => e instanceof ConfigError || e instanceof PlanError || e instanceof UsageError;
-    const report = describeError(err, { debug, isUsage, file: context.cacheFile });
-    process.stderr.write(`sgd-noise: ${report.message}\n`);
-    code = report.exitCode;
+    const isUsage = (e: unknown) => e instanceof ConfigError || e instanceof PlanError || e instanceof UsageError || e instanceof CacheSubcommandError;
+    if (err instanceof CacheError && !debug) {
+      process.stderr.write(`sgd-noise: ${err.message}\n`);
+      code = 1;
+    } else {
+      const report = describeError(err, { debug, isUsage, file: context.cacheFile });
+      process.stderr.write(`sgd-noise: ${report.message}\n`);
+      code = report.exitCode;
+    }
   }
   process.exit(code);
 }

@@ -7,8 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { entryKey, type KeyFields } from '../cache/entry-key.ts';
 import { sha256File, type HashFile } from '../cache/file-hashes.ts';
-import { hashJson } from '../cache/hash.ts';
 import type { Json } from '../cache/values.ts';
 import { getPath, hasPath } from './config.ts';
 import { deriveSeed } from './seed.ts';
@@ -49,23 +49,12 @@ export interface Plan {
 export class PlanError extends Error {}
 
 /**
- * The fields that determine a stage key; exported so tests can pin golden keys. `missing` (optional inputs left out)
- * and `files` (input file name → content SHA-256) enter only when non-empty, so every other instance keeps the key
- * it always had.
+ * The key of a stage instance from the fields that determine it (the cache's {@link entryKey}, which the store
+ * recomputes from every manifest it reads); exported so tests can pin golden keys. `missing` (optional inputs left
+ * out) and `files` (input file name → content SHA-256) enter only when non-empty.
  */
-export function stageKey(fields: {
-  stage: string;
-  params: Params;
-  version: number;
-  config: Record<string, Json>;
-  inputs: Record<string, string>;
-  missing?: readonly string[];
-  files?: Record<string, string>;
-}): string {
-  const base: Record<string, unknown> = { stage: fields.stage, params: fields.params, version: fields.version, config: fields.config, inputs: fields.inputs };
-  if (fields.missing?.length) base.missing = [...fields.missing].sort();
-  if (fields.files && Object.keys(fields.files).length > 0) base.files = fields.files;
-  return hashJson(base);
+export function stageKey(fields: KeyFields): string {
+  return entryKey(fields);
 }
 
 /** A node's declared input files as name → content SHA-256 (what its key and manifest record). */

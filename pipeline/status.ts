@@ -9,17 +9,33 @@ export interface InstanceStatus {
   stage: string;
   key: string;
   state: 'fresh' | 'stale';
+  /** Whether 'fresh' was verified (the manifest proves its key, every blob is present with its hash); false: only seen. */
+  verified: boolean;
   reasons: string[];
 }
 
-/** Status of every instance in plan order (cheap: manifests are checked for existence, blobs are not hashed). */
-export function planStatus(plan: Plan, cache: CacheStore, scope: string): InstanceStatus[] {
+/** How carefully {@link planStatus} looks at cached entries. */
+export interface StatusOptions {
+  /** Verify every entry it calls fresh (manifest bound to its key, blobs hashed); default true. False: existence only. */
+  verify?: boolean;
+}
+
+/**
+ * Status of every instance in plan order. By default an instance is fresh only if its entry verifies exactly as a run
+ * would check it (so `status` never calls fresh what `run` would recompute); with `verify: false` existence is enough.
+ */
+export function planStatus(plan: Plan, cache: CacheStore, scope: string, { verify = true }: StatusOptions = {}): InstanceStatus[] {
   const states = new Map<string, InstanceStatus>();
   for (const id of plan.order) {
     const node = plan.nodes.get(id)!;
-    const base = { instance: id, stage: node.stage.id, key: node.key };
-    if (cache.has(node.key)) {
+    const base = { instance: id, stage: node.stage.id, key: node.key, verified: verify };
+    const found = verify ? cache.lookup(node.key) : { status: cache.has(node.key) ? ('hit' as const) : ('miss' as const) };
+    if (found.status === 'hit') {
       states.set(id, { ...base, state: 'fresh', reasons: [] });
+      continue;
+    }
+    if (found.status === 'corrupt') {
+      states.set(id, { ...base, state: 'stale', reasons: [`its cache entry is corrupt (${found.reason}); the next run recomputes it`] });
       continue;
     }
     const reasons: string[] = [];

@@ -28,7 +28,7 @@ withTmpfs(`a cache on a read-only filesystem: one line naming the file and EROFS
   for (const args of [['ls'], ['run', 'slow.ms=1', 'left.scale=7']]) {
     const r = await w.cli([...args]);
     t.is(r.exitCode, 1, `${args.join(' ')}: ${r.stderr}`);
-    t.regex(r.stderr, /cache\.mdb[^\n]*: read-only file system \(EROFS\); put the cache on a writable filesystem/, args.join(' '));
+    t.regex(r.stderr, /cache\.(mdb|lock)[^\n]*: read-only file system \(EROFS\); put the cache on a writable filesystem/, args.join(' '));
     t.notRegex(r.stderr, /TypeError|\n\s+at /, `${args.join(' ')}: no TypeError, no stack trace`);
   }
   const debug = await w.cli(['ls', '--debug']);
