@@ -1,5 +1,5 @@
 /**
- * Where this project's protocols and the authors' released code (github.com/uuujf/SGDNoise) differ, in one table:
+ * Where this project's protocols and the authors' released code (uuujf/SGDNoise on GitHub) differ, in one table:
  * what the paper says, what the released code does (and in which file), what the `paper` profile does, and the
  * config keys and values that reproduce the code (`paper-code` sets all of them). The README shows this table and
  * the report's provenance lists the rows that apply to the run.
