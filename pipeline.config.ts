@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineProject } from './pipeline/project.ts';
 import { NOISE_KINDS } from './stages/noise/registry.ts';
+import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
 
 const posInt = z.number().int().positive();
@@ -365,4 +366,5 @@ export default defineProject({
   profiles: { quick, paper },
   defaultProfile: 'quick',
   stages,
+  measureCosts,
 });

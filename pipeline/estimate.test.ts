@@ -73,6 +73,7 @@ test('the summary names the total, what lacks an estimate and the wall-time boun
   t.regex(lines.join('\n'), /wall time with --jobs 2: between/);
   t.is(formatEstimate(3 * 86_400_000 + 5 * 3_600_000), '3d05h');
   t.is(formatEstimate(61_000), '1m01s');
+  t.is(formatEstimate(3_119_900), '52m00s');
 });
 
 test('a bad count is an error naming the instance and the operation', (t) => {

@@ -151,11 +151,11 @@ export function formatEstimate(ms: number): string {
   if (!Number.isFinite(ms)) return '?';
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.round(ms / 60_000);
   if (ms < 3_600_000) {
-    const m = Math.floor(ms / 60_000);
-    return `${m}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+    const s = Math.round(ms / 1000);
+    return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   }
+  const minutes = Math.round(ms / 60_000);
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
   return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;

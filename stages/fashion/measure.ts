@@ -1,0 +1,88 @@
+/**
+ * Times one unit of each Fashion-MNIST operation of `cost.ts` on this machine, with the configured sizes (N =
+ * fashion.data.train, m = fashion.dynamics.batchSize, evaluation on min(T, 2000) images) on the paper's CNN. The
+ * images are random (28×28, pixels in the normalised range) and the weights the initialisation: the cost of these
+ * dense kernels does not depend on the values, so no dataset is needed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { minibatchGradientCovariance } from '../dynamics/statistics.ts';
+import { createCnn } from '../models/cnn.ts';
+import { hessianOperator, meanLoss, minibatchValueAndGrad, sliceBatch, valueAndGrad } from '../models/curvature.ts';
+import type { Batch } from '../models/model.ts';
+import { Rng } from '../numerics/random.ts';
+import { medianMs } from '../cost/timing.ts';
+import { FASHION_OPS } from './cost.ts';
+
+/** Random labelled images shaped like Fashion-MNIST's. */
+function randomImages(rng: Rng, n: number): Batch {
+  const x = new Float32Array(n * 784);
+  for (let i = 0; i < x.length; i++) x[i] = rng.uniform() * 2 - 1;
+  return { x: tf.tensor4d(x, [n, 28, 28, 1]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32') };
+}
+
+/** Milliseconds per unit of each operation of FASHION_OPS in `needed` (the backend must be initialised). */
+export function measureFashionCosts(cfg: <T>(path: string) => T, needed: ReadonlySet<string>, log: (line: string) => void): Record<string, number> {
+  const N = cfg<number>('fashion.data.train');
+  const T = cfg<number>('fashion.data.test');
+  const m = cfg<number>('fashion.dynamics.batchSize');
+  const want = (op: string) => needed.has(op);
+  const out: Record<string, number> = {};
+  if (!Object.values(FASHION_OPS).some(want)) return out;
+  const rng = new Rng(12);
+  const model = createCnn();
+  const w = model.init(rng);
+  const train = randomImages(rng, N);
+  const evalN = Math.min(T, 2000);
+  const test = randomImages(rng, evalN);
+  const done = (op: string, ms: number, what: string) => {
+    out[op] = ms;
+    log(`${op}: ${what}: ${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`);
+  };
+  try {
+    if (want(FASHION_OPS.gradFull)) {
+      done(FASHION_OPS.gradFull, medianMs(() => sync(valueAndGrad(model, w, train)), 3), `value + gradient, N = ${N}`);
+    }
+    if (want(FASHION_OPS.gradMinibatch)) {
+      const step = () => sync(minibatchValueAndGrad(model, w, train, rng.permutation(N).subarray(0, m)));
+      done(FASHION_OPS.gradMinibatch, medianMs(step, 15, 3), `value + gradient, minibatch of ${m}`);
+    }
+    if (want(FASHION_OPS.hvpOpen) || want(FASHION_OPS.hvp)) {
+      const v = rng.fillNormal(new Float64Array(model.size));
+      const warm = hessianOperator(model, w, train);
+      warm.matvec(v);
+      warm.dispose();
+      const t0 = performance.now();
+      const op = hessianOperator(model, w, train);
+      const open = performance.now() - t0;
+      try {
+        if (want(FASHION_OPS.hvpOpen)) done(FASHION_OPS.hvpOpen, open, `Hessian operator opened, N = ${N}`);
+        if (want(FASHION_OPS.hvp)) done(FASHION_OPS.hvp, medianMs(() => void op.matvec(v), 3, 0), `Hessian-vector product, N = ${N}`);
+      } finally {
+        op.dispose();
+      }
+    }
+    if (want(FASHION_OPS.sigma)) {
+      const small = sliceBatch(train, 0, Math.min(N, 2 * m));
+      minibatchGradientCovariance(model, w, small, m, rng); // warm-up on 2 minibatches
+      tf.dispose([small.x, small.y!]);
+      done(FASHION_OPS.sigma, medianMs(() => void minibatchGradientCovariance(model, w, train, m, rng), 2, 0), `Σ from ${Math.floor(N / m)} minibatches of ${m}`);
+    }
+    if (want(FASHION_OPS.evalImage)) {
+      done(FASHION_OPS.evalImage, medianMs(() => void evaluateClassifier(model, w, test), 3) / evalN, `evaluation per image (of ${evalN})`);
+    }
+    if (want(FASHION_OPS.lossImage)) {
+      done(FASHION_OPS.lossImage, medianMs(() => void meanLoss(model, w, train), 3) / N, `loss per image (of ${N})`);
+    }
+  } finally {
+    tf.dispose([train.x, train.y!, test.x, test.y!]);
+  }
+  return out;
+}
+
+/** Reads a value and gradient back to JS, as the training loops do, and frees them. */
+function sync(r: { value: tf.Scalar; grad: tf.Tensor1D }): void {
+  r.grad.dataSync();
+  r.value.dataSync();
+  tf.dispose([r.value, r.grad]);
+}
