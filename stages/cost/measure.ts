@@ -12,6 +12,7 @@ import { Rng } from '../numerics/random.ts';
 import { measureOneHiddenCosts } from '../onehidden/cost.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
 import { measureToy2dCosts } from '../toy2d/cost.ts';
+import { cpuClock } from './timing.ts';
 import { vggImageGradientOp } from '../vgg/cost.ts';
 import { imageGradientMs } from '../vgg/stages.ts';
 
@@ -63,8 +64,8 @@ function measureVgg(ds: string, cfg: <T>(path: string) => T, needed: ReadonlySet
   const n = 8;
   const batch = { x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 32 * 32 * 3)), [n, 32, 32, 3]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32') };
   try {
-    const ms = imageGradientMs(model, w, batch);
-    log(`${op}: VGG11 (width ${width}) value + gradient per image (of ${n}): ${ms.toFixed(0)} ms`);
+    const ms = imageGradientMs(model, w, batch, cpuClock);
+    log(`${op}: VGG11 (width ${width}) value + gradient per image (of ${n}): ${ms.toFixed(0)} ms CPU`);
     return { [op]: ms };
   } finally {
     tf.dispose([batch.x, batch.y]);

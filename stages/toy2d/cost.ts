@@ -39,8 +39,8 @@ export function measureToy2dCosts(cfg: <T>(path: string) => T, needed: ReadonlyS
         trajectoryRepeats: Math.min(repeats, cfg<number>('toy2d.trajectory.repeats')),
         trajectoryEvery: cfg('toy2d.trajectory.every'),
       });
-    out[op] = medianMs(run, 1, 1) / repeats;
-    log(`${op}: one repeat of ${cfg('toy2d.iterations')} iterations on ${samples} points: ${out[op]!.toFixed(1)} ms`);
+    out[op] = medianMs(run, 3, 1) / repeats;
+    log(`${op}: one repeat of ${cfg('toy2d.iterations')} iterations on ${samples} points: ${out[op]!.toFixed(1)} ms CPU`);
   }
   return out;
 }
