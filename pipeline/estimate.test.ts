@@ -74,6 +74,8 @@ test('the summary names the total, what lacks an estimate and the wall-time boun
   t.is(formatEstimate(3 * 86_400_000 + 5 * 3_600_000), '3d05h');
   t.is(formatEstimate(61_000), '1m01s');
   t.is(formatEstimate(3_119_900), '52m00s');
+  t.is(formatEstimate(400 * 86_400_000), '400d00h');
+  t.is(formatEstimate(3 * 365.25 * 86_400_000), '3 years');
 });
 
 test('a bad count is an error naming the instance and the operation', (t) => {

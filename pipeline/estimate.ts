@@ -146,7 +146,7 @@ function criticalPath(plan: Plan, rows: readonly RowEstimate[]): number {
   return longest;
 }
 
-/** A duration for estimates: `850ms`, `12.3s`, `4m05s`, `3h07m`, `2d04h`. */
+/** A duration for estimates: `850ms`, `12.3s`, `4m05s`, `3h07m`, `2d04h`, `13 years` (of 365.25 days, from 2 years on). */
 export function formatEstimate(ms: number): string {
   if (!Number.isFinite(ms)) return '?';
   if (ms < 1000) return `${Math.round(ms)}ms`;
@@ -158,7 +158,8 @@ export function formatEstimate(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
-  return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
+  if (hours < 2 * 8766) return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
+  return `${Math.round(hours / 8766)} years`;
 }
 
 /** The dry-run's summary lines: total, per group, what lacks an estimate, and the wall-time bounds. */
