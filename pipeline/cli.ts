@@ -13,6 +13,7 @@ import { CacheStore } from '../cache/store.ts';
 import { ConfigError } from './config.ts';
 import { FileError, UsageError, describeError, muteLibraryErrorLogs } from './errors.ts';
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
+import { CHILD_START_OP, measureChildStartMs } from './child-cost.ts';
 import { estimatePlan, estimateSummary, formatEstimate, neededOperations, operationCounts, type DryRunAction, type PlanEstimate } from './estimate.ts';
 import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
@@ -129,7 +130,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           else for (const r of rows) out(`${r.action.padEnd(12)} ${r.instance}${reasons(r)}`);
           return 0;
         }
-        const estimate = await dryRunEstimate(project, plan, rows, resolved.config, jobs);
+        const estimate = await dryRunEstimate(project, plan, rows, resolved.config, jobs, projectModule);
         if (values.json) {
           const { rows: estimated, ...totals } = estimate;
           json({ profile: resolved.profile, instances: rows.map((r, i) => ({ ...r, ...estimated[i]! })), estimate: totals });
@@ -300,6 +301,7 @@ async function dryRunEstimate(
   rows: readonly { instance: string; action: DryRunAction }[],
   config: Record<string, unknown>,
   jobs: number,
+  projectModule: string,
 ): Promise<PlanEstimate> {
   const counts = operationCounts(plan, rows, config);
   const needed = neededOperations(counts);
@@ -310,8 +312,15 @@ async function dryRunEstimate(
   } else if (needed.size > 0) {
     process.stderr.write(`measuring the cost of ${needed.size} operation(s) on this machine (--no-estimate skips this):\n`);
     const t0 = performance.now();
+    const log = (line: string) => process.stderr.write(`  ${line}\n`);
     try {
-      costs = await project.measureCosts!(config, needed, (line) => process.stderr.write(`  ${line}\n`));
+      const engine: Record<string, number> = {};
+      if (needed.has(CHILD_START_OP)) {
+        engine[CHILD_START_OP] = await measureChildStartMs(projectModule);
+        log(`${CHILD_START_OP}: a child process started, the project loaded: ${engine[CHILD_START_OP]!.toFixed(0)} ms CPU`);
+      }
+      const rest = new Set([...needed].filter((op) => op !== CHILD_START_OP));
+      costs = { ...engine, ...(rest.size ? await project.measureCosts!(config, rest, log) : {}) };
       process.stderr.write(`measured in ${formatEstimate(performance.now() - t0)}\n`);
     } catch (err) {
       process.stderr.write(`measuring the costs failed: ${(err as Error).message}; the dry-run below has no estimates\n`);

@@ -14,17 +14,21 @@ const plan = buildPlan(toy.stages, config);
 const allRun = plan.order.map((instance) => ({ instance, action: 'run' as DryRunAction }));
 
 // The toy's counts: source, left and every fan count source.n = 16 items (fan × its per-kind factor 1, 2, 3),
-// slow counts slow.steps = 5 steps; right counts an unmeasured operation; join and summary declare no cost.
+// slow counts slow.steps = 5 steps and, being isolated, one child start; right counts an unmeasured operation;
+// join and summary declare no cost.
 const ITEM = 0.5;
 const STEP = 2;
+const CHILD = 3;
 
 test('counts × costs per instance, and the total is their sum', async (t) => {
   const counts = operationCounts(plan, allRun, config);
   t.deepEqual(counts.get('fan[kind=c]'), { 'toy.item': 48 });
   t.is(counts.get('join'), null);
-  t.deepEqual([...neededOperations(counts)], ['toy.item', 'toy.step', 'toy.unmeasured']);
-  const costs = await measureToyCosts(config, neededOperations(counts), () => {});
-  t.deepEqual(costs, { 'toy.item': ITEM, 'toy.step': STEP });
+  t.deepEqual(counts.get('slow'), { 'toy.step': 5, 'engine.child': 1 });
+  t.deepEqual([...neededOperations(counts)], ['engine.child', 'toy.item', 'toy.step', 'toy.unmeasured']);
+  const measured = await measureToyCosts(config, neededOperations(counts), () => {});
+  t.deepEqual(measured, { 'toy.item': ITEM, 'toy.step': STEP });
+  const costs = { ...measured, 'engine.child': CHILD };
   const e = estimatePlan(plan, allRun, counts, costs, 2);
   const ms = Object.fromEntries(e.rows.map((r) => [r.instance, r.estimatedMs]));
   t.deepEqual(ms, {
@@ -35,17 +39,17 @@ test('counts × costs per instance, and the total is their sum', async (t) => {
     'fan[kind=a]': 16 * ITEM,
     'fan[kind=b]': 32 * ITEM,
     'fan[kind=c]': 48 * ITEM,
-    slow: 5 * STEP,
+    slow: 5 * STEP + CHILD,
     summary: null,
   });
-  t.is(e.totalMs, (16 + 16 + 16 + 32 + 48) * ITEM + 5 * STEP);
+  t.is(e.totalMs, (16 + 16 + 16 + 32 + 48) * ITEM + 5 * STEP + CHILD);
   t.deepEqual(e.withoutEstimate, ['right', 'join', 'summary']);
   t.is(e.rows.find((r) => r.instance === 'right')!.missing, 'not measured: toy.unmeasured');
   t.is(e.rows.find((r) => r.instance === 'join')!.missing, 'its stage declares no cost');
-  t.deepEqual(e.byGroup, { source: 8, left: 8, right: 0, join: 0, fan: 48, slow: 10, summary: 0 });
+  t.deepEqual(e.byGroup, { source: 8, left: 8, right: 0, join: 0, fan: 48, slow: 13, summary: 0 });
   // Critical path source → left → join → fan[kind=c] → summary: 8 + 8 + 0 + 24 + 0.
   t.is(e.criticalPathMs, 40);
-  t.deepEqual(e.wallMs, { lower: Math.max(40, 74 / 2), upper: 74 / 2 + 40 });
+  t.deepEqual(e.wallMs, { lower: Math.max(40, 77 / 2), upper: 77 / 2 + 40 });
 });
 
 test('cached instances cost 0 and are not counted; without measured costs nothing to run has an estimate', (t) => {
@@ -67,7 +71,7 @@ test('cached instances cost 0 and are not counted; without measured costs nothin
 test('the summary names the total, what lacks an estimate and the wall-time bounds', (t) => {
   const counts = operationCounts(plan, allRun, config);
   // 128 items of 1 min and 5 steps of 1 h.
-  const lines = estimateSummary(estimatePlan(plan, allRun, counts, { 'toy.item': 60_000, 'toy.step': 3_600_000 }, 2));
+  const lines = estimateSummary(estimatePlan(plan, allRun, counts, { 'toy.item': 60_000, 'toy.step': 3_600_000, 'engine.child': 0 }, 2));
   t.is(lines[0], 'estimated CPU time: 7h08m for 9 instance(s) to run (0 cached, counted 0)');
   t.regex(lines.join('\n'), /3 instance\(s\) without an estimate \(not in the total\): right, join, summary/);
   t.regex(lines.join('\n'), /wall time with --jobs 2: between/);
@@ -92,14 +96,17 @@ test('run --dry-run prints the estimates; --json has estimatedMs per row and the
   t.is(r.exitCode, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   t.is(out.instances.find((i: { instance: string }) => i.instance === 'left').estimatedMs, 0);
-  t.is(out.instances.find((i: { instance: string }) => i.instance === 'slow').estimatedMs, 5 * STEP);
-  t.is(out.estimate.totalMs, (16 + 32 + 48) * ITEM + 5 * STEP);
-  t.regex(r.stderr, /measuring the cost of 3 operation\(s\) on this machine/);
+  const child = out.estimate.costs['engine.child'];
+  t.true(child > 0, 'the child start is measured');
+  t.is(out.instances.find((i: { instance: string }) => i.instance === 'slow').estimatedMs, 5 * STEP + child);
+  t.is(out.estimate.totalMs, (16 + 32 + 48) * ITEM + 5 * STEP + child);
+  t.regex(r.stderr, /measuring the cost of 4 operation\(s\) on this machine/);
+  t.regex(r.stderr, /engine\.child: a child process started, the project loaded: \d+ ms CPU/);
   const human = await w.cli(['run', '--dry-run', 'slow.ms=1']);
   t.regex(human.stdout, /^cached +left +est +0$/m);
-  t.regex(human.stdout, /^run +slow +est +10ms  \(never run/m);
+  t.regex(human.stdout, /^run +slow +est +\S+  \(never run/m);
   t.regex(human.stdout, /^run +join +est +– /m);
-  t.regex(human.stdout, /estimated CPU time: 58ms for 7 instance\(s\) to run \(2 cached, counted 0\)/);
+  t.regex(human.stdout, /estimated CPU time: \S+ for 7 instance\(s\) to run \(2 cached, counted 0\)/);
   const env = { ...w.env, TOY_MEASURE_FAIL: '1' };
   const f = await execaNode(BIN, ['run', '--dry-run', '--json', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env, reject: false });
   t.is(f.exitCode, 0, f.stderr);

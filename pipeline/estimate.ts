@@ -8,6 +8,7 @@
  * at once, so with total CPU time T and critical path C (the longest chain of dependent instances, by estimate) the
  * wall time W of `--jobs J` satisfies max(C, T/J) ≤ W ≤ T/J + C (Graham's bound for greedy list scheduling).
  */
+import { CHILD_START_OP } from './child-cost.ts';
 import { getPath, hasPath } from './config.ts';
 import type { Plan } from './plan.ts';
 import type { ConfigReader } from './stage.ts';
@@ -55,7 +56,10 @@ export function configReader(config: Record<string, unknown>): ConfigReader {
   };
 }
 
-/** Each instance to run's operation counts (null when its stage declares no cost); errors name the instance. */
+/**
+ * Each instance to run's operation counts (null when its stage declares no cost), with one `engine.child` (the
+ * child process's start) added for isolated stages; errors name the instance.
+ */
 export function operationCounts(plan: Plan, rows: readonly { instance: string; action: DryRunAction }[], config: Record<string, unknown>): Map<string, Record<string, number> | null> {
   const read = configReader(config);
   const out = new Map<string, Record<string, number> | null>();
@@ -76,7 +80,7 @@ export function operationCounts(plan: Plan, rows: readonly { instance: string; a
     for (const [op, n] of Object.entries(counts)) {
       if (!Number.isFinite(n) || n < 0) throw new Error(`${instance}: cost() counts ${n} of '${op}' (expected a finite count ≥ 0)`);
     }
-    out.set(instance, counts);
+    out.set(instance, node.stage.isolate ? { ...counts, [CHILD_START_OP]: (counts[CHILD_START_OP] ?? 0) + 1 } : counts);
   }
   return out;
 }
