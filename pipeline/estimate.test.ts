@@ -75,6 +75,7 @@ test('the summary names the total, what lacks an estimate and the wall-time boun
   t.is(lines[0], 'estimated CPU time: 7h08m for 9 instance(s) to run (0 cached, counted 0)');
   t.regex(lines.join('\n'), /3 instance\(s\) without an estimate \(not in the total\): right, join, summary/);
   t.regex(lines.join('\n'), /wall time with --jobs 2: between/);
+  t.true(lines.includes('  slow: sleeps, so its CPU time is far less than this'), 'the stage\'s cost note');
   t.is(formatEstimate(3 * 86_400_000 + 5 * 3_600_000), '3d05h');
   t.is(formatEstimate(61_000), '1m01s');
   t.is(formatEstimate(3_119_900), '52m00s');

@@ -46,6 +46,8 @@ export interface PlanEstimate {
   wallMs: { lower: number; upper: number };
   /** Milliseconds per unit of each operation used (empty when nothing was measured). */
   costs: Record<string, number>;
+  /** The `costNote` of each stage with an instance to run, by stage id. */
+  notes: Record<string, string>;
 }
 
 /** A reader of the whole resolved configuration (cost counts may read sizes a stage gets through its inputs). */
@@ -121,6 +123,11 @@ export function estimatePlan(
   }
   const criticalPathMs = criticalPath(plan, out);
   const used = new Set(out.flatMap((r) => (r.counts ? Object.keys(r.counts) : [])));
+  const notes: Record<string, string> = {};
+  for (const r of out) {
+    const stage = plan.nodes.get(r.instance)!.stage;
+    if (r.action !== 'cached' && stage.costNote) notes[stage.id] = stage.costNote;
+  }
   return {
     rows: out,
     totalMs,
@@ -132,6 +139,7 @@ export function estimatePlan(
     jobs,
     wallMs: { lower: Math.max(criticalPathMs, totalMs / jobs), upper: totalMs / jobs + criticalPathMs },
     costs: Object.fromEntries(Object.entries(costs ?? {}).filter(([op]) => used.has(op)).sort(([a], [b]) => (a < b ? -1 : 1))),
+    notes,
   };
 }
 
@@ -166,12 +174,13 @@ export function formatEstimate(ms: number): string {
   return `${Math.round(hours / 8766)} years`;
 }
 
-/** The dry-run's summary lines: total, per group, what lacks an estimate, and the wall-time bounds. */
+/** The dry-run's summary lines: total, per group, what lacks an estimate, the stages' notes, and the wall-time bounds. */
 export function estimateSummary(e: PlanEstimate): string[] {
   const lines = [`estimated CPU time: ${formatEstimate(e.totalMs)} for ${e.toRun} instance(s) to run (${e.cached} cached, counted 0)`];
   const groups = Object.entries(e.byGroup).filter(([, ms]) => ms > 0);
   if (groups.length) lines.push(`  by experiment: ${groups.map(([g, ms]) => `${g} ${formatEstimate(ms)}`).join(', ')}`);
   if (e.withoutEstimate.length) lines.push(`  ${e.withoutEstimate.length} instance(s) without an estimate (not in the total): ${e.withoutEstimate.join(', ')}`);
+  for (const [stage, note] of Object.entries(e.notes)) lines.push(`  ${stage}: ${note}`);
   lines.push(
     `  wall time with --jobs ${e.jobs}: between ${formatEstimate(e.wallMs.lower)} (the larger of the critical path ${formatEstimate(e.criticalPathMs)} ` +
       `and total/${e.jobs}) and ${formatEstimate(e.wallMs.upper)} (total/${e.jobs} + critical path)`,

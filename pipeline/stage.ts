@@ -107,6 +107,8 @@ export interface StageSpec<P extends Params = Params> {
    * (see `estimate.ts`). Omitted: the dry-run shows no estimate for the instance. `{}`: negligible.
    */
   cost?(params: P, config: ConfigReader): Record<string, number>;
+  /** One line on how far to trust `cost` (an upper bound, a fitted model…), printed under the dry-run's total. */
+  readonly costNote?: string;
   /** Computes the outputs from the inputs; must be deterministic given config, seed and inputs. */
   run(ctx: StageContext<P>, inputs: Record<string, LoadedArtifacts>): Promise<Artifacts>;
 }

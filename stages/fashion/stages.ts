@@ -120,6 +120,7 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
   reads: ['seed', 'backend', 'fashion.pretrain'],
   deps: () => ({ data: { stage: 'fashion.data' } }),
   cost: (_p, cfg) => pretrainCost(cfg),
+  costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
     ctx.setMeta('backend', info.backend);
@@ -177,6 +178,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
   ],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
   cost: (p, cfg) => dynamicsCost(p.kind as NoiseKindName, cfg),
+  costNote: 'the Lanczos HVPs of gld_hessian / gld_hessian_top1 refreshes are a model (7.27 + 2.033·k per refresh, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
     ctx.setMeta('backend', info.backend);
@@ -228,6 +230,7 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
   reads: (_p, cfg) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', ...shapeKeyPaths(cfg)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
   cost: (_p, cfg) => indicatorCost(cfg),
+  costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'));
     const { train, dispose } = batches(inputs.data!);
@@ -254,6 +257,7 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
   reads: (p) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', ...SHAPE_KEYS[p.kind as NoiseKindName].map((k) => `fashion.dynamics.${p.kind}.${k}`)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, dynamics: { stage: 'fashion.dynamics', params: p } }),
   cost: (p, cfg) => probeCost(p.kind as NoiseKindName, cfg),
+  costNote: 'the Lanczos HVPs per checkpoint are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'));
     const { train, dispose } = batches(inputs.data!);

@@ -299,6 +299,7 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
   ],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
   cost: (_p, cfg) => theoryCost(cfg),
+  costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·k, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
     ctx.setMeta('backend', info.backend);
