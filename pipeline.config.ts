@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineProject } from './pipeline/project.ts';
 import { NOISE_KINDS } from './stages/noise/registry.ts';
+import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
 
 const posInt = z.number().int().positive();
@@ -445,4 +446,5 @@ export default defineProject({
   profiles: { quick, paper, 'paper-code': paperCode },
   defaultProfile: 'quick',
   stages,
+  measureCosts,
 });

@@ -15,6 +15,8 @@ import { CacheStore, CorruptEntryError } from '../cache/store.ts';
 import { ConfigError } from './config.ts';
 import { FileError, UsageError, describeError, muteLibraryErrorLogs } from './errors.ts';
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
+import { CHILD_START_OP, measureChildStartMs } from './child-cost.ts';
+import { estimatePlan, estimateSummary, formatEstimate, neededOperations, operationCounts, type DryRunAction, type PlanEstimate } from './estimate.ts';
 import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
 import { CacheSubcommandError, runCacheCommand } from './cache-commands.ts';
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
@@ -27,7 +29,7 @@ const DEFAULT_PROJECT = fileURLToPath(new URL('../pipeline.config.ts', import.me
 const USAGE = `usage: sgd-noise <command> [options] [key.path=value ...]
 
 commands:
-  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--jobs N] [--keep-going]
+  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run [--no-estimate]] [--jobs N] [--keep-going]
   status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only]
   dag      the stage graph        [--mermaid]
   ls       cache entries
@@ -67,6 +69,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       only: { type: 'string', multiple: true },
       force: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean', default: false },
+      'no-estimate': { type: 'boolean', default: false },
       jobs: { type: 'string' },
       'keep-going': { type: 'boolean', default: false },
       mermaid: { type: 'boolean', default: false },
@@ -134,9 +137,26 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       }));
       if (values['dry-run']) {
         const status = planStatus(plan, cache, resolved.profile).filter((s) => selected.has(s.instance));
-        const rows = status.map((s) => ({ ...s, action: force.has(s.instance) ? 'run (forced)' : s.state === 'fresh' ? 'cached' : 'run' }));
-        if (values.json) json(rows);
-        else for (const r of rows) out(`${r.action.padEnd(12)} ${r.instance}${r.reasons.length ? `  (${r.reasons.join('; ')})` : ''}`);
+        const rows = status.map((s) => ({ ...s, action: (force.has(s.instance) ? 'run (forced)' : s.state === 'fresh' ? 'cached' : 'run') as DryRunAction }));
+        const reasons = (r: { reasons: string[] }) => (r.reasons.length ? `  (${r.reasons.join('; ')})` : '');
+        if (values['no-estimate']) {
+          if (values.json) json({ profile: resolved.profile, instances: rows });
+          else for (const r of rows) out(`${r.action.padEnd(12)} ${r.instance}${reasons(r)}`);
+          return 0;
+        }
+        const estimate = await dryRunEstimate(project, plan, rows, resolved.config, jobs, projectModule);
+        if (values.json) {
+          const { rows: estimated, ...totals } = estimate;
+          json({ profile: resolved.profile, instances: rows.map((r, i) => ({ ...r, ...estimated[i]! })), estimate: totals });
+        } else {
+          const width = Math.max(0, ...rows.map((r) => r.instance.length));
+          rows.forEach((r, i) => {
+            const e = estimate.rows[i]!;
+            const est = e.estimatedMs === null ? '–' : r.action === 'cached' ? '0' : formatEstimate(e.estimatedMs);
+            out(`${r.action.padEnd(12)} ${r.instance.padEnd(width)}  est ${est.padStart(7)}${reasons(r)}`);
+          });
+          for (const line of estimateSummary(estimate)) out(line);
+        }
         return 0;
       }
       const controller = new AbortController();
@@ -293,6 +313,46 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     default:
       throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   }
+}
+
+/**
+ * The dry-run's estimate: the operation counts of the instances to run, their per-unit costs measured now by the
+ * project (what is measured is said on stderr), multiplied and summed. A failed measurement is reported on stderr and
+ * leaves every instance to run without an estimate.
+ */
+async function dryRunEstimate(
+  project: Project,
+  plan: Plan,
+  rows: readonly { instance: string; action: DryRunAction }[],
+  config: Record<string, unknown>,
+  jobs: number,
+  projectModule: string,
+): Promise<PlanEstimate> {
+  const counts = operationCounts(plan, rows, config);
+  const needed = neededOperations(counts);
+  let costs: Record<string, number> | null = {};
+  if (needed.size > 0 && !project.measureCosts) {
+    process.stderr.write(`project ${project.name} exports no measureCosts: no estimates\n`);
+    costs = null;
+  } else if (needed.size > 0) {
+    process.stderr.write(`measuring the cost of ${needed.size} operation(s) on this machine (--no-estimate skips this):\n`);
+    const t0 = performance.now();
+    const log = (line: string) => process.stderr.write(`  ${line}\n`);
+    try {
+      const engine: Record<string, number> = {};
+      if (needed.has(CHILD_START_OP)) {
+        engine[CHILD_START_OP] = await measureChildStartMs(projectModule);
+        log(`${CHILD_START_OP}: a child process started, the project loaded: ${engine[CHILD_START_OP]!.toFixed(0)} ms CPU`);
+      }
+      const rest = new Set([...needed].filter((op) => op !== CHILD_START_OP));
+      costs = { ...engine, ...(rest.size ? await project.measureCosts!(config, rest, log) : {}) };
+      process.stderr.write(`measured in ${formatEstimate(performance.now() - t0)}\n`);
+    } catch (err) {
+      process.stderr.write(`measuring the costs failed: ${(err as Error).message}; the dry-run below has no estimates\n`);
+      costs = null;
+    }
+  }
+  return estimatePlan(plan, rows, counts, costs, jobs);
 }
 
 /** The stage that `sgd-noise report` renders. */

@@ -19,7 +19,16 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly defaultProfile: string;
   /** Every stage, in one list. */
   readonly stages: readonly AnyStage[];
+  /** Measures, now and on this machine, the milliseconds per unit of the named operations that stages' `cost` counts. */
+  readonly measureCosts?: MeasureCosts;
 }
+
+/**
+ * Milliseconds per unit of each operation in `needed`, measured with the resolved `config` (its backend and sizes);
+ * `log` takes one line per thing being measured (the CLI prints them on stderr). Operations it cannot measure are
+ * left out of the result (those instances get no estimate); a failure to measure at all throws.
+ */
+export type MeasureCosts = (config: Record<string, unknown>, needed: ReadonlySet<string>, log: (line: string) => void) => Promise<Record<string, number>>;
 
 /** Declares a project with its types checked. */
 export function defineProject<S extends z.ZodTypeAny>(project: Project<S>): Project<S> {

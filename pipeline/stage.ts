@@ -105,6 +105,14 @@ export interface StageSpec<P extends Params = Params> {
    * `reports/quick/a/b.svg`.
    */
   publish?(params: P, config: ConfigReader): Record<string, string>;
+  /**
+   * How much work one run of this instance does, as counts of named operations (`{'fashion.grad.full': 400}`); the
+   * project's `measureCosts` gives the milliseconds per unit of each, and `run --dry-run` multiplies and sums
+   * (see `estimate.ts`). Omitted: the dry-run shows no estimate for the instance. `{}`: negligible.
+   */
+  cost?(params: P, config: ConfigReader): Record<string, number>;
+  /** One line on how far to trust `cost` (an upper bound, a fitted model…), printed under the dry-run's total. */
+  readonly costNote?: string;
   /** Computes the outputs from the inputs; must be deterministic given config, seed and inputs. */
   run(ctx: StageContext<P>, inputs: Record<string, LoadedArtifacts>): Promise<Artifacts>;
 }

@@ -132,10 +132,10 @@ test('inspection commands print only JSON on stdout with --json', async (t) => {
   const right = status.instances.find((s: { instance: string }) => s.instance === 'right');
   t.deepEqual(right.reasons, ['config right.offset: 1 → 3']);
   const dry = JSON.parse((await w.cli(['run', '--dry-run', '--json', '--only', 'left', 'right', 'slow.ms=1'])).stdout);
-  t.deepEqual(dry.map((r: { instance: string }) => r.instance), ['source', 'left', 'right']);
+  t.deepEqual(dry.instances.map((r: { instance: string }) => r.instance), ['source', 'left', 'right']);
   // Instance ids contain '=' and ',' and are still patterns, not overrides or list separators.
   const ids = JSON.parse((await w.cli(['run', '--dry-run', '--json', '--only', 'fan[kind=a],fan[kind=c]', 'slow.ms=1'])).stdout);
-  t.deepEqual(ids.map((r: { instance: string }) => r.instance).filter((i: string) => i.startsWith('fan')), ['fan[kind=a]', 'fan[kind=c]']);
+  t.deepEqual(ids.instances.map((r: { instance: string }) => r.instance).filter((i: string) => i.startsWith('fan')), ['fan[kind=a]', 'fan[kind=c]']);
   const csv = (await w.cli(['export', 'join', '--format', 'csv', 'slow.ms=1'])).stdout.split('\n');
   t.is(csv[0], 'index,z');
   t.is(csv.length, 17); // header + 16 rows (execa strips the final newline)

@@ -18,6 +18,7 @@ import type { Batch } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
+import { dynamicsCost, indicatorCost, pretrainCost, probeCost } from './cost.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
 import { seedIndices } from '../seeds.ts';
 
@@ -120,6 +121,8 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: ['seed', 'backend', 'fashion.pretrain'],
   deps: () => ({ data: { stage: 'fashion.data' } }),
+  cost: (_p, cfg) => pretrainCost(cfg),
+  costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
     ctx.setMeta('backend', info.backend);
@@ -176,6 +179,8 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
     `fashion.dynamics.${p.kind}`,
   ],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  cost: (p, cfg) => dynamicsCost(p.kind as NoiseKindName, cfg),
+  costNote: 'the Lanczos HVPs of gld_hessian / gld_hessian_top1 refreshes are a model (7.27 + 2.033·k per refresh, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
     ctx.setMeta('backend', info.backend);
@@ -228,6 +233,8 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: (_p, cfg) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', ...shapeKeyPaths(cfg)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  cost: (_p, cfg) => indicatorCost(cfg),
+  costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'));
     const { train, test, dispose } = batches(inputs.data!);
@@ -253,6 +260,8 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', ...SHAPE_KEYS[p.kind as NoiseKindName].map((k) => `fashion.dynamics.${p.kind}.${k}`)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, dynamics: { stage: 'fashion.dynamics', params: p } }),
+  cost: (p, cfg) => probeCost(p.kind as NoiseKindName, cfg),
+  costNote: 'the Lanczos HVPs per checkpoint are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'));
     const { train, test, dispose } = batches(inputs.data!);
@@ -282,6 +291,7 @@ export const fashionSummaryStage = defineStage({
   version: 3,
   description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds); logs and probes for the figures',
   reads: ['fashion.dynamics.kinds', 'fashion.seeds'],
+  cost: () => ({}),
   deps: (_p, cfg) => ({
     ...Object.fromEntries(seedsOf(cfg).map((seed) => [`start_${seed}`, { stage: 'fashion.pretrain', params: { seed } }])),
     ...Object.fromEntries(seedsOf(cfg).map((seed) => [`ind_${seed}`, { stage: 'fashion.indicator', params: { seed } }])),

@@ -29,6 +29,7 @@ import { traceHSigma, traceHSigmaTopK } from '../numerics/indicator.ts';
 import { lanczos, type LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
+import { theoryCost } from './cost.ts';
 import { batches, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
 
 /** Settings of `escapeTheory`. */
@@ -297,6 +298,8 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
     ...(cfg<{ k?: number }>('fashion.theory').k === undefined ? ['fashion.probe.topK'] : []),
   ],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  cost: (_p, cfg) => theoryCost(cfg),
+  costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·k, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
     ctx.setMeta('backend', info.backend);

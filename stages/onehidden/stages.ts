@@ -6,6 +6,7 @@ import { initBackend, type BackendName } from '../tf/backend.ts';
 import { oneHiddenData } from './data.ts';
 import { trainOneHidden, type EpochRecord } from './train.ts';
 import { seedIndices } from '../seeds.ts';
+import { oneHiddenCost } from './cost.ts';
 
 const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'onehidden.seeds');
 
@@ -16,6 +17,7 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
   description: 'onehidden: Adam training with Tr(HΣ), Tr(HΣ̄) after every epoch',
   isolate: true,
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
+  cost: (_p, cfg) => oneHiddenCost(cfg),
   reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize', 'onehidden.covBatches'],
   async run(ctx) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
@@ -46,6 +48,7 @@ export const oneHiddenSummaryStage = defineStage({
   version: 3,
   description: 'onehidden: indicator ratio per epoch over seeds (mean and range), and per seed',
   reads: ['onehidden.seeds'],
+  cost: () => ({}),
   deps: (_p, cfg) => Object.fromEntries(seedsOf(cfg).map((seed) => [`seed_${seed}`, { stage: 'onehidden.train', params: { seed } }])),
   async run(_ctx, inputs) {
     const runs = Object.values(inputs).map((i) => i.records as unknown as EpochRecord[]);

@@ -12,6 +12,7 @@ import { toy2dIndicators, type KindIndicator } from './indicator.ts';
 import { usesCovarianceShape, type Toy2dCovariance } from './statistics.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { seedIndices } from '../seeds.ts';
+import { toy2dRepeatOp } from './cost.ts';
 
 const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'toy2d.seeds');
 
@@ -28,6 +29,7 @@ export const toy2dDataStage = defineStage<{ seed: number }>({
   description: 'toy2d: one data set of N points per repeat',
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: ['seed', 'toy2d.repeats', 'toy2d.samples'],
+  cost: () => ({}),
   async run(ctx) {
     const repeats = ctx.config<number>('toy2d.repeats');
     const samples = ctx.config<number>('toy2d.samples');
@@ -57,6 +59,7 @@ export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
     ...(readsCovariance(p.kind as NoiseKindName, cfg) ? ['toy2d.covariance?'] : []),
   ],
   deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
+  cost: (p, cfg) => ({ [toy2dRepeatOp(p.kind)]: cfg<number>('toy2d.repeats') }),
   async run(ctx, inputs) {
     const data = inputs.data!.data as NDArray<Float64Array>;
     const [repeats, samples] = data.shape as [number, number, number];
@@ -98,6 +101,7 @@ export const toy2dIndicatorStage = defineStage<{ seed: number }>({
   description: 'toy2d: Tr(HΣ) of each noise kind at (1,1), same total variance',
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: ['toy2d.kinds', 'toy2d.noise', 'toy2d.variance', 'toy2d.covariance?'],
+  cost: () => ({}),
   deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
   async run(ctx, inputs) {
     const data = inputs.data!.data as NDArray<Float64Array>;
@@ -126,6 +130,7 @@ export const toy2dSummaryStage = defineStage({
   version: 2,
   description: 'toy2d: escapes per kind over seeds, with Tr(HΣ) at (1,1); trajectories and loss surface for the figure',
   reads: ['toy2d.kinds', 'toy2d.seeds'],
+  cost: () => ({}),
   deps: (_p, cfg) => ({
     data_first: { stage: 'toy2d.data', params: { seed: seedsOf(cfg)[0]! } },
     ...Object.fromEntries(

@@ -22,6 +22,7 @@ import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
 import { seedIndices } from '../seeds.ts';
+import { vggDynamicsCost } from './cost.ts';
 
 /** The two image datasets of the VGG experiments. */
 export type ImageDataset = 'svhn' | 'cifar10';
@@ -103,6 +104,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
     reads: ['seed', 'backend', `${ds}.force`, `${ds}.width`, `${ds}.data`, `${ds}.dynamics`, `${ds}.sharpness`],
     deps: () => ({ data: { stage: `${ds}.data` } }),
+    cost: (p, cfg) => vggDynamicsCost(ds, p.kind as NoiseKindName, cfg),
     async run(ctx, inputs) {
       const backend = ctx.config<BackendName>('backend');
       const info = await initBackend(backend);
@@ -163,6 +165,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     description: `${ds}: final accuracy and sharpness per kind over seeds, and every run's log`,
     instances: (cfg) => (enabled(cfg) ? [{}] : []),
     reads: [`${ds}.dynamics.kinds`, `${ds}.seeds`],
+    cost: () => ({}),
     deps: (_p, cfg) => Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, { stage: `${ds}.dynamics`, params: { kind, seed } }]))),
     async run(ctx, inputs) {
       const kinds = ctx.config<string[]>(`${ds}.dynamics.kinds`);
@@ -190,6 +193,28 @@ export function imageExperimentStages(ds: ImageDataset) {
   return [data, dynamics, summary] as const;
 }
 
+/**
+ * Milliseconds per image of a VGG11 value + gradient, measured here on (up to) the first 8 images of `train` after
+ * one warm-up: what the CPU refusal (wall clock) and the dry-run estimate (`clock` = CPU time) extrapolate from.
+ */
+export function imageGradientMs(model: ReturnType<typeof createVgg11>, w: Float32Array, train: Batch, clock: () => number = () => performance.now()): number {
+  const probe = Math.min(8, train.x.shape[0]!);
+  const slice = { x: tf.slice(train.x, 0, probe), y: tf.slice(train.y!, 0, probe) };
+  const time = () => {
+    const t0 = clock();
+    const r = valueAndGrad(model, w, slice);
+    r.grad.dataSync();
+    tf.dispose([r.value, r.grad]);
+    return (clock() - t0) / probe;
+  };
+  try {
+    time(); // warm-up
+    return time();
+  } finally {
+    tf.dispose([slice.x, slice.y]);
+  }
+}
+
 /** Throws with the measured estimate when asked to run on a CPU backend without `<dataset>.force`. */
 async function refuseOnCpu(
   ctx: StageContext,
@@ -202,18 +227,7 @@ async function refuseOnCpu(
   d: DataSettings,
 ): Promise<void> {
   if ((backend !== 'wasm' && backend !== 'cpu') || ctx.config<boolean>(`${ds}.force`)) return;
-  const probe = Math.min(8, train.x.shape[0]!);
-  const slice = { x: tf.slice(train.x, 0, probe), y: tf.slice(train.y!, 0, probe) };
-  const time = () => {
-    const t0 = performance.now();
-    const r = valueAndGrad(model, w, slice);
-    r.grad.dataSync();
-    tf.dispose([r.value, r.grad]);
-    return (performance.now() - t0) / 1000 / probe;
-  };
-  time(); // warm-up
-  const perImage = time();
-  tf.dispose([slice.x, slice.y]);
+  const perImage = imageGradientMs(model, w, train) / 1000;
   // Per iteration: a full-batch gradient, the noise statistics every `refresh` iterations, and evaluation (forward
   // passes, about a third of a gradient) of the training and test sets every `logEvery` iterations.
   const perIteration = perImage * (d.trainCount + (cfg.covBatches * cfg.batchSize) / cfg.refresh + (d.trainCount + d.testCount) / 3 / cfg.logEvery);

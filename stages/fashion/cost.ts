@@ -1,0 +1,204 @@
+/**
+ * The Fashion-MNIST stages' cost model for `run --dry-run`: counts of named operations per stage instance, read
+ * from the same config the stages read and following their loops (`dynamics/pretrain.ts`, `dynamics/run.ts`,
+ * `dynamics/probe.ts`, `fashion/theory.ts`). `measure.ts` times one unit of each on this machine.
+ *
+ * Notation: N = fashion.data.train, T = fashion.data.test, m = fashion.dynamics.batchSize, B = ⌊N/m⌋ (the minibatches
+ * of Σ, hence its factor rows). Left out as small next to what is counted: the Lanczos orthogonalisation in float64
+ * (≤ maxIter² · D flops), Σ's top-k eigenvectors (a B×B Gram matrix), noise sampling (k·D per step), checkpoint
+ * copies, the child process's start and tfjs's initialisation (about 1–3 s per instance here).
+ */
+import type { ConfigReader } from '../../pipeline/stage.ts';
+import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import { noiseKind } from '../noise/registry.ts';
+import { needsCovariance } from '../noise/stats.ts';
+
+/** The operations, each timed once per unit by `measureFashionCosts`. */
+export const FASHION_OPS = {
+  /** One full-batch value + gradient on the N training images (`valueAndGrad`). */
+  gradFull: 'fashion.grad.full',
+  /** One value + gradient on a random minibatch of m (gathered, as `minibatchValueAndGrad`). */
+  gradMinibatch: 'fashion.grad.minibatch',
+  /** Opening a Hessian operator on the N images: the recorded forward and first backward pass. */
+  hvpOpen: 'fashion.hvp.open',
+  /** One Hessian-vector product on the N images (a matvec of that operator). */
+  hvp: 'fashion.hvp',
+  /** Σ at batch size m: per-example gradients of all N and the B minibatch means (`minibatchGradientCovariance`). */
+  sigma: 'fashion.sigma',
+  /** `evaluateClassifier` (loss and prediction), per image. */
+  evalImage: 'fashion.eval.image',
+  /** `meanLoss` (loss only, as the sharpness estimate evaluates it), per image. */
+  lossImage: 'fashion.loss.image',
+} as const;
+
+type Counts = Record<string, number>;
+
+/**
+ * Lanczos HVPs per call for the top-k with the configured tolerances (1e-3 for the leading five, 1e-2 for the rest),
+ * capped at the HVP cap: a model, 7.27 + 2.033·k, the line through what cold-started refreshes took on the quick
+ * profile here (k = 10: 27.6 HVPs per refresh on average, max 34; k = 1: 9.3). It gives 48 for k = 20 and 50 for the
+ * probe's k = 21. Upper bound: the cap itself.
+ */
+export function lanczosHvps(k: number, cap: number): number {
+  return Math.min(Math.max(cap, k + 1), 7.27 + 2.033 * k);
+}
+
+/** How many times a loop of `iterations` steps logs when it logs at 0, every `every` steps and at the last step. */
+export function logCount(iterations: number, every: number): number {
+  if (iterations === 0) return 1;
+  return 1 + Math.floor(iterations / every) + (iterations % every === 0 ? 0 : 1);
+}
+
+const add = (into: Counts, op: string, n: number) => {
+  if (n > 0) into[op] = (into[op] ?? 0) + n;
+};
+
+/**
+ * `fashion.pretrain`, an upper bound (GD stops once the training set is fit, usually well before the cap M =
+ * pretrain.maxIterations): M full-batch gradients, the accuracy check (an evaluation of the N training images) at 0,
+ * every checkEvery steps and at M, then the final evaluation of the training and test sets: logCount(M, checkEvery)·N
+ * + N + T images.
+ */
+export function pretrainCost(cfg: ConfigReader): Counts {
+  const M = cfg<number>('fashion.pretrain.maxIterations');
+  const N = cfg<number>('fashion.data.train');
+  const T = cfg<number>('fashion.data.test');
+  return { [FASHION_OPS.gradFull]: M, [FASHION_OPS.evalImage]: logCount(M, cfg('fashion.pretrain.checkEvery')) * N + N + T };
+}
+
+/** An optional config value (a key the profile may leave out), or undefined. */
+export function optionalConfig<T>(cfg: ConfigReader, path: string): T | undefined {
+  try {
+    return cfg<T>(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A kind's noise settings from `fashion.dynamics.<kind>` and its refresh interval (1 when it has none). */
+function kindBlock(cfg: ConfigReader, kind: NoiseKindName): { noise: NoiseConfig; refresh: number } {
+  const c = cfg<{ refresh?: number; sigma?: number; k?: number; rescaleToTrace?: boolean }>(`fashion.dynamics.${kind}`);
+  return { noise: { sigma: c.sigma, k: c.k, rescaleToTrace: c.rescaleToTrace }, refresh: c.refresh ?? 1 };
+}
+
+/**
+ * `fashion.dynamics[kind]` over I = dynamics.iterations: I gradients (sgd: minibatch of m; every other kind: full
+ * batch); logCount(I, logEvery) evaluations of the N training and T test images; and, for kinds other than sgd, a
+ * refresh every `refresh` iterations, ⌈I/refresh⌉ in all, each computing what the kind needs: Σ (gld_dynamic,
+ * gld_diag, gld_leading, gld_hessian, gld_hessian_top1) and the Hessian's top-k (gld_hessian, gld_hessian_top1: one
+ * operator opened and lanczosHvps(k, hessian.maxIter) HVPs). gd and gld_const need nothing at a refresh.
+ */
+export function dynamicsCost(kind: NoiseKindName, cfg: ConfigReader): Counts {
+  const I = cfg<number>('fashion.dynamics.iterations');
+  const N = cfg<number>('fashion.data.train');
+  const T = cfg<number>('fashion.data.test');
+  const { noise, refresh } = kindBlock(cfg, kind);
+  const needs = noiseKind(kind).needs(noise);
+  const out: Counts = {};
+  add(out, needs.minibatchGradient ? FASHION_OPS.gradMinibatch : FASHION_OPS.gradFull, I);
+  add(out, FASHION_OPS.evalImage, logCount(I, cfg('fashion.dynamics.logEvery')) * (N + T));
+  const refreshes = needs.minibatchGradient ? 0 : Math.ceil(I / refresh);
+  if (needsCovariance(needs)) add(out, FASHION_OPS.sigma, refreshes);
+  if (needs.hessianTopK > 0) {
+    // gld_hessian_top1 may find u₁ by a fixed number of power steps (the released code's way): that many HVPs.
+    const eigvec = kind === 'gld_hessian_top1' ? optionalConfig<{ method: string; iterations?: number }>(cfg, 'fashion.dynamics.gld_hessian_top1.eigvec') : undefined;
+    const perRefresh = eigvec?.method === 'power' ? eigvec.iterations! : lanczosHvps(needs.hessianTopK, cfg<number>('fashion.dynamics.hessian.maxIter'));
+    add(out, FASHION_OPS.hvpOpen, refreshes);
+    add(out, FASHION_OPS.hvp, refreshes * perRefresh);
+  }
+  return out;
+}
+
+/** Factor rows of a kind's noise covariance when it is low-rank (one HVP each for Tr(HΣ_kind)), else 0. */
+export function lowRankRows(kind: NoiseKindName, noise: NoiseConfig): number {
+  const needs = noiseKind(kind).needs(noise);
+  return needs.covarianceTopK + needs.hessianTopK;
+}
+
+/** The shape of each kind's noise covariance (what Tr(HΣ_kind) costs: Hutchinson's TrH / diag H, or its rows). */
+export const NOISE_SHAPES: Record<NoiseKindName, 'zero' | 'isotropic' | 'diagonal' | 'lowRank'> = {
+  gd: 'zero',
+  sgd: 'zero',
+  gld_const: 'isotropic',
+  gld_dynamic: 'isotropic',
+  gld_diag: 'diagonal',
+  gld_leading: 'lowRank',
+  gld_hessian: 'lowRank',
+  gld_hessian_top1: 'lowRank',
+};
+
+/**
+ * One curvature probe (`probeCurvature`) with the given kinds: a Hessian operator opened; Lanczos top-K (K =
+ * probe.topK) with lanczosHvps(K, probe.lanczos.maxIter) HVPs; probe.hutchinsonSamples HVPs for TrH and diag H; Σ
+ * once; Tr(HΣ) exactly, B HVPs (one per factor row; none with exactTraceHSigma false); each low-rank kind's rows,
+ * one HVP each; and expected sharpness, (2·samples + 1) loss evaluations of the N images (antithetic pairs and the
+ * base).
+ */
+export function probePointCost(kinds: readonly NoiseKindName[], cfg: ConfigReader): Counts {
+  const N = cfg<number>('fashion.data.train');
+  const m = cfg<number>('fashion.dynamics.batchSize');
+  const K = cfg<number>('fashion.probe.topK');
+  const rows = kinds.reduce((a, kind) => a + lowRankRows(kind, kindBlock(cfg, kind).noise), 0);
+  const hvps =
+    lanczosHvps(K, cfg<number>('fashion.probe.lanczos.maxIter')) +
+    cfg<number>('fashion.probe.hutchinsonSamples') +
+    (cfg<boolean>('fashion.probe.exactTraceHSigma') ? Math.floor(N / m) : 0) +
+    rows;
+  const samples = cfg<number>('fashion.probe.sharpness.samples');
+  // Signed (default): antithetic pairs, 2·samples + 1 loss evaluations of the N images. Absolute (the released
+  // flatness.py): samples + 1 loss evaluations, and the test set evaluated as often for the accuracy change.
+  const absolute = optionalConfig<string>(cfg, 'fashion.probe.sharpness.mode') === 'absolute';
+  const out: Counts = {
+    [FASHION_OPS.hvpOpen]: 1,
+    [FASHION_OPS.hvp]: hvps,
+    [FASHION_OPS.sigma]: 1,
+    [FASHION_OPS.lossImage]: (absolute ? samples + 1 : 2 * samples + 1) * N,
+  };
+  if (absolute) add(out, FASHION_OPS.evalImage, (samples + 1) * cfg<number>('fashion.data.test'));
+  return out;
+}
+
+/** `fashion.probe[kind]`: one probe point with the kind's own noise per distinct checkpoint of the dynamics. */
+export function probeCost(kind: NoiseKindName, cfg: ConfigReader): Counts {
+  return scale(probePointCost([kind], cfg), new Set(cfg<number[]>('fashion.dynamics.checkpoints')).size);
+}
+
+/** `fashion.indicator`: one probe point at the sharp minimum with every kind of fashion.dynamics.kinds. */
+export function indicatorCost(cfg: ConfigReader): Counts {
+  return probePointCost(cfg<NoiseKindName[]>('fashion.dynamics.kinds'), cfg);
+}
+
+/**
+ * `fashion.theory`: at θ0 a Hessian operator and Lanczos for K' = max(theory.k ?? probe.topK, the kinds' Hessian
+ * k) with lanczosHvps(K', max(probe.lanczos.maxIter, K'+1)) HVPs; Σ once if any kind uses it (sgd or a kind that needs
+ * Σ); Hutchinson's samples if any kind is isotropic or diagonal; B HVPs for sgd's exact Tr(HΣ); each low-rank kind's
+ * rows. Then the short runs, gd once and every other kind theory.runs times, each theory.steps steps (sgd: minibatch
+ * gradients; others: full batch) with the training loss logged logCount(steps, every) times (N images; no test set).
+ */
+export function theoryCost(cfg: ConfigReader): Counts {
+  const N = cfg<number>('fashion.data.train');
+  const m = cfg<number>('fashion.dynamics.batchSize');
+  const t = cfg<{ runs: number; steps: number; every: number; k?: number }>('fashion.theory');
+  const kinds = cfg<NoiseKindName[]>('fashion.dynamics.kinds');
+  const noise = (kind: NoiseKindName) => kindBlock(cfg, kind).noise;
+  const needs = kinds.map((kind) => noiseKind(kind).needs(noise(kind)));
+  const K = Math.max(t.k ?? cfg<number>('fashion.probe.topK'), ...needs.map((n) => n.hessianTopK));
+  const out: Counts = { [FASHION_OPS.hvpOpen]: 1 };
+  let hvps = lanczosHvps(K, Math.max(cfg<number>('fashion.probe.lanczos.maxIter'), K + 1));
+  if (kinds.some((k) => NOISE_SHAPES[k] === 'isotropic' || NOISE_SHAPES[k] === 'diagonal')) hvps += cfg<number>('fashion.probe.hutchinsonSamples');
+  if (kinds.includes('sgd') && cfg<boolean>('fashion.probe.exactTraceHSigma')) hvps += Math.floor(N / m);
+  hvps += kinds.reduce((a, k) => a + lowRankRows(k, noise(k)), 0);
+  add(out, FASHION_OPS.hvp, hvps);
+  if (kinds.includes('sgd') || needs.some(needsCovariance)) add(out, FASHION_OPS.sigma, 1);
+  const runsOf = (kind: NoiseKindName) => (kind === 'gd' ? 0 : t.runs);
+  const fullRuns = 1 + kinds.filter((k) => k !== 'gd' && k !== 'sgd').reduce((a, k) => a + runsOf(k), 0);
+  const miniRuns = kinds.includes('sgd') ? t.runs : 0;
+  add(out, FASHION_OPS.gradFull, fullRuns * t.steps);
+  add(out, FASHION_OPS.gradMinibatch, miniRuns * t.steps);
+  add(out, FASHION_OPS.evalImage, (fullRuns + miniRuns) * logCount(t.steps, t.every) * N);
+  return out;
+}
+
+function scale(c: Counts, s: number): Counts {
+  return Object.fromEntries(Object.entries(c).map(([op, n]) => [op, n * s]));
+}

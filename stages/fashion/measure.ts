@@ -1,0 +1,110 @@
+/**
+ * Times one unit of each Fashion-MNIST operation of `cost.ts` on this machine, with the configured sizes (N =
+ * fashion.data.train, m = fashion.dynamics.batchSize, evaluation on min(T, 2000) images) on the paper's CNN at its
+ * initialisation. The images are Fashion-MNIST's first ones when a local copy exists (nothing is fetched), else
+ * random ones, said in the log: the kernels' cost depends on the data (real images took 10–25% more CPU time per
+ * gradient and HVP than uniform random pixels here; trained and initial weights cost the same).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { minibatchGradientCovariance } from '../dynamics/statistics.ts';
+import { createCnn } from '../models/cnn.ts';
+import { hessianOperator, meanLoss, minibatchValueAndGrad, sliceBatch, valueAndGrad } from '../models/curvature.ts';
+import type { Batch } from '../models/model.ts';
+import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
+import { Rng } from '../numerics/random.ts';
+import { medianMs } from '../cost/timing.ts';
+import { FASHION_OPS } from './cost.ts';
+import { normalizePixels } from './data.ts';
+
+/** Random labelled images shaped like Fashion-MNIST's. */
+function randomImages(rng: Rng, n: number): Batch {
+  const x = new Float32Array(n * 784);
+  for (let i = 0; i < x.length; i++) x[i] = rng.uniform() * 2 - 1;
+  return { x: tf.tensor4d(x, [n, 28, 28, 1]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32') };
+}
+
+/** The first n images of a split of a local Fashion-MNIST copy, normalised as the stages normalise them. */
+function realImages(dir: string, split: 'train' | 'test', n: number): Batch {
+  const s = readFashionSplit(dir, split, n);
+  if (s.count < n) throw new Error(`${dir}: the ${split} split has ${s.count} images, ${n} wanted`);
+  return { x: tf.tensor4d(normalizePixels(s.images), [n, 28, 28, 1]), y: tf.tensor1d(Int32Array.from(s.labels), 'int32') };
+}
+
+/** Training and evaluation images for timing: real when a local copy exists, else random (logged). */
+async function timingImages(cfg: <T>(path: string) => T, n: number, evalN: number, rng: Rng, log: (line: string) => void): Promise<{ train: Batch; test: Batch }> {
+  try {
+    const where = await locateFashionMnist({ configured: cfg<string | null>('fashion.data.path'), download: false });
+    const images = { train: realImages(where.dir, 'train', n), test: realImages(where.dir, 'test', evalN) };
+    log(`fashion: timing on Fashion-MNIST's first images (${where.dir})`);
+    return images;
+  } catch (err) {
+    const why = (err as Error).message.split('\n')[0];
+    log(`fashion: no local Fashion-MNIST (${why}): timing on random images, which cost 10–25% less than real ones here`);
+    return { train: randomImages(rng, n), test: randomImages(rng, evalN) };
+  }
+}
+
+/** Milliseconds per unit of each operation of FASHION_OPS in `needed` (the backend must be initialised). */
+export async function measureFashionCosts(cfg: <T>(path: string) => T, needed: ReadonlySet<string>, log: (line: string) => void): Promise<Record<string, number>> {
+  const N = cfg<number>('fashion.data.train');
+  const T = cfg<number>('fashion.data.test');
+  const m = cfg<number>('fashion.dynamics.batchSize');
+  const want = (op: string) => needed.has(op);
+  const out: Record<string, number> = {};
+  if (!Object.values(FASHION_OPS).some(want)) return out;
+  const rng = new Rng(12);
+  const model = createCnn();
+  const w = model.init(rng);
+  const evalN = Math.min(T, 2000);
+  const { train, test } = await timingImages(cfg, N, evalN, rng, log);
+  const done = (op: string, ms: number, what: string) => {
+    out[op] = ms;
+    log(`${op}: ${what}: ${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms CPU`);
+  };
+  try {
+    if (want(FASHION_OPS.gradFull)) {
+      done(FASHION_OPS.gradFull, medianMs(() => sync(valueAndGrad(model, w, train)), 3), `value + gradient, N = ${N}`);
+    }
+    if (want(FASHION_OPS.gradMinibatch)) {
+      const step = () => sync(minibatchValueAndGrad(model, w, train, rng.permutation(N).subarray(0, m)));
+      done(FASHION_OPS.gradMinibatch, medianMs(step, 15, 3), `value + gradient, minibatch of ${m}`);
+    }
+    if (want(FASHION_OPS.hvpOpen) || want(FASHION_OPS.hvp)) {
+      const v = rng.fillNormal(new Float64Array(model.size));
+      const warm = hessianOperator(model, w, train);
+      warm.matvec(v);
+      warm.dispose();
+      const open = medianMs(() => hessianOperator(model, w, train).dispose(), 3, 0);
+      const op = hessianOperator(model, w, train);
+      try {
+        if (want(FASHION_OPS.hvpOpen)) done(FASHION_OPS.hvpOpen, open, `Hessian operator opened, N = ${N}`);
+        if (want(FASHION_OPS.hvp)) done(FASHION_OPS.hvp, medianMs(() => void op.matvec(v), 3, 0), `Hessian-vector product, N = ${N}`);
+      } finally {
+        op.dispose();
+      }
+    }
+    if (want(FASHION_OPS.sigma)) {
+      const small = sliceBatch(train, 0, Math.min(N, 2 * m));
+      minibatchGradientCovariance(model, w, small, m, rng); // warm-up on 2 minibatches
+      tf.dispose([small.x, small.y!]);
+      done(FASHION_OPS.sigma, medianMs(() => void minibatchGradientCovariance(model, w, train, m, rng), 2, 0), `Σ from ${Math.floor(N / m)} minibatches of ${m}`);
+    }
+    if (want(FASHION_OPS.evalImage)) {
+      done(FASHION_OPS.evalImage, medianMs(() => void evaluateClassifier(model, w, test), 3) / evalN, `evaluation per image (of ${evalN})`);
+    }
+    if (want(FASHION_OPS.lossImage)) {
+      done(FASHION_OPS.lossImage, medianMs(() => void meanLoss(model, w, train), 3) / N, `loss per image (of ${N})`);
+    }
+  } finally {
+    tf.dispose([train.x, train.y!, test.x, test.y!]);
+  }
+  return out;
+}
+
+/** Reads a value and gradient back to JS, as the training loops do, and frees them. */
+function sync(r: { value: tf.Scalar; grad: tf.Tensor1D }): void {
+  r.grad.dataSync();
+  r.value.dataSync();
+  tf.dispose([r.value, r.grad]);
+}

@@ -1,0 +1,46 @@
+/**
+ * The 2-D toy's cost model: `toy2d.dynamics[kind]` is toy2d.repeats independent repeats of the same loop (pure float64
+ * JS), so it counts `toy2d.repeat.<kind>`, measured by running a few repeats with the configured settings. The data,
+ * indicator and summary stages take milliseconds and count nothing.
+ */
+import { toy2dData } from '../models/toy2d_f64.ts';
+import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import { Rng } from '../numerics/random.ts';
+import { medianMs } from '../cost/timing.ts';
+import { runToy2dDynamics } from './dynamics.ts';
+
+/** The operation of one repeat of one kind's dynamics. */
+export const toy2dRepeatOp = (kind: string) => `toy2d.repeat.${kind}`;
+
+/** Milliseconds per repeat of each `toy2d.repeat.<kind>` in `needed`, from 3 timed repeats (after one warm-up). */
+export function measureToy2dCosts(cfg: <T>(path: string) => T, needed: ReadonlySet<string>, log: (line: string) => void): Record<string, number> {
+  const out: Record<string, number> = {};
+  const samples = cfg<number>('toy2d.samples');
+  for (const kind of cfg<NoiseKindName[]>('toy2d.kinds')) {
+    const op = toy2dRepeatOp(kind);
+    if (!needed.has(op)) continue;
+    const rng = new Rng(3);
+    const repeats = 3;
+    const data = new Float64Array(repeats * samples * 2);
+    for (let r = 0; r < repeats; r++) data.set(toy2dData(rng, samples), r * samples * 2);
+    const run = () =>
+      void runToy2dDynamics({
+        data,
+        repeats,
+        samples,
+        kind,
+        noise: cfg<NoiseConfig>('toy2d.noise'),
+        lr: cfg('toy2d.lr'),
+        iterations: cfg('toy2d.iterations'),
+        variance: cfg('toy2d.variance'),
+        sgdBatch: cfg('toy2d.sgdBatch'),
+        start: cfg<[number, number]>('toy2d.start'),
+        rng,
+        trajectoryRepeats: Math.min(repeats, cfg<number>('toy2d.trajectory.repeats')),
+        trajectoryEvery: cfg('toy2d.trajectory.every'),
+      });
+    out[op] = medianMs(run, 3, 1) / repeats;
+    log(`${op}: one repeat of ${cfg('toy2d.iterations')} iterations on ${samples} points: ${out[op]!.toFixed(1)} ms CPU`);
+  }
+  return out;
+}
