@@ -9,6 +9,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } fr
 import path from 'node:path';
 import fsx from 'fs-native-extensions';
 import { CacheError } from './errors.ts';
+import { isProcessAlive } from './process-alive.ts';
 
 const LOCK_FILE = 'cache.lock';
 const USERS_DIR = 'cache.users';
@@ -131,7 +132,7 @@ export function otherUsers(dir: string): number[] {
   }
   return names
     .map(Number)
-    .filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid))
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid))
     .sort((a, b) => a - b);
 }
 
@@ -140,14 +141,6 @@ function openLockFile(dir: string): number {
   return openSync(path.join(dir, LOCK_FILE), 'a+');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function describe(pids: number[]): string {
   return pids.length > 0 ? `pid ${pids.join(', ')}` : 'pid unknown';

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { isProcessAlive } from '../../cache/process-alive.ts';
 
 /** A fetched file and where it goes once `digest(from)` equals `expected`. */
 export interface PendingFile {
@@ -66,15 +67,7 @@ export function removeStaleScratch(dir: string): void {
   for (const name of entries) {
     if (!name.startsWith(SCRATCH_PREFIX)) continue;
     const pid = Number(name.slice(SCRATCH_PREFIX.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) rmSync(path.join(dir, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) rmSync(path.join(dir, name), { recursive: true, force: true });
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
