@@ -27,7 +27,7 @@ import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { lanczos } from '../stages/numerics/lanczos.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
-import { median } from './timing.ts';
+import { median, medianMs } from './timing.ts';
 
 /** Debian's Python, which has python3-torch (the `python3` on PATH may be another one). */
 export const TORCH_PYTHON = '/usr/bin/python3';
@@ -177,18 +177,6 @@ export function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array
     .filter(([, e]) => !(e.relativeDifference <= CHECK_TOLERANCE))
     .map(([name, e]) => `${name}: relative difference ${e.relativeDifference.toExponential(3)} > ${CHECK_TOLERANCE} (‖torch‖ = ${e.torchNorm.toPrecision(6)})`);
   return { ...out, tolerance: CHECK_TOLERANCE, failures, torch };
-}
-
-/** Median wall time (ms) of `f` over `reps` runs after one warm-up. */
-function medianMs(f: () => void, reps: number): number {
-  f();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    f();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
 }
 
 /** Runs `f`, reads its tensors back and disposes them. */

@@ -18,23 +18,15 @@ import { minibatchCovariance } from '../stages/numerics/covariance.ts';
 import { lanczos, type LanczosResult } from '../stages/numerics/lanczos.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
-import { median } from './timing.ts';
+import { median, medianMs } from './timing.ts';
 
 /** Median wall time (ms) of `f` over `reps` runs after one warm-up; returned tensors are read back and disposed. */
 function timeTensors(f: () => tf.Tensor[], reps: number): number {
-  const once = () => {
+  return medianMs(() => {
     const out = f();
     for (const t of out) t.dataSync();
     tf.dispose(out);
-  };
-  once();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    once();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
+  }, reps);
 }
 
 async function loadImages(n: number, rng: Rng): Promise<{ batch: Batch; source: string }> {
