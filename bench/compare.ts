@@ -8,7 +8,7 @@
  * fails with the numbers). Then both time, as medians after a warm-up: full-batch and minibatch-20 value + gradient,
  * the HVP (double backprop, and with the recorded pass reused), evaluation of the 10,000 test images, 60 minibatch
  * gradients (m = 20, the Σ of the noise kinds) and Lanczos top-20 (same algorithm, start vector and stopping rule).
- * torch runs once with 1 thread and once with all cores; tfjs's wasm backend is single-threaded in Node.
+ * torch runs once with 1 thread and once with all cores; sgd-noise is timed with one wasm thread.
  *
  * Needs Debian's `/usr/bin/python3` with the package python3-torch; without it the suite is skipped with a message.
  */
@@ -331,7 +331,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         `HVP ${check.hvp.relativeDifference.toExponential(2)} (≤ ${CHECK_TOLERANCE})\n`,
     );
 
-    // 2. sgd-noise timings (one thread: wasm has no threads in Node).
+    // 2. sgd-noise timings, one wasm thread.
     process.stderr.write('compare: timing sgd-noise...\n');
     const wt = tf.tensor1d(w);
     const vt = tf.tensor1d(v);
@@ -406,7 +406,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     return {
       threads: {
         cpuCount: cores,
-        sgdNoise: { backend: info.backend, threads: sgdThreads, note: 'tfjs-backend-wasm runs one thread in Node; the all-cores rows reuse its one-thread times' },
+        sgdNoise: { backend: info.backend, threads: sgdThreads, note: 'measured with one wasm thread; the all-cores rows reuse those times (the pipeline gives stages several threads only from 1000 images, stages/tf/backend.ts)' },
         torch: {
           oneThread: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env },
           allCores: { requested: tAll.threadsRequested, inEffect: tAll.threadsInEffect, env: tAll.env },
@@ -450,9 +450,9 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
       loadAverage: { start: loadAtStart.map((x) => round(x, 3)), end: loadavg().map((x) => round(x, 3)) },
       notes: [
         'medians of wall times after one warm-up; ratio = sgdNoiseMs / torchMs',
-        "evaluation: sgd-noise's evaluateClassifier (chunks of 2000) runs two forward passes per chunk (perExampleLoss and predict), torch one",
+        "evaluation: sgd-noise's evaluateClassifier (chunks of 2000) runs one forward pass per chunk (lossAndPrediction), as torch",
         'HVP, recorded pass reused: sgd-noise hvpSession against torch autograd.grad(g, w, v, retain_graph=True) on a graph recorded once; Lanczos uses these on both sides and its time includes recording it',
-        'all-cores rows: torch with os.cpu_count() threads; the sgd-noise times are the one-thread ones (wasm has no threads in Node)',
+        'all-cores rows: torch with os.cpu_count() threads; the sgd-noise times are the one-thread ones (not yet measured with threads)',
       ],
     };
   } finally {

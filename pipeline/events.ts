@@ -8,7 +8,7 @@ export type RunEvent =
   | { type: 'plan'; instances: string[]; jobs: number }
   | { type: 'hit'; instance: string; key: string }
   | { type: 'corrupt'; instance: string; key: string; reason: string }
-  | { type: 'start'; instance: string; key: string; reason: RunReason; where: 'inline' | 'child' }
+  | { type: 'start'; instance: string; key: string; reason: RunReason; where: 'inline' | 'child'; threads?: number }
   | { type: 'progress'; instance: string; done: number; total: number; note?: string; elapsedMs: number }
   | { type: 'log'; instance: string; message: string }
   | { type: 'done'; instance: string; key: string; durationMs: number }

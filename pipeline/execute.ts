@@ -22,6 +22,8 @@ export interface ExecHooks {
   run?: RunFacts;
   /** Called on every progress report and cancellation check, even throttled ones (a worker's parent check). */
   heartbeat?(): void;
+  /** Cores granted to this instance (default 1): `ctx.threads`. */
+  threads?: number;
 }
 
 /** Minimum interval between two forwarded progress reports of one stage. */
@@ -104,6 +106,7 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
     upstream: Object.fromEntries(Object.entries(node.deps).map(([name, instance]) => [name, { instance, key: node.inputKeys[name]! }])),
     missing: node.missing,
     run: hooks.run ?? { profile: '?', overrides: [] },
+    threads: hooks.threads ?? 1,
     files: Object.fromEntries(Object.entries(node.files).map(([name, f]) => [name, f.path])),
     lineage,
     config<T>(path: string): T {

@@ -52,13 +52,13 @@ export function failureLine(instance: string, error: string): string {
 function eventLine(e: RunEvent): string | undefined {
   switch (e.type) {
     case 'plan':
-      return `plan: ${e.instances.length} stage instances, up to ${e.jobs} at once`;
+      return `plan: ${e.instances.length} stage instances, ${e.jobs} cores`;
     case 'hit':
       return `cached   ${e.instance} (${e.key.slice(0, 12)})`;
     case 'corrupt':
       return `CORRUPT  ${e.instance} (${e.key.slice(0, 12)}): ${e.reason}; recomputing`;
     case 'start':
-      return `start    ${e.instance} (${e.reason}${e.where === 'child' ? ', child process' : ''})`;
+      return `start    ${e.instance} (${e.reason}${e.where === 'child' ? ', child process' : ''}${e.threads ? `, ${e.threads} threads` : ''})`;
     case 'log':
       return `         ${e.instance}: ${e.message}`;
     case 'done':

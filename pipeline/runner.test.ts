@@ -133,6 +133,19 @@ test.serial('a stage in a child process reports progress and stores its outputs 
   t.not(manifest.meta.pid, process.pid, 'ran in another process');
 });
 
+test.serial('a child stage that can use threads gets idle cores as ctx.threads, never more than the budget', async (t) => {
+  const { opts } = setup(['slow.ms=1', 'slow.steps=2', 'slow.threads=3']);
+  const alone = await run({ ...opts, projectModule: TOY_MODULE, selected: new Set(['slow']), jobs: 4 });
+  t.true(alone.summary.ok, JSON.stringify(alone.summary.failed));
+  const start = alone.events.find((e) => e.type === 'start' && e.instance === 'slow');
+  t.is(start?.type === 'start' ? start.threads : undefined, 3, 'alone: what it can use');
+  t.is(opts.cache.getManifest(opts.plan.nodes.get('slow')!.key)!.meta.threads, 3);
+  const { opts: small } = setup(['slow.ms=1', 'slow.steps=2', 'slow.threads=3']);
+  await run({ ...small, projectModule: TOY_MODULE, selected: new Set(['slow']), jobs: 2 });
+  t.is(small.cache.getManifest(small.plan.nodes.get('slow')!.key)!.meta.threads, 2, 'capped by the budget');
+  t.is(small.plan.nodes.get('slow')!.key, opts.plan.nodes.get('slow')!.key, 'threads are not in the key');
+});
+
 test.serial('cancelling stops a running child process and stores nothing for it', async (t) => {
   const { opts } = setup(['slow.ms=50', 'slow.steps=200']);
   const controller = new AbortController();

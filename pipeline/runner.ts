@@ -13,7 +13,7 @@ import { failureMessage } from './errors.ts';
 import { StageFailure, executeStage, type ExecHooks } from './execute.ts';
 import { fileHashesOf, withoutInputs, type Plan, type PlanNode } from './plan.ts';
 import { writeOutputFile } from './publish.ts';
-import { Semaphore } from './semaphore.ts';
+import { CoreBudget, type CoreGrant } from './core-budget.ts';
 
 /** How to run a plan. */
 export interface RunOptions {
@@ -27,7 +27,10 @@ export interface RunOptions {
   selected?: ReadonlySet<string>;
   /** Instances to recompute even when cached. */
   force?: ReadonlySet<string>;
-  /** Maximum number of instances running at once. */
+  /**
+   * The cores to use: at most this many instances run at once, and the threads of all running instances never
+   * exceed it (a stage that declares `threads` gets idle cores when nothing else is waiting; see core-budget.ts).
+   */
   jobs: number;
   /** On a failure, finish the other branches instead of cancelling them. */
   keepGoing?: boolean;
@@ -56,7 +59,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     if (opts.signal?.aborted) controller.abort(opts.signal.reason);
     opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
     const emit = (e: RunEvent) => subscriber.next(e);
-    const slots = new Semaphore(opts.jobs);
+    const cores = new CoreBudget(opts.jobs);
     const selected = opts.selected ?? new Set(opts.plan.order);
     const summary: RunSummary = { hits: [], ran: [], partial: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
     const memo = new Map<string, Observable<Outcome>>();
@@ -113,22 +116,26 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
           reason = 'corrupt';
         }
       }
-      let release: (() => void) | undefined;
+      let grant: CoreGrant | undefined;
       try {
-        release = await slots.acquire(controller.signal);
         // A node missing optional inputs runs inline: a child worker would rebuild the complete node.
         const where = node.stage.isolate && opts.projectModule && node === planned ? 'child' : 'inline';
-        emit({ type: 'start', instance: id, key: node.key, reason, where });
+        // Threads only make sense in a fresh child process: an inline stage shares the runner's tfjs backend.
+        const want = where === 'child' ? threadsWanted(node, opts.config, opts.jobs) : 1;
+        grant = await cores.acquire(want, controller.signal);
+        const threads = grant.cores;
+        emit({ type: 'start', instance: id, key: node.key, reason, where, ...(threads > 1 ? { threads } : {}) });
         const t0 = Date.now();
         const hooks: ExecHooks = {
           signal: controller.signal,
           progress: (done, total, note, elapsedMs) => emit({ type: 'progress', instance: id, done, total, note, elapsedMs }),
           log: (message) => emit({ type: 'log', instance: id, message }),
           run: { profile: opts.scope, overrides: opts.overrides ?? [] },
+          threads,
         };
         if (where === 'child') {
           if (reason === 'forced') await opts.cache.invalidate(node.key);
-          await runInChild({ projectModule: opts.projectModule!, config: opts.config, instance: id, key: node.key, cacheDir: opts.cache.dir, run: hooks.run! }, hooks);
+          await runInChild({ projectModule: opts.projectModule!, config: opts.config, instance: id, key: node.key, cacheDir: opts.cache.dir, run: hooks.run!, threads }, hooks);
           opts.cache.refresh();
           const check = opts.cache.lookup(node.key);
           if (check.status !== 'hit') throw new Error(`${id}: worker finished but its cache entry is ${check.status}`);
@@ -146,7 +153,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         if (!opts.keepGoing) controller.abort(new Error(`stopping after ${id} failed`));
         return { status: 'failed', error };
       } finally {
-        release?.();
+        grant?.release();
       }
     };
 
@@ -213,6 +220,15 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       sub.unsubscribe();
     };
   });
+}
+
+/** How many threads `node` can use (its stage's `threads`, default 1), at most the budget. */
+function threadsWanted(node: PlanNode, config: Record<string, unknown>, budget: number): number {
+  const declared = node.stage.threads?.(node.params, <T>(p: string) => getPath(config, p) as T) ?? 1;
+  if (!(declared >= 1)) {
+    throw new Error(`${node.instance}: threads() must return a number ≥ 1, got ${declared}`);
+  }
+  return Math.max(1, Math.min(budget, Math.floor(declared)));
 }
 
 function record(summary: RunSummary, id: string, outcome: Outcome): void {

@@ -54,6 +54,11 @@ export interface StageContext<P extends Params = Params> {
   readonly missing: Readonly<Record<string, string>>;
   /** Facts about the run that started this instance (profile, command-line overrides); outside the cache key. */
   readonly run: RunFacts;
+  /**
+   * Cores the runner granted this instance (≥ 1, at most its stage's `threads`); outside the cache key, so a stage
+   * may use them only in ways that leave its outputs bit-identical.
+   */
+  readonly threads: number;
   /** The declared input files by name, as absolute paths (their content hashes are in the key). */
   readonly files: Readonly<Record<string, string>>;
   /** Every cached instance this one transitively depends on, from its manifests (for provenance); outside the key. */
@@ -97,8 +102,13 @@ export interface StageSpec<P extends Params = Params> {
    * each file's content goes into the key, so replacing a file reruns this instance and everything below it.
    */
   files?(params: P, config: ConfigReader): Record<string, string>;
-  /** Run in a child process (for heavy, single-threaded numerical work). */
+  /** Run in a child process (for heavy numerical work). */
   readonly isolate?: boolean;
+  /**
+   * How many threads one run of this instance can use (default 1; `Infinity`: as many as there are cores). The runner
+   * grants between 1 and this many from its budget (see pipeline/core-budget.ts) to isolated stages, as `ctx.threads`.
+   */
+  threads?(params: P, config: ConfigReader): number;
   /**
    * Files to write from outputs after a run, output name → path relative to the project root. A name ending in
    * `/*` publishes every output under that prefix: `{'files/*': 'reports/quick'}` writes output `files/a/b.svg` to

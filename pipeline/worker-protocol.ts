@@ -9,6 +9,8 @@ export interface WorkerJob {
   cacheDir: string;
   /** Run facts for the stage context. */
   run: { profile: string; overrides: string[] };
+  /** Cores the runner granted this instance (its `ctx.threads`). */
+  threads: number;
 }
 
 /** What a worker sends back while and after running. */

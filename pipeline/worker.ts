@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     heartbeat: parent.check,
     log: (message) => void pending.push(send({ type: 'log', message })),
     run: job.run,
+    threads: job.threads,
   });
   await Promise.all(pending);
   await send({ type: 'done', key: node.key });

@@ -17,7 +17,7 @@ import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, threadsForBatch, type BackendName } from '../tf/backend.ts';
 import { dynamicsCost, indicatorCost, pretrainCost, probeCost } from './cost.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
 import { seedIndices } from '../seeds.ts';
@@ -118,13 +118,14 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
   version: 1,
   description: 'fashion: GD pre-training until the training set (random labels included) is fit',
   isolate: true,
+  threads: (_params, config) => threadsForBatch(config<number>('fashion.data.train')),
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: ['seed', 'backend', 'fashion.pretrain'],
   deps: () => ({ data: { stage: 'fashion.data' } }),
   cost: (_p, cfg) => pretrainCost(cfg),
   costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap)',
   async run(ctx, inputs) {
-    const info = await initBackend(ctx.config<BackendName>('backend'));
+    const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     ctx.setMeta('backend', info.backend);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
@@ -166,6 +167,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
   version: 2,
   description: 'fashion: noisy dynamics of one kind from the sharp minimum',
   isolate: true,
+  threads: (_params, config) => threadsForBatch(config<number>('fashion.data.train')),
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p) => [
     'seed',
@@ -182,7 +184,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
   cost: (p, cfg) => dynamicsCost(p.kind as NoiseKindName, cfg),
   costNote: 'the Lanczos HVPs of gld_hessian / gld_hessian_top1 refreshes are a model (7.27 + 2.033·k per refresh, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
-    const info = await initBackend(ctx.config<BackendName>('backend'));
+    const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     ctx.setMeta('backend', info.backend);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
@@ -230,13 +232,14 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
   version: 2,
   description: 'fashion: Tr(HΣ) of every noise kind at the sharp minimum',
   isolate: true,
+  threads: (_params, config) => threadsForBatch(config<number>('fashion.data.train')),
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: (_p, cfg) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', ...shapeKeyPaths(cfg)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
   cost: (_p, cfg) => indicatorCost(cfg),
   costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
-    await initBackend(ctx.config<BackendName>('backend'));
+    await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     const { train, test, dispose } = batches(inputs.data!);
     try {
       const kinds = ctx.config<NoiseKindName[]>('fashion.dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) }));
@@ -257,13 +260,14 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
   version: 3,
   description: 'fashion: curvature probing at the checkpoints of one dynamics, with its own noise’s Tr(HΣ_kind)',
   isolate: true,
+  threads: (_params, config) => threadsForBatch(config<number>('fashion.data.train')),
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', ...SHAPE_KEYS[p.kind as NoiseKindName].map((k) => `fashion.dynamics.${p.kind}.${k}`)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, dynamics: { stage: 'fashion.dynamics', params: p } }),
   cost: (p, cfg) => probeCost(p.kind as NoiseKindName, cfg),
   costNote: 'the Lanczos HVPs per checkpoint are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
-    await initBackend(ctx.config<BackendName>('backend'));
+    await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     const { train, test, dispose } = batches(inputs.data!);
     const its = (inputs.dynamics!.checkpointIterations as NDArray<Int32Array>).data;
     const weights = inputs.dynamics!.checkpointWeights as NDArray<Float32Array>;

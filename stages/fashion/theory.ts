@@ -28,7 +28,7 @@ import { escapePredictions } from '../numerics/escape-theory.ts';
 import { traceHSigma, traceHSigmaTopK } from '../numerics/indicator.ts';
 import { lanczos, type LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, threadsForBatch, type BackendName } from '../tf/backend.ts';
 import { theoryCost } from './cost.ts';
 import { batches, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
 
@@ -283,6 +283,7 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
   version: 1,
   description: 'fashion: predicted (linear, quadratic) vs measured loss increase over short noisy runs from the sharp minimum',
   isolate: true,
+  threads: (_params, config) => threadsForBatch(config<number>('fashion.data.train')),
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: (_p, cfg) => [
     'seed',
@@ -301,7 +302,7 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
   cost: (_p, cfg) => theoryCost(cfg),
   costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·k, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
-    const info = await initBackend(ctx.config<BackendName>('backend'));
+    const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     ctx.setMeta('backend', info.backend);
     const { train, dispose } = batches(inputs.data!);
     const s = ctx.config<{ runs: number; steps: number; every: number; k?: number }>('fashion.theory');

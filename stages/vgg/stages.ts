@@ -101,13 +101,14 @@ export function imageExperimentStages(ds: ImageDataset) {
     version: 1,
     description: `${ds}: VGG11 trained from the initialisation by one noise kind`,
     isolate: true,
+    threads: () => Infinity,
     instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
     reads: ['seed', 'backend', `${ds}.force`, `${ds}.width`, `${ds}.data`, `${ds}.dynamics`, `${ds}.sharpness`],
     deps: () => ({ data: { stage: `${ds}.data` } }),
     cost: (p, cfg) => vggDynamicsCost(ds, p.kind as NoiseKindName, cfg),
     async run(ctx, inputs) {
       const backend = ctx.config<BackendName>('backend');
-      const info = await initBackend(backend);
+      const info = await initBackend(backend, { threads: ctx.threads });
       ctx.setMeta('backend', info.backend);
       const all = ctx.config<{ iterations: number; kindIterations?: Record<string, number>; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number }>(`${ds}.dynamics`);
       // Per-kind iteration counts (the released scripts: sgd 100,001, the others 200,001) override `iterations`.

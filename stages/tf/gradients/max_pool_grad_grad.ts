@@ -2,11 +2,11 @@
  * Gradient of MaxPoolGrad (tfjs has none, so double backprop through max-pooling threw).
  *
  * For non-overlapping windows MaxPoolGrad(dy) = M ⊙ upsample(dy) with M the first-maximum mask, so its adjoint in dy
- * is D ↦ Σ_window M ⊙ D = kh·kw · avgPool(M ⊙ D). M is piecewise constant in the pooled input, so the gradients for
+ * is D ↦ Σ_window M ⊙ D, the value of D at each window's first maximum (`maxPoolPick`). M is piecewise constant in the pooled input, so the gradients for
  * the input and output arguments are zero almost everywhere.
  */
 import * as tf from '@tensorflow/tfjs';
-import { maxPoolArgmaxMask, tilingWindow } from '../kernels/max_pool_grad.ts';
+import { maxPoolPick, tilingWindow } from '../kernels/max_pool_grad.ts';
 
 /** Gradient config for MaxPoolGrad (inputs dy, input, output). */
 export const maxPoolGradGradConfig: tf.GradConfig = {
@@ -25,11 +25,7 @@ export const maxPoolGradGradConfig: tf.GradConfig = {
     }
     const [kh, kw] = window;
     return {
-      dy: () => {
-        const mask = maxPoolArgmaxMask(x, y, kh, kw);
-        const picked = tf.mul(mask, ddx as tf.Tensor4D) as tf.Tensor4D;
-        return tf.mul(tf.avgPool(picked, [kh, kw], [kh, kw], 'valid'), kh * kw);
-      },
+      dy: () => maxPoolPick(x, ddx as tf.Tensor4D, kh, kw),
       input: () => tf.zerosLike(x),
       output: () => tf.zerosLike(y),
     };

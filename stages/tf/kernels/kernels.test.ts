@@ -11,6 +11,7 @@ import { gradOf } from '../ops.ts';
 import { refConv2dFilterGrad, refMaxPoolArgmax } from '../reference.ts';
 import { relErr, seededNormal, TEST_BACKENDS } from '../testing.ts';
 import { flipTransposeFilter } from './conv2d_backprop_input.ts';
+import { maxPoolArgmaxMask, maxPoolPick } from './max_pool_grad.ts';
 import { registerAllKernels, restoreStockKernels, stockKernel } from './register_all_kernels.ts';
 
 /** Runs the backend's stock kernel (the one registerAllKernels replaced) and returns its output as float64. */
@@ -166,6 +167,60 @@ test.serial('MaxPoolGrad with ties: one position per window, the first maximum, 
     t.is(nonzero, dy.size, 'exactly one position per window receives the gradient');
     tf.dispose([x, y, dy]);
   }
+});
+
+test.serial('MaxPoolPick (the gradient of MaxPoolGrad) equals the mask form kh·kw·avgPool(M ⊙ D) bit for bit, ties included, and is its adjoint', async (t) => {
+  const rng = new Rng(8);
+  const raw = Float32Array.from(rng.fillNormal(new Float32Array(3 * 8 * 6 * 4), 0, 2), (v, i) => (i % 3 === 0 ? Math.max(0, Math.round(v)) : v));
+  const dRaw = rng.fillNormal(new Float32Array(raw.length));
+  const dyRaw = rng.fillNormal(new Float32Array(3 * 4 * 3 * 4));
+  for (const backend of TEST_BACKENDS) {
+    await initBackend(backend);
+    const x = tf.tensor4d(raw, [3, 8, 6, 4]);
+    const y = tf.maxPool(x, 2, 2, 'valid');
+    const d = tf.tensor4d(dRaw, [3, 8, 6, 4]);
+    const dy = tf.tensor4d(dyRaw, [3, 4, 3, 4]);
+    const picked = maxPoolPick(x, d, 2, 2);
+    const maskForm = tf.mul(tf.avgPool(tf.mul(maxPoolArgmaxMask(x, y, 2, 2), d) as tf.Tensor4D, 2, 2, 'valid'), 4);
+    t.deepEqual(Array.from(picked.dataSync()), Array.from(maskForm.dataSync()), `[${backend}] equals the mask form`);
+    const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const lhs = tf.sum(tf.mul(dx, d)).dataSync()[0]!;
+    const rhs = tf.sum(tf.mul(dy, picked)).dataSync()[0]!;
+    t.true(Math.abs(lhs - rhs) <= 1e-5 * Math.max(1, Math.abs(lhs)), `[${backend}] <MaxPoolGrad(dy), D> = <dy, Pick(D)>: ${lhs} vs ${rhs}`);
+    tf.dispose([x, y, d, dy, picked, maskForm, dx]);
+  }
+});
+
+test.serial('wasm Sum over leading axes (bias gradients) equals the stock kernel bit for bit; other reductions are the stock ones', async (t) => {
+  await initBackend('wasm');
+  const rng = new Rng(12);
+  const cases: [number[], number[], boolean][] = [
+    [[300, 24, 24, 10], [0, 1, 2], false],
+    [[7, 5, 3], [0, 1], true],
+    [[7, 5, 3], [1, 0], false], // axes out of order: the stock kernel (it sums in another order)
+    [[40, 50], [0], false],
+    [[6, 4, 5], [1, 2], false], // trailing axes: the stock kernel
+    [[6, 4, 5], [0, 1, 2], false], // everything: the stock kernel
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    const x = seededNormal(rng, shape);
+    const ours = runKernel('Sum', { x }, { axis, keepDims } as unknown as tf.NamedAttrMap);
+    const stock = runStock('Sum', { x }, { axis, keepDims } as unknown as tf.NamedAttrMap);
+    t.deepEqual(Array.from(ours), Array.from(stock), `[${shape}] over [${axis}]${keepDims ? ', keepDims' : ''}`);
+    const shapeOut = (tf.engine().runKernel('Sum', { x }, { axis, keepDims } as unknown as tf.NamedAttrMap) as tf.Tensor);
+    t.deepEqual(shapeOut.shape, tf.sum(tf.clone(x), axis, keepDims).shape);
+    tf.dispose([x, shapeOut]);
+  }
+});
+
+test.serial('wasm Identity shares the data: a clone outlives its disposed source', async (t) => {
+  await initBackend('wasm');
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  t.is(y.dataId, x.dataId, 'no copy was made');
+  x.dispose();
+  t.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+  y.dispose();
 });
 
 test.serial('strided conv filter gradients: cpu falls back to its stock kernel, wasm fails with a clear error', async (t) => {

@@ -9,8 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import { makeBatchMatMulKernel } from './batch_mat_mul.ts';
 import { makeConv2DBackpropFilterKernel } from './conv2d_backprop_filter.ts';
 import { makeConv2DBackpropInputKernel } from './conv2d_backprop_input.ts';
-import { makeMaxPoolGradKernel } from './max_pool_grad.ts';
+import { MAX_POOL_PICK, makeMaxPoolGradKernel, maxPoolPickKernel } from './max_pool_grad.ts';
+import { makeWasmIdentityKernel } from './identity.ts';
 import { makeWasmSliceKernel, makeWasmSplitVKernel } from './slice.ts';
+import { makeWasmSumKernel } from './sum.ts';
 import { STOP_GRADIENT, stopGradientKernel } from './stop_gradient.ts';
 
 /** One kernel registration: the kernel name, the backends it applies to, and a factory given the stock kernel. */
@@ -41,7 +43,13 @@ const ENTRIES: readonly KernelEntry[] = [
     backends: ['wasm', 'cpu'],
     // wasm's own MaxPoolGrad misroutes gradients (inputs ≥ 6 wide, see kernels.test.ts): never fall back to it
     make: (original, backendName) => makeMaxPoolGradKernel(backendName === 'wasm' ? undefined : original),
-    why: 'wasm kernel is wrong for inputs ≥ 6 wide and ~30× slower than a mask product',
+    why: 'wasm kernel is wrong for inputs ≥ 6 wide and ~30× slower than a scatter loop',
+  },
+  {
+    kernelName: MAX_POOL_PICK,
+    backends: ['wasm', 'cpu'],
+    make: () => maxPoolPickKernel,
+    why: 'the adjoint of MaxPoolGrad, for its gradient (tfjs has none)',
   },
   {
     kernelName: 'BatchMatMul',
@@ -60,6 +68,18 @@ const ENTRIES: readonly KernelEntry[] = [
     backends: ['wasm'],
     make: makeWasmSplitVKernel,
     why: 'wasm SplitV runs that Slice once per part (3 s to split VGG11\'s parameters)',
+  },
+  {
+    kernelName: 'Sum',
+    backends: ['wasm'],
+    make: makeWasmSumKernel,
+    why: 'wasm transposes dy before a leading-axes (bias-gradient) sum: 33 ms of a 1200-image CNN gradient',
+  },
+  {
+    kernelName: 'Identity',
+    backends: ['wasm'],
+    make: makeWasmIdentityKernel,
+    why: 'wasm Identity copies; the gradient tape clones every saved tensor through it',
   },
   {
     kernelName: STOP_GRADIENT,

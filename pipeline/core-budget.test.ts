@@ -1,0 +1,74 @@
+import test from 'ava';
+import { CoreBudget, type CoreGrant } from './core-budget.ts';
+
+test('an instance alone gets the cores it can use, up to the budget', async (t) => {
+  const budget = new CoreBudget(4);
+  const a = await budget.acquire(3);
+  t.is(a.cores, 3);
+  t.is(budget.idle, 1);
+  const b = await budget.acquire(8);
+  t.is(b.cores, 1, 'only what is idle');
+  a.release();
+  b.release();
+  t.is(budget.idle, 4);
+});
+
+test('instances that become ready together get one core each: no extras while anyone waits', async (t) => {
+  const budget = new CoreBudget(2);
+  const grants = await Promise.all([budget.acquire(2), budget.acquire(2)]);
+  t.deepEqual(grants.map((g) => g.cores), [1, 1]);
+  for (const g of grants) g.release();
+});
+
+test('waiters are served first-come first-served as cores come back, and release is idempotent', async (t) => {
+  const budget = new CoreBudget(1);
+  const first = await budget.acquire(1);
+  const order: string[] = [];
+  const second = budget.acquire(1).then((g) => (order.push('second'), g));
+  const third = budget.acquire(1).then((g) => (order.push('third'), g));
+  first.release();
+  first.release();
+  const g2 = await second;
+  t.is(budget.idle, 0, 'a double release gave nothing extra');
+  g2.release();
+  (await third).release();
+  t.deepEqual(order, ['second', 'third']);
+  t.is(budget.idle, 1);
+});
+
+test('an aborted waiter leaves the line without taking a core', async (t) => {
+  const budget = new CoreBudget(1);
+  const held = await budget.acquire(1);
+  const controller = new AbortController();
+  const waiting = budget.acquire(1, controller.signal);
+  controller.abort(new Error('stop'));
+  await t.throwsAsync(waiting, { message: 'stop' });
+  held.release();
+  t.is(budget.idle, 1);
+});
+
+test('under random demand the cores held never exceed the budget and all come back', async (t) => {
+  const total = 3;
+  const budget = new CoreBudget(total);
+  let held = 0;
+  let peak = 0;
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const work = async () => {
+    const g: CoreGrant = await budget.acquire(1 + Math.floor(rand() * 4));
+    held += g.cores;
+    peak = Math.max(peak, held);
+    t.true(held <= total, `held ${held} of ${total}`);
+    await new Promise((r) => setTimeout(r, Math.floor(rand() * 5)));
+    held -= g.cores;
+    g.release();
+  };
+  await Promise.all(Array.from({ length: 60 }, work));
+  t.is(budget.idle, total);
+  t.true(peak > 1);
+});
+
+test('bad arguments are refused', (t) => {
+  t.throws(() => new CoreBudget(0), { message: /integer ≥ 1/ });
+  return t.throwsAsync(new CoreBudget(2).acquire(0), { message: /want must be an integer ≥ 1/ });
+});

@@ -1,0 +1,35 @@
+import test from 'ava';
+import { execa } from 'execa';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { withCoreCount } from './wasm-threads.ts';
+
+const SCRIPT = fileURLToPath(new URL('../../test/fixtures/cnn-grad-hash.ts', import.meta.url));
+
+async function gradientHash(threads: number): Promise<{ threads: number; hash: string }> {
+  const { stdout } = await execa('node', ['--import', 'tsx', SCRIPT, String(threads)], { timeout: 120_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { threads: number; hash: string };
+}
+
+test('the threaded wasm binary runs with the threads asked for and gives the CNN loss, gradient and HVP bit for bit', async (t) => {
+  const [one, two, three] = await Promise.all([gradientHash(1), gradientHash(2), gradientHash(3)]);
+  t.is(one.threads, 1);
+  t.is(two.threads, 2, 'XNNPACK pool of 2 even where the C++ side would halve the core count');
+  t.is(three.threads, 3);
+  t.is(two.hash, one.hash);
+  t.is(three.hash, one.hash);
+});
+
+test('withCoreCount raises os.cpus() only while it runs, also when it throws or its promise settles', async (t) => {
+  const real = os.cpus().length;
+  t.is(withCoreCount(real + 4, () => os.cpus().length), 2 * (real + 4));
+  t.is(os.cpus().length, real);
+  t.throws(() => withCoreCount(8, () => { throw new Error('boom'); }), { message: 'boom' });
+  t.is(os.cpus().length, real);
+  const inside = await withCoreCount(8, async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    return os.cpus().length;
+  });
+  t.true(inside >= 16);
+  t.is(os.cpus().length, real);
+});
