@@ -1,0 +1,122 @@
+/** SlurmClient with a fake command runner: the arguments it passes, how it reads outputs, and its error messages. */
+import test from 'ava';
+import { type CommandResult, type CommandRunner, execaRunner, SlurmClient, SlurmCommandError, sbatchArgs } from './client.ts';
+
+type Call = { file: string; args: readonly string[]; env: Record<string, string>; input?: string };
+
+function fake(answers: Record<string, CommandResult | ((args: readonly string[]) => CommandResult)>): { run: CommandRunner; calls: Call[] } {
+  const calls: Call[] = [];
+  const run: CommandRunner = async (file, args, options) => {
+    calls.push({ file, args, env: options.env, ...(options.input !== undefined ? { input: options.input } : {}) });
+    const a = answers[file];
+    if (!a) throw new Error(`unexpected command ${file}`);
+    return typeof a === 'function' ? a(args) : a;
+  };
+  return { run, calls };
+}
+
+const ok = (stdout: string): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
+
+test('sbatchArgs maps every field and validates', (t) => {
+  t.deepEqual(
+    sbatchArgs({
+      command: 'echo hi',
+      jobName: 'j',
+      output: '/tmp/j.log',
+      error: '/tmp/j.err',
+      workdir: '/tmp',
+      cpus: 2,
+      memMB: 500,
+      timeLimitMin: 10,
+      dependency: { afterok: ['1', '2'], afterany: ['3'] },
+      extraOptions: ['--partition=p'],
+    }),
+    [
+      '--parsable',
+      '--job-name=j',
+      '--output=/tmp/j.log',
+      '--error=/tmp/j.err',
+      '--chdir=/tmp',
+      '--cpus-per-task=2',
+      '--mem=500M',
+      '--time=10',
+      '--dependency=afterok:1:2,afterany:3',
+      '--kill-on-invalid-dep=yes',
+      '--export=ALL',
+      '--partition=p',
+      '--wrap=echo hi',
+    ],
+  );
+  t.false(sbatchArgs({ command: 'x', jobName: 'j', output: 'o', dependency: { afterok: ['1'] }, killOnInvalidDependency: false }).includes('--kill-on-invalid-dep=yes'));
+  t.false(sbatchArgs({ command: 'x', jobName: 'j', output: 'o', dependency: { afterok: [] } }).some((a) => a.startsWith('--dependency')));
+  t.throws(() => sbatchArgs({ jobName: 'j', output: 'o' }), { message: 'Slurm job "j": give exactly one of script and command' });
+  t.throws(() => sbatchArgs({ script: '#!/bin/sh', command: 'x', jobName: 'j', output: 'o' }), { message: /exactly one/ });
+  t.throws(() => sbatchArgs({ script: 'echo', jobName: 'j', output: 'o' }), { message: /must start with "#!"/ });
+  t.throws(() => sbatchArgs({ command: 'x', jobName: 'j', output: 'o', cpus: 0 }), { message: 'Slurm job "j": cpus must be a positive integer, got 0' });
+  t.throws(() => sbatchArgs({ command: 'x', jobName: 'j', output: 'o', memMB: 1.5 }), { message: /memMB must be a positive integer/ });
+});
+
+test('submit passes the script on stdin and the env to sbatch, and returns the id', async (t) => {
+  const { run, calls } = fake({ sbatch: ok('17\n') });
+  const slurm = new SlurmClient({ env: { SLURM_CONF: '/c/slurm.conf' }, run });
+  t.is(await slurm.submit({ script: '#!/bin/sh\ntrue\n', jobName: 'j', output: 'o', env: { FOO: 'bar' } }), '17');
+  t.is(calls[0]!.input, '#!/bin/sh\ntrue\n');
+  t.deepEqual(calls[0]!.env, { FOO: 'bar', SLURM_CONF: '/c/slurm.conf' });
+  t.false(calls[0]!.args.some((a) => a.startsWith('--wrap')));
+});
+
+test('a failing sbatch gives one line naming the command, exit code and last stderr line', async (t) => {
+  const { run } = fake({ sbatch: { exitCode: 1, stdout: '', stderr: 'sbatch: error: first\nsbatch: error: Batch job submission failed: Invalid partition name specified\n' } });
+  const e = await t.throwsAsync(new SlurmClient({ run }).submit({ command: 'x', jobName: 'j', output: 'o' }), { instanceOf: SlurmCommandError });
+  t.is(e!.message, 'sbatch failed (exit code 1): sbatch: error: Batch job submission failed: Invalid partition name specified');
+  t.is(e!.exitCode, 1);
+});
+
+test('sbatch not on PATH is named as such', async (t) => {
+  const e = await t.throwsAsync(execaRunner('sbatch-definitely-missing', [], { env: {}, timeoutMs: 5000 }), { instanceOf: SlurmCommandError });
+  t.regex(e!.message, /^sbatch-definitely-missing not found on PATH: install Slurm's client commands/);
+  t.false(e!.message.includes('\n'));
+});
+
+test('states: live jobs from one squeue, finished and vanished ones from scontrol', async (t) => {
+  const { run, calls } = fake({
+    squeue: ok('1|RUNNING|None\n2|COMPLETED|None\n3|PENDING|Resources\n'),
+    scontrol: (args) =>
+      args[3] === '2'
+        ? ok('JobId=2 JobName=x JobState=COMPLETED Reason=None ExitCode=0:0 RunTime=00:00:01')
+        : args[3] === '4'
+          ? ok('JobId=4 JobName=y JobState=FAILED Reason=NonZeroExitCode ExitCode=3:0')
+          : { exitCode: 1, stdout: '', stderr: 'slurm_load_jobs error: Invalid job id specified\n' },
+  });
+  const states = await new SlurmClient({ run }).states(['1', '2', '3', '4', '5']);
+  t.deepEqual(calls.filter((c) => c.file === 'squeue').length, 1);
+  t.deepEqual(calls.find((c) => c.file === 'squeue')!.args, ['--noheader', '--states=all', '--jobs=1,2,3,4,5', '--format=%i|%T|%r']);
+  t.deepEqual(calls.filter((c) => c.file === 'scontrol').map((c) => c.args[3]), ['2', '4', '5']);
+  t.is(states.get('1')!.state, 'RUNNING');
+  t.deepEqual(states.get('2'), { jobId: '2', state: 'COMPLETED', exitCode: 0, source: 'scontrol' });
+  t.deepEqual(states.get('3'), { jobId: '3', state: 'PENDING', reason: 'Resources', source: 'squeue' });
+  t.is(states.get('4')!.exitCode, 3);
+  t.is(states.get('5')!.state, 'UNKNOWN');
+  t.is(states.get('5')!.source, 'none');
+});
+
+test('states: squeue\'s "Invalid job id" when no id is known is not an error; other failures are', async (t) => {
+  const gone = fake({
+    squeue: { exitCode: 1, stdout: '', stderr: 'slurm_load_jobs error: Invalid job id specified' },
+    scontrol: { exitCode: 1, stdout: '', stderr: 'slurm_load_jobs error: Invalid job id specified' },
+  });
+  t.is((await new SlurmClient({ run: gone.run }).states(['9'])).get('9')!.state, 'UNKNOWN');
+  const down = fake({ squeue: { exitCode: 1, stdout: '', stderr: 'slurm_load_jobs error: Unable to contact slurm controller (connect failure)' } });
+  await t.throwsAsync(new SlurmClient({ run: down.run }).states(['9']), {
+    message: 'squeue failed (exit code 1): slurm_load_jobs error: Unable to contact slurm controller (connect failure)',
+  });
+  t.is((await new SlurmClient({ run: down.run }).states([])).size, 0, 'no ids, no call');
+});
+
+test('cancel calls scancel with the ids, and fails loudly', async (t) => {
+  const { run, calls } = fake({ scancel: ok('') });
+  await new SlurmClient({ run }).cancel(['1', '2']);
+  t.deepEqual(calls[0]!.args, ['1', '2']);
+  const bad = fake({ scancel: { exitCode: 1, stdout: '', stderr: 'scancel: error: Invalid job id x' } });
+  await t.throwsAsync(new SlurmClient({ run: bad.run }).cancel(['x']), { message: 'scancel failed (exit code 1): scancel: error: Invalid job id x' });
+});

@@ -1,0 +1,188 @@
+/**
+ * A thin, typed client over Slurm's command-line tools (sbatch, squeue, scontrol, scancel), for the Slurm executor.
+ * It knows nothing of stages: it submits a script or command, reads job states, and cancels jobs. The environment
+ * (`SLURM_CONF` to pick a cluster) and the command runner are injectable.
+ *
+ * ```ts
+ * const slurm = new SlurmClient({ env: { SLURM_CONF: '/tmp/c/slurm.conf' } });
+ * const id = await slurm.submit({ command: 'echo hi', jobName: 'hi', output: '/tmp/hi.log' });
+ * (await slurm.states([id])).get(id); // { jobId: '1', state: 'COMPLETED', exitCode: 0, source: 'scontrol' }
+ * ```
+ *
+ * Without accounting `sacct` has no history, so a finished job is only visible for `MinJobAge` seconds (slurm.conf,
+ * default 300; slurmctld purges on a timer, so often somewhat longer). Poll more often than that: a job seen by
+ * neither squeue nor scontrol is reported as `UNKNOWN` with `source: 'none'`.
+ */
+import { type CommandRunner, commandFailed, execaRunner } from './command.ts';
+import { isTerminal, parseSbatchParsable, parseScontrolJobs, parseSqueue, SQUEUE_FORMAT, type SlurmJobInfo } from './parse.ts';
+
+export { SlurmCommandError, type CommandResult, type CommandRunner, execaRunner } from './command.ts';
+export { isTerminal, SLURM_JOB_STATES, type SlurmJobInfo, type SlurmJobState } from './parse.ts';
+
+/** Jobs this one waits for, by kind: `afterok` (they completed with exit 0), `afterany` (ended), `afternotok` (failed). */
+export interface SlurmDependency {
+  afterok?: readonly string[];
+  afterany?: readonly string[];
+  afternotok?: readonly string[];
+}
+
+/** What to submit. Exactly one of `script` and `command`. */
+export interface SlurmJobSpec {
+  /** A whole batch script (starting with `#!`), handed to sbatch on stdin. */
+  script?: string;
+  /** A shell command, run by sbatch's `--wrap` in `/bin/sh`. */
+  command?: string;
+  jobName: string;
+  /** `--cpus-per-task` (default: Slurm's, 1). */
+  cpus?: number;
+  /** `--mem` in MiB (default: the cluster's DefMemPerCPU, or the whole node when it has none). */
+  memMB?: number;
+  /** `--time` in minutes (Slurm's granularity; default the partition's limit). */
+  timeLimitMin?: number;
+  /** `--output`: the job's stdout, and its stderr unless `error` is given. */
+  output: string;
+  /** `--error`. */
+  error?: string;
+  /** `--chdir` (default: the submitting process's working directory). */
+  workdir?: string;
+  /** Variables set for the job: put into sbatch's environment, which sbatch exports to the job (`--export=ALL`). */
+  env?: Record<string, string>;
+  dependency?: SlurmDependency;
+  /**
+   * `--kill-on-invalid-dep`: cancel this job when a dependency can never be met (an `afterok` job failed), instead
+   * of leaving it pending with reason `DependencyNeverSatisfied` forever. Default true.
+   */
+  killOnInvalidDependency?: boolean;
+  /** Options passed through as they are, e.g. `['--partition=gpu', '--gres=gpu:1']`. */
+  extraOptions?: readonly string[];
+}
+
+/** Options of `SlurmClient`. */
+export interface SlurmClientOptions {
+  /** Added to every command's environment, e.g. `{ SLURM_CONF }`. */
+  env?: Record<string, string>;
+  /** Runs the commands (default: execa). */
+  run?: CommandRunner;
+  /** Per-command time limit in milliseconds (default 60 s). */
+  timeoutMs?: number;
+}
+
+function positiveInteger(spec: SlurmJobSpec, key: 'cpus' | 'memMB' | 'timeLimitMin'): void {
+  const v = spec[key];
+  if (v !== undefined && !(Number.isInteger(v) && v > 0)) {
+    throw new Error(`Slurm job ${JSON.stringify(spec.jobName)}: ${key} must be a positive integer, got ${v}`);
+  }
+}
+
+/** The `--dependency` value, e.g. `afterok:1:2,afterany:3`; undefined when there is none. */
+export function dependencyOption(d: SlurmDependency | undefined): string | undefined {
+  if (!d) return undefined;
+  const parts = (['afterok', 'afterany', 'afternotok'] as const)
+    .filter((k) => (d[k]?.length ?? 0) > 0)
+    .map((k) => `${k}:${d[k]!.join(':')}`);
+  return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+/**
+ * The sbatch arguments for `spec` (without the script, which goes on stdin). Throws, naming the job and the field,
+ * on a spec that is not exactly one of script/command or has a non-positive size.
+ *
+ * ```ts
+ * sbatchArgs({ command: 'true', jobName: 'j', output: '/tmp/j.log', cpus: 2 });
+ * // ['--parsable', '--job-name=j', '--output=/tmp/j.log', '--cpus-per-task=2', '--export=ALL', '--wrap=true']
+ * ```
+ */
+export function sbatchArgs(spec: SlurmJobSpec): string[] {
+  if ((spec.script === undefined) === (spec.command === undefined)) {
+    throw new Error(`Slurm job ${JSON.stringify(spec.jobName)}: give exactly one of script and command`);
+  }
+  if (spec.script !== undefined && !spec.script.startsWith('#!')) {
+    throw new Error(`Slurm job ${JSON.stringify(spec.jobName)}: a batch script must start with "#!" (e.g. #!/bin/sh)`);
+  }
+  for (const k of ['cpus', 'memMB', 'timeLimitMin'] as const) positiveInteger(spec, k);
+  const args = ['--parsable', `--job-name=${spec.jobName}`, `--output=${spec.output}`];
+  if (spec.error !== undefined) args.push(`--error=${spec.error}`);
+  if (spec.workdir !== undefined) args.push(`--chdir=${spec.workdir}`);
+  if (spec.cpus !== undefined) args.push(`--cpus-per-task=${spec.cpus}`);
+  if (spec.memMB !== undefined) args.push(`--mem=${spec.memMB}M`);
+  if (spec.timeLimitMin !== undefined) args.push(`--time=${spec.timeLimitMin}`);
+  const dependency = dependencyOption(spec.dependency);
+  if (dependency !== undefined) {
+    args.push(`--dependency=${dependency}`);
+    if (spec.killOnInvalidDependency ?? true) args.push('--kill-on-invalid-dep=yes');
+  }
+  args.push('--export=ALL', ...(spec.extraOptions ?? []));
+  if (spec.command !== undefined) args.push(`--wrap=${spec.command}`);
+  return args;
+}
+
+/** Submits, watches and cancels Slurm jobs through the CLI. */
+export class SlurmClient {
+  private readonly env: Record<string, string>;
+  private readonly run: CommandRunner;
+  private readonly timeoutMs: number;
+
+  constructor(options: SlurmClientOptions = {}) {
+    this.env = { ...(options.env ?? {}) };
+    this.run = options.run ?? execaRunner;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  /** Submits `spec` with `sbatch --parsable` and resolves with the job id. Throws a `SlurmCommandError` when sbatch fails. */
+  async submit(spec: SlurmJobSpec): Promise<string> {
+    const args = sbatchArgs(spec);
+    const r = await this.run('sbatch', args, {
+      env: { ...(spec.env ?? {}), ...this.env },
+      timeoutMs: this.timeoutMs,
+      ...(spec.script !== undefined ? { input: spec.script } : {}),
+    });
+    if (r.exitCode !== 0) throw commandFailed('sbatch', args, r);
+    return parseSbatchParsable(r.stdout);
+  }
+
+  /**
+   * The state of each of `jobIds`: one `squeue --states=all` call for the queue, then `scontrol show job -o ID` for
+   * each job that is finished (for its exit code) or no longer in squeue. A job neither knows is `UNKNOWN` with
+   * `source: 'none'` (it finished more than MinJobAge ago, or never existed).
+   */
+  async states(jobIds: readonly string[]): Promise<Map<string, SlurmJobInfo>> {
+    const result = new Map<string, SlurmJobInfo>();
+    if (jobIds.length === 0) return result;
+    const args = ['--noheader', '--states=all', `--jobs=${jobIds.join(',')}`, `--format=${SQUEUE_FORMAT}`];
+    const q = await this.run('squeue', args, { env: this.env, timeoutMs: this.timeoutMs });
+    // squeue fails with "Invalid job id specified" only when none of the ids is known any more
+    if (q.exitCode !== 0 && !/Invalid job id/i.test(q.stderr)) throw commandFailed('squeue', args, q);
+    const queued = q.exitCode === 0 ? parseSqueue(q.stdout) : new Map<string, SlurmJobInfo>();
+    for (const id of jobIds) {
+      const live = queued.get(id);
+      if (live && !isTerminal(live.state)) {
+        result.set(id, live);
+        continue;
+      }
+      const shown = await this.showJob(id);
+      const info = shown ?? live;
+      result.set(id, info ?? { jobId: id, state: 'UNKNOWN', reason: 'in neither squeue nor scontrol (finished more than MinJobAge ago, or never submitted)', source: 'none' });
+    }
+    return result;
+  }
+
+  /** `scontrol show job -o ID`, parsed; undefined when Slurm no longer knows the job. */
+  private async showJob(id: string): Promise<SlurmJobInfo | undefined> {
+    const args = ['show', 'job', '-o', id];
+    const r = await this.run('scontrol', args, { env: this.env, timeoutMs: this.timeoutMs });
+    if (r.exitCode !== 0) {
+      if (/Invalid job id/i.test(r.stderr)) return undefined;
+      throw commandFailed('scontrol', args, r);
+    }
+    const jobs = parseScontrolJobs(r.stdout);
+    return jobs.get(id) ?? undefined;
+  }
+
+  /** Cancels `jobIds` (pending or running) with `scancel`; jobs that already ended are no error. */
+  async cancel(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    const args = [...jobIds];
+    const r = await this.run('scancel', args, { env: this.env, timeoutMs: this.timeoutMs });
+    if (r.exitCode !== 0) throw commandFailed('scancel', args, r);
+  }
+}
