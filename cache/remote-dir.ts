@@ -126,9 +126,9 @@ export class DirRemote implements CacheRemote {
       for (const sub of ['blobs', 'manifests']) {
         const dir = path.join(this.root, sub);
         try {
-          await mkdir(dir, { recursive: true });
+          await mkdir(dir); // not recursive: the root exists, and a recursive mkdir reports EROFS as ENOENT
         } catch (err) {
-          throw this.failure('create', dir, err);
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw this.failure('create', dir, err);
         }
       }
       const probe = path.join(this.root, 'manifests', `.write-probe${tmpSuffix()}`);
