@@ -182,7 +182,10 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     let cleanedUp: Promise<unknown> | undefined;
     const push = async (node: PlanNode): Promise<void> => {
       try {
-        cleanedUp ??= opts.remote!.prepareWrite().then(() => opts.remote!.cleanup());
+        cleanedUp ??= opts.remote!.prepareWrite().then(() => opts.remote!.cleanup()).catch((err: unknown) => {
+          cleanedUp = undefined; // the next push tries again
+          throw err;
+        });
         await cleanedUp;
         const report = await pushEntries(opts.cache, opts.remote!, [node.key], { cleanup: false });
         if (report.entries.transferred + report.entries.present === 0) {
