@@ -11,6 +11,11 @@
  * whole manifest written beside it. A bad object is reported (named, with what is wrong) and ignored, never imported.
  *
  * `push` and `pull` are set differences over keys and blob hashes, so an interrupted transfer simply resumes.
+ *
+ * An S3-compatible implementation would map: `getBlob`/`getManifest` → GET (404 → undefined); `put*` → PUT with
+ * `If-None-Match: *` (412 → 'exists'; a PUT is atomic, so no temporary name is needed), with `replace` an
+ * unconditional PUT; `manifestKeys` → ListObjectsV2 under `manifests/`; `prepareWrite` → PUT and DELETE of a probe
+ * object; `cleanup` → abort the multipart uploads of dead writers. `openRemote` would dispatch on `s3://`.
  */
 import { z } from 'zod';
 import { CorruptEntryError, RemoteConfigError } from './errors.ts';
