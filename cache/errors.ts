@@ -25,3 +25,9 @@ export class CorruptEntryError extends CacheError {
     super(`cache entry ${key.slice(0, 12)} is corrupt: ${reason}`);
   }
 }
+
+/** A remote that cannot be used as given (missing directory, unsupported URL scheme): the CLI exits with code 2. */
+export class RemoteConfigError extends CacheError {}
+
+/** A remote that failed while being read or written (permissions, read-only, I/O): one line naming the file and cause. */
+export class RemoteError extends CacheError {}

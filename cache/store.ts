@@ -245,6 +245,11 @@ export class CacheStore {
     for (const key of this.blobs.getKeys(after === undefined ? {} : { start: after })) if (key !== after) yield key;
   }
 
+  /** The bytes stored under a blob hash, as stored (not verified: check them with sha256Hex); undefined when absent. */
+  blobBytes(hash: string): Uint8Array | undefined {
+    return this.blobs.getBinary(hash);
+  }
+
   /** Whether the blob stored under `hash` is there and its bytes hash to it. */
   blobState(hash: string): 'intact' | 'missing' | 'mismatch' {
     const bytes = this.blobs.getBinary(hash);

@@ -1,10 +1,16 @@
-/** `sgd-noise cache verify|recover`: the CLI side of cache/verify.ts and cache/recover.ts (text or JSON reports). */
+/**
+ * `sgd-noise cache verify|recover|push|pull|status`: the CLI side of cache/verify.ts, cache/recover.ts and
+ * cache/remote.ts (text or JSON reports).
+ */
 import { recoverCache } from '../cache/recover.ts';
+import { compareEntries, pullEntries, pushEntries, type CacheRemote } from '../cache/remote.ts';
+import type { CacheStore } from '../cache/store.ts';
+import { formatBytes } from './progress.ts';
 import type { SalvageReport } from '../cache/salvage.ts';
 import { verifyCache } from '../cache/verify.ts';
 
 /** Subcommands of `sgd-noise cache`. */
-export const CACHE_SUBCOMMANDS = ['verify', 'recover'] as const;
+export const CACHE_SUBCOMMANDS = ['verify', 'recover', 'push', 'pull', 'status'] as const;
 
 /** Options the cache subcommands take. */
 export interface CacheCommandOptions {
@@ -62,4 +68,93 @@ function formatWalk(report: SalvageReport): string {
   if (!report.complete) lines.push(`  INCOMPLETE: the readers did not reach the end (${report.readersStarted} started)`);
   for (const f of report.findings.filter((x) => x.kind !== 'structure')) lines.push(`BAD ${f.kind}${f.key ? ` ${f.key.slice(0, 12)}` : ''}: ${f.problem}`);
   return lines.join('\n');
+}
+
+/** Subcommands of `sgd-noise cache` that work against a remote (they open the local cache normally). */
+export const REMOTE_SUBCOMMANDS = ['push', 'pull', 'status'] as const;
+
+/** What a remote subcommand works on. */
+export interface RemoteCommandOptions {
+  json: boolean;
+  write(text: string): void;
+  profile: string;
+  cache: CacheStore;
+  remote: CacheRemote;
+  /** The plan instances selected by the targets (with their ancestors), in plan order. */
+  instances: readonly { instance: string; key: string }[];
+}
+
+/**
+ * Runs `cache push|pull|status` for the selected instances; returns the exit code: 1 when an entry was found
+ * corrupt and left so (push repairs a corrupt remote entry, pull a corrupt local one), else 0.
+ */
+export async function runRemoteCommand(sub: (typeof REMOTE_SUBCOMMANDS)[number], opts: RemoteCommandOptions): Promise<number> {
+  const { cache, remote, instances } = opts;
+  const nameOf = new Map(instances.map((i) => [i.key, i.instance]));
+  const named = (key: string) => ({ instance: nameOf.get(key) ?? null, key });
+  const label = (key: string) => `${nameOf.get(key) ?? '?'} (${key.slice(0, 12)})`;
+  const keys = instances.map((i) => i.key);
+  if (sub === 'status') {
+    const rows = (await compareEntries(cache, remote, keys)).map((r) => ({ instance: nameOf.get(r.key)!, ...r }));
+    const pick = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f);
+    const remoteLacks = pick((r) => r.local === 'present' && r.remote !== 'present');
+    const localLacks = pick((r) => r.remote === 'present' && r.local !== 'present');
+    const neither = pick((r) => r.remote !== 'present' && r.local !== 'present');
+    const both = pick((r) => r.remote === 'present' && r.local === 'present');
+    const corrupt = rows.flatMap((r) => [
+      ...(r.localReason ? [{ instance: r.instance, key: r.key, side: 'local' as const, reason: r.localReason }] : []),
+      ...(r.remoteReason ? [{ instance: r.instance, key: r.key, side: 'remote' as const, reason: r.remoteReason }] : []),
+    ]);
+    const bytes = (xs: typeof rows) => xs.reduce((a, r) => a + r.bytes, 0);
+    const counts = { both: both.length, remoteLacks: remoteLacks.length, localLacks: localLacks.length, neither: neither.length, corrupt: corrupt.length };
+    if (opts.json) {
+      const ids = (xs: typeof rows) => xs.map((r) => r.instance);
+      opts.write(JSON.stringify({ profile: opts.profile, remote: remote.location, cache: cache.dir, instances: rows, remoteLacks: ids(remoteLacks), localLacks: ids(localLacks), neither: ids(neither), corrupt, counts, bytes: { remoteLacks: bytes(remoteLacks), localLacks: bytes(localLacks) } }, null, 2));
+    } else {
+      opts.write(`remote ${remote.location}, local cache ${cache.dir}, profile ${opts.profile}`);
+      const width = Math.max(0, ...rows.map((r) => r.instance.length));
+      for (const r of rows) {
+        const state = r.local === 'present' ? (r.remote === 'present' ? 'both' : 'push') : r.remote === 'present' ? 'pull' : 'neither';
+        const why = { both: '', push: 'the remote lacks it', pull: 'the local cache lacks it', neither: 'on neither side' }[state];
+        opts.write(`${state.padEnd(8)} ${r.instance.padEnd(width)}  ${formatBytes(r.bytes).padStart(9)}  ${why}`);
+      }
+      for (const c of corrupt) opts.write(`CORRUPT  ${c.side} ${label(c.key)}: ${c.reason}`);
+      opts.write(
+        `${counts.both} on both sides; the remote lacks ${counts.remoteLacks} (${formatBytes(bytes(remoteLacks))}, \`sgd-noise cache push\`), the local cache lacks ${counts.localLacks} (${formatBytes(bytes(localLacks))}, \`sgd-noise cache pull\`); ${counts.neither} on neither; ${counts.corrupt} corrupt`,
+      );
+    }
+    return corrupt.length > 0 ? 1 : 0;
+  }
+  const report = sub === 'push' ? await pushEntries(cache, remote, keys) : await pullEntries(remote, cache, keys);
+  const unrepaired = report.corrupt.filter((c) => !c.repaired);
+  if (opts.json) {
+    opts.write(
+      JSON.stringify(
+        {
+          ...report,
+          profile: opts.profile,
+          cache: cache.dir,
+          transferred: report.transferred.map(named),
+          missing: report.missing.map(named),
+          corrupt: report.corrupt.map((c) => ({ ...named(c.key), side: c.side, reason: c.reason, repaired: c.repaired })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    const verb = sub === 'push' ? 'pushed ' : 'pulled ';
+    for (const key of report.transferred) opts.write(`${verb}  ${label(key)}`);
+    for (const c of report.corrupt) {
+      opts.write(`CORRUPT  ${c.side} ${label(c.key)}: ${c.reason}${c.repaired ? ` (replaced by the verified ${c.side === 'remote' ? 'local' : 'remote'} copy)` : sub === 'push' ? ' (not pushed)' : ' (not imported)'}`);
+    }
+    const { entries, blobs, bytes } = report;
+    const lacks = sub === 'push' ? 'not in the local cache' : 'not in the remote';
+    const there = sub === 'push' ? 'already in the remote' : 'already here';
+    opts.write(
+      `${sub} ${sub === 'push' ? 'to' : 'from'} ${remote.location}: ${entries.transferred} entries ${sub === 'push' ? 'uploaded' : 'downloaded'} (${blobs.transferred} blobs, ${formatBytes(bytes.transferred)}), ${entries.present} ${there}, ${entries.missing} ${lacks}, ${entries.corrupt} corrupt` +
+        (sub === 'push' ? `; removed ${report.cleaned.length} temporary file(s) of dead writers` : ''),
+    );
+  }
+  return unrepaired.length > 0 ? 1 : 0;
 }

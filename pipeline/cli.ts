@@ -8,7 +8,8 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CacheError } from '../cache/errors.ts';
+import { CacheError, RemoteConfigError } from '../cache/errors.ts';
+import { openRemote, type CacheRemote } from '../cache/remote.ts';
 import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
 import type { Manifest } from '../cache/manifest.ts';
 import { CacheStore, CorruptEntryError } from '../cache/store.ts';
@@ -18,7 +19,7 @@ import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from
 import { CHILD_START_OP, measureChildStartMs } from './child-cost.ts';
 import { estimatePlan, estimateSummary, formatEstimate, neededOperations, operationCounts, type DryRunAction, type PlanEstimate } from './estimate.ts';
 import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
-import { CacheSubcommandError, runCacheCommand } from './cache-commands.ts';
+import { CacheSubcommandError, REMOTE_SUBCOMMANDS, runCacheCommand, runRemoteCommand } from './cache-commands.ts';
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
 import { loadProject, resolveConfig, type Project } from './project.ts';
 import { runToCompletion } from './runner.ts';
@@ -41,11 +42,17 @@ commands:
   cache verify    check every blob and manifest; exit 1 if anything is bad
   cache recover   copy every entry that verifies into a fresh file and swap it in, keeping the old one aside
                   [--out DIR: write the fresh cache there instead]
+  cache push [targets…]    upload to the remote the entries it lacks (targets: instances or stages, with their
+                           ancestors; none = the whole plan of the profile)
+  cache pull [targets…]    download from the remote the entries the local cache lacks (creates the local cache)
+  cache status [targets…]  what each side lacks, and any corrupt entry; exit 1 if something is corrupt
 
 options:
   --profile P      config profile (default: the project's default)
   --cache DIR      cache directory (default: $SGD_NOISE_CACHE or .sgd-noise-cache in the project root)
   --project FILE   project module (default: pipeline.config.ts)
+  --remote R       cache remote: a directory or file:// URL every machine mounts (default: $SGD_NOISE_REMOTE);
+                   \`run\` then pulls entries missing locally from it and pushes every entry it computes
   --json           machine-readable output on stdout (inspection commands and run)
   --debug          print stack traces with errors
   --only/--force take ids, stage ids or globs, repeated or comma-separated.`;
@@ -65,6 +72,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       profile: { type: 'string' },
       cache: { type: 'string' },
       project: { type: 'string' },
+      remote: { type: 'string' },
       json: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       force: { type: 'string', multiple: true },
@@ -103,20 +111,29 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const plan = planFor(resolved.config);
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   const jobs = values.jobs === undefined ? cpus().length : parseJobs(values.jobs);
-  // Only `run` creates a cache; the other commands read one, and a mistyped --cache must not make an empty one.
-  if (command !== 'run' && command !== 'dag' && !existsSync(context.cacheFile)) {
+  const cacheSub = command === 'cache' ? targets[0] : undefined;
+  const remoteSub = REMOTE_SUBCOMMANDS.find((s) => s === cacheSub);
+  // The remote is opened (and a bad one refused) before the local cache, so that a mistake creates nothing.
+  const remoteLocation = values.remote ?? (process.env.SGD_NOISE_REMOTE || undefined);
+  let remote: CacheRemote | undefined;
+  if (remoteSub || (command === 'run' && !values['dry-run'])) {
+    if (remoteLocation !== undefined) remote = await openRemote(remoteLocation);
+    else if (remoteSub) throw new UsageError(`cache ${remoteSub} needs a remote: --remote DIR (a directory or file:// URL every machine mounts) or $SGD_NOISE_REMOTE`);
+  }
+  // Only `run` (and `cache pull`) create a cache; the others read one, and a mistyped --cache must not make an empty one.
+  if (command !== 'run' && command !== 'dag' && remoteSub !== 'pull' && !existsSync(context.cacheFile)) {
     const why = existsSync(cacheDir) ? `${cacheDir} holds no cache.mdb` : `${cacheDir} does not exist`;
     throw new UsageError(`no cache at ${cacheDir} (${why}); only \`sgd-noise run\` creates one. Pass an existing cache with --cache DIR or $SGD_NOISE_CACHE`);
   }
   const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   // The cache subcommands read a possibly damaged file in child processes only: this process never opens it.
-  if (command === 'cache') {
+  if (command === 'cache' && !remoteSub) {
     if (targets.length !== 1) throw new CacheSubcommandError(targets[0]);
     return runCacheCommand(targets[0]!, cacheDir, { json: values.json, out: values.out, write: out });
   }
   let cache!: CacheStore;
   try {
-    if (command !== 'dag' && command !== 'cache') cache = CacheStore.open(cacheDir);
+    if (command !== 'dag') cache = CacheStore.open(cacheDir);
   } catch (err) {
     if (err instanceof CacheError) throw err; // a damaged cache file: its message says what and what to do
     throw new FileError((err as { path?: string }).path ?? context.cacheFile, err);
@@ -167,6 +184,8 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         process.stderr.write(`\n${sig}: cancelling, stopping running stages...\n`);
         controller.abort(new Error(`cancelled by ${sig}`));
       };
+      // An unwritable remote is refused before anything runs (every computed entry would fail to be pushed).
+      await remote?.prepareWrite();
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       const display = createProgressDisplay(process.stderr);
@@ -184,6 +203,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           projectModule,
           publishRoot: project.root,
           overrides,
+          remote,
         },
         (e) => display.handle(e),
       );
@@ -309,6 +329,12 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         out(`${verb} ${report.manifests.removed.length} entries and ${report.blobs.removed} blobs (${report.blobs.bytesRemoved} bytes); kept ${report.manifests.kept} entries; file ${report.fileBytes.before} → ${report.fileBytes.after} bytes`);
       }
       return 0;
+    }
+    case 'cache': {
+      // push | pull | status (verify and recover returned above, before the cache was opened)
+      const selected = selectInstances(plan, targets.slice(1));
+      const instances = plan.order.filter((id) => selected.has(id)).map((id) => ({ instance: id, key: plan.nodes.get(id)!.key }));
+      return runRemoteCommand(remoteSub!, { json: values.json, write: out, profile: resolved.profile, cache, remote: remote!, instances });
     }
     default:
       throw new UsageError(`unknown command '${command}'\n${USAGE}`);
@@ -466,10 +492,11 @@ export async function runCli(argv: string[]): Promise<never> {
   try {
     code = await main(argv, context);
   } catch (err) {
-    const isUsage = (e: unknown) => e instanceof ConfigError || e instanceof PlanError || e instanceof UsageError || e instanceof CacheSubcommandError;
+    const isUsage = (e: unknown) =>
+      e instanceof ConfigError || e instanceof PlanError || e instanceof UsageError || e instanceof CacheSubcommandError || e instanceof RemoteConfigError;
     if (err instanceof CacheError && !debug) {
       process.stderr.write(`sgd-noise: ${err.message}\n`);
-      code = 1;
+      code = err instanceof RemoteConfigError ? 2 : 1;
     } else {
       const report = describeError(err, { debug, isUsage, file: context.cacheFile });
       process.stderr.write(`sgd-noise: ${report.message}\n`);

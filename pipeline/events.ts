@@ -6,13 +6,19 @@ export type RunReason = 'missing' | 'forced' | 'corrupt';
 /** One event of a run. */
 export type RunEvent =
   | { type: 'plan'; instances: string[]; jobs: number }
-  | { type: 'hit'; instance: string; key: string }
-  | { type: 'corrupt'; instance: string; key: string; reason: string }
+  /** Taken from the cache: the local one, or pulled from the remote (verified, then imported; `blobs`/`bytes` fetched). */
+  | { type: 'hit'; instance: string; key: string; from: 'local' | 'remote'; blobs?: number; bytes?: number }
+  /** An entry that failed verification, in the local cache or in the remote; it is recomputed. */
+  | { type: 'corrupt'; instance: string; key: string; reason: string; where: 'local' | 'remote' }
   | { type: 'start'; instance: string; key: string; reason: RunReason; where: 'inline' | 'child'; threads?: number }
   | { type: 'progress'; instance: string; done: number; total: number; note?: string; elapsedMs: number }
   | { type: 'log'; instance: string; message: string }
   | { type: 'done'; instance: string; key: string; durationMs: number }
   | { type: 'published'; instance: string; file: string }
+  /** A computed entry uploaded to the remote (`already`: the remote had it, nothing was written). */
+  | { type: 'pushed'; instance: string; key: string; blobs: number; bytes: number; already: boolean }
+  /** Reading from or writing to the remote failed; the local cache is unaffected and the run ends not ok. */
+  | { type: 'remote-failed'; instance: string; key: string; op: 'pull' | 'push'; error: string }
   | { type: 'failed'; instance: string; error: string }
   | { type: 'skipped'; instance: string; because: string[] }
   | { type: 'cancelled'; instance: string }
@@ -21,6 +27,12 @@ export type RunEvent =
 /** What happened to every instance of a run. */
 export interface RunSummary {
   hits: string[];
+  /** Of the hits, those pulled from the remote. */
+  pulled: string[];
+  /** Instances computed and uploaded to the remote. */
+  pushed: string[];
+  /** Failed pulls and pushes (each makes `ok` false; the entries stay in the local cache). */
+  remoteFailed: { instance: string; op: 'pull' | 'push'; error: string }[];
   ran: string[];
   /** Instances that ran (or were cached) without some optional inputs, whose upstream failed or was skipped. */
   partial: { instance: string; missing: string[] }[];

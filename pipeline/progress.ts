@@ -26,6 +26,19 @@ export function formatDuration(ms: number): string {
   return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}m${String(s).padStart(2, '0')}s`;
 }
 
+/** "512 B", "3.4 kB", "12.0 MB" (powers of 1000). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
 /** Rate (units per second) and remaining time from progress so far. */
 export function rateAndEta(done: number, total: number, elapsedMs: number): { rate: number; etaMs: number } {
   const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
@@ -35,6 +48,9 @@ export function rateAndEta(done: number, total: number, elapsedMs: number): { ra
 /** One line summarising a finished run. */
 export function summaryLine(s: RunSummary): string {
   const parts = [`${s.ran.length} ran`, `${s.hits.length} cached`];
+  if (s.pulled.length) parts.push(`${s.pulled.length} of them pulled from the remote`);
+  if (s.pushed.length) parts.push(`${s.pushed.length} pushed`);
+  if (s.remoteFailed.length) parts.push(`${s.remoteFailed.length} remote transfer(s) FAILED`);
   if (s.failed.length) parts.push(`${s.failed.length} failed`);
   if (s.skipped.length) parts.push(`${s.skipped.length} skipped`);
   if (s.cancelled.length) parts.push(`${s.cancelled.length} cancelled`);
@@ -54,9 +70,15 @@ function eventLine(e: RunEvent): string | undefined {
     case 'plan':
       return `plan: ${e.instances.length} stage instances, ${e.jobs} cores`;
     case 'hit':
-      return `cached   ${e.instance} (${e.key.slice(0, 12)})`;
+      return e.from === 'remote'
+        ? `pulled   ${e.instance} (${e.key.slice(0, 12)}) from the remote, ${e.blobs ?? 0} blob(s), ${formatBytes(e.bytes ?? 0)}`
+        : `cached   ${e.instance} (${e.key.slice(0, 12)})`;
     case 'corrupt':
-      return `CORRUPT  ${e.instance} (${e.key.slice(0, 12)}): ${e.reason}; recomputing`;
+      return `CORRUPT  ${e.instance} (${e.key.slice(0, 12)})${e.where === 'remote' ? ' in the remote' : ''}: ${e.reason}; ${e.where === 'remote' ? 'not used' : 'recomputing'}`;
+    case 'pushed':
+      return `pushed   ${e.instance} (${e.key.slice(0, 12)}) ${e.already ? 'the remote had it already' : `${e.blobs} blob(s), ${formatBytes(e.bytes)}`}`;
+    case 'remote-failed':
+      return `REMOTE   ${e.instance}: ${e.error}`;
     case 'start':
       return `start    ${e.instance} (${e.reason}${e.where === 'child' ? ', child process' : ''}${e.threads ? `, ${e.threads} threads` : ''})`;
     case 'log':

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { Observable, defer, forkJoin, from, lastValueFrom, mergeMap, of, shareReplay, tap, type Subscription } from 'rxjs';
+import { pullEntries, pushEntries, type CacheRemote } from '../cache/remote.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { runInChild } from './child.ts';
 import { getPath } from './config.ts';
@@ -42,6 +43,12 @@ export interface RunOptions {
   publishRoot?: string;
   /** The `key.path=value` overrides as typed, handed to stages as run facts (with `scope` as the profile). */
   overrides?: string[];
+  /**
+   * A cache remote: an entry missing locally is looked up there and pulled (verified, then imported) instead of
+   * computed, and every computed entry is pushed. A failed pull or push is a `remote-failed` event and makes the run
+   * not ok; the local cache is never affected by it.
+   */
+  remote?: CacheRemote;
 }
 
 type Outcome =
@@ -61,7 +68,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     const emit = (e: RunEvent) => subscriber.next(e);
     const cores = new CoreBudget(opts.jobs);
     const selected = opts.selected ?? new Set(opts.plan.order);
-    const summary: RunSummary = { hits: [], ran: [], partial: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
+    const summary: RunSummary = { hits: [], pulled: [], pushed: [], remoteFailed: [], ran: [], partial: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
     const memo = new Map<string, Observable<Outcome>>();
 
     const node$ = (id: string): Observable<Outcome> => {
@@ -107,13 +114,17 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         const found = opts.cache.lookup(node.key);
         if (found.status === 'hit') {
           await afterSuccess(node);
-          emit({ type: 'hit', instance: id, key: node.key });
+          emit({ type: 'hit', instance: id, key: node.key, from: 'local' });
           return { status: 'hit', missing };
         }
         if (found.status === 'corrupt') {
-          emit({ type: 'corrupt', instance: id, key: node.key, reason: found.reason });
+          emit({ type: 'corrupt', instance: id, key: node.key, reason: found.reason, where: 'local' });
           await opts.cache.invalidate(node.key, found.badBlobs);
           reason = 'corrupt';
+        }
+        if (opts.remote && (await pull(node))) {
+          await afterSuccess(node);
+          return { status: 'hit', missing };
         }
       }
       let grant: CoreGrant | undefined;
@@ -145,6 +156,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         }
         await afterSuccess(node);
         emit({ type: 'done', instance: id, key: node.key, durationMs: Date.now() - t0 });
+        if (opts.remote) await push(node);
         return { status: 'ran', missing };
       } catch (err) {
         if (controller.signal.aborted) return cancelled(id);
@@ -155,6 +167,48 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       } finally {
         grant?.release();
       }
+    };
+
+    /** Pulls the node's entry from the remote; true when it is now in the local cache (reported as a hit). */
+    const pull = async (node: PlanNode): Promise<boolean> => {
+      const id = node.instance;
+      try {
+        const report = await pullEntries(opts.remote!, opts.cache, [node.key]);
+        for (const c of report.corrupt) if (c.side === 'remote') emit({ type: 'corrupt', instance: id, key: node.key, reason: c.reason, where: 'remote' });
+        if (report.transferred.length === 0) return false;
+        summary.pulled.push(id);
+        emit({ type: 'hit', instance: id, key: node.key, from: 'remote', blobs: report.blobs.transferred, bytes: report.bytes.transferred });
+        return true;
+      } catch (err) {
+        remoteFailed(node, 'pull', err);
+        return false;
+      }
+    };
+
+    /** Pushes the node's freshly computed entry; a failure is reported, the local entry stays as it is. */
+    let cleanedUp: Promise<unknown> | undefined;
+    const push = async (node: PlanNode): Promise<void> => {
+      try {
+        cleanedUp ??= opts.remote!.prepareWrite().then(() => opts.remote!.cleanup()).catch((err: unknown) => {
+          cleanedUp = undefined; // the next push tries again
+          throw err;
+        });
+        await cleanedUp;
+        const report = await pushEntries(opts.cache, opts.remote!, [node.key], { cleanup: false });
+        if (report.entries.transferred + report.entries.present === 0) {
+          throw new Error(report.corrupt.map((c) => c.reason).join('; ') || 'the entry is not in the local cache');
+        }
+        summary.pushed.push(node.instance);
+        emit({ type: 'pushed', instance: node.instance, key: node.key, blobs: report.blobs.transferred, bytes: report.bytes.transferred, already: report.entries.present > 0 });
+      } catch (err) {
+        remoteFailed(node, 'push', err);
+      }
+    };
+
+    const remoteFailed = (node: PlanNode, op: 'pull' | 'push', err: unknown) => {
+      const error = `${op === 'push' ? 'pushing to' : 'pulling from'} the remote failed: ${(err as Error).message ?? String(err)}${op === 'push' ? ' (the entry is kept in the local cache; `sgd-noise cache push` uploads it later)' : ' (computing it here instead)'}`;
+      summary.remoteFailed.push({ instance: node.instance, op, error });
+      emit({ type: 'remote-failed', instance: node.instance, key: node.key, op, error });
     };
 
     const cancelled = (id: string): Outcome => {
@@ -204,7 +258,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       error: (err: unknown) => subscriber.error(err),
       complete: () => {
         summary.wallMs = Date.now() - started;
-        summary.ok = summary.failed.length === 0 && summary.skipped.length === 0 && summary.cancelled.length === 0;
+        summary.ok = summary.failed.length === 0 && summary.skipped.length === 0 && summary.cancelled.length === 0 && summary.remoteFailed.length === 0;
         emit({ type: 'finished', summary });
         subscriber.complete();
       },
