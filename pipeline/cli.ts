@@ -23,15 +23,30 @@ import { CacheSubcommandError, REMOTE_SUBCOMMANDS, runCacheCommand, runRemoteCom
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
 import { loadProject, resolveConfig, type Project } from './project.ts';
 import { runToCompletion } from './runner.ts';
+import { execInstance } from './exec-command.ts';
+import type { Executor } from './executor.ts';
+import { SlurmClient } from './slurm/client.ts';
+import { SLURM_DEFAULTS, SlurmExecutor, readJobsFile, type JobsFile } from './slurm/executor.ts';
 import { planStatus } from './status.ts';
 
 const DEFAULT_PROJECT = fileURLToPath(new URL('../pipeline.config.ts', import.meta.url));
+/** The `sgd-noise` entry point, which cluster jobs run. */
+const BIN = fileURLToPath(new URL('../bin/sgd-noise.js', import.meta.url));
+/** The file, in the cache directory, where a Slurm run keeps its jobs and their states (for `status`). */
+export const SLURM_JOBS_FILE = 'slurm-jobs.json';
 
 const USAGE = `usage: sgd-noise <command> [options] [key.path=value ...]
 
 commands:
   run      run the pipeline      [--only ID ...] [--force ID] [--dry-run [--no-estimate]] [--jobs N] [--keep-going]
-  status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only]
+           [--executor local|slurm]: where isolated stages run (default local: child processes here);
+           slurm: one sbatch job each (needs --remote), with [--slurm-option=OPT ...] (#SBATCH defaults, e.g.
+           --slurm-option=--partition=P), [--max-jobs N] (jobs in flight, default ${SLURM_DEFAULTS.maxJobs}), [--retries N] (default ${SLURM_DEFAULTS.retries}),
+           [--slurm-log-dir DIR] (shared; default REMOTE/slurm-logs), [--slurm-node-cache DIR] (default the node's $TMPDIR)
+  exec     <instance> --key K --remote R   run one instance as a cluster job does (pull inputs, run, push)
+           [--node-cache DIR] [--threads N]
+  status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only];
+           then the jobs of the running or last Slurm run on this cache and their states
   dag      the stage graph        [--mermaid]
   ls       cache entries
   show     <stage|instance|key>   metadata, config slice, inputs, output summaries  [--output NAME [--format csv]]
@@ -88,6 +103,15 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       open: { type: 'boolean', default: false },
       debug: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
+      executor: { type: 'string' },
+      'slurm-option': { type: 'string', multiple: true },
+      'max-jobs': { type: 'string' },
+      retries: { type: 'string' },
+      'slurm-log-dir': { type: 'string' },
+      'slurm-node-cache': { type: 'string' },
+      key: { type: 'string' },
+      'node-cache': { type: 'string' },
+      threads: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -105,6 +129,25 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const resolved = resolveConfig(project, values.profile, overrides);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
   context.cacheFile = path.join(cacheDir, 'cache.mdb');
+  if (command === 'exec') {
+    // A cluster job: its cache is a fresh node-local directory, never the coordinator's.
+    context.cacheFile = undefined;
+    if (targets.length !== 1) throw new UsageError('exec takes one stage instance id (and key=value overrides)');
+    if (values.key === undefined) throw new UsageError('exec needs --key K: the cache key the coordinator computed for the instance');
+    const location = values.remote ?? (process.env.SGD_NOISE_REMOTE || undefined);
+    if (location === undefined) throw new UsageError('exec needs a remote: --remote DIR or $SGD_NOISE_REMOTE');
+    const remote = await openRemote(location);
+    await remote.prepareWrite();
+    return execInstance({
+      plan: buildPlan(project.stages, resolved.config),
+      instance: targets[0]!,
+      key: values.key,
+      remote,
+      ...(values['node-cache'] !== undefined ? { nodeCacheBase: path.resolve(values['node-cache']) } : {}),
+      ...(values.threads !== undefined ? { threads: positiveInteger('--threads', values.threads, 'the CPUs the job was granted') } : {}),
+      run: { profile: resolved.profile, overrides },
+    });
+  }
   // Declared input files are hashed through a stat cache kept beside the LMDB file: unchanged files are not re-read.
   const fileHashes = FileHashCache.load(path.join(cacheDir, FILE_HASHES));
   const planFor = (config: Record<string, unknown>) => buildPlan(project.stages, config, { hashFile: fileHashes.hash });
@@ -116,9 +159,15 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   // The remote is opened (and a bad one refused) before the local cache, so that a mistake creates nothing.
   const remoteLocation = values.remote ?? (process.env.SGD_NOISE_REMOTE || undefined);
   let remote: CacheRemote | undefined;
+  const executorName = values.executor ?? 'local';
+  if (executorName !== 'local' && executorName !== 'slurm') throw new UsageError(`--executor: expected local or slurm, received '${executorName}'`);
+  if (executorName === 'slurm' && command !== 'run') throw new UsageError('--executor is an option of run');
   if (remoteSub || (command === 'run' && !values['dry-run'])) {
     if (remoteLocation !== undefined) remote = await openRemote(remoteLocation);
     else if (remoteSub) throw new UsageError(`cache ${remoteSub} needs a remote: --remote DIR (a directory or file:// URL every machine mounts) or $SGD_NOISE_REMOTE`);
+    else if (executorName === 'slurm') {
+      throw new UsageError('run --executor slurm needs a remote, which the jobs read their inputs from and write their outputs to: --remote DIR (on a filesystem every node mounts) or $SGD_NOISE_REMOTE');
+    }
   }
   // Only `run` (and `cache pull`) create a cache; the others read one, and a mistyped --cache must not make an empty one.
   if (command !== 'run' && command !== 'dag' && remoteSub !== 'pull' && !existsSync(context.cacheFile)) {
@@ -188,6 +237,26 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       await remote?.prepareWrite();
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      let executor: Executor | undefined;
+      if (executorName === 'slurm') {
+        const pollMs = process.env.SGD_NOISE_SLURM_POLL_MS ? positiveInteger('$SGD_NOISE_SLURM_POLL_MS', process.env.SGD_NOISE_SLURM_POLL_MS, 'milliseconds between job state polls') : undefined;
+        executor = new SlurmExecutor({
+          client: new SlurmClient(),
+          cache,
+          remote: remote!,
+          remoteLocation: remote!.location,
+          logDir: path.resolve(values['slurm-log-dir'] ?? path.join(remote!.location, 'slurm-logs')),
+          command: [process.execPath, BIN],
+          planArgs: ['--project', projectModule, '--profile', resolved.profile, ...overrides],
+          ...(values['slurm-node-cache'] !== undefined ? { nodeCache: values['slurm-node-cache'] } : {}),
+          sbatchDefaults: values['slurm-option'] ?? [],
+          workdir: process.cwd(),
+          maxJobs: values['max-jobs'] === undefined ? SLURM_DEFAULTS.maxJobs : positiveInteger('--max-jobs', values['max-jobs'], 'the most Slurm jobs in flight'),
+          retries: values.retries === undefined ? SLURM_DEFAULTS.retries : nonNegativeInteger('--retries', values.retries),
+          ...(pollMs !== undefined ? { pollMs } : {}),
+          jobsFile: path.join(cacheDir, SLURM_JOBS_FILE),
+        });
+      }
       const display = createProgressDisplay(process.stderr);
       const summary = await runToCompletion(
         {
@@ -204,6 +273,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           publishRoot: project.root,
           overrides,
           remote,
+          executor,
         },
         (e) => display.handle(e),
       );
@@ -219,7 +289,8 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       noTargets(command, targets);
       const verified = !values.quick;
       const status = planStatus(plan, cache, resolved.profile, { verify: verified });
-      if (values.json) json({ profile: resolved.profile, verified, instances: status });
+      const slurm = await slurmJobsStatus(path.join(cacheDir, SLURM_JOBS_FILE));
+      if (values.json) json({ profile: resolved.profile, verified, instances: status, ...(slurm ? { slurm } : {}) });
       else {
         for (const s of status) out(`${s.state === 'fresh' ? 'fresh' : 'STALE'}  ${s.instance}${s.reasons.length ? `\n       ${s.reasons.join('\n       ')}` : ''}`);
         const stale = status.filter((s) => s.state === 'stale').length;
@@ -227,6 +298,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           ? 'fresh = verified: the manifest proves its key and every blob matches its hash'
           : 'fresh = present, NOT verified (--quick): blobs were not hashed';
         out(`${status.length - stale} fresh, ${stale} stale (profile ${resolved.profile}; ${how})`);
+        if (slurm) for (const line of formatSlurmJobs(slurm)) out(line);
       }
       return 0;
     }
@@ -438,7 +510,58 @@ async function renderReportFromCache(
 }
 
 /** The commands `main` knows. */
-const COMMANDS = ['run', 'status', 'dag', 'ls', 'show', 'report', 'export', 'gc', 'cache'];
+const COMMANDS = ['run', 'exec', 'status', 'dag', 'ls', 'show', 'report', 'export', 'gc', 'cache'];
+
+/** A positive integer option, else a usage error naming it. */
+function positiveInteger(option: string, text: string, what: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${option}: expected a positive integer (${what}), received '${text}'`);
+  return n;
+}
+
+/** A non-negative integer option (`--retries 0`), else a usage error naming it. */
+function nonNegativeInteger(option: string, text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`${option}: expected a non-negative integer, received '${text}'`);
+  return n;
+}
+
+/** The jobs file of the last Slurm run on this cache, with live states from squeue for jobs not yet ended. */
+async function slurmJobsStatus(file: string): Promise<(JobsFile & { running: boolean; live: boolean }) | undefined> {
+  const jobs = readJobsFile(file);
+  if (!jobs) return undefined;
+  let running = false;
+  try {
+    process.kill(jobs.pid, 0);
+    running = jobs.finishedAt === undefined;
+  } catch {
+    running = false;
+  }
+  let live = false;
+  const open = jobs.jobs.filter((j) => j.phase === 'queued' || j.phase === 'running');
+  if (open.length > 0) {
+    try {
+      const states = await new SlurmClient({ timeoutMs: 10_000 }).states(open.map((j) => j.jobId));
+      for (const j of open) {
+        const s = states.get(j.jobId);
+        if (s) j.slurmState = s.state;
+      }
+      live = true;
+    } catch {
+      // no Slurm commands here, or no controller: the file's states stand
+    }
+  }
+  return { ...jobs, running, live };
+}
+
+function formatSlurmJobs(s: JobsFile & { running: boolean; live: boolean }): string[] {
+  const lines = [`Slurm jobs of ${s.running ? 'the running' : 'the last'} run ${s.runId} (coordinator pid ${s.pid}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}; logs in ${s.logDir}${s.live ? '; states from squeue now' : ''}):`];
+  for (const j of s.jobs) {
+    lines.push(`  ${j.jobId.padEnd(8)} ${j.phase.padEnd(9)} ${j.slurmState.padEnd(13)} ${j.instance}${j.attempt > 1 ? ` (attempt ${j.attempt})` : ''}`);
+  }
+  if (s.jobs.length === 0) lines.push('  (none submitted: every instance was cached)');
+  return lines;
+}
 
 /** `--jobs N`: a positive integer, else a usage error naming the option and what it got. */
 function parseJobs(text: string): number {

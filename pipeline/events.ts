@@ -10,7 +10,10 @@ export type RunEvent =
   | { type: 'hit'; instance: string; key: string; from: 'local' | 'remote'; blobs?: number; bytes?: number }
   /** An entry that failed verification, in the local cache or in the remote; it is recomputed. */
   | { type: 'corrupt'; instance: string; key: string; reason: string; where: 'local' | 'remote' }
-  | { type: 'start'; instance: string; key: string; reason: RunReason; where: 'inline' | 'child'; threads?: number }
+  /** `executor`: the name of the executor that runs an isolated instance elsewhere (e.g. `slurm`); absent: locally. */
+  | { type: 'start'; instance: string; key: string; reason: RunReason; where: 'inline' | 'child'; threads?: number; executor?: string }
+  /** A job of a non-local executor changed state (submitted and waiting, running, ended); `attempt` counts from 1. */
+  | { type: 'job'; instance: string; jobId: string; state: JobPhase; detail: string; attempt: number }
   | { type: 'progress'; instance: string; done: number; total: number; note?: string; elapsedMs: number }
   | { type: 'log'; instance: string; message: string }
   | { type: 'done'; instance: string; key: string; durationMs: number }
@@ -23,6 +26,9 @@ export type RunEvent =
   | { type: 'skipped'; instance: string; because: string[] }
   | { type: 'cancelled'; instance: string }
   | { type: 'finished'; summary: RunSummary };
+
+/** The phase of an executor's job: waiting in the queue, running, finished with its entry stored, or ended otherwise. */
+export type JobPhase = 'queued' | 'running' | 'done' | 'failed';
 
 /** What happened to every instance of a run. */
 export interface RunSummary {

@@ -80,7 +80,9 @@ function eventLine(e: RunEvent): string | undefined {
     case 'remote-failed':
       return `REMOTE   ${e.instance}: ${e.error}`;
     case 'start':
-      return `start    ${e.instance} (${e.reason}${e.where === 'child' ? ', child process' : ''}${e.threads ? `, ${e.threads} threads` : ''})`;
+      return `start    ${e.instance} (${e.reason}${e.executor ? `, ${e.executor} job` : e.where === 'child' ? ', child process' : ''}${e.threads ? `, ${e.threads} threads` : ''})`;
+    case 'job':
+      return `job      ${e.instance}: ${e.jobId} ${e.state}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}, ${e.detail}`;
     case 'log':
       return `         ${e.instance}: ${e.message}`;
     case 'done':

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { Observable, defer, forkJoin, from, lastValueFrom, mergeMap, of, shareReplay, tap, type Subscription } from 'rxjs';
 import { pullEntries, pushEntries, type CacheRemote } from '../cache/remote.ts';
 import type { CacheStore } from '../cache/store.ts';
-import { runInChild } from './child.ts';
+import { localExecutor, type Executor, type ExecutorHooks } from './executor.ts';
 import { getPath } from './config.ts';
 import type { RunEvent, RunReason, RunSummary } from './events.ts';
 import { failureMessage } from './errors.ts';
-import { StageFailure, executeStage, type ExecHooks } from './execute.ts';
+import { StageFailure, executeStage } from './execute.ts';
 import { fileHashesOf, withoutInputs, type Plan, type PlanNode } from './plan.ts';
 import { writeOutputFile } from './publish.ts';
 import { CoreBudget, type CoreGrant } from './core-budget.ts';
@@ -49,6 +49,11 @@ export interface RunOptions {
    * not ok; the local cache is never affected by it.
    */
   remote?: CacheRemote;
+  /**
+   * Where isolated instances run (see executor.ts); default: a local child process each, under the core budget. An
+   * executor that does not use local cores (Slurm) is not bounded by `jobs`; it bounds its own jobs in flight.
+   */
+  executor?: Executor;
 }
 
 type Outcome =
@@ -70,6 +75,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     const selected = opts.selected ?? new Set(opts.plan.order);
     const summary: RunSummary = { hits: [], pulled: [], pushed: [], remoteFailed: [], ran: [], partial: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
     const memo = new Map<string, Observable<Outcome>>();
+    const executor = opts.executor ?? (opts.projectModule ? localExecutor(opts.projectModule) : undefined);
 
     const node$ = (id: string): Observable<Outcome> => {
       let obs = memo.get(id);
@@ -130,23 +136,29 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       let grant: CoreGrant | undefined;
       try {
         // A node missing optional inputs runs inline: a child worker would rebuild the complete node.
-        const where = node.stage.isolate && opts.projectModule && node === planned ? 'child' : 'inline';
-        // Threads only make sense in a fresh child process: an inline stage shares the runner's tfjs backend.
-        const want = where === 'child' ? threadsWanted(node, opts.config, opts.jobs) : 1;
-        grant = await cores.acquire(want, controller.signal);
-        const threads = grant.cores;
-        emit({ type: 'start', instance: id, key: node.key, reason, where, ...(threads > 1 ? { threads } : {}) });
+        const where = node.stage.isolate && executor && node === planned ? 'child' : 'inline';
+        const elsewhere = where === 'child' && !executor!.usesLocalCores;
+        let threads: number;
+        if (elsewhere) threads = executor!.threadsFor?.(node, opts.config) ?? 1;
+        else {
+          // Threads only make sense in a fresh child process: an inline stage shares the runner's tfjs backend.
+          const want = where === 'child' ? threadsWanted(node, opts.config, opts.jobs) : 1;
+          grant = await cores.acquire(want, controller.signal);
+          threads = grant.cores;
+        }
+        emit({ type: 'start', instance: id, key: node.key, reason, where, ...(threads > 1 ? { threads } : {}), ...(elsewhere ? { executor: executor!.name } : {}) });
         const t0 = Date.now();
-        const hooks: ExecHooks = {
+        const hooks: ExecutorHooks = {
           signal: controller.signal,
           progress: (done, total, note, elapsedMs) => emit({ type: 'progress', instance: id, done, total, note, elapsedMs }),
           log: (message) => emit({ type: 'log', instance: id, message }),
+          job: (report) => emit({ type: 'job', instance: id, ...report }),
           run: { profile: opts.scope, overrides: opts.overrides ?? [] },
           threads,
         };
         if (where === 'child') {
           if (reason === 'forced') await opts.cache.invalidate(node.key);
-          await runInChild({ projectModule: opts.projectModule!, config: opts.config, instance: id, key: node.key, cacheDir: opts.cache.dir, run: hooks.run!, threads }, hooks);
+          await executor!.run({ node, config: opts.config, cacheDir: opts.cache.dir, threads, run: hooks.run!}, hooks);
           opts.cache.refresh();
           const check = opts.cache.lookup(node.key);
           if (check.status !== 'hit') throw new Error(`${id}: worker finished but its cache entry is ${check.status}`);
@@ -256,7 +268,13 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     emit({ type: 'plan', instances: targets, jobs: opts.jobs });
     const sub: Subscription = forkJoin(targets.map(node$)).subscribe({
       error: (err: unknown) => subscriber.error(err),
-      complete: () => {
+      complete: async () => {
+        try {
+          await executor?.close?.();
+        } catch (err) {
+          subscriber.error(err);
+          return;
+        }
         summary.wallMs = Date.now() - started;
         summary.ok = summary.failed.length === 0 && summary.skipped.length === 0 && summary.cancelled.length === 0 && summary.remoteFailed.length === 0;
         emit({ type: 'finished', summary });
@@ -264,6 +282,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       },
     });
     if (targets.length === 0) {
+      void executor?.close?.();
       summary.ok = true;
       emit({ type: 'finished', summary });
       subscriber.complete();

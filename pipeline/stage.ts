@@ -79,6 +79,13 @@ export interface StageContext<P extends Params = Params> {
   setMeta(key: string, value: Json): void;
 }
 
+/** What an instance asks of a cluster scheduler (see {@link StageSpec.resources}); every field is optional. */
+export interface StageResources {
+  cpus?: number;
+  memMB?: number;
+  timeMin?: number;
+}
+
 /** Declaration of a stage (a template that may have several instances). */
 export interface StageSpec<P extends Params = Params> {
   /** Unique dotted id, e.g. `fashion.pretrain`. */
@@ -109,6 +116,12 @@ export interface StageSpec<P extends Params = Params> {
    * grants between 1 and this many from its budget (see pipeline/core-budget.ts) to isolated stages, as `ctx.threads`.
    */
   threads?(params: P, config: ConfigReader): number;
+  /**
+   * What one run of this instance needs from a cluster's scheduler when an executor other than the local one runs it
+   * (`run --executor slurm`): CPUs (default: its `threads`, capped by the executor), memory in MiB and a time limit in
+   * minutes (default: the executor's defaults, else the cluster's). Outside the cache key; ignored by local runs.
+   */
+  resources?(params: P, config: ConfigReader): StageResources;
   /**
    * Files to write from outputs after a run, output name → path relative to the project root. A name ending in
    * `/*` publishes every output under that prefix: `{'files/*': 'reports/quick'}` writes output `files/a/b.svg` to

@@ -1,0 +1,456 @@
+/**
+ * The Slurm executor: each isolated instance the runner hands it becomes one `sbatch` job running
+ * `sgd-noise exec <instance> --key K` (exec-command.ts) on some node; inputs and outputs travel through the cache
+ * remote, the only thing nodes share with the coordinator besides the log directory.
+ *
+ * - At most `maxJobs` jobs are in flight; the rest wait here (not in Slurm's queue).
+ * - One timer polls the states of every job in flight with ONE `SlurmClient.states` call every `pollMs` (default
+ *   5 s), never per job; another tails the jobs' log files (plain file reads, not the controller) for their
+ *   protocol lines (job-protocol.ts): progress and log lines become the runner's events.
+ * - A job that ends other than COMPLETED (a stage error, kill -9, out of memory, time limit, a node failure, or one
+ *   Slurm no longer knows: UNKNOWN) is resubmitted up to `retries` times; then `run` rejects with a StageFailure
+ *   naming the job id, the Slurm state and the last lines of its log.
+ * - A COMPLETED job's entry is pulled from the remote (verified) into the local cache before `run` resolves.
+ * - When the run's signal aborts, every job in flight is cancelled with one `scancel`.
+ * - The jobs and their states are written to a small JSON file (atomically: temporary file + rename) that
+ *   `sgd-noise status` reads.
+ */
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pullEntries, pushEntries, remoteLookup, type CacheRemote } from '../../cache/remote.ts';
+import type { CacheStore } from '../../cache/store.ts';
+import { getPath } from '../config.ts';
+import { StageFailure } from '../execute.ts';
+import type { Executor, ExecutorHooks, ExecutorJob, JobReport } from '../executor.ts';
+import { CoreBudget } from '../core-budget.ts';
+import { parseJobLine } from '../job-protocol.ts';
+import type { PlanNode } from '../plan.ts';
+import { isTerminal, type SlurmClient, type SlurmJobInfo } from './client.ts';
+
+/** Defaults of the Slurm executor's options. */
+export const SLURM_DEFAULTS = {
+  maxJobs: 100,
+  retries: 1,
+  pollMs: 5000,
+  /** A stage's `threads` (which may be Infinity) is capped at this many CPUs per job unless `resources` says otherwise. */
+  maxCpus: 16,
+  /** Log lines kept per job for failure messages. */
+  tailLines: 12,
+} as const;
+
+/** How the Slurm executor submits and watches jobs. */
+export interface SlurmExecutorOptions {
+  client: SlurmClient;
+  /** The coordinator's local cache (entries are pulled into it) and the shared remote. */
+  cache: CacheStore;
+  remote: CacheRemote;
+  /** The remote's location as the jobs must name it (a path every node mounts, or a file:// URL). */
+  remoteLocation: string;
+  /** Shared directory for the jobs' scripts and logs (every node must see it). */
+  logDir: string;
+  /** The command a job runs before its arguments: `[node, …, bin/sgd-noise.js]`. */
+  command: readonly string[];
+  /** Arguments every job's `exec` gets to rebuild the same plan: `--project P --profile X override…`. */
+  planArgs: readonly string[];
+  /** Directory under which each job makes its node-local cache (default: the node's `$TMPDIR`). */
+  nodeCache?: string;
+  /** sbatch options applied to every job as `#SBATCH` lines (defaults: a stage's `resources` override them). */
+  sbatchDefaults?: readonly string[];
+  /** Working directory of the jobs (default: the coordinator's). */
+  workdir?: string;
+  maxJobs?: number;
+  retries?: number;
+  pollMs?: number;
+  maxCpus?: number;
+  /** The jobs file for `status` (default: none). */
+  jobsFile?: string;
+  /** Identifies this run in log paths and the jobs file (default: time and pid). */
+  runId?: string;
+}
+
+/** One job record in the jobs file. */
+export interface JobRecord {
+  instance: string;
+  key: string;
+  jobId: string;
+  attempt: number;
+  /** queued, running, done or failed (see JobPhase), or cancelled. */
+  phase: JobReport['state'] | 'cancelled';
+  /** The last Slurm state seen. */
+  slurmState: string;
+  log: string;
+  submittedAt: string;
+  endedAt?: string;
+  error?: string;
+}
+
+/** The jobs file: one run of the Slurm executor. */
+export interface JobsFile {
+  format: 1;
+  runId: string;
+  pid: number;
+  startedAt: string;
+  finishedAt?: string;
+  logDir: string;
+  jobs: JobRecord[];
+}
+
+interface Active {
+  record: JobRecord;
+  hooks: ExecutorHooks;
+  offset: number;
+  partial: string;
+  tail: string[];
+  stageError?: string;
+  lastDetail: string;
+  settle(info: SlurmJobInfo): void;
+  cancelled: boolean;
+}
+
+/** Quotes `s` for /bin/sh. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The batch script of one job: `#SBATCH` defaults, then `exec` of the command (so the job's process is sgd-noise). */
+export function jobScript(o: { instance: string; key: string; defaults: readonly string[]; argv: readonly string[] }): string {
+  return [
+    '#!/bin/sh',
+    `# sgd-noise job: ${o.instance.replace(/\n/g, ' ')} (${o.key})`,
+    ...o.defaults.map((d) => `#SBATCH ${d}`),
+    // exec: the job shell becomes the sgd-noise process, so a signal to the job reaches the stage and no orphan stays
+    `exec ${o.argv.map(shellQuote).join(' ')}`,
+    '',
+  ].join('\n');
+}
+
+/** The Slurm executor; see the module comment. */
+export class SlurmExecutor implements Executor {
+  readonly name = 'slurm';
+  readonly usesLocalCores = false;
+  private readonly slots: CoreBudget;
+  private readonly active = new Map<string, Active>();
+  private readonly inRemote = new Set<string>();
+  private readonly file: JobsFile;
+  private readonly retries: number;
+  private readonly pollMs: number;
+  private readonly maxCpus: number;
+  private pollTimer?: NodeJS.Timeout;
+  private tailTimer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  private toCancel = new Set<string>();
+  private cancelling?: Promise<void>;
+  private seq = 0;
+  /** Polls made (for tests: one per interval, whatever the number of jobs). */
+  polls = 0;
+
+  constructor(private readonly o: SlurmExecutorOptions) {
+    this.slots = new CoreBudget(o.maxJobs ?? SLURM_DEFAULTS.maxJobs);
+    this.retries = o.retries ?? SLURM_DEFAULTS.retries;
+    this.pollMs = o.pollMs ?? SLURM_DEFAULTS.pollMs;
+    this.maxCpus = o.maxCpus ?? SLURM_DEFAULTS.maxCpus;
+    const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+    this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
+    mkdirSync(this.file.logDir, { recursive: true });
+    this.save();
+  }
+
+  /** The jobs submitted so far (every attempt). */
+  get jobs(): readonly JobRecord[] {
+    return this.file.jobs;
+  }
+
+  threadsFor(node: PlanNode, config: Record<string, unknown>): number {
+    const cfg = <T>(p: string) => getPath(config, p) as T;
+    const asked = node.stage.resources?.(node.params, cfg)?.cpus;
+    if (asked !== undefined) {
+      if (!(Number.isInteger(asked) && asked >= 1)) throw new Error(`${node.instance}: resources().cpus must be an integer ≥ 1, got ${asked}`);
+      return asked;
+    }
+    const declared = node.stage.threads?.(node.params, cfg) ?? 1;
+    return Math.max(1, Math.min(this.maxCpus, Math.floor(declared)));
+  }
+
+  async run(job: ExecutorJob, hooks: ExecutorHooks): Promise<void> {
+    const { node } = job;
+    const slot = await this.slots.acquire(1, hooks.signal);
+    try {
+      await this.ensureInputsInRemote(node);
+      for (let attempt = 1; ; attempt++) {
+        hooks.signal.throwIfAborted();
+        const outcome = await this.attempt(job, hooks, attempt);
+        if (outcome.ok) {
+          await this.pullResult(node);
+          return;
+        }
+        if (attempt > this.retries) {
+          throw new StageFailure(`${node.instance}: ${outcome.message}${this.retries > 0 ? ` (after ${attempt} attempts)` : ''}`);
+        }
+        hooks.log(`${outcome.message}; retrying (attempt ${attempt + 1} of ${this.retries + 1})`);
+      }
+    } finally {
+      slot.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.cancelling;
+    await this.polling;
+    this.stopTimers();
+    this.file.finishedAt = new Date().toISOString();
+    this.save();
+  }
+
+  /** Every input of `node` must be in the remote for the job to pull it (a local hit may never have been pushed). */
+  private async ensureInputsInRemote(node: PlanNode): Promise<void> {
+    const keys = Object.values(node.inputKeys).filter((k) => !this.inRemote.has(k));
+    if (keys.length === 0) return;
+    const report = await pushEntries(this.o.cache, this.o.remote, keys, { cleanup: false });
+    const missing = [...report.missing, ...report.corrupt.filter((c) => c.side === 'local').map((c) => c.key)];
+    if (missing.length > 0) {
+      throw new StageFailure(`${node.instance}: cannot put its inputs in the remote for the job: ${report.corrupt.map((c) => c.reason).join('; ') || `not in the local cache: ${missing.join(', ')}`}`);
+    }
+    for (const k of keys) this.inRemote.add(k);
+  }
+
+  private async pullResult(node: PlanNode): Promise<void> {
+    const report = await pullEntries(this.o.remote, this.o.cache, [node.key]);
+    if (report.transferred.length + report.entries.present > 0) return;
+    const why = report.corrupt.map((c) => c.reason).join('; ') || `${this.o.remote.describe('manifest', node.key)} is missing`;
+    throw new StageFailure(`${node.instance}: the job completed but its entry cannot be pulled from the remote: ${why}`);
+  }
+
+  /** Submits one attempt and waits for it to end. */
+  private async attempt(job: ExecutorJob, hooks: ExecutorHooks, attempt: number): Promise<{ ok: true } | { ok: false; message: string }> {
+    const { node } = job;
+    const n = ++this.seq;
+    const safe = node.instance.replace(/[^A-Za-z0-9_.=-]+/g, '_').slice(0, 80);
+    const log = path.join(this.file.logDir, `${String(n).padStart(3, '0')}-${safe}.${attempt}.log`);
+    const argv = [
+      ...this.o.command,
+      'exec',
+      node.instance,
+      '--key',
+      node.key,
+      '--remote',
+      this.o.remoteLocation,
+      '--threads',
+      String(job.threads),
+      ...(this.o.nodeCache ? ['--node-cache', this.o.nodeCache] : []),
+      ...this.o.planArgs,
+    ];
+    const script = jobScript({ instance: node.instance, key: node.key, defaults: this.o.sbatchDefaults ?? [], argv });
+    writeFileSync(`${log.slice(0, -4)}.sh`, script);
+    const cfg = <T>(p: string) => getPath(job.config, p) as T;
+    const res = node.stage.resources?.(node.params, cfg) ?? {};
+    let jobId: string;
+    try {
+      jobId = await this.o.client.submit({
+      script,
+      jobName: `sgdn:${node.instance}`.slice(0, 120),
+      cpus: job.threads,
+      ...(res.memMB !== undefined ? { memMB: res.memMB } : {}),
+      ...(res.timeMin !== undefined ? { timeLimitMin: res.timeMin } : {}),
+        output: log,
+        workdir: this.o.workdir ?? process.cwd(),
+      });
+    } catch (err) {
+      throw new StageFailure(`${node.instance}: cannot submit its Slurm job: ${(err as Error).message}`);
+    }
+    const record: JobRecord = { instance: node.instance, key: node.key, jobId, attempt, phase: 'queued', slurmState: 'PENDING', log, submittedAt: new Date().toISOString() };
+    this.file.jobs.push(record);
+    this.save();
+    hooks.job?.({ jobId, state: 'queued', detail: 'submitted', attempt });
+    let settle!: (info: SlurmJobInfo) => void;
+    const ended = new Promise<SlurmJobInfo>((resolve) => (settle = resolve));
+    const a: Active = { record, hooks, offset: 0, partial: '', tail: [], lastDetail: 'submitted', settle, cancelled: false };
+    this.active.set(jobId, a);
+    const onAbort = () => this.requestCancel(a);
+    if (hooks.signal.aborted) onAbort();
+    else hooks.signal.addEventListener('abort', onAbort, { once: true });
+    this.startTimers();
+    const info = await ended;
+    hooks.signal.removeEventListener('abort', onAbort);
+    this.tailLog(a, true);
+    this.active.delete(jobId);
+    if (this.active.size === 0) this.stopTimers();
+    if (a.cancelled || hooks.signal.aborted) {
+      await this.cancelling;
+      record.phase = 'cancelled';
+      record.endedAt = new Date().toISOString();
+      this.save();
+      throw hooks.signal.reason ?? new Error('cancelled');
+    }
+    // A job Slurm no longer knows may well have finished (MinJobAge passed): the remote decides.
+    const lostButStored = info.state === 'UNKNOWN' && (await this.inRemoteNow(node.key));
+    const ok = (info.state === 'COMPLETED' && (info.exitCode ?? 0) === 0) || lostButStored;
+    record.slurmState = info.state;
+    record.endedAt = new Date().toISOString();
+    const detail = describeState(info);
+    if (ok) {
+      record.phase = 'done';
+      this.save();
+      hooks.job?.({ jobId, state: 'done', detail, attempt });
+      return { ok: true };
+    }
+    const last = a.tail.slice(-SLURM_DEFAULTS.tailLines);
+    const message =
+      `Slurm job ${jobId} ${detail}` +
+      (a.stageError ? `: ${a.stageError.startsWith(`${node.instance}: `) ? a.stageError.slice(node.instance.length + 2) : a.stageError}` : '') +
+      `; last lines of ${log}:\n${last.length ? last.map((l) => `  | ${l}`).join('\n') : '  | (empty)'}`;
+    record.phase = 'failed';
+    record.error = message;
+    this.save();
+    hooks.job?.({ jobId, state: 'failed', detail, attempt });
+    return { ok: false, message };
+  }
+
+  private async inRemoteNow(key: string): Promise<boolean> {
+    try {
+      return (await remoteLookup(this.o.remote, key)) === 'present';
+    } catch {
+      return false;
+    }
+  }
+
+  private requestCancel(a: Active): void {
+    a.cancelled = true;
+    this.toCancel.add(a.record.jobId);
+    // One scancel for every job cancelled in this turn (an aborted run cancels them all at once).
+    this.cancelling ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const ids = [...this.toCancel];
+      this.toCancel.clear();
+      try {
+        await this.o.client.cancel(ids);
+      } catch (err) {
+        process.stderr.write(`scancel ${ids.join(' ')} failed: ${(err as Error).message}\n`);
+      }
+      for (const id of ids) this.active.get(id)?.settle({ jobId: id, state: 'CANCELLED', source: 'none' });
+      this.cancelling = undefined;
+    });
+  }
+
+  private startTimers(): void {
+    if (!this.pollTimer) {
+      this.pollTimer = setInterval(() => {
+        if (!this.polling) this.polling = this.poll().finally(() => (this.polling = undefined));
+      }, this.pollMs);
+    }
+    this.tailTimer ??= setInterval(() => {
+      for (const a of this.active.values()) this.tailLog(a);
+    }, Math.min(1000, this.pollMs));
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.pollTimer);
+    clearInterval(this.tailTimer);
+    this.pollTimer = undefined;
+    this.tailTimer = undefined;
+  }
+
+  /** One states() call for every job in flight; ended jobs settle. */
+  private async poll(): Promise<void> {
+    const ids = [...this.active.keys()].filter((id) => !this.active.get(id)!.cancelled);
+    if (ids.length === 0) return;
+    this.polls++;
+    let states: Map<string, SlurmJobInfo>;
+    try {
+      states = await this.o.client.states(ids);
+    } catch (err) {
+      // The controller is unreachable for a moment: say so, and ask again at the next interval.
+      for (const id of ids) this.active.get(id)?.hooks.log(`cannot read job states: ${(err as Error).message}`);
+      return;
+    }
+    let changed = false;
+    for (const [id, info] of states) {
+      const a = this.active.get(id);
+      if (!a || a.cancelled) continue;
+      if (a.record.slurmState !== info.state) {
+        a.record.slurmState = info.state;
+        changed = true;
+      }
+      if (isTerminal(info.state) || info.state === 'UNKNOWN') {
+        a.settle(info);
+        continue;
+      }
+      const phase = info.state === 'PENDING' || info.state === 'REQUEUED' || info.state === 'REQUEUE_HOLD' || info.state === 'CONFIGURING' ? 'queued' : 'running';
+      const detail = describeState(info);
+      if (phase !== a.record.phase || detail !== a.lastDetail) {
+        a.record.phase = phase;
+        a.lastDetail = detail;
+        changed = true;
+        a.hooks.job?.({ jobId: id, state: phase, detail, attempt: a.record.attempt });
+      }
+    }
+    if (changed) this.save();
+  }
+
+  /** Reads what the job appended to its log: protocol lines become events, the rest is kept for failure messages. */
+  private tailLog(a: Active, final = false): void {
+    let fd: number;
+    try {
+      fd = openSync(a.record.log, 'r');
+    } catch {
+      return; // not created yet (the job has not started)
+    }
+    try {
+      let text = a.partial;
+      for (;;) {
+        const size = fstatSync(fd).size;
+        if (size <= a.offset) break;
+        const buf = Buffer.alloc(Math.min(size - a.offset, 4 << 20));
+        const got = readSync(fd, buf, 0, buf.length, a.offset);
+        if (got <= 0) break;
+        a.offset += got;
+        text += buf.subarray(0, got).toString('utf8');
+        if (!final) break;
+      }
+      const lines = text.split('\n');
+      a.partial = final ? '' : (lines.pop() ?? '');
+      for (const raw of lines) {
+        const l = parseJobLine(raw);
+        if (!l) {
+          if (raw.trim() !== '') a.tail.push(raw);
+        } else if (l.type === 'progress') a.hooks.progress(l.done, l.total, l.note, l.elapsedMs);
+        else if (l.type === 'log') {
+          a.hooks.log(l.message);
+          a.tail.push(l.message);
+        } else if (l.type === 'error') {
+          a.stageError = l.message;
+          a.tail.push(`error: ${l.message}`);
+        } else if (l.type === 'start') a.tail.push(`started on ${l.host}, pid ${l.pid}, ${l.threads} thread(s), node-local cache ${l.nodeCache}`);
+        if (a.tail.length > 4 * SLURM_DEFAULTS.tailLines) a.tail.splice(0, a.tail.length - SLURM_DEFAULTS.tailLines);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private save(): void {
+    if (!this.o.jobsFile) return;
+    mkdirSync(path.dirname(this.o.jobsFile), { recursive: true });
+    const tmp = `${this.o.jobsFile}.tmp-${process.pid}`;
+    writeFileSync(tmp, `${JSON.stringify(this.file, null, 2)}\n`);
+    renameSync(tmp, this.o.jobsFile);
+  }
+}
+
+/** `FAILED (exit code 1)`, `FAILED (signal 9, JobLaunchFailure)`, `PENDING (Resources)`, `UNKNOWN (lost: …)`. */
+export function describeState(info: SlurmJobInfo): string {
+  const parts: string[] = [];
+  if (info.signal !== undefined) parts.push(`signal ${info.signal}`);
+  else if (info.exitCode !== undefined && info.exitCode !== 0) parts.push(`exit code ${info.exitCode}`);
+  if (info.reason) parts.push(info.reason);
+  if (info.state === 'UNKNOWN' && info.source === 'none') parts.splice(0, parts.length, 'Slurm no longer knows the job: lost with its node, or purged');
+  return parts.length ? `${info.state} (${parts.join(', ')})` : info.state;
+}
+
+/** The jobs file of the last Slurm run on this cache, or undefined (none, or unreadable). */
+export function readJobsFile(file: string): JobsFile | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as JobsFile;
+  } catch {
+    return undefined;
+  }
+}
