@@ -48,7 +48,14 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
   if (!node) throw new UsageError(`exec: ${opts.instance} is not a stage instance of this plan (see 'sgd-noise dag')`);
   if (!/^[0-9a-f]{64}$/.test(opts.key)) throw new UsageError(`exec: --key must be a 64-digit hex cache key, received '${opts.key}'`);
   const controller = new AbortController();
-  const onTerm = (sig: NodeJS.Signals) => controller.abort(new Error(`cancelled by ${sig}`));
+  const onTerm = (sig: NodeJS.Signals) => {
+    controller.abort(new Error(`cancelled by ${sig}`));
+    // A stage that never checks its signal would run on until Slurm's SIGKILL: nothing it does now can be stored.
+    setTimeout(() => {
+      line({ type: 'error', message: `${opts.instance}: cancelled by ${sig}` });
+      process.exit(143);
+    }, 1000).unref();
+  };
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onTerm);
   const base = opts.nodeCacheBase ?? process.env.TMPDIR ?? tmpdir();

@@ -183,10 +183,9 @@ export class SlurmExecutor implements Executor {
           await this.pullResult(node);
           return;
         }
-        if (attempt > this.retries) {
-          throw new StageFailure(`${node.instance}: ${outcome.message}${this.retries > 0 ? ` (after ${attempt} attempts)` : ''}`);
-        }
-        hooks.log(`${outcome.message}; retrying (attempt ${attempt + 1} of ${this.retries + 1})`);
+        const of = `attempt ${attempt} of ${this.retries + 1}`;
+        if (attempt > this.retries) throw new StageFailure(`${node.instance}: ${outcome.message} (${of}, no retry left)${outcome.lines}`);
+        hooks.log(`${outcome.message} (${of}; retrying)${outcome.lines}`);
       }
     } finally {
       slot.release();
@@ -221,7 +220,7 @@ export class SlurmExecutor implements Executor {
   }
 
   /** Submits one attempt and waits for it to end. */
-  private async attempt(job: ExecutorJob, hooks: ExecutorHooks, attempt: number): Promise<{ ok: true } | { ok: false; message: string }> {
+  private async attempt(job: ExecutorJob, hooks: ExecutorHooks, attempt: number): Promise<{ ok: true } | { ok: false; message: string; lines: string }> {
     const { node } = job;
     const n = ++this.seq;
     const safe = node.instance.replace(/[^A-Za-z0-9_.=-]+/g, '_').slice(0, 80);
@@ -294,15 +293,14 @@ export class SlurmExecutor implements Executor {
       return { ok: true };
     }
     const last = a.tail.slice(-SLURM_DEFAULTS.tailLines);
-    const message =
-      `Slurm job ${jobId} ${detail}` +
-      (a.stageError ? `: ${a.stageError.startsWith(`${node.instance}: `) ? a.stageError.slice(node.instance.length + 2) : a.stageError}` : '') +
-      `; last lines of ${log}:\n${last.length ? last.map((l) => `  | ${l}`).join('\n') : '  | (empty)'}`;
+    const stageError = a.stageError?.startsWith(`${node.instance}: `) ? a.stageError.slice(node.instance.length + 2) : a.stageError;
+    const message = `Slurm job ${jobId} ${detail}${stageError ? `: ${stageError}` : ''}`;
+    const lines = `; last lines of its log ${log}:\n${last.length ? last.map((l) => `  | ${l}`).join('\n') : '  | (empty)'}`;
     record.phase = 'failed';
     record.error = message;
     this.save();
     hooks.job?.({ jobId, state: 'failed', detail, attempt });
-    return { ok: false, message };
+    return { ok: false, message, lines };
   }
 
   private async inRemoteNow(key: string): Promise<boolean> {
