@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, execaNode, type ResultPromise } from 'execa';
+import { execa, execaNode } from 'execa';
 import { compareEntries, openRemote } from '../cache/remote.ts';
 import { CacheStore } from '../cache/store.ts';
 import type { JobsFile } from '../pipeline/slurm/executor.ts';
@@ -27,7 +27,7 @@ const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
 function slurmWorkspace(c: SlurmCluster, remote = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-remote-'))) {
   const w = workspace();
   const env = { ...w.env, ...c.env, SGD_NOISE_SLURM_POLL_MS: '250' };
-  const slurm = (args: string[], extraEnv: Record<string, string> = {}): ResultPromise =>
+  const slurm = (args: string[], extraEnv: Record<string, string> = {}) =>
     execaNode(BIN, ['run', '--executor', 'slurm', '--remote', remote, ...args, '--project', TOY, '--cache', w.cache], { env: { ...env, ...extraEnv }, reject: false });
   const cli = (args: string[]) => execaNode(BIN, [...args, '--project', TOY, '--cache', w.cache], { env, reject: false });
   const jobs = (): JobsFile => JSON.parse(readFileSync(path.join(w.cache, 'slurm-jobs.json'), 'utf8')) as JobsFile;

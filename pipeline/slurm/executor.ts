@@ -27,6 +27,9 @@ import { parseJobLine } from '../job-protocol.ts';
 import type { PlanNode } from '../plan.ts';
 import { isTerminal, type SlurmClient, type SlurmJobInfo } from './client.ts';
 
+/** The part of {@link SlurmClient} the executor uses (tests pass a fake). */
+export type SlurmApi = Pick<SlurmClient, 'submit' | 'states' | 'cancel'>;
+
 /** Defaults of the Slurm executor's options. */
 export const SLURM_DEFAULTS = {
   maxJobs: 100,
@@ -40,7 +43,7 @@ export const SLURM_DEFAULTS = {
 
 /** How the Slurm executor submits and watches jobs. */
 export interface SlurmExecutorOptions {
-  client: SlurmClient;
+  client: SlurmApi;
   /** The coordinator's local cache (entries are pulled into it) and the shared remote. */
   cache: CacheStore;
   remote: CacheRemote;
