@@ -42,7 +42,8 @@ commands:
            [--executor local|slurm]: where isolated stages run (default local: child processes here);
            slurm: one sbatch job each (needs --remote), with [--slurm-option=OPT ...] (#SBATCH defaults, e.g.
            --slurm-option=--partition=P), [--max-jobs N] (jobs in flight, default ${SLURM_DEFAULTS.maxJobs}), [--retries N] (default ${SLURM_DEFAULTS.retries}),
-           [--slurm-log-dir DIR] (shared; default REMOTE/slurm-logs), [--slurm-node-cache DIR] (default the node's $TMPDIR)
+           [--slurm-log-dir DIR] (shared; default REMOTE/slurm-logs), [--slurm-node-cache DIR] (default the node's $TMPDIR),
+           [--slurm-max-cpus N] (cap on a stage's threads as --cpus-per-task, default ${SLURM_DEFAULTS.maxCpus})
   exec     <instance> --key K --remote R   run one instance as a cluster job does (pull inputs, run, push)
            [--node-cache DIR] [--threads N]
   status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only];
@@ -109,6 +110,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       retries: { type: 'string' },
       'slurm-log-dir': { type: 'string' },
       'slurm-node-cache': { type: 'string' },
+      'slurm-max-cpus': { type: 'string' },
       key: { type: 'string' },
       'node-cache': { type: 'string' },
       threads: { type: 'string' },
@@ -254,6 +256,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           maxJobs: values['max-jobs'] === undefined ? SLURM_DEFAULTS.maxJobs : positiveInteger('--max-jobs', values['max-jobs'], 'the most Slurm jobs in flight'),
           retries: values.retries === undefined ? SLURM_DEFAULTS.retries : nonNegativeInteger('--retries', values.retries),
           ...(pollMs !== undefined ? { pollMs } : {}),
+          ...(values['slurm-max-cpus'] !== undefined ? { maxCpus: positiveInteger('--slurm-max-cpus', values['slurm-max-cpus'], 'the most CPUs a job asks for by default') } : {}),
           jobsFile: path.join(cacheDir, SLURM_JOBS_FILE),
         });
       }

@@ -148,6 +148,12 @@ test.serial('SIGINT on the coordinator cancels every job it submitted and exits 
       const run = s.slurm([], { TOY_GATE: gate });
       await waitFor(() => existsSync(s.env.TOY_PID_FILE), 'the job to be running');
       const pid = Number(readFileSync(s.env.TOY_PID_FILE, 'utf8'));
+      await waitFor(() => existsSync(path.join(s.cache, 'slurm-jobs.json')) && s.jobs().jobs[0]?.phase === 'running', 'the coordinator to see the job running');
+      const status = await s.cli(['status', '--json']);
+      t.is(status.exitCode, 0, status.stderr);
+      const live = json(status.stdout).slurm;
+      t.true(live.running, 'status sees the coordinator running');
+      t.like(live.jobs[0], { instance: 'slow', phase: 'running', slurmState: 'RUNNING' });
       const t0 = performance.now();
       run.kill('SIGINT');
       const r = await run;
@@ -251,4 +257,27 @@ test.serial('real pipeline (toy2d, tiny): a Slurm run gives the keys and bytes o
     t.is(again.exitCode, 0, again.stderr);
     t.is(json(again.stdout).pulled.length, 6);
     t.deepEqual((JSON.parse(readFileSync(path.join(dir, 'fresh', 'slurm-jobs.json'), 'utf8')) as JobsFile).jobs, [], 'nothing submitted');
+  }));
+
+test.serial('real pipeline (toy2d, tiny): SIGINT cancels every job, pending ones included; --slurm-option reaches sbatch', (t) =>
+  withCluster(t, cluster, async (c) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-real-'));
+    const remote = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-remote-'));
+    const cache = path.join(dir, 'cache');
+    const jobsFile = path.join(cache, 'slurm-jobs.json');
+    const run = execaNode(BIN, ['run', ...TOY2D, '--project', REAL, '--cache', cache, '--executor', 'slurm', '--remote', remote, '--slurm-option=--begin=now+1hour'], {
+      env: { ...c.env, SGD_NOISE_SLURM_POLL_MS: '250' },
+      reject: false,
+    });
+    const jobs = () => (existsSync(jobsFile) ? (JSON.parse(readFileSync(jobsFile, 'utf8')) as JobsFile).jobs : []);
+    await waitFor(() => jobs().length === 3 && jobs().every((j) => j.phase === 'queued' && j.slurmState === 'PENDING'), 'three pending jobs', 60_000);
+    const ids = jobs().map((j) => j.jobId);
+    const reason = await execa('squeue', ['--noheader', '--format=%i %r', `--jobs=${ids.join(',')}`], { env: c.env });
+    t.deepEqual(reason.stdout.trim().split('\n').map((l) => l.split(' ')[1]), ['BeginTime', 'BeginTime', 'BeginTime'], '#SBATCH --begin from --slurm-option');
+    run.kill('SIGINT');
+    const r = await run;
+    t.is(r.exitCode, 130, r.stderr);
+    const q = await execa('squeue', ['--noheader', '--format=%i', `--jobs=${ids.join(',')}`], { env: c.env, reject: false });
+    t.is(q.stdout.trim(), '', 'squeue shows none of the jobs');
+    t.true(jobs().every((j) => j.phase === 'cancelled'));
   }));
