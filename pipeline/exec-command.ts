@@ -6,7 +6,8 @@
  *    or input files, and computing would store something the coordinator never asked for);
  * 2. pulls the instance's inputs from the remote (verified) into a node-local cache, a fresh directory under
  *    `--node-cache DIR` or `$TMPDIR`, removed at the end;
- * 3. runs the stage in this process (`executeStage`, as every executor does), with `ctx.threads` the CPUs granted;
+ * 3. runs the stage in this process (`executeStage`, as every executor does), with `ctx.threads` the CPUs granted
+ *    (`$SLURM_CPUS_PER_TASK`, else `--threads`);
  * 4. pushes the committed entry to the remote (only committed entries are pushed, blobs before the manifest, so no
  *    half-written entry can reach it).
  *
@@ -33,7 +34,7 @@ export interface ExecOptions {
   remote: CacheRemote;
   /** Directory under which the fresh node-local cache is made (default `$TMPDIR`, else the OS temporary directory). */
   nodeCacheBase?: string;
-  /** CPUs granted (default `$SLURM_CPUS_PER_TASK`, else 1). */
+  /** CPUs asked for; `$SLURM_CPUS_PER_TASK` (the CPUs Slurm granted) wins when set. Default 1. */
   threads?: number;
   run: RunFacts;
   /** Where protocol lines go (default stdout). */
@@ -69,7 +70,7 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
       );
     }
     const granted = Number(process.env.SLURM_CPUS_PER_TASK);
-    const threads = opts.threads ?? (Number.isInteger(granted) && granted >= 1 ? granted : 1);
+    const threads = Number.isInteger(granted) && granted >= 1 ? granted : (opts.threads ?? 1);
     mkdirSync(base, { recursive: true });
     dir = mkdtempSync(path.join(base, 'sgdn-exec-'));
     line({ type: 'start', instance: opts.instance, key: opts.key, host: hostname(), pid: process.pid, threads, nodeCache: dir });
