@@ -222,6 +222,17 @@ test.serial('a job that fails deterministically is retried --retries times, then
     t.regex(status.stdout, new RegExp(`${jobs[2]!.jobId} +failed +FAILED +slow \\(attempt 3\\)`));
   }));
 
+test.serial('an sbatch error (a partition that does not exist) fails the instance at once, naming sbatch\'s message', (t) =>
+  withCluster(t, cluster, async (c) => {
+    const s = slurmWorkspace(c);
+    const r = await s.slurm(['--json', '--keep-going', '--slurm-option=--partition=no-such-partition']);
+    t.is(r.exitCode, 1);
+    t.deepEqual(json(r.stdout).failed, [
+      { instance: 'slow', error: 'slow: cannot submit its Slurm job: sbatch failed (exit code 1): sbatch: error: Batch job submission failed: Invalid partition name specified' },
+    ]);
+    t.deepEqual(s.jobs().jobs, []);
+  }));
+
 test.serial('run --executor slurm without a remote is refused in one line', async (t) => {
   const w = workspace();
   const r = await w.cli(['run', '--executor', 'slurm']);
