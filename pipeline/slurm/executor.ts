@@ -144,6 +144,7 @@ export class SlurmExecutor implements Executor {
   private toCancel = new Set<string>();
   private cancelling?: Promise<void>;
   private seq = 0;
+  private statesFailing = false;
   /** Polls made (for tests: one per interval, whatever the number of jobs). */
   polls = 0;
 
@@ -358,10 +359,13 @@ export class SlurmExecutor implements Executor {
     try {
       states = await this.o.client.states(ids);
     } catch (err) {
-      // The controller is unreachable for a moment: say so, and ask again at the next interval.
-      for (const id of ids) this.active.get(id)?.hooks.log(`cannot read job states: ${(err as Error).message}`);
+      // The controller is unreachable for a moment: say so once, and ask again at the next interval.
+      if (!this.statesFailing) for (const id of ids) this.active.get(id)?.hooks.log(`cannot read job states (asking again every ${this.pollMs} ms): ${(err as Error).message}`);
+      this.statesFailing = true;
       return;
     }
+    if (this.statesFailing) for (const id of ids) this.active.get(id)?.hooks.log('job states readable again');
+    this.statesFailing = false;
     let changed = false;
     for (const [id, info] of states) {
       const a = this.active.get(id);
