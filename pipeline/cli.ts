@@ -22,6 +22,7 @@ import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from
 import { CacheSubcommandError, REMOTE_SUBCOMMANDS, runCacheCommand, runRemoteCommand } from './cache-commands.ts';
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
 import { loadProject, resolveConfig, type Project } from './project.ts';
+import { measuredPriorities } from './priorities.ts';
 import { runToCompletion } from './runner.ts';
 import { planStatus } from './status.ts';
 
@@ -30,7 +31,10 @@ const DEFAULT_PROJECT = fileURLToPath(new URL('../pipeline.config.ts', import.me
 const USAGE = `usage: sgd-noise <command> [options] [key.path=value ...]
 
 commands:
-  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run [--no-estimate]] [--jobs N] [--keep-going]
+  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--no-estimate] [--jobs N] [--keep-going]
+           --jobs N: cores to use (default: all); --dry-run: what would run, with estimated CPU times;
+           --no-estimate: measure no operation costs (the dry-run shows no times; a run orders stages by number of
+           dependents instead of by critical path)
   status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only]
   dag      the stage graph        [--mermaid]
   ls       cache entries
@@ -189,6 +193,15 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       const display = createProgressDisplay(process.stderr);
+      // Critical-path priorities from the cost models, measured in a child while the first stages run.
+      // Only when something is to be computed; the measuring child runs at the lowest CPU priority and is stopped when
+      // the run ends, so a warm rerun neither waits for it nor pays for it.
+      let ranks: Map<string, number> | null = null;
+      const measuring = new AbortController();
+      const anyToRun = [...selected].some((id) => force.has(id) || !cache.has(plan.nodes.get(id)!.key));
+      if (project.measureCosts && !values['no-estimate'] && anyToRun) {
+        void measuredPriorities(plan, resolved.config, projectModule, measuring.signal).then((r) => (ranks = r));
+      }
       const summary = await runToCompletion(
         {
           plan,
@@ -204,9 +217,11 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           publishRoot: project.root,
           overrides,
           remote,
+          priority: (id) => ranks?.get(id),
         },
         (e) => display.handle(e),
       );
+      measuring.abort();
       display.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

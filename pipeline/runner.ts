@@ -49,6 +49,11 @@ export interface RunOptions {
    * not ok; the local cache is never affected by it.
    */
   remote?: CacheRemote;
+  /**
+   * Scheduling priority of an instance (larger starts first), asked each time it waits for a core; undefined falls
+   * back to its number of dependents. Scheduling never changes outputs.
+   */
+  priority?: (instance: string) => number | undefined;
 }
 
 type Outcome =
@@ -67,7 +72,8 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
     const emit = (e: RunEvent) => subscriber.next(e);
     const cores = new CoreBudget(opts.jobs);
-    const priority = dependentCounts(opts.plan);
+    const dependents = dependentCounts(opts.plan);
+    const priorityOf = (id: string) => opts.priority?.(id) ?? dependents.get(id) ?? 0;
     const selected = opts.selected ?? new Set(opts.plan.order);
     const summary: RunSummary = { hits: [], pulled: [], pushed: [], remoteFailed: [], ran: [], partial: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
     const memo = new Map<string, Observable<Outcome>>();
@@ -134,7 +140,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         const where = node.stage.isolate && opts.projectModule && node === planned ? 'child' : 'inline';
         // Threads only make sense in a fresh child process: an inline stage shares the runner's tfjs backend.
         const want = where === 'child' ? threadsWanted(node, opts.config, opts.jobs) : 1;
-        grant = await cores.acquire(want, controller.signal, priority.get(id) ?? 0);
+        grant = await cores.acquire(want, controller.signal, priorityOf(id));
         const threads = grant.cores;
         emit({ type: 'start', instance: id, key: node.key, reason, where, ...(threads > 1 ? { threads } : {}) });
         const t0 = Date.now();
