@@ -68,6 +68,20 @@ test('waiters of higher priority go first; extras are taken past lower-priority 
   t.is(budget.idle, 2);
 });
 
+test('instances that become ready together start by priority, whoever asked first', async (t) => {
+  const budget = new CoreBudget(2);
+  const order: number[] = [];
+  const priorities = [1, 5, 3, 9];
+  const asks = priorities.map((p) => budget.acquire(1, undefined, p).then((g) => (order.push(p), g)));
+  const [g9, g5] = await Promise.all([asks[3]!, asks[1]!]);
+  t.deepEqual(order, [9, 5], 'the two highest got the two cores');
+  g9!.release();
+  g5!.release();
+  for (const g of await Promise.all(asks)) g.release();
+  t.deepEqual(order, [9, 5, 3, 1]);
+  t.is(budget.idle, 2);
+});
+
 test('an aborted waiter leaves the line without taking a core', async (t) => {
   const budget = new CoreBudget(1);
   const held = await budget.acquire(1);

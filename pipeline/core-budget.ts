@@ -16,6 +16,7 @@ export interface CoreGrant {
 export class CoreBudget {
   private free: number;
   private readonly waiting: Array<{ grant: () => void; priority: number }> = [];
+  private drainScheduled = false;
 
   /** A budget of `total` ≥ 1 cores. */
   constructor(readonly total: number) {
@@ -51,22 +52,18 @@ export class CoreBudget {
         if (released) return;
         released = true;
         this.free += cores;
-        while (this.free > 0 && this.waiting.length > 0) {
-          this.free--;
-          this.waiting.shift()!.grant();
-        }
+        this.scheduleDrain();
       },
     };
   }
 
-  /** Takes one core, waiting in line (by priority, then arrival) if none is idle. */
+  /**
+   * Takes one core. Every request waits in line (by priority, then arrival) until the next turn of the event loop,
+   * so that instances which become ready together are served by priority rather than by who asked first.
+   */
   private one(signal?: AbortSignal, priority = 0): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      if (this.free > 0 && this.waiting.length === 0) {
-        this.free--;
-        return resolve();
-      }
       const grant = () => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
@@ -80,6 +77,20 @@ export class CoreBudget {
       const at = this.waiting.findIndex((w) => w.priority < priority);
       this.waiting.splice(at < 0 ? this.waiting.length : at, 0, entry);
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.scheduleDrain();
+    });
+  }
+
+  /** On the next turn, hands idle cores to the head of the line. */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      while (this.free > 0 && this.waiting.length > 0) {
+        this.free--;
+        this.waiting.shift()!.grant();
+      }
     });
   }
 }
