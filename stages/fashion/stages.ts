@@ -167,7 +167,9 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
   version: 2,
   description: 'fashion: noisy dynamics of one kind from the sharp minimum',
   isolate: true,
-  threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
+  // wasm threads (bit-identical results, stages/tf/wasm-threads.ts) pay off on full batches; SGD's minibatch-20 steps
+  // took 9.5 ms with 2 threads against 6.4 ms with 1 (`npm run bench -- compare`), so sgd runs on one.
+  threads: (p) => (p.kind === 'sgd' ? 1 : Infinity),
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p) => [
     'seed',
