@@ -8,7 +8,8 @@
  * fails with the numbers). Then both time, as medians after a warm-up: full-batch and minibatch-20 value + gradient,
  * the HVP (double backprop, and with the recorded pass reused), evaluation of the 10,000 test images, 60 minibatch
  * gradients (m = 20, the Σ of the noise kinds) and Lanczos top-20 (same algorithm, start vector and stopping rule).
- * torch runs once with 1 thread and once with all cores; sgd-noise is timed with one wasm thread.
+ * Both run once with 1 thread and once with all cores (sgd-noise's threaded wasm binary in a fresh process,
+ * bench/compare-sgd.ts).
  *
  * Needs Debian's `/usr/bin/python3` with the package python3-torch; without it the suite is skipped with a message.
  */
@@ -17,17 +18,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
 import { evaluateClassifier } from '../stages/dynamics/evaluate.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hessianOperator, hvp, hvpSession, minibatchValueAndGrad, valueAndGrad, valueAndGradSync } from '../stages/models/curvature.ts';
+import { hvp, hvpSession, valueAndGradSync } from '../stages/models/curvature.ts';
 import type { Batch, FlatModel } from '../stages/models/model.ts';
-import { lanczos } from '../stages/numerics/lanczos.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
-import { median, medianMs } from './timing.ts';
+import { timeSgdNoise } from './compare-sgd.ts';
 
 /** Debian's Python, which has python3-torch (the `python3` on PATH may be another one). */
 export const TORCH_PYTHON = '/usr/bin/python3';
@@ -101,6 +100,15 @@ export function runTorch(dir: string, mode: 'check' | 'bench', threads: number):
   } catch {
     throw new Error(`${TORCH_SCRIPT} ${mode} printed no JSON on its last stdout line; stdout ends with: ${r.stdout.slice(-2000)}`);
   }
+}
+
+/** Runs bench/compare-sgd.ts on an exchange directory with `threads` wasm threads and parses its JSON line. */
+export function runSgdNoiseThreaded(dir: string, threads: number): { threads: number; ms: Record<string, number>; lanczosMatvecs: number } {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compare-sgd.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, String(threads)], { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 30 * 60_000 });
+  if (r.error) throw new Error(`${script}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${script} ${dir} ${threads} exited with ${r.status ?? r.signal}:\n${(r.stderr ?? '').trim().slice(-4000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { threads: number; ms: Record<string, number>; lanczosMatvecs: number };
 }
 
 /** ‖a − b‖ / ‖b‖ in float64 (|a − b| / |b| for scalars). */
@@ -179,12 +187,6 @@ export function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array
   return { ...out, tolerance: CHECK_TOLERANCE, failures, torch };
 }
 
-/** Runs `f`, reads its tensors back and disposes them. */
-function readBack(f: () => tf.Tensor[]): void {
-  const out = f();
-  for (const t of out) t.dataSync();
-  tf.dispose(out);
-}
 
 interface Images {
   x: Float32Array;
@@ -307,7 +309,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         minibatches: { data: Int32Array.from(minibatches), shape: [60, 20] },
         lanczos_random: { data: lanczosRandom, shape: [8, model.size] },
       },
-      { reps, evalChunk, lanczos: { k: lanczosOpts.k, tol: lanczosOpts.tol, tolPairs: lanczosOpts.tolPairs, runs: lanczosRuns } },
+      { reps, evalChunk, lanczos: { k: lanczosOpts.k, tol: lanczosOpts.tol, tolPairs: lanczosOpts.tolPairs, seed: lanczosOpts.seed, runs: lanczosRuns } },
     );
 
     // 1. Correctness: the same loss, gradient and HVP, or nothing is timed.
@@ -331,44 +333,16 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         `HVP ${check.hvp.relativeDifference.toExponential(2)} (≤ ${CHECK_TOLERANCE})\n`,
     );
 
-    // 2. sgd-noise timings, one wasm thread.
-    process.stderr.write('compare: timing sgd-noise...\n');
-    const wt = tf.tensor1d(w);
-    const vt = tf.tensor1d(v);
-    const ms: Record<string, number> = {};
-    ms.fullBatchGradient = medianMs(() => readBack(() => Object.values(valueAndGrad(model, wt, batch))), reps);
-    let mb = 0;
-    const nextMinibatch = () => {
-      const b = mb++ % 60;
-      return minibatches.subarray(b * 20, b * 20 + 20);
-    };
-    ms.minibatch20Gradient = medianMs(() => readBack(() => Object.values(minibatchValueAndGrad(model, wt, batch, nextMinibatch()))), reps * 4);
-    ms.hvp = medianMs(() => readBack(() => [hvp(model, wt, batch, vt)]), reps);
-    const session = hvpSession(model, wt, batch);
-    ms.hvpReusedPass = medianMs(() => readBack(() => [session.hvp(vt)]), reps);
-    session.dispose();
-    ms.evaluateTest = medianMs(() => evaluateClassifier(model, w, testBatch, { chunk: evalChunk }), Math.max(3, reps >> 1));
-    ms.sixtyMinibatchGradients = medianMs(() => {
-      for (let b = 0; b < 60; b++) {
-        const { value, grad } = minibatchValueAndGrad(model, wt, batch, minibatches.subarray(b * 20, b * 20 + 20));
-        grad.dataSync();
-        tf.dispose([value, grad]);
-      }
-    }, Math.max(3, reps >> 1));
-    const lanczosTimes: number[] = [];
-    let lz: Awaited<ReturnType<typeof lanczos>> | undefined;
-    for (let r = 0; r < lanczosRuns; r++) {
-      const t0 = performance.now();
-      const op = hessianOperator(model, wt, batch);
-      lz = await lanczos(op, lanczosOpts);
-      op.dispose();
-      lanczosTimes.push(performance.now() - t0);
-    }
-    ms.lanczos = median(lanczosTimes);
-    tf.dispose([wt, vt]);
+    // 2. sgd-noise timings: one wasm thread here, then all cores in a fresh process (a process has one backend).
+    process.stderr.write('compare: timing sgd-noise, 1 thread...\n');
+    const { ms, lanczos: lz } = await timeSgdNoise({
+      model, w, v, batch, testBatch, minibatches: Int32Array.from(minibatches), lanczosOptions: lanczosOpts, reps, lanczosRuns, evalChunk,
+    });
+    const cores = cpus().length;
+    process.stderr.write(`compare: timing sgd-noise, ${cores} threads...\n`);
+    const sgdAll = runSgdNoiseThreaded(dir, cores);
 
     // 3. torch timings: one thread, then all cores.
-    const cores = cpus().length;
     process.stderr.write('compare: timing torch, 1 thread...\n');
     const t1 = runTorch(dir, 'bench', 1) as { ms: Record<string, number>; lanczos: Record<string, unknown>; threadsInEffect: number } & Record<string, unknown>;
     process.stderr.write(`compare: timing torch, ${cores} threads...\n`);
@@ -383,9 +357,12 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
       ['sixtyMinibatchGradients', '60 minibatch gradients, m = 20 (Σ)'],
       ['lanczos', `Lanczos top-${lanczosOpts.k}, tol ${lanczosOpts.tol} on top ${lanczosOpts.tolPairs}`],
     ];
-    const sgdThreads = info.threads ?? 1;
     const rows: CompareRow[] = [];
-    for (const [torchRun, label] of [[t1, 1], [tAll, 'all cores']] as const) {
+    const sides = [
+      [t1, 1, ms, info.threads ?? 1, lz.matvecs],
+      [tAll, 'all cores', sgdAll.ms, sgdAll.threads, sgdAll.lanczosMatvecs],
+    ] as const;
+    for (const [torchRun, label, sgdMs, sgdThreads, sgdMatvecs] of sides) {
       for (const [key, operation] of operations) {
         const torchMs = torchRun.ms[key]!;
         rows.push({
@@ -393,10 +370,10 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
           threads: label,
           sgdNoiseThreads: sgdThreads,
           torchThreads: torchRun.threadsInEffect,
-          sgdNoiseMs: round(ms[key]!),
+          sgdNoiseMs: round(sgdMs[key]!),
           torchMs: round(torchMs),
-          ratio: round(ms[key]! / torchMs, 3),
-          ...(key === 'lanczos' ? { sgdNoiseMatvecs: lz!.matvecs, torchMatvecs: torchRun.lanczos.matvecs as number } : {}),
+          ratio: round(sgdMs[key]! / torchMs, 3),
+          ...(key === 'lanczos' ? { sgdNoiseMatvecs: sgdMatvecs, torchMatvecs: torchRun.lanczos.matvecs as number } : {}),
         });
       }
     }
@@ -406,7 +383,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     return {
       threads: {
         cpuCount: cores,
-        sgdNoise: { backend: info.backend, threads: sgdThreads, note: 'measured with one wasm thread; the all-cores rows reuse those times (the pipeline gives stages several threads only from 1000 images, stages/tf/backend.ts)' },
+        sgdNoise: { backend: info.backend, oneThread: info.threads ?? 1, allCores: sgdAll.threads, note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts)' },
         torch: {
           oneThread: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env },
           allCores: { requested: tAll.threadsRequested, inEffect: tAll.threadsInEffect, env: tAll.env },
@@ -452,7 +429,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         'medians of wall times after one warm-up; ratio = sgdNoiseMs / torchMs',
         "evaluation: sgd-noise's evaluateClassifier (chunks of 2000) runs one forward pass per chunk (lossAndPrediction), as torch",
         'HVP, recorded pass reused: sgd-noise hvpSession against torch autograd.grad(g, w, v, retain_graph=True) on a graph recorded once; Lanczos uses these on both sides and its time includes recording it',
-        'all-cores rows: torch with os.cpu_count() threads; the sgd-noise times are the one-thread ones (not yet measured with threads)',
+        'all-cores rows: torch with os.cpu_count() threads, sgd-noise with as many wasm threads (in a fresh process)',
       ],
     };
   } finally {

@@ -22,6 +22,7 @@ import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from
 import { CacheSubcommandError, REMOTE_SUBCOMMANDS, runCacheCommand, runRemoteCommand } from './cache-commands.ts';
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
 import { loadProject, resolveConfig, type Project } from './project.ts';
+import { measuredPriorities } from './priorities.ts';
 import { runToCompletion } from './runner.ts';
 import { execInstance } from './exec-command.ts';
 import type { Executor } from './executor.ts';
@@ -38,7 +39,10 @@ export const SLURM_JOBS_FILE = 'slurm-jobs.json';
 const USAGE = `usage: sgd-noise <command> [options] [key.path=value ...]
 
 commands:
-  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run [--no-estimate]] [--jobs N] [--keep-going]
+  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--no-estimate] [--jobs N] [--keep-going]
+           --jobs N: cores to use (default: all); --dry-run: what would run, with estimated CPU times;
+           --no-estimate: measure no operation costs (the dry-run shows no times; a run orders stages by number of
+           dependents instead of by critical path)
            [--executor local|slurm]: where isolated stages run (default local: child processes here);
            slurm: one sbatch job each (needs --remote), with [--slurm-option=OPT ...] (#SBATCH defaults, e.g.
            --slurm-option=--partition=P), [--max-jobs N] (jobs in flight, default ${SLURM_DEFAULTS.maxJobs}), [--retries N] (default ${SLURM_DEFAULTS.retries}),
@@ -261,6 +265,15 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         });
       }
       const display = createProgressDisplay(process.stderr);
+      // Critical-path priorities from the cost models, measured in a child while the first stages run.
+      // Only when something is to be computed; the measuring child runs at the lowest CPU priority and is stopped when
+      // the run ends, so a warm rerun neither waits for it nor pays for it.
+      let ranks: Map<string, number> | null = null;
+      const measuring = new AbortController();
+      const anyToRun = [...selected].some((id) => force.has(id) || !cache.has(plan.nodes.get(id)!.key));
+      if (project.measureCosts && !values['no-estimate'] && anyToRun) {
+        void measuredPriorities(plan, resolved.config, projectModule, measuring.signal).then((r) => (ranks = r));
+      }
       const summary = await runToCompletion(
         {
           plan,
@@ -277,9 +290,11 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           overrides,
           remote,
           executor,
+          priority: (id) => ranks?.get(id),
         },
         (e) => display.handle(e),
       );
+      measuring.abort();
       display.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -36,6 +36,52 @@ test('waiters are served first-come first-served as cores come back, and release
   t.is(budget.idle, 1);
 });
 
+test('waiters of higher priority go first; extras are taken past lower-priority waiters only', async (t) => {
+  const budget = new CoreBudget(2);
+  const a = await budget.acquire(1);
+  const b = await budget.acquire(1);
+  const order: string[] = [];
+  const low = budget.acquire(1, undefined, 1).then((g) => (order.push('low'), g));
+  const high = budget.acquire(2, undefined, 5).then((g) => (order.push('high'), g));
+  a.release();
+  const gHigh = await high;
+  t.is(gHigh.cores, 1, 'nothing idle yet');
+  b.release();
+  const gLow = await low;
+  t.deepEqual(order, ['high', 'low']);
+  gHigh.release();
+  gLow.release();
+  // a critical instance takes the idle core although a lower-priority one waits
+  const held = await budget.acquire(1);
+  const lowWaiting = budget.acquire(1, undefined, 0);
+  const critical = budget.acquire(2, undefined, 9);
+  held.release();
+  const gCritical = await critical;
+  t.is(gCritical.cores, 1);
+  gCritical.release();
+  (await lowWaiting).release();
+  const alone = await budget.acquire(2, undefined, 9);
+  const lowLater = budget.acquire(1, undefined, 0);
+  t.is(alone.cores, 2, 'took both before the low-priority one queued');
+  alone.release();
+  (await lowLater).release();
+  t.is(budget.idle, 2);
+});
+
+test('instances that become ready together start by priority, whoever asked first', async (t) => {
+  const budget = new CoreBudget(2);
+  const order: number[] = [];
+  const priorities = [1, 5, 3, 9];
+  const asks = priorities.map((p) => budget.acquire(1, undefined, p).then((g) => (order.push(p), g)));
+  const [g9, g5] = await Promise.all([asks[3]!, asks[1]!]);
+  t.deepEqual(order, [9, 5], 'the two highest got the two cores');
+  g9!.release();
+  g5!.release();
+  for (const g of await Promise.all(asks)) g.release();
+  t.deepEqual(order, [9, 5, 3, 1]);
+  t.is(budget.idle, 2);
+});
+
 test('an aborted waiter leaves the line without taking a core', async (t) => {
   const budget = new CoreBudget(1);
   const held = await budget.acquire(1);

@@ -7,7 +7,7 @@ import { CacheStore } from '../cache/store.ts';
 import type { RunEvent } from './events.ts';
 import { buildPlan } from './plan.ts';
 import { resolveConfig } from './project.ts';
-import { runToCompletion, type RunOptions } from './runner.ts';
+import { dependentCounts, runToCompletion, type RunOptions } from './runner.ts';
 import toy, { executions } from '../test/fixtures/toy-project.ts';
 
 const TOY_MODULE = fileURLToPath(new URL('../test/fixtures/toy-project.ts', import.meta.url));
@@ -144,6 +144,15 @@ test.serial('a child stage that can use threads gets idle cores as ctx.threads, 
   await run({ ...small, projectModule: TOY_MODULE, selected: new Set(['slow']), jobs: 2 });
   t.is(small.cache.getManifest(small.plan.nodes.get('slow')!.key)!.meta.threads, 2, 'capped by the budget');
   t.is(small.plan.nodes.get('slow')!.key, opts.plan.nodes.get('slow')!.key, 'threads are not in the key');
+});
+
+test.serial('scheduling priority: the number of instances that depend on each one, directly or not', (t) => {
+  const { plan } = setup();
+  const counts = dependentCounts(plan);
+  t.is(counts.get('summary'), 0);
+  t.is(counts.get('slow'), 1);
+  t.is(counts.get('source'), ALL.length - 1, 'everything waits on the source');
+  for (const id of ALL) t.true(counts.has(id), id);
 });
 
 test.serial('cancelling stops a running child process and stores nothing for it', async (t) => {

@@ -54,6 +54,11 @@ export interface RunOptions {
    * executor that does not use local cores (Slurm) is not bounded by `jobs`; it bounds its own jobs in flight.
    */
   executor?: Executor;
+  /**
+   * Scheduling priority of an instance (larger starts first), asked each time it waits for a core; undefined falls
+   * back to its number of dependents. Scheduling never changes outputs.
+   */
+  priority?: (instance: string) => number | undefined;
 }
 
 type Outcome =
@@ -72,6 +77,8 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
     const emit = (e: RunEvent) => subscriber.next(e);
     const cores = new CoreBudget(opts.jobs);
+    const dependents = dependentCounts(opts.plan);
+    const priorityOf = (id: string) => opts.priority?.(id) ?? dependents.get(id) ?? 0;
     const selected = opts.selected ?? new Set(opts.plan.order);
     const summary: RunSummary = { hits: [], pulled: [], pushed: [], remoteFailed: [], ran: [], partial: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
     const memo = new Map<string, Observable<Outcome>>();
@@ -143,7 +150,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         else {
           // Threads only make sense in a fresh child process: an inline stage shares the runner's tfjs backend.
           const want = where === 'child' ? threadsWanted(node, opts.config, opts.jobs) : 1;
-          grant = await cores.acquire(want, controller.signal);
+          grant = await cores.acquire(want, controller.signal, priorityOf(id));
           threads = grant.cores;
         }
         emit({ type: 'start', instance: id, key: node.key, reason, where, ...(threads > 1 ? { threads } : {}), ...(elsewhere ? { executor: executor!.name } : {}) });
@@ -293,6 +300,33 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       sub.unsubscribe();
     };
   });
+}
+
+/**
+ * Per instance, how many instances depend on it, directly or not: the runner's scheduling priority (instances that
+ * more of the plan waits on start first; list scheduling by number of successors).
+ */
+export function dependentCounts(plan: Plan): Map<string, number> {
+  const dependents = new Map<string, Set<string>>();
+  for (const [id, node] of plan.nodes) {
+    for (const dep of new Set(Object.values(node.deps))) {
+      if (!dependents.has(dep)) dependents.set(dep, new Set());
+      dependents.get(dep)!.add(id);
+    }
+  }
+  const memo = new Map<string, Set<string>>();
+  const below = (id: string): Set<string> => {
+    const known = memo.get(id);
+    if (known) return known;
+    const all = new Set<string>();
+    for (const d of dependents.get(id) ?? []) {
+      all.add(d);
+      for (const x of below(d)) all.add(x);
+    }
+    memo.set(id, all);
+    return all;
+  };
+  return new Map([...plan.nodes.keys()].map((id) => [id, below(id).size]));
 }
 
 /** How many threads `node` can use (its stage's `threads`, default 1), at most the budget. */

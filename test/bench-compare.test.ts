@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CHECK_TOLERANCE, checkAgainstTorch, runTorch, torchAvailability, writeExchange } from '../bench/compare.ts';
+import { readExchange } from '../bench/compare-sgd.ts';
 import { createCnn } from '../stages/models/cnn.ts';
 import { valueAndGradSync } from '../stages/models/curvature.ts';
 import { Rng } from '../stages/numerics/random.ts';
@@ -84,4 +85,22 @@ test('without torch the check says why and how to get it', (t) => {
   const failing = torchAvailability('/bin/false'); // runs, exits 1: as a Python without torch does
   t.false(failing.ok);
   t.regex(failing.ok ? '' : failing.reason, /import torch.*failed \(exit 1\).*python3-torch/);
+});
+
+test('readExchange gives back every array writeExchange wrote, with its dtype, and the settings', (t) => {
+  const model = createCnn();
+  const dir = mkdtempSync(path.join(tmpdir(), 'sgd-noise-exchange-'));
+  try {
+    const f32 = Float32Array.from([1.5, -2, 3.25]);
+    const f64 = Float64Array.from([Math.PI, -Math.E]);
+    const i32 = Int32Array.from([7, -8, 9, 10, 11]);
+    writeExchange(dir, model, { a: { data: f32, shape: [3] }, b: { data: f64, shape: [2, 1] }, c: { data: i32, shape: [5] } }, { reps: 3 });
+    const { arrays, settings } = readExchange(dir);
+    t.deepEqual(arrays.a, f32);
+    t.deepEqual(arrays.b, f64);
+    t.deepEqual(arrays.c, i32);
+    t.deepEqual(settings, { reps: 3 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

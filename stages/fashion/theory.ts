@@ -28,7 +28,7 @@ import { escapePredictions } from '../numerics/escape-theory.ts';
 import { traceHSigma, traceHSigmaTopK } from '../numerics/indicator.ts';
 import { lanczos, type LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, threadsForBatch, type BackendName } from '../tf/backend.ts';
+import { initBackend, type BackendName } from '../tf/backend.ts';
 import { theoryCost } from './cost.ts';
 import { batches, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
 
@@ -283,7 +283,7 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
   version: 1,
   description: 'fashion: predicted (linear, quadratic) vs measured loss increase over short noisy runs from the sharp minimum',
   isolate: true,
-  threads: (_params, config) => threadsForBatch(config<number>('fashion.data.train')),
+  threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: (_p, cfg) => [
     'seed',

@@ -47,18 +47,6 @@ export function wasmBinaryDirectory(): string {
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep;
 }
 
-/**
- * Batch size from which several wasm threads pay off on the paper's CNN: on a 2-core machine a 1200-image gradient
- * took 249 ms with 2 threads against 341 ms with 1, a 300-image one 113 ms against 98 ms (the parts that are not
- * XNNPACK convolutions stay single-threaded, and the pool's synchronisation costs more than it saves on small batches).
- */
-export const WASM_THREADS_MIN_BATCH = 1000;
-
-/** Threads a stage computing on batches of `examples` images can use: all cores from `WASM_THREADS_MIN_BATCH`, else 1. */
-export function threadsForBatch(examples: number): number {
-  return examples >= WASM_THREADS_MIN_BATCH ? Infinity : 1;
-}
-
 /** Options of `initBackend`. */
 export interface InitBackendOptions {
   /** wasm only: directory holding the .wasm binaries (default: `wasmBinaryDirectory()`); used on first init only. */

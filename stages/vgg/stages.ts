@@ -101,7 +101,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     version: 1,
     description: `${ds}: VGG11 trained from the initialisation by one noise kind`,
     isolate: true,
-    threads: () => Infinity,
+    threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
     instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
     reads: ['seed', 'backend', `${ds}.force`, `${ds}.width`, `${ds}.data`, `${ds}.dynamics`, `${ds}.sharpness`],
     deps: () => ({ data: { stage: `${ds}.data` } }),
