@@ -64,8 +64,11 @@ export function checkLmdbFile(file: string): LmdbCheck {
       if ('problem' in before) return { ok: false, ...before };
       result = judgeLength(reader, before, walk(reader, before));
       if (result.ok) return result;
+      // A commit between opening the reader (its size) and reading the meta page (the commit's) looks like truncation:
+      // only a file that neither grew nor got a newer meta page since is really damaged.
+      const grew = statSync(file).size !== reader.fileBytes;
       const after = newestMetaOf(file);
-      if ('problem' in after || after.txnid === before.txnid) return result; // nothing committed meanwhile: real damage
+      if (!grew && ('problem' in after || after.txnid === before.txnid)) return result;
     } finally {
       reader.close();
     }

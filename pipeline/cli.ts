@@ -267,13 +267,13 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       const display = createProgressDisplay(process.stderr);
       // Critical-path priorities from the cost models, measured in a child while the first stages run.
       // Only when something is to be computed; the measuring child runs at the lowest CPU priority and is stopped when
-      // the run ends, so a warm rerun neither waits for it nor pays for it.
+      // the run ends (and waited for: it inherits the open cache file), so a warm rerun neither waits for it nor pays.
       let ranks: Map<string, number> | null = null;
       const measuring = new AbortController();
       const anyToRun = [...selected].some((id) => force.has(id) || !cache.has(plan.nodes.get(id)!.key));
-      if (project.measureCosts && !values['no-estimate'] && anyToRun) {
-        void measuredPriorities(plan, resolved.config, projectModule, measuring.signal).then((r) => (ranks = r));
-      }
+      const measured = project.measureCosts && !values['no-estimate'] && anyToRun
+        ? measuredPriorities(plan, resolved.config, projectModule, measuring.signal).then((r) => void (ranks = r))
+        : Promise.resolve();
       const summary = await runToCompletion(
         {
           plan,
@@ -295,6 +295,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         (e) => display.handle(e),
       );
       measuring.abort();
+      await measured;
       display.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

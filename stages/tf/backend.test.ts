@@ -68,3 +68,9 @@ test('stdout stays clean through wasm and cpu initialisation and a gradient', as
   t.regex(stderr, /wasm:288/);
   t.regex(stderr, /cpu:288/);
 });
+
+test.serial('concurrent initBackend calls (two inline stages starting together) all succeed', async (t) => {
+  const infos = await Promise.all([initBackend('wasm'), initBackend('cpu'), initBackend('wasm'), initBackend('wasm')]);
+  t.deepEqual(infos.map((i) => i.backend), ['wasm', 'cpu', 'wasm', 'wasm']);
+  t.is(tf.getBackend(), 'wasm');
+});

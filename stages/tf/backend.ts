@@ -62,7 +62,17 @@ export interface InitBackendOptions {
  * Activates backend `name`, checks it really is active, registers the project's gradients and kernels, and returns
  * `backendInfo()`. Example: `await initBackend('wasm')`. Throws (never falls back) if the backend cannot start.
  */
-export async function initBackend(name: BackendName = 'wasm', options: InitBackendOptions = {}): Promise<BackendInfo> {
+export function initBackend(name: BackendName = 'wasm', options: InitBackendOptions = {}): Promise<BackendInfo> {
+  // Calls are serialised: two stages running inline in one process may start together, and tfjs's setBackend
+  // returns false to the earlier of two overlapping initialisations of the same backend.
+  const next = initQueue.then(() => initBackendNow(name, options));
+  initQueue = next.catch(() => undefined);
+  return next;
+}
+
+let initQueue: Promise<unknown> = Promise.resolve();
+
+async function initBackendNow(name: BackendName, options: InitBackendOptions): Promise<BackendInfo> {
   tf.env().set('PROD', true); // mutes tfjs's log.warn/log.info (banner, "kernel already registered", …)
   let target: string;
   switch (name) {
