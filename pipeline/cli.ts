@@ -271,7 +271,9 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       let ranks: Map<string, number> | null = null;
       const measuring = new AbortController();
       const anyToRun = [...selected].some((id) => force.has(id) || !cache.has(plan.nodes.get(id)!.key));
-      const measured = project.measureCosts && !values['no-estimate'] && anyToRun
+      // With --executor slurm the heavy stages bypass the local core budget these ranks order, and measuring would
+      // load the login node with the stages' operations: not measured.
+      const measured = project.measureCosts && !values['no-estimate'] && anyToRun && executorName === 'local'
         ? measuredPriorities(plan, resolved.config, projectModule, measuring.signal).then((r) => void (ranks = r))
         : Promise.resolve();
       const summary = await runToCompletion(
