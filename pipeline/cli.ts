@@ -47,7 +47,8 @@ commands:
            slurm: one sbatch job each (needs --remote), with [--slurm-option=OPT ...] (#SBATCH defaults, e.g.
            --slurm-option=--partition=P), [--max-jobs N] (jobs in flight, default ${SLURM_DEFAULTS.maxJobs}), [--retries N] (default ${SLURM_DEFAULTS.retries}),
            [--slurm-log-dir DIR] (shared; default REMOTE/slurm-logs), [--slurm-node-cache DIR] (default the node's $TMPDIR),
-           [--slurm-max-cpus N] (cap on a stage's threads as --cpus-per-task, default ${SLURM_DEFAULTS.maxCpus})
+           [--slurm-max-cpus N] (cap on a stage's threads as --cpus-per-task, default ${SLURM_DEFAULTS.maxCpus} or the
+           largest node's CPUs if fewer, from sinfo)
   exec     <instance> --key K --remote R   run one instance as a cluster job does (pull inputs, run, push)
            [--node-cache DIR] [--threads N]
   status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only];
@@ -246,8 +247,16 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       let executor: Executor | undefined;
       if (executorName === 'slurm') {
         const pollMs = process.env.SGD_NOISE_SLURM_POLL_MS ? positiveInteger('$SGD_NOISE_SLURM_POLL_MS', process.env.SGD_NOISE_SLURM_POLL_MS, 'milliseconds between job state polls') : undefined;
+        const client = new SlurmClient();
+        // Without --slurm-max-cpus, no job asks for more CPUs than the largest node (of the partition) has: Slurm
+        // would keep such a job pending for ever.
+        const partition = (values['slurm-option'] ?? []).map((o) => /^(?:--partition=|-p)(.+)$/.exec(o)?.[1]).find(Boolean);
+        const largest = values['slurm-max-cpus'] === undefined ? await client.largestNodeCpus(partition) : undefined;
+        const maxCpus = values['slurm-max-cpus'] !== undefined
+          ? positiveInteger('--slurm-max-cpus', values['slurm-max-cpus'], 'the most CPUs a job asks for by default')
+          : Math.min(SLURM_DEFAULTS.maxCpus, largest ?? SLURM_DEFAULTS.maxCpus);
         executor = new SlurmExecutor({
-          client: new SlurmClient(),
+          client,
           cache,
           remote: remote!,
           remoteLocation: remote!.location,
@@ -260,7 +269,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           maxJobs: values['max-jobs'] === undefined ? SLURM_DEFAULTS.maxJobs : positiveInteger('--max-jobs', values['max-jobs'], 'the most Slurm jobs in flight'),
           retries: values.retries === undefined ? SLURM_DEFAULTS.retries : nonNegativeInteger('--retries', values.retries),
           ...(pollMs !== undefined ? { pollMs } : {}),
-          ...(values['slurm-max-cpus'] !== undefined ? { maxCpus: positiveInteger('--slurm-max-cpus', values['slurm-max-cpus'], 'the most CPUs a job asks for by default') } : {}),
+          maxCpus,
           jobsFile: path.join(cacheDir, SLURM_JOBS_FILE),
         });
       }

@@ -145,3 +145,11 @@ test('states() of an id Slurm never had is UNKNOWN; sbatch errors are one line w
     );
     t.is(e!.message, 'sbatch failed (exit code 1): sbatch: error: Batch job submission failed: Invalid partition name specified');
   }));
+
+test('largestNodeCpus reads the node CPU count from sinfo (what the executor caps --cpus-per-task at)', (t) =>
+  withCluster(t, cluster, async (c) => {
+    const slurm = new SlurmClient({ env: c.env });
+    t.is(await slurm.largestNodeCpus(), c.cpus);
+    t.is(await slurm.largestNodeCpus(c.partition), c.cpus);
+    t.is(await slurm.largestNodeCpus('no-such-partition'), undefined);
+  }));

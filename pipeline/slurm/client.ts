@@ -116,6 +116,12 @@ export function sbatchArgs(spec: SlurmJobSpec): string[] {
   return args;
 }
 
+/** The largest CPU count in `sinfo --format=%c` output (lines like `2`, `48+`), or undefined. */
+export function parseSinfoCpus(stdout: string): number | undefined {
+  const counts = stdout.split('\n').map((l) => Number.parseInt(l.trim(), 10)).filter((n) => Number.isInteger(n) && n > 0);
+  return counts.length ? Math.max(...counts) : undefined;
+}
+
 /** Submits, watches and cancels Slurm jobs through the CLI. */
 export class SlurmClient {
   private readonly env: Record<string, string>;
@@ -126,6 +132,17 @@ export class SlurmClient {
     this.env = { ...(options.env ?? {}) };
     this.run = options.run ?? execaRunner;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  /**
+   * The most CPUs any node has (of `partition`, or of every partition), from one `sinfo --noheader --format=%c`;
+   * undefined when sinfo fails or prints no number.
+   */
+  async largestNodeCpus(partition?: string): Promise<number | undefined> {
+    const args = ['--noheader', '--format=%c', ...(partition ? [`--partition=${partition}`] : [])];
+    const r = await this.run('sinfo', args, { env: this.env, timeoutMs: this.timeoutMs }).catch(() => undefined);
+    if (!r || r.exitCode !== 0) return undefined;
+    return parseSinfoCpus(r.stdout);
   }
 
   /** Submits `spec` with `sbatch --parsable` and resolves with the job id. Throws a `SlurmCommandError` when sbatch fails. */

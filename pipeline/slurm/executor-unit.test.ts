@@ -18,6 +18,7 @@ import { buildPlan, type PlanNode } from '../plan.ts';
 import { resolveConfig } from '../project.ts';
 import type { SlurmJobInfo, SlurmJobSpec, SlurmJobState } from './client.ts';
 import { SlurmExecutor, jobScript, shellQuote, type JobsFile } from './executor.ts';
+import { parseSinfoCpus } from './client.ts';
 
 const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `sgdn-exec-unit-${p}-`));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -191,4 +192,24 @@ test('the batch script execs the command with every argument quoted for /bin/sh,
   t.is(shellQuote(`a 'b'`), `'a '\\''b'\\'''`);
   const script = jobScript({ instance: 'fan[kind=a]', key: 'k'.repeat(64), defaults: ['--partition=gpu'], argv: ['node', '/x y/bin.js', 'exec', 'fan[kind=a]', 'toy2d.kinds=["gd"]'] });
   t.is(script, `#!/bin/sh\n# sgd-noise job: fan[kind=a] (${'k'.repeat(64)})\n#SBATCH --partition=gpu\nexec node '/x y/bin.js' exec 'fan[kind=a]' 'toy2d.kinds=["gd"]'\n`);
+});
+
+test('a job Slurm can never start (PENDING with PartitionConfig) is cancelled and fails at once, without a retry', async (t) => {
+  const s = await setup({ retries: 3 });
+  const reports: JobReport[] = [];
+  const run = s.executor.run({ ...s.job(0), threads: 16 }, s.hooks(new AbortController().signal, reports));
+  while (s.fake.submitted.length < 1) await sleep(5);
+  s.fake.set(s.fake.idOf(0), 'PENDING', { reason: 'PartitionConfig' });
+  const err = await t.throwsAsync(run);
+  t.regex(err!.message, /Slurm job 100 can never start: it stays PENDING \(PartitionConfig\) asking for 16 CPU\(s\).*--slurm-max-cpus/);
+  t.is(s.fake.submitted.length, 1, 'no retry');
+  t.deepEqual(s.fake.cancelCalls, [['100']]);
+  t.true(reports.some((r) => r.state === 'failed'));
+  await s.executor.close();
+});
+
+test('sinfo CPU counts: the largest node, "+" suffixes and noise ignored', (t) => {
+  t.is(parseSinfoCpus('2\n48+\n16\n'), 48);
+  t.is(parseSinfoCpus(''), undefined);
+  t.is(parseSinfoCpus('n/a\n'), undefined);
 });

@@ -108,7 +108,12 @@ interface Active {
   lastDetail: string;
   settle(info: SlurmJobInfo): void;
   cancelled: boolean;
+  /** Set when Slurm keeps the job pending for a reason it never gets over (see NEVER_STARTS). */
+  neverStarts?: string;
 }
+
+/** A job Slurm can never start: the instance fails at once, no attempt is retried. */
+class NeverStartsError extends StageFailure {}
 
 /** Quotes `s` for /bin/sh. */
 export function shellQuote(s: string): string {
@@ -182,7 +187,7 @@ export class SlurmExecutor implements Executor {
       await this.ensureInputsInRemote(node);
       for (let attempt = 1; ; attempt++) {
         hooks.signal.throwIfAborted();
-        const outcome = await this.attempt(job, hooks, attempt);
+        const outcome = await this.attempt(job, hooks, attempt); // a job that can never start throws: no retry
         if (outcome.ok) {
           await this.pullResult(node);
           return;
@@ -277,6 +282,18 @@ export class SlurmExecutor implements Executor {
     this.tailLog(a, true);
     this.active.delete(jobId);
     if (this.active.size === 0) this.stopTimers();
+    if (a.neverStarts) {
+      record.phase = 'failed';
+      record.endedAt = new Date().toISOString();
+      record.error = `can never start: PENDING (${a.neverStarts})`;
+      this.save();
+      hooks.job?.({ jobId, state: 'failed', detail: record.error, attempt });
+      throw new NeverStartsError(
+        `${node.instance}: Slurm job ${jobId} can never start: it stays PENDING (${a.neverStarts}) asking for ${job.threads} CPU(s)` +
+          `${res.memMB !== undefined ? `, ${res.memMB} MB` : ''}${res.timeMin !== undefined ? `, ${res.timeMin} min` : ''}; cancelled. ` +
+          'Ask for less (--slurm-max-cpus N) or choose a partition that has it (--slurm-option=--partition=P)',
+      );
+    }
     if (a.cancelled || hooks.signal.aborted) {
       await this.cancelling;
       record.phase = 'cancelled';
@@ -378,6 +395,12 @@ export class SlurmExecutor implements Executor {
         a.settle(info);
         continue;
       }
+      if (info.state === 'PENDING' && info.reason && NEVER_STARTS.has(info.reason)) {
+        a.neverStarts = info.reason;
+        await this.o.client.cancel([id]).catch(() => undefined);
+        a.settle({ ...info, state: 'CANCELLED' });
+        continue;
+      }
       const phase = info.state === 'PENDING' || info.state === 'REQUEUED' || info.state === 'REQUEUE_HOLD' || info.state === 'CONFIGURING' ? 'queued' : 'running';
       const detail = describeState(info);
       if (phase !== a.record.phase || detail !== a.lastDetail) {
@@ -439,6 +462,23 @@ export class SlurmExecutor implements Executor {
     renameSync(tmp, this.o.jobsFile);
   }
 }
+
+/**
+ * Reasons for which Slurm keeps a job pending that it can never start (the request exceeds what the partition, its
+ * nodes, the account or the QOS allow). Such a job is cancelled and fails at once, without a retry.
+ */
+export const NEVER_STARTS = new Set([
+  'PartitionConfig',
+  'PartitionNodeLimit',
+  'PartitionTimeLimit',
+  'BadConstraints',
+  'AccountNotAllowed',
+  'QOSMaxCpuPerJobLimit',
+  'QOSMaxMemoryPerJob',
+  'QOSMaxWallDurationPerJobLimit',
+  'InvalidAccount',
+  'InvalidQOS',
+]);
 
 /** `FAILED (exit code 1)`, `FAILED (signal 9, JobLaunchFailure)`, `PENDING (Resources)`, `UNKNOWN (lost: …)`. */
 export function describeState(info: SlurmJobInfo): string {
