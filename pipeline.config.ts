@@ -265,6 +265,21 @@ export const configSchema = z
         dir: z.string().min(1),
       })
       .strict(),
+    /**
+     * Defaults for `run --executor slurm` (read by the executor, by no stage: no cache key depends on them). A stage's
+     * own `resources` and the command line's `--slurm-option` take precedence. Example: `slurm.memMB=4000`.
+     */
+    slurm: z
+      .object({
+        /** `--mem` of every job whose stage declares none, in MB. */
+        memMB: posInt.optional(),
+        /** `--time` of every job whose stage declares none, in minutes. */
+        timeMin: posInt.optional(),
+        /** `#SBATCH` lines for every job, before the command line's `--slurm-option`s, e.g. ["--partition=cpu"]. */
+        options: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

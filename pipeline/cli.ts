@@ -248,9 +248,11 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       if (executorName === 'slurm') {
         const pollMs = process.env.SGD_NOISE_SLURM_POLL_MS ? positiveInteger('$SGD_NOISE_SLURM_POLL_MS', process.env.SGD_NOISE_SLURM_POLL_MS, 'milliseconds between job state polls') : undefined;
         const client = new SlurmClient();
+        // Defaults from the config's optional `slurm` section (a project may declare it; see pipeline.config.ts).
+        const slurmConfig = (resolved.config.slurm ?? {}) as { memMB?: number; timeMin?: number; options?: string[] };
         // Without --slurm-max-cpus, no job asks for more CPUs than the largest node (of the partition) has: Slurm
         // would keep such a job pending for ever.
-        const partition = (values['slurm-option'] ?? []).map((o) => /^(?:--partition=|-p)(.+)$/.exec(o)?.[1]).find(Boolean);
+        const partition = [...(slurmConfig.options ?? []), ...(values['slurm-option'] ?? [])].map((o) => /^(?:--partition=|-p)(.+)$/.exec(o)?.[1]).filter(Boolean).pop(); // the last one wins, as in sbatch
         const largest = values['slurm-max-cpus'] === undefined ? await client.largestNodeCpus(partition) : undefined;
         const maxCpus = values['slurm-max-cpus'] !== undefined
           ? positiveInteger('--slurm-max-cpus', values['slurm-max-cpus'], 'the most CPUs a job asks for by default')
@@ -264,7 +266,8 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           command: [process.execPath, BIN],
           planArgs: ['--project', projectModule, '--profile', resolved.profile, ...overrides],
           ...(values['slurm-node-cache'] !== undefined ? { nodeCache: values['slurm-node-cache'] } : {}),
-          sbatchDefaults: values['slurm-option'] ?? [],
+          sbatchDefaults: [...(slurmConfig.options ?? []), ...(values['slurm-option'] ?? [])],
+          resourceDefaults: { ...(slurmConfig.memMB !== undefined ? { memMB: slurmConfig.memMB } : {}), ...(slurmConfig.timeMin !== undefined ? { timeMin: slurmConfig.timeMin } : {}) },
           workdir: process.cwd(),
           maxJobs: values['max-jobs'] === undefined ? SLURM_DEFAULTS.maxJobs : positiveInteger('--max-jobs', values['max-jobs'], 'the most Slurm jobs in flight'),
           retries: values.retries === undefined ? SLURM_DEFAULTS.retries : nonNegativeInteger('--retries', values.retries),

@@ -59,7 +59,7 @@ class FakeSlurm {
 }
 
 /** Three configs of the toy whose `slow` instances have different keys, a coordinator cache with their inputs. */
-async function setup(opts: { maxJobs?: number; retries?: number } = {}) {
+async function setup(opts: { maxJobs?: number; retries?: number; resourceDefaults?: { memMB?: number; timeMin?: number } } = {}) {
   const remote = DirRemote.open(tmp('remote'));
   const cache = CacheStore.open(tmp('coordinator'));
   const side = CacheStore.open(tmp('jobs'));
@@ -212,4 +212,16 @@ test('sinfo CPU counts: the largest node, "+" suffixes and noise ignored', (t) =
   t.is(parseSinfoCpus('2\n48+\n16\n'), 48);
   t.is(parseSinfoCpus(''), undefined);
   t.is(parseSinfoCpus('n/a\n'), undefined);
+});
+
+test('the config\'s slurm defaults give --mem and --time to jobs whose stage declares no resources', async (t) => {
+  const s = await setup({ resourceDefaults: { memMB: 4000, timeMin: 90 } });
+  const run = s.executor.run(s.job(0), s.hooks(new AbortController().signal));
+  while (s.fake.submitted.length < 1) await sleep(5);
+  t.is(s.fake.submitted[0]!.memMB, 4000);
+  t.is(s.fake.submitted[0]!.timeLimitMin, 90);
+  await s.complete(s.nodes[0]!.node);
+  s.fake.set(s.fake.idOf(0), 'COMPLETED', { exitCode: 0 });
+  await run;
+  await s.executor.close();
 });

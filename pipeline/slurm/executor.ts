@@ -59,6 +59,8 @@ export interface SlurmExecutorOptions {
   nodeCache?: string;
   /** sbatch options applied to every job as `#SBATCH` lines (defaults: a stage's `resources` override them). */
   sbatchDefaults?: readonly string[];
+  /** `--mem` / `--time` for jobs whose stage declares no `resources` of its own (from the config's `slurm`). */
+  resourceDefaults?: { memMB?: number; timeMin?: number };
   /** Working directory of the jobs (default: the coordinator's). */
   workdir?: string;
   maxJobs?: number;
@@ -250,7 +252,7 @@ export class SlurmExecutor implements Executor {
     const script = jobScript({ instance: node.instance, key: node.key, defaults: this.o.sbatchDefaults ?? [], argv });
     writeFileSync(`${log.slice(0, -4)}.sh`, script);
     const cfg = <T>(p: string) => getPath(job.config, p) as T;
-    const res = node.stage.resources?.(node.params, cfg) ?? {};
+    const res = { ...this.o.resourceDefaults, ...node.stage.resources?.(node.params, cfg) };
     let jobId: string;
     try {
       jobId = await this.o.client.submit({
