@@ -208,6 +208,13 @@ export function matchInstances(plan: Plan, pattern: string): string[] {
   return plan.order.filter((id) => id === pattern || plan.nodes.get(id)!.stage.id === pattern || re.test(id));
 }
 
+/** Per instance, the instances that consume it directly (each once). */
+export function directDependents(plan: Plan): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [id, node] of plan.nodes) for (const dep of new Set(Object.values(node.deps))) out.set(dep, [...(out.get(dep) ?? []), id]);
+  return out;
+}
+
 /** Every instance downstream of `id` (not including it). */
 export function descendants(plan: Plan, id: string): Set<string> {
   const out = new Set<string>();

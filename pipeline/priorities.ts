@@ -11,12 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { execaNode } from 'execa';
 import { CHILD_START_OP } from './child-cost.ts';
 import { neededOperations, operationCounts } from './estimate.ts';
-import type { Plan } from './plan.ts';
+import { directDependents, type Plan } from './plan.ts';
 
 /** Upward rank (ms) of every instance of `plan` from per-instance estimates (an instance without one weighs 0). */
 export function upwardRanks(plan: Plan, estimateMs: ReadonlyMap<string, number>): Map<string, number> {
-  const dependents = new Map<string, string[]>();
-  for (const [id, node] of plan.nodes) for (const dep of new Set(Object.values(node.deps))) dependents.set(dep, [...(dependents.get(dep) ?? []), id]);
+  const dependents = directDependents(plan);
   const rank = new Map<string, number>();
   for (const id of [...plan.order].reverse()) {
     const below = Math.max(0, ...(dependents.get(id) ?? []).map((d) => rank.get(d) ?? 0));

@@ -12,7 +12,7 @@ import { getPath } from './config.ts';
 import type { RunEvent, RunReason, RunSummary } from './events.ts';
 import { failureMessage } from './errors.ts';
 import { StageFailure, executeStage } from './execute.ts';
-import { fileHashesOf, withoutInputs, type Plan, type PlanNode } from './plan.ts';
+import { descendants, fileHashesOf, withoutInputs, type Plan, type PlanNode } from './plan.ts';
 import { writeOutputFile } from './publish.ts';
 import { CoreBudget, type CoreGrant } from './core-budget.ts';
 
@@ -307,26 +307,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
  * more of the plan waits on start first; list scheduling by number of successors).
  */
 export function dependentCounts(plan: Plan): Map<string, number> {
-  const dependents = new Map<string, Set<string>>();
-  for (const [id, node] of plan.nodes) {
-    for (const dep of new Set(Object.values(node.deps))) {
-      if (!dependents.has(dep)) dependents.set(dep, new Set());
-      dependents.get(dep)!.add(id);
-    }
-  }
-  const memo = new Map<string, Set<string>>();
-  const below = (id: string): Set<string> => {
-    const known = memo.get(id);
-    if (known) return known;
-    const all = new Set<string>();
-    for (const d of dependents.get(id) ?? []) {
-      all.add(d);
-      for (const x of below(d)) all.add(x);
-    }
-    memo.set(id, all);
-    return all;
-  };
-  return new Map([...plan.nodes.keys()].map((id) => [id, below(id).size]));
+  return new Map(plan.order.map((id) => [id, descendants(plan, id).size]));
 }
 
 /** How many threads `node` can use (its stage's `threads`, default 1), at most the budget. */
