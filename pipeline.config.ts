@@ -11,6 +11,7 @@ import { defineProject } from './pipeline/project.ts';
 import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
+import { resolveAutoBackend } from './stages/tf/native.ts';
 
 const posInt = z.number().int().positive();
 
@@ -69,8 +70,13 @@ export const configSchema = z
   .object({
     /** Root seed; every stage that reads `seed` derives its own from it and its instance id. */
     seed: z.number().int(),
-    /** tfjs backend for the numerical stages. */
-    backend: z.enum(['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu']),
+    /**
+     * tfjs backend for the numerical stages. 'auto' (the default) is 'native' where `npm install` built the C++
+     * kernels (native/), else 'wasm'; it is resolved here, so cache keys hold the backend that really ran.
+     */
+    backend: z
+      .enum(['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'])
+      .transform((b): 'auto' | 'native' | 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu' => (b === 'auto' ? resolveAutoBackend() : b)),
     /** The paper's 2-D two-basin toy (Fig. 2). */
     toy2d: z
       .object({
@@ -390,7 +396,7 @@ const fashionFollowingCode: Config['fashion'] = {
 
 const quick: Config = {
   seed: 20190609,
-  backend: 'wasm',
+  backend: 'auto',
   toy2d: { ...toy2dPaper, seeds: 1 },
   onehidden: { ...oneHiddenPaper, seeds: 1 },
   fashion: {

@@ -1,5 +1,5 @@
 /**
- * The sgd-noise side of `npm run bench -- compare`: times the compared operations with the wasm backend, in this
+ * The sgd-noise side of `npm run bench -- compare`: times the compared operations with the chosen backend (native or wasm), in this
  * process (one thread) or, run as a script on an exchange directory, in a fresh process with N wasm threads:
  * `node --import tsx bench/compare-sgd.ts DIR THREADS` prints `{threads, ms, lanczosMatvecs}` as one JSON line.
  */
@@ -13,7 +13,7 @@ import { createCnn } from '../stages/models/cnn.ts';
 import { hessianOperator, hvp, hvpSession, minibatchValueAndGrad, valueAndGrad } from '../stages/models/curvature.ts';
 import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { lanczos } from '../stages/numerics/lanczos.ts';
-import { initBackend } from '../stages/tf/backend.ts';
+import { initBackend, type BackendName } from '../stages/tf/backend.ts';
 import { median, medianMs } from './timing.ts';
 
 /** What the timed operations run on. */
@@ -99,9 +99,9 @@ export function readExchange(dir: string): { arrays: Record<string, Float32Array
   return { arrays, settings: header.settings };
 }
 
-/** Script mode: time on an exchange directory with THREADS wasm threads and print one JSON line. */
-async function main(dir: string, threads: number): Promise<void> {
-  const info = await initBackend('wasm', { threads });
+/** Script mode: time on an exchange directory with THREADS wasm threads on BACKEND and print one JSON line. */
+async function main(dir: string, threads: number, backend: BackendName): Promise<void> {
+  const info = await initBackend(backend, { threads });
   const { arrays, settings } = readExchange(dir);
   const model = createCnn();
   const train = arrays.y_train!.length;
@@ -125,7 +125,7 @@ async function main(dir: string, threads: number): Promise<void> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv[2]!, Number(process.argv[3])).then(
+  main(process.argv[2]!, Number(process.argv[3]), (process.argv[4] ?? 'wasm') as BackendName).then(
     () => process.exit(0),
     (err: unknown) => {
       process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);

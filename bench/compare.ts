@@ -26,6 +26,7 @@ import { hvp, hvpSession, valueAndGradSync } from '../stages/models/curvature.ts
 import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
+import { resolveAutoBackend } from '../stages/tf/native.ts';
 import { timeSgdNoise } from './compare-sgd.ts';
 
 /** Debian's Python, which has python3-torch (the `python3` on PATH may be another one). */
@@ -103,9 +104,9 @@ export function runTorch(dir: string, mode: 'check' | 'bench', threads: number):
 }
 
 /** Runs bench/compare-sgd.ts on an exchange directory with `threads` wasm threads and parses its JSON line. */
-export function runSgdNoiseThreaded(dir: string, threads: number): { threads: number; ms: Record<string, number>; lanczosMatvecs: number } {
+export function runSgdNoiseThreaded(dir: string, threads: number, backend: BackendName = 'wasm'): { threads: number; ms: Record<string, number>; lanczosMatvecs: number } {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compare-sgd.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, String(threads)], { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 30 * 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, String(threads), backend], { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 30 * 60_000 });
   if (r.error) throw new Error(`${script}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${script} ${dir} ${threads} exited with ${r.status ?? r.signal}:\n${(r.stderr ?? '').trim().slice(-4000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { threads: number; ms: Record<string, number>; lanczosMatvecs: number };
@@ -270,7 +271,8 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
   const loadAtStart = loadavg();
   const reps = opts.reps ?? 5;
   const lanczosRuns = opts.lanczosRuns ?? 1;
-  const info = await initBackend(opts.backend ?? 'wasm');
+  const backend = opts.backend ?? resolveAutoBackend();
+  const info = await initBackend(backend);
   const model = createCnn();
   const rng = new Rng(2019);
   const N = 1200;
@@ -340,7 +342,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     });
     const cores = cpus().length;
     process.stderr.write(`compare: timing sgd-noise, ${cores} threads...\n`);
-    const sgdAll = runSgdNoiseThreaded(dir, cores);
+    const sgdAll = runSgdNoiseThreaded(dir, cores, backend);
 
     // 3. torch timings: one thread, then all cores.
     process.stderr.write('compare: timing torch, 1 thread...\n');
@@ -383,7 +385,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     return {
       threads: {
         cpuCount: cores,
-        sgdNoise: { backend: info.backend, oneThread: info.threads ?? 1, allCores: sgdAll.threads, note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts)' },
+        sgdNoise: { backend: info.label, oneThread: info.threads ?? 1, allCores: sgdAll.threads, note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts)' },
         torch: {
           oneThread: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env },
           allCores: { requested: tAll.threadsRequested, inEffect: tAll.threadsInEffect, env: tAll.env },

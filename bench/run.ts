@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- suite…] [--backend wasm|cpu|tensorflow|tensorflow-gpu]`: runs the benchmark suites and writes
+ * `npm run bench [-- suite…] [--backend auto|native|wasm|cpu|tensorflow|tensorflow-gpu]`: runs the benchmark suites and writes
  * bench/results/<suite>.json (no timing is asserted anywhere). A suite that returns null was skipped (it said why on
  * stderr) and writes nothing. `compare` puts its fields at the top level of its record (`threads`, `rows`, `check`).
  */
@@ -9,17 +9,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../stages/tf/backend.ts';
+import { resolveAutoBackend } from '../stages/tf/native.ts';
 import { benchCompare } from './compare.ts';
 import { benchEngine } from './engine.ts';
 import { benchNumerics } from './numerics.ts';
 
 const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string', default: 'wasm' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string', default: 'auto' } } });
+const backend = (values.backend === 'auto' ? resolveAutoBackend() : values.backend) as BackendName;
 
 const suites: Record<string, () => Promise<Record<string, unknown> | null>> = {
   engine: () => benchEngine(),
-  numerics: () => benchNumerics(values.backend as BackendName),
-  compare: () => benchCompare({ backend: values.backend as BackendName }),
+  numerics: () => benchNumerics(backend),
+  compare: () => benchCompare({ backend }),
 };
 /** Suites whose results form the record itself rather than its `results` field. */
 const flat = new Set(['compare']);

@@ -126,7 +126,7 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
   costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    ctx.setMeta('backend', info.backend);
+    ctx.setMeta('backend', info.label);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
     try {
@@ -187,7 +187,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
   costNote: 'the Lanczos HVPs of gld_hessian / gld_hessian_top1 refreshes are a model (7.27 + 2.033·k per refresh, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    ctx.setMeta('backend', info.backend);
+    ctx.setMeta('backend', info.label);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
     const { noise, refresh, noiseSteps, eigvec } = kindSettings(ctx, ctx.params.kind);

@@ -303,7 +303,7 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
   costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·k, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    ctx.setMeta('backend', info.backend);
+    ctx.setMeta('backend', info.label);
     const { train, dispose } = batches(inputs.data!);
     const s = ctx.config<{ runs: number; steps: number; every: number; k?: number }>('fashion.theory');
     const k = s.k ?? ctx.config<number>('fashion.probe.topK');

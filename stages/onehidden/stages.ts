@@ -21,7 +21,7 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
   reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize', 'onehidden.covBatches'],
   async run(ctx) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
-    ctx.setMeta('backend', info.backend);
+    ctx.setMeta('backend', info.label);
     const rng = new Rng(ctx.seed);
     const model = createOneHidden({ hidden: ctx.config('onehidden.hidden') });
     const data = oneHiddenData(rng, ctx.config('onehidden.samples'));

@@ -11,11 +11,17 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerAllGradients } from './gradients/register_all_gradients.ts';
-import { registerAllKernels } from './kernels/register_all_kernels.ts';
+import { nativeKernelsActive, registerAllKernels } from './kernels/register_all_kernels.ts';
+import { nativeAddon } from './native.ts';
 import { loadThreadedWasm, withCoreCount } from './wasm-threads.ts';
 
-/** Backends `initBackend` knows: wasm (default, SIMD, one core), cpu (pure JS), and the optional tfjs-node ones. */
-export type BackendName = 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
+/**
+ * Backends `initBackend` knows: native (wasm with the C++ conv and max-pool kernels of native/, where they were
+ * built), wasm (SIMD), cpu (pure JS), and the optional tfjs-node ones.
+ */
+export type BackendName = 'native' | 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
+
+export { resolveAutoBackend } from './native.ts';
 
 /** What `backendInfo()` reports about the active backend. */
 export interface BackendInfo {
@@ -23,12 +29,16 @@ export interface BackendInfo {
   readonly backend: string;
   /** The name that was requested from `initBackend`, if any. */
   readonly requested: BackendName | null;
+  /** What artifacts record as their backend: 'native (avx512)', 'wasm', 'cpu', 'tensorflow'. */
+  readonly label: string;
   /** Versions of the tfjs packages in use (tfjs, tfjs-core, …, and tfjs-backend-wasm / tfjs-node when loaded). */
   readonly versions: Readonly<Record<string, string>>;
   /** wasm only: whether the SIMD binary is in use. */
   readonly simd?: boolean;
   /** wasm only: XNNPACK thread count (1 unless `initBackend` was asked for more, see stages/tf/wasm-threads.ts). */
   readonly threads?: number;
+  /** native only: the instruction set of the C++ kernels (all give bit-identical results). */
+  readonly nativeIsa?: string;
 }
 
 const OPTIONAL_PACKAGES: Record<'tensorflow' | 'tensorflow-gpu', string> = {
@@ -76,7 +86,10 @@ async function initBackendNow(name: BackendName, options: InitBackendOptions): P
   tf.env().set('PROD', true); // mutes tfjs's log.warn/log.info (banner, "kernel already registered", …)
   let target: string;
   switch (name) {
+    case 'native':
     case 'wasm':
+      if (name === 'native') nativeAddon(); // throws, saying why, when the addon is not built
+      // the native backend is wasm with the native kernel layer on top (registered below)
       await prepareWasm(options.wasmDirectory ?? wasmBinaryDirectory(), options.threads ?? 1);
       target = 'wasm';
       break;
@@ -89,7 +102,7 @@ async function initBackendNow(name: BackendName, options: InitBackendOptions): P
       target = 'tensorflow';
       break;
     default:
-      throw new Error(`initBackend: unknown backend '${String(name)}'; expected wasm, cpu, tensorflow or tensorflow-gpu`);
+      throw new Error(`initBackend: unknown backend '${String(name)}'; expected native, wasm, cpu, tensorflow or tensorflow-gpu`);
   }
   let ok: boolean;
   try {
@@ -109,7 +122,7 @@ async function initBackendNow(name: BackendName, options: InitBackendOptions): P
   }
   await tf.ready();
   registerAllGradients();
-  registerAllKernels(target);
+  registerAllKernels(target, { native: name === 'native' });
   requested = name;
   return backendInfo();
 }
@@ -119,13 +132,12 @@ export function backendInfo(): BackendInfo {
   const backend = tf.getBackend();
   const versions: Record<string, string> = { ...(tf.version as Record<string, string>), ...extraVersions };
   if (wasmModule) versions['tfjs-backend-wasm'] = wasmModule.version_wasm;
-  const info: BackendInfo = { backend, requested, versions };
+  const info: BackendInfo = { backend, requested, versions, label: backend };
   if (backend === 'wasm' && wasmModule) {
-    return {
-      ...info,
-      simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
-      threads: wasmModule.getThreadsCount(),
-    };
+    const wasm = { ...info, simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: wasmModule.getThreadsCount() };
+    if (!nativeKernelsActive()) return wasm;
+    const nativeIsa = nativeAddon().isa();
+    return { ...wasm, nativeIsa, label: `native (${nativeIsa})` };
   }
   return info;
 }

@@ -3,10 +3,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../numerics/random.ts';
+import { nativeAvailability } from './native.ts';
 import { gradOf } from './ops.ts';
 
-/** The backends the key tests run on, both available without optional packages. */
-export const TEST_BACKENDS = ['wasm', 'cpu'] as const;
+const native = nativeAvailability();
+if (!native.ok) console.log(`tests skip the 'native' backend: ${native.reason}`);
+
+/** The backends the key tests run on: wasm and cpu, and native where its addon was built (`npm install` builds it). */
+export const TEST_BACKENDS: readonly ('native' | 'wasm' | 'cpu')[] = native.ok ? ['native', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 
 /** A float32 tensor of the given shape filled with normal(0, std) draws from `rng`. */
 export function seededNormal(rng: Rng, shape: number[], std = 1): tf.Tensor {

@@ -79,5 +79,5 @@ test.serial('on a CPU backend the VGG11 dynamics refuse to start, giving the est
   const cache = CacheStore.open(path.join(root, 'cache'));
   const summary = await runToCompletion({ plan, cache, scope: 't', config, jobs: 1, keepGoing: true, selected: selectInstances(plan, ['svhn.dynamics[kind=gd,seed=0]']) });
   t.is(summary.failed.length, 1);
-  t.regex(summary.failed[0]!.error, /svhn refuses to run VGG11 on the 'wasm' backend: estimated .+ \(200000 iterations × .+ per image-gradient here\)\. .*set svhn\.force=true/);
+  t.regex(summary.failed[0]!.error, /svhn refuses to run VGG11 on the '(native|wasm)' backend: estimated .+ \(200000 iterations × .+ per image-gradient here\)\. .*set svhn\.force=true/);
 });

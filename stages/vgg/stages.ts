@@ -109,7 +109,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     async run(ctx, inputs) {
       const backend = ctx.config<BackendName>('backend');
       const info = await initBackend(backend, { threads: ctx.threads });
-      ctx.setMeta('backend', info.backend);
+      ctx.setMeta('backend', info.label);
       const all = ctx.config<{ iterations: number; kindIterations?: Record<string, number>; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number }>(`${ds}.dynamics`);
       // Per-kind iteration counts (the released scripts: sgd 100,001, the others 200,001) override `iterations`.
       const cfg = { ...all, iterations: all.kindIterations?.[ctx.params.kind] ?? all.iterations };
@@ -227,7 +227,7 @@ async function refuseOnCpu(
   cfg: { iterations: number; batchSize: number; refresh: number; covBatches: number; logEvery: number },
   d: DataSettings,
 ): Promise<void> {
-  if ((backend !== 'wasm' && backend !== 'cpu') || ctx.config<boolean>(`${ds}.force`)) return;
+  if ((backend !== 'wasm' && backend !== 'native' && backend !== 'cpu') || ctx.config<boolean>(`${ds}.force`)) return;
   const perImage = imageGradientMs(model, w, train) / 1000;
   // Per iteration: a full-batch gradient, the noise statistics every `refresh` iterations, and evaluation (forward
   // passes, about a third of a gradient) of the training and test sets every `logEvery` iterations.

@@ -19,19 +19,21 @@ function isWasm(backend: tf.KernelBackend): backend is BackendWasm {
 /**
  * Allocates a float32 output of `shape` and calls `fill(out, ...inputs)` with every input's values as a Float32Array;
  * returns the output. On wasm the views are taken after the allocation (which may grow, and so detach, the heap);
- * `fill` must not allocate tensors. The output starts zeroed.
+ * `fill` must not allocate tensors. The output starts zeroed unless `zeroed` is false (for kernels that write every
+ * entry; its contents are then unspecified on wasm).
  */
 export function float32Kernel(
   backend: tf.KernelBackend,
   shape: number[],
   inputs: readonly tf.TensorInfo[],
   fill: (out: Float32Array, ...inputs: Float32Array[]) => void,
+  zeroed = true,
 ): tf.TensorInfo {
   for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`float32Kernel: input of dtype ${t.dtype}`);
   if (isWasm(backend)) {
     const out = backend.makeOutput(shape, 'float32');
     const outVals = backend.typedArrayFromHeap(out) as Float32Array;
-    outVals.fill(0);
+    if (zeroed) outVals.fill(0);
     fill(outVals, ...inputs.map((t) => backend.typedArrayFromHeap(t) as Float32Array));
     return out;
   }

@@ -12,6 +12,15 @@ import { makeConv2DBackpropInputKernel } from './conv2d_backprop_input.ts';
 import { MAX_POOL_PICK, makeMaxPoolGradKernel, maxPoolPickKernel } from './max_pool_grad.ts';
 import { makeWasmIdentityKernel } from './identity.ts';
 import { makeWasmSliceKernel, makeWasmSplitVKernel } from './slice.ts';
+import {
+  makeNativeAddKernel,
+  makeNativeConv2DBackpropFilterKernel,
+  makeNativeConv2DBackpropInputKernel,
+  makeNativeConv2DKernel,
+  makeNativeMaxPoolGradKernel,
+  makeNativeMaxPoolPickKernel,
+  makeNativeSumKernel,
+} from './native_kernels.ts';
 import { makeWasmSumKernel } from './sum.ts';
 import { STOP_GRADIENT, stopGradientKernel } from './stop_gradient.ts';
 
@@ -89,11 +98,67 @@ const ENTRIES: readonly KernelEntry[] = [
   },
 ];
 
+/** The 'native' layer over wasm: each replaces the kernel registered before it (ours or stock), its fallback. */
+const NATIVE_ENTRIES: readonly { kernelName: string; make: (fallback: tf.KernelConfig | undefined) => tf.KernelFunc; why: string }[] = [
+  { kernelName: 'Conv2D', make: makeNativeConv2DKernel, why: 'C++ conv (AVX-512/AVX2) in place on the wasm heap' },
+  { kernelName: 'Conv2DBackpropInput', make: makeNativeConv2DBackpropInputKernel, why: 'C++ conv of the padded dy' },
+  { kernelName: 'Conv2DBackpropFilter', make: makeNativeConv2DBackpropFilterKernel, why: 'C++ filter gradient, float64 totals' },
+  { kernelName: 'MaxPoolGrad', make: makeNativeMaxPoolGradKernel, why: 'C++ scatter to the first maximum' },
+  { kernelName: MAX_POOL_PICK, make: makeNativeMaxPoolPickKernel, why: 'C++ gather at the first maximum' },
+  { kernelName: 'Sum', make: makeNativeSumKernel, why: 'C++ leading-axes sum (bias gradients), float64 block totals' },
+  { kernelName: 'Add', make: makeNativeAddKernel, why: 'C++ bias add along the last axis' },
+];
+const NATIVE_BACKEND = 'wasm';
+
 const originals = new Map<string, tf.KernelConfig | undefined>();
 const ours = new WeakSet<tf.KernelFunc>();
+const nativeFallbacks = new Map<string, tf.KernelConfig | undefined>();
+const natives = new WeakSet<tf.KernelFunc>();
 
-/** Registers every kernel in the list on `backendName` (idempotent). Example: `registerAllKernels('wasm')`. */
-export function registerAllKernels(backendName: string): void {
+/** Options of `registerAllKernels`. */
+export interface RegisterKernelsOptions {
+  /** wasm only: put the native layer (stages/tf/kernels/native_kernels.ts) on top, or take it off (false). */
+  readonly native?: boolean;
+}
+
+/**
+ * Registers every kernel in the list on `backendName` (idempotent), then puts the native layer on wasm or takes it
+ * off. Example: `registerAllKernels('wasm')`.
+ */
+export function registerAllKernels(backendName: string, options: RegisterKernelsOptions = {}): void {
+  setNativeLayer(false);
+  registerEntries(backendName);
+  if (options.native) {
+    if (backendName !== NATIVE_BACKEND) throw new Error(`registerAllKernels: the native kernels run on wasm, not ${backendName}`);
+    setNativeLayer(true);
+  }
+}
+
+/** Whether the native layer is registered now. */
+export function nativeKernelsActive(): boolean {
+  return nativeFallbacks.size > 0;
+}
+
+function setNativeLayer(on: boolean): void {
+  if (on === nativeKernelsActive()) return;
+  for (const entry of NATIVE_ENTRIES) {
+    const current = tf.getKernel(entry.kernelName, NATIVE_BACKEND) as tf.KernelConfig | undefined;
+    if (on) {
+      nativeFallbacks.set(entry.kernelName, current);
+      if (current) tf.unregisterKernel(entry.kernelName, NATIVE_BACKEND);
+      const kernelFunc = entry.make(current);
+      natives.add(kernelFunc);
+      tf.registerKernel({ kernelName: entry.kernelName, backendName: NATIVE_BACKEND, kernelFunc });
+    } else {
+      if (current && natives.has(current.kernelFunc)) tf.unregisterKernel(entry.kernelName, NATIVE_BACKEND);
+      const fallback = nativeFallbacks.get(entry.kernelName);
+      if (fallback) tf.registerKernel(fallback);
+    }
+  }
+  if (!on) nativeFallbacks.clear();
+}
+
+function registerEntries(backendName: string): void {
   for (const entry of ENTRIES) {
     if (entry.backends !== 'all' && !entry.backends.includes(backendName)) continue;
     const current = tf.getKernel(entry.kernelName, backendName) as tf.KernelConfig | undefined;
@@ -111,8 +176,9 @@ export function stockKernel(kernelName: string, backendName: string): tf.KernelC
   return originals.get(key(kernelName, backendName));
 }
 
-/** Puts the backend's own kernels back (added kernels are removed); for tests and benchmarks. */
+/** Puts the backend's own kernels back (added kernels and the native layer are removed); for tests and benchmarks. */
 export function restoreStockKernels(backendName: string): void {
+  if (backendName === NATIVE_BACKEND) setNativeLayer(false);
   for (const entry of ENTRIES) {
     const k = key(entry.kernelName, backendName);
     if (!originals.has(k)) continue;
@@ -124,9 +190,12 @@ export function restoreStockKernels(backendName: string): void {
   }
 }
 
-/** The kernel list as (name, backends, why) rows, e.g. for a backend report. */
+/** The kernel list as (name, backends, why) rows, e.g. for a backend report; the native layer's backend is 'native'. */
 export function listKernelEntries(): { kernelName: string; backends: readonly string[] | 'all'; why: string }[] {
-  return ENTRIES.map(({ kernelName, backends, why }) => ({ kernelName, backends, why }));
+  return [
+    ...ENTRIES.map(({ kernelName, backends, why }) => ({ kernelName, backends, why })),
+    ...NATIVE_ENTRIES.map(({ kernelName, why }) => ({ kernelName, backends: ['native'], why })),
+  ];
 }
 
 function key(kernelName: string, backendName: string): string {

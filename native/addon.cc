@@ -1,0 +1,239 @@
+// Node-API entry points of sgd-noise's native kernels. Every function takes Float32Array views (of the wasm heap or
+// of plain buffers) and an Int32Array of dimensions, checks every length against the dimensions before touching
+// memory, and runs synchronously on the calling thread.
+#include <node_api.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "kernels.h"
+#include "pool.h"
+#include "rows.h"
+
+namespace {
+
+using sgd_native::ConvShape;
+using sgd_native::KernelTable;
+
+const KernelTable kTables[] = {
+    {"avx512", sgd_native::avx512::conv2d, sgd_native::avx512::conv2dBackpropInput,
+     sgd_native::avx512::conv2dBackpropFilter},
+    {"avx2", sgd_native::avx2::conv2d, sgd_native::avx2::conv2dBackpropInput, sgd_native::avx2::conv2dBackpropFilter},
+    {"baseline", sgd_native::baseline::conv2d, sgd_native::baseline::conv2dBackpropInput,
+     sgd_native::baseline::conv2dBackpropFilter},
+};
+
+bool supported(const char* isa) {
+  if (std::strcmp(isa, "avx512") == 0) return __builtin_cpu_supports("avx512f");
+  if (std::strcmp(isa, "avx2") == 0) return __builtin_cpu_supports("avx2");
+  return true;
+}
+
+const KernelTable* active = nullptr;
+
+const KernelTable* best() {
+  for (const KernelTable& t : kTables)
+    if (supported(t.isa)) return &t;
+  return &kTables[2];
+}
+
+napi_value fail(napi_env env, const std::string& message) {
+  napi_throw_error(env, nullptr, message.c_str());
+  return nullptr;
+}
+
+bool floatArray(napi_env env, napi_value v, float** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_float32_array) return false;
+  *data = static_cast<float*>(raw);
+  return true;
+}
+
+bool intArray(napi_env env, napi_value v, int32_t** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, nullptr, nullptr) != napi_ok) return false;
+  if (type != napi_int32_array) return false;
+  *data = static_cast<int32_t*>(raw);
+  return true;
+}
+
+// Reads (a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array) into pointers; false after a throw.
+bool args4(napi_env env, napi_callback_info info, const char* name, float* f[3], size_t len[3], int32_t** dims,
+           size_t* dimCount) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 4) return fail(env, std::string(name) + ": expected 4 arguments"), false;
+  for (int i = 0; i < 3; i++)
+    if (!floatArray(env, argv[i], &f[i], &len[i]))
+      return fail(env, std::string(name) + ": argument " + std::to_string(i + 1) + " must be a Float32Array"), false;
+  if (!intArray(env, argv[3], dims, dimCount))
+    return fail(env, std::string(name) + ": argument 4 must be an Int32Array of dimensions"), false;
+  return true;
+}
+
+bool convShape(napi_env env, const char* name, const int32_t* d, size_t count, ConvShape* s) {
+  if (count != 11) return fail(env, std::string(name) + ": expected 11 dimensions"), false;
+  *s = ConvShape{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10]};
+  const bool positive = s->n > 0 && s->h > 0 && s->w > 0 && s->ci > 0 && s->kh > 0 && s->kw > 0 && s->co > 0 &&
+                        s->ho > 0 && s->wo > 0;
+  const int bottom = s->ho + s->kh - 1 - s->h - s->top, right = s->wo + s->kw - 1 - s->w - s->left;
+  const bool pads = s->top >= 0 && s->left >= 0 && bottom >= 0 && right >= 0 && s->top < s->kh && s->left < s->kw &&
+                    bottom < s->kh && right < s->kw;
+  if (!positive || !pads) return fail(env, std::string(name) + ": unsupported convolution geometry"), false;
+  return true;
+}
+
+size_t count(int64_t a, int64_t b, int64_t c, int64_t d) { return static_cast<size_t>(a * b * c * d); }
+
+// conv2d(x, w, y, dims) · conv2dBackpropInput(dy, w, dx, dims) · conv2dBackpropFilter(x, dy, dw, dims)
+enum class Conv { Forward, Input, Filter };
+
+template <Conv kind>
+napi_value convCall(napi_env env, napi_callback_info info) {
+  const char* name = kind == Conv::Forward ? "conv2d" : kind == Conv::Input ? "conv2dBackpropInput" : "conv2dBackpropFilter";
+  float* f[3];
+  size_t len[3];
+  int32_t* dims;
+  size_t dimCount;
+  if (!args4(env, info, name, f, len, &dims, &dimCount)) return nullptr;
+  ConvShape s;
+  if (!convShape(env, name, dims, dimCount, &s)) return nullptr;
+  const size_t xs = count(s.n, s.h, s.w, s.ci), ws = count(s.kh, s.kw, s.ci, s.co), ys = count(s.n, s.ho, s.wo, s.co);
+  const size_t want[3][3] = {{xs, ws, ys}, {ys, ws, xs}, {xs, ys, ws}};
+  const size_t* expect = want[static_cast<int>(kind)];
+  for (int i = 0; i < 3; i++)
+    if (len[i] != expect[i])
+      return fail(env, std::string(name) + ": argument " + std::to_string(i + 1) + " has " + std::to_string(len[i]) +
+                           " entries, the dimensions need " + std::to_string(expect[i]));
+  if (!active) active = best();
+  if (kind == Conv::Forward) active->conv2d(s, f[0], f[1], f[2]);
+  if (kind == Conv::Input) active->conv2dBackpropInput(s, f[0], f[1], f[2]);
+  if (kind == Conv::Filter) active->conv2dBackpropFilter(s, f[0], f[1], f[2]);
+  return nullptr;
+}
+
+// maxPoolScatter(x, dy, dx, [n,H,W,c,kh,kw]) · maxPoolPick(x, d, out, [n,H,W,c,kh,kw])
+template <bool scatter>
+napi_value poolCall(napi_env env, napi_callback_info info) {
+  const char* name = scatter ? "maxPoolScatter" : "maxPoolPick";
+  float* f[3];
+  size_t len[3];
+  int32_t* d;
+  size_t dimCount;
+  if (!args4(env, info, name, f, len, &d, &dimCount)) return nullptr;
+  if (dimCount != 6) return fail(env, std::string(name) + ": expected 6 dimensions");
+  const int n = d[0], H = d[1], W = d[2], c = d[3], kh = d[4], kw = d[5];
+  if (n <= 0 || H <= 0 || W <= 0 || c <= 0 || kh <= 0 || kw <= 0 || H % kh || W % kw)
+    return fail(env, std::string(name) + ": windows must tile the input");
+  const size_t full = count(n, H, W, c), pooled = count(n, H / kh, W / kw, c);
+  const size_t expect[3] = {full, scatter ? pooled : full, scatter ? full : pooled};
+  for (int i = 0; i < 3; i++)
+    if (len[i] != expect[i])
+      return fail(env, std::string(name) + ": argument " + std::to_string(i + 1) + " has " + std::to_string(len[i]) +
+                           " entries, the dimensions need " + std::to_string(expect[i]));
+  if (scatter) {
+    std::memset(f[2], 0, sizeof(float) * full);
+    sgd_native::maxPoolScatter(f[0], f[1], f[2], n, H, W, c, kh, kw);
+  }
+  else sgd_native::maxPoolPick(f[0], f[1], f[2], n, H, W, c, kh, kw);
+  return nullptr;
+}
+
+// sumRows(x, out, [rows, inner]) · addRows(x, bias, out, [rows, inner])
+napi_value sumRowsCall(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float *x, *out;
+  int32_t* d;
+  size_t lx, lo, ld;
+  if (argc != 3 || !floatArray(env, argv[0], &x, &lx) || !floatArray(env, argv[1], &out, &lo) || !intArray(env, argv[2], &d, &ld) || ld != 2)
+    return fail(env, "sumRows: expected (x: Float32Array, out: Float32Array, [rows, inner]: Int32Array)");
+  if (d[0] <= 0 || d[1] <= 0 || lx != count(d[0], d[1], 1, 1) || lo != static_cast<size_t>(d[1]))
+    return fail(env, "sumRows: lengths do not match [rows, inner]");
+  sgd_native::sumRows(x, out, d[0], d[1]);
+  return nullptr;
+}
+
+napi_value addRowsCall(napi_env env, napi_callback_info info) {
+  float* f[3];
+  size_t len[3];
+  int32_t* d;
+  size_t dimCount;
+  if (!args4(env, info, "addRows", f, len, &d, &dimCount)) return nullptr;
+  if (dimCount != 2 || d[0] <= 0 || d[1] <= 0) return fail(env, "addRows: expected [rows, inner]");
+  const size_t full = count(d[0], d[1], 1, 1);
+  if (len[0] != full || len[1] != static_cast<size_t>(d[1]) || len[2] != full)
+    return fail(env, "addRows: lengths do not match [rows, inner]");
+  sgd_native::addRows(f[0], f[1], f[2], d[0], d[1]);
+  return nullptr;
+}
+
+// isa() → the instruction set in use; useIsa(name) selects one (for tests), throwing if this CPU lacks it.
+napi_value isaCall(napi_env env, napi_callback_info) {
+  if (!active) active = best();
+  napi_value out;
+  napi_create_string_utf8(env, active->isa, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+napi_value useIsaCall(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  char name[32] = {0};
+  size_t n = 0;
+  if (argc != 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &n) != napi_ok)
+    return fail(env, "useIsa: expected an instruction-set name");
+  for (const KernelTable& t : kTables) {
+    if (std::strcmp(t.isa, name) != 0) continue;
+    if (!supported(t.isa)) return fail(env, std::string("useIsa: this CPU lacks ") + name);
+    active = &t;
+    return nullptr;
+  }
+  return fail(env, std::string("useIsa: unknown instruction set ") + name);
+}
+
+// supportedIsas() → the instruction sets this CPU runs, best first.
+napi_value supportedCall(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_array(env, &out);
+  uint32_t i = 0;
+  for (const KernelTable& t : kTables) {
+    if (!supported(t.isa)) continue;
+    napi_value s;
+    napi_create_string_utf8(env, t.isa, NAPI_AUTO_LENGTH, &s);
+    napi_set_element(env, out, i++, s);
+  }
+  return out;
+}
+
+napi_value init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"conv2d", nullptr, convCall<Conv::Forward>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, convCall<Conv::Input>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, convCall<Conv::Filter>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolScatter", nullptr, poolCall<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolPick", nullptr, poolCall<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumRows", nullptr, sumRowsCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addRows", nullptr, addRowsCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"isa", nullptr, isaCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"useIsa", nullptr, useIsaCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"supportedIsas", nullptr, supportedCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() { return init(env, exports); }
