@@ -28,6 +28,7 @@ import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
 import { resolveAutoBackend } from '../stages/tf/native.ts';
 import { timeSgdNoise } from './compare-sgd.ts';
+import { median } from './timing.ts';
 
 /** Debian's Python, which has python3-torch (the `python3` on PATH may be another one). */
 export const TORCH_PYTHON = '/usr/bin/python3';
@@ -256,6 +257,11 @@ export interface CompareOptions {
   readonly reps?: number;
   /** Timed Lanczos runs per side (the HVP timings before it warm the kernels); default 1. */
   readonly lanczosRuns?: number;
+  /**
+   * Rounds of the one-thread timings, sgd-noise and torch alternating, each row the median over rounds (default 3):
+   * shared machines drift by ±30% over minutes, and alternating puts both sides under the same drift.
+   */
+  readonly rounds?: number;
 }
 
 /**
@@ -271,6 +277,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
   const loadAtStart = loadavg();
   const reps = opts.reps ?? 5;
   const lanczosRuns = opts.lanczosRuns ?? 1;
+  const rounds = opts.rounds ?? 3;
   const backend = opts.backend ?? resolveAutoBackend();
   const info = await initBackend(backend);
   const model = createCnn();
@@ -335,20 +342,32 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         `HVP ${check.hvp.relativeDifference.toExponential(2)} (≤ ${CHECK_TOLERANCE})\n`,
     );
 
-    // 2. sgd-noise timings: one wasm thread here, then all cores in a fresh process (a process has one backend).
-    process.stderr.write('compare: timing sgd-noise, 1 thread...\n');
-    const { ms, lanczos: lz } = await timeSgdNoise({
-      model, w, v, batch, testBatch, minibatches: Int32Array.from(minibatches), lanczosOptions: lanczosOpts, reps, lanczosRuns, evalChunk,
-    });
+    // 2. One thread each, in alternating rounds (sgd-noise here, torch in its process); each row is the median over
+    // rounds. Then all cores once each: sgd-noise in a fresh process (a process has one backend), torch.
+    type TorchRun = { ms: Record<string, number>; lanczos: Record<string, unknown>; threadsInEffect: number } & Record<string, unknown>;
+    const sgdRounds: Record<string, number>[] = [];
+    const torchRounds: TorchRun[] = [];
+    let lz: Awaited<ReturnType<typeof timeSgdNoise>>['lanczos'] | undefined;
+    for (let r = 1; r <= rounds; r++) {
+      process.stderr.write(`compare: round ${r}/${rounds}: timing sgd-noise, 1 thread...\n`);
+      const one = await timeSgdNoise({
+        model, w, v, batch, testBatch, minibatches: Int32Array.from(minibatches), lanczosOptions: lanczosOpts, reps, lanczosRuns, evalChunk,
+      });
+      sgdRounds.push(one.ms);
+      lz = one.lanczos;
+      process.stderr.write(`compare: round ${r}/${rounds}: timing torch, 1 thread...\n`);
+      torchRounds.push(runTorch(dir, 'bench', 1) as TorchRun);
+    }
+    const medianByKey = (runs: readonly Record<string, number>[]) =>
+      Object.fromEntries(Object.keys(runs[0]!).map((k) => [k, median(runs.map((m) => m[k]!))]));
+    const ms = medianByKey(sgdRounds);
+    if (!lz) throw new Error('bench compare: rounds must be ≥ 1');
+    const t1: TorchRun = { ...torchRounds[0]!, ms: medianByKey(torchRounds.map((t) => t.ms)) };
     const cores = cpus().length;
     process.stderr.write(`compare: timing sgd-noise, ${cores} threads...\n`);
     const sgdAll = runSgdNoiseThreaded(dir, cores, backend);
-
-    // 3. torch timings: one thread, then all cores.
-    process.stderr.write('compare: timing torch, 1 thread...\n');
-    const t1 = runTorch(dir, 'bench', 1) as { ms: Record<string, number>; lanczos: Record<string, unknown>; threadsInEffect: number } & Record<string, unknown>;
     process.stderr.write(`compare: timing torch, ${cores} threads...\n`);
-    const tAll = runTorch(dir, 'bench', cores) as typeof t1;
+    const tAll = runTorch(dir, 'bench', cores) as TorchRun;
 
     const operations: [key: string, label: string][] = [
       ['fullBatchGradient', `full-batch value + gradient, N = ${N}`],
@@ -385,13 +404,14 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     return {
       threads: {
         cpuCount: cores,
-        sgdNoise: { backend: info.label, oneThread: info.threads ?? 1, allCores: sgdAll.threads, note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts)' },
+        sgdNoise: { backend: info.label, oneThread: info.threads ?? 1, allCores: sgdAll.threads, note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts) and, on native, as many native kernel threads' },
         torch: {
           oneThread: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env },
           allCores: { requested: tAll.threadsRequested, inEffect: tAll.threadsInEffect, env: tAll.env },
         },
       },
       rows,
+      oneThreadRounds: { sgdNoiseMs: sgdRounds, torchMs: torchRounds.map((t) => t.ms) },
       check: {
         tolerance: CHECK_TOLERANCE,
         comparedIn: 'float64; both sides compute in float32',
@@ -428,7 +448,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
       // 1-, 5- and 15-minute load averages: more than `cores` means other processes competed for the cores.
       loadAverage: { start: loadAtStart.map((x) => round(x, 3)), end: loadavg().map((x) => round(x, 3)) },
       notes: [
-        'medians of wall times after one warm-up; ratio = sgdNoiseMs / torchMs',
+        `medians of wall times after one warm-up; one-thread rows: the median over ${rounds} rounds, sgd-noise and torch alternating; ratio = sgdNoiseMs / torchMs`,
         "evaluation: sgd-noise's evaluateClassifier (chunks of 2000) runs one forward pass per chunk (lossAndPrediction), as torch",
         'HVP, recorded pass reused: sgd-noise hvpSession against torch autograd.grad(g, w, v, retain_graph=True) on a graph recorded once; Lanczos uses these on both sides and its time includes recording it',
         'all-cores rows: torch with os.cpu_count() threads, sgd-noise with as many wasm threads (in a fresh process)',

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "kernels.h"
 #include "pool.h"
@@ -18,10 +20,11 @@ using sgd_native::KernelTable;
 
 const KernelTable kTables[] = {
     {"avx512", sgd_native::avx512::conv2d, sgd_native::avx512::conv2dBackpropInput,
-     sgd_native::avx512::conv2dBackpropFilter},
-    {"avx2", sgd_native::avx2::conv2d, sgd_native::avx2::conv2dBackpropInput, sgd_native::avx2::conv2dBackpropFilter},
+     sgd_native::avx512::conv2dBackpropFilter, sgd_native::avx512::matmul, sgd_native::avx512::maxPool2x2},
+    {"avx2", sgd_native::avx2::conv2d, sgd_native::avx2::conv2dBackpropInput, sgd_native::avx2::conv2dBackpropFilter,
+     sgd_native::avx2::matmul, sgd_native::avx2::maxPool2x2},
     {"baseline", sgd_native::baseline::conv2d, sgd_native::baseline::conv2dBackpropInput,
-     sgd_native::baseline::conv2dBackpropFilter},
+     sgd_native::baseline::conv2dBackpropFilter, sgd_native::baseline::matmul, sgd_native::baseline::maxPool2x2},
 };
 
 bool supported(const char* isa) {
@@ -31,6 +34,26 @@ bool supported(const char* isa) {
 }
 
 const KernelTable* active = nullptr;
+int threads = 1;
+
+// Below this many multiply-adds a kernel runs on the calling thread alone (starting a thread costs ~20 µs).
+constexpr double kThreadWork = 2e6;
+
+// Runs f(t) for t = 0 … parts−1, parts − 1 of them on new threads and one here. Each part writes its own outputs.
+template <typename F>
+void parallel(int parts, F f) {
+  if (parts <= 1) return f(0);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < parts; t++) pool.emplace_back(f, t);
+  f(0);
+  for (std::thread& th : pool) th.join();
+}
+
+// How many parts to split `units` independent units of `work` multiply-adds in all into.
+int partsFor(int64_t units, double work) {
+  if (threads <= 1 || work < kThreadWork) return 1;
+  return static_cast<int>(units < threads ? units : threads);
+}
 
 const KernelTable* best() {
   for (const KernelTable& t : kTables)
@@ -115,9 +138,26 @@ napi_value convCall(napi_env env, napi_callback_info info) {
       return fail(env, std::string(name) + ": argument " + std::to_string(i + 1) + " has " + std::to_string(len[i]) +
                            " entries, the dimensions need " + std::to_string(expect[i]));
   if (!active) active = best();
-  if (kind == Conv::Forward) active->conv2d(s, f[0], f[1], f[2]);
-  if (kind == Conv::Input) active->conv2dBackpropInput(s, f[0], f[1], f[2]);
-  if (kind == Conv::Filter) active->conv2dBackpropFilter(s, f[0], f[1], f[2]);
+  const KernelTable* t = active;
+  const double work = static_cast<double>(s.n) * s.ho * s.wo * s.kh * s.kw * s.ci * s.co;
+  const int64_t xImage = static_cast<int64_t>(s.h) * s.w * s.ci, yImage = static_cast<int64_t>(s.ho) * s.wo * s.co;
+  if (kind == Conv::Filter) {
+    // threads take disjoint ranges of filter entries; every entry's sum is the same as on one thread
+    const int K = s.kh * s.kw * s.ci;
+    const int parts = partsFor(K, work);
+    parallel(parts, [&](int p) { t->conv2dBackpropFilter(s, f[0], f[1], f[2], K * p / parts, K * (p + 1) / parts); });
+    return nullptr;
+  }
+  // forward and input gradient: threads take disjoint ranges of images
+  const int parts = partsFor(s.n, work);
+  parallel(parts, [&](int p) {
+    ConvShape part = s;
+    const int n0 = static_cast<int>(static_cast<int64_t>(s.n) * p / parts), n1 = static_cast<int>(static_cast<int64_t>(s.n) * (p + 1) / parts);
+    part.n = n1 - n0;
+    if (part.n <= 0) return;
+    if (kind == Conv::Forward) t->conv2d(part, f[0] + n0 * xImage, f[1], f[2] + n0 * yImage);
+    else t->conv2dBackpropInput(part, f[0] + n0 * yImage, f[1], f[2] + n0 * xImage);
+  });
   return nullptr;
 }
 
@@ -140,11 +180,72 @@ napi_value poolCall(napi_env env, napi_callback_info info) {
     if (len[i] != expect[i])
       return fail(env, std::string(name) + ": argument " + std::to_string(i + 1) + " has " + std::to_string(len[i]) +
                            " entries, the dimensions need " + std::to_string(expect[i]));
-  if (scatter) {
-    std::memset(f[2], 0, sizeof(float) * full);
-    sgd_native::maxPoolScatter(f[0], f[1], f[2], n, H, W, c, kh, kw);
+  if (!active) active = best();
+  if (kh == 2 && kw == 2) {
+    const KernelTable* t = active;
+    const int64_t image = static_cast<int64_t>(H) * W * c;
+    const int parts = partsFor(n, static_cast<double>(full));
+    parallel(parts, [&](int p) {
+      const int n0 = static_cast<int>(static_cast<int64_t>(n) * p / parts), n1 = static_cast<int>(static_cast<int64_t>(n) * (p + 1) / parts);
+      if (n1 <= n0) return;
+      const float* g = scatter ? f[1] + n0 * image / 4 : f[1] + n0 * image;
+      float* o = scatter ? f[2] + n0 * image : f[2] + n0 * image / 4;
+      t->maxPool2x2(scatter ? 1 : 2, f[0] + n0 * image, g, o, n1 - n0, H, W, c);
+    });
   }
+  else if (scatter) sgd_native::maxPoolScatter(f[0], f[1], f[2], n, H, W, c, kh, kw);  // writes all of dx
   else sgd_native::maxPoolPick(f[0], f[1], f[2], n, H, W, c, kh, kw);
+  return nullptr;
+}
+
+// matmul(a, b, out, [batch, batchA, batchB, m, k, n, transposeA, transposeB])
+napi_value matmulCall(napi_env env, napi_callback_info info) {
+  float* f[3];
+  size_t len[3];
+  int32_t* d;
+  size_t dimCount;
+  if (!args4(env, info, "matmul", f, len, &d, &dimCount)) return nullptr;
+  if (dimCount != 8) return fail(env, "matmul: expected 8 dimensions");
+  const sgd_native::MatmulShape s{d[0], d[1], d[2], d[3], d[4], d[5], d[6] != 0, d[7] != 0};
+  const bool ok = s.batch > 0 && s.m > 0 && s.k > 0 && s.n > 0 && (s.batchA == 1 || s.batchA == s.batch) &&
+                  (s.batchB == 1 || s.batchB == s.batch);
+  if (!ok) return fail(env, "matmul: unsupported shapes");
+  const size_t expect[3] = {count(s.batchA, s.m, s.k, 1), count(s.batchB, s.k, s.n, 1), count(s.batch, s.m, s.n, 1)};
+  for (int i = 0; i < 3; i++)
+    if (len[i] != expect[i])
+      return fail(env, std::string("matmul: argument ") + std::to_string(i + 1) + " has " + std::to_string(len[i]) +
+                           " entries, the dimensions need " + std::to_string(expect[i]));
+  if (!active) active = best();
+  active->matmul(s, f[0], f[1], f[2]);
+  return nullptr;
+}
+
+// maxPoolForward(x, out, [n,H,W,c,kh,kw]) → each tiling window's maximum (its first maximum's value)
+napi_value maxPoolForwardCall(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float *x, *out;
+  int32_t* d;
+  size_t lx, lo, ld;
+  if (argc != 3 || !floatArray(env, argv[0], &x, &lx) || !floatArray(env, argv[1], &out, &lo) || !intArray(env, argv[2], &d, &ld) || ld != 6)
+    return fail(env, "maxPoolForward: expected (x: Float32Array, out: Float32Array, [n,H,W,c,kh,kw]: Int32Array)");
+  const int n = d[0], H = d[1], W = d[2], c = d[3], kh = d[4], kw = d[5];
+  if (n <= 0 || H <= 0 || W <= 0 || c <= 0 || kh <= 0 || kw <= 0 || H % kh || W % kw)
+    return fail(env, "maxPoolForward: windows must tile the input");
+  if (lx != count(n, H, W, c) || lo != count(n, H / kh, W / kw, c))
+    return fail(env, "maxPoolForward: lengths do not match the dimensions");
+  if (!active) active = best();
+  if (kh == 2 && kw == 2) {
+    const KernelTable* t = active;
+    const int64_t image = static_cast<int64_t>(H) * W * c;
+    const int parts = partsFor(n, static_cast<double>(lx));
+    parallel(parts, [&](int p) {
+      const int n0 = static_cast<int>(static_cast<int64_t>(n) * p / parts), n1 = static_cast<int>(static_cast<int64_t>(n) * (p + 1) / parts);
+      if (n1 > n0) t->maxPool2x2(0, x + n0 * image, nullptr, out + n0 * image / 4, n1 - n0, H, W, c);
+    });
+  }
+  else sgd_native::maxPoolForward(x, out, n, H, W, c, kh, kw);
   return nullptr;
 }
 
@@ -204,6 +305,24 @@ napi_value useIsaCall(napi_env env, napi_callback_info info) {
 }
 
 // supportedIsas() → the instruction sets this CPU runs, best first.
+// setThreads(n): threads for the large kernels (results are the same for every n); threads() reads it back.
+napi_value setThreadsCall(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t n = 0;
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1 || n > 256)
+    return fail(env, "setThreads: expected an integer from 1 to 256");
+  threads = n;
+  return nullptr;
+}
+
+napi_value threadsCall(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_int32(env, threads, &out);
+  return out;
+}
+
 napi_value supportedCall(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_array(env, &out);
@@ -224,10 +343,14 @@ napi_value init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", nullptr, convCall<Conv::Filter>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolScatter", nullptr, poolCall<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolPick", nullptr, poolCall<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, matmulCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolForward", nullptr, maxPoolForwardCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, sumRowsCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addRows", nullptr, addRowsCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isa", nullptr, isaCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"useIsa", nullptr, useIsaCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, setThreadsCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, threadsCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"supportedIsas", nullptr, supportedCall, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

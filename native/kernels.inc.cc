@@ -4,6 +4,7 @@
 // Every kernel vectorises only across independent outputs (output channels, or filter entries) and keeps each
 // output's sum in one fixed order, and the build disables FMA contraction (-ffp-contract=off): so each instruction
 // set computes the same float32 operations on every entry, and all of them give bit-identical results.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -27,7 +28,7 @@ static inline V load(const float* p) {
 }
 static inline V loadPartial(const float* p, int n) {
   V v = {};
-  std::memcpy(&v, p, sizeof(float) * n);
+  for (int i = 0; i < n; i++) v[i] = p[i];
   return v;
 }
 template <int N>
@@ -201,9 +202,9 @@ static constexpr std::array<FilterGroupFn, sizeof...(Gs)> filterGroups(std::inte
 }
 static constexpr auto kFilterGroups = filterGroups(std::make_integer_sequence<int, G>{});
 
-// dw[a,b,ci,co] = Σ_{n,i,j} xp[n,i+a,j+b,ci] dy[n,i,j,co], over (n, i, j) in order: float32 partial sums over blocks
+// dw[a,b,ci,co] (filter entries k = (a·kw + b)·ci + c in [kBegin, kEnd)) = Σ_{n,i,j} xp[n,i+a,j+b,ci] dy[n,i,j,co], over (n, i, j) in order: float32 partial sums over blocks
 // of kBlock pixels, added into float64 totals, so the long sum stays accurate.
-void conv2dBackpropFilter(const ConvShape& s, const float* x, const float* dy, float* dw) {
+void conv2dBackpropFilter(const ConvShape& s, const float* x, const float* dy, float* dw, int kBegin, int kEnd) {
   constexpr int kBlock = 256;
   const int bottom = s.ho + s.kh - 1 - s.h - s.top, right = s.wo + s.kw - 1 - s.w - s.left;
   std::vector<float> xs;
@@ -220,21 +221,131 @@ void conv2dBackpropFilter(const ConvShape& s, const float* x, const float* dy, f
   std::vector<float> tail(static_cast<size_t>((rows - tailStart) * s.co + L), 0.0f);
   std::memcpy(tail.data(), dy + tailStart * s.co, sizeof(float) * (rows - tailStart) * s.co);
   const FilterPass f{xp, dy, tail.data(), tailStart, offset.data(), s.co, s.ci, s.ho, s.wo, hp, wp};
-  // Equal groups of at most G filter entries, each accumulated in registers.
-  const int groups = (K + G - 1) / G;
+  // Entries [kBegin, kEnd) in equal groups of at most G, each accumulated in registers. Each entry's sum is the
+  // same whatever the range and grouping, so splitting the entries between threads changes no bit.
+  const int Kr = kEnd - kBegin;
+  const int groups = (Kr + G - 1) / G;
   std::vector<double> total(static_cast<size_t>(K) * s.co, 0.0);
   for (int64_t r = 0; r < rows; r += kBlock) {
     const int count = rows - r < kBlock ? static_cast<int>(rows - r) : kBlock;
     for (int c0 = 0; c0 < s.co; c0 += L) {
       const int lanes = s.co - c0 < L ? s.co - c0 : L;
-      for (int gi = 0, k0 = 0; gi < groups; gi++) {
-        const int g = (K - k0 + (groups - gi) - 1) / (groups - gi);
+      for (int gi = 0, k0 = kBegin; gi < groups; gi++) {
+        const int g = (kEnd - k0 + (groups - gi) - 1) / (groups - gi);
         kFilterGroups[g - 1](f, r, count, k0, c0, lanes, total.data());
         k0 += g;
       }
     }
   }
-  for (size_t e = 0; e < total.size(); e++) dw[e] = static_cast<float>(total[e]);
+  for (size_t e = static_cast<size_t>(kBegin) * s.co; e < static_cast<size_t>(kEnd) * s.co; e++) dw[e] = static_cast<float>(total[e]);
+}
+
+// Rows i … i+Q−1 of one output chunk of a matmul: out[i, c·L + l] = Σ_k A(i, k) bp[k, c·L + l], k in order.
+template <int Q>
+static inline void matmulRows(const float* a, int64_t rowStride, int64_t kStride, const float* bp, int64_t nP, int k,
+                              float* out, int64_t n, int c, int lanes) {
+  V acc[Q];
+  for (int q = 0; q < Q; q++) acc[q] = V{};
+  for (int kk = 0; kk < k; kk++) {
+    const V bv = load(bp + kk * nP + c * L);
+    for (int q = 0; q < Q; q++) acc[q] += splat(a[q * rowStride + kk * kStride]) * bv;
+  }
+  for (int q = 0; q < Q; q++) store(out + q * n + c * L, acc[q], lanes);
+}
+
+void matmul(const MatmulShape& s, const float* a, const float* b, float* out) {
+  const int64_t nP = (s.n + L - 1) / L * L;
+  std::vector<float> bp(static_cast<size_t>(s.k) * nP);
+  // A(i, k) = a[i·rowStride + k·kStride]
+  const int64_t rowStride = s.transposeA ? 1 : s.k, kStride = s.transposeA ? s.m : 1;
+  for (int bt = 0; bt < s.batch; bt++) {
+    const float* ab = a + (s.batchA == 1 ? 0 : static_cast<int64_t>(bt) * s.m * s.k);
+    const float* bb = b + (s.batchB == 1 ? 0 : static_cast<int64_t>(bt) * s.k * s.n);
+    float* ob = out + static_cast<int64_t>(bt) * s.m * s.n;
+    if (bt == 0 || s.batchB != 1) {
+      std::fill(bp.begin(), bp.end(), 0.0f);
+      for (int kk = 0; kk < s.k; kk++)
+        for (int j = 0; j < s.n; j++)
+          bp[kk * nP + j] = s.transposeB ? bb[static_cast<int64_t>(j) * s.k + kk] : bb[static_cast<int64_t>(kk) * s.n + j];
+    }
+    for (int c = 0; c < nP / L; c++) {
+      const int lanes = s.n - c * L < L ? s.n - c * L : L;
+      int i = 0;
+      for (; i + P <= s.m; i += P) matmulRows<P>(ab + i * rowStride, rowStride, kStride, bp.data(), nP, s.k, ob + i * s.n, s.n, c, lanes);
+      if (P >= 8 && i + 4 <= s.m) matmulRows<4>(ab + i * rowStride, rowStride, kStride, bp.data(), nP, s.k, ob + i * s.n, s.n, c, lanes), i += 4;
+      if (i + 2 <= s.m) matmulRows<2>(ab + i * rowStride, rowStride, kStride, bp.data(), nP, s.k, ob + i * s.n, s.n, c, lanes), i += 2;
+      if (i < s.m) matmulRows<1>(ab + i * rowStride, rowStride, kStride, bp.data(), nP, s.k, ob + i * s.n, s.n, c, lanes);
+    }
+  }
+}
+
+// 2×2 max pools, vectorised over the channels: the same strict comparisons in the same order as the scalar first-
+// maximum search (pool.cc), so the same first maximum. mode 0: out = the maxima; 1: out = dx, the scatter of g (dy)
+// to the first maxima and 0 elsewhere (every entry written); 2: out = the pick of g (d, shaped like x) at them.
+template <int mode>
+static inline void pool2x2Chunk(const float* x, const float* g, float* out, const int64_t* p, int64_t k, int ch,
+                                int lanes, bool full) {
+  V x0, x1, x2, x3;
+  if (full) {
+    x0 = load(x + p[0] + ch), x1 = load(x + p[1] + ch), x2 = load(x + p[2] + ch), x3 = load(x + p[3] + ch);
+  } else {
+    x0 = loadPartial(x + p[0] + ch, lanes), x1 = loadPartial(x + p[1] + ch, lanes);
+    x2 = loadPartial(x + p[2] + ch, lanes), x3 = loadPartial(x + p[3] + ch, lanes);
+  }
+  typedef int32_t VI __attribute__((vector_size(64), aligned(4)));
+  VI sel = VI{};
+  V best = x0;
+  VI m = x1 > best;
+  sel = m ? VI{} + 1 : sel;
+  best = m ? x1 : best;
+  m = x2 > best;
+  sel = m ? VI{} + 2 : sel;
+  best = m ? x2 : best;
+  m = x3 > best;
+  sel = m ? VI{} + 3 : sel;
+  best = m ? x3 : best;
+  if (mode == 0) {
+    store(out + k + ch, best, lanes);
+  } else if (mode == 1) {
+    const V gv = full ? load(g + k + ch) : loadPartial(g + k + ch, lanes);
+    const V zero = V{};
+    store(out + p[0] + ch, sel == 0 ? gv : zero, lanes);
+    store(out + p[1] + ch, sel == 1 ? gv : zero, lanes);
+    store(out + p[2] + ch, sel == 2 ? gv : zero, lanes);
+    store(out + p[3] + ch, sel == 3 ? gv : zero, lanes);
+  } else {
+    V d0, d1, d2, d3;
+    if (full) {
+      d0 = load(g + p[0] + ch), d1 = load(g + p[1] + ch), d2 = load(g + p[2] + ch), d3 = load(g + p[3] + ch);
+    } else {
+      d0 = loadPartial(g + p[0] + ch, lanes), d1 = loadPartial(g + p[1] + ch, lanes);
+      d2 = loadPartial(g + p[2] + ch, lanes), d3 = loadPartial(g + p[3] + ch, lanes);
+    }
+    store(out + k + ch, sel == 0 ? d0 : sel == 1 ? d1 : sel == 2 ? d2 : d3, lanes);
+  }
+}
+
+void maxPool2x2(int mode, const float* x, const float* g, float* out, int n, int H, int W, int c) {
+  const int h = H / 2, w = W / 2;
+  const int64_t rowStride = static_cast<int64_t>(W) * c;
+  const int64_t total = static_cast<int64_t>(n) * H * W * c, pooled = total / 4;
+  int64_t k = 0;
+  for (int b = 0; b < n; b++) {
+    for (int i = 0; i < h; i++) {
+      for (int j = 0; j < w; j++, k += c) {
+        const int64_t p0 = ((static_cast<int64_t>(b) * H + 2 * i) * W + 2 * j) * c;
+        const int64_t p[4] = {p0, p0 + c, p0 + rowStride, p0 + rowStride + c};
+        for (int ch = 0; ch < c; ch += L) {
+          const int lanes = c - ch < L ? c - ch : L;
+          // full-width loads stay inside x, g and the pooled arrays (they may read past this window's channels)
+          const bool full = p[3] + ch + L <= total && k + ch + L <= pooled;
+          if (mode == 0) pool2x2Chunk<0>(x, g, out, p, k, ch, lanes, full);
+          if (mode == 1) pool2x2Chunk<1>(x, g, out, p, k, ch, lanes, full);
+          if (mode == 2) pool2x2Chunk<2>(x, g, out, p, k, ch, lanes, full);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace SGD_ISA

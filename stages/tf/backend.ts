@@ -62,8 +62,9 @@ export interface InitBackendOptions {
   /** wasm only: directory holding the .wasm binaries (default: `wasmBinaryDirectory()`); used on first init only. */
   readonly wasmDirectory?: string;
   /**
-   * wasm only: XNNPACK threads (default 1, the single-threaded SIMD binary). More loads the threaded SIMD binary with
-   * that many threads; results are bit-identical. Used on first init only: a process has one wasm backend.
+   * wasm and native: XNNPACK threads (default 1, the single-threaded SIMD binary). More loads the threaded SIMD binary
+   * with that many threads (used on first init only: a process has one wasm backend), and on native also gives the
+   * C++ kernels that many; results are bit-identical for every count.
    */
   readonly threads?: number;
 }
@@ -123,6 +124,7 @@ async function initBackendNow(name: BackendName, options: InitBackendOptions): P
   await tf.ready();
   registerAllGradients();
   registerAllKernels(target, { native: name === 'native' });
+  if (name === 'native') nativeAddon().setThreads(options.threads ?? 1);
   requested = name;
   return backendInfo();
 }

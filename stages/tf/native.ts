@@ -21,10 +21,18 @@ export interface NativeAddon {
   maxPoolScatter(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: Int32Array): void;
   /** out[window] = d at the window's first maximum of x (the adjoint of maxPoolScatter). */
   maxPoolPick(x: Float32Array, d: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** out = A·B; dims = [batch, batchA, batchB, m, k, n, transposeA, transposeB] (batchA, batchB: 1 or batch). */
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** out[window] = the maximum of x over each tiling window; dims = [n, H, W, c, kh, kw]. */
+  maxPoolForward(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   /** out[j] = Σ_r x[r, j] (float32 blocks of 256 rows, float64 totals); dims = [rows, inner]. */
   sumRows(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   /** out[r, j] = x[r, j] + bias[j]; dims = [rows, inner]. */
   addRows(x: Float32Array, bias: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /** Threads for the large conv and pool kernels (default 1); results are bit-identical for every count. */
+  setThreads(n: number): void;
+  /** The thread count set by setThreads. */
+  threads(): number;
   /** The instruction set in use ('avx512', 'avx2' or 'baseline'); all give bit-identical results. */
   isa(): string;
   /** Selects an instruction set this CPU has (tests compare them). */

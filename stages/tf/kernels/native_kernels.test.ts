@@ -10,8 +10,8 @@ import { initBackend, backendInfo } from '../backend.ts';
 import { nativeAvailability, type NativeAddon } from '../native.ts';
 import { refConv2d, refConv2dFilterGrad, refConv2dInputGrad } from '../reference.ts';
 import { relErr } from '../testing.ts';
-import { pickAtFirstMax, scatterToFirstMax } from './max_pool_grad.ts';
-import { biasRows } from './native_kernels.ts';
+import { firstMaxIndices, pickAtFirstMax, scatterToFirstMax } from './max_pool_grad.ts';
+import { biasRows, nativeMatmulDims } from './native_kernels.ts';
 import { nativeKernelsActive } from './register_all_kernels.ts';
 
 const available = nativeAvailability();
@@ -99,28 +99,74 @@ nativeTest('native filter gradient of a long sum (691,200 pixels) stays within 1
   t.true(relErr(out, ref) < 1e-6, `rel err ${relErr(out, ref)}`);
 });
 
-nativeTest('native max-pool scatter and pick equal the JS kernels bit for bit, ties included', (t) => {
+nativeTest('native max-pool scatter, pick and forward equal the JS kernels bit for bit, ties included, on every instruction set', (t) => {
   const rng = new Rng(7);
-  const shape = [3, 12, 8, 5];
-  const size = 3 * 12 * 8 * 5;
-  const x = Float32Array.from(normal(rng, size), (v) => Math.round(v * 2) / 2); // many ties
-  const dy = normal(rng, size / 4);
-  for (const [kh, kw] of [[2, 2], [3, 2], [1, 4]] as const) {
-    const pooled = (size / kh / kw) | 0;
-    const dims = Int32Array.from([...shape, kh, kw]);
-    const d = normal(rng, size);
-    const dyk = dy.subarray(0, pooled);
-    const want = new Float32Array(size);
-    scatterToFirstMax(want, x, dyk, shape, kh, kw);
-    const got = new Float32Array(size).fill(Number.NaN); // the kernel zeroes dx itself
-    addon.maxPoolScatter(x, dyk, got, dims);
-    t.deepEqual(got, want, `scatter ${kh}×${kw}`);
-    const pickWant = new Float32Array(pooled);
-    pickAtFirstMax(pickWant, x, d, shape, kh, kw);
-    const pickGot = new Float32Array(pooled);
-    addon.maxPoolPick(x, d, pickGot, dims);
-    t.deepEqual(pickGot, pickWant, `pick ${kh}×${kw}`);
+  for (const shape of [[3, 12, 8, 5], [2, 4, 6, 20], [1, 2, 2, 16]]) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const x = Float32Array.from(normal(rng, size), (v) => Math.round(v * 2) / 2); // many ties
+    for (const [kh, kw] of [[2, 2], [2, 1], [1, 2]] as const) {
+      const pooled = size / kh / kw;
+      const dims = Int32Array.from([...shape, kh, kw]);
+      const d = normal(rng, size);
+      const dy = normal(rng, pooled);
+      const want = new Float32Array(size);
+      scatterToFirstMax(want, x, dy, shape, kh, kw);
+      const got = acrossIsas(t, () => {
+        const o = new Float32Array(size).fill(Number.NaN); // the kernel writes every entry of dx
+        addon.maxPoolScatter(x, dy, o, dims);
+        return o;
+      });
+      t.deepEqual(got, want, `scatter ${shape} ${kh}×${kw}`);
+      const pickWant = new Float32Array(pooled);
+      pickAtFirstMax(pickWant, x, d, shape, kh, kw);
+      const pickGot = acrossIsas(t, () => {
+        const o = new Float32Array(pooled);
+        addon.maxPoolPick(x, d, o, dims);
+        return o;
+      });
+      t.deepEqual(pickGot, pickWant, `pick ${shape} ${kh}×${kw}`);
+      const fwd = acrossIsas(t, () => {
+        const o = new Float32Array(pooled);
+        addon.maxPoolForward(x, o, dims);
+        return o;
+      });
+      t.deepEqual(fwd, Float32Array.from(firstMaxIndices(x, shape, kh, kw), (at) => x[at]!), `forward ${shape} ${kh}×${kw}`);
+    }
   }
+});
+
+nativeTest('native matmul: every transpose, batched and broadcast, against a float64 loop; identical on every instruction set', (t) => {
+  const rng = new Rng(17);
+  for (const [batchA, batchB, m, k, n] of [[1, 1, 20, 160, 50], [1, 1, 13, 7, 33], [3, 3, 5, 9, 17], [1, 4, 6, 5, 3], [2, 1, 1, 1, 1]] as const) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        const batch = Math.max(batchA, batchB);
+        const a = normal(rng, batchA * m * k);
+        const b = normal(rng, batchB * k * n);
+        const dims = Int32Array.from([batch, batchA, batchB, m, k, n, ta ? 1 : 0, tb ? 1 : 0]);
+        const out = acrossIsas(t, () => {
+          const o = new Float32Array(batch * m * n);
+          addon.matmul(a, b, o, dims);
+          return o;
+        });
+        const ref = new Float64Array(batch * m * n);
+        for (let bt = 0; bt < batch; bt++) {
+          const ao = batchA === 1 ? 0 : bt * m * k;
+          const bo = batchB === 1 ? 0 : bt * k * n;
+          for (let i = 0; i < m; i++)
+            for (let j = 0; j < n; j++) {
+              let acc = 0;
+              for (let q = 0; q < k; q++) acc += a[ao + (ta ? q * m + i : i * k + q)]! * b[bo + (tb ? j * k + q : q * n + j)]!;
+              ref[(bt * m + i) * n + j] = acc;
+            }
+        }
+        t.true(relErr(out, ref) < 1e-5, `[${batchA},${batchB},${m},${k},${n}] ta=${ta} tb=${tb}: ${relErr(out, ref)}`);
+      }
+    }
+  }
+  t.deepEqual(nativeMatmulDims([2, 3, 4], [1, 4, 5], false, false)?.shape, [2, 3, 5]);
+  t.is(nativeMatmulDims([2, 3, 4], [3, 4, 5], false, false), null, 'batches 2 and 3 do not broadcast');
+  t.is(nativeMatmulDims([3, 4], [5, 6], false, false), null, 'inner sizes differ');
 });
 
 nativeTest('native row sum (float64 block totals) and bias add against float64 references', (t) => {
@@ -164,7 +210,9 @@ nativeTest("backend 'native': tfjs ops on it equal wasm's to float32 rounding, a
       const y = tf.add(tf.conv2d(x, f, 1, 'valid'), bias) as tf.Tensor4D;
       const pooled = tf.maxPool(tf.add(y, other) as tf.Tensor4D, 2, 2, 'valid');
       const g = tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), 2, 2, 'valid'))))(f);
-      return [y, pooled, g, tf.sum(y, [0, 1, 2]), tf.sum(y, 3)].map((a) => a.dataSync().slice());
+      const flat = tf.reshape(pooled, [2, 64]);
+      const mm = [tf.matMul(flat, flat, false, true), tf.matMul(flat, flat, true, false), tf.matMul(tf.reshape(flat, [2, 4, 16]), tf.reshape(flat, [2, 4, 16]), true, false)];
+      return [y, pooled, g, tf.sum(y, [0, 1, 2]), tf.sum(y, 3), ...mm].map((a) => a.dataSync().slice());
     });
   t.regex(backendInfo().label, /^native \((avx512|avx2|baseline)\)$/);
   const onNative = run();

@@ -1,6 +1,6 @@
 /**
  * The 'native' backend's kernels: tfjs-backend-wasm's Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter,
- * MaxPoolGrad, MaxPoolPick, leading-axes Sum and bias-broadcast Add replaced by the C++ kernels of native/ (stages/tf/native.ts), which read and write the
+ * MaxPool, MaxPoolGrad, MaxPoolPick, BatchMatMul, leading-axes Sum and bias-broadcast Add replaced by the C++ kernels of native/ (stages/tf/native.ts), which read and write the
  * wasm heap in place. They cover stride-1, dilation-1 NHWC convolutions with padding narrower than the filter, and
  * exactly tiling max pools; anything else goes to the kernel they replaced. Every other kernel, and so every
  * gradient definition, stays tfjs-backend-wasm's and this project's: second derivatives are the same expressions.
@@ -152,5 +152,49 @@ export function makeNativeAddKernel(fallback: Fallback): tf.KernelFunc {
     const addon = nativeAddon();
     const dims = Int32Array.from([rows, x.shape[x.shape.length - 1]!]);
     return float32Kernel(args.backend as tf.KernelBackend, [...x.shape], [x, bias], (out, xv, bv) => addon.addRows(xv, bv, out, dims), false);
+  };
+}
+
+/** The addon's matmul dims and the output shape for BatchMatMul of `a` and `b`, or null (other batch broadcasts). */
+export function nativeMatmulDims(a: readonly number[], b: readonly number[], transposeA: boolean, transposeB: boolean): { dims: Int32Array; shape: number[] } | null {
+  if (a.length < 2 || a.length !== b.length) return null;
+  const r = a.length;
+  const [m, ka] = transposeA ? [a[r - 1]!, a[r - 2]!] : [a[r - 2]!, a[r - 1]!];
+  const [kb, n] = transposeB ? [b[r - 1]!, b[r - 2]!] : [b[r - 2]!, b[r - 1]!];
+  if (ka !== kb) return null;
+  const batchShapeA = a.slice(0, -2);
+  const batchShapeB = b.slice(0, -2);
+  const batchA = batchShapeA.reduce((x, y) => x * y, 1);
+  const batchB = batchShapeB.reduce((x, y) => x * y, 1);
+  const same = batchShapeA.every((d, i) => d === batchShapeB[i]);
+  if (!same && batchA !== 1 && batchB !== 1) return null;
+  const batchShape = batchA >= batchB ? batchShapeA : batchShapeB;
+  const batch = Math.max(batchA, batchB);
+  return { dims: Int32Array.from([batch, batchA, batchB, m, ka, n, transposeA ? 1 : 0, transposeB ? 1 : 0]), shape: [...batchShape, m, n] };
+}
+
+/** BatchMatMul (any transposes) through the addon: wasm re-packs the right operand on every call. */
+export function makeNativeBatchMatMulKernel(fallback: Fallback): tf.KernelFunc {
+  return (args) => {
+    const a = inputTensor(args.inputs.a, 'BatchMatMul', 'a');
+    const b = inputTensor(args.inputs.b, 'BatchMatMul', 'b');
+    const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+    const plan = float32(a, b) ? nativeMatmulDims(a.shape, b.shape, transposeA, transposeB) : null;
+    if (!plan) return fallbackOr('BatchMatMul', fallback, args);
+    const addon = nativeAddon();
+    return float32Kernel(args.backend as tf.KernelBackend, plan.shape, [a, b], (out, av, bv) => addon.matmul(av, bv, out, plan.dims), false);
+  };
+}
+
+/** MaxPool over tiling windows through the addon. */
+export function makeNativeMaxPoolKernel(fallback: Fallback): tf.KernelFunc {
+  return (args) => {
+    const x = inputTensor<tf.Tensor4D>(args.inputs.x, 'MaxPool', 'x');
+    const window = x.dtype === 'float32' ? tilingWindow(x.shape, args.attrs as unknown as tf.MaxPoolGradAttrs) : null;
+    if (!window) return fallbackOr('MaxPool', fallback, args);
+    const addon = nativeAddon();
+    const [n, H, W, c] = x.shape;
+    const dims = Int32Array.from([n, H, W, c, window[0], window[1]]);
+    return float32Kernel(args.backend as tf.KernelBackend, [n, H / window[0], W / window[1], c], [x], (out, xv) => addon.maxPoolForward(xv, out, dims), false);
   };
 }

@@ -14,10 +14,12 @@ import { makeWasmIdentityKernel } from './identity.ts';
 import { makeWasmSliceKernel, makeWasmSplitVKernel } from './slice.ts';
 import {
   makeNativeAddKernel,
+  makeNativeBatchMatMulKernel,
   makeNativeConv2DBackpropFilterKernel,
   makeNativeConv2DBackpropInputKernel,
   makeNativeConv2DKernel,
   makeNativeMaxPoolGradKernel,
+  makeNativeMaxPoolKernel,
   makeNativeMaxPoolPickKernel,
   makeNativeSumKernel,
 } from './native_kernels.ts';
@@ -107,6 +109,8 @@ const NATIVE_ENTRIES: readonly { kernelName: string; make: (fallback: tf.KernelC
   { kernelName: MAX_POOL_PICK, make: makeNativeMaxPoolPickKernel, why: 'C++ gather at the first maximum' },
   { kernelName: 'Sum', make: makeNativeSumKernel, why: 'C++ leading-axes sum (bias gradients), float64 block totals' },
   { kernelName: 'Add', make: makeNativeAddKernel, why: 'C++ bias add along the last axis' },
+  { kernelName: 'BatchMatMul', make: makeNativeBatchMatMulKernel, why: 'C++ matmul, any transposes (wasm re-packs B per call: 128 µs for 20×160·160×50)' },
+  { kernelName: 'MaxPool', make: makeNativeMaxPoolKernel, why: 'C++ max over tiling windows' },
 ];
 const NATIVE_BACKEND = 'wasm';
 
