@@ -109,6 +109,22 @@ export const configSchema = z
          * `released-cumulative` (the released 2Dim/model.py eval_Cov: cumulative sums of per-sample gradients).
          */
         covariance: z.enum(['per-sample', 'released-cumulative']).optional(),
+        /**
+         * Beyond the paper: escapes from (1,1) for a family of noise covariances at the same total variance
+         * (stages/toy2d/shapes.ts): rank-1 noise at `angles` directions, `alphas` mixtures of isotropic and
+         * top-eigenvector noise, and the GLD kinds, each held `fixed` at its start value and/or re-estimated
+         * along the path (`local`), on `repeats` data sets.
+         */
+        shapes: z
+          .object({
+            enabled: z.boolean(),
+            repeats: posInt,
+            angles: posInt,
+            alphas: posInt,
+            kinds: z.array(noiseKindName),
+            frames: z.array(z.enum(['fixed', 'local'])).nonempty(),
+          })
+          .strict(),
       })
       .strict(),
     /** The one-hidden-layer network (Fig. 4). */
@@ -304,6 +320,14 @@ const toy2dPaper: Config['toy2d'] = {
   kinds: ['gd', 'sgd', 'gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'],
   noise: { k: 2, sigma: 1e-3, rescaleToTrace: false },
   trajectory: { repeats: 10, every: 5 },
+  shapes: {
+    enabled: true,
+    repeats: 200,
+    angles: 32,
+    alphas: 11,
+    kinds: ['gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'],
+    frames: ['fixed', 'local'],
+  },
 };
 
 const oneHiddenPaper: Config['onehidden'] = {

@@ -5,6 +5,7 @@ import { fashionTheoryStage } from './fashion/theory.ts';
 import { oneHiddenSummaryStage, oneHiddenTrainStage } from './onehidden/stages.ts';
 import { reportStage } from './report/stage.ts';
 import { imageExperimentStages } from './vgg/stages.ts';
+import { toy2dShapeDataStage, toy2dShapesStage } from './toy2d/shape-stages.ts';
 import { toy2dDataStage, toy2dDynamicsStage, toy2dIndicatorStage, toy2dSummaryStage } from './toy2d/stages.ts';
 
 /** The registry the engine builds its DAG from. */
@@ -13,6 +14,8 @@ export const stages: readonly AnyStage[] = [
   toy2dDynamicsStage,
   toy2dIndicatorStage,
   toy2dSummaryStage,
+  toy2dShapeDataStage,
+  toy2dShapesStage,
   oneHiddenTrainStage,
   oneHiddenSummaryStage,
   fashionDataStage,

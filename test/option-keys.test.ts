@@ -31,7 +31,8 @@ test('quick keeps every key it had before the released-code options (the report 
   const now = keys('quick', ['backend=wasm']);
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, `${JSON.stringify(now, null, 1)}\n`);
   const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as Record<string, string>;
-  t.deepEqual(noReport(moved(golden, now)), []);
+  // instances added since (the beyond-the-paper stages) are not in the golden file; every one it has must keep its key
+  t.deepEqual(noReport(moved(golden, now)).filter((id) => id in golden), []);
 });
 
 test('toy2d.covariance moves only the gld_diag and gld_leading dynamics, the indicator and the summary', (t) => {

@@ -1,13 +1,16 @@
 /**
  * The 2-D toy's cost model: `toy2d.dynamics[kind]` is toy2d.repeats independent repeats of the same loop (pure float64
  * JS), so it counts `toy2d.repeat.<kind>`, measured by running a few repeats with the configured settings. The data,
- * indicator and summary stages take milliseconds and count nothing.
+ * indicator and summary stages take milliseconds and count nothing. `toy2d.shapes[frame]` counts
+ * `toy2d.shapes.repeat.<frame>`, one repeat of every shape of the family, measured on two repeats.
  */
 import { toy2dData } from '../models/toy2d_f64.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { medianMs } from '../cost/timing.ts';
 import { runToy2dDynamics } from './dynamics.ts';
+import { configuredFamily, runShapeFamily, shapeRepeatOp } from './shape-stages.ts';
+import type { ShapeFrame } from './shapes.ts';
 
 /** The operation of one repeat of one kind's dynamics. */
 export const toy2dRepeatOp = (kind: string) => `toy2d.repeat.${kind}`;
@@ -41,6 +44,17 @@ export function measureToy2dCosts(cfg: <T>(path: string) => T, needed: ReadonlyS
       });
     out[op] = medianMs(run, 3, 1) / repeats;
     log(`${op}: one repeat of ${cfg('toy2d.iterations')} iterations on ${samples} points: ${out[op]!.toFixed(1)} ms CPU`);
+  }
+  for (const frame of ['fixed', 'local'] as ShapeFrame[]) {
+    const op = shapeRepeatOp(frame);
+    if (!needed.has(op)) continue;
+    const rng = new Rng(5);
+    const repeats = 2;
+    const data = new Float64Array(repeats * samples * 2);
+    for (let r = 0; r < repeats; r++) data.set(toy2dData(rng, samples), r * samples * 2);
+    const settings = { noise: cfg<NoiseConfig>('toy2d.noise'), lr: cfg<number>('toy2d.lr'), iterations: cfg<number>('toy2d.iterations'), variance: cfg<number>('toy2d.variance'), start: cfg<[number, number]>('toy2d.start'), seed: 5 };
+    out[op] = medianMs(() => void runShapeFamily(configuredFamily(cfg), frame, data, repeats, samples, settings), 3, 1) / repeats;
+    log(`${op}: one repeat of every shape (${configuredFamily(cfg).length}), ${frame} Σ: ${out[op]!.toFixed(1)} ms CPU`);
   }
   return out;
 }
