@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { minibatchValueAndGrad } from '../models/curvature.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
 import { NO_NEEDS } from '../noise/kind.ts';
+import { NOISE_KINDS } from '../noise/registry.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { diagonalMinibatchStats } from './diagonal-statistics.ts';
@@ -33,5 +34,6 @@ test('diag Σ equals the per-coordinate sample variance (1/(B−1)) of the same 
   }
   t.true(Math.abs(stats.covarianceTrace! - trace) <= 1e-6 * trace);
   t.throws(() => diagonalMinibatchStats(model, w, train, { ...NO_NEEDS, hessianTopK: 1 }, { kind: 'gld_hessian_top1', batchSize: 5, batches: 7, rng }), { message: /gld_hessian_top1 needs eigenpairs/ });
+  t.throws(() => diagonalMinibatchStats(model, w, train, NOISE_KINDS.gld_full.needs({}), { kind: 'gld_full', batchSize: 5, batches: 7, rng }), { message: /gld_full needs eigenpairs of Σ or H or Σ's factor/ });
   tf.dispose([train.x, train.y]);
 });

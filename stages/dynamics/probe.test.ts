@@ -19,7 +19,7 @@ test.serial('curvature probe on a small net agrees with its dense Hessian and wi
   };
   const w = model.init(rng);
   for (let i = 0; i < w.length; i++) w[i] = w[i]! * 4;
-  const kinds = (['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'] as NoiseKindName[]).map((kind) => ({
+  const kinds = (['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'] as NoiseKindName[]).map((kind) => ({
     kind,
     config: { sigma: 1e-2, k: 4, rescaleToTrace: false },
   }));
@@ -49,6 +49,10 @@ test.serial('curvature probe on a small net agrees with its dense Hessian and wi
   const hess = (r.traceSigma * pos.reduce((a, l) => a + l * l, 0)) / pos.reduce((a, l) => a + l, 0);
   t.true(Math.abs(by.gld_hessian!.traceHSigma - hess) < 1e-3 * Math.abs(hess), 'Hessian-shaped: TrΣ·Σλ²/Σλ');
   t.is(by.sgd!.traceHSigma, r.traceHSigma);
+  // gld_full is Gaussian with SGD's own Σ: the same Tr Σ and the same exact Tr(HΣ) over the same factor rows.
+  t.true(Math.abs(by.gld_full!.traceHSigma - by.sgd!.traceHSigma) <= 1e-12 * Math.abs(by.sgd!.traceHSigma), `gld_full ${by.gld_full!.traceHSigma} vs sgd ${by.sgd!.traceHSigma}`);
+  t.true(Math.abs(by.gld_full!.noiseTrace - r.traceSigma) <= 1e-12 * r.traceSigma);
+  t.is(by.gld_full!.ratio, by.sgd!.ratio);
   t.true(r.ratio > 0 && Number.isFinite(r.sharpness.estimate));
   tf.dispose([train.x, train.y]);
 });

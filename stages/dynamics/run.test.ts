@@ -50,7 +50,7 @@ test.serial('every noise kind runs, logs on schedule, keeps checkpoints, and rep
     if (kind === 'gd' || kind === 'sgd') t.is(trace, 0, kind);
     else t.true(trace > 0, `${kind} trace ${trace}`);
     if (kind === 'gld_const') t.true(Math.abs(trace - 1e-4 * model.size) < 1e-9, 'σ²D');
-    if (kind === 'gld_hessian' || kind === 'gld_hessian_top1' || kind === 'gld_leading') t.true(r.refreshes === 3, `${kind}: ${r.refreshes} refreshes`);
+    if (kind === 'gld_hessian' || kind === 'gld_hessian_top1' || kind === 'gld_leading' || kind === 'gld_full') t.true(r.refreshes === 3, `${kind}: ${r.refreshes} refreshes`);
   }
 });
 

@@ -46,6 +46,7 @@ const config = {
       gld_leading: { refresh: 2, k: 2, rescaleToTrace: false },
       gld_hessian: { refresh: 3, k: 2 },
       gld_hessian_top1: { refresh: 2 },
+      gld_full: { refresh: 2 },
     },
     probe: { topK: 3, lanczos: { tol: 1e-3, tolPairs: 2, tolRest: 1e-2, maxIter: 12 }, hutchinsonSamples: 3, exactTraceHSigma: true, sharpness: { delta: 0.01, samples: 2 } },
     theory: { runs: 2, steps: 3, every: 2 },
@@ -121,11 +122,12 @@ test('each kind’s noise shape and low-rank rows are what cost.ts assumes', (t)
   const D = 6;
   const e = (i: number) => Float64Array.from({ length: D }, (_, j) => (i === j ? 1 : 0));
   const pairs = { eigenvalues: Float64Array.from([3, 2, 1]), eigenvectors: [e(0), e(1), e(2)] };
-  const stats = { size: D, covarianceTrace: 2, covarianceDiagonal: new Float64Array(D).fill(1 / 3), covarianceTopK: pairs, hessianTopK: pairs };
+  const factor = [e(0), e(1), e(2), e(3)];
+  const stats = { size: D, covarianceTrace: 2, covarianceDiagonal: new Float64Array(D).fill(1 / 3), covarianceTopK: pairs, covarianceFactor: factor, hessianTopK: pairs };
   for (const kind of KINDS) {
     const shape = NOISE_KINDS[kind].build(stats, noiseOf(kind)).shape;
     t.is(shape.type, NOISE_SHAPES[kind], kind);
-    t.is(shape.type === 'lowRank' ? shape.rows.length : 0, lowRankRows(kind, noiseOf(kind)), kind);
+    t.is(shape.type === 'lowRank' ? shape.rows.length : 0, lowRankRows(kind, noiseOf(kind), factor.length), kind);
   }
 });
 
@@ -217,6 +219,6 @@ test.serial('the theory stage: HVPs besides Lanczos, Σ and the short runs as co
   // Lanczos's HVPs are reported with the rest: compare what is not Lanczos through the formula's own split.
   const lanczosModel = lanczosHvps(K, Math.max(config.fashion.probe.lanczos.maxIter, K + 1));
   const rest = f[OPS.hvp]! - lanczosModel;
-  t.is(rest, 3 + Math.floor(N / m) + 2 + 2 + 1, 'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1');
+  t.is(rest, 3 + Math.floor(N / m) + 2 + 2 + 1 + Math.floor(N / m), 'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1, gld_full (B)');
   t.true(r.hvps >= rest + K, 'at least K Lanczos HVPs besides');
 });

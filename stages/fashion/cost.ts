@@ -85,7 +85,7 @@ function kindBlock(cfg: ConfigReader, kind: NoiseKindName): { noise: NoiseConfig
  * `fashion.dynamics[kind]` over I = dynamics.iterations: I gradients (sgd: minibatch of m; every other kind: full
  * batch); logCount(I, logEvery) evaluations of the N training and T test images; and, for kinds other than sgd, a
  * refresh every `refresh` iterations, ⌈I/refresh⌉ in all, each computing what the kind needs: Σ (gld_dynamic,
- * gld_diag, gld_leading, gld_hessian, gld_hessian_top1) and the Hessian's top-k (gld_hessian, gld_hessian_top1: one
+ * gld_diag, gld_leading, gld_hessian, gld_hessian_top1, gld_full) and the Hessian's top-k (gld_hessian, gld_hessian_top1: one
  * operator opened and lanczosHvps(k, hessian.maxIter) HVPs). gd and gld_const need nothing at a refresh.
  */
 export function dynamicsCost(kind: NoiseKindName, cfg: ConfigReader): Counts {
@@ -109,10 +109,13 @@ export function dynamicsCost(kind: NoiseKindName, cfg: ConfigReader): Counts {
   return out;
 }
 
-/** Factor rows of a kind's noise covariance when it is low-rank (one HVP each for Tr(HΣ_kind)), else 0. */
-export function lowRankRows(kind: NoiseKindName, noise: NoiseConfig): number {
+/**
+ * Factor rows of a kind's noise covariance when it is low-rank (one HVP each for Tr(HΣ_kind)), else 0; a kind that
+ * uses Σ's whole factor (gld_full) has `sigmaRows` of them, B = ⌊N/m⌋ minibatches.
+ */
+export function lowRankRows(kind: NoiseKindName, noise: NoiseConfig, sigmaRows: number): number {
   const needs = noiseKind(kind).needs(noise);
-  return needs.covarianceTopK + needs.hessianTopK;
+  return needs.covarianceTopK + needs.hessianTopK + (needs.covarianceFactor ? sigmaRows : 0);
 }
 
 /** The shape of each kind's noise covariance (what Tr(HΣ_kind) costs: Hutchinson's TrH / diag H, or its rows). */
@@ -125,6 +128,7 @@ export const NOISE_SHAPES: Record<NoiseKindName, 'zero' | 'isotropic' | 'diagona
   gld_leading: 'lowRank',
   gld_hessian: 'lowRank',
   gld_hessian_top1: 'lowRank',
+  gld_full: 'lowRank',
 };
 
 /**
@@ -138,7 +142,7 @@ export function probePointCost(kinds: readonly NoiseKindName[], cfg: ConfigReade
   const N = cfg<number>('fashion.data.train');
   const m = cfg<number>('fashion.dynamics.batchSize');
   const K = cfg<number>('fashion.probe.topK');
-  const rows = kinds.reduce((a, kind) => a + lowRankRows(kind, kindBlock(cfg, kind).noise), 0);
+  const rows = kinds.reduce((a, kind) => a + lowRankRows(kind, kindBlock(cfg, kind).noise, Math.floor(N / m)), 0);
   const hvps =
     lanczosHvps(K, cfg<number>('fashion.probe.lanczos.maxIter')) +
     cfg<number>('fashion.probe.hutchinsonSamples') +
@@ -187,7 +191,7 @@ export function theoryCost(cfg: ConfigReader): Counts {
   let hvps = lanczosHvps(K, Math.max(cfg<number>('fashion.probe.lanczos.maxIter'), K + 1));
   if (kinds.some((k) => NOISE_SHAPES[k] === 'isotropic' || NOISE_SHAPES[k] === 'diagonal')) hvps += cfg<number>('fashion.probe.hutchinsonSamples');
   if (kinds.includes('sgd') && cfg<boolean>('fashion.probe.exactTraceHSigma')) hvps += Math.floor(N / m);
-  hvps += kinds.reduce((a, k) => a + lowRankRows(k, noise(k)), 0);
+  hvps += kinds.reduce((a, k) => a + lowRankRows(k, noise(k), Math.floor(N / m)), 0);
   add(out, FASHION_OPS.hvp, hvps);
   if (kinds.includes('sgd') || needs.some(needsCovariance)) add(out, FASHION_OPS.sigma, 1);
   const runsOf = (kind: NoiseKindName) => (kind === 'gd' ? 0 : t.runs);

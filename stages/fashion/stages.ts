@@ -57,6 +57,7 @@ const SHAPE_KEYS: Record<NoiseKindName, readonly (keyof NoiseConfig)[]> = {
   gld_leading: ['k', 'rescaleToTrace'],
   gld_hessian: ['k'],
   gld_hessian_top1: [],
+  gld_full: [],
 };
 
 /** Config paths of the noise-shaping keys of every kind that runs. */

@@ -7,8 +7,8 @@ import type { EigenPairs } from '../numerics/eigen.ts';
 import type { Rng } from '../numerics/random.ts';
 import { checkShape, sampleShape, shapeTrace, type NoiseShape } from './shape.ts';
 
-/** The eight kinds of the paper. */
-export type NoiseKindName = 'gd' | 'sgd' | 'gld_const' | 'gld_dynamic' | 'gld_diag' | 'gld_leading' | 'gld_hessian' | 'gld_hessian_top1';
+/** The eight kinds of the paper, and gld_full (Gaussian noise with SGD's full Σ). */
+export type NoiseKindName = 'gd' | 'sgd' | 'gld_const' | 'gld_dynamic' | 'gld_diag' | 'gld_leading' | 'gld_hessian' | 'gld_hessian_top1' | 'gld_full';
 
 /** Per-kind settings; each kind reads only its own keys and names a missing one. */
 export interface NoiseConfig {
@@ -30,6 +30,8 @@ export interface NoiseNeeds {
   readonly covarianceDiagonal: boolean;
   /** Number of leading eigenpairs of Σ (0 = none). */
   readonly covarianceTopK: number;
+  /** A factor of Σ: rows c_k with Σ = Σ_k c_k c_kᵀ (gld_full). */
+  readonly covarianceFactor: boolean;
   /** Number of leading eigenpairs of the Hessian H (0 = none). */
   readonly hessianTopK: number;
 }
@@ -40,6 +42,7 @@ export const NO_NEEDS: NoiseNeeds = Object.freeze({
   covarianceTrace: false,
   covarianceDiagonal: false,
   covarianceTopK: 0,
+  covarianceFactor: false,
   hessianTopK: 0,
 });
 
@@ -53,6 +56,8 @@ export interface NoiseStats {
   readonly covarianceDiagonal?: Float64Array;
   /** Leading eigenpairs of Σ (at least `needs.covarianceTopK`). */
   readonly covarianceTopK?: EigenPairs;
+  /** Rows c_k with Σ = Σ_k c_k c_kᵀ exactly (each of length D; e.g. the scaled centred minibatch gradients of `Covariance.factor`). */
+  readonly covarianceFactor?: readonly Float64Array[];
   /** Leading eigenpairs of H (at least `needs.hessianTopK`). */
   readonly hessianTopK?: EigenPairs;
 }

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { NOISE_KINDS, noiseKind } from './registry.ts';
 
-test('the registry lists the eight kinds of the paper under their own names', (t) => {
-  t.deepEqual(Object.keys(NOISE_KINDS), ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1']);
+test('the registry lists the eight kinds of the paper, then gld_full, under their own names', (t) => {
+  t.deepEqual(Object.keys(NOISE_KINDS), ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full']);
   for (const [name, kind] of Object.entries(NOISE_KINDS)) {
     t.is(noiseKind(name), kind);
     t.is(kind.name as string, name);
@@ -12,6 +12,6 @@ test('the registry lists the eight kinds of the paper under their own names', (t
 });
 
 test('an unknown kind lists the known ones', (t) => {
-  t.throws(() => noiseKind('gld_full'), { message: /unknown noise kind 'gld_full' \(known: gd, sgd, gld_const, .*gld_hessian_top1\)/ });
+  t.throws(() => noiseKind('gld_fool'), { message: /unknown noise kind 'gld_fool' \(known: gd, sgd, gld_const, .*gld_hessian_top1, gld_full\)/ });
   t.throws(() => noiseKind('toString'), { message: /unknown noise kind 'toString'/ });
 });

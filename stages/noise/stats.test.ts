@@ -21,6 +21,7 @@ test('every registered kind builds from exactly the statistics it declares, and 
     t.is(stats.covarianceTrace !== undefined, needs.covarianceTrace, kind.name);
     t.is(stats.covarianceDiagonal !== undefined, needs.covarianceDiagonal, kind.name);
     t.is(stats.covarianceTopK?.eigenvalues.length ?? 0, needs.covarianceTopK, kind.name);
+    t.is(stats.covarianceFactor !== undefined, needs.covarianceFactor, kind.name);
     const sampler = kind.build(stats, config);
     t.is(sampler.kind, kind.name);
     t.is(sampler.shape.size, D);
@@ -29,7 +30,9 @@ test('every registered kind builds from exactly the statistics it declares, and 
 
 test('mergeNeeds takes the union; missing sources are named', async (t) => {
   const merged = mergeNeeds(NOISE_KINDS.gld_diag.needs({}), NOISE_KINDS.gld_hessian.needs({ k: 3 }), NOISE_KINDS.gld_hessian_top1.needs({}));
-  t.deepEqual({ ...merged }, { minibatchGradient: false, covarianceTrace: true, covarianceDiagonal: true, covarianceTopK: 0, hessianTopK: 3 });
+  t.deepEqual({ ...merged }, { minibatchGradient: false, covarianceTrace: true, covarianceDiagonal: true, covarianceTopK: 0, covarianceFactor: false, hessianTopK: 3 });
+  t.true(mergeNeeds(merged, NOISE_KINDS.gld_full.needs({})).covarianceFactor);
+  t.true(needsCovariance(NOISE_KINDS.gld_full.needs({})));
   t.deepEqual({ ...mergeNeeds() }, { ...NO_NEEDS });
   await t.throwsAsync(computeNoiseStats(merged, { size: D }), { message: /needs Σ but no covariance source/ });
   const f = await noiseFixture(1);

@@ -15,6 +15,7 @@ export function mergeNeeds(...needs: readonly NoiseNeeds[]): NoiseNeeds {
         covarianceTrace: a.covarianceTrace || b.covarianceTrace,
         covarianceDiagonal: a.covarianceDiagonal || b.covarianceDiagonal,
         covarianceTopK: Math.max(a.covarianceTopK, b.covarianceTopK),
+        covarianceFactor: a.covarianceFactor || b.covarianceFactor,
         hessianTopK: Math.max(a.hessianTopK, b.hessianTopK),
       }),
       NO_NEEDS,
@@ -24,7 +25,7 @@ export function mergeNeeds(...needs: readonly NoiseNeeds[]): NoiseNeeds {
 
 /** True when the needs require the gradient-noise covariance at all. */
 export function needsCovariance(needs: NoiseNeeds): boolean {
-  return needs.covarianceTrace || needs.covarianceDiagonal || needs.covarianceTopK > 0;
+  return needs.covarianceTrace || needs.covarianceDiagonal || needs.covarianceTopK > 0 || needs.covarianceFactor;
 }
 
 /** Where statistics come from; each source is called only if needed (the covariance at most once). */
@@ -47,6 +48,7 @@ export async function computeNoiseStats(needs: NoiseNeeds, sources: NoiseStatSou
     if (needs.covarianceTrace) stats.covarianceTrace = cov.trace;
     if (needs.covarianceDiagonal) stats.covarianceDiagonal = cov.diagonal();
     if (needs.covarianceTopK > 0) stats.covarianceTopK = await cov.topK(needs.covarianceTopK);
+    if (needs.covarianceFactor) stats.covarianceFactor = cov.factor;
   }
   if (needs.hessianTopK > 0) {
     if (sources.hessianTopK === undefined) throw new Error(`computeNoiseStats: the noise kind needs ${needs.hessianTopK} Hessian eigenpairs but no Hessian source was given`);

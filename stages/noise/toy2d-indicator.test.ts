@@ -97,6 +97,7 @@ test('population covariance: every closed form holds exactly', async (t) => {
   t.true(close(k.gld_hessian, ALIGNED));
   t.true(close(k.gld_hessian_top1, 2));
   t.true(close(k.gld_leading, 2));
+  t.true(close(k.gld_full, ALIGNED), 'gld_full is Σ itself');
   t.is(k.gd, 0);
   t.is(k.sgd, 0);
   // Σ itself, three ways: exact over the factor, from H's eigenpairs, and the isotropic reference.
@@ -140,6 +141,8 @@ test('N = 100 sample: exact sample identities, and the population values within 
   // Top eigenvector of Σ̂ in the (a, b) basis: β² = (1 + (Q − P)/√((Q − P)² + 4X²))/2, v₁ᵀHv₁ = 20 + 180β².
   const beta2 = (1 + (Q - P) / Math.hypot(Q - P, 2 * X)) / 2;
   t.true(Math.abs(k.gld_leading - TOTAL * (20 + 180 * beta2)) < 1e-12);
+  // gld_full is Σ̂ itself: the exact Tr(HΣ̂) of SGD's noise.
+  t.true(Math.abs(k.gld_full - exact) < 1e-12, `gld_full ${k.gld_full} vs ${exact}`);
   // Exact whatever the sample: isotropic, diagonal (H₁₁ = H₂₂), Hessian-shaped and top-1 kinds.
   for (const name of ['gld_const', 'gld_dynamic', 'gld_diag'] as const) t.true(Math.abs(k[name] - ISO) < 1e-12, name);
   t.true(Math.abs(k.gld_hessian - ALIGNED) < 1e-12);

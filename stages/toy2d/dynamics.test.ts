@@ -59,13 +59,16 @@ test('Tr(HΣ) per kind at (1,1) matches the closed forms (1.1, 1.1, 202/110, 202
   t.true(Math.abs(closed.gld_hessian! - 202 / 110) < 1e-12);
   t.true(Math.abs(closed.gld_leading! - 202 / 110) < 1e-12);
   t.is(closed.gld_hessian_top1, 2);
-  const ind = toy2dIndicators(dataSets(100, 100, 9), 100, 100, ['gd', 'sgd', 'gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'], { k: 2, sigma: 1e-3 }, 0.01);
-  t.deepEqual(ind.map((i) => i.kind), ['gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1']);
+  const ind = toy2dIndicators(dataSets(100, 100, 9), 100, 100, ['gd', 'sgd', 'gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'], { k: 2, sigma: 1e-3 }, 0.01);
+  t.deepEqual(ind.map((i) => i.kind), ['gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full']);
+  // With k = 2 = D, gld_leading keeps all of Σ: it and gld_full agree on every repeat.
+  const byKind = Object.fromEntries(ind.map((i) => [i.kind, i]));
+  t.true(Math.abs(byKind.gld_full!.mean - byKind.gld_leading!.mean) < 1e-12 && Math.abs(byKind.gld_full!.sd - byKind.gld_leading!.sd) < 1e-12);
   for (const i of ind) {
     t.log(`${i.kind}: ${i.mean.toFixed(4)} ± ${i.sd.toFixed(4)} (closed form ${i.closedForm?.toFixed(4)})`);
     // Isotropic, diagonal (H has equal diagonal entries), Hessian-shaped and top-1 kinds do not depend on the sample;
     // the Σ-shaped kind scatters around the population value: allow 4 standard errors of the mean over 100 repeats.
-    const tol = i.kind === 'gld_leading' ? (4 * i.sd) / Math.sqrt(100) : 1e-9;
+    const tol = i.kind === 'gld_leading' || i.kind === 'gld_full' ? (4 * i.sd) / Math.sqrt(100) : 1e-9;
     t.true(Math.abs(i.mean - i.closedForm!) <= tol, `${i.kind} ${i.mean} vs ${i.closedForm}`);
   }
 });

@@ -34,6 +34,7 @@ export function toy2dClosedForms(v: number): Partial<Record<NoiseKindName, numbe
     gld_leading: sigmaShaped, // the full 2×2 Σ rescaled
     gld_hessian: (v * (l1 * l1 + l2 * l2)) / (l1 + l2), // v·TrH²/TrH
     gld_hessian_top1: v * l1,
+    gld_full: sigmaShaped, // Σ itself, rescaled like every kind here
   };
 }
 

@@ -21,7 +21,7 @@ export type Toy2dCovariance = 'per-sample' | 'released-cumulative';
 
 /** Whether a kind's noise shape depends on Σ beyond its trace (the toy rescales every kind to the same variance). */
 export function usesCovarianceShape(kind: NoiseKind, needs: NoiseNeeds): boolean {
-  return kind.name !== 'sgd' && (needs.covarianceDiagonal || needs.covarianceTopK > 0);
+  return kind.name !== 'sgd' && (needs.covarianceDiagonal || needs.covarianceTopK > 0 || needs.covarianceFactor);
 }
 
 /** Centred covariance (1/N, row-major 2×2) of N two-vectors stored N×2. */
@@ -81,9 +81,11 @@ export function toy2dNoiseStats(point: Toy2dPoint, needs: NoiseNeeds): NoiseStat
   const s = point.sigma;
   if (needs.covarianceTrace) stats.covarianceTrace = s[0]! + s[3]!;
   if (needs.covarianceDiagonal) stats.covarianceDiagonal = Float64Array.of(s[0]!, s[3]!);
-  if (needs.covarianceTopK > 0) {
+  if (needs.covarianceTopK > 0 || needs.covarianceFactor) {
     const e = symmetricEigen(s, 2);
-    stats.covarianceTopK = { eigenvalues: e.values, eigenvectors: e.vectors };
+    if (needs.covarianceTopK > 0) stats.covarianceTopK = { eigenvalues: e.values, eigenvectors: e.vectors };
+    // A factor of the 2×2 Σ: rows √λ_j v_j, so Σ_j r_j r_jᵀ = Σ exactly (λ_j ≥ 0 up to rounding).
+    if (needs.covarianceFactor) stats.covarianceFactor = e.vectors.map((v, j) => v.map((x) => x * Math.sqrt(Math.max(e.values[j]!, 0))));
   }
   if (needs.hessianTopK > 0) {
     const e = symmetricEigen(point.hessian, 2);

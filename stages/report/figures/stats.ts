@@ -36,34 +36,5 @@ export function spreadBy(rows: readonly object[], keys: readonly string[], field
   return out;
 }
 
-/** Spearman rank correlation of two equally long lists (average ranks for ties); null for fewer than 3 pairs or no variation. */
-export function spearman(a: readonly number[], b: readonly number[]): number | null {
-  if (a.length !== b.length) throw new Error(`spearman: lengths differ (${a.length} vs ${b.length})`);
-  if (a.length < 3) return null;
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const ma = ra.reduce((x, y) => x + y, 0) / ra.length;
-  const mb = rb.reduce((x, y) => x + y, 0) / rb.length;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < ra.length; i++) {
-    sab += (ra[i]! - ma) * (rb[i]! - mb);
-    saa += (ra[i]! - ma) ** 2;
-    sbb += (rb[i]! - mb) ** 2;
-  }
-  return saa === 0 || sbb === 0 ? null : sab / Math.sqrt(saa * sbb);
-}
-
-/** 1-based ranks with ties sharing their average rank. */
-export function ranks(xs: readonly number[]): number[] {
-  const order = xs.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
-  const out = new Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
-    for (let k = i; k <= j; k++) out[order[k]![1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return out;
-}
+/** Spearman's ρ and average ranks live in stages/numerics (one implementation for the report and the statistics). */
+export { ranks, spearman } from '../../numerics/rank-correlation.ts';

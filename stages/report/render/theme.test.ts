@@ -10,6 +10,7 @@ const expected: [string, string][] = [
   ['gld_leading', 'GLD leading'],
   ['gld_hessian', 'GLD Hessian'],
   ['gld_hessian_top1', 'GLD 1st eigvec(H)'],
+  ['gld_full', 'GLD full'],
 ];
 
 for (const [kind, label] of expected) {
@@ -19,12 +20,13 @@ for (const [kind, label] of expected) {
   });
 }
 
-test('the eight kinds have eight distinct colours, dashes and shapes', (t) => {
+test('the nine kinds have eight distinct colours (gld_full shares SGD\'s), and distinct dashes and shapes', (t) => {
   t.deepEqual([...KIND_ORDER], expected.map(([k]) => k));
   const styles = Object.values(KIND_STYLES);
   t.is(new Set(styles.map((s) => s.color)).size, 8);
-  t.is(new Set(styles.map((s) => s.shape)).size, 8);
-  t.is(new Set(styles.map((s) => s.dash.join(','))).size, 7, 'gd and sgd are both solid; every GLD kind has its own dash');
+  t.is(KIND_STYLES.gld_full.color, KIND_STYLES.sgd.color);
+  t.is(new Set(styles.map((s) => s.shape)).size, 9);
+  t.is(new Set(styles.map((s) => s.dash.join(','))).size, 8, 'gd and sgd are both solid; every GLD kind has its own dash');
 });
 
 test('a kind keeps its colour whatever other kinds a figure shows', (t) => {

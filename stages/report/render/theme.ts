@@ -29,7 +29,7 @@ export interface KindStyle {
   readonly shape: string;
 }
 
-/** The fixed style of every noise kind; the key order is the legend order. Example: `KIND_STYLES.sgd.label === 'SGD'`. */
+/** The fixed style of every noise kind (gld_full shares SGD's colour); the key order is the legend order. Example: `KIND_STYLES.sgd.label === 'SGD'`. */
 export const KIND_STYLES: Readonly<Record<NoiseKindName, KindStyle>> = Object.freeze({
   gd: { label: 'GD', color: OKABE_ITO.black, dash: [], shape: 'circle' },
   sgd: { label: 'SGD', color: OKABE_ITO.vermillion, dash: [], shape: 'square' },
@@ -39,6 +39,8 @@ export const KIND_STYLES: Readonly<Record<NoiseKindName, KindStyle>> = Object.fr
   gld_leading: { label: 'GLD leading', color: OKABE_ITO.bluishGreen, dash: [8, 4], shape: 'cross' },
   gld_hessian: { label: 'GLD Hessian', color: OKABE_ITO.blue, dash: [4, 4], shape: 'triangle-left' },
   gld_hessian_top1: { label: 'GLD 1st eigvec(H)', color: OKABE_ITO.reddishPurple, dash: [1, 3], shape: 'triangle-right' },
+  // The Gaussian with SGD's own Σ: SGD's colour (the palette has eight), told apart by its dash and shape.
+  gld_full: { label: 'GLD full', color: OKABE_ITO.vermillion, dash: [10, 2, 2, 2], shape: 'wedge' },
 });
 
 /** Every noise kind in legend order. */
