@@ -6,6 +6,7 @@ import { oneHiddenSummaryStage, oneHiddenTrainStage } from './onehidden/stages.t
 import { reportStage } from './report/stage.ts';
 import { imageExperimentStages } from './vgg/stages.ts';
 import { toy2dShapeDataStage, toy2dShapesStage } from './toy2d/shape-stages.ts';
+import { toy2dShapesSummaryStage } from './toy2d/shape-summary.ts';
 import { toy2dDataStage, toy2dDynamicsStage, toy2dIndicatorStage, toy2dSummaryStage } from './toy2d/stages.ts';
 
 /** The registry the engine builds its DAG from. */
@@ -16,6 +17,7 @@ export const stages: readonly AnyStage[] = [
   toy2dSummaryStage,
   toy2dShapeDataStage,
   toy2dShapesStage,
+  toy2dShapesSummaryStage,
   oneHiddenTrainStage,
   oneHiddenSummaryStage,
   fashionDataStage,

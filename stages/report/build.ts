@@ -2,6 +2,7 @@
 import type { LoadedArtifacts } from '../../cache/values.ts';
 import type { LineageEntry, RunFacts } from '../../pipeline/stage.ts';
 import type { ReportDocument, ReportSection } from './document.ts';
+import { beyondSection, type BeyondProtocol } from './figures/beyond.ts';
 import { claimsSection, judgeClaims, type Claim, type ClaimInputs } from './figures/claims.ts';
 import { fashionOutcomes, fashionSection, type FashionStart } from './figures/fashion.ts';
 import { imageSection } from './figures/images.ts';
@@ -13,6 +14,8 @@ import { toy2dSection, type Toy2dProtocol, type Toy2dRow } from './figures/toy2d
 /** The cached outputs the report reads; an experiment switched off is absent. */
 export interface ReportInputs {
   toy2d?: LoadedArtifacts;
+  /** `toy2d.shapesSummary` (beyond the paper: noise shapes against escape). */
+  toy2dShapes?: LoadedArtifacts;
   onehidden?: LoadedArtifacts;
   fashion?: LoadedArtifacts;
   /** `fashion.theory[seed]` outputs in seed order. */
@@ -58,6 +61,7 @@ export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: Re
   if (inputs.theory?.length) sections.push(theorySection(inputs.theory));
   if (inputs.svhn) sections.push(imageSection('svhn', inputs.svhn));
   if (inputs.cifar10) sections.push(imageSection('cifar10', inputs.cifar10));
+  if (inputs.toy2dShapes) sections.push(beyondSection(inputs.toy2dShapes, facts.config.toy2d as BeyondProtocol));
   sections.push(provenanceSection({ run: facts.run, config: facts.config, lineage: facts.lineage, versions: facts.versions }));
   const overrides = facts.run.overrides.length ? `, overrides ${facts.run.overrides.join(' ')}` : '';
   const incomplete = missing.length ? ` Incomplete: ${missing.map((m) => m.instance).join(', ')} did not run (see “Missing from this report”).` : '';

@@ -22,6 +22,7 @@ const EXPERIMENTS = ['toy2d', 'onehidden', 'fashion', 'svhn', 'cifar10'] as cons
 export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
   const inputs: Record<string, DepRef> = {
     toy2d: { stage: 'toy2d.summary' },
+    ...(cfg<boolean>('toy2d.shapes.enabled') ? { toy2dShapes: { stage: 'toy2d.shapesSummary' } } : {}),
     onehidden: { stage: 'onehidden.summary' },
     fashion: { stage: 'fashion.summary' },
     ...Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`theory_${seed}`, { stage: 'fashion.theory', params: { seed } }])),
@@ -35,7 +36,7 @@ export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
 export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef> = reportInputs) {
   return defineStage({
     id: 'report',
-    version: 7,
+    version: 8,
     description: 'HTML report with the paper’s figures and a Markdown summary, from cached outputs only',
     reads: ['seed', 'backend', 'report', ...EXPERIMENTS],
     deps: (_p, cfg) => inputs(cfg),
@@ -49,6 +50,7 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
       const pick = (name: string): LoadedArtifacts | undefined => artifacts[name];
       const summaries: ReportInputs = {
         toy2d: pick('toy2d'),
+        toy2dShapes: pick('toy2dShapes'),
         onehidden: pick('onehidden'),
         fashion: pick('fashion'),
         theory: theoryNames.map((n) => artifacts[n]!),
