@@ -91,14 +91,14 @@ export function beyondSection(shapes: LoadedArtifacts, protocol: BeyondProtocol)
             layer: [
               {
                 mark: { type: 'rule', strokeWidth: 1, opacity: 0.6 },
-                encoding: { x, y: { field: 'lower', type: 'quantitative', title: 'escape rate', scale: { domain: [0, 1] } }, y2: { field: 'upper' }, color: { field: 'family', type: 'nominal', title: 'shape' } },
+                encoding: { x, y: { field: 'lower', type: 'quantitative', title: 'escape rate', scale: { domain: [0, 1] } }, y2: { field: 'upper' }, color: { field: 'family', type: 'nominal', title: 'shape', legend: { labelLimit: 320 } } },
               },
               {
                 mark: { type: 'point', filled: true, size: 40 },
                 encoding: {
                   x,
                   y: { field: 'escapeRate', type: 'quantitative', title: 'escape rate', axis: { format: '%' }, scale: { domain: [0, 1] } },
-                  color: { field: 'family', type: 'nominal', title: 'shape' },
+                  color: { field: 'family', type: 'nominal', title: 'shape', legend: { labelLimit: 320 } },
                   tooltip: [{ field: 'shape' }, { field: 'trHSigma', format: '.3f' }, { field: 'escapes' }, { field: 'repeats' }],
                 },
               },
