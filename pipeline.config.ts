@@ -207,6 +207,8 @@ export const configSchema = z
               })
               .strict(),
             gld_hessian: z.object({ refresh: posInt, k: posInt }).strict(),
+            /** Beyond the paper: Gaussian noise with SGD's full minibatch covariance Σ, re-estimated every `refresh` steps. */
+            gld_full: z.object({ refresh: posInt }).strict(),
             gld_hessian_top1: z
               .object({
                 refresh: posInt,
@@ -230,6 +232,11 @@ export const configSchema = z
             sharpness: sharpnessSchema,
           })
           .strict(),
+        /**
+         * Beyond the paper: the tail index α of SGD's gradient noise at the sharp minimum (stages/fashion/tail-index.ts),
+         * from `samples` minibatch gradients, along the top Hessian eigenvector and `directions` random directions.
+         */
+        tailIndex: z.object({ enabled: z.boolean(), samples: posInt.min(16), directions: z.number().int().nonnegative(), resamples: posInt }).strict(),
         /** Theory against experiment at the sharp minimum: short runs from it with each kind's noise fixed there. */
         theory: z
           .object({
@@ -347,7 +354,7 @@ const fashionPaper: Config['fashion'] = {
   data: { path: null, download: true, train: 1200, randomLabels: 200, test: 10_000 },
   pretrain: { lr: 0.1, maxIterations: 10_000, targetAccuracy: 1, checkEvery: 10 },
   dynamics: {
-    kinds: ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'],
+    kinds: ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'],
     iterations: 20_000, // the released code's default
     lr: 0.07,
     batchSize: 20,
@@ -362,6 +369,7 @@ const fashionPaper: Config['fashion'] = {
     gld_leading: { refresh: 10, k: 20, rescaleToTrace: false },
     gld_hessian: { refresh: 10, k: 20 },
     gld_hessian_top1: { refresh: 10 },
+    gld_full: { refresh: 10 },
   },
   probe: {
     topK: 21,
@@ -371,6 +379,7 @@ const fashionPaper: Config['fashion'] = {
     sharpness: { delta: 0.01, samples: 100 },
   },
   theory: { runs: 16, steps: 20, every: 1 },
+  tailIndex: { enabled: true, samples: 2000, directions: 5, resamples: 1000 },
 };
 
 const vggDynamics: Config['svhn']['dynamics'] = {

@@ -1,6 +1,7 @@
 /** Every stage of sgd-noise, in one list. Adding a stage means adding one line here. */
 import type { AnyStage } from '../pipeline/stage.ts';
 import { fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionProbeStage, fashionStartProbeStage, fashionSummaryStage } from './fashion/stages.ts';
+import { fashionTailIndexStage } from './fashion/tail-index.ts';
 import { fashionTheoryStage } from './fashion/theory.ts';
 import { oneHiddenSummaryStage, oneHiddenTrainStage } from './onehidden/stages.ts';
 import { reportStage } from './report/stage.ts';
@@ -27,6 +28,7 @@ export const stages: readonly AnyStage[] = [
   fashionProbeStage,
   fashionSummaryStage,
   fashionTheoryStage,
+  fashionTailIndexStage,
   ...imageExperimentStages('svhn'),
   ...imageExperimentStages('cifar10'),
   reportStage(),

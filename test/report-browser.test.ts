@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { documentFigures, renderReportFiles, writeReportFiles } from '../stages/report/render/bundle.ts';
 import { countInkPixels, decodePng } from '../stages/report/render/png-decode.ts';
-import { sampleReportDocument } from '../stages/report/render/sample-document.ts';
+import { sampleReportDocument, sampleScatterFigure } from '../stages/report/render/sample-document.ts';
 import { CHROMIUM_PATH, checkReportInBrowser, chromiumAvailable } from './browser.ts';
 
 const available = chromiumAvailable();
@@ -32,7 +32,7 @@ browserTest('the rendered report opens from disk with every figure drawn and no 
     t.true(f.width > 100 && f.height > 100, `${f.id}: ${f.width}×${f.height}`);
     t.true(f.marks > 0, `${f.id} has no marks`);
   }
-  t.is(result.details.find((f) => f.id === 'fig-sample-scatter')?.marks, 96);
+  t.is(result.details.find((f) => f.id === 'fig-sample-scatter')?.marks, sampleScatterFigure().data.length, 'every point of the scatter (12 per kind)');
   t.is(result.screenshot, join(dir, 'screenshot.png'));
   const shot = decodePng(await readFile(result.screenshot));
   t.is(shot.width, 1100);

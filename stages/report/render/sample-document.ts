@@ -39,7 +39,7 @@ export function sampleLineFigure(): ReportFigure {
   };
 }
 
-/** Scatter with one series per noise kind (all eight). */
+/** Scatter with one series per registered noise kind. */
 export function sampleScatterFigure(): ReportFigure {
   const rand = lcg(7);
   const data = KIND_ORDER.flatMap((kind, k) =>
