@@ -31,13 +31,14 @@ test('tailIndex recovers α of symmetric α-stable samples within 4 measured sta
 
 test('tailIndexInterval covers α: on one seed at 95%, and in most of 20 seeds', (t) => {
   for (const alpha of ALPHAS) {
-    const r = tailIndexInterval(sample(alpha, 0), new Rng(7), { resamples: 1000 });
+    const r = tailIndexInterval(sample(alpha, 0), new Rng(7), { resamples: 1000, permutations: 4 });
     t.true(r.lower <= alpha && alpha <= r.upper, `α=${alpha}: [${r.lower}, ${r.upper}]`);
     t.true(r.lower <= r.alpha + 1e-12 || r.alpha === 2);
     let covered = 0;
     for (let s = 0; s < SEEDS; s++) {
-      const b = tailIndexInterval(sample(alpha, s), new Rng(s), { resamples: 200 });
+      const b = tailIndexInterval(sample(alpha, s), new Rng(s), { resamples: 200, permutations: 4 });
       if (b.lower <= alpha && alpha <= b.upper) covered++;
+      t.true(b.lower <= b.alpha + 1e-12 && b.alpha <= b.upper + 1e-12, `α=${alpha}, seed ${s}: the estimate ${b.alpha} lies in its own interval [${b.lower}, ${b.upper}]`);
     }
     t.log(`α=${alpha}: seed 0 α̂ ${r.alpha.toFixed(4)} [${r.lower.toFixed(4)}, ${r.upper.toFixed(4)}]; 95% intervals covered α in ${covered}/${SEEDS} seeds`);
     // At 95% nominal, P(covered ≤ 15 of 20) ≈ 0.3%.

@@ -30,17 +30,18 @@ function blockSize(count: number, k1: number | undefined): number {
   return k;
 }
 
-/** 1/α̂ from the samples at indices idx[0..K1·K2) (or 0..K1·K2 when idx is absent). */
-function inverseAlphaOf(samples: ArrayLike<number>, k1: number, k2: number, idx?: Int32Array): number {
+/** 1/α̂ from the samples at indices idx[0..K1·K2) (or 0..K1·K2 when idx is absent); `logAbs` (log|X|) if precomputed. */
+function inverseAlphaOf(samples: ArrayLike<number>, k1: number, k2: number, idx?: Int32Array, logAbs?: Float64Array): number {
   let sumX = 0;
   let sumY = 0;
   for (let b = 0; b < k2; b++) {
     let y = 0;
     for (let j = 0; j < k1; j++) {
       const i = b * k1 + j;
-      const x = samples[idx ? idx[i]! : i]!;
+      const at = idx ? idx[i]! : i;
+      const x = samples[at]!;
       y += x;
-      sumX += Math.log(Math.abs(x));
+      sumX += logAbs ? logAbs[at]! : Math.log(Math.abs(x));
     }
     sumY += Math.log(Math.abs(y));
   }
@@ -78,25 +79,52 @@ export interface TailIndexInterval extends TailIndexEstimate {
   resamples: number;
 }
 
+/** Shuffles idx in place (Fisher–Yates). */
+function shuffle(idx: Int32Array, rng: Rng): void {
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+}
+
+/** The mean of 1/α̂ over `permutations` random orders of the samples at `idx` (which it shuffles). */
+function permutedInverseAlpha(samples: ArrayLike<number>, logAbs: Float64Array, k1: number, k2: number, idx: Int32Array, permutations: number, rng: Rng): number {
+  let sum = 0;
+  for (let p = 0; p < permutations; p++) {
+    shuffle(idx, rng);
+    sum += inverseAlphaOf(samples, k1, k2, idx, logAbs);
+  }
+  return sum / permutations;
+}
+
 /**
- * α̂ with a percentile bootstrap interval: `resamples` (default 1000) times, K1·K2 samples are drawn with replacement
- * from all K and α̂ (clipped) recomputed; deterministic for a fixed `rng` seed. Example:
+ * α̂ with a percentile bootstrap interval. The estimator depends on which samples share a block, so both the point
+ * estimate and each bootstrap value average 1/α̂ over `permutations` (default 16) random orders of their samples
+ * (blockings) before clipping: without this, the point estimate carries the noise of one arbitrary blocking that the
+ * resamples (in random order) do not, and can fall outside its own interval. `resamples` (default 1000) times, K
+ * samples are drawn with replacement; deterministic for a fixed `rng` seed. Example:
  * `tailIndexInterval(noise, new Rng(1), { level: 0.95 })`.
  */
 export function tailIndexInterval(
   samples: ArrayLike<number>,
   rng: Rng,
-  { k1, resamples = 1000, level = 0.95 }: { k1?: number; resamples?: number; level?: number } = {},
+  { k1, resamples = 1000, level = 0.95, permutations = 16 }: { k1?: number; resamples?: number; level?: number; permutations?: number } = {},
 ): TailIndexInterval {
   if (!Number.isInteger(resamples) || resamples < 1) throw new Error(`tailIndexInterval: resamples must be a positive integer, got ${resamples}`);
-  const est = tailIndex(samples, { k1 });
+  if (!Number.isInteger(permutations) || permutations < 1) throw new Error(`tailIndexInterval: permutations must be a positive integer, got ${permutations}`);
+  const layout = tailIndex(samples, { k1 });
   const count = samples.length;
-  const used = est.k1 * est.k2;
-  const idx = new Int32Array(used);
+  const all = Int32Array.from({ length: count }, (_, i) => i);
+  const logAbs = Float64Array.from(samples as ArrayLike<number>, (x) => Math.log(Math.abs(x)));
+  // every permutation of all K samples uses a different K1·K2 of them when K1·K2 < K
+  const inverseAlpha = permutedInverseAlpha(samples, logAbs, layout.k1, layout.k2, all, permutations, rng);
+  const idx = new Int32Array(count);
   const values = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < used; i++) idx[i] = rng.int(count);
-    values[r] = clipAlpha(inverseAlphaOf(samples, est.k1, est.k2, idx));
+    for (let i = 0; i < count; i++) idx[i] = rng.int(count);
+    values[r] = clipAlpha(permutedInverseAlpha(samples, logAbs, layout.k1, layout.k2, idx, permutations, rng));
   }
-  return { ...est, ...percentileInterval(values, level), resamples };
+  return { alpha: clipAlpha(inverseAlpha), inverseAlpha, k1: layout.k1, k2: layout.k2, ...percentileInterval(values, level), resamples };
 }

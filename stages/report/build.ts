@@ -16,6 +16,8 @@ export interface ReportInputs {
   toy2d?: LoadedArtifacts;
   /** `toy2d.shapesSummary` (beyond the paper: noise shapes against escape). */
   toy2dShapes?: LoadedArtifacts;
+  /** `fashion.tailIndex[seed]` outputs in seed order (beyond the paper). */
+  tailIndex?: LoadedArtifacts[];
   onehidden?: LoadedArtifacts;
   fashion?: LoadedArtifacts;
   /** `fashion.theory[seed]` outputs in seed order. */
@@ -61,7 +63,11 @@ export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: Re
   if (inputs.theory?.length) sections.push(theorySection(inputs.theory));
   if (inputs.svhn) sections.push(imageSection('svhn', inputs.svhn));
   if (inputs.cifar10) sections.push(imageSection('cifar10', inputs.cifar10));
-  if (inputs.toy2dShapes) sections.push(beyondSection(inputs.toy2dShapes, facts.config.toy2d as BeyondProtocol));
+  const beyond = beyondSection(
+    { shapes: inputs.toy2dShapes, fashion: inputs.fashion?.table && (inputs.fashion.table as unknown as { kind: string }[]).some((r) => r.kind === 'gld_full') ? inputs.fashion : undefined, theory: inputs.theory, tailIndex: inputs.tailIndex },
+    facts.config.toy2d as BeyondProtocol,
+  );
+  if (beyond) sections.push(beyond);
   sections.push(provenanceSection({ run: facts.run, config: facts.config, lineage: facts.lineage, versions: facts.versions }));
   const overrides = facts.run.overrides.length ? `, overrides ${facts.run.overrides.join(' ')}` : '';
   const incomplete = missing.length ? ` Incomplete: ${missing.map((m) => m.instance).join(', ')} did not run (see “Missing from this report”).` : '';

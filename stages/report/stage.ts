@@ -26,6 +26,9 @@ export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
     onehidden: { stage: 'onehidden.summary' },
     fashion: { stage: 'fashion.summary' },
     ...Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`theory_${seed}`, { stage: 'fashion.theory', params: { seed } }])),
+    ...(cfg<{ enabled: boolean }>('fashion.tailIndex').enabled
+      ? Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`tail_${seed}`, { stage: 'fashion.tailIndex', params: { seed } }]))
+      : {}),
     ...(cfg<boolean>('svhn.enabled') ? { svhn: { stage: 'svhn.summary' } } : {}),
     ...(cfg<boolean>('cifar10.enabled') ? { cifar10: { stage: 'cifar10.summary' } } : {}),
   };
@@ -51,6 +54,10 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
       const summaries: ReportInputs = {
         toy2d: pick('toy2d'),
         toy2dShapes: pick('toy2dShapes'),
+        tailIndex: Object.keys(artifacts)
+          .filter((n) => n.startsWith('tail_'))
+          .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))
+          .map((n) => artifacts[n]!),
         onehidden: pick('onehidden'),
         fashion: pick('fashion'),
         theory: theoryNames.map((n) => artifacts[n]!),
