@@ -91,7 +91,7 @@ export function noiseProjections(model: FlatModel, w: Float32Array, train: Batch
 /** α̂ of SGD's gradient noise at the sharp minimum of one seed, along the top Hessian eigenvector and random directions. */
 export const fashionTailIndexStage = defineStage<{ seed: number }>({
   id: 'fashion.tailIndex',
-  version: 1,
+  version: 2, // 2: the estimate and its interval average over random blockings
   description: 'fashion: tail index of SGD’s gradient noise at the sharp minimum (top Hessian direction and random directions)',
   isolate: true,
   threads: () => Infinity,
