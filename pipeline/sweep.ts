@@ -241,6 +241,7 @@ function summaryNode(summary: SweepSummarySpec, plans: readonly Plan[], points: 
     version,
     description: `one row per sweep point: the swept values, then the metrics of ${summary.stage}`,
     reads: Object.keys(config),
+    cost: () => ({}), // negligible next to the points it summarises
     async run(_ctx, inputs) {
       const rows = labels.map((point) => {
         const metrics = summary.metrics(inputs[point.label]!, point);

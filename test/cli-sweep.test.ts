@@ -1,6 +1,7 @@
 /** `--sweep` through the command line on the toy project: counted runs, status/ls/show/dag naming points, the summary export. */
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execaNode } from 'execa';
 import { BIN, TOY, workspace } from './fixtures/cli-workspace.ts';
@@ -100,4 +101,20 @@ test("bad sweeps exit 2 naming the config path; a profile's declared sweep runs 
   const ids = (JSON.parse(dag.stdout) as { nodes: { instance: string }[] }).nodes.map((n) => n.instance);
   t.true(ids.includes('right@right.offset=0') && ids.includes('right@right.offset=2') && ids.includes('sweep.summary'));
   t.false(ids.includes('right'));
+});
+
+test('exec (a cluster job) resolves the same sweep plan from the same --sweep flags and runs one point', async (t) => {
+  const w = workspace();
+  const sweep = ['--sweep', 'slow.steps=2,3'];
+  const nodes = (JSON.parse((await w.cli(['dag', ...sweep, '--json'])).stdout) as { nodes: { instance: string; key: string }[] }).nodes;
+  const key = nodes.find((n) => n.instance === 'slow@slow.steps=3')!.key;
+  const remote = mkdtempSync(path.join(tmpdir(), 'sgdn-sweep-remote-'));
+  t.is((await w.cli(['run', 'source', '--remote', remote])).exitCode, 0);
+  const exec = await execaNode(BIN, ['exec', 'slow@slow.steps=3', '--key', key, '--remote', remote, ...sweep, '--project', TOY], { env: w.env, reject: false });
+  t.is(exec.exitCode, 0, exec.stdout + exec.stderr);
+  t.regex(exec.stdout, /"type":"done","key":"[0-9a-f]{64}","pushed":true/);
+  t.deepEqual(w.executed(), ['source', 'slow@slow.steps=3']);
+  // Without the sweep the node's plan has no such instance: refused as bad usage.
+  const plain = await execaNode(BIN, ['exec', 'slow@slow.steps=3', '--key', key, '--remote', remote, '--project', TOY], { env: w.env, reject: false });
+  t.is(plain.exitCode, 2);
 });
