@@ -156,4 +156,11 @@ test("a profile's sweeps apply when it is selected; --sweep replaces one key's, 
   t.deepEqual(resolveConfig(project, 'other', ['left.scale=5']).points.map((p) => p.point.label), ['right.offset=0', 'right.offset=1']);
   t.deepEqual(resolveConfig(project, 'quick', []).points, []);
   t.throws(() => defineProject({ ...toy, sweeps: { nope: { 'left.scale': [1] } } }), { message: /sweeps are declared for profile 'nope'/ });
+  // Typed values (arrays) from a profile; an instance that only some points have is theirs alone.
+  const kinds = defineProject({ ...toy, sweeps: { other: { 'fan.kinds': [['a'], ['a', 'b']] } } });
+  const plan = projectPlan(kinds, resolveConfig(kinds, 'other', []));
+  t.deepEqual(plan.order.filter((id) => id.startsWith('fan') || id.startsWith('summary')), [
+    'fan[kind=a]', 'summary@fan.kinds=["a"]', 'fan[kind=b]@fan.kinds=["a","b"]', 'summary@fan.kinds=["a","b"]',
+  ]);
+  t.deepEqual(Object.values(plan.nodes.get('summary@fan.kinds=["a","b"]')!.deps).sort(), ['fan[kind=a]', 'fan[kind=b]@fan.kinds=["a","b"]', 'slow']);
 });

@@ -76,6 +76,12 @@ test('two --sweep flags give their product; a per-point child-process stage runs
   t.deepEqual([...runs.keys()].filter((k) => k.startsWith('fan[kind=a]')).sort(), ['fan[kind=a]@fan.factor=1', 'fan[kind=a]@fan.factor=2', 'fan[kind=a]@fan.factor=4']);
   for (const id of ['source', 'left', 'right', 'join']) t.is(runs.get(id), 1, id);
   t.true([...runs.values()].every((n) => n === 1));
+  // --only takes a point's id, commas of its label included, in a comma-separated list.
+  const only = await w.cli(['run', '--dry-run', '--no-estimate', '--only', 'summary@slow.steps=2,fan.factor=4,left', '--sweep', 'slow.steps=2,3', '--sweep', 'fan.factor=1,2,4']);
+  t.is(only.exitCode, 0, only.stderr);
+  t.deepEqual(only.stdout.trim().split('\n').map((l) => l.split(/\s+/)[1]), [
+    'source', 'left', 'right', 'join', 'slow@slow.steps=2', 'fan[kind=a]@fan.factor=4', 'fan[kind=b]@fan.factor=4', 'fan[kind=c]@fan.factor=4', 'summary@slow.steps=2,fan.factor=4',
+  ]);
   const dag = JSON.parse((await w.cli(['dag', '--sweep', 'slow.steps=2,3', '--sweep', 'fan.factor=1,2,4', '--json'])).stdout) as { nodes: { instance: string; point?: object }[] };
   t.deepEqual(dag.nodes.find((n) => n.instance === 'slow@slow.steps=3')!.point, { 'slow.steps': 3 });
   const rows = JSON.parse((await w.cli(['export', 'sweep.summary', '--sweep', 'slow.steps=2,3', '--sweep', 'fan.factor=1,2,4'])).stdout).outputs.rows as Record<string, unknown>[];
