@@ -23,7 +23,7 @@ export interface RunOptions {
   cache: CacheStore;
   /** Scope for fingerprints (the profile name), used by `status` to explain staleness. */
   scope: string;
-  /** The resolved config (for `publish` paths and for child workers). */
+  /** The resolved config (for `publish` paths and for child workers); a sweep's nodes carry their own (`planned`). */
   config: Record<string, unknown>;
   /** Instances to run (with their ancestors); default all. */
   selected?: ReadonlySet<string>;
