@@ -168,6 +168,9 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const fileHashes = FileHashCache.load(path.join(cacheDir, FILE_HASHES));
   const planFor = (r: typeof resolved) => projectPlan(project, r, { hashFile: fileHashes.hash });
   const plan = planFor(resolved);
+  if (resolved.points.length >= 2 && ![...plan.nodes.values()].some((n) => n.point)) {
+    process.stderr.write(`warning: no stage instance reads the swept key(s) ${Object.keys(resolved.points[0]!.point.values).join(', ')}: every point shares every instance\n`);
+  }
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   const jobs = values.jobs === undefined ? cpus().length : parseJobs(values.jobs);
   const cacheSub = command === 'cache' ? targets[0] : undefined;
@@ -523,7 +526,13 @@ async function renderReportFromCache(
   open: boolean,
   asJson: boolean,
 ): Promise<number> {
-  if (!plan.nodes.has(REPORT_STAGE)) throw new UsageError(`this project has no '${REPORT_STAGE}' stage`);
+  if (!plan.nodes.has(REPORT_STAGE)) {
+    const perPoint = matchInstances(plan, REPORT_STAGE);
+    if (perPoint.length > 0) {
+      throw new UsageError(`with this sweep the '${REPORT_STAGE}' stage has one instance per point (${perPoint.join(', ')}); render one with: sgd-noise run --only 'ID' and the same --sweep flags`);
+    }
+    throw new UsageError(`this project has no '${REPORT_STAGE}' stage`);
+  }
   const needed = [...selectInstances(plan, [REPORT_STAGE])].filter((id) => id !== REPORT_STAGE);
   const missing = needed.filter((id) => cache.lookup(plan.nodes.get(id)!.key).status !== 'hit');
   if (missing.length > 0) {
