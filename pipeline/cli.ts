@@ -18,10 +18,10 @@ import { FileError, UsageError, describeError, muteLibraryErrorLogs } from './er
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
 import { CHILD_START_OP, measureChildStartMs } from './child-cost.ts';
 import { estimatePlan, estimateSummary, formatEstimate, neededOperations, operationCounts, type DryRunAction, type PlanEstimate } from './estimate.ts';
-import { PlanError, buildPlan, selectInstances, matchInstances, type Plan } from './plan.ts';
+import { PlanError, selectInstances, matchInstances, type Plan, type PlanNode } from './plan.ts';
 import { CacheSubcommandError, REMOTE_SUBCOMMANDS, runCacheCommand, runRemoteCommand } from './cache-commands.ts';
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
-import { loadProject, resolveConfig, type Project } from './project.ts';
+import { loadProject, projectPlan, resolveConfig, type Project } from './project.ts';
 import { measuredPriorities } from './priorities.ts';
 import { runToCompletion } from './runner.ts';
 import { execInstance } from './exec-command.ts';
@@ -29,6 +29,8 @@ import type { Executor } from './executor.ts';
 import { SlurmClient } from './slurm/client.ts';
 import { SLURM_DEFAULTS, SlurmExecutor, readJobsFile, type JobsFile } from './slurm/executor.ts';
 import { planStatus } from './status.ts';
+import { pointLabel } from './sweep.ts';
+import type { Json } from '../cache/values.ts';
 
 const DEFAULT_PROJECT = fileURLToPath(new URL('../pipeline.config.ts', import.meta.url));
 /** The `sgd-noise` entry point, which cluster jobs run. */
@@ -76,6 +78,11 @@ options:
                    \`run\` then pulls entries missing locally from it and pushes every entry it computes
   --json           machine-readable output on stdout (inspection commands and run)
   --debug          print stack traces with errors
+  --sweep K=V1,V2  run (and resolve for status, dag, ls, show, export, gc, cache) one plan per value of config key K
+                   (values parsed as overrides: JSON, else a string; commas always separate values); several --sweep
+                   give their product. Instances that read a swept key (or lie below one) get one id per point,
+                   ID@K=V[,K2=V2]; the rest are shared. With 2+ points and a project sweepSummary, the instance
+                   sweep.summary holds one row per point (export sweep.summary --output rows --format csv)
   --only/--force take ids, stage ids or globs, repeated or comma-separated.`;
 
 /** What `main` had worked out when it failed, for the error message (the cache file names LMDB's errors). */
@@ -119,6 +126,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       key: { type: 'string' },
       'node-cache': { type: 'string' },
       threads: { type: 'string' },
+      sweep: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -133,7 +141,8 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const targets = rest.filter((p) => !isOverride(p));
   const projectModule = path.resolve(values.project ?? DEFAULT_PROJECT);
   const project = await loadProject(projectModule);
-  const resolved = resolveConfig(project, values.profile, overrides);
+  const sweeps = values.sweep ?? [];
+  const resolved = resolveConfig(project, values.profile, overrides, sweeps);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
   context.cacheFile = path.join(cacheDir, 'cache.mdb');
   if (command === 'exec') {
@@ -146,7 +155,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     const remote = await openRemote(location);
     await remote.prepareWrite();
     return execInstance({
-      plan: buildPlan(project.stages, resolved.config),
+      plan: projectPlan(project, resolved),
       instance: targets[0]!,
       key: values.key,
       remote,
@@ -157,8 +166,11 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   }
   // Declared input files are hashed through a stat cache kept beside the LMDB file: unchanged files are not re-read.
   const fileHashes = FileHashCache.load(path.join(cacheDir, FILE_HASHES));
-  const planFor = (config: Record<string, unknown>) => buildPlan(project.stages, config, { hashFile: fileHashes.hash });
-  const plan = planFor(resolved.config);
+  const planFor = (r: typeof resolved) => projectPlan(project, r, { hashFile: fileHashes.hash });
+  const plan = planFor(resolved);
+  if (resolved.points.length >= 2 && ![...plan.nodes.values()].some((n) => n.point)) {
+    process.stderr.write(`warning: no stage instance reads the swept key(s) ${Object.keys(resolved.points[0]!.point.values).join(', ')}: every point shares every instance\n`);
+  }
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   const jobs = values.jobs === undefined ? cpus().length : parseJobs(values.jobs);
   const cacheSub = command === 'cache' ? targets[0] : undefined;
@@ -196,8 +208,14 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   }
   fileHashes.save();
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
-  // Comma-separated lists, except commas inside [...] (instance ids: stage[kind=sgd,seed=0]).
-  const list = (xs: string[] | undefined) => (xs ?? []).flatMap((x) => x.split(/,(?![^[]*\])/)).filter(Boolean);
+  // Comma-separated lists, except commas inside [...] (instance ids: stage[kind=sgd,seed=0]) and inside a sweep
+  // point's label (left@a=1,b=2: a piece that looks like key=value after an `@` id continues that id).
+  const list = (xs: string[] | undefined) =>
+    (xs ?? []).flatMap((x) => x.split(/,(?![^[]*\])/).reduce<string[]>((acc, piece) => {
+      if (acc.length > 0 && acc.at(-1)!.includes('@') && /^[A-Za-z_][\w-]*(\.[\w-]+)*=/.test(piece)) acc[acc.length - 1] += `,${piece}`;
+      else acc.push(piece);
+      return acc;
+    }, [])).filter(Boolean);
 
   switch (command) {
     case 'run': {
@@ -264,7 +282,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           remoteLocation: remote!.location,
           logDir: path.resolve(values['slurm-log-dir'] ?? path.join(remote!.location, 'slurm-logs')),
           command: [process.execPath, BIN],
-          planArgs: ['--project', projectModule, '--profile', resolved.profile, ...overrides],
+          planArgs: ['--project', projectModule, '--profile', resolved.profile, ...overrides, ...sweeps.flatMap((s) => ['--sweep', s])],
           ...(values['slurm-node-cache'] !== undefined ? { nodeCache: values['slurm-node-cache'] } : {}),
           sbatchDefaults: [...(slurmConfig.options ?? []), ...(values['slurm-option'] ?? [])],
           resourceDefaults: { ...(slurmConfig.memMB !== undefined ? { memMB: slurmConfig.memMB } : {}), ...(slurmConfig.timeMin !== undefined ? { timeMin: slurmConfig.timeMin } : {}) },
@@ -342,10 +360,13 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       return 0;
     case 'ls': {
       noTargets(command, targets);
-      const current = new Set([...plan.nodes.values()].map((n) => n.key));
+      // A current entry is named by its instance in this plan (with its sweep point), else by its manifest.
+      const current = new Map<string, PlanNode>();
+      for (const id of plan.order) if (!current.has(plan.nodes.get(id)!.key)) current.set(plan.nodes.get(id)!.key, plan.nodes.get(id)!);
       const rows = [...cache.entries()].map(({ key, manifest, error }) => ({
         key,
-        instance: manifest?.instance ?? null,
+        instance: manifest ? (current.get(key)?.instance ?? manifest.instance) : null,
+        ...(current.get(key)?.point ? { point: current.get(key)!.point!.values } : {}),
         createdAt: manifest?.createdAt ?? null,
         durationMs: manifest?.durationMs ?? null,
         bytes: manifest ? Object.values(manifest.outputs).reduce((a, o) => a + o.bytes, 0) : null,
@@ -387,11 +408,13 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         if (!manifest) {
           const st = planStatus(plan, cache, resolved.profile).find((s) => s.instance === instance);
           if (command === 'export') throw new UsageError(`${instance} is not in the cache (${st?.reasons.join('; ') ?? 'not computed'}); run it first`);
-          described.push({ instance, key, cached: false, reasons: st?.reasons ?? [] });
+          const point = plan.nodes.get(instance)?.point;
+          described.push({ instance, key, cached: false, reasons: st?.reasons ?? [], ...(point ? { point: point.values } : {}) });
           continue;
         }
         if (command === 'show') {
-          described.push({ cached: true, ...describeEntry(cache, manifest) });
+          const point = plan.nodes.get(instance)?.point;
+          described.push({ cached: true, ...describeEntry(cache, manifest), ...(plan.nodes.has(instance) ? { instance } : {}), ...(point ? { point: point.values } : {}) });
           continue;
         }
         if (values.output !== undefined && !Object.hasOwn(manifest.outputs, values.output)) {
@@ -413,7 +436,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       }
       if (command === 'show') {
         if (values.json) json(described.length === 1 ? described[0] : described);
-        else for (const d of described) out(d.cached ? formatEntry(d) : `${d.instance}  key ${d.key}\n  not cached: ${(d.reasons as string[]).join('; ')}`);
+        else for (const d of described) out(d.cached ? formatEntry(d) : `${d.instance}  key ${d.key}${d.point ? `\n  point: ${pointLabel(d.point as Record<string, Json>)}` : ''}\n  not cached: ${(d.reasons as string[]).join('; ')}`);
       }
       return 0;
     }
@@ -422,7 +445,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       const keep = new Set([...plan.nodes.values()].map((n) => n.key));
       if (values['all-profiles']) {
         for (const name of Object.keys(project.profiles)) {
-          const p = planFor(resolveConfig(project, name, []).config);
+          const p = planFor(resolveConfig(project, name, []));
           for (const n of p.nodes.values()) keep.add(n.key);
         }
       }
@@ -503,7 +526,13 @@ async function renderReportFromCache(
   open: boolean,
   asJson: boolean,
 ): Promise<number> {
-  if (!plan.nodes.has(REPORT_STAGE)) throw new UsageError(`this project has no '${REPORT_STAGE}' stage`);
+  if (!plan.nodes.has(REPORT_STAGE)) {
+    const perPoint = matchInstances(plan, REPORT_STAGE);
+    if (perPoint.length > 0) {
+      throw new UsageError(`with this sweep the '${REPORT_STAGE}' stage has one instance per point (${perPoint.join(', ')}); render one with: sgd-noise run --only 'ID' and the same --sweep flags`);
+    }
+    throw new UsageError(`this project has no '${REPORT_STAGE}' stage`);
+  }
   const needed = [...selectInstances(plan, [REPORT_STAGE])].filter((id) => id !== REPORT_STAGE);
   const missing = needed.filter((id) => cache.lookup(plan.nodes.get(id)!.key).status !== 'hit');
   if (missing.length > 0) {
@@ -615,7 +644,7 @@ function dagJson(plan: Plan) {
   return {
     nodes: plan.order.map((id) => {
       const n = plan.nodes.get(id)!;
-      return { instance: id, stage: n.stage.id, key: n.key, reads: n.reads, isolate: Boolean(n.stage.isolate), deps: n.deps };
+      return { instance: id, stage: n.stage.id, key: n.key, reads: n.reads, isolate: Boolean(n.stage.isolate), deps: n.deps, ...(n.point ? { point: n.point.values } : {}) };
     }),
     edges: plan.order.flatMap((id) => Object.values(plan.nodes.get(id)!.deps).map((from) => ({ from, to: id }))),
   };
@@ -626,7 +655,7 @@ function dagText(plan: Plan): string {
     .map((id) => {
       const n = plan.nodes.get(id)!;
       const deps = [...new Set(Object.values(n.deps))];
-      return `${id}${n.stage.isolate ? ' [child]' : ''}\n    ${n.stage.description}\n    reads: ${n.reads.join(', ') || '-'}\n    after: ${deps.join(', ') || '-'}`;
+      return `${id}${n.stage.isolate ? ' [child]' : ''}\n    ${n.stage.description}${n.point ? `\n    point: ${n.point.label}` : ''}\n    reads: ${n.reads.join(', ') || '-'}\n    after: ${deps.join(', ') || '-'}`;
     })
     .join('\n');
 }

@@ -10,7 +10,7 @@
  */
 import { CHILD_START_OP } from './child-cost.ts';
 import { getPath, hasPath } from './config.ts';
-import type { Plan } from './plan.ts';
+import { nodeConfig, type Plan } from './plan.ts';
 import type { ConfigReader } from './stage.ts';
 
 /** What the dry-run will do with an instance. */
@@ -63,7 +63,6 @@ export function configReader(config: Record<string, unknown>): ConfigReader {
  * child process's start) added for isolated stages; errors name the instance.
  */
 export function operationCounts(plan: Plan, rows: readonly { instance: string; action: DryRunAction }[], config: Record<string, unknown>): Map<string, Record<string, number> | null> {
-  const read = configReader(config);
   const out = new Map<string, Record<string, number> | null>();
   for (const { instance, action } of rows) {
     if (action === 'cached') continue;
@@ -75,7 +74,7 @@ export function operationCounts(plan: Plan, rows: readonly { instance: string; a
     }
     let counts: Record<string, number>;
     try {
-      counts = node.stage.cost(node.params, read);
+      counts = node.stage.cost(node.params, configReader(nodeConfig(node, config)));
     } catch (err) {
       throw new Error(`${instance}: its cost() failed: ${(err as Error).message}`);
     }

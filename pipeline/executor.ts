@@ -24,7 +24,7 @@ import type { RunFacts } from './stage.ts';
 /** One isolated instance to run. */
 export interface ExecutorJob {
   node: PlanNode;
-  /** The resolved config (a local child rebuilds the plan from it). */
+  /** The node's whole config (its sweep point's, else the run's; a local child rebuilds the plan from it). */
   config: Record<string, unknown>;
   /** The runner's local cache directory; `run` resolves once the entry is committed there. */
   cacheDir: string;
@@ -67,6 +67,6 @@ export function localExecutor(projectModule: string): Executor {
     name: 'local',
     usesLocalCores: true,
     run: (job, hooks) =>
-      runInChild({ projectModule, config: job.config, instance: job.node.instance, key: job.node.key, cacheDir: job.cacheDir, run: job.run, threads: job.threads }, hooks),
+      runInChild({ projectModule, config: job.config, instance: job.node.instance, ...(job.node.planned ? { planInstance: job.node.planned.instance } : {}), key: job.node.key, cacheDir: job.cacheDir, run: job.run, threads: job.threads }, hooks),
   };
 }

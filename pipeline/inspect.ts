@@ -2,7 +2,8 @@
 import type { Manifest } from '../cache/manifest.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { NDArray, type Json } from '../cache/values.ts';
-import type { Plan } from './plan.ts';
+import { matchInstances, type Plan } from './plan.ts';
+import { pointLabel } from './sweep.ts';
 
 /** Summary statistics of an array output. */
 export interface ArrayStats {
@@ -65,10 +66,11 @@ export function describeEntry(cache: CacheStore, manifest: Manifest): Record<str
   };
 }
 
-/** A human-readable rendering of {@link describeEntry}. */
+/** A human-readable rendering of {@link describeEntry} (with a `point:` line for a sweep point's instance). */
 export function formatEntry(d: Record<string, unknown>): string {
   const lines = [
     `${d.instance}  key ${d.key}`,
+    ...(d.point ? [`  point: ${pointLabel(d.point as Record<string, Json>)}`] : []),
     `  stage ${d.stage} v${d.version}, seed ${d.seed ?? '-'}, ran ${d.createdAt} for ${d.durationMs} ms on ${(d.host as { platform: string }).platform}`,
     '  config:',
     ...Object.entries(d.config as object).map(([k, v]) => `    ${k} = ${JSON.stringify(v)}`),
@@ -88,20 +90,14 @@ export function formatEntry(d: Record<string, unknown>): string {
   return lines.join('\n');
 }
 
-/** Resolves a user's target (instance id, stage id, glob, or key prefix) to cache keys. */
+/** Resolves a user's target (instance id, `id@point`, stage id, glob, or key prefix) to cache keys. */
 export function resolveTarget(target: string, plan: Plan, cache: CacheStore): { key: string; instance: string }[] {
-  const fromPlan = plan.order.filter((id) => id === target || plan.nodes.get(id)!.stage.id === target || globMatch(target, id));
+  const fromPlan = matchInstances(plan, target);
   if (fromPlan.length > 0) return fromPlan.map((id) => ({ key: plan.nodes.get(id)!.key, instance: id }));
   if (/^[0-9a-f]{4,64}$/.test(target)) {
     return cache.keysWithPrefix(target).map((key) => ({ key, instance: cache.getManifest(key)?.instance ?? '?' }));
   }
   return [];
-}
-
-function globMatch(pattern: string, id: string): boolean {
-  if (!pattern.includes('*')) return false;
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return re.test(id);
 }
 
 /** All outputs of an entry as plain JSON (arrays as {dtype, shape, data}). */

@@ -13,6 +13,7 @@ import type { Json } from '../cache/values.ts';
 import { getPath, hasPath } from './config.ts';
 import { deriveSeed } from './seed.ts';
 import { instanceId, type AnyStage, type ConfigReader, type Params } from './stage.ts';
+import type { SweepPoint } from './sweep.ts';
 
 /** One stage instance in the plan. */
 export interface PlanNode {
@@ -37,6 +38,18 @@ export interface PlanNode {
   readonly key: string;
   /** Derived seed, or null when the stage does not read `seed`. */
   readonly seed: number | null;
+  /** In a sweep plan, the point this node belongs to; absent for nodes shared by every point (and without a sweep). */
+  readonly point?: SweepPoint;
+  /**
+   * In a sweep plan, the instance id in the point's own plan (without `@label`) and that point's whole configuration
+   * (a shared node's: the first point's), which child workers rebuild it from and config reads outside the key use.
+   */
+  readonly planned?: { readonly instance: string; readonly config: Record<string, unknown> };
+}
+
+/** The whole configuration `node` was planned with: its sweep point's, else the run's `config`. */
+export function nodeConfig(node: Pick<PlanNode, 'planned'>, config: Record<string, unknown>): Record<string, unknown> {
+  return node.planned?.config ?? config;
 }
 
 /** The instance DAG in a deterministic topological order. */
@@ -188,8 +201,9 @@ function topologicalOrder(drafts: Map<string, { deps: Record<string, string> }>)
 }
 
 /**
- * The instances to run for the given patterns and everything they need. A pattern is an instance id, a stage id
- * (all its instances) or a glob with `*`. No patterns means every instance.
+ * The instances to run for the given patterns and everything they need. A pattern is an instance id (in a sweep,
+ * `id@label` for one point's instance), a stage id (all its instances, of every point) or a glob with `*`
+ * (`left@*`). No patterns means every instance.
  */
 export function selectInstances(plan: Plan, patterns: readonly string[]): Set<string> {
   if (patterns.length === 0) return new Set(plan.order);
@@ -202,10 +216,13 @@ export function selectInstances(plan: Plan, patterns: readonly string[]): Set<st
   return chosen;
 }
 
-/** Instance ids matching one pattern (exact instance, stage id, or `*` glob). */
+/** Instance ids matching one pattern (exact instance, stage id, an instance of every sweep point, or `*` glob). */
 export function matchInstances(plan: Plan, pattern: string): string[] {
   const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
-  return plan.order.filter((id) => id === pattern || plan.nodes.get(id)!.stage.id === pattern || re.test(id));
+  return plan.order.filter((id) => {
+    const node = plan.nodes.get(id)!;
+    return id === pattern || node.stage.id === pattern || node.planned?.instance === pattern || re.test(id);
+  });
 }
 
 /** Per instance, the instances that consume it directly (each once). */

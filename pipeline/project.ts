@@ -2,8 +2,11 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
+import type { Json } from '../cache/values.ts';
 import { ConfigError, applyOverrides, parseOverride, validateConfig, type Override } from './config.ts';
+import { buildPlan, type Plan, type PlanOptions } from './plan.ts';
 import type { AnyStage } from './stage.ts';
+import { buildSweepPlan, pointConfigs, sweepAxes, sweepPoints, type PointConfig, type SweepSummarySpec } from './sweep.ts';
 
 /** Everything the engine needs to know about a project. */
 export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
@@ -21,6 +24,13 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly stages: readonly AnyStage[];
   /** Measures, now and on this machine, the milliseconds per unit of the named operations that stages' `cost` counts. */
   readonly measureCosts?: MeasureCosts;
+  /**
+   * Sweeps a profile runs when selected: profile → config key → values (see pipeline/sweep.ts). A `--sweep` of the
+   * same key replaces the declared one; a `key=value` override of it drops it.
+   */
+  readonly sweeps?: Readonly<Record<string, Readonly<Record<string, readonly Json[]>>>>;
+  /** What a sweep of two or more points collects per point into the `sweep.summary` table (none: no summary). */
+  readonly sweepSummary?: SweepSummarySpec;
 }
 
 /**
@@ -34,6 +44,9 @@ export type MeasureCosts = (config: Record<string, unknown>, needed: ReadonlySet
 export function defineProject<S extends z.ZodTypeAny>(project: Project<S>): Project<S> {
   if (!Object.hasOwn(project.profiles, project.defaultProfile)) {
     throw new Error(`project ${project.name}: default profile '${project.defaultProfile}' is not among the profiles`);
+  }
+  for (const name of Object.keys(project.sweeps ?? {})) {
+    if (!Object.hasOwn(project.profiles, name)) throw new Error(`project ${project.name}: sweeps are declared for profile '${name}', which is not among the profiles`);
   }
   return project;
 }
@@ -52,10 +65,15 @@ export interface ResolvedConfig {
   profile: string;
   overrides: Override[];
   config: Record<string, unknown>;
+  /** The sweep's points with their configurations (`--sweep` flags and the profile's sweeps); empty without a sweep. */
+  points: PointConfig[];
 }
 
-/** Picks a profile, applies `key=value` overrides and validates the result; errors name the offending paths. */
-export function resolveConfig(project: Project, profile: string | undefined, overrideTexts: readonly string[]): ResolvedConfig {
+/**
+ * Picks a profile, applies `key=value` overrides and validates the result, and does the same for every point of the
+ * sweep (`--sweep key=v1,v2` texts, else the profile's declared sweeps); errors name the offending paths.
+ */
+export function resolveConfig(project: Project, profile: string | undefined, overrideTexts: readonly string[], sweepTexts: readonly string[] = []): ResolvedConfig {
   const name = profile ?? project.defaultProfile;
   const base = project.profiles[name];
   if (base === undefined) {
@@ -64,5 +82,12 @@ export function resolveConfig(project: Project, profile: string | undefined, ove
   const overrides = overrideTexts.map(parseOverride);
   const raw = applyOverrides(base, overrides);
   const config = validateConfig(project.configSchema, raw, base) as Record<string, unknown>;
-  return { profile: name, overrides, config };
+  const points = pointConfigs(project.configSchema, raw, sweepPoints(sweepAxes(project.sweeps?.[name], overrides, sweepTexts)));
+  return { profile: name, overrides, config, points };
+}
+
+/** The plan of a resolved configuration: the ordinary plan, or with a sweep the merged plan of its points. */
+export function projectPlan(project: Project, resolved: ResolvedConfig, options: PlanOptions = {}): Plan {
+  if (resolved.points.length === 0) return buildPlan(project.stages, resolved.config, options);
+  return buildSweepPlan(project.stages, resolved.points, options, project.sweepSummary);
 }

@@ -3,6 +3,7 @@
  * upstreams are computed once), instances whose inputs are ready run concurrently up to `jobs`, heavy stages in
  * child processes. Emits RunEvents and completes after a `finished` event; failures are events, not errors.
  */
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { Observable, defer, forkJoin, from, lastValueFrom, mergeMap, of, shareReplay, tap, type Subscription } from 'rxjs';
 import { pullEntries, pushEntries, type CacheRemote } from '../cache/remote.ts';
@@ -12,7 +13,7 @@ import { getPath } from './config.ts';
 import type { RunEvent, RunReason, RunSummary } from './events.ts';
 import { failureMessage } from './errors.ts';
 import { StageFailure, executeStage } from './execute.ts';
-import { descendants, fileHashesOf, withoutInputs, type Plan, type PlanNode } from './plan.ts';
+import { descendants, fileHashesOf, nodeConfig, withoutInputs, type Plan, type PlanNode } from './plan.ts';
 import { writeOutputFile } from './publish.ts';
 import { CoreBudget, type CoreGrant } from './core-budget.ts';
 
@@ -22,7 +23,7 @@ export interface RunOptions {
   cache: CacheStore;
   /** Scope for fingerprints (the profile name), used by `status` to explain staleness. */
   scope: string;
-  /** The resolved config (for `publish` paths and for child workers). */
+  /** The resolved config (for `publish` paths and for child workers); a sweep's nodes carry their own (`planned`). */
   config: Record<string, unknown>;
   /** Instances to run (with their ancestors); default all. */
   selected?: ReadonlySet<string>;
@@ -72,6 +73,8 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
   return new Observable<RunEvent>((subscriber) => {
     const started = Date.now();
     const controller = new AbortController();
+    // Every instance waiting for a core listens on it: a sweep's plan has many more than the default warning's ten.
+    setMaxListeners(0, controller.signal);
     const onExternalAbort = () => controller.abort(opts.signal?.reason);
     if (opts.signal?.aborted) controller.abort(opts.signal.reason);
     opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
@@ -146,10 +149,10 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         const where = node.stage.isolate && executor && node === planned ? 'child' : 'inline';
         const elsewhere = where === 'child' && !executor!.usesLocalCores;
         let threads: number;
-        if (elsewhere) threads = executor!.threadsFor?.(node, opts.config) ?? 1;
+        if (elsewhere) threads = executor!.threadsFor?.(node, nodeConfig(node, opts.config)) ?? 1;
         else {
           // Threads only make sense in a fresh child process: an inline stage shares the runner's tfjs backend.
-          const want = where === 'child' ? threadsWanted(node, opts.config, opts.jobs) : 1;
+          const want = where === 'child' ? threadsWanted(node, nodeConfig(node, opts.config), opts.jobs) : 1;
           grant = await cores.acquire(want, controller.signal, priorityOf(id));
           threads = grant.cores;
         }
@@ -165,7 +168,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         };
         if (where === 'child') {
           if (reason === 'forced') await opts.cache.invalidate(node.key);
-          await executor!.run({ node, config: opts.config, cacheDir: opts.cache.dir, threads, run: hooks.run!}, hooks);
+          await executor!.run({ node, config: nodeConfig(node, opts.config), cacheDir: opts.cache.dir, threads, run: hooks.run! }, hooks);
           opts.cache.refresh();
           const check = opts.cache.lookup(node.key);
           if (check.status !== 'hit') throw new Error(`${id}: worker finished but its cache entry is ${check.status}`);
@@ -245,7 +248,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         at: new Date().toISOString(),
       });
       if (!node.stage.publish) return;
-      const files = node.stage.publish(node.params, <T>(p: string) => getPath(opts.config, p) as T);
+      const files = node.stage.publish(node.params, <T>(p: string) => getPath(nodeConfig(node, opts.config), p) as T);
       const manifest = opts.cache.getManifest(node.key)!;
       const root = opts.publishRoot ?? process.cwd();
       const write = (output: string, rel: string): string => {
@@ -255,7 +258,8 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         writeOutputFile(file, opts.cache.readOutput(node.key, output, ref));
         return file;
       };
-      for (const [output, rel] of Object.entries(files)) {
+      for (const [output, declared] of Object.entries(files)) {
+        const rel = node.point ? pointPath(declared, node.point.label) : declared;
         if (!output.endsWith('/*')) {
           emit({ type: 'published', instance: node.instance, file: write(output, rel) });
           continue;
@@ -308,6 +312,18 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
  */
 export function dependentCounts(plan: Plan): Map<string, number> {
   return new Map(plan.order.map((id) => [id, descendants(plan, id).size]));
+}
+
+/**
+ * Where a sweep point's instance publishes a declared path: `@label` before the extension of its last segment
+ * (`out/summary.json` → `out/summary@left.scale=2.json`, `reports/quick` → `reports/quick@left.scale=2`), so points
+ * never overwrite each other; path separators in the label become `_`.
+ */
+export function pointPath(rel: string, label: string): string {
+  const trimmed = rel.replace(/[\\/]+$/, '');
+  const ext = path.extname(trimmed);
+  const safe = label.replace(/[\\/]/g, '_');
+  return `${trimmed.slice(0, trimmed.length - ext.length)}@${safe}${ext}`;
 }
 
 /** How many threads `node` can use (its stage's `threads`, default 1), at most the budget. */

@@ -12,6 +12,8 @@ export interface InstanceStatus {
   /** Whether 'fresh' was verified (the manifest proves its key, every blob is present with its hash); false: only seen. */
   verified: boolean;
   reasons: string[];
+  /** The sweep point of a per-point instance (swept key → value); absent for shared instances and without a sweep. */
+  point?: Readonly<Record<string, unknown>>;
 }
 
 /** How carefully {@link planStatus} looks at cached entries. */
@@ -28,7 +30,7 @@ export function planStatus(plan: Plan, cache: CacheStore, scope: string, { verif
   const states = new Map<string, InstanceStatus>();
   for (const id of plan.order) {
     const node = plan.nodes.get(id)!;
-    const base = { instance: id, stage: node.stage.id, key: node.key, verified: verify };
+    const base = { instance: id, stage: node.stage.id, key: node.key, verified: verify, ...(node.point ? { point: node.point.values } : {}) };
     const found = verify ? cache.lookup(node.key) : { status: cache.has(node.key) ? ('hit' as const) : ('miss' as const) };
     if (found.status === 'hit') {
       states.set(id, { ...base, state: 'fresh', reasons: [] });

@@ -5,6 +5,8 @@ export interface WorkerJob {
   projectModule: string;
   config: Record<string, unknown>;
   instance: string;
+  /** In a sweep, the instance's id in the plan rebuilt from `config` (`instance` without its `@label`). */
+  planInstance?: string;
   key: string;
   cacheDir: string;
   /** Run facts for the stage context. */

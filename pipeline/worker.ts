@@ -30,8 +30,10 @@ async function main(): Promise<void> {
   const project = await loadProject(job.projectModule);
   // The runner has just hashed the declared files; its stat cache makes this rebuild read none of them again.
   const plan = buildPlan(project.stages, job.config, { hashFile: FileHashCache.load(path.join(job.cacheDir, FILE_HASHES)).hash });
-  const node = plan.nodes.get(job.instance);
-  if (!node) throw new Error(`worker: instance ${job.instance} is not in the plan rebuilt from the job's config`);
+  const found = plan.nodes.get(job.planInstance ?? job.instance);
+  if (!found) throw new Error(`worker: instance ${job.planInstance ?? job.instance} is not in the plan rebuilt from the job's config`);
+  // A sweep point's instance keeps its `@label` id (in messages and its manifest), as when it runs inline.
+  const node = { ...found, instance: job.instance };
   if (node.key !== job.key) throw new Error(`worker: key mismatch for ${job.instance}: runner ${job.key}, worker ${node.key}`);
   const cache = CacheStore.open(job.cacheDir);
   cache.refresh();
