@@ -12,6 +12,7 @@ import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
 import { resolveAutoBackend } from './stages/tf/native.ts';
+import { fashionOutcomes } from './stages/report/figures/fashion.ts';
 
 const posInt = z.number().int().positive();
 
@@ -493,11 +494,51 @@ const paperCode: Config = {
   report: { title: 'sgd-noise: paper-code profile (the released code’s choices)', dir: 'reports/paper-code' },
 };
 
+// `batch-size` / `batch-size-paper`: SGD alone from the sharp minimum at m = 5, 10, 20, 50, 100 (a declared sweep of
+// fashion.dynamics.batchSize over the quick / paper settings); `sweep.summary` tabulates each m's Tr(HΣ_m) at the
+// start and where SGD ended (`sgd-noise export sweep.summary --profile batch-size --output rows --format csv`).
+const BATCH_SIZES = [5, 10, 20, 50, 100];
+const batchSize = (base: Config, title: string, dir: string): Config => ({
+  ...base,
+  fashion: {
+    ...base.fashion,
+    // gld_leading does not run; its k is set within Σ's rank at m = 100 so that every point validates
+    dynamics: { ...base.fashion.dynamics, kinds: ['sgd'], gld_leading: { ...base.fashion.dynamics.gld_leading, k: 2 } },
+    tailIndex: { ...base.fashion.tailIndex, enabled: false },
+  },
+  report: { title, dir },
+});
+
 export default defineProject({
   name: 'sgd-noise',
   root: path.dirname(fileURLToPath(import.meta.url)),
   configSchema,
-  profiles: { quick, paper, 'paper-code': paperCode },
+  profiles: {
+    quick,
+    paper,
+    'paper-code': paperCode,
+    'batch-size': batchSize(quick, 'sgd-noise: SGD batch sizes (quick settings)', 'reports/batch-size'),
+    'batch-size-paper': batchSize(paper, 'sgd-noise: SGD batch sizes (paper settings)', 'reports/batch-size-paper'),
+  },
+  sweeps: {
+    'batch-size': { 'fashion.dynamics.batchSize': BATCH_SIZES },
+    'batch-size-paper': { 'fashion.dynamics.batchSize': BATCH_SIZES },
+  },
+  sweepSummary: {
+    stage: 'fashion.summary',
+    version: 1,
+    // SGD's row of the Fashion-MNIST summary (mean over seeds): Tr(HΣ_m) at the sharp minimum and the outcome
+    metrics: (outputs) => {
+      const sgd = fashionOutcomes(outputs).find((o) => o.kind === 'sgd');
+      return {
+        sgdTraceHSigma: sgd?.traceHSigmaAtStart ?? null,
+        sgdLossRise: sgd?.lossRise ?? null,
+        sgdFinalTrainLoss: sgd?.finalTrainLoss ?? null,
+        sgdRandomLabelFit: sgd?.randomFit ?? null,
+        sgdTestAccuracy: sgd?.testAccuracy?.mean ?? null,
+      };
+    },
+  },
   defaultProfile: 'quick',
   stages,
   measureCosts,
