@@ -238,6 +238,11 @@ export const configSchema = z
          * from `samples` minibatch gradients, along the top Hessian eigenvector and `directions` random directions.
          */
         tailIndex: z.object({ enabled: z.boolean(), samples: posInt.min(16), directions: z.number().int().nonnegative(), resamples: posInt }).strict(),
+        /**
+         * Beyond the paper: the Hessian's spectral density by SLQ (`probes` × `steps` HVPs) at the sharp minimum and at
+         * the end of each dynamics, with the top `topK` eigenvalues marked (stages/fashion/spectrum.ts).
+         */
+        spectrum: z.object({ enabled: z.boolean(), probes: posInt, steps: posInt.min(2), topK: posInt, grid: posInt.min(2) }).strict(),
         /** Theory against experiment at the sharp minimum: short runs from it with each kind's noise fixed there. */
         theory: z
           .object({
@@ -381,6 +386,7 @@ const fashionPaper: Config['fashion'] = {
   },
   theory: { runs: 16, steps: 20, every: 1 },
   tailIndex: { enabled: true, samples: 2000, directions: 5, resamples: 1000 },
+  spectrum: { enabled: true, probes: 10, steps: 80, topK: 5, grid: 400 },
 };
 
 const vggDynamics: Config['svhn']['dynamics'] = {
@@ -455,6 +461,7 @@ const quick: Config = {
       sharpness: { delta: 0.01, samples: 20 },
     },
     theory: { runs: 16, steps: 5, every: 1 },
+    spectrum: { enabled: true, probes: 3, steps: 40, topK: 5, grid: 400 },
   },
   svhn: { ...svhnPaper, enabled: false, seeds: 1 },
   cifar10: { ...cifarQuick, enabled: false, seeds: 1 },
@@ -505,6 +512,7 @@ const batchSize = (base: Config, title: string, dir: string): Config => ({
     // gld_leading does not run; its k is set within Σ's rank at m = 100 so that every point validates
     dynamics: { ...base.fashion.dynamics, kinds: ['sgd'], gld_leading: { ...base.fashion.dynamics.gld_leading, k: 2 } },
     tailIndex: { ...base.fashion.tailIndex, enabled: false },
+    spectrum: { ...base.fashion.spectrum, enabled: false },
   },
   report: { title, dir },
 });

@@ -1,6 +1,7 @@
 /** Every stage of sgd-noise, in one list. Adding a stage means adding one line here. */
 import type { AnyStage } from '../pipeline/stage.ts';
 import { fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionProbeStage, fashionStartProbeStage, fashionSummaryStage } from './fashion/stages.ts';
+import { fashionSpectrumStage } from './fashion/spectrum.ts';
 import { fashionTailIndexStage } from './fashion/tail-index.ts';
 import { fashionTheoryStage } from './fashion/theory.ts';
 import { oneHiddenSummaryStage, oneHiddenTrainStage } from './onehidden/stages.ts';
@@ -29,6 +30,7 @@ export const stages: readonly AnyStage[] = [
   fashionSummaryStage,
   fashionTheoryStage,
   fashionTailIndexStage,
+  fashionSpectrumStage,
   ...imageExperimentStages('svhn'),
   ...imageExperimentStages('cifar10'),
   reportStage(),

@@ -26,6 +26,9 @@ export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
     onehidden: { stage: 'onehidden.summary' },
     fashion: { stage: 'fashion.summary' },
     ...Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`theory_${seed}`, { stage: 'fashion.theory', params: { seed } }])),
+    ...(cfg<{ enabled: boolean }>('fashion.spectrum').enabled
+      ? Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`spectrum_${seed}`, { stage: 'fashion.spectrum', params: { seed } }]))
+      : {}),
     ...(cfg<{ enabled: boolean }>('fashion.tailIndex').enabled
       ? Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`tail_${seed}`, { stage: 'fashion.tailIndex', params: { seed } }]))
       : {}),
@@ -54,6 +57,10 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
       const summaries: ReportInputs = {
         toy2d: pick('toy2d'),
         toy2dShapes: pick('toy2dShapes'),
+        spectrum: Object.keys(artifacts)
+          .filter((n) => n.startsWith('spectrum_'))
+          .sort((a, b) => Number(a.slice(9)) - Number(b.slice(9)))
+          .map((n) => artifacts[n]!),
         tailIndex: Object.keys(artifacts)
           .filter((n) => n.startsWith('tail_'))
           .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))

@@ -17,7 +17,12 @@ export interface BeyondInputs {
   readonly theory?: readonly LoadedArtifacts[];
   /** `fashion.tailIndex[seed]` outputs in seed order. */
   readonly tailIndex?: readonly LoadedArtifacts[];
+  /** `fashion.spectrum[seed]` outputs in seed order (the figure shows the first seed). */
+  readonly spectrum?: readonly LoadedArtifacts[];
 }
+
+/** Densities below this are drawn at it on the log axis (SLQ's Gaussian smoothing has no exact zeros). */
+export const DENSITY_FLOOR = 1e-8;
 
 /** The kinds compared with SGD: Gaussian with SGD's full covariance, and with its top-k part. */
 export const COMPARED_WITH_SGD = ['sgd', 'gld_full', 'gld_leading'] as const;
@@ -281,6 +286,61 @@ function tailBlocks(tails: readonly LoadedArtifacts[]): { blocks: ReportBlock[];
   return { blocks, findings };
 }
 
+/** The Hessian's spectral density at the sharp minimum and at the end of each dynamics (first seed), top-k marked. */
+function spectrumBlocks(spectrum: LoadedArtifacts): ReportBlock[] {
+  const density = spectrum.density as unknown as { point: string; lambda: number; density: number }[];
+  const top = spectrum.top as unknown as { point: string; rank: number; eigenvalue: number; relativeResidual: number }[];
+  const label = (p: string) => (p === 'sharp minimum' ? p : kindLabel(p));
+  const data = [
+    ...density.map((d) => ({ layer: 'density', point: label(d.point), lambda: d.lambda, density: Math.max(d.density, DENSITY_FLOOR) })),
+    ...top.map((t) => ({ layer: 'top', point: label(t.point), lambda: t.eigenvalue, rank: t.rank, relativeResidual: t.relativeResidual })),
+  ];
+  const x = { field: 'lambda', type: 'quantitative', title: 'Hessian eigenvalue λ' };
+  const color = { field: 'point', type: 'nominal', title: 'point', legend: { labelLimit: 320 } };
+  return [
+    {
+      type: 'figure',
+      figure: {
+        id: 'beyond-hessian-spectrum',
+        title: 'Hessian spectral density at the sharp minimum and at the end of each dynamics',
+        caption: `Stochastic Lanczos quadrature (Gaussian smoothing of width range/100), log density axis (floored at ${DENSITY_FLOOR}); ticks at the top mark each point's top-${Math.max(...top.map((t) => t.rank))} Lanczos eigenvalues. First seed.`,
+        data,
+        spec: {
+          title: { text: 'Hessian spectral density', subtitle: 'sharp minimum and the end of every dynamics' },
+          width: 620,
+          height: 320,
+          layer: [
+            {
+              transform: [{ filter: "datum.layer === 'density'" }],
+              mark: { type: 'line', strokeWidth: 1.2 },
+              encoding: { x, y: { field: 'density', type: 'quantitative', title: 'density (log)', scale: { type: 'log' } }, color },
+            },
+            {
+              transform: [{ filter: "datum.layer === 'top'" }],
+              mark: { type: 'tick', orient: 'vertical', thickness: 1.5, size: 14 },
+              encoding: { x, y: { value: 0 }, color },
+            },
+          ],
+        },
+      },
+    },
+    {
+      type: 'table',
+      table: {
+        id: 'beyond-hessian-top',
+        title: 'Top Hessian eigenvalues at the same points (Lanczos)',
+        columns: [
+          { key: 'point', label: 'point', format: 'text' },
+          { key: 'rank', label: 'rank', format: 'integer' },
+          { key: 'eigenvalue', label: 'λ', format: 'sig' },
+          { key: 'relativeResidual', label: 'relative residual', format: 'sig' },
+        ],
+        rows: top.map((t) => ({ ...t, point: label(t.point) })),
+      },
+    },
+  ];
+}
+
 /** The "Beyond the paper" section from whichever of its inputs this run has; null when it has none. */
 export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): ReportSection | null {
   const parts = [
@@ -288,6 +348,7 @@ export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): R
     inputs.fashion ? sgdBlocks(inputs.fashion, inputs.theory ?? []) : null,
     inputs.tailIndex?.length ? tailBlocks(inputs.tailIndex) : null,
   ].filter((p): p is { blocks: ReportBlock[]; findings: Finding[] } => p !== null);
+  if (inputs.spectrum?.length) parts.push({ blocks: spectrumBlocks(inputs.spectrum[0]!), findings: [] });
   if (parts.length === 0) return null;
   const findings = parts.flatMap((p) => p.findings);
   const table: ReportBlock = {
