@@ -55,6 +55,16 @@ int partsFor(int64_t units, double work) {
   return static_cast<int>(units < threads ? units : threads);
 }
 
+// Calls f(n0, n1) on disjoint, non-empty, consecutive ranges of the n images, in parallel when `work` is large.
+template <typename F>
+void forImageRanges(int n, double work, F f) {
+  const int parts = partsFor(n, work);
+  parallel(parts, [&](int p) {
+    const int n0 = static_cast<int>(static_cast<int64_t>(n) * p / parts), n1 = static_cast<int>(static_cast<int64_t>(n) * (p + 1) / parts);
+    if (n1 > n0) f(n0, n1);
+  });
+}
+
 const KernelTable* best() {
   for (const KernelTable& t : kTables)
     if (supported(t.isa)) return &t;
@@ -149,12 +159,9 @@ napi_value convCall(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   // forward and input gradient: threads take disjoint ranges of images
-  const int parts = partsFor(s.n, work);
-  parallel(parts, [&](int p) {
+  forImageRanges(s.n, work, [&](int n0, int n1) {
     ConvShape part = s;
-    const int n0 = static_cast<int>(static_cast<int64_t>(s.n) * p / parts), n1 = static_cast<int>(static_cast<int64_t>(s.n) * (p + 1) / parts);
     part.n = n1 - n0;
-    if (part.n <= 0) return;
     if (kind == Conv::Forward) t->conv2d(part, f[0] + n0 * xImage, f[1], f[2] + n0 * yImage);
     else t->conv2dBackpropInput(part, f[0] + n0 * yImage, f[1], f[2] + n0 * xImage);
   });
@@ -184,10 +191,7 @@ napi_value poolCall(napi_env env, napi_callback_info info) {
   if (kh == 2 && kw == 2) {
     const KernelTable* t = active;
     const int64_t image = static_cast<int64_t>(H) * W * c;
-    const int parts = partsFor(n, static_cast<double>(full));
-    parallel(parts, [&](int p) {
-      const int n0 = static_cast<int>(static_cast<int64_t>(n) * p / parts), n1 = static_cast<int>(static_cast<int64_t>(n) * (p + 1) / parts);
-      if (n1 <= n0) return;
+    forImageRanges(n, static_cast<double>(full), [&](int n0, int n1) {
       const float* g = scatter ? f[1] + n0 * image / 4 : f[1] + n0 * image;
       float* o = scatter ? f[2] + n0 * image : f[2] + n0 * image / 4;
       t->maxPool2x2(scatter ? 1 : 2, f[0] + n0 * image, g, o, n1 - n0, H, W, c);
@@ -239,11 +243,7 @@ napi_value maxPoolForwardCall(napi_env env, napi_callback_info info) {
   if (kh == 2 && kw == 2) {
     const KernelTable* t = active;
     const int64_t image = static_cast<int64_t>(H) * W * c;
-    const int parts = partsFor(n, static_cast<double>(lx));
-    parallel(parts, [&](int p) {
-      const int n0 = static_cast<int>(static_cast<int64_t>(n) * p / parts), n1 = static_cast<int>(static_cast<int64_t>(n) * (p + 1) / parts);
-      if (n1 > n0) t->maxPool2x2(0, x + n0 * image, nullptr, out + n0 * image / 4, n1 - n0, H, W, c);
-    });
+    forImageRanges(n, static_cast<double>(lx), [&](int n0, int n1) { t->maxPool2x2(0, x + n0 * image, nullptr, out + n0 * image / 4, n1 - n0, H, W, c); });
   }
   else sgd_native::maxPoolForward(x, out, n, H, W, c, kh, kw);
   return nullptr;
