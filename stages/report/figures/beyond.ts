@@ -4,7 +4,7 @@
  */
 import type { LoadedArtifacts } from '../../../cache/values.ts';
 import type { ReportBlock, ReportSection } from '../document.ts';
-import { kindLabel } from '../render/theme.ts';
+import { kindLabel, kindStyle } from '../render/theme.ts';
 import { fashionOutcomes } from './fashion.ts';
 import { theoryAtHorizon, theoryRows } from './theory.ts';
 
@@ -296,7 +296,12 @@ function spectrumBlocks(spectrum: LoadedArtifacts): ReportBlock[] {
     ...top.map((t) => ({ layer: 'top', point: label(t.point), lambda: t.eigenvalue, rank: t.rank, relativeResidual: t.relativeResidual })),
   ];
   const x = { field: 'lambda', type: 'quantitative', title: 'Hessian eigenvalue λ' };
-  const color = { field: 'point', type: 'nominal', title: 'point', legend: { labelLimit: 320 } };
+  // each kind in its fixed colour and dash (gld_full shares SGD's colour, not its dash); the start in grey, solid
+  const points = [...new Set(density.map((d) => d.point))];
+  const domain = points.map(label);
+  const styleOf = (p: string) => (p === 'sharp minimum' ? { color: '#7f7f7f', dash: [] as number[] } : { color: kindStyle(p).color, dash: [...kindStyle(p).dash] });
+  const color = { field: 'point', type: 'nominal', title: 'point', scale: { domain, range: points.map((p) => styleOf(p).color) }, legend: { labelLimit: 320 } };
+  const dash = { field: 'point', type: 'nominal', title: 'point', scale: { domain, range: points.map((p) => styleOf(p).dash) }, legend: null };
   return [
     {
       type: 'figure',
@@ -313,7 +318,7 @@ function spectrumBlocks(spectrum: LoadedArtifacts): ReportBlock[] {
             {
               transform: [{ filter: "datum.layer === 'density'" }],
               mark: { type: 'line', strokeWidth: 1.2 },
-              encoding: { x, y: { field: 'density', type: 'quantitative', title: 'density (log)', scale: { type: 'log' } }, color },
+              encoding: { x, y: { field: 'density', type: 'quantitative', title: 'density (log)', scale: { type: 'log' } }, color, strokeDash: dash },
             },
             {
               transform: [{ filter: "datum.layer === 'top'" }],
