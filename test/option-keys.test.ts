@@ -44,12 +44,12 @@ test('toy2d.covariance moves only the gld_diag and gld_leading dynamics, the ind
 
 test('gld_leading.noiseSteps moves only the gld_leading dynamics and what reads it', (t) => {
   const ids = noReport(moved(keys('quick'), keys('quick', ['fashion.dynamics.gld_leading.noiseSteps="refresh"'])));
-  t.deepEqual(ids, ['fashion.dynamics[kind=gld_leading,seed=0]', 'fashion.probe[kind=gld_leading,seed=0]', 'fashion.summary']);
+  t.deepEqual(ids, ['fashion.dynamics[kind=gld_leading,seed=0]', 'fashion.probe[kind=gld_leading,seed=0]', 'fashion.spectrum[seed=0]', 'fashion.summary']);
 });
 
 test('gld_hessian_top1.eigvec moves only the gld_hessian_top1 dynamics and what reads it', (t) => {
   const ids = noReport(moved(keys('quick'), keys('quick', ['fashion.dynamics.gld_hessian_top1.eigvec={"method":"power","iterations":30}'])));
-  t.deepEqual(ids, ['fashion.dynamics[kind=gld_hessian_top1,seed=0]', 'fashion.probe[kind=gld_hessian_top1,seed=0]', 'fashion.summary']);
+  t.deepEqual(ids, ['fashion.dynamics[kind=gld_hessian_top1,seed=0]', 'fashion.probe[kind=gld_hessian_top1,seed=0]', 'fashion.spectrum[seed=0]', 'fashion.summary']);
 });
 
 test('sharpness.mode moves the Fashion probes and the indicator (they estimate sharpness), not the dynamics', (t) => {
