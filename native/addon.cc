@@ -224,16 +224,26 @@ napi_value matmulCall(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// maxPoolForward(x, out, [n,H,W,c,kh,kw]) → each tiling window's maximum (its first maximum's value)
-napi_value maxPoolForwardCall(napi_env env, napi_callback_info info) {
+// Reads (a: Float32Array, out: Float32Array, dims: Int32Array of `dimCount`) into pointers; false after a throw
+// whose message is `usage`.
+bool args3(napi_env env, napi_callback_info info, const char* usage, size_t dimCount, float* f[2], size_t len[2], int32_t** dims) {
   size_t argc = 3;
   napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  float *x, *out;
+  size_t ld = 0;
+  if (argc != 3 || !floatArray(env, argv[0], &f[0], &len[0]) || !floatArray(env, argv[1], &f[1], &len[1]) || !intArray(env, argv[2], dims, &ld) || ld != dimCount)
+    return fail(env, usage), false;
+  return true;
+}
+
+// maxPoolForward(x, out, [n,H,W,c,kh,kw]) → each tiling window's maximum (its first maximum's value)
+napi_value maxPoolForwardCall(napi_env env, napi_callback_info info) {
+  float* f[2];
+  size_t len[2];
   int32_t* d;
-  size_t lx, lo, ld;
-  if (argc != 3 || !floatArray(env, argv[0], &x, &lx) || !floatArray(env, argv[1], &out, &lo) || !intArray(env, argv[2], &d, &ld) || ld != 6)
-    return fail(env, "maxPoolForward: expected (x: Float32Array, out: Float32Array, [n,H,W,c,kh,kw]: Int32Array)");
+  if (!args3(env, info, "maxPoolForward: expected (x: Float32Array, out: Float32Array, [n,H,W,c,kh,kw]: Int32Array)", 6, f, len, &d)) return nullptr;
+  float *x = f[0], *out = f[1];
+  const size_t lx = len[0], lo = len[1];
   const int n = d[0], H = d[1], W = d[2], c = d[3], kh = d[4], kw = d[5];
   if (n <= 0 || H <= 0 || W <= 0 || c <= 0 || kh <= 0 || kw <= 0 || H % kh || W % kw)
     return fail(env, "maxPoolForward: windows must tile the input");
@@ -251,14 +261,12 @@ napi_value maxPoolForwardCall(napi_env env, napi_callback_info info) {
 
 // sumRows(x, out, [rows, inner]) · addRows(x, bias, out, [rows, inner])
 napi_value sumRowsCall(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  float *x, *out;
+  float* f[2];
+  size_t len[2];
   int32_t* d;
-  size_t lx, lo, ld;
-  if (argc != 3 || !floatArray(env, argv[0], &x, &lx) || !floatArray(env, argv[1], &out, &lo) || !intArray(env, argv[2], &d, &ld) || ld != 2)
-    return fail(env, "sumRows: expected (x: Float32Array, out: Float32Array, [rows, inner]: Int32Array)");
+  if (!args3(env, info, "sumRows: expected (x: Float32Array, out: Float32Array, [rows, inner]: Int32Array)", 2, f, len, &d)) return nullptr;
+  float *x = f[0], *out = f[1];
+  const size_t lx = len[0], lo = len[1];
   if (d[0] <= 0 || d[1] <= 0 || lx != count(d[0], d[1], 1, 1) || lo != static_cast<size_t>(d[1]))
     return fail(env, "sumRows: lengths do not match [rows, inner]");
   sgd_native::sumRows(x, out, d[0], d[1]);

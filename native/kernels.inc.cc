@@ -285,13 +285,8 @@ void matmul(const MatmulShape& s, const float* a, const float* b, float* out) {
 template <int mode>
 static inline void pool2x2Chunk(const float* x, const float* g, float* out, const int64_t* p, int64_t k, int ch,
                                 int lanes, bool full) {
-  V x0, x1, x2, x3;
-  if (full) {
-    x0 = load(x + p[0] + ch), x1 = load(x + p[1] + ch), x2 = load(x + p[2] + ch), x3 = load(x + p[3] + ch);
-  } else {
-    x0 = loadPartial(x + p[0] + ch, lanes), x1 = loadPartial(x + p[1] + ch, lanes);
-    x2 = loadPartial(x + p[2] + ch, lanes), x3 = loadPartial(x + p[3] + ch, lanes);
-  }
+  const auto ld = [&](const float* q) { return full ? load(q) : loadPartial(q, lanes); };
+  const V x0 = ld(x + p[0] + ch), x1 = ld(x + p[1] + ch), x2 = ld(x + p[2] + ch), x3 = ld(x + p[3] + ch);
   typedef int32_t VI __attribute__((vector_size(64), aligned(4)));
   VI sel = VI{};
   V best = x0;
@@ -307,20 +302,14 @@ static inline void pool2x2Chunk(const float* x, const float* g, float* out, cons
   if (mode == 0) {
     store(out + k + ch, best, lanes);
   } else if (mode == 1) {
-    const V gv = full ? load(g + k + ch) : loadPartial(g + k + ch, lanes);
+    const V gv = ld(g + k + ch);
     const V zero = V{};
     store(out + p[0] + ch, sel == 0 ? gv : zero, lanes);
     store(out + p[1] + ch, sel == 1 ? gv : zero, lanes);
     store(out + p[2] + ch, sel == 2 ? gv : zero, lanes);
     store(out + p[3] + ch, sel == 3 ? gv : zero, lanes);
   } else {
-    V d0, d1, d2, d3;
-    if (full) {
-      d0 = load(g + p[0] + ch), d1 = load(g + p[1] + ch), d2 = load(g + p[2] + ch), d3 = load(g + p[3] + ch);
-    } else {
-      d0 = loadPartial(g + p[0] + ch, lanes), d1 = loadPartial(g + p[1] + ch, lanes);
-      d2 = loadPartial(g + p[2] + ch, lanes), d3 = loadPartial(g + p[3] + ch, lanes);
-    }
+    const V d0 = ld(g + p[0] + ch), d1 = ld(g + p[1] + ch), d2 = ld(g + p[2] + ch), d3 = ld(g + p[3] + ch);
     store(out + k + ch, sel == 0 ? d0 : sel == 1 ? d1 : sel == 2 ? d2 : d3, lanes);
   }
 }
