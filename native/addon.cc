@@ -12,6 +12,7 @@
 #include "kernels.h"
 #include "pool.h"
 #include "rows.h"
+#include "sequential.h"
 
 namespace {
 
@@ -287,6 +288,45 @@ napi_value addRowsCall(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// sequentialValueAndGrad(program, w, x, labels, rows, grad) → the mean loss over the examples `rows` of x; grad gets
+// its gradient (see sequential.h). Every length and index is checked before any work.
+napi_value sequentialCall(napi_env env, napi_callback_info info) {
+  const char* usage = "sequentialValueAndGrad: expected (program: Int32Array, w: Float32Array, x: Float32Array, labels: Int32Array, rows: Int32Array, grad: Float32Array)";
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t *code, *labels, *rows;
+  float *w, *x, *grad;
+  size_t lc, lw, lx, ll, lr, lg;
+  if (argc != 6 || !intArray(env, argv[0], &code, &lc) || !floatArray(env, argv[1], &w, &lw) || !floatArray(env, argv[2], &x, &lx) ||
+      !intArray(env, argv[3], &labels, &ll) || !intArray(env, argv[4], &rows, &lr) || !floatArray(env, argv[5], &grad, &lg))
+    return fail(env, usage);
+  sgd_native::Program p;
+  std::string why;
+  if (!sgd_native::parseProgram(code, lc, &p, &why)) return fail(env, "sequentialValueAndGrad: bad program (" + why + ")");
+  if (lw != static_cast<size_t>(p.params) || lg != static_cast<size_t>(p.params))
+    return fail(env, "sequentialValueAndGrad: w and grad need " + std::to_string(p.params) + " entries, got " + std::to_string(lw) + " and " + std::to_string(lg));
+  if (lx % static_cast<size_t>(p.inputSize) != 0) return fail(env, "sequentialValueAndGrad: x is not a whole number of examples");
+  const size_t examples = lx / static_cast<size_t>(p.inputSize);
+  if (ll != examples) return fail(env, "sequentialValueAndGrad: " + std::to_string(examples) + " examples but " + std::to_string(ll) + " labels");
+  if (lr < 1 || lr > 0x7fffffff) return fail(env, "sequentialValueAndGrad: rows must name at least one example");
+  for (size_t i = 0; i < lr; i++) {
+    if (rows[i] < 0 || static_cast<size_t>(rows[i]) >= examples)
+      return fail(env, "sequentialValueAndGrad: row " + std::to_string(rows[i]) + " is outside [0, " + std::to_string(examples) + ")");
+    const int32_t y = labels[rows[i]];
+    if (y < 0 || y >= p.classes)
+      return fail(env, "sequentialValueAndGrad: label " + std::to_string(y) + " of example " + std::to_string(rows[i]) + " is outside [0, " + std::to_string(p.classes) + ")");
+  }
+  if (!active) active = best();
+  const int n = static_cast<int>(lr);
+  const double work = static_cast<double>(n) * static_cast<double>(p.params) * 50;  // a rough count of multiply-adds
+  const int parts = work < kThreadWork ? 1 : threads;
+  const double loss = sgd_native::sequentialValueAndGrad(*active, p, w, x, labels, rows, n, parts, grad);
+  napi_value out;
+  napi_create_double(env, loss, &out);
+  return out;
+}
+
 // isa() → the instruction set in use; useIsa(name) selects one (for tests), throwing if this CPU lacks it.
 napi_value isaCall(napi_env env, napi_callback_info) {
   if (!active) active = best();
@@ -355,6 +395,7 @@ napi_value init(napi_env env, napi_value exports) {
       {"maxPoolForward", nullptr, maxPoolForwardCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, sumRowsCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addRows", nullptr, addRowsCall, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sequentialValueAndGrad", nullptr, sequentialCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isa", nullptr, isaCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"useIsa", nullptr, useIsaCall, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreadsCall, nullptr, nullptr, nullptr, napi_default, nullptr},

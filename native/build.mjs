@@ -21,7 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(here, 'build');
 const target = path.join(outDir, 'sgd_noise_native.node');
 const stamp = path.join(outDir, 'sources.sha256');
-const SOURCES = ['addon.cc', 'pool.cc', 'rows.cc', 'kernels.inc.cc', 'kernels.h', 'pool.h', 'rows.h', 'build.mjs'];
+const SOURCES = ['addon.cc', 'pool.cc', 'rows.cc', 'sequential.cc', 'sequential.h', 'kernels.inc.cc', 'kernels.h', 'pool.h', 'rows.h', 'build.mjs'];
 const ISAS = [
   ['avx512', ['-mavx512f']],
   ['avx2', ['-mavx2']],
@@ -75,6 +75,7 @@ try {
   for (const [isa, flags] of ISAS) compile('kernels.inc.cc', path.join(work, `kernels_${isa}.o`), [`-DSGD_ISA=${isa}`, ...flags]);
   compile('pool.cc', path.join(work, 'pool.o'), []);
   compile('rows.cc', path.join(work, 'rows.o'), []);
+  compile('sequential.cc', path.join(work, 'sequential.o'), []);
   compile('addon.cc', path.join(work, 'addon.o'), []);
   const tmp = path.join(work, 'out.node');
   execFileSync(cxx, ['-shared', '-o', tmp, ...objects], { stdio: ['ignore', 'inherit', 'pipe'] });

@@ -116,7 +116,7 @@ export const fashionDataStage = defineStage({
 /** Full-batch GD from the truncated-normal initialisation to a sharp minimum that fits every label. */
 export const fashionPretrainStage = defineStage<{ seed: number }>({
   id: 'fashion.pretrain',
-  version: 1,
+  version: 2, // 2: the native backend's one-call value and gradient (stages/models/fused.ts)
   description: 'fashion: GD pre-training until the training set (random labels included) is fit',
   isolate: true,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)

@@ -22,6 +22,8 @@ import { asParamTensor, type Batch, type FlatModel } from './model.ts';
 export interface ChunkOptions {
   /** Examples per chunk (default: the whole batch at once). */
   readonly chunkSize?: number;
+  /** valueAndGrad only: false keeps tfjs's autodiff where the model has a fused native path (default true). */
+  readonly fused?: boolean;
 }
 
 /** Number of examples in a batch. */
@@ -77,6 +79,8 @@ export function valueAndGrad(
   batch: Batch,
   opts: ChunkOptions = {},
 ): { value: tf.Scalar; grad: tf.Tensor1D } {
+  const fused = opts.fused === false ? null : model.fusedValueAndGrad?.(w, batch);
+  if (fused) return { value: tf.scalar(fused.value), grad: tf.tensor1d(fused.grad) };
   const p = asParamTensor(w, model.size);
   try {
     const stacked = overChunks(batch, opts, (chunk, weight) => {
@@ -99,6 +103,8 @@ export function valueAndGradSync(
   batch: Batch,
   opts: ChunkOptions = {},
 ): { value: number; grad: Float32Array } {
+  const fused = opts.fused === false ? null : model.fusedValueAndGrad?.(w, batch);
+  if (fused) return { value: Math.fround(fused.value), grad: fused.grad };
   const { value, grad } = valueAndGrad(model, w, batch, opts);
   try {
     return { value: value.dataSync()[0]!, grad: grad.dataSync() as Float32Array };
@@ -114,6 +120,8 @@ export function minibatchValueAndGrad(
   batch: Batch,
   indices: ArrayLike<number>,
 ): { value: tf.Scalar; grad: tf.Tensor1D } {
+  const fused = model.fusedValueAndGrad?.(w, batch, indices);
+  if (fused) return { value: tf.scalar(fused.value), grad: tf.tensor1d(fused.grad) };
   const mini = gatherBatch(batch, indices);
   try {
     return valueAndGrad(model, w, mini);

@@ -41,6 +41,11 @@ export interface FlatModel {
   predict(w: tf.Tensor1D, x: tf.Tensor): tf.Tensor;
   /** ∇ℓᵢ(w) for every example as an n×D matrix, from one batched backward pass (no per-example loop). */
   perExampleGradients(w: tf.Tensor1D, batch: Batch): tf.Tensor2D;
+  /**
+   * Mean loss and gradient over the examples `rows` of the batch (all by default) in one native call, or null where
+   * that path does not apply (another backend, a layer or head it lacks); stages/models/fused.ts. Optional.
+   */
+  fusedValueAndGrad?(w: tf.Tensor1D | Float32Array, batch: Batch, rows?: ArrayLike<number>): { value: number; grad: Float32Array } | null;
   /** Per-example losses and the outputs `predict` gives, from ONE forward pass (optional; evaluation uses it). */
   lossAndPrediction?(w: tf.Tensor1D, batch: Batch): { losses: tf.Tensor1D; prediction: tf.Tensor };
 }

@@ -13,6 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../numerics/random.ts';
 import { checkBatch, layoutParams, unflatten, type Batch, type FlatModel, type ParamSpec } from './model.ts';
+import { fusedValueAndGrad, nativeProgram } from './fused.ts';
+import { softmaxCrossEntropyHead } from './heads.ts';
 import { perExampleConvBiasGrads, perExampleConvFilterGrads, perExampleDenseWeightGrads } from './per_example.ts';
 
 /** One layer of a sequential model. */
@@ -78,6 +80,8 @@ interface Tap {
 export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly layers: readonly Layer[] } {
   const { paramLayers, params } = plan(spec);
   const size = params.reduce((a, p) => a + p.size, 0);
+  // the one-call native value and gradient, for softmax classifiers of layers it covers (stages/models/fused.ts)
+  const program = spec.head === softmaxCrossEntropyHead ? nativeProgram(spec.layers, spec.inputShape, params) : null;
 
   const forward = (ps: readonly tf.Tensor[], x: tf.Tensor, tap?: Tap): tf.Tensor => {
     let h = x;
@@ -151,6 +155,13 @@ export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly la
         return [spec.head.loss(out, batch.y), spec.head.predict ? spec.head.predict(out) : out] as [tf.Tensor1D, tf.Tensor];
       });
       return { losses, prediction };
+    },
+    fusedValueAndGrad(w: tf.Tensor1D | Float32Array, batch: Batch, rows?: ArrayLike<number>) {
+      if (!program) return null;
+      checkBatch(model, batch, true);
+      const given = w instanceof Float32Array ? w.length : w.rank === 1 ? w.shape[0] : -1;
+      if (given !== size) throw new Error(`${spec.name}: expected a parameter vector of length ${size}, got ${given}`);
+      return fusedValueAndGrad(program, w, batch, rows);
     },
     predict(w: tf.Tensor1D, x: tf.Tensor): tf.Tensor {
       return tf.tidy(() => {

@@ -29,6 +29,11 @@ export interface NativeAddon {
   sumRows(x: Float32Array, out: Float32Array, dims: Int32Array): void;
   /** out[r, j] = x[r, j] + bias[j]; dims = [rows, inner]. */
   addRows(x: Float32Array, bias: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /**
+   * Mean softmax cross-entropy over the examples `rows` of x (labels[r] per row r) of the network `program`
+   * (stages/models/fused.ts), returned; grad gets its gradient. Bit-identical for every thread count.
+   */
+  sequentialValueAndGrad(program: Int32Array, w: Float32Array, x: Float32Array, labels: Int32Array, rows: Int32Array, grad: Float32Array): number;
   /** Threads for the large conv and pool kernels (default 1); results are bit-identical for every count. */
   setThreads(n: number): void;
   /** The thread count set by setThreads. */

@@ -98,7 +98,7 @@ export function imageExperimentStages(ds: ImageDataset) {
 
   const dynamics = defineStage<{ kind: string; seed: number }>({
     id: `${ds}.dynamics`,
-    version: 1,
+    version: 2, // 2: the native backend's one-call value and gradient (stages/models/fused.ts)
     description: `${ds}: VGG11 trained from the initialisation by one noise kind`,
     isolate: true,
     threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
