@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -28,22 +29,31 @@ bool convGeometry(const ConvShape& s) {
          bottom < s.kh && right < s.kw;
 }
 
-// One thread's buffers: every op's output for a block (acts[0] is the input), two gradient buffers, the block's
-// float32 gradient.
+// A float32 buffer whose contents start undefined (every kernel here writes all of its outputs; zeroing the
+// activations of a large network would cost more than a small block's arithmetic).
+struct Buffer {
+  std::unique_ptr<float[]> data;
+  void resize(int64_t n) { data.reset(new float[n]); }
+  float* get() { return data.get(); }
+};
+
+// One thread's buffers for blocks of up to `examples`: every op's output (acts[0] is the input), two gradient
+// buffers, the block's float32 gradient.
 struct Workspace {
-  std::vector<std::vector<float>> acts;
-  std::vector<float> g0, g1, grad;
+  std::vector<Buffer> acts;
+  Buffer g0, g1, grad;
   double loss = 0;
 
-  Workspace(const Program& p) : acts(p.count + 1), grad(p.params) {
+  Workspace(const Program& p, int examples) : acts(p.count + 1) {
     int64_t widest = p.inputSize;
-    acts[0].resize(kFusedBlock * p.inputSize);
+    acts[0].resize(examples * p.inputSize);
     for (int l = 0; l < p.count; l++) {
-      acts[l + 1].resize(kFusedBlock * p.ops[l].outSize);
+      acts[l + 1].resize(examples * p.ops[l].outSize);
       if (p.ops[l].outSize > widest) widest = p.ops[l].outSize;
     }
-    g0.resize(kFusedBlock * widest);
-    g1.resize(kFusedBlock * widest);
+    g0.resize(examples * widest);
+    g1.resize(examples * widest);
+    grad.resize(p.params);
   }
 };
 
@@ -51,11 +61,11 @@ struct Workspace {
 // ws.loss Σ ℓᵢ (float64, in example order).
 void runBlock(const KernelTable& t, const Program& p, const float* w, const float* x, const int32_t* labels,
               const int32_t* rows, int m, Workspace& ws) {
-  for (int i = 0; i < m; i++) std::memcpy(&ws.acts[0][i * p.inputSize], x + rows[i] * p.inputSize, sizeof(float) * p.inputSize);
+  for (int i = 0; i < m; i++) std::memcpy(&ws.acts[0].get()[i * p.inputSize], x + rows[i] * p.inputSize, sizeof(float) * p.inputSize);
   for (int l = 0; l < p.count; l++) {
     const Op& op = p.ops[l];
-    const float* in = ws.acts[l].data();
-    float* out = ws.acts[l + 1].data();
+    const float* in = ws.acts[l].get();
+    float* out = ws.acts[l + 1].get();
     switch (op.kind) {
       case OpKind::Conv: {
         ConvShape s = op.conv;
@@ -80,8 +90,8 @@ void runBlock(const KernelTable& t, const Program& p, const float* w, const floa
     }
   }
   // softmax cross-entropy: ℓ = logsumexp(z) − z_y and dℓ/dz = softmax(z) − onehot(y), in float64 per example
-  const float* logits = ws.acts[p.count].data();
-  float* g = ws.g0.data();
+  const float* logits = ws.acts[p.count].get();
+  float* g = ws.g0.get();
   const int C = p.classes;
   double loss = 0;
   for (int i = 0; i < m; i++) {
@@ -97,18 +107,18 @@ void runBlock(const KernelTable& t, const Program& p, const float* w, const floa
   }
   ws.loss = loss;
   // backward: g is dℓ/d(output of op l); it becomes dℓ/d(input of op l)
-  float* gin = ws.g1.data();
+  float* gin = ws.g1.get();
   for (int l = p.count - 1; l >= 0; l--) {
     const Op& op = p.ops[l];
-    const float* in = ws.acts[l].data();
-    const float* out = ws.acts[l + 1].data();
+    const float* in = ws.acts[l].get();
+    const float* out = ws.acts[l + 1].get();
     const bool needInput = l > 0;
     switch (op.kind) {
       case OpKind::Conv: {
         ConvShape s = op.conv;
         s.n = m;
-        t.conv2dBackpropFilter(s, in, g, ws.grad.data() + op.wOffset, 0, s.kh * s.kw * s.ci);
-        sumRows(g, ws.grad.data() + op.bOffset, static_cast<int64_t>(m) * s.ho * s.wo, s.co);
+        t.conv2dBackpropFilter(s, in, g, ws.grad.get() + op.wOffset, 0, s.kh * s.kw * s.ci);
+        sumRows(g, ws.grad.get() + op.bOffset, static_cast<int64_t>(m) * s.ho * s.wo, s.co);
         if (needInput) t.conv2dBackpropInput(s, g, w + op.wOffset, gin);
         break;
       }
@@ -123,8 +133,8 @@ void runBlock(const KernelTable& t, const Program& p, const float* w, const floa
         break;
       case OpKind::Dense: {
         const MatmulShape dW{1, 1, 1, op.nin, m, op.nout, true, false};  // inᵀ · g
-        t.matmul(dW, in, g, ws.grad.data() + op.wOffset);
-        sumRows(g, ws.grad.data() + op.bOffset, m, op.nout);
+        t.matmul(dW, in, g, ws.grad.get() + op.wOffset);
+        sumRows(g, ws.grad.get() + op.bOffset, m, op.nout);
         if (needInput) {
           const MatmulShape dIn{1, 1, 1, m, op.nout, op.nin, false, true};  // g · Wᵀ
           t.matmul(dIn, g, w + op.wOffset, gin);
@@ -208,7 +218,13 @@ double sequentialValueAndGrad(const KernelTable& t, const Program& p, const floa
   const int parts = threads < blocks ? threads : blocks;
   std::vector<Workspace> spaces;
   spaces.reserve(parts);
-  for (int i = 0; i < parts; i++) spaces.emplace_back(p);
+  for (int i = 0; i < parts; i++) spaces.emplace_back(p, n < kFusedBlock ? n : kFusedBlock);
+  if (blocks == 1) {  // the same values as the sum below, without a float64 vector of D entries
+    runBlock(t, p, w, x, labels, rows, n, spaces[0]);
+    const float* g = spaces[0].grad.get();
+    for (int64_t j = 0; j < p.params; j++) grad[j] = static_cast<float>(static_cast<double>(g[j]) / n);
+    return spaces[0].loss / n;
+  }
   std::vector<double> total(p.params, 0.0);
   double loss = 0;
   // waves of `parts` blocks, one per thread; the wave's block gradients are added in block order
@@ -223,7 +239,7 @@ double sequentialValueAndGrad(const KernelTable& t, const Program& p, const floa
     work(0);
     for (std::thread& th : pool) th.join();
     for (int i = 0; i < inWave; i++) {
-      const float* g = spaces[i].grad.data();
+      const float* g = spaces[i].grad.get();
       for (int64_t j = 0; j < p.params; j++) total[j] += g[j];
       loss += spaces[i].loss;
     }
