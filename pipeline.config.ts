@@ -12,7 +12,9 @@ import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
 import { resolveAutoBackend } from './stages/tf/native.ts';
+import type { LoadedArtifacts } from './cache/values.ts';
 import { fashionOutcomes } from './stages/report/figures/fashion.ts';
+import { theoryAtHorizon, theoryRows } from './stages/report/figures/theory.ts';
 
 const posInt = z.number().int().positive();
 
@@ -81,6 +83,8 @@ export const configSchema = z
     /** The paper's 2-D two-basin toy (Fig. 2). */
     toy2d: z
       .object({
+        /** Off: none of the toy's stages run and the report leaves its section out (the batch-size profiles). */
+        enabled: z.boolean(),
         /** Independent repetitions of the whole experiment (fresh data and noise), for mean and spread. */
         seeds: posInt,
         /** Repeats per dynamics, each with its own data set. */
@@ -131,6 +135,8 @@ export const configSchema = z
     /** The one-hidden-layer network (Fig. 4). */
     onehidden: z
       .object({
+        /** Off: its stages do not run and the report leaves its section out (the batch-size profiles). */
+        enabled: z.boolean(),
         seeds: posInt,
         samples: posInt,
         hidden: posInt.refine((h) => h % 2 === 0, 'hidden units must be even (half +1, half −1 output weights)'),
@@ -322,6 +328,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 const toy2dPaper: Config['toy2d'] = {
+  enabled: true,
   seeds: 3,
   repeats: 100,
   samples: 100,
@@ -344,6 +351,7 @@ const toy2dPaper: Config['toy2d'] = {
 };
 
 const oneHiddenPaper: Config['onehidden'] = {
+  enabled: true,
   seeds: 3,
   samples: 1000,
   hidden: 100,
@@ -501,12 +509,17 @@ const paperCode: Config = {
   report: { title: 'sgd-noise: paper-code profile (the released code’s choices)', dir: 'reports/paper-code' },
 };
 
-// `batch-size` / `batch-size-paper`: SGD alone from the sharp minimum at m = 5, 10, 20, 50, 100 (a declared sweep of
-// fashion.dynamics.batchSize over the quick / paper settings); `sweep.summary` tabulates each m's Tr(HΣ_m) at the
-// start and where SGD ended (`sgd-noise export sweep.summary --profile batch-size --output rows --format csv`).
+// `batch-size` / `batch-size-paper`: SGD alone from the sharp minimum at m = 5, 10, 20, 50, 100, as a declared sweep of
+// fashion.dynamics.batchSize over the quick / paper settings, Fashion-MNIST only (the other experiments and the
+// Fashion beyond-the-paper stages off).
+// Each point measures Tr(HΣ_m) with the paper's estimator at its own m, and SGD's short-horizon rise in its theory
+// stage; `sweep.summary` tabulates both and where SGD ended
+// (`sgd-noise export sweep.summary --profile batch-size --output rows --format csv`).
 const BATCH_SIZES = [5, 10, 20, 50, 100];
 const batchSize = (base: Config, title: string, dir: string): Config => ({
   ...base,
+  toy2d: { ...base.toy2d, enabled: false },
+  onehidden: { ...base.onehidden, enabled: false },
   fashion: {
     ...base.fashion,
     // gld_leading does not run; its k is set within Σ's rank at m = 100 so that every point validates
@@ -514,8 +527,19 @@ const batchSize = (base: Config, title: string, dir: string): Config => ({
     tailIndex: { ...base.fashion.tailIndex, enabled: false },
     spectrum: { ...base.fashion.spectrum, enabled: false },
   },
+  svhn: { ...base.svhn, enabled: false },
+  cifar10: { ...base.cifar10, enabled: false },
   report: { title, dir },
 });
+
+/** SGD at the theory horizon, mean over the seeds' fashion.theory instances: the short-horizon rise and its ratio to the linear prediction. */
+function sgdShortHorizon(outputs: Readonly<Record<string, LoadedArtifacts>>): { noiseInduced: number; ratioToLinear: number | null } | undefined {
+  const theories = Object.entries(outputs)
+    .filter(([id]) => id.startsWith('fashion.theory['))
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([, o]) => o);
+  return theories.length ? theoryAtHorizon(theoryRows(theories)).find((p) => p.kind === 'sgd') : undefined;
+}
 
 export default defineProject({
   name: 'sgd-noise',
@@ -533,17 +557,21 @@ export default defineProject({
     'batch-size-paper': { 'fashion.dynamics.batchSize': BATCH_SIZES },
   },
   sweepSummary: {
-    stage: 'fashion.summary',
-    version: 1,
-    // SGD's row of the Fashion-MNIST summary (mean over seeds): Tr(HΣ_m) at the sharp minimum and the outcome
-    metrics: (outputs) => {
-      const sgd = fashionOutcomes(outputs).find((o) => o.kind === 'sgd');
+    stages: ['fashion.summary', 'fashion.theory'],
+    version: 2,
+    // SGD's row of the Fashion-MNIST summary (mean over seeds): Tr(HΣ_m) at the sharp minimum (the paper's estimator at
+    // this point's m) and the outcome; and SGD's short-horizon rise from the theory stages (mean over seeds)
+    metrics: (outputs: Readonly<Record<string, LoadedArtifacts>>) => {
+      const sgd = fashionOutcomes(outputs['fashion.summary']!).find((o) => o.kind === 'sgd');
+      const short = sgdShortHorizon(outputs);
       return {
         sgdTraceHSigma: sgd?.traceHSigmaAtStart ?? null,
         sgdLossRise: sgd?.lossRise ?? null,
         sgdFinalTrainLoss: sgd?.finalTrainLoss ?? null,
         sgdRandomLabelFit: sgd?.randomFit ?? null,
         sgdTestAccuracy: sgd?.testAccuracy?.mean ?? null,
+        sgdShortHorizonRise: short?.noiseInduced ?? null,
+        sgdShortHorizonRatioToLinear: short?.ratioToLinear ?? null,
       };
     },
   },

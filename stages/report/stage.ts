@@ -21,9 +21,9 @@ const EXPERIMENTS = ['toy2d', 'onehidden', 'fashion', 'svhn', 'cifar10'] as cons
  */
 export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
   const inputs: Record<string, DepRef> = {
-    toy2d: { stage: 'toy2d.summary' },
-    ...(cfg<boolean>('toy2d.shapes.enabled') ? { toy2dShapes: { stage: 'toy2d.shapesSummary' } } : {}),
-    onehidden: { stage: 'onehidden.summary' },
+    ...(cfg<boolean>('toy2d.enabled') ? { toy2d: { stage: 'toy2d.summary' } } : {}),
+    ...(cfg<boolean>('toy2d.enabled') && cfg<boolean>('toy2d.shapes.enabled') ? { toy2dShapes: { stage: 'toy2d.shapesSummary' } } : {}),
+    ...(cfg<boolean>('onehidden.enabled') ? { onehidden: { stage: 'onehidden.summary' } } : {}),
     fashion: { stage: 'fashion.summary' },
     ...Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`theory_${seed}`, { stage: 'fashion.theory', params: { seed } }])),
     ...(cfg<{ enabled: boolean }>('fashion.spectrum').enabled
