@@ -17,7 +17,18 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
-import { FASHION_OPS as OPS, NOISE_SHAPES, dynamicsCost, lanczosHvps, logCount, lowRankRows, pretrainCost, probePointCost, theoryCost } from './cost.ts';
+import {
+  FASHION_OPS as OPS,
+  NOISE_SHAPES,
+  dynamicsCost,
+  lanczosHvps,
+  logCount,
+  lowRankRows,
+  minibatchGradOp,
+  pretrainCost,
+  probePointCost,
+  theoryCost,
+} from './cost.ts';
 import { escapeTheory } from './theory.ts';
 
 const N = 40;
@@ -99,7 +110,7 @@ test('the formulas count what the loops do by hand', (t) => {
   t.is(lanczosHvps(10, 60), 7.27 + 20.33);
   t.is(lanczosHvps(20, 30), 30);
   const sgd = dynamicsCost('sgd', cfg);
-  t.deepEqual(sgd, { [OPS.gradMinibatch]: 5, [OPS.evalImage]: 4 * (N + T) });
+  t.deepEqual(sgd, { [minibatchGradOp(m)]: 5, [OPS.evalImage]: 4 * (N + T) });
   // gld_hessian: refreshes at t = 1 and 4 (every 3 of 5); Σ for TrΣ and a Lanczos top-2 each.
   t.like(dynamicsCost('gld_hessian', cfg), { [OPS.gradFull]: 5, [OPS.sigma]: 2, [OPS.hvpOpen]: 2, [OPS.hvp]: 2 * lanczosHvps(2, 12) });
   t.false(OPS.sigma in dynamicsCost('gd', cfg));
@@ -171,7 +182,7 @@ test.serial('dynamics of every kind: gradients, evaluations, Σ and Hessian refr
     const opens = f[OPS.hvpOpen] ?? 0;
     t.is(r.hessianRefreshes.length, opens, `${kind}: Hessian refreshes`);
     t.is(get('loss', N), (f[OPS.gradFull] ?? 0) + opens, `${kind}: full-batch gradients (+ one recorded pass per Hessian operator)`);
-    t.is(get('loss', m), f[OPS.gradMinibatch] ?? 0, `${kind}: minibatch gradients`);
+    t.is(get('loss', m), f[minibatchGradOp(m)] ?? 0, `${kind}: minibatch gradients`);
     t.is(get('perExampleGradients', N), f[OPS.sigma] ?? 0, `${kind}: Σ`);
     t.is(evalImages(), f[OPS.evalImage]!, `${kind}: evaluated images`);
     if (opens > 0) t.true(r.hessianHvps <= opens * Math.max(d.hessian.maxIter, noiseOf(kind).k ?? 1) + opens, `${kind}: HVPs within the cap`);
@@ -214,7 +225,7 @@ test.serial('the theory stage: HVPs besides Lanczos, Σ and the short runs as co
   t.true(r.hvps > 0);
   t.is(get('perExampleGradients', N), f[OPS.sigma]!);
   t.is(get('loss', N), f[OPS.gradFull]! + f[OPS.hvpOpen]!);
-  t.is(get('loss', m), f[OPS.gradMinibatch]!);
+  t.is(get('loss', m), f[minibatchGradOp(m)]!);
   t.is(evalImages(), f[OPS.evalImage]!);
   // Lanczos's HVPs are reported with the rest: compare what is not Lanczos through the formula's own split.
   const lanczosModel = lanczosHvps(K, Math.max(config.fashion.probe.lanczos.maxIter, K + 1));
