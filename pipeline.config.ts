@@ -249,6 +249,14 @@ export const configSchema = z
          * the end of each dynamics, with the top `topK` eigenvalues marked (stages/fashion/spectrum.ts).
          */
         spectrum: z.object({ enabled: z.boolean(), probes: posInt, steps: posInt.min(2), topK: posInt, grid: posInt.min(2) }).strict(),
+        /**
+         * Beyond the paper: SGD alone from the sharp minimum at each batch size m of `sizes` (stages/fashion/batch-size.ts),
+         * with the same iterations, learning rate, logging and seeds as `dynamics`; m = dynamics.batchSize is the sgd
+         * dynamics itself (when sgd is among the kinds). SGD's Tr(HΣ_m) at the sharp minimum follows from the indicator's
+         * estimate at dynamics.batchSize (stages/numerics/batch-scaling.ts), and the short-horizon loss rise at each m is
+         * measured as `theory` measures it. Each m must be below data.train.
+         */
+        batchSizes: z.object({ enabled: z.boolean(), sizes: z.array(posInt).nonempty() }).strict(),
         /** Theory against experiment at the sharp minimum: short runs from it with each kind's noise fixed there. */
         theory: z
           .object({
@@ -282,6 +290,14 @@ export const configSchema = z
             path: ['dynamics', 'checkpoints'],
             message: `checkpoint${late.length > 1 ? 's' : ''} ${late.join(', ')} past the last iteration (fashion.dynamics.iterations = ${last})`,
           });
+        }
+        const sizes = f.batchSizes.sizes;
+        const big = f.batchSizes.enabled ? sizes.filter((m) => m >= f.data.train) : [];
+        if (big.length > 0) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batchSizes', 'sizes'], message: `${big.join(', ')} not below data.train (${f.data.train}): a batch of every example has no noise (set fashion.batchSizes.sizes, or fashion.batchSizes.enabled=false)` });
+        }
+        if (new Set(sizes).size !== sizes.length) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batchSizes', 'sizes'], message: `repeats a batch size (${sizes.join(', ')})` });
         }
         if (f.data.randomLabels > f.data.train) {
           ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['data', 'randomLabels'], message: `must be ≤ data.train (${f.data.train})` });
@@ -395,6 +411,7 @@ const fashionPaper: Config['fashion'] = {
   theory: { runs: 16, steps: 20, every: 1 },
   tailIndex: { enabled: true, samples: 2000, directions: 5, resamples: 1000 },
   spectrum: { enabled: true, probes: 10, steps: 80, topK: 5, grid: 400 },
+  batchSizes: { enabled: true, sizes: [5, 10, 20, 50, 100] },
 };
 
 const vggDynamics: Config['svhn']['dynamics'] = {
@@ -511,7 +528,7 @@ const paperCode: Config = {
 
 // `batch-size` / `batch-size-paper`: SGD alone from the sharp minimum at m = 5, 10, 20, 50, 100, as a declared sweep of
 // fashion.dynamics.batchSize over the quick / paper settings, Fashion-MNIST only (the other experiments and the
-// Fashion beyond-the-paper stages off).
+// Fashion beyond-the-paper stages off; the main profiles run the same study as fashion.batchSizes, in one report).
 // Each point measures Tr(HΣ_m) with the paper's estimator at its own m, and SGD's short-horizon rise in its theory
 // stage; `sweep.summary` tabulates both and where SGD ended
 // (`sgd-noise export sweep.summary --profile batch-size --output rows --format csv`).
@@ -526,6 +543,7 @@ const batchSize = (base: Config, title: string, dir: string): Config => ({
     dynamics: { ...base.fashion.dynamics, kinds: ['sgd'], gld_leading: { ...base.fashion.dynamics.gld_leading, k: 2 } },
     tailIndex: { ...base.fashion.tailIndex, enabled: false },
     spectrum: { ...base.fashion.spectrum, enabled: false },
+    batchSizes: { ...base.fashion.batchSizes, enabled: false },
   },
   svhn: { ...base.svhn, enabled: false },
   cifar10: { ...base.cifar10, enabled: false },

@@ -14,6 +14,7 @@ const overrides = [
   'fashion.data.test=30',
   'fashion.dynamics.batchSize=10',
   'fashion.dynamics.gld_leading.k=2',
+  'fashion.batchSizes.sizes=[5,20]',
   'onehidden.samples=50',
   'onehidden.covBatches=3',
   'svhn.width=0.0625',

@@ -221,3 +221,31 @@ export function minibatchOpSize(op: string): number | undefined {
   const hit = /^fashion\.grad\.minibatch\[m=(\d+)\]$/.exec(op);
   return hit ? Number(hit[1]) : undefined;
 }
+
+/**
+ * `fashion.batchDynamics[batchSize=m]`: SGD as `fashion.dynamics[kind=sgd]` counts it, at batch size m: I minibatch
+ * gradients of m and logCount(I, logEvery) evaluations of the N training and T test images (no checkpoints).
+ */
+export function batchDynamicsCost(m: number, cfg: ConfigReader): Counts {
+  const I = cfg<number>('fashion.dynamics.iterations');
+  const out: Counts = {};
+  add(out, minibatchGradOp(m), I);
+  add(out, FASHION_OPS.evalImage, logCount(I, cfg('fashion.dynamics.logEvery')) * (cfg<number>('fashion.data.train') + cfg<number>('fashion.data.test')));
+  return out;
+}
+
+/**
+ * `fashion.batchTheory`: for every m of fashion.batchSizes.sizes except the one fashion.theory already ran
+ * (fashion.dynamics.batchSize, when sgd is among the kinds), theory.runs short SGD runs of theory.steps minibatch
+ * gradients of m, each logging the training loss logCount(steps, every) times (N images). No Hessian work.
+ */
+export function batchTheoryCost(cfg: ConfigReader): Counts {
+  const t = cfg<{ runs: number; steps: number; every: number }>('fashion.theory');
+  const m0 = cfg<number>('fashion.dynamics.batchSize');
+  const sgdInTheory = cfg<NoiseKindName[]>('fashion.dynamics.kinds').includes('sgd');
+  const sizes = (cfg<boolean>('fashion.batchSizes.enabled') ? cfg<number[]>('fashion.batchSizes.sizes') : []).filter((m) => !(m === m0 && sgdInTheory));
+  const out: Counts = {};
+  for (const m of sizes) add(out, minibatchGradOp(m), t.runs * t.steps);
+  add(out, FASHION_OPS.evalImage, sizes.length * t.runs * logCount(t.steps, t.every) * cfg<number>('fashion.data.train'));
+  return out;
+}
