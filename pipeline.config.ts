@@ -12,7 +12,9 @@ import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
 import { resolveAutoBackend } from './stages/tf/native.ts';
+import type { LoadedArtifacts } from './cache/values.ts';
 import { fashionOutcomes } from './stages/report/figures/fashion.ts';
+import { theoryAtHorizon, theoryRows } from './stages/report/figures/theory.ts';
 
 const posInt = z.number().int().positive();
 
@@ -81,6 +83,8 @@ export const configSchema = z
     /** The paper's 2-D two-basin toy (Fig. 2). */
     toy2d: z
       .object({
+        /** Off: none of the toy's stages run and the report leaves its section out (the batch-size profiles). */
+        enabled: z.boolean(),
         /** Independent repetitions of the whole experiment (fresh data and noise), for mean and spread. */
         seeds: posInt,
         /** Repeats per dynamics, each with its own data set. */
@@ -131,6 +135,8 @@ export const configSchema = z
     /** The one-hidden-layer network (Fig. 4). */
     onehidden: z
       .object({
+        /** Off: its stages do not run and the report leaves its section out (the batch-size profiles). */
+        enabled: z.boolean(),
         seeds: posInt,
         samples: posInt,
         hidden: posInt.refine((h) => h % 2 === 0, 'hidden units must be even (half +1, half −1 output weights)'),
@@ -243,6 +249,14 @@ export const configSchema = z
          * the end of each dynamics, with the top `topK` eigenvalues marked (stages/fashion/spectrum.ts).
          */
         spectrum: z.object({ enabled: z.boolean(), probes: posInt, steps: posInt.min(2), topK: posInt, grid: posInt.min(2) }).strict(),
+        /**
+         * Beyond the paper: SGD alone from the sharp minimum at each batch size m of `sizes` (stages/fashion/batch-size.ts),
+         * with the same iterations, learning rate, logging and seeds as `dynamics`; m = dynamics.batchSize is the sgd
+         * dynamics itself (when sgd is among the kinds). SGD's Tr(HΣ_m) at the sharp minimum follows from the indicator's
+         * estimate at dynamics.batchSize (stages/numerics/batch-scaling.ts), and the short-horizon loss rise at each m is
+         * measured as `theory` measures it. Each m must be below data.train.
+         */
+        batchSizes: z.object({ enabled: z.boolean(), sizes: z.array(posInt).nonempty() }).strict(),
         /** Theory against experiment at the sharp minimum: short runs from it with each kind's noise fixed there. */
         theory: z
           .object({
@@ -276,6 +290,14 @@ export const configSchema = z
             path: ['dynamics', 'checkpoints'],
             message: `checkpoint${late.length > 1 ? 's' : ''} ${late.join(', ')} past the last iteration (fashion.dynamics.iterations = ${last})`,
           });
+        }
+        const sizes = f.batchSizes.sizes;
+        const big = f.batchSizes.enabled ? sizes.filter((m) => m >= f.data.train) : [];
+        if (big.length > 0) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batchSizes', 'sizes'], message: `${big.join(', ')} not below data.train (${f.data.train}): a batch of every example has no noise (set fashion.batchSizes.sizes, or fashion.batchSizes.enabled=false)` });
+        }
+        if (new Set(sizes).size !== sizes.length) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batchSizes', 'sizes'], message: `repeats a batch size (${sizes.join(', ')})` });
         }
         if (f.data.randomLabels > f.data.train) {
           ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['data', 'randomLabels'], message: `must be ≤ data.train (${f.data.train})` });
@@ -322,6 +344,7 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 
 const toy2dPaper: Config['toy2d'] = {
+  enabled: true,
   seeds: 3,
   repeats: 100,
   samples: 100,
@@ -344,6 +367,7 @@ const toy2dPaper: Config['toy2d'] = {
 };
 
 const oneHiddenPaper: Config['onehidden'] = {
+  enabled: true,
   seeds: 3,
   samples: 1000,
   hidden: 100,
@@ -387,6 +411,7 @@ const fashionPaper: Config['fashion'] = {
   theory: { runs: 16, steps: 20, every: 1 },
   tailIndex: { enabled: true, samples: 2000, directions: 5, resamples: 1000 },
   spectrum: { enabled: true, probes: 10, steps: 80, topK: 5, grid: 400 },
+  batchSizes: { enabled: true, sizes: [5, 10, 20, 50, 100] },
 };
 
 const vggDynamics: Config['svhn']['dynamics'] = {
@@ -501,21 +526,38 @@ const paperCode: Config = {
   report: { title: 'sgd-noise: paper-code profile (the released code’s choices)', dir: 'reports/paper-code' },
 };
 
-// `batch-size` / `batch-size-paper`: SGD alone from the sharp minimum at m = 5, 10, 20, 50, 100 (a declared sweep of
-// fashion.dynamics.batchSize over the quick / paper settings); `sweep.summary` tabulates each m's Tr(HΣ_m) at the
-// start and where SGD ended (`sgd-noise export sweep.summary --profile batch-size --output rows --format csv`).
+// `batch-size` / `batch-size-paper`: SGD alone from the sharp minimum at m = 5, 10, 20, 50, 100, as a declared sweep of
+// fashion.dynamics.batchSize over the quick / paper settings, Fashion-MNIST only (the other experiments and the
+// Fashion beyond-the-paper stages off; the main profiles run the same study as fashion.batchSizes, in one report).
+// Each point measures Tr(HΣ_m) with the paper's estimator at its own m, and SGD's short-horizon rise in its theory
+// stage; `sweep.summary` tabulates both and where SGD ended
+// (`sgd-noise export sweep.summary --profile batch-size --output rows --format csv`).
 const BATCH_SIZES = [5, 10, 20, 50, 100];
 const batchSize = (base: Config, title: string, dir: string): Config => ({
   ...base,
+  toy2d: { ...base.toy2d, enabled: false },
+  onehidden: { ...base.onehidden, enabled: false },
   fashion: {
     ...base.fashion,
     // gld_leading does not run; its k is set within Σ's rank at m = 100 so that every point validates
     dynamics: { ...base.fashion.dynamics, kinds: ['sgd'], gld_leading: { ...base.fashion.dynamics.gld_leading, k: 2 } },
     tailIndex: { ...base.fashion.tailIndex, enabled: false },
     spectrum: { ...base.fashion.spectrum, enabled: false },
+    batchSizes: { ...base.fashion.batchSizes, enabled: false },
   },
+  svhn: { ...base.svhn, enabled: false },
+  cifar10: { ...base.cifar10, enabled: false },
   report: { title, dir },
 });
+
+/** SGD at the theory horizon, mean over the seeds' fashion.theory instances: the short-horizon rise and its ratio to the linear prediction. */
+function sgdShortHorizon(outputs: Readonly<Record<string, LoadedArtifacts>>): { noiseInduced: number; ratioToLinear: number | null } | undefined {
+  const theories = Object.entries(outputs)
+    .filter(([id]) => id.startsWith('fashion.theory['))
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([, o]) => o);
+  return theories.length ? theoryAtHorizon(theoryRows(theories)).find((p) => p.kind === 'sgd') : undefined;
+}
 
 export default defineProject({
   name: 'sgd-noise',
@@ -533,17 +575,21 @@ export default defineProject({
     'batch-size-paper': { 'fashion.dynamics.batchSize': BATCH_SIZES },
   },
   sweepSummary: {
-    stage: 'fashion.summary',
-    version: 1,
-    // SGD's row of the Fashion-MNIST summary (mean over seeds): Tr(HΣ_m) at the sharp minimum and the outcome
-    metrics: (outputs) => {
-      const sgd = fashionOutcomes(outputs).find((o) => o.kind === 'sgd');
+    stages: ['fashion.summary', 'fashion.theory'],
+    version: 2,
+    // SGD's row of the Fashion-MNIST summary (mean over seeds): Tr(HΣ_m) at the sharp minimum (the paper's estimator at
+    // this point's m) and the outcome; and SGD's short-horizon rise from the theory stages (mean over seeds)
+    metrics: (outputs: Readonly<Record<string, LoadedArtifacts>>) => {
+      const sgd = fashionOutcomes(outputs['fashion.summary']!).find((o) => o.kind === 'sgd');
+      const short = sgdShortHorizon(outputs);
       return {
         sgdTraceHSigma: sgd?.traceHSigmaAtStart ?? null,
         sgdLossRise: sgd?.lossRise ?? null,
         sgdFinalTrainLoss: sgd?.finalTrainLoss ?? null,
         sgdRandomLabelFit: sgd?.randomFit ?? null,
         sgdTestAccuracy: sgd?.testAccuracy?.mean ?? null,
+        sgdShortHorizonRise: short?.noiseInduced ?? null,
+        sgdShortHorizonRatioToLinear: short?.ratioToLinear ?? null,
       };
     },
   },

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CacheStore } from '../cache/store.ts';
-import { NDArray } from '../cache/values.ts';
+import { NDArray, type LoadedArtifacts } from '../cache/values.ts';
 import { ConfigError } from './config.ts';
 import { buildPlan, matchInstances, selectInstances } from './plan.ts';
 import { defineProject, projectPlan, resolveConfig } from './project.ts';
@@ -163,4 +163,49 @@ test("a profile's sweeps apply when it is selected; --sweep replaces one key's, 
     'fan[kind=a]', 'summary@fan.kinds=["a"]', 'fan[kind=b]@fan.kinds=["a","b"]', 'summary@fan.kinds=["a","b"]',
   ]);
   t.deepEqual(Object.values(plan.nodes.get('summary@fan.kinds=["a","b"]')!.deps).sort(), ['fan[kind=a]', 'fan[kind=b]@fan.kinds=["a","b"]', 'slow']);
+});
+
+const vec = (v: unknown) => Array.from((v as NDArray<Float64Array>).data);
+
+test.serial('a summary over several instances: a stage id stands for all its instances, metrics get them by instance id', async (t) => {
+  const project = defineProject({
+    ...toy,
+    sweepSummary: {
+      stages: ['join', 'fan'],
+      metrics: (outputs: Readonly<Record<string, LoadedArtifacts>>) => ({
+        inputs: Object.keys(outputs).join(' '),
+        fanTotal: Object.entries(outputs)
+          .filter(([id]) => id.startsWith('fan['))
+          .reduce((a, [, o]) => a + (o.total as number), 0),
+        first: vec(outputs.join!.z)[0]!,
+      }),
+    },
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-sweep-multi-'));
+  const resolved = resolveConfig(project, undefined, [], ['left.scale=1,2']);
+  const plan = projectPlan(project, resolved);
+  const node = plan.nodes.get(SWEEP_SUMMARY)!;
+  t.deepEqual(node.config['sweep.stages'], ['join', 'fan']);
+  t.false('sweep.stage' in node.config);
+  t.deepEqual(Object.values(node.deps), [1, 2].flatMap((s) => ['join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]'].map((id) => `${id}@left.scale=${s}`)));
+  // The single-stage form keeps its key: the toy's own summary (stage 'join') differs from this one.
+  t.not(node.key, projectPlan(toy, resolveConfig(toy, undefined, [], ['left.scale=1,2'])).nodes.get(SWEEP_SUMMARY)!.key);
+  const cache = CacheStore.open(dir);
+  try {
+    const summary = await runToCompletion({ plan, cache, scope: resolved.profile, config: resolved.config, jobs: 2, publishRoot: dir });
+    t.true(summary.ok);
+    const rows = cache.readOutputs(cache.getManifest(node.key)!).rows as Record<string, unknown>[];
+    t.is(rows.length, 2);
+    t.is(rows[0]!.inputs, 'join fan[kind=a] fan[kind=b] fan[kind=c]');
+    const x = vec(cache.readOutputs(cache.getManifest(plan.nodes.get('source')!.key)!).x);
+    [1, 2].forEach((s, i) => {
+      const z = x.map((v) => v * s + (v + 1)); // right.offset = 1
+      t.is(rows[i]!.first, z[0]);
+      t.is(rows[i]!.fanTotal, z.reduce((a, b) => a + b, 0) * (1 + 2 + 3));
+    });
+  } finally {
+    await cache.close();
+  }
+  const bad = defineProject({ ...toy, sweepSummary: { stages: ['join', 'nothing'], metrics: () => ({}) } });
+  t.throws(() => projectPlan(bad, resolveConfig(bad, undefined, [], ['left.scale=1,2'])), { message: /'nothing' is neither an instance nor a stage with instances in point left.scale=1/ });
 });

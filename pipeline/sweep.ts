@@ -39,16 +39,35 @@ export interface PointConfig {
 export type SweepCell = number | string | boolean | null;
 
 /**
- * A project's sweep summary: which stage's outputs describe a point, and the metrics taken from them. The engine runs
- * it as the instance {@link SWEEP_SUMMARY} (output `rows`: one record per point, the swept values then the metrics).
+ * A project's sweep summary: which outputs describe a point, and the metrics taken from them. The engine runs it as the
+ * instance {@link SWEEP_SUMMARY} (output `rows`: one record per point, the swept values then the metrics). Either one
+ * instance (`stage`; `metrics` gets its outputs) or several (`stages`; `metrics` gets each one's outputs by instance id).
  */
-export interface SweepSummarySpec {
+export type SweepSummarySpec = SingleSweepSummary | MultiSweepSummary;
+
+/** The metrics of a point from one instance's outputs. */
+export interface SingleSweepSummary {
   /** The instance (or stage id of a one-instance stage) whose outputs each point's metrics are computed from. */
   readonly stage: string;
+  readonly stages?: undefined;
   /** Bump when `metrics` changes meaning: part of the summary's key. Default 1. */
   readonly version?: number;
   /** The metrics of one point from that instance's outputs; keys must not be swept keys. */
   metrics(outputs: LoadedArtifacts, point: SweepPoint): Record<string, SweepCell>;
+}
+
+/** The metrics of a point from several instances' outputs. */
+export interface MultiSweepSummary {
+  readonly stage?: undefined;
+  /**
+   * Instance ids, or stage ids standing for every instance of that stage in the point's plan (`fashion.theory` →
+   * `fashion.theory[seed=0]`, `fashion.theory[seed=1]`, …); each must match at least one instance of every point.
+   */
+  readonly stages: readonly string[];
+  /** Bump when `metrics` changes meaning: part of the summary's key. Default 1. */
+  readonly version?: number;
+  /** The metrics of one point from the outputs of the matched instances, by their (unswept) instance ids, in plan order. */
+  metrics(outputs: Readonly<Record<string, LoadedArtifacts>>, point: SweepPoint): Record<string, SweepCell>;
 }
 
 /** The instance id of the sweep summary node. */
@@ -215,36 +234,65 @@ function commonPoint(points: readonly SweepPoint[]): SweepPoint {
   return { label: pointLabel(values), values };
 }
 
-/** The summary node: one input per point (the point's instance of `summary.stage`), output `rows`. */
+/** The instances of `plan` that `ref` names: that instance, else every instance of the stage `ref`, in plan order. */
+function summaryTargets(plan: Plan, ref: string): string[] {
+  if (plan.nodes.has(ref)) return [ref];
+  return plan.order.filter((id) => plan.nodes.get(id)!.stage.id === ref);
+}
+
+/**
+ * The summary node: per point, an input for each instance the spec names (the point's instance of `summary.stage`,
+ * input name = the point's label; or, with `summary.stages`, every matched instance, input name `label␟instance`),
+ * output `rows`.
+ */
 function summaryNode(summary: SweepSummarySpec, plans: readonly Plan[], points: readonly PointConfig[], idAt: (id: string, i: number) => string): PlanNode {
   const deps: Record<string, string> = {};
   const inputKeys: Record<string, string> = {};
-  plans.forEach((plan, i) => {
-    const target = plan.nodes.get(summary.stage);
-    if (!target) {
-      const named = plan.order.filter((id) => plan.nodes.get(id)!.stage.id === summary.stage);
-      throw new PlanError(
-        `sweepSummary.stage '${summary.stage}' is not an instance of point ${points[i]!.point.label}` +
-          (named.length ? ` (that stage has instances ${named.join(', ')}; name one)` : ''),
-      );
+  // Per point: the input names and the unswept instance ids they stand for.
+  const perPoint: { name: string; instance: string }[][] = plans.map((plan, i) => {
+    const label = points[i]!.point.label;
+    if (summary.stages === undefined) {
+      const target = plan.nodes.get(summary.stage);
+      if (!target) {
+        const named = plan.order.filter((id) => plan.nodes.get(id)!.stage.id === summary.stage);
+        throw new PlanError(
+          `sweepSummary.stage '${summary.stage}' is not an instance of point ${label}` + (named.length ? ` (that stage has instances ${named.join(', ')}; name one)` : ''),
+        );
+      }
+      return [{ name: label, instance: summary.stage }];
     }
-    const name = points[i]!.point.label;
-    deps[name] = idAt(summary.stage, i);
-    inputKeys[name] = target.key;
+    if (summary.stages.length === 0) throw new PlanError('sweepSummary.stages is empty (name at least one instance or stage)');
+    return summary.stages.flatMap((ref) => {
+      const targets = summaryTargets(plan, ref);
+      if (targets.length === 0) throw new PlanError(`sweepSummary.stages: '${ref}' is neither an instance nor a stage with instances in point ${label}`);
+      return targets.map((instance) => ({ name: `${label}${INPUT_SEPARATOR}${instance}`, instance }));
+    });
+  });
+  perPoint.forEach((inputs, i) => {
+    for (const { name, instance } of inputs) {
+      deps[name] = idAt(instance, i);
+      inputKeys[name] = plans[i]!.nodes.get(instance)!.key;
+    }
   });
   const values = points.map((p) => p.point.values as Record<string, Json>);
-  const config: Record<string, Json> = { 'sweep.points': values, 'sweep.stage': summary.stage };
+  // One stage keeps the config it always had (so existing summaries keep their keys).
+  const config: Record<string, Json> =
+    summary.stages === undefined ? { 'sweep.points': values, 'sweep.stage': summary.stage } : { 'sweep.points': values, 'sweep.stages': [...summary.stages] };
   const version = summary.version ?? 1;
   const labels = points.map((p) => p.point);
+  const what = summary.stages === undefined ? summary.stage : summary.stages.join(', ');
   const stage: AnyStage = {
     id: SWEEP_SUMMARY,
     version,
-    description: `one row per sweep point: the swept values, then the metrics of ${summary.stage}`,
+    description: `one row per sweep point: the swept values, then the metrics of ${what}`,
     reads: Object.keys(config),
     cost: () => ({}), // negligible next to the points it summarises
     async run(_ctx, inputs) {
-      const rows = labels.map((point) => {
-        const metrics = summary.metrics(inputs[point.label]!, point);
+      const rows = labels.map((point, i) => {
+        const metrics =
+          summary.stages === undefined
+            ? summary.metrics(inputs[point.label]!, point)
+            : summary.metrics(Object.fromEntries(perPoint[i]!.map(({ name, instance }) => [instance, inputs[name]!])), point);
         const clash = Object.keys(metrics).filter((k) => Object.hasOwn(point.values, k));
         if (clash.length) throw new Error(`sweepSummary.metrics returns ${clash.join(', ')}, which are swept keys`);
         for (const [k, v] of Object.entries(metrics)) {
@@ -260,3 +308,6 @@ function summaryNode(summary: SweepSummarySpec, plans: readonly Plan[], points: 
   const key = stageKey({ stage: SWEEP_SUMMARY, params: {}, version, config, inputs: inputKeys, files: {} });
   return { instance: SWEEP_SUMMARY, stage, params: {}, reads: Object.keys(config), config, deps, inputKeys, optionalInputs: [], missing: {}, files: {}, key, seed: null };
 }
+
+/** Between a point's label and an instance id in the summary's input names (a unit separator: in neither). */
+const INPUT_SEPARATOR = '\u241f';

@@ -1,6 +1,7 @@
 /** Every stage of sgd-noise, in one list. Adding a stage means adding one line here. */
 import type { AnyStage } from '../pipeline/stage.ts';
 import { fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionProbeStage, fashionStartProbeStage, fashionSummaryStage } from './fashion/stages.ts';
+import { fashionBatchDynamicsStage, fashionBatchSummaryStage, fashionBatchTheoryStage } from './fashion/batch-size.ts';
 import { fashionSpectrumStage } from './fashion/spectrum.ts';
 import { fashionTailIndexStage } from './fashion/tail-index.ts';
 import { fashionTheoryStage } from './fashion/theory.ts';
@@ -31,6 +32,9 @@ export const stages: readonly AnyStage[] = [
   fashionTheoryStage,
   fashionTailIndexStage,
   fashionSpectrumStage,
+  fashionBatchDynamicsStage,
+  fashionBatchTheoryStage,
+  fashionBatchSummaryStage,
   ...imageExperimentStages('svhn'),
   ...imageExperimentStages('cifar10'),
   reportStage(),

@@ -7,7 +7,7 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import project from '../pipeline.config.ts';
 import { buildPlan } from '../pipeline/plan.ts';
-import { resolveConfig } from '../pipeline/project.ts';
+import { projectPlan, resolveConfig } from '../pipeline/project.ts';
 
 const GOLDEN = new URL('./golden/quick-keys.json', import.meta.url);
 
@@ -55,7 +55,7 @@ test('gld_hessian_top1.eigvec moves only the gld_hessian_top1 dynamics and what 
 test('sharpness.mode moves the Fashion probes and the indicator (they estimate sharpness), not the dynamics', (t) => {
   const ids = noReport(moved(keys('quick'), keys('quick', ['fashion.probe.sharpness.mode="absolute"'])));
   t.true(ids.length > 0);
-  t.true(ids.every((id) => /^fashion\.(probe|indicator)\[|^fashion\.summary$/.test(id)), ids.join(', '));
+  t.true(ids.every((id) => /^fashion\.(probe|indicator)\[|^fashion\.(summary|batchSummary)$/.test(id)), ids.join(', '));
   t.false(ids.some((id) => id.startsWith('fashion.dynamics') || id.startsWith('fashion.theory')));
 });
 
@@ -71,4 +71,37 @@ test('VGG kindIterations moves only that data set’s sgd dynamics and its summa
   // The VGG dynamics read their whole dynamics block, so every kind's run moves; nothing outside svhn does.
   t.true(ids.includes('svhn.dynamics[kind=sgd,seed=0]'));
   t.true(ids.every((id) => id.startsWith('svhn.')), ids.join(', '));
+});
+
+test('fashion.batchSizes moves only the batch-size study’s instances; switching it off removes them', (t) => {
+  const base = keys('quick');
+  t.deepEqual(noReport(moved(base, keys('quick', ['fashion.batchSizes.sizes=[5,20,50]']))), [
+    'fashion.batchDynamics[batchSize=10,seed=0]',
+    'fashion.batchDynamics[batchSize=100,seed=0]',
+    'fashion.batchSummary',
+    'fashion.batchTheory[seed=0]',
+  ]);
+  const off = noReport(moved(base, keys('quick', ['fashion.batchSizes.enabled=false'])));
+  t.true(off.length > 0 && off.every((id) => id.startsWith('fashion.batch')), off.join(', '));
+});
+
+test('toy2d.enabled and onehidden.enabled remove exactly their experiment’s instances', (t) => {
+  const base = keys('quick');
+  const toy = noReport(moved(base, keys('quick', ['toy2d.enabled=false'])));
+  t.true(toy.length > 0 && toy.every((id) => id.startsWith('toy2d.')), toy.join(', '));
+  t.deepEqual(Object.keys(base).filter((id) => id.startsWith('toy2d.')).sort(), toy, 'every toy instance, the shapes included');
+  const hidden = noReport(moved(base, keys('quick', ['onehidden.enabled=false'])));
+  t.deepEqual(hidden, ['onehidden.summary', 'onehidden.train[seed=0]']);
+});
+
+test('the batch-size profiles run Fashion-MNIST’s SGD alone, at every swept m', (t) => {
+  for (const profile of ['batch-size', 'batch-size-paper']) {
+    const plan = projectPlan(project, resolveConfig(project, profile, []));
+    const stages = new Set(plan.order.map((id) => id.split(/[[@]/)[0]!));
+    t.deepEqual([...stages].filter((s) => !s.startsWith('fashion.') && s !== 'report' && s !== 'sweep.summary'), [], profile);
+    t.false([...stages].some((s) => s.startsWith('fashion.batch')), `${profile}: the sweep is the study; fashion.batchSizes is off`);
+    const seeds = profile === 'batch-size' ? [0] : [0, 1, 2];
+    const expected = [5, 10, 20, 50, 100].flatMap((m) => seeds.map((seed) => `fashion.dynamics[kind=sgd,seed=${seed}]@fashion.dynamics.batchSize=${m}`));
+    t.deepEqual(plan.order.filter((id) => id.startsWith('fashion.dynamics[')), expected, profile);
+  }
 });

@@ -2,7 +2,7 @@
 import test from 'ava';
 import project from '../../pipeline.config.ts';
 import { resolveConfig } from '../../pipeline/project.ts';
-import { FASHION_OPS } from '../fashion/cost.ts';
+import { FASHION_OPS, minibatchGradOp } from '../fashion/cost.ts';
 import { ONEHIDDEN_OPS } from '../onehidden/cost.ts';
 import { toy2dRepeatOp } from '../toy2d/cost.ts';
 import { vggImageGradientOp } from '../vgg/cost.ts';
@@ -14,6 +14,7 @@ const overrides = [
   'fashion.data.test=30',
   'fashion.dynamics.batchSize=10',
   'fashion.dynamics.gld_leading.k=2',
+  'fashion.batchSizes.sizes=[5,20]',
   'onehidden.samples=50',
   'onehidden.covBatches=3',
   'svhn.width=0.0625',
@@ -23,7 +24,9 @@ const overrides = [
 test('every needed operation is measured, in milliseconds per unit; unknown ones are left out', async (t) => {
   const { config } = resolveConfig(project, 'quick', overrides);
   const needed = new Set([
-    ...Object.values(FASHION_OPS),
+    ...Object.values(FASHION_OPS).filter((op) => op !== FASHION_OPS.gradMinibatch),
+    minibatchGradOp(10), // minibatch gradients are counted per batch size
+    minibatchGradOp(5),
     ...Object.values(ONEHIDDEN_OPS),
     toy2dRepeatOp('gld_hessian'),
     vggImageGradientOp('svhn'),

@@ -17,7 +17,22 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
-import { FASHION_OPS as OPS, NOISE_SHAPES, dynamicsCost, lanczosHvps, logCount, lowRankRows, pretrainCost, probePointCost, theoryCost } from './cost.ts';
+import { sgdShortRuns } from './batch-size.ts';
+import {
+  FASHION_OPS as OPS,
+  NOISE_SHAPES,
+  batchDynamicsCost,
+  batchTheoryCost,
+  dynamicsCost,
+  lanczosHvps,
+  logCount,
+  lowRankRows,
+  minibatchGradOp,
+  minibatchOpSize,
+  pretrainCost,
+  probePointCost,
+  theoryCost,
+} from './cost.ts';
 import { escapeTheory } from './theory.ts';
 
 const N = 40;
@@ -50,6 +65,7 @@ const config = {
     },
     probe: { topK: 3, lanczos: { tol: 1e-3, tolPairs: 2, tolRest: 1e-2, maxIter: 12 }, hutchinsonSamples: 3, exactTraceHSigma: true, sharpness: { delta: 0.01, samples: 2 } },
     theory: { runs: 2, steps: 3, every: 2 },
+    batchSizes: { enabled: true, sizes: [5, 10, 20] },
   },
 };
 const cfg = configReader(config);
@@ -99,7 +115,7 @@ test('the formulas count what the loops do by hand', (t) => {
   t.is(lanczosHvps(10, 60), 7.27 + 20.33);
   t.is(lanczosHvps(20, 30), 30);
   const sgd = dynamicsCost('sgd', cfg);
-  t.deepEqual(sgd, { [OPS.gradMinibatch]: 5, [OPS.evalImage]: 4 * (N + T) });
+  t.deepEqual(sgd, { [minibatchGradOp(m)]: 5, [OPS.evalImage]: 4 * (N + T) });
   // gld_hessian: refreshes at t = 1 and 4 (every 3 of 5); Σ for TrΣ and a Lanczos top-2 each.
   t.like(dynamicsCost('gld_hessian', cfg), { [OPS.gradFull]: 5, [OPS.sigma]: 2, [OPS.hvpOpen]: 2, [OPS.hvp]: 2 * lanczosHvps(2, 12) });
   t.false(OPS.sigma in dynamicsCost('gd', cfg));
@@ -171,7 +187,7 @@ test.serial('dynamics of every kind: gradients, evaluations, Σ and Hessian refr
     const opens = f[OPS.hvpOpen] ?? 0;
     t.is(r.hessianRefreshes.length, opens, `${kind}: Hessian refreshes`);
     t.is(get('loss', N), (f[OPS.gradFull] ?? 0) + opens, `${kind}: full-batch gradients (+ one recorded pass per Hessian operator)`);
-    t.is(get('loss', m), f[OPS.gradMinibatch] ?? 0, `${kind}: minibatch gradients`);
+    t.is(get('loss', m), f[minibatchGradOp(m)] ?? 0, `${kind}: minibatch gradients`);
     t.is(get('perExampleGradients', N), f[OPS.sigma] ?? 0, `${kind}: Σ`);
     t.is(evalImages(), f[OPS.evalImage]!, `${kind}: evaluated images`);
     if (opens > 0) t.true(r.hessianHvps <= opens * Math.max(d.hessian.maxIter, noiseOf(kind).k ?? 1) + opens, `${kind}: HVPs within the cap`);
@@ -214,11 +230,41 @@ test.serial('the theory stage: HVPs besides Lanczos, Σ and the short runs as co
   t.true(r.hvps > 0);
   t.is(get('perExampleGradients', N), f[OPS.sigma]!);
   t.is(get('loss', N), f[OPS.gradFull]! + f[OPS.hvpOpen]!);
-  t.is(get('loss', m), f[OPS.gradMinibatch]!);
+  t.is(get('loss', m), f[minibatchGradOp(m)]!);
   t.is(evalImages(), f[OPS.evalImage]!);
   // Lanczos's HVPs are reported with the rest: compare what is not Lanczos through the formula's own split.
   const lanczosModel = lanczosHvps(K, Math.max(config.fashion.probe.lanczos.maxIter, K + 1));
   const rest = f[OPS.hvp]! - lanczosModel;
   t.is(rest, 3 + Math.floor(N / m) + 2 + 2 + 1 + Math.floor(N / m), 'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1, gld_full (B)');
   t.true(r.hvps >= rest + K, 'at least K Lanczos HVPs besides');
+});
+
+test('the batch-size study: SGD at each other m, and its short runs, by hand', (t) => {
+  t.is(minibatchGradOp(5), 'fashion.grad.minibatch[m=5]', 'the op names the batch size it is timed at');
+  t.is(minibatchOpSize('fashion.grad.minibatch[m=5]'), 5);
+  t.is(minibatchOpSize(OPS.gradMinibatch), undefined);
+  t.deepEqual(batchDynamicsCost(5, cfg), { 'fashion.grad.minibatch[m=5]': 5, [OPS.evalImage]: 4 * (N + T) });
+  // m = 10 comes from fashion.theory's sgd runs; 5 and 20 run 2 runs of 3 steps, logging at 0, 2, 3.
+  t.deepEqual(batchTheoryCost(cfg), { 'fashion.grad.minibatch[m=5]': 6, 'fashion.grad.minibatch[m=20]': 6, [OPS.evalImage]: 2 * 2 * 3 * N });
+  const noSgd = configReader({ ...config, fashion: { ...config.fashion, dynamics: { ...config.fashion.dynamics, kinds: ['gd'] } } });
+  t.is(batchTheoryCost(noSgd)[minibatchGradOp(m)], 6, 'without sgd in the theory stage, m = 10 runs here too');
+  const off = configReader({ ...config, fashion: { ...config.fashion, batchSizes: { enabled: false, sizes: [5] } } });
+  t.deepEqual(batchTheoryCost(off), {});
+});
+
+test.serial('the batch-size study’s loops: SGD at another m and the short runs, as counted', async (t) => {
+  const { model, get, evalImages, train, test: testSet, randomized, w0, reset } = await setup();
+  const d = config.fashion.dynamics;
+  reset();
+  await runDynamics({ model, w0, train, randomized, test: testSet, kind: 'sgd', noise: {}, refresh: 1, lr: d.lr, batchSize: 5, iterations: d.iterations, logEvery: d.logEvery, checkpoints: [], hessian: { ...d.hessian, start: 'cold' }, rng: new Rng(3) });
+  const f = batchDynamicsCost(5, cfg);
+  t.is(get('loss', 5), f['fashion.grad.minibatch[m=5]']!);
+  t.is(evalImages(), f[OPS.evalImage]!);
+  reset();
+  const th = config.fashion.theory;
+  for (const size of [5, 20]) await sgdShortRuns({ model, w0, train, lr: d.lr, batchSize: size, runs: th.runs, steps: th.steps, every: th.every, seed: 1 });
+  const g = batchTheoryCost(cfg);
+  t.is(get('loss', 5), g['fashion.grad.minibatch[m=5]']!);
+  t.is(get('loss', 20), g['fashion.grad.minibatch[m=20]']!);
+  t.is(evalImages(), g[OPS.evalImage]!);
 });

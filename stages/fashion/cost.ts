@@ -17,7 +17,11 @@ import { needsCovariance } from '../noise/stats.ts';
 export const FASHION_OPS = {
   /** One full-batch value + gradient on the N training images (`valueAndGrad`). */
   gradFull: 'fashion.grad.full',
-  /** One value + gradient on a random minibatch of m (gathered, as `minibatchValueAndGrad`). */
+  /**
+   * One value + gradient on a random minibatch (gathered, as `minibatchValueAndGrad`), counted per batch size m as
+   * `fashion.grad.minibatch[m=<m>]` (`minibatchGradOp`) and timed at that m: a sweep of fashion.dynamics.batchSize
+   * measures once with the profile's config, so the op names the size it stands for.
+   */
   gradMinibatch: 'fashion.grad.minibatch',
   /** Opening a Hessian operator on the N images: the recorded forward and first backward pass. */
   hvpOpen: 'fashion.hvp.open',
@@ -95,7 +99,7 @@ export function dynamicsCost(kind: NoiseKindName, cfg: ConfigReader): Counts {
   const { noise, refresh } = kindBlock(cfg, kind);
   const needs = noiseKind(kind).needs(noise);
   const out: Counts = {};
-  add(out, needs.minibatchGradient ? FASHION_OPS.gradMinibatch : FASHION_OPS.gradFull, I);
+  add(out, needs.minibatchGradient ? minibatchGradOp(cfg<number>('fashion.dynamics.batchSize')) : FASHION_OPS.gradFull, I);
   add(out, FASHION_OPS.evalImage, logCount(I, cfg('fashion.dynamics.logEvery')) * (N + T));
   const refreshes = needs.minibatchGradient ? 0 : Math.ceil(I / refresh);
   if (needsCovariance(needs)) add(out, FASHION_OPS.sigma, refreshes);
@@ -198,11 +202,50 @@ export function theoryCost(cfg: ConfigReader): Counts {
   const fullRuns = 1 + kinds.filter((k) => k !== 'gd' && k !== 'sgd').reduce((a, k) => a + runsOf(k), 0);
   const miniRuns = kinds.includes('sgd') ? t.runs : 0;
   add(out, FASHION_OPS.gradFull, fullRuns * t.steps);
-  add(out, FASHION_OPS.gradMinibatch, miniRuns * t.steps);
+  add(out, minibatchGradOp(m), miniRuns * t.steps);
   add(out, FASHION_OPS.evalImage, (fullRuns + miniRuns) * logCount(t.steps, t.every) * N);
   return out;
 }
 
 function scale(c: Counts, s: number): Counts {
   return Object.fromEntries(Object.entries(c).map(([op, n]) => [op, n * s]));
+}
+
+/** The operation of one value + gradient on a random minibatch of m: `fashion.grad.minibatch[m=<m>]`, timed at that m. */
+export function minibatchGradOp(m: number): string {
+  return `${FASHION_OPS.gradMinibatch}[m=${m}]`;
+}
+
+/** The batch size of a `minibatchGradOp` name, or undefined for another operation. */
+export function minibatchOpSize(op: string): number | undefined {
+  const hit = /^fashion\.grad\.minibatch\[m=(\d+)\]$/.exec(op);
+  return hit ? Number(hit[1]) : undefined;
+}
+
+/**
+ * `fashion.batchDynamics[batchSize=m]`: SGD as `fashion.dynamics[kind=sgd]` counts it, at batch size m: I minibatch
+ * gradients of m and logCount(I, logEvery) evaluations of the N training and T test images (no checkpoints).
+ */
+export function batchDynamicsCost(m: number, cfg: ConfigReader): Counts {
+  const I = cfg<number>('fashion.dynamics.iterations');
+  const out: Counts = {};
+  add(out, minibatchGradOp(m), I);
+  add(out, FASHION_OPS.evalImage, logCount(I, cfg('fashion.dynamics.logEvery')) * (cfg<number>('fashion.data.train') + cfg<number>('fashion.data.test')));
+  return out;
+}
+
+/**
+ * `fashion.batchTheory`: for every m of fashion.batchSizes.sizes except the one fashion.theory already ran
+ * (fashion.dynamics.batchSize, when sgd is among the kinds), theory.runs short SGD runs of theory.steps minibatch
+ * gradients of m, each logging the training loss logCount(steps, every) times (N images). No Hessian work.
+ */
+export function batchTheoryCost(cfg: ConfigReader): Counts {
+  const t = cfg<{ runs: number; steps: number; every: number }>('fashion.theory');
+  const m0 = cfg<number>('fashion.dynamics.batchSize');
+  const sgdInTheory = cfg<NoiseKindName[]>('fashion.dynamics.kinds').includes('sgd');
+  const sizes = (cfg<boolean>('fashion.batchSizes.enabled') ? cfg<number[]>('fashion.batchSizes.sizes') : []).filter((m) => !(m === m0 && sgdInTheory));
+  const out: Counts = {};
+  for (const m of sizes) add(out, minibatchGradOp(m), t.runs * t.steps);
+  add(out, FASHION_OPS.evalImage, sizes.length * t.runs * logCount(t.steps, t.every) * cfg<number>('fashion.data.train'));
+  return out;
 }

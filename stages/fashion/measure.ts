@@ -1,6 +1,7 @@
 /**
  * Times one unit of each Fashion-MNIST operation of `cost.ts` on this machine, with the configured sizes (N =
- * fashion.data.train, m = fashion.dynamics.batchSize, evaluation on min(T, 2000) images) on the paper's CNN at its
+ * fashion.data.train, Σ at m = fashion.dynamics.batchSize, minibatch gradients at each m an operation names,
+ * evaluation on min(T, 2000) images) on the paper's CNN at its
  * initialisation. The images are Fashion-MNIST's first ones when a local copy exists (nothing is fetched), else
  * random ones, said in the log: the kernels' cost depends on the data (real images took 10–25% more CPU time per
  * gradient and HVP than uniform random pixels here; trained and initial weights cost the same).
@@ -14,7 +15,7 @@ import type { Batch } from '../models/model.ts';
 import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { Rng } from '../numerics/random.ts';
 import { medianMs } from '../cost/timing.ts';
-import { FASHION_OPS } from './cost.ts';
+import { FASHION_OPS, minibatchGradOp, minibatchOpSize } from './cost.ts';
 import { normalizePixels } from './data.ts';
 
 /** Random labelled images shaped like Fashion-MNIST's. */
@@ -52,7 +53,9 @@ export async function measureFashionCosts(cfg: <T>(path: string) => T, needed: R
   const m = cfg<number>('fashion.dynamics.batchSize');
   const want = (op: string) => needed.has(op);
   const out: Record<string, number> = {};
-  if (!Object.values(FASHION_OPS).some(want)) return out;
+  // minibatch gradients, one operation per batch size (`minibatchGradOp`)
+  const minibatchSizes = [...needed].map(minibatchOpSize).filter((x): x is number => x !== undefined);
+  if (!Object.values(FASHION_OPS).some(want) && minibatchSizes.length === 0) return out;
   const rng = new Rng(12);
   const model = createCnn();
   const w = model.init(rng);
@@ -66,9 +69,9 @@ export async function measureFashionCosts(cfg: <T>(path: string) => T, needed: R
     if (want(FASHION_OPS.gradFull)) {
       done(FASHION_OPS.gradFull, medianMs(() => sync(valueAndGrad(model, w, train)), 3), `value + gradient, N = ${N}`);
     }
-    if (want(FASHION_OPS.gradMinibatch)) {
-      const step = () => sync(minibatchValueAndGrad(model, w, train, rng.permutation(N).subarray(0, m)));
-      done(FASHION_OPS.gradMinibatch, medianMs(step, 15, 3), `value + gradient, minibatch of ${m}`);
+    for (const size of minibatchSizes) {
+      const step = () => sync(minibatchValueAndGrad(model, w, train, rng.permutation(N).subarray(0, size)));
+      done(minibatchGradOp(size), medianMs(step, 15, 3), `value + gradient, minibatch of ${size}`);
     }
     if (want(FASHION_OPS.hvpOpen) || want(FASHION_OPS.hvp)) {
       const v = rng.fillNormal(new Float64Array(model.size));

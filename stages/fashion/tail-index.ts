@@ -14,6 +14,7 @@ import { lanczos } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { tailIndexInterval } from '../numerics/tail-index.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
+import { minibatchGradOp } from './cost.ts';
 import { batches, seedsOf } from './stages.ts';
 
 /** Settings of the tail-index measurement (`fashion.tailIndex`). */
@@ -98,7 +99,7 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
   instances: (cfg) => (cfg<TailIndexSettings>('fashion.tailIndex').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.dynamics.batchSize', 'fashion.tailIndex', 'fashion.probe.lanczos'],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
-  cost: (_p, cfg) => ({ 'fashion.grad.minibatch': cfg<TailIndexSettings>('fashion.tailIndex').samples, 'fashion.hvp': cfg<{ maxIter: number }>('fashion.probe.lanczos').maxIter }),
+  cost: (_p, cfg) => ({ [minibatchGradOp(cfg<number>('fashion.dynamics.batchSize'))]: cfg<TailIndexSettings>('fashion.tailIndex').samples, 'fashion.hvp': cfg<{ maxIter: number }>('fashion.probe.lanczos').maxIter }),
   costNote: 'the Lanczos HVPs for the top eigenvector are counted at fashion.probe.lanczos.maxIter (an upper bound)',
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });

@@ -159,6 +159,7 @@ test.serial('the stage runs through the engine on a tiny Fashion-MNIST and write
     'fashion.probe.lanczos.maxIter=6',
     'fashion.probe.hutchinsonSamples=2',
     'fashion.theory={"runs":2,"steps":2,"every":1,"k":2}',
+    'fashion.batchSizes.sizes=[5,20]',
   ]);
   const plan = buildPlan(project.stages, config);
   const cache = CacheStore.open(path.join(root, 'cache'));

@@ -8,7 +8,8 @@ import { trainOneHidden, type EpochRecord } from './train.ts';
 import { seedIndices } from '../seeds.ts';
 import { oneHiddenCost } from './cost.ts';
 
-const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'onehidden.seeds');
+/** The seed indices, none when the experiment is off (`onehidden.enabled`). */
+const seedsOf = (cfg: ConfigReader) => (cfg<boolean>('onehidden.enabled') ? seedIndices(cfg, 'onehidden.seeds') : []);
 
 /** Data, initialisation, Adam training and the per-epoch indicator for one seed. */
 export const oneHiddenTrainStage = defineStage<{ seed: number }>({
@@ -47,6 +48,7 @@ export const oneHiddenSummaryStage = defineStage({
   id: 'onehidden.summary',
   version: 3,
   description: 'onehidden: indicator ratio per epoch over seeds (mean and range), and per seed',
+  instances: (cfg) => (cfg<boolean>('onehidden.enabled') ? [{}] : []),
   reads: ['onehidden.seeds'],
   cost: () => ({}),
   deps: (_p, cfg) => Object.fromEntries(seedsOf(cfg).map((seed) => [`seed_${seed}`, { stage: 'onehidden.train', params: { seed } }])),

@@ -20,6 +20,8 @@ export interface ReportInputs {
   tailIndex?: LoadedArtifacts[];
   /** `fashion.spectrum[seed]` outputs in seed order (beyond the paper). */
   spectrum?: LoadedArtifacts[];
+  /** `fashion.batchSummary` (beyond the paper: SGD's batch size). */
+  batchSize?: LoadedArtifacts;
   onehidden?: LoadedArtifacts;
   fashion?: LoadedArtifacts;
   /** `fashion.theory[seed]` outputs in seed order. */
@@ -66,7 +68,7 @@ export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: Re
   if (inputs.svhn) sections.push(imageSection('svhn', inputs.svhn));
   if (inputs.cifar10) sections.push(imageSection('cifar10', inputs.cifar10));
   const beyond = beyondSection(
-    { shapes: inputs.toy2dShapes, fashion: inputs.fashion?.table && (inputs.fashion.table as unknown as { kind: string }[]).some((r) => r.kind === 'gld_full') ? inputs.fashion : undefined, theory: inputs.theory, tailIndex: inputs.tailIndex, spectrum: inputs.spectrum },
+    { shapes: inputs.toy2dShapes, fashion: inputs.fashion?.table && (inputs.fashion.table as unknown as { kind: string }[]).some((r) => r.kind === 'gld_full') ? inputs.fashion : undefined, theory: inputs.theory, tailIndex: inputs.tailIndex, spectrum: inputs.spectrum, batchSize: inputs.batchSize },
     facts.config.toy2d as BeyondProtocol,
   );
   if (beyond) sections.push(beyond);

@@ -21,9 +21,9 @@ const EXPERIMENTS = ['toy2d', 'onehidden', 'fashion', 'svhn', 'cifar10'] as cons
  */
 export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
   const inputs: Record<string, DepRef> = {
-    toy2d: { stage: 'toy2d.summary' },
-    ...(cfg<boolean>('toy2d.shapes.enabled') ? { toy2dShapes: { stage: 'toy2d.shapesSummary' } } : {}),
-    onehidden: { stage: 'onehidden.summary' },
+    ...(cfg<boolean>('toy2d.enabled') ? { toy2d: { stage: 'toy2d.summary' } } : {}),
+    ...(cfg<boolean>('toy2d.enabled') && cfg<boolean>('toy2d.shapes.enabled') ? { toy2dShapes: { stage: 'toy2d.shapesSummary' } } : {}),
+    ...(cfg<boolean>('onehidden.enabled') ? { onehidden: { stage: 'onehidden.summary' } } : {}),
     fashion: { stage: 'fashion.summary' },
     ...Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`theory_${seed}`, { stage: 'fashion.theory', params: { seed } }])),
     ...(cfg<{ enabled: boolean }>('fashion.spectrum').enabled
@@ -32,6 +32,7 @@ export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
     ...(cfg<{ enabled: boolean }>('fashion.tailIndex').enabled
       ? Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`tail_${seed}`, { stage: 'fashion.tailIndex', params: { seed } }]))
       : {}),
+    ...(cfg<boolean>('fashion.batchSizes.enabled') ? { batchSize: { stage: 'fashion.batchSummary' } } : {}),
     ...(cfg<boolean>('svhn.enabled') ? { svhn: { stage: 'svhn.summary' } } : {}),
     ...(cfg<boolean>('cifar10.enabled') ? { cifar10: { stage: 'cifar10.summary' } } : {}),
   };
@@ -42,7 +43,7 @@ export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
 export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef> = reportInputs) {
   return defineStage({
     id: 'report',
-    version: 9,
+    version: 10,
     description: 'HTML report with the paper’s figures and a Markdown summary, from cached outputs only',
     reads: ['seed', 'backend', 'report', ...EXPERIMENTS],
     deps: (_p, cfg) => inputs(cfg),
@@ -67,6 +68,7 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
           .map((n) => artifacts[n]!),
         onehidden: pick('onehidden'),
         fashion: pick('fashion'),
+        batchSize: pick('batchSize'),
         theory: theoryNames.map((n) => artifacts[n]!),
         svhn: pick('svhn'),
         cifar10: pick('cifar10'),

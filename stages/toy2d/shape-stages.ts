@@ -10,9 +10,9 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { runShapeDynamics, shapeFamily, shapeLabel, shapeParameter, type ShapeFrame, type ShapeSpec } from './shapes.ts';
 
-/** The frames the config asks for, or none when the study is off. */
+/** The frames the config asks for, or none when the study (or the whole toy experiment) is off. */
 export function shapeFrames(cfg: ConfigReader): ShapeFrame[] {
-  return cfg<boolean>('toy2d.shapes.enabled') ? cfg<ShapeFrame[]>('toy2d.shapes.frames') : [];
+  return cfg<boolean>('toy2d.enabled') && cfg<boolean>('toy2d.shapes.enabled') ? cfg<ShapeFrame[]>('toy2d.shapes.frames') : [];
 }
 
 /** The configured family. */

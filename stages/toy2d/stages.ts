@@ -14,7 +14,8 @@ import { noiseKind } from '../noise/registry.ts';
 import { seedIndices } from '../seeds.ts';
 import { toy2dRepeatOp } from './cost.ts';
 
-const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'toy2d.seeds');
+/** The seed indices, none when the experiment is off (`toy2d.enabled`). */
+const seedsOf = (cfg: ConfigReader) => (cfg<boolean>('toy2d.enabled') ? seedIndices(cfg, 'toy2d.seeds') : []);
 
 /** Whether a kind's toy dynamics reads `toy2d.covariance` (only kinds whose noise shape uses Σ: gld_diag, gld_leading). */
 function readsCovariance(kind: NoiseKindName, cfg: ConfigReader): boolean {
@@ -129,6 +130,7 @@ export const toy2dSummaryStage = defineStage({
   id: 'toy2d.summary',
   version: 2,
   description: 'toy2d: escapes per kind over seeds, with Tr(HΣ) at (1,1); trajectories and loss surface for the figure',
+  instances: (cfg) => (cfg<boolean>('toy2d.enabled') ? [{}] : []),
   reads: ['toy2d.kinds', 'toy2d.seeds'],
   cost: () => ({}),
   deps: (_p, cfg) => ({

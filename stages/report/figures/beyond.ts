@@ -5,6 +5,7 @@
 import type { LoadedArtifacts } from '../../../cache/values.ts';
 import type { ReportBlock, ReportSection } from '../document.ts';
 import { kindLabel, kindStyle } from '../render/theme.ts';
+import { batchSizeBlocks } from './batch-size.ts';
 import { fashionOutcomes } from './fashion.ts';
 import { theoryAtHorizon, theoryRows } from './theory.ts';
 
@@ -19,6 +20,8 @@ export interface BeyondInputs {
   readonly tailIndex?: readonly LoadedArtifacts[];
   /** `fashion.spectrum[seed]` outputs in seed order (the figure shows the first seed). */
   readonly spectrum?: readonly LoadedArtifacts[];
+  /** `fashion.batchSummary` (SGD's escape against Tr(HΣ_m) over batch sizes). */
+  readonly batchSize?: LoadedArtifacts;
 }
 
 /** Densities below this are drawn at it on the log axis (SLQ's Gaussian smoothing has no exact zeros). */
@@ -352,6 +355,7 @@ export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): R
     inputs.shapes ? shapeBlocks(inputs.shapes, protocol) : null,
     inputs.fashion ? sgdBlocks(inputs.fashion, inputs.theory ?? []) : null,
     inputs.tailIndex?.length ? tailBlocks(inputs.tailIndex) : null,
+    inputs.batchSize ? batchSizeBlocks(inputs.batchSize) : null,
   ].filter((p): p is { blocks: ReportBlock[]; findings: Finding[] } => p !== null);
   if (inputs.spectrum?.length) parts.push({ blocks: spectrumBlocks(inputs.spectrum[0]!), findings: [] });
   if (parts.length === 0) return null;
@@ -361,7 +365,7 @@ export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): R
     table: {
       id: 'beyond-findings',
       title: 'Findings beyond the paper',
-      caption: 'Each criterion is fixed in code (stages/toy2d/shape-summary.ts, stages/report/figures/beyond.ts) before any run.',
+      caption: 'Each criterion is fixed in code (stages/toy2d/shape-summary.ts, stages/report/figures/beyond.ts, stages/report/figures/batch-size.ts) before any run.',
       columns: [
         { key: 'finding', label: 'finding', format: 'text' },
         { key: 'thisRun', label: 'this run', format: 'text' },
