@@ -22,6 +22,7 @@ import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
 import { seedIndices } from '../seeds.ts';
+import { medianMs } from '../cost/timing.ts';
 import { vggDynamicsCost } from './cost.ts';
 
 /** The two image datasets of the VGG experiments. */
@@ -195,22 +196,20 @@ export function imageExperimentStages(ds: ImageDataset) {
 }
 
 /**
- * Milliseconds per image of a VGG11 value + gradient, measured here on (up to) the first 8 images of `train` after
- * one warm-up: what the CPU refusal (wall clock) and the dry-run estimate (`clock` = CPU time) extrapolate from.
+ * Milliseconds per image of a VGG11 value + gradient, measured here on (up to) the first 8 images of `train`, the
+ * median of 5 calls after one warm-up: what the CPU refusal (wall clock) and the dry-run estimate (`clock` = CPU time) extrapolate from.
  */
 export function imageGradientMs(model: ReturnType<typeof createVgg11>, w: Float32Array, train: Batch, clock: () => number = () => performance.now()): number {
   const probe = Math.min(8, train.x.shape[0]!);
   const slice = { x: tf.slice(train.x, 0, probe), y: tf.slice(train.y!, 0, probe) };
-  const time = () => {
-    const t0 = clock();
+  const once = () => {
     const r = valueAndGrad(model, w, slice);
     r.grad.dataSync();
     tf.dispose([r.value, r.grad]);
-    return (clock() - t0) / probe;
   };
   try {
-    time(); // warm-up
-    return time();
+    // a median, so that one stalled call (a GC, a neighbour on the VM) does not move the estimate
+    return medianMs(once, 5, 1, clock) / probe;
   } finally {
     tf.dispose([slice.x, slice.y]);
   }
