@@ -688,5 +688,20 @@ export async function runCli(argv: string[]): Promise<never> {
       code = report.exitCode;
     }
   }
+  await flushed(process.stdout);
+  await flushed(process.stderr);
   process.exit(code);
+}
+
+/**
+ * Resolves once everything written to `stream` so far has been handed to the OS. Writes to a pipe are asynchronous in
+ * Node, and `process.exit` drops what is still queued: `sgd-noise export … | jq` lost all but the first 64 KiB. A
+ * reader that has gone away (`| head`) is not an error here.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.on('error', () => resolve());
+    stream.write('', () => resolve());
+  });
 }

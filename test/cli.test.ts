@@ -141,6 +141,18 @@ test('inspection commands print only JSON on stdout with --json', async (t) => {
   t.is(csv.length, 17); // header + 16 rows (execa strips the final newline)
 });
 
+test('export through a pipe is whole: a 1 MB output is not cut at the pipe buffer when the command exits', async (t) => {
+  const w = workspace();
+  const n = ['source.n=50000', '--only', 'source'];
+  t.is((await w.cli(['run', ...n])).exitCode, 0);
+  // execa reads stdout through a pipe, as `sgd-noise export … | jq` does; before the fix it got the first 64 KiB.
+  const r = await w.cli(['export', 'source', '--format', 'json', ...n]);
+  t.is(r.exitCode, 0, r.stderr);
+  t.true(r.stdout.length > 512 * 1024, `${r.stdout.length} bytes`);
+  const x = JSON.parse(r.stdout).outputs.x as { data?: number[] } | number[];
+  t.is((Array.isArray(x) ? x : x.data!).length, 50_000);
+});
+
 test('gc keeps what the current config reaches and drops the rest', async (t) => {
   const w = workspace();
   t.is((await w.cli(['run', 'slow.ms=1'])).exitCode, 0);
