@@ -43,7 +43,7 @@ export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
 export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef> = reportInputs) {
   return defineStage({
     id: 'report',
-    version: 10,
+    version: 11,
     description: 'HTML report with the paper’s figures and a Markdown summary, from cached outputs only',
     reads: ['seed', 'backend', 'report', ...EXPERIMENTS],
     deps: (_p, cfg) => inputs(cfg),

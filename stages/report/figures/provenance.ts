@@ -13,12 +13,12 @@ export function flattenConfig(value: unknown, prefix = ''): { key: string; value
   return [{ key: prefix, value: JSON.stringify(value) }];
 }
 
-/** Seconds with one decimal. */
-const seconds = (ms: number) => Math.round(ms / 100) / 10;
-
-/** The section from the run facts, the resolved config slice the report read, the lineage and the package versions. */
+/**
+ * The section from the run facts, the resolved config slice the report read, the lineage and the package versions.
+ * It holds nothing that differs between two identical runs (wall times, dates), so the report is byte-identical for
+ * one cache key, like every other artifact; `sgd-noise ls` and `show` give each entry's wall time.
+ */
 export function provenanceSection(o: { run: RunFacts; config: Record<string, unknown>; lineage: readonly LineageEntry[]; versions: Record<string, string> }): ReportSection {
-  const total = o.lineage.reduce((a, e) => a + e.durationMs, 0);
   return {
     id: 'provenance',
     title: 'Provenance',
@@ -27,22 +27,21 @@ export function provenanceSection(o: { run: RunFacts; config: Record<string, unk
         type: 'text',
         text:
           `Profile ${codeSpan(o.run.profile)}${o.run.overrides.length ? ` with overrides ${o.run.overrides.map(codeSpan).join(', ')}` : ', no overrides'}; ` +
-          `${o.lineage.length} stage instances computed this report (${seconds(total)} s of stage wall time in all, when they ran). ` +
-          'Every number above comes from these cache entries; `sgd-noise show <instance>` prints any of them.',
+          `${o.lineage.length} stage instances computed this report. ` +
+          'Every number above comes from these cache entries; `sgd-noise show <instance>` prints any of them, and `sgd-noise ls` the wall time each took.',
       },
       {
         type: 'table',
         table: {
           id: 'provenance-stages',
           title: 'Stage instances',
-          caption: 'Cache key (first 16 hex digits), the instance seed, the backend recorded by the stage and the wall time of the run that produced the entry.',
+          caption: 'Cache key (first 16 hex digits), the instance seed and the backend recorded by the stage.',
           columns: [
             { key: 'instance', label: 'stage instance', format: 'text' },
             { key: 'version', label: 'version', format: 'integer' },
             { key: 'key', label: 'cache key', format: 'text' },
             { key: 'seed', label: 'seed', format: 'text' },
             { key: 'backend', label: 'backend', format: 'text' },
-            { key: 'wallSeconds', label: 'wall time (s)', format: 'text' },
           ],
           rows: o.lineage.map((e) => ({
             instance: e.instance,
@@ -50,7 +49,6 @@ export function provenanceSection(o: { run: RunFacts; config: Record<string, unk
             key: e.key.slice(0, 16),
             seed: e.seed === null ? '–' : String(e.seed),
             backend: typeof e.meta.backend === 'string' ? e.meta.backend : '–',
-            wallSeconds: seconds(e.durationMs).toFixed(1),
           })),
         },
       },
