@@ -197,7 +197,8 @@ export function imageExperimentStages(ds: ImageDataset) {
 
 /**
  * Milliseconds per image of a VGG11 value + gradient, measured here on (up to) the first 8 images of `train`, the
- * median of 5 calls after one warm-up: what the CPU refusal (wall clock) and the dry-run estimate (`clock` = CPU time) extrapolate from.
+ * median of 5 calls after one warm-up: what the CPU refusal (wall clock) and the dry-run estimate (`clock` = CPU
+ * time) extrapolate from.
  */
 export function imageGradientMs(model: ReturnType<typeof createVgg11>, w: Float32Array, train: Batch, clock: () => number = () => performance.now()): number {
   const probe = Math.min(8, train.x.shape[0]!);
