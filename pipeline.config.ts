@@ -11,7 +11,7 @@ import { defineProject } from './pipeline/project.ts';
 import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
-import { resolveAutoBackend } from './stages/tf/native.ts';
+import { resolveAutoBackend } from './stages/tf/auto.ts';
 import type { LoadedArtifacts } from './cache/values.ts';
 import { fashionOutcomes } from './stages/report/figures/fashion.ts';
 import { theoryAtHorizon, theoryRows } from './stages/report/figures/theory.ts';
@@ -74,12 +74,13 @@ export const configSchema = z
     /** Root seed; every stage that reads `seed` derives its own from it and its instance id. */
     seed: z.number().int(),
     /**
-     * tfjs backend for the numerical stages. 'auto' (the default) is 'native' where `npm install` built the C++
-     * kernels (native/), else 'wasm'; it is resolved here, so cache keys hold the backend that really ran.
+     * tfjs backend for the numerical stages. 'auto' (the default) is 'webgpu' on a hardware GPU adapter, else 'native'
+     * where `npm install` built the C++ kernels (native/), else 'wasm' (stages/tf/auto.ts); it is resolved here, so
+     * cache keys hold the backend that really ran.
      */
     backend: z
-      .enum(['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'tensorflow-gpu'])
-      .transform((b): 'auto' | 'native' | 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu' => (b === 'auto' ? resolveAutoBackend() : b)),
+      .enum(['auto', 'native', 'wasm', 'cpu', 'webgpu', 'tensorflow', 'tensorflow-gpu'])
+      .transform((b): 'auto' | 'native' | 'wasm' | 'cpu' | 'webgpu' | 'tensorflow' | 'tensorflow-gpu' => (b === 'auto' ? resolveAutoBackend() : b)),
     /** The paper's 2-D two-basin toy (Fig. 2). */
     toy2d: z
       .object({

@@ -26,7 +26,7 @@ import { hvp, hvpSession, valueAndGradSync } from '../stages/models/curvature.ts
 import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
-import { resolveAutoBackend } from '../stages/tf/native.ts';
+import { resolveAutoBackend } from '../stages/tf/auto.ts';
 import { timeSgdNoise } from './compare-sgd.ts';
 import { median } from './timing.ts';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../stages/tf/backend.ts';
-import { resolveAutoBackend } from '../stages/tf/native.ts';
+import { resolveAutoBackend } from '../stages/tf/auto.ts';
 import { benchCompare } from './compare.ts';
 import { benchEngine } from './engine.ts';
 import { benchNumerics } from './numerics.ts';

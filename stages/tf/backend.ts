@@ -14,14 +14,16 @@ import { registerAllGradients } from './gradients/register_all_gradients.ts';
 import { nativeKernelsActive, registerAllKernels } from './kernels/register_all_kernels.ts';
 import { nativeAddon } from './native.ts';
 import { loadThreadedWasm, withCoreCount } from './wasm-threads.ts';
+import { describeAdapter, startWebGpu, webgpuAdapter, type AdapterInfo } from './webgpu.ts';
 
 /**
  * Backends `initBackend` knows: native (wasm with the C++ conv and max-pool kernels of native/, where they were
- * built), wasm (SIMD), cpu (pure JS), and the optional tfjs-node ones.
+ * built), wasm (SIMD), cpu (pure JS), webgpu (tfjs-backend-webgpu over Dawn and Vulkan, stages/tf/webgpu.ts), and
+ * the optional tfjs-node ones.
  */
-export type BackendName = 'native' | 'wasm' | 'cpu' | 'tensorflow' | 'tensorflow-gpu';
+export type BackendName = 'native' | 'wasm' | 'cpu' | 'webgpu' | 'tensorflow' | 'tensorflow-gpu';
 
-export { resolveAutoBackend } from './native.ts';
+export { resolveAutoBackend } from './auto.ts';
 
 /** What `backendInfo()` reports about the active backend. */
 export interface BackendInfo {
@@ -39,6 +41,8 @@ export interface BackendInfo {
   readonly threads?: number;
   /** native only: the instruction set of the C++ kernels (all give bit-identical results). */
   readonly nativeIsa?: string;
+  /** webgpu only: the adapter the device was opened on (vendor, architecture, description, limits). */
+  readonly adapter?: AdapterInfo;
 }
 
 const OPTIONAL_PACKAGES: Record<'tensorflow' | 'tensorflow-gpu', string> = {
@@ -97,13 +101,17 @@ async function initBackendNow(name: BackendName, options: InitBackendOptions): P
     case 'cpu':
       target = 'cpu';
       break;
+    case 'webgpu':
+      await startWebGpu(); // throws one line naming the cause and the fix
+      target = 'webgpu';
+      break;
     case 'tensorflow':
     case 'tensorflow-gpu':
       await importOptionalBackend(name);
       target = 'tensorflow';
       break;
     default:
-      throw new Error(`initBackend: unknown backend '${String(name)}'; expected native, wasm, cpu, tensorflow or tensorflow-gpu`);
+      throw new Error(`initBackend: unknown backend '${String(name)}'; expected native, wasm, cpu, webgpu, tensorflow or tensorflow-gpu`);
   }
   let ok: boolean;
   try {
@@ -134,7 +142,10 @@ export function backendInfo(): BackendInfo {
   const backend = tf.getBackend();
   const versions: Record<string, string> = { ...(tf.version as Record<string, string>), ...extraVersions };
   if (wasmModule) versions['tfjs-backend-wasm'] = wasmModule.version_wasm;
+  if (backend === 'webgpu') versions['tfjs-backend-webgpu'] = tf.version.tfjs;
   const info: BackendInfo = { backend, requested, versions, label: backend };
+  const adapter = backend === 'webgpu' ? webgpuAdapter() : null;
+  if (adapter) return { ...info, adapter, label: `webgpu (${describeAdapter(adapter)})` };
   if (backend === 'wasm' && wasmModule) {
     const wasm = { ...info, simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'), threads: wasmModule.getThreadsCount() };
     if (!nativeKernelsActive()) return wasm;

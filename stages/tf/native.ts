@@ -73,8 +73,3 @@ export function nativeAddon(): NativeAddon {
   if (!a.ok) throw new Error(`backend 'native': ${a.reason}`);
   return a.addon;
 }
-
-/** What the config's `backend: 'auto'` means on this machine: 'native' when its addon loads, else 'wasm'. */
-export function resolveAutoBackend(): 'native' | 'wasm' {
-  return nativeAvailability().ok ? 'native' : 'wasm';
-}

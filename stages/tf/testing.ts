@@ -5,12 +5,40 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../numerics/random.ts';
 import { nativeAvailability } from './native.ts';
 import { gradOf } from './ops.ts';
+import { readTensor } from './read.ts';
+import { probeWebGpu } from './webgpu.ts';
 
 const native = nativeAvailability();
 if (!native.ok) console.log(`tests skip the 'native' backend: ${native.reason}`);
 
-/** The backends the key tests run on: wasm and cpu, and native where its addon was built (`npm install` builds it). */
-export const TEST_BACKENDS: readonly ('native' | 'wasm' | 'cpu')[] = native.ok ? ['native', 'wasm', 'cpu'] : ['wasm', 'cpu'];
+/**
+ * Whether the webgpu tests run here: an adapter exists (llvmpipe will do). Where none does they are skipped with the
+ * reason, except on CI, where stages/tf/webgpu.test.ts fails instead. SGD_NOISE_TEST_WEBGPU=0 leaves them out.
+ */
+export const WEBGPU_TESTS: { readonly ok: boolean; readonly reason: string } = (() => {
+  if (process.env.SGD_NOISE_TEST_WEBGPU === '0') return { ok: false, reason: 'SGD_NOISE_TEST_WEBGPU=0' };
+  const p = probeWebGpu();
+  return p.ok ? { ok: true, reason: p.adapter.description } : { ok: false, reason: p.reason };
+})();
+if (!WEBGPU_TESTS.ok) console.log(`tests skip the 'webgpu' backend: ${WEBGPU_TESTS.reason}`);
+
+/** The backends the key tests run on: wasm and cpu, native where its addon was built, webgpu where an adapter exists. */
+export const TEST_BACKENDS: readonly ('native' | 'wasm' | 'cpu' | 'webgpu')[] = [
+  ...(native.ok ? (['native'] as const) : []),
+  'wasm',
+  'cpu',
+  ...(WEBGPU_TESTS.ok ? (['webgpu'] as const) : []),
+];
+
+/** The float32 tolerance a comparison may use on `backend`: `tol` on CPU backends, `gpuTol` (default `tol`) on webgpu. */
+export function tolFor(backend: string, tol: number, gpuTol = tol): number {
+  return backend === 'webgpu' ? gpuTol : tol;
+}
+
+/** A float64 copy of a tensor's values, read without blocking (works on webgpu, where `dataSync` throws). */
+export async function readF64(t: tf.Tensor): Promise<Float64Array> {
+  return Float64Array.from(await readTensor(t));
+}
 
 /** A float32 tensor of the given shape filled with normal(0, std) draws from `rng`. */
 export function seededNormal(rng: Rng, shape: number[], std = 1): tf.Tensor {

@@ -24,6 +24,7 @@ import {
   makeNativeSumKernel,
 } from './native_kernels.ts';
 import { makeWasmSumKernel } from './sum.ts';
+import { makeWebGpuMaxPoolGradKernel, webGpuMaxPoolPickKernel } from './webgpu_max_pool.ts';
 import { STOP_GRADIENT, stopGradientKernel } from './stop_gradient.ts';
 
 /** One kernel registration: the kernel name, the backends it applies to, and a factory given the stock kernel. */
@@ -51,16 +52,17 @@ const ENTRIES: readonly KernelEntry[] = [
   },
   {
     kernelName: 'MaxPoolGrad',
-    backends: ['wasm', 'cpu'],
+    backends: ['wasm', 'cpu', 'webgpu'],
     // wasm's own MaxPoolGrad misroutes gradients (inputs ≥ 6 wide, see kernels.test.ts): never fall back to it
-    make: (original, backendName) => makeMaxPoolGradKernel(backendName === 'wasm' ? undefined : original),
-    why: 'wasm kernel is wrong for inputs ≥ 6 wide and ~30× slower than a scatter loop',
+    make: (original, backendName) =>
+      backendName === 'webgpu' ? makeWebGpuMaxPoolGradKernel(original) : makeMaxPoolGradKernel(backendName === 'wasm' ? undefined : original),
+    why: 'wasm kernel is wrong for inputs ≥ 6 wide and ~30× slower than a scatter loop; webgpu\'s routes ties to the last maximum',
   },
   {
     kernelName: MAX_POOL_PICK,
-    backends: ['wasm', 'cpu'],
-    make: () => maxPoolPickKernel,
-    why: 'the adjoint of MaxPoolGrad, for its gradient (tfjs has none)',
+    backends: ['wasm', 'cpu', 'webgpu'],
+    make: (_original, backendName) => (backendName === 'webgpu' ? webGpuMaxPoolPickKernel : maxPoolPickKernel),
+    why: 'the adjoint of MaxPoolGrad, for its gradient (tfjs has none); a WGSL gather on webgpu',
   },
   {
     kernelName: 'BatchMatMul',

@@ -1,0 +1,46 @@
+/**
+ * What the config's `backend: 'auto'` means on this machine: 'webgpu' on a hardware GPU adapter, else 'native' where
+ * its addon loads, else 'wasm'. A software adapter (llvmpipe, SwiftShader) is never chosen: it is slower than native.
+ * Resolved when the config is read, so cache keys and provenance hold the backend that really ran.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { nativeAvailability } from './native.ts';
+import { probeWebGpu, webgpuPackageStatus } from './webgpu.ts';
+
+/** Whether a GPU device node is visible (an NVIDIA device or a DRM render node); without one no probe is made. */
+export function hardwareGpuVisible(): boolean {
+  if (process.platform === 'darwin' || process.platform === 'win32') return true;
+  if (existsSync('/dev/nvidia0') || existsSync('/dev/nvidiactl')) return true;
+  try {
+    return readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
+/** Why 'auto' chose what it chose, for `run --dry-run` and logs. */
+export function autoBackendReason(): string {
+  const choice = resolveAutoBackend();
+  if (choice === 'webgpu') return 'auto: a hardware WebGPU adapter was found';
+  const why = !webgpuPackageStatus().ok
+    ? 'the webgpu packages are not installed'
+    : !hardwareGpuVisible()
+      ? 'no GPU device is visible'
+      : (() => {
+          const p = probeWebGpu();
+          return p.ok ? `the only WebGPU adapter is a software one (${p.adapter.description})` : p.reason;
+        })();
+  return `auto: ${choice}, not webgpu: ${why}`;
+}
+
+let resolved: 'webgpu' | 'native' | 'wasm' | null = null;
+
+/** The backend 'auto' stands for here (computed once per process). */
+export function resolveAutoBackend(): 'webgpu' | 'native' | 'wasm' {
+  if (resolved) return resolved;
+  if (webgpuPackageStatus().ok && hardwareGpuVisible()) {
+    const p = probeWebGpu();
+    if (p.ok && !p.adapter.software) return (resolved = 'webgpu');
+  }
+  return (resolved = nativeAvailability().ok ? 'native' : 'wasm');
+}
