@@ -12,6 +12,7 @@ import { noisyStep } from '../noise/placement.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
 import type { Rng } from '../numerics/random.ts';
+import { runDynamicsOnDevice } from './device-loop.ts';
 import { evaluateClassifier } from './evaluate.ts';
 import { HessianTracker, minibatchGradientCovariance, type EigvecMethod, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
 
@@ -75,8 +76,12 @@ export interface DynamicsResult {
   hessianRefreshes: HessianRefresh[];
 }
 
-/** Runs the dynamics; throws naming the iteration if the loss or the parameters stop being finite. */
+/**
+ * Runs the dynamics; throws naming the iteration if the loss or the parameters stop being finite. On webgpu the
+ * weights stay on the GPU (stages/dynamics/device-loop.ts); elsewhere they are a Float32Array updated in place.
+ */
 export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
+  if (tf.getBackend() === 'webgpu') return runDynamicsOnDevice(o);
   const kind = noiseKind(o.kind);
   const needs = kind.needs(o.noise);
   const n = o.train.x.shape[0]!;

@@ -25,7 +25,7 @@ import type { Batch, FlatModel } from '../models/model.ts';
 import { traceAtBatchSize } from '../numerics/batch-scaling.ts';
 import { Rng } from '../numerics/random.ts';
 import { seedIndices } from '../seeds.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
 import { batchDynamicsCost, batchTheoryCost } from './cost.ts';
 import { batches, kindsOf, seedsOf } from './stages.ts';
 import type { TheoryRow } from './theory.ts';
@@ -65,7 +65,7 @@ export const fashionBatchDynamicsStage = defineStage<{ batchSize: number; seed: 
   cost: (p, cfg) => batchDynamicsCost(p.batchSize, cfg),
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    ctx.setMeta('backend', info.label);
+    recordBackend(ctx, info);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
     try {
@@ -201,7 +201,7 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
     try {
       if (own.length > 0) {
         const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-        ctx.setMeta('backend', info.label);
+        recordBackend(ctx, info);
         model = createCnn();
         data = batches(inputs.data!);
       }

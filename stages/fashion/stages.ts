@@ -17,7 +17,7 @@ import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
 import { dynamicsCost, indicatorCost, pretrainCost, probeCost } from './cost.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
 import { seedIndices } from '../seeds.ts';
@@ -127,7 +127,7 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
   costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    ctx.setMeta('backend', info.label);
+    recordBackend(ctx, info);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
     try {
@@ -188,7 +188,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
   costNote: 'the Lanczos HVPs of gld_hessian / gld_hessian_top1 refreshes are a model (7.27 + 2.033·k per refresh, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    ctx.setMeta('backend', info.label);
+    recordBackend(ctx, info);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
     const { noise, refresh, noiseSteps, eigvec } = kindSettings(ctx, ctx.params.kind);

@@ -28,7 +28,7 @@ import { escapePredictions } from '../numerics/escape-theory.ts';
 import { traceHSigma, traceHSigmaTopK } from '../numerics/indicator.ts';
 import { lanczos, type LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
 import { theoryCost } from './cost.ts';
 import { batches, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
 
@@ -303,7 +303,7 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
   costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·k, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    ctx.setMeta('backend', info.label);
+    recordBackend(ctx, info);
     const { train, dispose } = batches(inputs.data!);
     const s = ctx.config<{ runs: number; steps: number; every: number; k?: number }>('fashion.theory');
     const k = s.k ?? ctx.config<number>('fashion.probe.topK');

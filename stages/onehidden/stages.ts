@@ -2,7 +2,7 @@
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
 import { oneHiddenData } from './data.ts';
 import { trainOneHidden, type EpochRecord } from './train.ts';
 import { seedIndices } from '../seeds.ts';
@@ -22,7 +22,7 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
   reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize', 'onehidden.covBatches'],
   async run(ctx) {
     const info = await initBackend(ctx.config<BackendName>('backend'));
-    ctx.setMeta('backend', info.label);
+    recordBackend(ctx, info);
     const rng = new Rng(ctx.seed);
     const model = createOneHidden({ hidden: ctx.config('onehidden.hidden') });
     const data = oneHiddenData(rng, ctx.config('onehidden.samples'));

@@ -199,3 +199,9 @@ async function importOptionalBackend(name: 'tensorflow' | 'tensorflow-gpu'): Pro
   }
   extraVersions = { ...(mod.version ?? {}) };
 }
+
+/** Records the backend that ran in a stage's manifest: its label, and on webgpu the adapter (shown in provenance). */
+export function recordBackend(ctx: { setMeta(key: string, value: import('../../cache/values.ts').Json): void }, info: BackendInfo): void {
+  ctx.setMeta('backend', info.label);
+  if (info.adapter) ctx.setMeta('adapter', { ...info.adapter, limits: { ...info.adapter.limits } });
+}

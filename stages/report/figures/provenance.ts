@@ -52,6 +52,7 @@ export function provenanceSection(o: { run: RunFacts; config: Record<string, unk
           })),
         },
       },
+      ...adapterTables(o.lineage),
       deviationsTable(o.config),
       {
         type: 'table',
@@ -112,4 +113,51 @@ function deviationsTable(config: Record<string, unknown>): ReportSection['blocks
       })),
     },
   };
+}
+
+/** The GPU adapters the stages recorded (`meta.adapter`, webgpu runs only), one row each; none on CPU backends. */
+function adapterTables(lineage: readonly LineageEntry[]): ReportSection['blocks'] {
+  const seen = new Map<string, { adapter: Record<string, unknown>; instances: number }>();
+  for (const e of lineage) {
+    const a = e.meta.adapter;
+    if (a === null || typeof a !== 'object' || Array.isArray(a)) continue;
+    const key = JSON.stringify(a);
+    const entry = seen.get(key) ?? { adapter: a as Record<string, unknown>, instances: 0 };
+    entry.instances++;
+    seen.set(key, entry);
+  }
+  if (seen.size === 0) return [];
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : '–');
+  const limit = (a: Record<string, unknown>, k: string) => {
+    const v = (a.limits as Record<string, unknown> | undefined)?.[k];
+    return typeof v === 'number' ? `${(v / 2 ** 20).toFixed(0)} MiB` : '–';
+  };
+  return [
+    {
+      type: 'table',
+      table: {
+        id: 'provenance-adapters',
+        title: 'GPU adapters',
+        caption: 'The WebGPU adapter each webgpu stage ran on, as the driver describes it, with the buffer limits that size its chunks. A software adapter (llvmpipe, SwiftShader) runs on the CPU.',
+        columns: [
+          { key: 'description', label: 'adapter', format: 'text' },
+          { key: 'vendor', label: 'vendor', format: 'text' },
+          { key: 'architecture', label: 'architecture', format: 'text' },
+          { key: 'software', label: 'software', format: 'text' },
+          { key: 'maxBuffer', label: 'max buffer', format: 'text' },
+          { key: 'maxBinding', label: 'max storage binding', format: 'text' },
+          { key: 'instances', label: 'stage instances', format: 'integer' },
+        ],
+        rows: [...seen.values()].map(({ adapter: a, instances }) => ({
+          description: text(a.description),
+          vendor: text(a.vendor),
+          architecture: text(a.architecture),
+          software: a.software === true ? 'yes' : 'no',
+          maxBuffer: limit(a, 'maxBufferSize'),
+          maxBinding: limit(a, 'maxStorageBufferBindingSize'),
+          instances,
+        })),
+      },
+    },
+  ];
 }
