@@ -4,7 +4,7 @@ import { createCnn } from '../models/cnn.ts';
 import type { FlatModel } from '../models/model.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
-import { evaluateClassifier } from './evaluate.ts';
+import { evaluateClassifier, evaluateClassifierAsync } from './evaluate.ts';
 
 test('one forward pass per chunk gives exactly what separate loss and prediction passes give', async (t) => {
   await initBackend('wasm');
@@ -21,6 +21,7 @@ test('one forward pass per chunk gives exactly what separate loss and prediction
     const fused = evaluateClassifier(model, w, batch, { chunk, groups });
     const plain = evaluateClassifier(separate, w, batch, { chunk, groups });
     t.deepEqual(fused, plain, `chunk ${chunk}`);
+    t.deepEqual(await evaluateClassifierAsync(model, w, batch, { chunk, groups }), fused, `awaited reads, chunk ${chunk}`);
   }
   // An independent reference: mean of the per-example losses and argmax of the logits.
   const wt = tf.tensor1d(w);

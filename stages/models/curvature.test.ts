@@ -10,7 +10,7 @@ import { initBackend } from '../tf/backend.ts';
 import { dot, relErr, TEST_BACKENDS } from '../tf/testing.ts';
 import { createCnn } from './cnn.ts';
 import {
-  disposeBatch, expectedSharpness, gatherBatch, hessianOperator, hvp, hvpSession, meanLoss, minibatchValueAndGrad, perExampleGradients,
+  disposeBatch, expectedSharpness, expectedSharpnessAsync, gatherBatch, hessianOperator, hvp, hvpSession, meanLoss, minibatchValueAndGrad, perExampleGradients,
   sliceBatch, valueAndGrad, valueAndGradSync,
 } from './curvature.ts';
 import type { Batch } from './model.ts';
@@ -174,6 +174,7 @@ test.serial('expected sharpness in the toy sharp basin equals δ²/2 · tr H = �
   }
   const again = expectedSharpness(model, w, batch, { delta, samples: 10, rng: new Rng(7) });
   t.deepEqual(again, expectedSharpness(model, w, batch, { delta, samples: 10, rng: new Rng(7) }), 'deterministic given the seed');
+  t.deepEqual(await expectedSharpnessAsync(model, w, batch, { delta, samples: 10, rng: new Rng(7), chunkSize: 7 }), expectedSharpness(model, w, batch, { delta, samples: 10, rng: new Rng(7), chunkSize: 7 }), 'awaited reads: the same numbers');
   t.throws(() => expectedSharpness(model, w, batch, { delta: 0, samples: 10, rng: new Rng(1) }), { message: /delta must be positive/ });
   t.throws(() => expectedSharpness(model, w, batch, { delta, samples: 1, rng: new Rng(1) }), { message: /≥ 2 samples/ });
   batch.x.dispose();

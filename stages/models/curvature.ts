@@ -11,10 +11,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LinearOperator } from '../numerics/operator.ts';
-import { evaluateClassifier } from '../dynamics/evaluate.ts';
-import { perturbationChange, type FlatnessMode } from '../numerics/flatness.ts';
+import { evaluateClassifier, evaluateClassifierAsync } from '../dynamics/evaluate.ts';
+import { perturbationChange, perturbationChangeAsync, type FlatnessEstimate, type FlatnessMode } from '../numerics/flatness.ts';
 import type { Rng } from '../numerics/random.ts';
 import { gradOf } from '../tf/ops.ts';
+import { readTensor } from '../tf/read.ts';
 import { filterTape, recordTape, tapeVjp, type Tape } from '../tf/tape.ts';
 import { asParamTensor, type Batch, type FlatModel } from './model.ts';
 
@@ -142,6 +143,28 @@ export function meanLoss(model: FlatModel, w: tf.Tensor1D | Float32Array, batch:
       const losses = tf.tidy(() => model.perExampleLoss(p.w, m === n ? batch : sliceBatch(batch, start, m)));
       for (const l of losses.dataSync()) sum += l;
       losses.dispose();
+    }
+    return sum / n;
+  } finally {
+    if (p.owned) p.w.dispose();
+  }
+}
+
+/** `meanLoss` with awaited reads, for the GPU backend (webgpu), where `dataSync` throws; the same chunks and sums. */
+export async function meanLossAsync(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<number> {
+  const p = asParamTensor(w, model.size);
+  try {
+    const n = batchSize(batch);
+    const size = Math.min(n, Math.max(1, Math.floor(opts.chunkSize ?? n)));
+    let sum = 0;
+    for (let start = 0; start < n; start += size) {
+      const m = Math.min(size, n - start);
+      const losses = tf.tidy(() => model.perExampleLoss(p.w, m === n ? batch : sliceBatch(batch, start, m)));
+      try {
+        for (const l of await readTensor(losses)) sum += l;
+      } finally {
+        losses.dispose();
+      }
     }
     return sum / n;
   } finally {
@@ -415,6 +438,30 @@ export function expectedSharpness(
   } catch (e) {
     throw new Error(`expectedSharpness: ${(e as Error).message.replace(/^perturbationChange: /, '')}`);
   }
+  return sharpnessEstimate(r, test !== undefined);
+}
+
+/**
+ * `expectedSharpness` with awaited reads, for the GPU backend (webgpu); the same draws and arithmetic. Example:
+ * `await expectedSharpnessAsync(model, w, batch, {delta: 0.01, samples: 50, rng: new Rng(1)})`.
+ */
+export async function expectedSharpnessAsync(model: FlatModel, w: Float32Array, batch: Batch, opts: SharpnessOptions): Promise<SharpnessEstimate> {
+  if (w.length !== model.size) throw new Error(`expectedSharpness: w has ${w.length} entries, ${model.name} has ${model.size}`);
+  const test = opts.test;
+  const metrics = async (x: Float32Array): Promise<number[]> => {
+    const loss = await meanLossAsync(model, x, batch, opts);
+    return test ? [loss, (await evaluateClassifierAsync(model, x, test, { chunk: opts.chunkSize })).accuracy] : [loss];
+  };
+  let r;
+  try {
+    r = await perturbationChangeAsync(metrics, w, { delta: opts.delta, samples: opts.samples, rng: opts.rng, mode: opts.mode, antithetic: opts.antithetic });
+  } catch (e) {
+    throw new Error(`expectedSharpness: ${(e as Error).message.replace(/^perturbationChange: /, '')}`);
+  }
+  return sharpnessEstimate(r, test !== undefined);
+}
+
+function sharpnessEstimate(r: FlatnessEstimate, withTest: boolean): SharpnessEstimate {
   return {
     estimate: r.mean[0]!,
     stderr: r.stderr[0]!,
@@ -424,6 +471,6 @@ export function expectedSharpness(
     antithetic: r.antithetic,
     mode: r.mode,
     baseLoss: r.base[0]!,
-    ...(test ? { testAccuracyChange: { estimate: r.mean[1]!, stderr: r.stderr[1]!, base: r.base[1]! } } : {}),
+    ...(withTest ? { testAccuracyChange: { estimate: r.mean[1]!, stderr: r.stderr[1]!, base: r.base[1]! } } : {}),
   };
 }

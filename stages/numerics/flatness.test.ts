@@ -1,5 +1,5 @@
 import test from 'ava';
-import { perturbationChange } from './flatness.ts';
+import { perturbationChange, perturbationChangeAsync } from './flatness.ts';
 import { Rng } from './random.ts';
 
 /** L(θ) = ½θᵀAθ for a dense symmetric A (row-major). */
@@ -51,4 +51,14 @@ test('away from the minimum (L = ½aθ², θ₀ ≠ 0) signed gives ½σ²a and 
   t.true(s.stderr[0]! < 0.02 * signed, 'antithetic pairs cancel the linear term: only ½aν² is left to average');
   t.true(Math.abs(ab.mean[0]! - absolute) < 4 * ab.stderr[0]!, `${ab.mean[0]} vs ${absolute} ± ${ab.stderr[0]}`);
   t.throws(() => perturbationChange(f, w, { delta: 0, samples: 10, rng: new Rng(1) }), { message: /delta must be positive, got 0/ });
+});
+
+test('awaited metrics give exactly the synchronous estimate (same draws, same arithmetic), errors included', async (t) => {
+  const f = (w: Float32Array) => [w.reduce((a, x) => a + x * x * x, 0), w[0]!];
+  const w = Float32Array.of(0.3, -1, 2);
+  for (const mode of ['signed', 'absolute'] as const) {
+    const sync = perturbationChange(f, w, { delta: 0.1, samples: 7, rng: new Rng(4), mode });
+    t.deepEqual(await perturbationChangeAsync(async (x) => f(x), w, { delta: 0.1, samples: 7, rng: new Rng(4), mode }), sync);
+  }
+  await t.throwsAsync(perturbationChangeAsync(async (x) => f(x), w, { delta: 0.1, samples: 1, rng: new Rng(1) }), { message: /need ≥ 2 samples, got 1/ });
 });
