@@ -17,7 +17,7 @@ import { ConfigError } from './config.ts';
 import { FileError, UsageError, describeError, muteLibraryErrorLogs } from './errors.ts';
 import { exportCsv, exportJson, describeEntry, formatEntry, resolveTarget } from './inspect.ts';
 import { CHILD_START_OP, measureChildStartMs } from './child-cost.ts';
-import { estimatePlan, estimateSummary, formatEstimate, neededOperations, operationCounts, type DryRunAction, type PlanEstimate } from './estimate.ts';
+import { estimatePlan, estimateSummary, formatEstimate, neededOperations, operationCounts, type DryRunAction, type MeasuredOn, type PlanEstimate } from './estimate.ts';
 import { PlanError, selectInstances, matchInstances, type Plan, type PlanNode } from './plan.ts';
 import { CacheSubcommandError, REMOTE_SUBCOMMANDS, runCacheCommand, runRemoteCommand } from './cache-commands.ts';
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
@@ -485,6 +485,7 @@ async function dryRunEstimate(
   const counts = operationCounts(plan, rows, config);
   const needed = neededOperations(counts);
   let costs: Record<string, number> | null = {};
+  let about: MeasuredOn = {};
   if (needed.size > 0 && !project.measureCosts) {
     process.stderr.write(`project ${project.name} exports no measureCosts: no estimates\n`);
     costs = null;
@@ -499,14 +500,16 @@ async function dryRunEstimate(
         log(`${CHILD_START_OP}: a child process started, the project loaded: ${engine[CHILD_START_OP]!.toFixed(0)} ms CPU`);
       }
       const rest = new Set([...needed].filter((op) => op !== CHILD_START_OP));
-      costs = { ...engine, ...(rest.size ? await project.measureCosts!(config, rest, log) : {}) };
-      process.stderr.write(`measured in ${formatEstimate(performance.now() - t0)}\n`);
+      const measured = rest.size ? await project.measureCosts!(config, rest, log) : { costs: {} };
+      costs = { ...engine, ...measured.costs };
+      about = { measuredOn: measured.measuredOn, clock: measured.clock };
+      process.stderr.write(`measured in ${formatEstimate(performance.now() - t0)}${measured.measuredOn ? ` on ${measured.measuredOn}` : ''}\n`);
     } catch (err) {
       process.stderr.write(`measuring the costs failed: ${(err as Error).message}; the dry-run below has no estimates\n`);
       costs = null;
     }
   }
-  return estimatePlan(plan, rows, counts, costs, jobs);
+  return estimatePlan(plan, rows, counts, costs, jobs, about);
 }
 
 /** The stage that `sgd-noise report` renders. */

@@ -26,7 +26,7 @@ test('counts × costs per instance, and the total is their sum', async (t) => {
   t.is(counts.get('join'), null);
   t.deepEqual(counts.get('slow'), { 'toy.step': 5, 'engine.child': 1 });
   t.deepEqual([...neededOperations(counts)], ['engine.child', 'toy.item', 'toy.step', 'toy.unmeasured']);
-  const measured = await measureToyCosts(config, neededOperations(counts), () => {});
+  const measured = (await measureToyCosts(config, neededOperations(counts), () => {})).costs;
   t.deepEqual(measured, { 'toy.item': ITEM, 'toy.step': STEP });
   const costs = { ...measured, 'engine.child': CHILD };
   const e = estimatePlan(plan, allRun, counts, costs, 2);
@@ -108,6 +108,13 @@ test('run --dry-run prints the estimates; --json has estimatedMs per row and the
   t.regex(human.stdout, /^run +slow +est +\S+  \(never run/m);
   t.regex(human.stdout, /^run +join +est +– /m);
   t.regex(human.stdout, /estimated CPU time: \S+ for 7 instance\(s\) to run \(2 cached, counted 0\)/);
+  t.notRegex(human.stdout, /measured on/);
+  // A project that measured on a GPU names it, and its times are wall-clock ones.
+  const gpu = await execaNode(BIN, ['run', '--dry-run', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env: { ...w.env, TOY_MEASURED_ON: 'backend webgpu on NVIDIA H100 (nvidia, hopper)' }, reject: false });
+  t.is(gpu.exitCode, 0, gpu.stderr);
+  t.regex(gpu.stdout, /^estimated time \(wall clock\): \S+ for 7 instance\(s\) to run/m);
+  t.regex(gpu.stdout, /^  measured on: backend webgpu on NVIDIA H100 \(nvidia, hopper\)$/m);
+  t.regex(gpu.stderr, /measured in \S+ on backend webgpu on NVIDIA H100/);
   const env = { ...w.env, TOY_MEASURE_FAIL: '1' };
   const f = await execaNode(BIN, ['run', '--dry-run', '--json', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env, reject: false });
   t.is(f.exitCode, 0, f.stderr);

@@ -48,6 +48,16 @@ export interface PlanEstimate {
   costs: Record<string, number>;
   /** The `costNote` of each stage with an instance to run, by stage id. */
   notes: Record<string, string>;
+  /** What the costs were measured on (the project's line, e.g. `backend webgpu on NVIDIA H100 (nvidia, hopper)`). */
+  measuredOn?: string;
+  /** The clock of the costs: `cpu` (CPU time, the default) or `wall` (wall-clock time, a GPU backend). */
+  clock: 'cpu' | 'wall';
+}
+
+/** Where and how the costs were measured (Project.measureCosts's `measuredOn` and `clock`). */
+export interface MeasuredOn {
+  readonly measuredOn?: string;
+  readonly clock?: 'cpu' | 'wall';
 }
 
 /** A reader of the whole resolved configuration (cost counts may read sizes a stage gets through its inputs). */
@@ -101,6 +111,7 @@ export function estimatePlan(
   counts: ReadonlyMap<string, Record<string, number> | null>,
   costs: Record<string, number> | null,
   jobs: number,
+  about: MeasuredOn = {},
 ): PlanEstimate {
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`estimate: jobs must be a positive integer, got ${jobs}`);
   const out: RowEstimate[] = rows.map(({ instance, action }) => {
@@ -139,6 +150,8 @@ export function estimatePlan(
     wallMs: { lower: Math.max(criticalPathMs, totalMs / jobs), upper: totalMs / jobs + criticalPathMs },
     costs: Object.fromEntries(Object.entries(costs ?? {}).filter(([op]) => used.has(op)).sort(([a], [b]) => (a < b ? -1 : 1))),
     notes,
+    ...(about.measuredOn ? { measuredOn: about.measuredOn } : {}),
+    clock: about.clock ?? 'cpu',
   };
 }
 
@@ -173,13 +186,19 @@ export function formatEstimate(ms: number): string {
   return `${Math.round(hours / 8766)} years`;
 }
 
-/** The dry-run's summary lines: total, per group, what lacks an estimate, the stages' notes, and the wall-time bounds. */
+/**
+ * The dry-run's summary lines: total, what the costs were measured on, per group, what lacks an estimate, the stages'
+ * notes, and the wall-time bounds.
+ */
 export function estimateSummary(e: PlanEstimate): string[] {
-  const lines = [`estimated CPU time: ${formatEstimate(e.totalMs)} for ${e.toRun} instance(s) to run (${e.cached} cached, counted 0)`];
+  const what = e.clock === 'wall' ? 'time (wall clock)' : 'CPU time';
+  const lines = [`estimated ${what}: ${formatEstimate(e.totalMs)} for ${e.toRun} instance(s) to run (${e.cached} cached, counted 0)`];
+  if (e.measuredOn) lines.push(`  measured on: ${e.measuredOn}`);
   const groups = Object.entries(e.byGroup).filter(([, ms]) => ms > 0);
   if (groups.length) lines.push(`  by experiment: ${groups.map(([g, ms]) => `${g} ${formatEstimate(ms)}`).join(', ')}`);
   if (e.withoutEstimate.length) lines.push(`  ${e.withoutEstimate.length} instance(s) without an estimate (not in the total): ${e.withoutEstimate.join(', ')}`);
   for (const [stage, note] of Object.entries(e.notes)) lines.push(`  ${stage}: ${note}`);
+  if (e.clock === 'wall') lines.push('  instances that use the GPU share it: their wall time adds up whatever --jobs is');
   lines.push(
     `  wall time with --jobs ${e.jobs}: between ${formatEstimate(e.wallMs.lower)} (the larger of the critical path ${formatEstimate(e.criticalPathMs)} ` +
       `and total/${e.jobs}) and ${formatEstimate(e.wallMs.upper)} (total/${e.jobs} + critical path)`,

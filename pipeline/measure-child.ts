@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   for await (const chunk of process.stdin) text += String(chunk);
   const job = JSON.parse(text) as { projectModule: string; config: Record<string, unknown>; needed: string[] };
   const project = await loadProject(job.projectModule);
-  const costs = project.measureCosts ? await project.measureCosts(job.config, new Set(job.needed), () => undefined) : null;
+  const costs = project.measureCosts ? (await project.measureCosts(job.config, new Set(job.needed), () => undefined)).costs : null;
   process.stdout.write(`${JSON.stringify(costs)}\n`);
 }
 

@@ -38,7 +38,17 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
  * `log` takes one line per thing being measured (the CLI prints them on stderr). Operations it cannot measure are
  * left out of the result (those instances get no estimate); a failure to measure at all throws.
  */
-export type MeasureCosts = (config: Record<string, unknown>, needed: ReadonlySet<string>, log: (line: string) => void) => Promise<Record<string, number>>;
+export type MeasureCosts = (config: Record<string, unknown>, needed: ReadonlySet<string>, log: (line: string) => void) => Promise<MeasuredCosts>;
+
+/** What `MeasureCosts` gives: the costs, and what they were measured on and by which clock (the dry-run prints both). */
+export interface MeasuredCosts {
+  /** Milliseconds per unit of each operation measured. */
+  readonly costs: Record<string, number>;
+  /** One line naming the backend and device the costs were measured on: `backend webgpu on NVIDIA H100 (nvidia, hopper)`. */
+  readonly measuredOn?: string;
+  /** `cpu` (default): CPU time of the measuring process. `wall`: wall-clock time (work on a GPU is not CPU time). */
+  readonly clock?: 'cpu' | 'wall';
+}
 
 /** Declares a project with its types checked. */
 export function defineProject<S extends z.ZodTypeAny>(project: Project<S>): Project<S> {

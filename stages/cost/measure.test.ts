@@ -6,6 +6,7 @@ import { FASHION_OPS, minibatchGradOp } from '../fashion/cost.ts';
 import { ONEHIDDEN_OPS } from '../onehidden/cost.ts';
 import { toy2dRepeatOp } from '../toy2d/cost.ts';
 import { vggImageGradientOp } from '../vgg/cost.ts';
+import { backendInfo } from '../tf/backend.ts';
 import { measureCosts } from './measure.ts';
 
 const overrides = [
@@ -34,7 +35,9 @@ test('every needed operation is measured, in milliseconds per unit; unknown ones
     'nobody.measures.this',
   ]);
   const lines: string[] = [];
-  const costs = await measureCosts(config, needed, (line) => lines.push(line));
+  const { costs, measuredOn, clock } = await measureCosts(config, needed, (line) => lines.push(line));
+  t.is(measuredOn, `backend ${backendInfo().label}`, 'the backend measured on, for the dry-run');
+  t.is(clock, 'cpu');
   t.deepEqual(Object.keys(costs).sort(), [...needed].filter((op) => op !== 'nobody.measures.this').sort());
   for (const [op, ms] of Object.entries(costs)) t.true(Number.isFinite(ms) && ms > 0, `${op}: ${ms}`);
   t.is(costs[vggImageGradientOp('cifar10')], costs[vggImageGradientOp('svhn')], 'the same network is measured once');

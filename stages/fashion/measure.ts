@@ -4,17 +4,19 @@
  * evaluation on min(T, 2000) images) on the paper's CNN at its
  * initialisation. The images are Fashion-MNIST's first ones when a local copy exists (nothing is fetched), else
  * random ones, said in the log: the kernels' cost depends on the data (real images took 10–25% more CPU time per
- * gradient and HVP than uniform random pixels here; trained and initial weights cost the same).
+ * gradient and HVP than uniform random pixels here; trained and initial weights cost the same). Every timed call ends
+ * by awaiting a read of its result, so on webgpu (timed by the wall clock) the device's work is inside the timing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { evaluateClassifierAsync } from '../dynamics/evaluate.ts';
 import { minibatchGradientCovariance } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
-import { hessianOperator, meanLoss, minibatchValueAndGrad, sliceBatch, valueAndGrad } from '../models/curvature.ts';
+import { hessianOperator, meanLossAsync, minibatchValueAndGrad, sliceBatch, valueAndGrad } from '../models/curvature.ts';
 import type { Batch } from '../models/model.ts';
 import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { Rng } from '../numerics/random.ts';
-import { medianMs } from '../cost/timing.ts';
+import { cpuClock, medianMsAsync } from '../cost/timing.ts';
+import { readAll } from '../tf/read.ts';
 import { FASHION_OPS, minibatchGradOp, minibatchOpSize } from './cost.ts';
 import { normalizePixels } from './data.ts';
 
@@ -46,8 +48,16 @@ async function timingImages(cfg: <T>(path: string) => T, n: number, evalN: numbe
   }
 }
 
-/** Milliseconds per unit of each operation of FASHION_OPS in `needed` (the backend must be initialised). */
-export async function measureFashionCosts(cfg: <T>(path: string) => T, needed: ReadonlySet<string>, log: (line: string) => void): Promise<Record<string, number>> {
+/**
+ * Milliseconds per unit of each operation of FASHION_OPS in `needed` (the backend must be initialised), by `timing`'s
+ * clock (CPU time by default; stages/cost/timing.ts `clockFor` gives wall time on webgpu).
+ */
+export async function measureFashionCosts(
+  cfg: <T>(path: string) => T,
+  needed: ReadonlySet<string>,
+  log: (line: string) => void,
+  timing: { clock: () => number; unit: 'CPU' | 'wall' } = { clock: cpuClock, unit: 'CPU' },
+): Promise<Record<string, number>> {
   const N = cfg<number>('fashion.data.train');
   const T = cfg<number>('fashion.data.test');
   const m = cfg<number>('fashion.dynamics.batchSize');
@@ -63,41 +73,43 @@ export async function measureFashionCosts(cfg: <T>(path: string) => T, needed: R
   const { train, test } = await timingImages(cfg, N, evalN, rng, log);
   const done = (op: string, ms: number, what: string) => {
     out[op] = ms;
-    log(`${op}: ${what}: ${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms CPU`);
+    log(`${op}: ${what}: ${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms ${timing.unit}`);
   };
+  const timed = (fn: () => Promise<unknown>, reps: number, warmup?: number) => medianMsAsync(async () => void (await fn()), reps, warmup, timing.clock);
   try {
     if (want(FASHION_OPS.gradFull)) {
-      done(FASHION_OPS.gradFull, medianMs(() => sync(valueAndGrad(model, w, train)), 3), `value + gradient, N = ${N}`);
+      done(FASHION_OPS.gradFull, await timed(() => read(valueAndGrad(model, w, train)), 3), `value + gradient, N = ${N}`);
     }
     for (const size of minibatchSizes) {
-      const step = () => sync(minibatchValueAndGrad(model, w, train, rng.permutation(N).subarray(0, size)));
-      done(minibatchGradOp(size), medianMs(step, 15, 3), `value + gradient, minibatch of ${size}`);
+      const step = () => read(minibatchValueAndGrad(model, w, train, rng.permutation(N).subarray(0, size)));
+      done(minibatchGradOp(size), await timed(step, 15, 3), `value + gradient, minibatch of ${size}`);
     }
+    // The Hessian operator and Σ read their results themselves (`await` also takes their coming async versions).
     if (want(FASHION_OPS.hvpOpen) || want(FASHION_OPS.hvp)) {
       const v = rng.fillNormal(new Float64Array(model.size));
       const warm = hessianOperator(model, w, train);
-      warm.matvec(v);
+      await warm.matvec(v);
       warm.dispose();
-      const open = medianMs(() => hessianOperator(model, w, train).dispose(), 3, 0);
+      const open = await timed(async () => hessianOperator(model, w, train).dispose(), 3, 0);
       const op = hessianOperator(model, w, train);
       try {
         if (want(FASHION_OPS.hvpOpen)) done(FASHION_OPS.hvpOpen, open, `Hessian operator opened, N = ${N}`);
-        if (want(FASHION_OPS.hvp)) done(FASHION_OPS.hvp, medianMs(() => void op.matvec(v), 3, 0), `Hessian-vector product, N = ${N}`);
+        if (want(FASHION_OPS.hvp)) done(FASHION_OPS.hvp, await timed(async () => op.matvec(v), 3, 0), `Hessian-vector product, N = ${N}`);
       } finally {
         op.dispose();
       }
     }
     if (want(FASHION_OPS.sigma)) {
       const small = sliceBatch(train, 0, Math.min(N, 2 * m));
-      minibatchGradientCovariance(model, w, small, m, rng); // warm-up on 2 minibatches
+      await minibatchGradientCovariance(model, w, small, m, rng); // warm-up on 2 minibatches
       tf.dispose([small.x, small.y!]);
-      done(FASHION_OPS.sigma, medianMs(() => void minibatchGradientCovariance(model, w, train, m, rng), 2, 0), `Σ from ${Math.floor(N / m)} minibatches of ${m}`);
+      done(FASHION_OPS.sigma, await timed(async () => minibatchGradientCovariance(model, w, train, m, rng), 2, 0), `Σ from ${Math.floor(N / m)} minibatches of ${m}`);
     }
     if (want(FASHION_OPS.evalImage)) {
-      done(FASHION_OPS.evalImage, medianMs(() => void evaluateClassifier(model, w, test), 3) / evalN, `evaluation per image (of ${evalN})`);
+      done(FASHION_OPS.evalImage, (await timed(() => evaluateClassifierAsync(model, w, test), 3)) / evalN, `evaluation per image (of ${evalN})`);
     }
     if (want(FASHION_OPS.lossImage)) {
-      done(FASHION_OPS.lossImage, medianMs(() => void meanLoss(model, w, train), 3) / N, `loss per image (of ${N})`);
+      done(FASHION_OPS.lossImage, (await timed(() => meanLossAsync(model, w, train), 3)) / N, `loss per image (of ${N})`);
     }
   } finally {
     tf.dispose([train.x, train.y!, test.x, test.y!]);
@@ -105,9 +117,11 @@ export async function measureFashionCosts(cfg: <T>(path: string) => T, needed: R
   return out;
 }
 
-/** Reads a value and gradient back to JS, as the training loops do, and frees them. */
-function sync(r: { value: tf.Scalar; grad: tf.Tensor1D }): void {
-  r.grad.dataSync();
-  r.value.dataSync();
-  tf.dispose([r.value, r.grad]);
+/** Reads a value and gradient back to JS, as the training loops do (awaited: on webgpu it waits for the device), and frees them. */
+async function read(r: { value: tf.Scalar; grad: tf.Tensor1D }): Promise<void> {
+  try {
+    await readAll([r.grad, r.value]);
+  } finally {
+    tf.dispose([r.value, r.grad]);
+  }
 }
