@@ -58,8 +58,12 @@ const imageExperiment = () =>
           covBatches: posInt.min(2),
           sigma: z.number().positive(),
           logEvery: posInt,
-          /** Examples per chunk of the full-batch gradient and of evaluation (memory bound). */
-          chunkSize: posInt,
+          /**
+           * Examples per chunk of the full-batch gradient, evaluation and sharpness (memory bound). On webgpu a number
+           * larger than the adapter's buffer limits allow is cut to what fits; 'auto' sizes it from the limits (the
+           * adapter's on webgpu, 256 MiB per buffer on the CPU backends): stages/models/chunking.ts.
+           */
+          chunkSize: z.union([posInt, z.literal('auto')]),
         })
         .strict(),
       sharpness: sharpnessSchema,

@@ -1,8 +1,10 @@
 /**
  * VGG11 on SVHN and CIFAR-10 (paper Figs. 1 and 6) as stages, one set per dataset: data selection (recorded by
  * checksum; the images are re-read from the dataset files, not copied into the cache) → one dynamics per (kind, seed)
- * from the initialisation → a summary. On the CPU backends (wasm, cpu) the dynamics refuse to start, giving the
- * estimated time measured on this machine, unless `<dataset>.force` is true.
+ * from the initialisation → a summary. On the CPU backends (native, wasm, cpu) the dynamics refuse to start, giving
+ * the estimated time measured on this machine, unless `<dataset>.force` is true; on the GPU backends (webgpu,
+ * tensorflow-gpu) they run. Every read is awaited (stages/tf/read.ts), and on webgpu the chunks of the full-batch
+ * gradient, evaluation and sharpness are sized to the adapter's buffer limits (stages/models/chunking.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -14,15 +16,17 @@ import { CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, type ImageSet } from '../data/cifa
 import { CIFAR_DIR, loadImageSet } from '../data/image-datasets.ts';
 import { diagonalMinibatchStats } from '../dynamics/diagonal-statistics.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
-import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
+import { checkWholeSet, resolveChunkSize } from '../models/chunking.ts';
+import { expectedSharpnessAsync, valueAndGrad } from '../models/curvature.ts';
 import type { FlatnessMode } from '../numerics/flatness.ts';
 import type { Batch } from '../models/model.ts';
 import { createVgg11 } from '../models/vgg.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
+import { readAll } from '../tf/read.ts';
 import { seedIndices } from '../seeds.ts';
-import { medianMs } from '../cost/timing.ts';
+import { medianMsAsync, wallClock } from '../cost/timing.ts';
 import { vggDynamicsCost } from './cost.ts';
 
 /** The two image datasets of the VGG experiments. */
@@ -111,7 +115,8 @@ export function imageExperimentStages(ds: ImageDataset) {
       const backend = ctx.config<BackendName>('backend');
       const info = await initBackend(backend, { threads: ctx.threads });
       ctx.setMeta('backend', info.label);
-      const all = ctx.config<{ iterations: number; kindIterations?: Record<string, number>; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number }>(`${ds}.dynamics`);
+      if (info.adapter) ctx.setMeta('adapter', toJson(info.adapter, 'adapter'));
+      const all = ctx.config<{ iterations: number; kindIterations?: Record<string, number>; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number | 'auto' }>(`${ds}.dynamics`);
       // Per-kind iteration counts (the released scripts: sgd 100,001, the others 200,001) override `iterations`.
       const cfg = { ...all, iterations: all.kindIterations?.[ctx.params.kind] ?? all.iterations };
       const d = ctx.config<DataSettings>(`${ds}.data`);
@@ -120,6 +125,16 @@ export function imageExperimentStages(ds: ImageDataset) {
       if (sha256(train.images, train.labels) !== (inputs.data!.summary as { trainSha256: string }).trainSha256) {
         throw new Error(`${ds}: the training images changed on disk since ${ds}.data ran; rerun with --force ${ds}.data`);
       }
+      const limits = info.adapter?.limits ?? null;
+      if (limits) {
+        checkWholeSet(`${ds} training set`, model.inputShape, train.count, limits);
+        checkWholeSet(`${ds} test set`, model.inputShape, test.count, limits);
+      }
+      // On webgpu a configured chunk larger than the adapter's buffers allow (or 'auto') is cut to what fits; on the
+      // CPU backends a configured number is used as it is. Results do not depend on the chunking beyond float32 rounding.
+      const chunkSize = resolveChunkSize(cfg.chunkSize, limits, model, Math.max(train.count, test.count));
+      ctx.setMeta('chunkSize', chunkSize);
+      if (chunkSize !== cfg.chunkSize) ctx.log(`chunks of ${chunkSize} images (${ds}.dynamics.chunkSize is ${cfg.chunkSize}${limits ? `; the adapter binds at most ${limits.maxStorageBufferBindingSize} bytes per buffer` : ''})`);
       const trainBatch = toBatch(train);
       const testBatch = toBatch(test);
       const rng = new Rng(ctx.seed);
@@ -141,7 +156,7 @@ export function imageExperimentStages(ds: ImageDataset) {
           logEvery: cfg.logEvery,
           checkpoints: [],
           hessian: { tol: 1e-3, tolPairs: 1, maxIter: 10 },
-          chunkSize: cfg.chunkSize,
+          chunkSize,
           statistics: async (w, needs) => diagonalMinibatchStats(model, w, trainBatch, needs, { kind, batchSize: cfg.batchSize, batches: cfg.covBatches, rng }),
           rng,
           signal: ctx.signal,
@@ -149,7 +164,7 @@ export function imageExperimentStages(ds: ImageDataset) {
         });
         const s = ctx.config<{ delta: number; samples: number; mode?: FlatnessMode }>(`${ds}.sharpness`);
         const absolute = s.mode === 'absolute';
-        const sharp = expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize: cfg.chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
+        const sharp = await expectedSharpnessAsync(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
         ctx.setMeta('finalWeightsSha256', sha256(new Uint8Array(r.final.buffer)));
         return {
           log: toJson(r.log, 'log'),
@@ -197,26 +212,33 @@ export function imageExperimentStages(ds: ImageDataset) {
 
 /**
  * Milliseconds per image of a VGG11 value + gradient, measured here on (up to) the first 8 images of `train`, the
- * median of 5 calls after one warm-up: what the CPU refusal (wall clock) and the dry-run estimate (`clock` = CPU
- * time) extrapolate from.
+ * median of 5 calls after one warm-up, each timed until its gradient has been read back (on webgpu the read waits for
+ * the device, so the GPU's work is inside the timed region): what the CPU refusal (wall clock) and the dry-run
+ * estimate (`clock`: CPU time on the CPU backends, wall time on webgpu, stages/cost/timing.ts) extrapolate from.
  */
-export function imageGradientMs(model: ReturnType<typeof createVgg11>, w: Float32Array, train: Batch, clock: () => number = () => performance.now()): number {
+export async function imageGradientMs(model: ReturnType<typeof createVgg11>, w: Float32Array, train: Batch, clock: () => number = wallClock): Promise<number> {
   const probe = Math.min(8, train.x.shape[0]!);
   const slice = { x: tf.slice(train.x, 0, probe), y: tf.slice(train.y!, 0, probe) };
-  const once = () => {
+  const once = async () => {
     const r = valueAndGrad(model, w, slice);
-    r.grad.dataSync();
-    tf.dispose([r.value, r.grad]);
+    try {
+      await readAll([r.grad, r.value]);
+    } finally {
+      tf.dispose([r.value, r.grad]);
+    }
   };
   try {
     // a median, so that one stalled call (a GC, a neighbour on the VM) does not move the estimate
-    return medianMs(once, 5, 1, clock) / probe;
+    return (await medianMsAsync(once, 5, 1, clock)) / probe;
   } finally {
     tf.dispose([slice.x, slice.y]);
   }
 }
 
-/** Throws with the measured estimate when asked to run on a CPU backend without `<dataset>.force`. */
+/** The backends the VGG experiments run on without `force`: the GPU ones. */
+export const GPU_BACKENDS: readonly BackendName[] = ['webgpu', 'tensorflow-gpu'];
+
+/** Throws with the measured estimate when asked to run on a CPU backend (not in GPU_BACKENDS) without `<dataset>.force`. */
 async function refuseOnCpu(
   ctx: StageContext,
   ds: ImageDataset,
@@ -227,8 +249,8 @@ async function refuseOnCpu(
   cfg: { iterations: number; batchSize: number; refresh: number; covBatches: number; logEvery: number },
   d: DataSettings,
 ): Promise<void> {
-  if ((backend !== 'wasm' && backend !== 'native' && backend !== 'cpu') || ctx.config<boolean>(`${ds}.force`)) return;
-  const perImage = imageGradientMs(model, w, train) / 1000;
+  if (GPU_BACKENDS.includes(backend) || ctx.config<boolean>(`${ds}.force`)) return;
+  const perImage = (await imageGradientMs(model, w, train)) / 1000;
   // Per iteration: a full-batch gradient, the noise statistics every `refresh` iterations, and evaluation (forward
   // passes, about a third of a gradient) of the training and test sets every `logEvery` iterations.
   const perIteration = perImage * (d.trainCount + (cfg.covBatches * cfg.batchSize) / cfg.refresh + (d.trainCount + d.testCount) / 3 / cfg.logEvery);
@@ -236,7 +258,7 @@ async function refuseOnCpu(
   throw new Error(
     `${ds} refuses to run VGG11 on the '${backend}' backend: estimated ${formatSeconds(seconds)} ` +
       `(${cfg.iterations} iterations × ${formatSeconds(perIteration)}, measured ${(perImage * 1000).toFixed(0)} ms per image-gradient here). ` +
-      `Use backend=tensorflow-gpu, reduce ${ds}.dynamics.iterations / ${ds}.data.trainCount, or set ${ds}.force=true.`,
+      `Use backend=webgpu on a machine with a GPU (Vulkan), reduce ${ds}.dynamics.iterations / ${ds}.data.trainCount, or set ${ds}.force=true.`,
   );
 }
 
