@@ -1,7 +1,7 @@
 /** chunkSizeFor as a pure function against the layer shapes of VGG11 and the paper's CNN. */
 import test from 'ava';
 import { createCnn } from './cnn.ts';
-import { activationShapes, CHUNK_SAFETY, chunkSizeFor, largestActivation } from './chunking.ts';
+import { activationShapes, CHUNK_SAFETY, checkWholeSet, chunkSizeFor, largestActivation, resolveChunkSize } from './chunking.ts';
 import { createVgg11 } from './vgg.ts';
 
 const MiB = 2 ** 20;
@@ -53,4 +53,22 @@ test('errors name the sizes when nothing fits', (t) => {
   const small = { ...createCnn(), size: 10 };
   t.throws(() => chunkSizeFor(small, { maxStorageBufferBindingSize: 32 * 1024, maxBufferSize: 2 ** 30 }, 10), { message: /one example's largest activation \(0\.0 MiB\) exceeds/ });
   t.throws(() => chunkSizeFor(vgg, llvmpipe, 0), { message: /n must be a positive integer/ });
+});
+
+test('resolveChunkSize: a CPU backend keeps a configured number; an adapter caps it; auto sizes by the limits', (t) => {
+  const vgg = createVgg11();
+  t.is(resolveChunkSize(500, null, vgg, 50_000), 500, 'native: unchanged (cache keys and results as before)');
+  t.is(resolveChunkSize(100_000, null, vgg, 50_000), 100_000);
+  t.is(resolveChunkSize('auto', null, vgg, 50_000), 511, '128 MiB per buffer → 512 images; 50,000 in 98 balanced chunks of 511');
+  t.is(resolveChunkSize(500, llvmpipe, vgg, 50_000), 256, 'webgpu: larger than what fits → the fitted size');
+  t.is(resolveChunkSize(100, llvmpipe, vgg, 50_000), 100, 'webgpu: fits → kept');
+  t.is(resolveChunkSize('auto', llvmpipe, vgg, 50_000), 256);
+  t.is(resolveChunkSize('auto', llvmpipe, createVgg11({ width: 0.0625 }), 20), 20);
+});
+
+test('checkWholeSet: the whole set must fit one binding, the error says how many would', (t) => {
+  t.notThrows(() => checkWholeSet('svhn training set', [32, 32, 3], 10_000, llvmpipe));
+  t.throws(() => checkWholeSet('cifar10 training set', [32, 32, 3], 50_000, llvmpipe), {
+    message: /^the cifar10 training set \(50000 examples of \[32, 32, 3\] float32, 585\.9 MiB\) exceeds the adapter's buffer limit 128\.0 MiB: .* use at most 10922 examples here, or backend=native$/,
+  });
 });

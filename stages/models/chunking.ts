@@ -118,3 +118,39 @@ export function chunkSizeFor(model: LayeredModel, limits: BufferLimits, n: numbe
   const chunkSize = Math.ceil(n / chunks);
   return { chunkSize, chunks, largestBufferBytes: chunkSize * perExample, budgetBytes: budget };
 }
+
+/**
+ * The per-buffer limits assumed on the CPU backends when a chunk size is 'auto': 256 MiB (wasm's heap holds at most
+ * 4 GiB, shared by the data set, the weights and every buffer of a chunk). VGG11 then gets 512 images per chunk,
+ * close to the profiles' 500.
+ */
+export const CPU_BUFFER_LIMITS: BufferLimits = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 256 * 2 ** 20 };
+
+/**
+ * The chunk size to run with. `limits` null (a CPU backend): a configured number is kept as it is (so native and wasm
+ * results and cache keys stay what they were) and 'auto' sizes by CPU_BUFFER_LIMITS. With an adapter's limits
+ * (webgpu): 'auto' or a configured number larger than what fits gives `chunkSizeFor`'s size; a number that fits is
+ * kept. Example: `resolveChunkSize(500, webgpuAdapter()?.limits ?? null, createVgg11(), 50_000)`.
+ */
+export function resolveChunkSize(configured: number | 'auto', limits: BufferLimits | null, model: LayeredModel, n: number): number {
+  if (limits === null) return configured === 'auto' ? chunkSizeFor(model, CPU_BUFFER_LIMITS, n).chunkSize : configured;
+  const fit = chunkSizeFor(model, limits, n).chunkSize;
+  return configured === 'auto' || configured > fit ? fit : configured;
+}
+
+/**
+ * Throws, naming the sizes, when a whole data set's tensor of n examples does not fit one buffer binding: on webgpu
+ * a chunk or minibatch is sliced or gathered from it, which binds all of it. Example: `checkWholeSet('svhn training
+ * set', [32, 32, 3], 25_000, limits)`.
+ */
+export function checkWholeSet(what: string, exampleShape: readonly number[], n: number, limits: BufferLimits): void {
+  const bytes = n * exampleShape.reduce((a, b) => a * b, 1) * F32;
+  const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  if (bytes > limit) {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    throw new Error(
+      `the ${what} (${n} examples of [${exampleShape.join(', ')}] float32, ${mib(bytes)}) exceeds the adapter's buffer limit ${mib(limit)}: ` +
+        `chunks and minibatches are cut from it on the GPU, so it must fit one buffer; use at most ${Math.floor(limit / (bytes / n))} examples here, or backend=native`,
+    );
+  }
+}
