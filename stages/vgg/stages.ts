@@ -23,7 +23,7 @@ import type { Batch } from '../models/model.ts';
 import { createVgg11 } from '../models/vgg.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
 import { readAll } from '../tf/read.ts';
 import { seedIndices } from '../seeds.ts';
 import { medianMsAsync, wallClock } from '../cost/timing.ts';
@@ -114,8 +114,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     async run(ctx, inputs) {
       const backend = ctx.config<BackendName>('backend');
       const info = await initBackend(backend, { threads: ctx.threads });
-      ctx.setMeta('backend', info.label);
-      if (info.adapter) ctx.setMeta('adapter', toJson(info.adapter, 'adapter'));
+      recordBackend(ctx, info);
       const all = ctx.config<{ iterations: number; kindIterations?: Record<string, number>; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number | 'auto' }>(`${ds}.dynamics`);
       // Per-kind iteration counts (the released scripts: sgd 100,001, the others 200,001) override `iterations`.
       const cfg = { ...all, iterations: all.kindIterations?.[ctx.params.kind] ?? all.iterations };
