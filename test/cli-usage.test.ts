@@ -42,6 +42,22 @@ test('--jobs 0 is rejected naming the option, before anything runs or any cache 
   t.false(existsSync(w.cache));
 });
 
+test('--gpus takes a non-negative integer, naming the option otherwise; a stage that needs more GPUs than given fails, naming both', async (t) => {
+  const w = workspace();
+  for (const args of [['run', '--gpus', '1.5'], ['run', '--gpus', 'two'], ['run', '--gpus=-1'], ['run', '--dry-run', '--gpus', 'x']]) {
+    const r = await w.cli(args);
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, /^sgd-noise: --gpus: expected a non-negative integer \(the GPUs local runs may use\), received '/);
+  }
+  t.deepEqual(w.executed(), []);
+  t.false(existsSync(w.cache));
+  const r = await w.cli(['run', '--gpus', '0', '--keep-going', 'slow.gpus=1']);
+  t.is(r.exitCode, 1, r.stderr);
+  t.regex(r.stderr, /^FAILED\s+slow: needs 1 GPU\(s\), but this run has 0 \(run --gpus N sets how many local runs may use\)$/m);
+  const ok = await w.cli(['run', '--gpus', '1', 'slow.gpus=1']);
+  t.is(ok.exitCode, 0, ok.stderr);
+});
+
 test('a failure line names the instance once', async (t) => {
   const w = workspace();
   const r = await w.cli(['run', 'slow.fail=true', 'slow.steps=4']);
