@@ -54,8 +54,8 @@ commands:
            [--slurm-log-dir DIR] (shared; default REMOTE/slurm-logs), [--slurm-node-cache DIR] (default the node's $TMPDIR),
            [--slurm-max-cpus N] (cap on a stage's threads as --cpus-per-task, default ${SLURM_DEFAULTS.maxCpus} or the
            largest node's CPUs if fewer, from sinfo), [--slurm-gpu-request gpus|gres|gpus-per-task] (how a stage's
-           GPUs are asked for: --gpus=N, the default, --gres=gpu:N or --gpus-per-task=N), [--slurm-gpu-type T]
-           (a GPU type: --gpus=T:N, --gres=gpu:T:N)
+           GPUs are asked for: --gpus=N, the default, --gres=gpu:N or --ntasks=1 --gpus-per-task=N),
+           [--slurm-gpu-type T] (a GPU type: --gpus=T:N, --gres=gpu:T:N)
   exec     <instance> --key K --remote R   run one instance as a cluster job does (pull inputs, run, push)
            [--node-cache DIR] [--threads N] [--gpus N]
   status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only];
