@@ -339,6 +339,10 @@ export const configSchema = z
         timeMin: posInt.optional(),
         /** `#SBATCH` lines for every job, before the command line's `--slurm-option`s, e.g. ["--partition=cpu"]. */
         options: z.array(z.string().min(1)).optional(),
+        /** How a job whose stage needs GPUs asks for them: `--gpus=N` (default), `--gres=gpu:N` or `--gpus-per-task=N`. */
+        gpuRequest: z.enum(['gpus', 'gres', 'gpus-per-task']).optional(),
+        /** A GPU type for those requests (`--gpus=h100:1`, `--gres=gpu:h100:1`). */
+        gpuType: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
       })
       .strict()
       .optional(),

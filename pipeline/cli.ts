@@ -26,7 +26,7 @@ import { measuredPriorities } from './priorities.ts';
 import { runToCompletion } from './runner.ts';
 import { execInstance } from './exec-command.ts';
 import type { Executor } from './executor.ts';
-import { SlurmClient } from './slurm/client.ts';
+import { GPU_REQUESTS, GPU_TYPE, SlurmClient, type GpuRequest } from './slurm/client.ts';
 import { SLURM_DEFAULTS, SlurmExecutor, readJobsFile, type JobsFile } from './slurm/executor.ts';
 import { planStatus } from './status.ts';
 import { pointLabel } from './sweep.ts';
@@ -41,8 +41,11 @@ export const SLURM_JOBS_FILE = 'slurm-jobs.json';
 const USAGE = `usage: sgd-noise <command> [options] [key.path=value ...]
 
 commands:
-  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--no-estimate] [--jobs N] [--keep-going]
-           --jobs N: cores to use (default: all); --dry-run: what would run, with estimated CPU times;
+  run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--no-estimate] [--jobs N] [--gpus N]
+           [--keep-going]
+           --jobs N: cores to use (default: all); --gpus N: GPUs local runs may use (default 1; 0: none): a stage
+           that declares gpus = g waits until g are free, CPU-only stages run beside it, one needing more than N
+           fails; --dry-run: what would run, with estimated CPU times;
            --no-estimate: measure no operation costs (the dry-run shows no times; a run orders stages by number of
            dependents instead of by critical path)
            [--executor local|slurm]: where isolated stages run (default local: child processes here);
@@ -50,9 +53,11 @@ commands:
            --slurm-option=--partition=P), [--max-jobs N] (jobs in flight, default ${SLURM_DEFAULTS.maxJobs}), [--retries N] (default ${SLURM_DEFAULTS.retries}),
            [--slurm-log-dir DIR] (shared; default REMOTE/slurm-logs), [--slurm-node-cache DIR] (default the node's $TMPDIR),
            [--slurm-max-cpus N] (cap on a stage's threads as --cpus-per-task, default ${SLURM_DEFAULTS.maxCpus} or the
-           largest node's CPUs if fewer, from sinfo)
+           largest node's CPUs if fewer, from sinfo), [--slurm-gpu-request gpus|gres|gpus-per-task] (how a stage's
+           GPUs are asked for: --gpus=N, the default, --gres=gpu:N or --ntasks=1 --gpus-per-task=N),
+           [--slurm-gpu-type T] (a GPU type: --gpus=T:N, --gres=gpu:T:N)
   exec     <instance> --key K --remote R   run one instance as a cluster job does (pull inputs, run, push)
-           [--node-cache DIR] [--threads N]
+           [--node-cache DIR] [--threads N] [--gpus N]
   status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only];
            then the jobs of the running or last Slurm run on this cache and their states
   dag      the stage graph        [--mermaid]
@@ -107,6 +112,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       'dry-run': { type: 'boolean', default: false },
       'no-estimate': { type: 'boolean', default: false },
       jobs: { type: 'string' },
+      gpus: { type: 'string' },
       'keep-going': { type: 'boolean', default: false },
       mermaid: { type: 'boolean', default: false },
       output: { type: 'string' },
@@ -123,6 +129,8 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       'slurm-log-dir': { type: 'string' },
       'slurm-node-cache': { type: 'string' },
       'slurm-max-cpus': { type: 'string' },
+      'slurm-gpu-request': { type: 'string' },
+      'slurm-gpu-type': { type: 'string' },
       key: { type: 'string' },
       'node-cache': { type: 'string' },
       threads: { type: 'string' },
@@ -161,6 +169,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       remote,
       ...(values['node-cache'] !== undefined ? { nodeCacheBase: path.resolve(values['node-cache']) } : {}),
       ...(values.threads !== undefined ? { threads: positiveInteger('--threads', values.threads, 'the CPUs the job was granted') } : {}),
+      ...(values.gpus !== undefined ? { gpus: nonNegativeInteger('--gpus', values.gpus) } : {}),
       run: { profile: resolved.profile, overrides },
     });
   }
@@ -173,6 +182,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   }
   if (!COMMANDS.includes(command)) throw new UsageError(`unknown command '${command}'\n${USAGE}`);
   const jobs = values.jobs === undefined ? cpus().length : parseJobs(values.jobs);
+  const gpus = values.gpus === undefined ? DEFAULT_GPUS : parseGpus(values.gpus);
   const cacheSub = command === 'cache' ? targets[0] : undefined;
   const remoteSub = REMOTE_SUBCOMMANDS.find((s) => s === cacheSub);
   // The remote is opened (and a bad one refused) before the local cache, so that a mistake creates nothing.
@@ -267,7 +277,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         const pollMs = process.env.SGD_NOISE_SLURM_POLL_MS ? positiveInteger('$SGD_NOISE_SLURM_POLL_MS', process.env.SGD_NOISE_SLURM_POLL_MS, 'milliseconds between job state polls') : undefined;
         const client = new SlurmClient();
         // Defaults from the config's optional `slurm` section (a project may declare it; see pipeline.config.ts).
-        const slurmConfig = (resolved.config.slurm ?? {}) as { memMB?: number; timeMin?: number; options?: string[] };
+        const slurmConfig = (resolved.config.slurm ?? {}) as { memMB?: number; timeMin?: number; options?: string[]; gpuRequest?: string; gpuType?: string };
         // Without --slurm-max-cpus, no job asks for more CPUs than the largest node (of the partition) has: Slurm
         // would keep such a job pending for ever.
         const partition = [...(slurmConfig.options ?? []), ...(values['slurm-option'] ?? [])].map((o) => /^(?:--partition=|-p)(.+)$/.exec(o)?.[1]).filter(Boolean).pop(); // the last one wins, as in sbatch
@@ -291,6 +301,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           retries: values.retries === undefined ? SLURM_DEFAULTS.retries : nonNegativeInteger('--retries', values.retries),
           ...(pollMs !== undefined ? { pollMs } : {}),
           maxCpus,
+          ...slurmGpuOptions(values['slurm-gpu-request'] ?? slurmConfig.gpuRequest, values['slurm-gpu-type'] ?? slurmConfig.gpuType),
           jobsFile: path.join(cacheDir, SLURM_JOBS_FILE),
         });
       }
@@ -315,6 +326,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           selected,
           force,
           jobs,
+          gpus,
           keepGoing: values['keep-going'],
           signal: controller.signal,
           projectModule,
@@ -635,6 +647,29 @@ function parseJobs(text: string): number {
     throw new UsageError(`--jobs: expected a positive integer (the most stage instances to run at once), received '${text}'`);
   }
   return jobs;
+}
+
+/** GPUs a local run may use unless `--gpus` says otherwise. */
+const DEFAULT_GPUS = 1;
+
+/** `--gpus N`: a non-negative integer (0: this machine has none), else a usage error naming the option. */
+function parseGpus(text: string): number {
+  const gpus = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(gpus)) {
+    throw new UsageError(`--gpus: expected a non-negative integer (the GPUs local runs may use), received '${text}'`);
+  }
+  return gpus;
+}
+
+/** `--slurm-gpu-request` / `--slurm-gpu-type` (else the config's `slurm.gpuRequest` / `slurm.gpuType`), checked. */
+function slurmGpuOptions(request: string | undefined, type: string | undefined): { gpuRequest?: GpuRequest; gpuType?: string } {
+  if (request !== undefined && !(GPU_REQUESTS as readonly string[]).includes(request)) {
+    throw new UsageError(`--slurm-gpu-request (or slurm.gpuRequest): expected ${GPU_REQUESTS.join(', ')}, received '${request}'`);
+  }
+  if (type !== undefined && !GPU_TYPE.test(type)) {
+    throw new UsageError(`--slurm-gpu-type (or slurm.gpuType): expected a GPU type of letters, digits, '_', '.' and '-' (e.g. h100), received ${JSON.stringify(type)}`);
+  }
+  return { ...(request !== undefined ? { gpuRequest: request as GpuRequest } : {}), ...(type !== undefined ? { gpuType: type } : {}) };
 }
 
 function noTargets(command: string, targets: string[]): void {

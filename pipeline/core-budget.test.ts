@@ -1,5 +1,5 @@
 import test from 'ava';
-import { CoreBudget, type CoreGrant } from './core-budget.ts';
+import { CoreBudget, GpuBudget, type CoreGrant, type GpuGrant } from './core-budget.ts';
 
 test('an instance alone gets the cores it can use, up to the budget', async (t) => {
   const budget = new CoreBudget(4);
@@ -117,4 +117,80 @@ test('under random demand the cores held never exceed the budget and all come ba
 test('bad arguments are refused', (t) => {
   t.throws(() => new CoreBudget(0), { message: /integer ≥ 1/ });
   return t.throwsAsync(new CoreBudget(2).acquire(0), { message: /want must be an integer ≥ 1/ });
+});
+
+test('GPUs: a request waits until as many are free as it needs, and takes exactly those', async (t) => {
+  const gpus = new GpuBudget(2);
+  const one = await gpus.acquire(1);
+  t.is(one.gpus, 1);
+  t.is(gpus.idle, 1);
+  const order: string[] = [];
+  const two = gpus.acquire(2).then((g) => (order.push('two'), g));
+  const small = gpus.acquire(1).then((g) => (order.push('small'), g));
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(order, [], 'the request for 2 waits, and the one behind it does not overtake it although 1 is free');
+  one.release();
+  one.release();
+  const g2 = await two;
+  t.is(g2.gpus, 2);
+  t.is(gpus.idle, 0);
+  g2.release();
+  (await small).release();
+  t.deepEqual(order, ['two', 'small']);
+  t.is(gpus.idle, 2, 'a double release gave nothing extra');
+});
+
+test('GPUs: zero is granted at once; more than the budget, a bad count and an abort are refused', async (t) => {
+  const gpus = new GpuBudget(1);
+  const held = await gpus.acquire(1);
+  t.is((await gpus.acquire(0)).gpus, 0, 'a CPU-only instance never waits for a GPU');
+  await t.throwsAsync(gpus.acquire(2), { message: 'needs 2 GPU(s) but the budget has 1' });
+  await t.throwsAsync(gpus.acquire(1.5), { message: /want must be an integer ≥ 0/ });
+  const controller = new AbortController();
+  const waiting = gpus.acquire(1, controller.signal);
+  controller.abort(new Error('stop'));
+  await t.throwsAsync(waiting, { message: 'stop' });
+  held.release();
+  await new Promise((r) => setImmediate(r));
+  t.is(gpus.idle, 1, 'the aborted waiter took nothing');
+  t.throws(() => new GpuBudget(-1), { message: /integer ≥ 0/ });
+  await t.throwsAsync(new GpuBudget(0).acquire(1), { message: 'needs 1 GPU(s) but the budget has 0' });
+});
+
+test('GPUs: waiters that ask together are served by priority', async (t) => {
+  const gpus = new GpuBudget(1);
+  const order: number[] = [];
+  const asks = [1, 9, 5].map((p) => gpus.acquire(1, undefined, p).then((g) => (order.push(p), g)));
+  (await asks[1]!).release();
+  t.deepEqual(order, [9], 'the highest got the one GPU');
+  (await asks[2]!).release();
+  (await asks[0]!).release();
+  t.deepEqual(order, [9, 5, 1]);
+});
+
+test('GPUs then cores, in that order, never deadlock and never exceed either budget under random demand', async (t) => {
+  const cores = new CoreBudget(2);
+  const gpus = new GpuBudget(2);
+  let heldCores = 0;
+  let heldGpus = 0;
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const work = async () => {
+    const gWant = Math.floor(rand() * 3);
+    const g: GpuGrant = await gpus.acquire(gWant);
+    const c: CoreGrant = await cores.acquire(1 + Math.floor(rand() * 2));
+    heldCores += c.cores;
+    heldGpus += g.gpus;
+    t.true(heldCores <= 2 && heldGpus <= 2, `held ${heldCores} cores, ${heldGpus} GPUs`);
+    await new Promise((r) => setTimeout(r, Math.floor(rand() * 4)));
+    heldCores -= c.cores;
+    heldGpus -= g.gpus;
+    c.release();
+    g.release();
+  };
+  await Promise.all(Array.from({ length: 60 }, work));
+  await new Promise((r) => setImmediate(r));
+  t.is(cores.idle, 2);
+  t.is(gpus.idle, 2);
 });

@@ -11,7 +11,7 @@ export type RunEvent =
   /** An entry that failed verification, in the local cache or in the remote; it is recomputed. */
   | { type: 'corrupt'; instance: string; key: string; reason: string; where: 'local' | 'remote' }
   /** `executor`: the name of the executor that runs an isolated instance elsewhere (e.g. `slurm`); absent: locally. */
-  | { type: 'start'; instance: string; key: string; reason: RunReason; where: 'inline' | 'child'; threads?: number; executor?: string }
+  | { type: 'start'; instance: string; key: string; reason: RunReason; where: 'inline' | 'child'; threads?: number; gpus?: number; executor?: string }
   /** A job of a non-local executor changed state (submitted and waiting, running, ended); `attempt` counts from 1. */
   | { type: 'job'; instance: string; jobId: string; state: JobPhase; detail: string; attempt: number }
   | { type: 'progress'; instance: string; done: number; total: number; note?: string; elapsedMs: number }

@@ -7,7 +7,7 @@
  * 2. pulls the instance's inputs from the remote (verified) into a node-local cache, a fresh directory under
  *    `--node-cache DIR` or `$TMPDIR`, removed at the end;
  * 3. runs the stage in this process (`executeStage`, as every executor does), with `ctx.threads` the CPUs granted
- *    (`$SLURM_CPUS_PER_TASK`, else `--threads`);
+ *    (`$SLURM_CPUS_PER_TASK`, else `--threads`) and `ctx.gpus` those asked for (`--gpus`, default 0);
  * 4. pushes the committed entry to the remote (only committed entries are pushed, blobs before the manifest, so no
  *    half-written entry can reach it).
  *
@@ -36,6 +36,8 @@ export interface ExecOptions {
   nodeCacheBase?: string;
   /** CPUs asked for; `$SLURM_CPUS_PER_TASK` (the CPUs Slurm granted) wins when set. Default 1. */
   threads?: number;
+  /** GPUs the job asked for (Slurm starts it only once they are granted): `ctx.gpus`. Default 0. */
+  gpus?: number;
   run: RunFacts;
   /** Where protocol lines go (default stdout). */
   write?: (text: string) => void;
@@ -73,7 +75,8 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
     const threads = Number.isInteger(granted) && granted >= 1 ? granted : (opts.threads ?? 1);
     mkdirSync(base, { recursive: true });
     dir = mkdtempSync(path.join(base, 'sgdn-exec-'));
-    line({ type: 'start', instance: opts.instance, key: opts.key, host: hostname(), pid: process.pid, threads, nodeCache: dir });
+    const gpus = opts.gpus ?? 0;
+    line({ type: 'start', instance: opts.instance, key: opts.key, host: hostname(), pid: process.pid, threads, ...(gpus > 0 ? { gpus } : {}), nodeCache: dir });
     cache = CacheStore.open(dir);
     const inputs = Object.values(node.inputKeys);
     if (inputs.length > 0) {
@@ -90,6 +93,7 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
       log: (message) => line({ type: 'log', message }),
       run: opts.run,
       threads,
+      gpus,
     });
     const pushed = await pushEntries(cache, opts.remote, [node.key], { cleanup: false });
     if (pushed.entries.transferred + pushed.entries.present === 0) {

@@ -24,6 +24,8 @@ export interface ExecHooks {
   heartbeat?(): void;
   /** Cores granted to this instance (default 1): `ctx.threads`. */
   threads?: number;
+  /** GPUs granted to this instance (default 0): `ctx.gpus`. */
+  gpus?: number;
 }
 
 /** Minimum interval between two forwarded progress reports of one stage. */
@@ -107,6 +109,7 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
     missing: node.missing,
     run: hooks.run ?? { profile: '?', overrides: [] },
     threads: hooks.threads ?? 1,
+    gpus: hooks.gpus ?? 0,
     files: Object.fromEntries(Object.entries(node.files).map(([name, f]) => [name, f.path])),
     lineage,
     config<T>(path: string): T {

@@ -30,6 +30,8 @@ export interface ExecutorJob {
   cacheDir: string;
   /** Threads granted (local: cores from the budget; remote: what the executor asks its scheduler for). */
   threads: number;
+  /** GPUs granted (local: from the runner's GPU budget; remote: the stage's `gpus`); default 0. */
+  gpus?: number;
   run: RunFacts;
 }
 
@@ -55,6 +57,8 @@ export interface Executor {
   readonly usesLocalCores: boolean;
   /** Threads a job of `node` gets when the executor does not use the local budget (what it asks its scheduler for). */
   threadsFor?(node: PlanNode, config: Record<string, unknown>): number;
+  /** GPUs a job of `node` gets when the executor does not use the local budget (default: the stage's `gpus`). */
+  gpusFor?(node: PlanNode, config: Record<string, unknown>): number;
   /** Runs one instance; see the module comment for the contract. */
   run(job: ExecutorJob, hooks: ExecutorHooks): Promise<void>;
   /** Stops timers and waits for pending cancellations (called once the run has finished). */
@@ -67,6 +71,6 @@ export function localExecutor(projectModule: string): Executor {
     name: 'local',
     usesLocalCores: true,
     run: (job, hooks) =>
-      runInChild({ projectModule, config: job.config, instance: job.node.instance, ...(job.node.planned ? { planInstance: job.node.planned.instance } : {}), key: job.node.key, cacheDir: job.cacheDir, run: job.run, threads: job.threads }, hooks),
+      runInChild({ projectModule, config: job.config, instance: job.node.instance, ...(job.node.planned ? { planInstance: job.node.planned.instance } : {}), key: job.node.key, cacheDir: job.cacheDir, run: job.run, threads: job.threads, gpus: job.gpus ?? 0 }, hooks),
   };
 }

@@ -14,7 +14,7 @@ export const JOB_LINE_PREFIX = '@sgd-noise ';
 
 /** One protocol line's content. */
 export type JobLine =
-  | { type: 'start'; instance: string; key: string; host: string; pid: number; threads: number; nodeCache: string }
+  | { type: 'start'; instance: string; key: string; host: string; pid: number; threads: number; gpus?: number; nodeCache: string }
   | { type: 'progress'; done: number; total: number; note?: string; elapsedMs: number }
   | { type: 'log'; message: string }
   | { type: 'done'; key: string; pushed: boolean }

@@ -80,7 +80,7 @@ function eventLine(e: RunEvent): string | undefined {
     case 'remote-failed':
       return `REMOTE   ${e.instance}: ${e.error}`;
     case 'start':
-      return `start    ${e.instance} (${e.reason}${e.executor ? `, ${e.executor} job` : e.where === 'child' ? ', child process' : ''}${e.threads ? `, ${e.threads} threads` : ''})`;
+      return `start    ${e.instance} (${e.reason}${e.executor ? `, ${e.executor} job` : e.where === 'child' ? ', child process' : ''}${e.threads ? `, ${e.threads} threads` : ''}${e.gpus ? `, ${e.gpus} GPU${e.gpus > 1 ? 's' : ''}` : ''})`;
     case 'job':
       return `job      ${e.instance}: ${e.jobId} ${e.state}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}, ${e.detail}`;
     case 'log':

@@ -8,6 +8,7 @@ import type { RunEvent } from './events.ts';
 import { buildPlan } from './plan.ts';
 import { resolveConfig } from './project.ts';
 import { dependentCounts, runToCompletion, type RunOptions } from './runner.ts';
+import { defineStage } from './stage.ts';
 import toy, { executions } from '../test/fixtures/toy-project.ts';
 
 const TOY_MODULE = fileURLToPath(new URL('../test/fixtures/toy-project.ts', import.meta.url));
@@ -175,4 +176,83 @@ test.serial('cancelling stops a running child process and stores nothing for it'
   t.true(summary.cancelled.includes('slow'));
   opts.cache.refresh();
   t.is(opts.cache.lookup(opts.plan.nodes.get('slow')!.key).status, 'miss');
+});
+
+/**
+ * GPU stages for the budget tests: each logs `start X` and `end X` to a shared log, and between the two waits until
+ * every instance it is told to meet has started (or 5 s, so that a budget that keeps them apart fails the assertion
+ * instead of hanging). The assertions are on the order of the log, never on times.
+ */
+function gpuProject(gpus: Record<string, number>, meet: Record<string, string[]>) {
+  const log: string[] = [];
+  const granted: Record<string, number> = {};
+  const started = (id: string) => log.includes(`start ${id}`);
+  const stages = Object.keys(gpus).map((id) =>
+    defineStage({
+      id,
+      version: 1,
+      description: `needs ${gpus[id]} GPU(s)`,
+      reads: [],
+      gpus: () => gpus[id]!,
+      async run(ctx) {
+        log.push(`start ${id}`);
+        granted[id] = ctx.gpus;
+        const until = Date.now() + 5000;
+        while (!(meet[id] ?? []).every(started) && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+        log.push(`end ${id}`);
+        return { gpus: ctx.gpus };
+      },
+    }),
+  );
+  const plan = buildPlan(stages, {});
+  const opts: RunOptions = { plan, cache: CacheStore.open(mkdtempSync(path.join(tmpdir(), 'sgdn-gpu-'))), scope: 'test', config: {}, jobs: 4 };
+  /** Whether the runs of `a` and `b` overlapped: each started before the other ended. */
+  const overlap = (a: string, b: string) => log.indexOf(`start ${a}`) < log.indexOf(`end ${b}`) && log.indexOf(`start ${b}`) < log.indexOf(`end ${a}`);
+  return { log, granted, opts, overlap };
+}
+
+test.serial('on one GPU two GPU stages never overlap, while a CPU stage runs beside them; ctx.gpus is the grant', async (t) => {
+  // The CPU stage waits for both GPU stages to have started: it can end only if it runs beside them.
+  const p = gpuProject({ gpuA: 1, gpuB: 1, cpu: 0 }, { gpuA: ['cpu'], gpuB: ['cpu'], cpu: ['gpuA', 'gpuB'] });
+  const summary = await runToCompletion({ ...p.opts, gpus: 1 });
+  t.true(summary.ok, JSON.stringify(summary.failed));
+  t.false(p.overlap('gpuA', 'gpuB'), p.log.join(', '));
+  t.true(p.overlap('cpu', 'gpuA') && p.overlap('cpu', 'gpuB'), p.log.join(', '));
+  t.deepEqual(p.granted, { gpuA: 1, gpuB: 1, cpu: 0 });
+});
+
+test.serial('with two GPUs the two GPU stages can overlap; gpus is the default budget of 1 and a start event names the GPUs', async (t) => {
+  const two = gpuProject({ gpuA: 1, gpuB: 1 }, { gpuA: ['gpuB'], gpuB: ['gpuA'] });
+  t.true((await runToCompletion({ ...two.opts, gpus: 2 })).ok);
+  t.true(two.overlap('gpuA', 'gpuB'), two.log.join(', '));
+  const events: RunEvent[] = [];
+  const one = gpuProject({ gpuA: 1, gpuB: 1 }, {});
+  t.true((await runToCompletion(one.opts, (e) => events.push(e))).ok, 'no gpus option: a budget of 1');
+  t.false(one.overlap('gpuA', 'gpuB'), one.log.join(', '));
+  t.like(events.find((e) => e.type === 'start' && e.instance === 'gpuA'), { gpus: 1 });
+});
+
+test.serial('an instance that needs more GPUs than the run has fails at once, naming it; so does a bad gpus()', async (t) => {
+  const p = gpuProject({ big: 2, bad: -1, frac: 0.5, cpu: 0 }, {});
+  const summary = await runToCompletion({ ...p.opts, gpus: 1, keepGoing: true });
+  t.deepEqual(
+    summary.failed.sort((a, b) => a.instance.localeCompare(b.instance)),
+    [
+      { instance: 'bad', error: 'bad: gpus() must return a non-negative integer (the GPUs one run needs), got -1' },
+      { instance: 'big', error: 'big: needs 2 GPU(s), but this run has 1 (run --gpus N sets how many local runs may use)' },
+      { instance: 'frac', error: 'frac: gpus() must return a non-negative integer (the GPUs one run needs), got 0.5' },
+    ],
+  );
+  t.deepEqual(summary.ran, ['cpu']);
+  t.false(p.log.includes('start big'), 'it never started');
+});
+
+test.serial('a child stage gets its GPUs as ctx.gpus through the worker; the GPU budget is not in the key', async (t) => {
+  const { opts } = setup(['slow.gpus=1']);
+  const { summary, events } = await run({ ...opts, projectModule: TOY_MODULE, selected: new Set(['slow']), gpus: 1 });
+  t.true(summary.ok, JSON.stringify(summary.failed));
+  t.like(events.find((e) => e.type === 'start' && e.instance === 'slow'), { where: 'child', gpus: 1 });
+  t.is(opts.cache.getManifest(opts.plan.nodes.get('slow')!.key)!.meta.gpus, 1);
+  const again = await run({ ...opts, projectModule: TOY_MODULE, selected: new Set(['slow']), gpus: 3 });
+  t.deepEqual(again.summary.ran, [], 'another budget: the same keys, all hits');
 });

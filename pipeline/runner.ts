@@ -15,7 +15,8 @@ import { failureMessage } from './errors.ts';
 import { StageFailure, executeStage } from './execute.ts';
 import { descendants, fileHashesOf, nodeConfig, withoutInputs, type Plan, type PlanNode } from './plan.ts';
 import { writeOutputFile } from './publish.ts';
-import { CoreBudget, type CoreGrant } from './core-budget.ts';
+import { CoreBudget, GpuBudget, type CoreGrant, type GpuGrant } from './core-budget.ts';
+import { declaredGpus } from './stage.ts';
 
 /** How to run a plan. */
 export interface RunOptions {
@@ -34,6 +35,13 @@ export interface RunOptions {
    * exceed it (a stage that declares `threads` gets idle cores when nothing else is waiting; see core-budget.ts).
    */
   jobs: number;
+  /**
+   * The GPUs local runs may use (default 1): an instance whose stage declares `gpus` = g waits until g are free and
+   * holds them while it runs (taken before its core, so the two budgets cannot deadlock); one that needs more than
+   * this fails at once. CPU-only instances never wait for a GPU. Executors that do not use local cores (Slurm) ask
+   * their scheduler instead.
+   */
+  gpus?: number;
   /** On a failure, finish the other branches instead of cancelling them. */
   keepGoing?: boolean;
   /** Cancels the run: running children are stopped, nothing partial is stored. */
@@ -80,6 +88,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     opts.signal?.addEventListener('abort', onExternalAbort, { once: true });
     const emit = (e: RunEvent) => subscriber.next(e);
     const cores = new CoreBudget(opts.jobs);
+    const gpuBudget = new GpuBudget(opts.gpus ?? 1);
     const dependents = dependentCounts(opts.plan);
     const priorityOf = (id: string) => opts.priority?.(id) ?? dependents.get(id) ?? 0;
     const selected = opts.selected ?? new Set(opts.plan.order);
@@ -144,19 +153,28 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         }
       }
       let grant: CoreGrant | undefined;
+      let gpuGrant: GpuGrant | undefined;
       try {
         // A node missing optional inputs runs inline: a child worker would rebuild the complete node.
         const where = node.stage.isolate && executor && node === planned ? 'child' : 'inline';
         const elsewhere = where === 'child' && !executor!.usesLocalCores;
         let threads: number;
-        if (elsewhere) threads = executor!.threadsFor?.(node, nodeConfig(node, opts.config)) ?? 1;
-        else {
+        let gpus = declaredGpus(node.stage, id, node.params, <T>(p: string) => getPath(nodeConfig(node, opts.config), p) as T);
+        if (elsewhere) {
+          threads = executor!.threadsFor?.(node, nodeConfig(node, opts.config)) ?? 1;
+          gpus = executor!.gpusFor?.(node, nodeConfig(node, opts.config)) ?? gpus;
+        } else {
+          if (gpus > gpuBudget.total) {
+            throw new StageFailure(`${id}: needs ${gpus} GPU(s), but this run has ${gpuBudget.total} (run --gpus N sets how many local runs may use)`);
+          }
+          // GPUs first, then a core: whoever waits for a core then holds all it needs, so the budgets cannot deadlock.
+          if (gpus > 0) gpuGrant = await gpuBudget.acquire(gpus, controller.signal, priorityOf(id));
           // Threads only make sense in a fresh child process: an inline stage shares the runner's tfjs backend.
           const want = where === 'child' ? threadsWanted(node, nodeConfig(node, opts.config), opts.jobs) : 1;
           grant = await cores.acquire(want, controller.signal, priorityOf(id));
           threads = grant.cores;
         }
-        emit({ type: 'start', instance: id, key: node.key, reason, where, ...(threads > 1 ? { threads } : {}), ...(elsewhere ? { executor: executor!.name } : {}) });
+        emit({ type: 'start', instance: id, key: node.key, reason, where, ...(threads > 1 ? { threads } : {}), ...(gpus > 0 ? { gpus } : {}), ...(elsewhere ? { executor: executor!.name } : {}) });
         const t0 = Date.now();
         const hooks: ExecutorHooks = {
           signal: controller.signal,
@@ -165,10 +183,11 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
           job: (report) => emit({ type: 'job', instance: id, ...report }),
           run: { profile: opts.scope, overrides: opts.overrides ?? [] },
           threads,
+          gpus,
         };
         if (where === 'child') {
           if (reason === 'forced') await opts.cache.invalidate(node.key);
-          await executor!.run({ node, config: nodeConfig(node, opts.config), cacheDir: opts.cache.dir, threads, run: hooks.run! }, hooks);
+          await executor!.run({ node, config: nodeConfig(node, opts.config), cacheDir: opts.cache.dir, threads, gpus, run: hooks.run! }, hooks);
           opts.cache.refresh();
           const check = opts.cache.lookup(node.key);
           if (check.status !== 'hit') throw new Error(`${id}: worker finished but its cache entry is ${check.status}`);
@@ -188,6 +207,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         return { status: 'failed', error };
       } finally {
         grant?.release();
+        gpuGrant?.release();
       }
     };
 

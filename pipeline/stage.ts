@@ -59,6 +59,12 @@ export interface StageContext<P extends Params = Params> {
    * may use them only in ways that leave its outputs bit-identical.
    */
   readonly threads: number;
+  /**
+   * GPUs the runner granted this instance: its stage's `gpus` (0 when it declares none). A local run grants them from
+   * its GPU budget (`run --gpus N`), a cluster job gets what its scheduler was asked for. Which devices they are is the
+   * stage's business (the engine only counts them); outside the cache key, like `threads`.
+   */
+  readonly gpus: number;
   /** The declared input files by name, as absolute paths (their content hashes are in the key). */
   readonly files: Readonly<Record<string, string>>;
   /** Every cached instance this one transitively depends on, from its manifests (for provenance); outside the key. */
@@ -82,6 +88,8 @@ export interface StageContext<P extends Params = Params> {
 /** What an instance asks of a cluster scheduler (see {@link StageSpec.resources}); every field is optional. */
 export interface StageResources {
   cpus?: number;
+  /** GPUs to ask the scheduler for (default: the stage's `gpus`); 0 asks for none. */
+  gpus?: number;
   memMB?: number;
   timeMin?: number;
 }
@@ -117,9 +125,16 @@ export interface StageSpec<P extends Params = Params> {
    */
   threads?(params: P, config: ConfigReader): number;
   /**
+   * How many GPUs one run of this instance needs (default 0; a non-negative integer). A local run grants exactly this
+   * many from its GPU budget (`run --gpus N`, default 1) before the instance starts, so on one GPU one such instance
+   * runs at a time while CPU-only instances run beside it; an instance that needs more GPUs than the budget fails.
+   * A cluster executor asks its scheduler for them. Handed to the stage as `ctx.gpus`; outside the cache key.
+   */
+  gpus?(params: P, config: ConfigReader): number;
+  /**
    * What one run of this instance needs from a cluster's scheduler when an executor other than the local one runs it
-   * (`run --executor slurm`): CPUs (default: its `threads`, capped by the executor), memory in MiB and a time limit in
-   * minutes (default: the executor's defaults, else the cluster's). Outside the cache key; ignored by local runs.
+   * (`run --executor slurm`): CPUs (default: its `threads`, capped by the executor), GPUs (default: its `gpus`),
+   * memory in MiB and a time limit in minutes (default: the executor's defaults, else the cluster's). Outside the cache key; ignored by local runs.
    */
   resources?(params: P, config: ConfigReader): StageResources;
   /**
@@ -138,6 +153,18 @@ export interface StageSpec<P extends Params = Params> {
   readonly costNote?: string;
   /** Computes the outputs from the inputs; must be deterministic given config, seed and inputs. */
   run(ctx: StageContext<P>, inputs: Record<string, LoadedArtifacts>): Promise<Artifacts>;
+}
+
+/**
+ * The GPUs `stage` declares for the instance `instance` (its `gpus`, default 0). Throws, naming the instance, unless
+ * that is a non-negative integer.
+ */
+export function declaredGpus<P extends Params>(stage: StageSpec<P>, instance: string, params: P, config: ConfigReader): number {
+  const n = stage.gpus?.(params, config) ?? 0;
+  if (!(typeof n === 'number' && Number.isInteger(n) && n >= 0)) {
+    throw new Error(`${instance}: gpus() must return a non-negative integer (the GPUs one run needs), got ${typeof n === 'number' ? n : JSON.stringify(n)}`);
+  }
+  return n;
 }
 
 /** Any stage, whatever its parameter type. */

@@ -13,6 +13,8 @@ export interface WorkerJob {
   run: { profile: string; overrides: string[] };
   /** Cores the runner granted this instance (its `ctx.threads`). */
   threads: number;
+  /** GPUs the runner granted this instance (its `ctx.gpus`). */
+  gpus: number;
 }
 
 /** What a worker sends back while and after running. */

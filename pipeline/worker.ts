@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     log: (message) => void pending.push(send({ type: 'log', message })),
     run: job.run,
     threads: job.threads,
+    gpus: job.gpus,
   });
   await Promise.all(pending);
   await send({ type: 'done', key: node.key });

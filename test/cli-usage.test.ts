@@ -1,6 +1,7 @@
 /** Row 10 of issue 11: usage mistakes get one line naming the option, output or path, exit 2, and create nothing. */
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { workspace } from './fixtures/cli-workspace.ts';
 
@@ -40,6 +41,37 @@ test('--jobs 0 is rejected naming the option, before anything runs or any cache 
   }
   t.deepEqual(w.executed(), []);
   t.false(existsSync(w.cache));
+});
+
+test('--gpus takes a non-negative integer, naming the option otherwise; a stage that needs more GPUs than given fails, naming both', async (t) => {
+  const w = workspace();
+  for (const args of [['run', '--gpus', '1.5'], ['run', '--gpus', 'two'], ['run', '--gpus=-1'], ['run', '--dry-run', '--gpus', 'x']]) {
+    const r = await w.cli(args);
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, /^sgd-noise: --gpus: expected a non-negative integer \(the GPUs local runs may use\), received '/);
+  }
+  t.deepEqual(w.executed(), []);
+  t.false(existsSync(w.cache));
+  const r = await w.cli(['run', '--gpus', '0', '--keep-going', 'slow.gpus=1']);
+  t.is(r.exitCode, 1, r.stderr);
+  t.regex(r.stderr, /^FAILED\s+slow: needs 1 GPU\(s\), but this run has 0 \(run --gpus N sets how many local runs may use\)$/m);
+  const ok = await w.cli(['run', '--gpus', '1', 'slow.gpus=1']);
+  t.is(ok.exitCode, 0, ok.stderr);
+});
+
+test('--slurm-gpu-request and --slurm-gpu-type are checked before any job is submitted', async (t) => {
+  const w = workspace();
+  const remote = mkdtempSync(path.join(tmpdir(), 'sgdn-gpu-remote-'));
+  const cases: Array<[string[], RegExp]> = [
+    [['--slurm-gpu-request', 'mig'], /^sgd-noise: --slurm-gpu-request \(or slurm.gpuRequest\): expected gpus, gres, gpus-per-task, received 'mig'$/m],
+    [['--slurm-gpu-type', 'h100 --mem=1'], /^sgd-noise: --slurm-gpu-type \(or slurm.gpuType\): expected a GPU type of letters, digits, '_', '.' and '-' \(e.g. h100\), received "h100 --mem=1"$/m],
+  ];
+  for (const [args, message] of cases) {
+    const r = await w.cli(['run', '--executor', 'slurm', '--remote', remote, ...args]);
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, message);
+  }
+  t.deepEqual(w.executed(), []);
 });
 
 test('a failure line names the instance once', async (t) => {

@@ -4,6 +4,7 @@
  * node-local cache; only the remote (a temporary directory) is shared. The coordinator is the CLI, run as a child
  * process; job states are polled every 250 ms ($SGD_NOISE_SLURM_POLL_MS) instead of 5 s. Each test logs
  * `skipped: <reason>` and passes where the cluster cannot start (not root, slurm-wlm or munge missing), and fails on CI.
+ * The node has one fake GPU, so that a GPU stage's request can be submitted, granted and read back.
  */
 import test, { type ExecutionContext } from 'ava';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ import { BIN, TOY, waitFor, workspace } from './fixtures/cli-workspace.ts';
 import { processGone, type SlurmCluster } from './fixtures/slurm-cluster.ts';
 import { useSlurmCluster, withCluster } from './fixtures/slurm-test.ts';
 
-const cluster = useSlurmCluster();
+// The node has one fake GPU (a GRES whose device file is /dev/null): GPU requests are accepted and granted.
+const cluster = useSlurmCluster({ fakeGpu: true });
 const REAL = fileURLToPath(new URL('../pipeline.config.ts', import.meta.url));
 const ALL = ['source', 'left', 'right', 'join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]', 'slow', 'summary'];
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
@@ -231,6 +233,39 @@ test.serial('an sbatch error (a partition that does not exist) fails the instanc
       { instance: 'slow', error: 'slow: cannot submit its Slurm job: sbatch failed (exit code 1): sbatch: error: Batch job submission failed: Invalid partition name specified' },
     ]);
     t.deepEqual(s.jobs().jobs, []);
+  }));
+
+test.serial('a GPU stage\'s job asks Slurm for its GPU (--gpus=1, or --gres=gpu:1 in gres mode) and gets it; a CPU stage\'s asks for none', (t) =>
+  withCluster(t, cluster, async (c) => {
+    /** The job of `slow` in a fresh workspace: Slurm's record of it (scontrol show job) and its manifest's meta. */
+    const slowJob = async (args: string[]) => {
+      const s = slurmWorkspace(c);
+      const r = await s.slurm(['--json', ...args]);
+      t.is(r.exitCode, 0, r.stderr);
+      const [job] = s.jobs().jobs;
+      t.like(job, { instance: 'slow', phase: 'done', slurmState: 'COMPLETED' });
+      // A finished job stays visible to scontrol for MinJobAge (60 s) without accounting.
+      const shown = await execa('scontrol', ['show', 'job', '-o', job!.jobId], { env: c.env });
+      const fields: Record<string, string | undefined> = Object.fromEntries(shown.stdout.trim().split(/\s+/).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
+      const cache = CacheStore.open(s.cache);
+      try {
+        const manifest = [...cache.entries()].find((e) => e.manifest?.instance === 'slow')!.manifest!;
+        return { fields, meta: manifest.meta, log: readFileSync(job!.log, 'utf8') };
+      } finally {
+        await cache.close();
+      }
+    };
+    const gpus = await slowJob(['slow.gpus=1']);
+    t.is(gpus.fields.TresPerJob, 'gres:gpu:1', 'sbatch --gpus=1: Slurm records one GPU for the job');
+    t.is(gpus.fields.TresPerNode, undefined);
+    t.is(gpus.meta.gpus, 1, 'the stage saw ctx.gpus = 1');
+    t.regex(gpus.log, /^@sgd-noise \{"type":"start",.*"gpus":1,/m);
+    const gres = await slowJob(['--slurm-gpu-request', 'gres', 'slow.gpus=1']);
+    t.is(gres.fields.TresPerNode, 'gres:gpu:1', 'sbatch --gres=gpu:1: one GPU per node');
+    t.is(gres.fields.TresPerJob, undefined);
+    const cpu = await slowJob([]);
+    t.deepEqual(Object.keys(cpu.fields).filter((k) => /^TresPer/.test(k)), [], `a CPU stage's job asks for no GPU: ${JSON.stringify(cpu.fields)}`);
+    t.is(cpu.meta.gpus, undefined);
   }));
 
 test.serial('run --executor slurm without a remote is refused in one line', async (t) => {

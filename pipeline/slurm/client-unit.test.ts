@@ -56,6 +56,25 @@ test('sbatchArgs maps every field and validates', (t) => {
   t.throws(() => sbatchArgs({ command: 'x', jobName: 'j', output: 'o', memMB: 1.5 }), { message: /memMB must be a positive integer/ });
 });
 
+test('sbatchArgs asks for GPUs in the form chosen, after --cpus-per-task, and for none at 0', (t) => {
+  const base = { command: 'x', jobName: 'j', output: 'o', cpus: 2 } as const;
+  const gpuArgs = (spec: Parameters<typeof sbatchArgs>[0]) => sbatchArgs(spec).filter((a) => /^--(gpus|gres|ntasks|gpus-per-task)=/.test(a));
+  t.deepEqual(gpuArgs({ ...base, gpus: 1 }), ['--gpus=1']);
+  t.deepEqual(gpuArgs({ ...base, gpus: 2, gpuType: 'h100' }), ['--gpus=h100:2']);
+  t.deepEqual(gpuArgs({ ...base, gpus: 1, gpuRequest: 'gres' }), ['--gres=gpu:1']);
+  t.deepEqual(gpuArgs({ ...base, gpus: 1, gpuRequest: 'gres', gpuType: 'a100_80g' }), ['--gres=gpu:a100_80g:1']);
+  t.deepEqual(gpuArgs({ ...base, gpus: 1, gpuRequest: 'gpus-per-task' }), ['--ntasks=1', '--gpus-per-task=1']);
+  t.deepEqual(gpuArgs({ ...base, gpus: 0, gpuRequest: 'gres', gpuType: 'h100' }), [], 'none asked, none requested');
+  t.deepEqual(gpuArgs(base), []);
+  const args = sbatchArgs({ ...base, gpus: 1 });
+  t.is(args.indexOf('--gpus=1'), args.indexOf('--cpus-per-task=2') + 1);
+  t.throws(() => sbatchArgs({ ...base, gpus: -1 }), { message: 'Slurm job "j": gpus must be a non-negative integer, got -1' });
+  t.throws(() => sbatchArgs({ ...base, gpus: 1, gpuRequest: 'mig' as never }), { message: /gpuRequest must be one of gpus, gres, gpus-per-task, got "mig"/ });
+  for (const bad of ['h100\n--x', 'gpu:h100', 'h100 --mem=1', ''] as const) {
+    t.throws(() => sbatchArgs({ ...base, gpus: 1, gpuType: bad }), { message: /^Slurm job "j": gpuType must match/ }, JSON.stringify(bad));
+  }
+});
+
 test('submit passes the script on stdin and the env to sbatch, and returns the id', async (t) => {
   const { run, calls } = fake({ sbatch: ok('17\n') });
   const slurm = new SlurmClient({ env: { SLURM_CONF: '/c/slurm.conf' }, run });

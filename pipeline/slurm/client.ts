@@ -26,6 +26,17 @@ export interface SlurmDependency {
   afternotok?: readonly string[];
 }
 
+/**
+ * How a job's GPUs are asked for: `gpus` → `--gpus=N` (GPUs for the job, Slurm's own option since 19.05), `gres` →
+ * `--gres=gpu:N` (per node: older clusters, and sites that configure GPUs as generic resources only), `gpus-per-task`
+ * → `--ntasks=1 --gpus-per-task=N` (sites whose policy counts GPUs per task).
+ */
+export type GpuRequest = 'gpus' | 'gres' | 'gpus-per-task';
+/** Every {@link GpuRequest}, the default first. */
+export const GPU_REQUESTS: readonly GpuRequest[] = ['gpus', 'gres', 'gpus-per-task'];
+/** What a GPU type may look like (`h100`, `a100_80g`, `tesla-v100`): it becomes part of an sbatch argument. */
+export const GPU_TYPE = /^[A-Za-z0-9_.-]+$/;
+
 /** What to submit. Exactly one of `script` and `command`. */
 export interface SlurmJobSpec {
   /** A whole batch script (starting with `#!`), handed to sbatch on stdin. */
@@ -35,6 +46,12 @@ export interface SlurmJobSpec {
   jobName: string;
   /** `--cpus-per-task` (default: Slurm's, 1). */
   cpus?: number;
+  /** GPUs to ask for (default 0: none, and no GPU option at all), in the form `gpuRequest` says. */
+  gpus?: number;
+  /** How `gpus` is asked for (default `gpus`: `--gpus=N`). */
+  gpuRequest?: GpuRequest;
+  /** A GPU type the cluster knows (`--gpus=h100:1`, `--gres=gpu:h100:1`); letters, digits, `_`, `.`, `-`. */
+  gpuType?: string;
   /** `--mem` in MiB (default: the cluster's DefMemPerCPU, or the whole node when it has none). */
   memMB?: number;
   /** `--time` in minutes (Slurm's granularity; default the partition's limit). */
@@ -74,6 +91,32 @@ function positiveInteger(spec: SlurmJobSpec, key: 'cpus' | 'memMB' | 'timeLimitM
   }
 }
 
+/**
+ * The sbatch options that ask for `spec.gpus` GPUs (none for 0 or undefined). Throws, naming the job, on a count that
+ * is not a non-negative integer, an unknown request form, or a type outside {@link GPU_TYPE} (so no value can smuggle
+ * another option or a line into the arguments).
+ *
+ * ```ts
+ * gpuOptions({ ..., gpus: 1 });                                        // ['--gpus=1']
+ * gpuOptions({ ..., gpus: 2, gpuRequest: 'gres', gpuType: 'h100' });  // ['--gres=gpu:h100:2']
+ * ```
+ */
+export function gpuOptions(spec: SlurmJobSpec): string[] {
+  const job = JSON.stringify(spec.jobName);
+  const n = spec.gpus ?? 0;
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`Slurm job ${job}: gpus must be a non-negative integer, got ${n}`);
+  const request = spec.gpuRequest ?? 'gpus';
+  if (!GPU_REQUESTS.includes(request)) throw new Error(`Slurm job ${job}: gpuRequest must be one of ${GPU_REQUESTS.join(', ')}, got ${JSON.stringify(request)}`);
+  if (spec.gpuType !== undefined && !GPU_TYPE.test(spec.gpuType)) {
+    throw new Error(`Slurm job ${job}: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(spec.gpuType)}`);
+  }
+  if (n === 0) return [];
+  const count = spec.gpuType === undefined ? String(n) : `${spec.gpuType}:${n}`;
+  if (request === 'gres') return [`--gres=gpu:${count}`];
+  if (request === 'gpus-per-task') return ['--ntasks=1', `--gpus-per-task=${count}`];
+  return [`--gpus=${count}`];
+}
+
 /** The `--dependency` value, e.g. `afterok:1:2,afterany:3`; undefined when there is none. */
 export function dependencyOption(d: SlurmDependency | undefined): string | undefined {
   if (!d) return undefined;
@@ -100,10 +143,12 @@ export function sbatchArgs(spec: SlurmJobSpec): string[] {
     throw new Error(`Slurm job ${JSON.stringify(spec.jobName)}: a batch script must start with "#!" (e.g. #!/bin/sh)`);
   }
   for (const k of ['cpus', 'memMB', 'timeLimitMin'] as const) positiveInteger(spec, k);
+  const gpus = gpuOptions(spec);
   const args = ['--parsable', `--job-name=${spec.jobName}`, `--output=${spec.output}`];
   if (spec.error !== undefined) args.push(`--error=${spec.error}`);
   if (spec.workdir !== undefined) args.push(`--chdir=${spec.workdir}`);
   if (spec.cpus !== undefined) args.push(`--cpus-per-task=${spec.cpus}`);
+  args.push(...gpus);
   if (spec.memMB !== undefined) args.push(`--mem=${spec.memMB}M`);
   if (spec.timeLimitMin !== undefined) args.push(`--time=${spec.timeLimitMin}`);
   const dependency = dependencyOption(spec.dependency);

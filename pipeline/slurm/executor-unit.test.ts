@@ -18,7 +18,7 @@ import { buildPlan, type PlanNode } from '../plan.ts';
 import { resolveConfig } from '../project.ts';
 import type { SlurmJobInfo, SlurmJobSpec, SlurmJobState } from './client.ts';
 import { SlurmExecutor, jobScript, shellQuote, type JobsFile } from './executor.ts';
-import { parseSinfoCpus } from './client.ts';
+import { parseSinfoCpus, sbatchArgs } from './client.ts';
 
 const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `sgdn-exec-unit-${p}-`));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,13 +59,16 @@ class FakeSlurm {
 }
 
 /** Three configs of the toy whose `slow` instances have different keys, a coordinator cache with their inputs. */
-async function setup(opts: { maxJobs?: number; retries?: number; resourceDefaults?: { memMB?: number; timeMin?: number } } = {}) {
+async function setup(
+  opts: { maxJobs?: number; retries?: number; resourceDefaults?: { memMB?: number; timeMin?: number }; gpuRequest?: 'gpus' | 'gres' | 'gpus-per-task'; gpuType?: string } = {},
+  overrides: string[] = [],
+) {
   const remote = DirRemote.open(tmp('remote'));
   const cache = CacheStore.open(tmp('coordinator'));
   const side = CacheStore.open(tmp('jobs'));
   const nodes: { node: PlanNode; config: Record<string, unknown> }[] = [];
   for (const ms of [1, 2, 3]) {
-    const { config } = resolveConfig(toy, undefined, [`slow.ms=${ms}`]);
+    const { config } = resolveConfig(toy, undefined, [`slow.ms=${ms}`, ...overrides]);
     const plan = buildPlan(toy.stages, config);
     nodes.push({ node: plan.nodes.get('slow')!, config });
   }
@@ -130,6 +133,7 @@ test('--max-jobs bounds the jobs in flight', async (t) => {
   const s = await setup({ maxJobs: 2 });
   const signal = new AbortController().signal;
   const runs = [0, 1, 2].map((i) => s.executor.run(s.job(i), s.hooks(signal)));
+  while (s.fake.submitted.length < 2) await sleep(5); // under load, pushing the inputs can take a while
   await sleep(100);
   t.is(s.fake.submitted.length, 2);
   const first = s.nodes.find(({ node }) => s.fake.submitted[0]!.script!.includes(node.key))!.node;
@@ -224,4 +228,43 @@ test('the config\'s slurm defaults give --mem and --time to jobs whose stage dec
   s.fake.set(s.fake.idOf(0), 'COMPLETED', { exitCode: 0 });
   await run;
   await s.executor.close();
+});
+
+test('a GPU stage\'s job asks for its GPUs (--gpus=1, or --gres=gpu:1), its exec gets --gpus 1; a CPU stage\'s job asks for none', async (t) => {
+  /** Submits the job of node 0 and returns the sbatch argv and the script, completing the job. */
+  const submitted = async (s: Awaited<ReturnType<typeof setup>>) => {
+    const run = s.executor.run(s.job(0), s.hooks(new AbortController().signal));
+    while (s.fake.submitted.length < 1) await sleep(5);
+    const spec = s.fake.submitted[0]!;
+    await s.complete(s.nodes[0]!.node);
+    s.fake.set(s.fake.idOf(0), 'COMPLETED', { exitCode: 0 });
+    await run;
+    await s.executor.close();
+    return { args: sbatchArgs(spec), script: spec.script! };
+  };
+  const gpuArgs = (args: string[]) => args.filter((a) => /^--(gpus|gres|ntasks|gpus-per-task)=/.test(a));
+  const gpu = await submitted(await setup({}, ['slow.gpus=1']));
+  t.deepEqual(gpuArgs(gpu.args), ['--gpus=1']);
+  t.regex(gpu.script, /^exec .* --threads 1 --gpus 1 /m);
+  const gres = await submitted(await setup({ gpuRequest: 'gres' }, ['slow.gpus=1']));
+  t.deepEqual(gpuArgs(gres.args), ['--gres=gpu:1']);
+  const typed = await submitted(await setup({ gpuRequest: 'gres', gpuType: 'h100' }, ['slow.gpus=2']));
+  t.deepEqual(gpuArgs(typed.args), ['--gres=gpu:h100:2']);
+  const perTask = await submitted(await setup({ gpuRequest: 'gpus-per-task' }, ['slow.gpus=1']));
+  t.deepEqual(gpuArgs(perTask.args), ['--ntasks=1', '--gpus-per-task=1']);
+  for (const mode of ['gpus', 'gres'] as const) {
+    const cpu = await submitted(await setup({ gpuRequest: mode }));
+    t.deepEqual(gpuArgs(cpu.args), [], `${mode}: nothing GPU-related for a CPU stage`);
+    t.notRegex(cpu.script, / --gpus /);
+  }
+});
+
+test('the GPU options are checked: an unknown request form or a type that is not a plain word is refused', async (t) => {
+  await t.throwsAsync(setup({ gpuRequest: 'gpu' as never }), { message: 'Slurm executor: gpuRequest must be one of gpus, gres, gpus-per-task, got "gpu"' });
+  for (const bad of ['h100\n#SBATCH --x', 'a100:2', 'h 100', '']) {
+    await t.throwsAsync(setup({ gpuType: bad }), { message: /^Slurm executor: gpuType must match/ }, JSON.stringify(bad));
+  }
+  const s = await setup({}, ['slow.gpus=1.5']);
+  await t.throwsAsync(s.executor.run(s.job(0), s.hooks(new AbortController().signal)), { message: 'slow: gpus() must return a non-negative integer (the GPUs one run needs), got 1.5' });
+  t.is(s.fake.submitted.length, 0);
 });

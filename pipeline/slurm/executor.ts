@@ -25,7 +25,8 @@ import type { Executor, ExecutorHooks, ExecutorJob, JobReport } from '../executo
 import { CoreBudget } from '../core-budget.ts';
 import { parseJobLine } from '../job-protocol.ts';
 import type { PlanNode } from '../plan.ts';
-import { isTerminal, type SlurmClient, type SlurmJobInfo } from './client.ts';
+import { declaredGpus } from '../stage.ts';
+import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
 
 /** The part of {@link SlurmClient} the executor uses (tests pass a fake). */
 export type SlurmApi = Pick<SlurmClient, 'submit' | 'states' | 'cancel'>;
@@ -67,6 +68,13 @@ export interface SlurmExecutorOptions {
   retries?: number;
   pollMs?: number;
   maxCpus?: number;
+  /**
+   * How a job whose stage needs GPUs (`resources().gpus`, else `gpus`) asks for them: `--gpus=N` (default),
+   * `--gres=gpu:N` or `--gpus-per-task=N`; a job that needs none asks for nothing GPU-related.
+   */
+  gpuRequest?: GpuRequest;
+  /** A GPU type for those requests (`--gpus=h100:1`, `--gres=gpu:h100:1`); letters, digits, `_`, `.`, `-`. */
+  gpuType?: string;
   /** The jobs file for `status` (default: none). */
   jobsFile?: string;
   /** Identifies this run in log paths and the jobs file (default: time and pid). */
@@ -160,6 +168,10 @@ export class SlurmExecutor implements Executor {
     this.retries = o.retries ?? SLURM_DEFAULTS.retries;
     this.pollMs = o.pollMs ?? SLURM_DEFAULTS.pollMs;
     this.maxCpus = o.maxCpus ?? SLURM_DEFAULTS.maxCpus;
+    if (o.gpuRequest !== undefined && !GPU_REQUESTS.includes(o.gpuRequest)) {
+      throw new Error(`Slurm executor: gpuRequest must be one of ${GPU_REQUESTS.join(', ')}, got ${JSON.stringify(o.gpuRequest)}`);
+    }
+    if (o.gpuType !== undefined && !GPU_TYPE.test(o.gpuType)) throw new Error(`Slurm executor: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(o.gpuType)}`);
     const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
     this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
     mkdirSync(this.file.logDir, { recursive: true });
@@ -180,6 +192,15 @@ export class SlurmExecutor implements Executor {
     }
     const declared = node.stage.threads?.(node.params, cfg) ?? 1;
     return Math.max(1, Math.min(this.maxCpus, Math.floor(declared)));
+  }
+
+  /** GPUs a job of `node` asks for: its stage's `resources().gpus`, else its `gpus` (default 0). */
+  gpusFor(node: PlanNode, config: Record<string, unknown>): number {
+    const cfg = <T>(p: string) => getPath(config, p) as T;
+    const asked = node.stage.resources?.(node.params, cfg)?.gpus;
+    if (asked === undefined) return declaredGpus(node.stage, node.instance, node.params, cfg);
+    if (!(Number.isInteger(asked) && asked >= 0)) throw new Error(`${node.instance}: resources().gpus must be a non-negative integer, got ${asked}`);
+    return asked;
   }
 
   async run(job: ExecutorJob, hooks: ExecutorHooks): Promise<void> {
@@ -236,6 +257,7 @@ export class SlurmExecutor implements Executor {
     const n = ++this.seq;
     const safe = node.instance.replace(/[^A-Za-z0-9_.=-]+/g, '_').slice(0, 80);
     const log = path.join(this.file.logDir, `${String(n).padStart(3, '0')}-${safe}.${attempt}.log`);
+    const gpus = this.gpusFor(node, job.config);
     const argv = [
       ...this.o.command,
       'exec',
@@ -246,6 +268,7 @@ export class SlurmExecutor implements Executor {
       this.o.remoteLocation,
       '--threads',
       String(job.threads),
+      ...(gpus > 0 ? ['--gpus', String(gpus)] : []),
       ...(this.o.nodeCache ? ['--node-cache', this.o.nodeCache] : []),
       ...this.o.planArgs,
     ];
@@ -259,6 +282,7 @@ export class SlurmExecutor implements Executor {
       script,
       jobName: `sgdn:${node.instance}`.slice(0, 120),
       cpus: job.threads,
+      ...(gpus > 0 ? { gpus, ...(this.o.gpuRequest ? { gpuRequest: this.o.gpuRequest } : {}), ...(this.o.gpuType ? { gpuType: this.o.gpuType } : {}) } : {}),
       ...(res.memMB !== undefined ? { memMB: res.memMB } : {}),
       ...(res.timeMin !== undefined ? { timeLimitMin: res.timeMin } : {}),
         output: log,
@@ -292,7 +316,7 @@ export class SlurmExecutor implements Executor {
       hooks.job?.({ jobId, state: 'failed', detail: record.error, attempt });
       throw new NeverStartsError(
         `${node.instance}: Slurm job ${jobId} can never start: it stays PENDING (${a.neverStarts}) asking for ${job.threads} CPU(s)` +
-          `${res.memMB !== undefined ? `, ${res.memMB} MB` : ''}${res.timeMin !== undefined ? `, ${res.timeMin} min` : ''}; cancelled. ` +
+          `${gpus > 0 ? `, ${gpus} GPU(s)` : ''}${res.memMB !== undefined ? `, ${res.memMB} MB` : ''}${res.timeMin !== undefined ? `, ${res.timeMin} min` : ''}; cancelled. ` +
           'Ask for less (--slurm-max-cpus N) or choose a partition that has it (--slurm-option=--partition=P)',
       );
     }
@@ -448,7 +472,7 @@ export class SlurmExecutor implements Executor {
         } else if (l.type === 'error') {
           a.stageError = l.message;
           a.tail.push(`error: ${l.message}`);
-        } else if (l.type === 'start') a.tail.push(`started on ${l.host}, pid ${l.pid}, ${l.threads} thread(s), node-local cache ${l.nodeCache}`);
+        } else if (l.type === 'start') a.tail.push(`started on ${l.host}, pid ${l.pid}, ${l.threads} thread(s)${l.gpus ? `, ${l.gpus} GPU(s)` : ''}, node-local cache ${l.nodeCache}`);
         if (a.tail.length > 4 * SLURM_DEFAULTS.tailLines) a.tail.splice(0, a.tail.length - SLURM_DEFAULTS.tailLines);
       }
     } finally {
@@ -476,6 +500,7 @@ export const NEVER_STARTS = new Set([
   'BadConstraints',
   'AccountNotAllowed',
   'QOSMaxCpuPerJobLimit',
+  'QOSMaxGRESPerJob',
   'QOSMaxMemoryPerJob',
   'QOSMaxWallDurationPerJobLimit',
   'InvalidAccount',
