@@ -25,7 +25,7 @@ import type { Batch, FlatModel } from '../models/model.ts';
 import { traceAtBatchSize } from '../numerics/batch-scaling.ts';
 import { Rng } from '../numerics/random.ts';
 import { seedIndices } from '../seeds.ts';
-import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { batchDynamicsCost, batchTheoryCost } from './cost.ts';
 import { batches, kindsOf, seedsOf } from './stages.ts';
 import type { TheoryRow } from './theory.ts';
@@ -57,6 +57,7 @@ export const fashionBatchDynamicsStage = defineStage<{ batchSize: number; seed: 
   version: 1,
   description: 'fashion: SGD from the sharp minimum at another batch size m (beyond the paper)',
   isolate: true,
+  gpus: gpusForBackend,
   // minibatch steps: one thread is faster than two here (see fashion.dynamics)
   threads: () => 1,
   instances: (cfg) => extraBatchSizes(cfg).flatMap((batchSize) => seedsOf(cfg).map((seed) => ({ batchSize, seed }))),
@@ -163,6 +164,7 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
   version: 1,
   description: 'fashion: SGD’s short-horizon loss rise from the sharp minimum at each batch size (beyond the paper)',
   isolate: true,
+  gpus: gpusForBackend,
   threads: () => 1,
   instances: (cfg) => (batchSizesOf(cfg).length > 0 ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: [

@@ -9,7 +9,7 @@ import { hessianOperator } from '../models/curvature.ts';
 import { lanczos } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { slq, slqDensity, type SlqResult } from '../numerics/slq.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { batches, kindsOf, seedsOf } from './stages.ts';
 
 /** Settings (`fashion.spectrum`). */
@@ -47,6 +47,7 @@ export const fashionSpectrumStage = defineStage<{ seed: number }>({
   version: 1,
   description: 'fashion: Hessian spectral density (SLQ) at the sharp minimum and at the end of each dynamics',
   isolate: true,
+  gpus: gpusForBackend,
   threads: () => Infinity,
   instances: (cfg) => (cfg<SpectrumSettings>('fashion.spectrum').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.spectrum', 'fashion.probe.lanczos', 'fashion.dynamics.kinds'],

@@ -17,7 +17,7 @@ import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { dynamicsCost, indicatorCost, pretrainCost, probeCost } from './cost.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
 import { seedIndices } from '../seeds.ts';
@@ -119,6 +119,7 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
   version: 2, // 2: the native backend's one-call value and gradient (stages/models/fused.ts)
   description: 'fashion: GD pre-training until the training set (random labels included) is fit',
   isolate: true,
+  gpus: gpusForBackend,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: ['seed', 'backend', 'fashion.pretrain'],
@@ -168,6 +169,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
   version: 2,
   description: 'fashion: noisy dynamics of one kind from the sharp minimum',
   isolate: true,
+  gpus: gpusForBackend,
   // wasm threads (bit-identical results, stages/tf/wasm-threads.ts) pay off on full batches; SGD's minibatch-20 steps
   // took 9.5 ms with 2 threads against 6.4 ms with 1 (`npm run bench -- compare`), so sgd runs on one.
   threads: (p) => (p.kind === 'sgd' ? 1 : Infinity),
@@ -235,6 +237,7 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
   version: 2,
   description: 'fashion: Tr(HΣ) of every noise kind at the sharp minimum',
   isolate: true,
+  gpus: gpusForBackend,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: (_p, cfg) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', ...shapeKeyPaths(cfg)],
@@ -263,6 +266,7 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
   version: 3,
   description: 'fashion: curvature probing at the checkpoints of one dynamics, with its own noise’s Tr(HΣ_kind)',
   isolate: true,
+  gpus: gpusForBackend,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', ...SHAPE_KEYS[p.kind as NoiseKindName].map((k) => `fashion.dynamics.${p.kind}.${k}`)],

@@ -13,7 +13,7 @@ import type { FlatModel, Batch } from '../models/model.ts';
 import { lanczos } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { tailIndexInterval } from '../numerics/tail-index.ts';
-import { initBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { minibatchGradOp } from './cost.ts';
 import { batches, seedsOf } from './stages.ts';
 
@@ -95,6 +95,7 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
   version: 2, // 2: the estimate and its interval average over random blockings
   description: 'fashion: tail index of SGD’s gradient noise at the sharp minimum (top Hessian direction and random directions)',
   isolate: true,
+  gpus: gpusForBackend,
   threads: () => Infinity,
   instances: (cfg) => (cfg<TailIndexSettings>('fashion.tailIndex').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.dynamics.batchSize', 'fashion.tailIndex', 'fashion.probe.lanczos'],

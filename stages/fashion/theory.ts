@@ -28,7 +28,7 @@ import { escapePredictions } from '../numerics/escape-theory.ts';
 import { traceHSigma, traceHSigmaTopK } from '../numerics/indicator.ts';
 import { lanczos, type LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { theoryCost } from './cost.ts';
 import { batches, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
 
@@ -283,6 +283,7 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
   version: 1,
   description: 'fashion: predicted (linear, quadratic) vs measured loss increase over short noisy runs from the sharp minimum',
   isolate: true,
+  gpus: gpusForBackend,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: (_p, cfg) => [

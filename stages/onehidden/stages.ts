@@ -2,7 +2,7 @@
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { oneHiddenData } from './data.ts';
 import { trainOneHidden, type EpochRecord } from './train.ts';
 import { seedIndices } from '../seeds.ts';
@@ -17,6 +17,7 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
   version: 2,
   description: 'onehidden: Adam training with Tr(HΣ), Tr(HΣ̄) after every epoch',
   isolate: true,
+  gpus: gpusForBackend,
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   cost: (_p, cfg) => oneHiddenCost(cfg),
   reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize', 'onehidden.covBatches'],

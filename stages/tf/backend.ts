@@ -205,3 +205,12 @@ export function recordBackend(ctx: { setMeta(key: string, value: import('../../c
   ctx.setMeta('backend', info.label);
   if (info.adapter) ctx.setMeta('adapter', { ...info.adapter, limits: { ...info.adapter.limits } });
 }
+
+/**
+ * A tfjs stage's `gpus` declaration: one GPU on the webgpu backend (so that, by default, one such stage runs at a
+ * time on a one-GPU machine and a Slurm job asks for one), none on the CPU backends. Example: `gpus: gpusForBackend`.
+ */
+export function gpusForBackend(_params: unknown, config: <T = unknown>(path: string) => T): number {
+  const b = config<string>('backend');
+  return b === 'webgpu' || b === 'tensorflow-gpu' ? 1 : 0;
+}

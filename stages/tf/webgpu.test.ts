@@ -104,3 +104,14 @@ gpuTest('a lost device fails the next read with one line naming the cause and th
   t.log(line);
   t.regex(line, /^ERROR backend 'webgpu': the GPU device was lost \(destroyed.*Rerun it/);
 });
+
+test('tfjs stages ask the runner for one GPU on webgpu and none on the CPU backends', async (t) => {
+  const { gpusForBackend } = await import('./backend.ts');
+  const { stages } = await import('../registry.ts');
+  const on = (backend: string) => (<T>(p: string) => (p === 'backend' ? backend : undefined) as T);
+  t.is(gpusForBackend({}, on('webgpu')), 1);
+  t.is(gpusForBackend({}, on('native')), 0);
+  const gpuStages = stages.filter((s) => s.gpus !== undefined).map((s) => s.id);
+  t.log(gpuStages.join(', '));
+  for (const id of ['fashion.pretrain', 'fashion.dynamics', 'fashion.probe', 'onehidden.train', 'svhn.dynamics', 'cifar10.dynamics']) t.true(gpuStages.includes(id), id);
+});

@@ -23,7 +23,7 @@ import type { Batch } from '../models/model.ts';
 import { createVgg11 } from '../models/vgg.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
-import { initBackend, recordBackend, type BackendName } from '../tf/backend.ts';
+import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { readAll } from '../tf/read.ts';
 import { seedIndices } from '../seeds.ts';
 import { medianMsAsync, wallClock } from '../cost/timing.ts';
@@ -106,6 +106,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     version: 2, // 2: the native backend's one-call value and gradient (stages/models/fused.ts)
     description: `${ds}: VGG11 trained from the initialisation by one noise kind`,
     isolate: true,
+    gpus: gpusForBackend,
     threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
     instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
     reads: ['seed', 'backend', `${ds}.force`, `${ds}.width`, `${ds}.data`, `${ds}.dynamics`, `${ds}.sharpness`],
