@@ -6,14 +6,15 @@
  *   node.xz         this Node binary (process.execPath), xz-compressed
  *   dawn.node.xz    Dawn's Node binding from the npm package `webgpu` (linux-x64), xz-compressed
  *   deb/            Debian's libvulkan1 .deb (`apt-get download libvulkan1`), unpacked by run.sh into its scratch dir
- *   app/check/      check.mjs, gpu/check.ts bundled by esbuild with tfjs and its backends; webgpu-probe.mjs beside it
- *                   (stages/tf/webgpu.ts runs it to probe the adapter in a child process)
+ *   app/dist/gpu/   check.mjs, gpu/check.ts bundled by esbuild with tfjs and its backends; webgpu-probe.mjs beside it
+ *                   (stages/tf/webgpu.ts runs it to probe the adapter in a child process). Two levels below app/, as
+ *                   stages/tf/native.ts is below the repository root, so the addon's path resolves the same way
  *   app/node_modules/webgpu/   the package's index.js and package.json; run.sh puts dawn.node under dist/linux-x64/.
  *                   Kept outside the bundle so that its createRequire finds dawn.node beside it.
  *   app/node_modules/@tensorflow/tfjs-backend-webgpu/   a stub package.json: the code is in check.mjs, but
  *                   stages/tf/webgpu.ts checks the package resolves before starting the backend
  *   app/native/build/sgd_noise_native.node   the native addon (the reference backend), where it was built here;
- *                   check.mjs finds it at ../../native/build from itself, as stages/tf/native.ts does from its own file
+ *                   check.mjs looks for it at ../../native/build from itself, as stages/tf/native.ts does
  *   app/wasm/       tfjs-backend-wasm's .wasm binaries (the native backend is wasm plus the addon)
  *   app/torch/      bench/torch_cnn.py and bench/torch_vgg.py
  *   MANIFEST.json   versions, sizes and SHA-256 of every file
@@ -69,7 +70,7 @@ function filesUnder(dir: string): string[] {
 async function main(): Promise<void> {
   rmSync(PACK, { recursive: true, force: true });
   const app = path.join(PACK, 'app');
-  for (const d of ['check', 'node_modules/webgpu', 'node_modules/@tensorflow/tfjs-backend-webgpu', 'wasm', 'native/build', 'torch']) {
+  for (const d of ['dist/gpu', 'node_modules/webgpu', 'node_modules/@tensorflow/tfjs-backend-webgpu', 'wasm', 'native/build', 'torch']) {
     mkdirSync(path.join(app, d), { recursive: true });
   }
   mkdirSync(path.join(PACK, 'deb'), { recursive: true });
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   log('bundling gpu/check.ts with esbuild...');
   const result = await build({
     entryPoints: [path.join(ROOT, 'gpu', 'check.ts')],
-    outfile: path.join(app, 'check', 'check.mjs'),
+    outfile: path.join(app, 'dist', 'gpu', 'check.mjs'),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     legalComments: 'eof',
   });
   if (result.errors.length) throw new Error(`gpu:pack: esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
-  copyFileSync(path.join(ROOT, 'stages', 'tf', 'webgpu-probe.mjs'), path.join(app, 'check', 'webgpu-probe.mjs'));
+  copyFileSync(path.join(ROOT, 'stages', 'tf', 'webgpu-probe.mjs'), path.join(app, 'dist', 'gpu', 'webgpu-probe.mjs'));
 
   // Dawn's binding: the package's own index.js and package.json; dawn.node compressed beside run.sh.
   const webgpuDir = path.dirname(require.resolve('webgpu'));
@@ -114,11 +115,11 @@ async function main(): Promise<void> {
   const tfjsWebgpuVersion = (JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs-backend-webgpu/package.json'), 'utf8')) as { version: string }).version;
   writeFileSync(
     path.join(app, 'node_modules', '@tensorflow', 'tfjs-backend-webgpu', 'package.json'),
-    `${JSON.stringify({ name: '@tensorflow/tfjs-backend-webgpu', version: tfjsWebgpuVersion, main: 'index.js', description: 'stub: the code is bundled into app/check/check.mjs; this lets require.resolve find the package' }, null, 2)}\n`,
+    `${JSON.stringify({ name: '@tensorflow/tfjs-backend-webgpu', version: tfjsWebgpuVersion, main: 'index.js', description: 'stub: the code is bundled into app/dist/gpu/check.mjs; this lets require.resolve find the package' }, null, 2)}\n`,
   );
   writeFileSync(
     path.join(app, 'node_modules', '@tensorflow', 'tfjs-backend-webgpu', 'index.js'),
-    "throw new Error('@tensorflow/tfjs-backend-webgpu is bundled into app/check/check.mjs; this stub only lets require.resolve find it');\n",
+    "throw new Error('@tensorflow/tfjs-backend-webgpu is bundled into app/dist/gpu/check.mjs; this stub only lets require.resolve find it');\n",
   );
 
   // The reference side: the native addon where it was built, and the wasm binaries.

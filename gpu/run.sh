@@ -87,7 +87,7 @@ else
     export VK_DRIVER_FILES="$FOUND"
     note "NVIDIA Vulkan manifest found: VK_DRIVER_FILES=$FOUND ($(tr -d '\n ' < "$FOUND" | head -c 200))"
   else
-    OTHERS="$(ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/share/vulkan/icd.d 2>/dev/null | tr '\n' ' ')"
+    OTHERS="$(find /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/share/vulkan/icd.d -name '*.json' 2>/dev/null | tr '\n' ' ')"
     note "no NVIDIA Vulkan manifest in the usual places; the loader searches its defaults (manifests there: ${OTHERS:-none})"
   fi
 fi
@@ -101,7 +101,7 @@ LIMIT=$(( ${BUDGET_S:-450} + 60 ))
 TIMEOUT=""
 if command -v timeout >/dev/null 2>&1; then TIMEOUT="timeout -k 10 $LIMIT"; fi
 say "running the check (budget ${BUDGET_S:-450} s, killed after $LIMIT s) -> $RESULT"
-$TIMEOUT "$WORK/node" "$WORK/app/check/check.mjs" --out "$RESULT" --python "$PYTHON" --torch-dir "$WORK/app/torch" \
+$TIMEOUT "$WORK/node" "$WORK/app/dist/gpu/check.mjs" --out "$RESULT" --python "$PYTHON" --torch-dir "$WORK/app/torch" \
   --wasm-dir "$WORK/app/wasm/" --budget-s "${BUDGET_S:-450}" ${CHECK_ARGS:-}
 rc=$?
 if [ -f "$RESULT" ]; then say "result: $RESULT ($(wc -c < "$RESULT") bytes), check exit code $rc"; else say "no result written (check exit code $rc)"; fi
