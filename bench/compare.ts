@@ -11,23 +11,31 @@
  * Both run once with 1 thread and once with all cores (sgd-noise's threaded wasm binary in a fresh process,
  * bench/compare-sgd.ts).
  *
+ * On `--backend webgpu` (stages/tf/webgpu.ts) the same check runs on the GPU's values, and the rows compare webgpu
+ * with torch on all cores (there are no thread counts on a GPU); the adapter is named in the JSON and the table, and a
+ * software adapter's (llvmpipe's) times are not speed claims. Every read is awaited (bench/reads.ts). `--train`,
+ * `--test`, `--gd-steps`, `--reps`, `--rounds`, `--lanczos-k` and `--lanczos-max-iter` shrink the suite for slow
+ * backends (bench/run.ts).
+ *
  * Needs Debian's `/usr/bin/python3` with the package python3-torch; without it the suite is skipped with a message.
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
-import { evaluateClassifier } from '../stages/dynamics/evaluate.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hvp, hvpSession, valueAndGradSync } from '../stages/models/curvature.ts';
+import { hvpSession } from '../stages/models/curvature.ts';
 import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
 import { resolveAutoBackend } from '../stages/tf/auto.ts';
+import { readFloat32 } from '../stages/tf/read.ts';
 import { timeSgdNoise } from './compare-sgd.ts';
+import { norm, readFloat32File, relativeDifference, writeExchange, type ExchangeArray } from './exchange.ts';
+import { readEvaluation, readHvp, readValueAndGrad } from './reads.ts';
 import { median } from './timing.ts';
 
 /** Debian's Python, which has python3-torch (the `python3` on PATH may be another one). */
@@ -49,34 +57,7 @@ export function torchAvailability(python = TORCH_PYTHON): { ok: true; version: s
   return { ok: true, version: r.stdout.trim() };
 }
 
-/** One array of the exchange file. */
-export interface ExchangeArray {
-  readonly data: Float32Array | Float64Array | Int32Array;
-  readonly shape: readonly number[];
-}
-
-/**
- * Writes `arrays` to DIR/data.bin (8-byte aligned, little-endian) and DIR/header.json (dtype, shape, offset of each,
- * the model's parameter layout and `settings`): what bench/torch_cnn.py reads.
- */
-export function writeExchange(dir: string, model: FlatModel, arrays: Record<string, ExchangeArray>, settings: Record<string, unknown> = {}): void {
-  const entries: Record<string, { dtype: string; shape: number[]; offset: number }> = {};
-  let offset = 0;
-  for (const [name, a] of Object.entries(arrays)) {
-    const count = a.shape.reduce((p, d) => p * d, 1);
-    if (count !== a.data.length) throw new Error(`writeExchange: ${name} has ${a.data.length} entries for shape [${a.shape}]`);
-    const dtype = a.data instanceof Float32Array ? 'float32' : a.data instanceof Float64Array ? 'float64' : 'int32';
-    entries[name] = { dtype, shape: [...a.shape], offset };
-    offset += Math.ceil(a.data.byteLength / 8) * 8;
-  }
-  const buf = Buffer.alloc(offset);
-  for (const [name, a] of Object.entries(arrays)) {
-    buf.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), entries[name]!.offset);
-  }
-  writeFileSync(path.join(dir, 'data.bin'), buf);
-  const params = model.params.map((p) => ({ name: p.name, shape: p.shape, offset: p.offset, size: p.size }));
-  writeFileSync(path.join(dir, 'header.json'), `${JSON.stringify({ model: model.name, params, arrays: entries, settings }, null, 2)}\n`);
-}
+export { relativeDifference, writeExchange, type ExchangeArray };
 
 /** Runs bench/torch_cnn.py on an exchange directory with `threads` threads (also set in its env) and parses its JSON. */
 export function runTorch(dir: string, mode: 'check' | 'bench', threads: number): Record<string, unknown> {
@@ -113,20 +94,6 @@ export function runSgdNoiseThreaded(dir: string, threads: number, backend: Backe
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { threads: number; ms: Record<string, number>; lanczosMatvecs: number };
 }
 
-/** ‖a − b‖ / ‖b‖ in float64 (|a − b| / |b| for scalars). */
-export function relativeDifference(a: ArrayLike<number> | number, b: ArrayLike<number> | number): number {
-  const xs = typeof a === 'number' ? [a] : a;
-  const ys = typeof b === 'number' ? [b] : b;
-  if (xs.length !== ys.length) throw new Error(`relativeDifference: lengths differ (${xs.length} vs ${ys.length})`);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i]! - ys[i]!) ** 2;
-    den += ys[i]! ** 2;
-  }
-  return den > 0 ? Math.sqrt(num / den) : Math.sqrt(num) === 0 ? 0 : Infinity;
-}
-
 /** One quantity of the correctness check. */
 export interface CheckEntry {
   readonly relativeDifference: number;
@@ -147,31 +114,24 @@ export interface TorchCheck {
   readonly torch: Record<string, unknown>;
 }
 
-function norm(x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! ** 2;
-  return Math.sqrt(s);
-}
-
 /**
  * Loss, gradient and HVP H·v of `model` at `w` on `batch`, by tfjs and by torch (from the exchange in `dir`, which
  * must hold w, v, x_train and y_train), compared in float64. Example: `checkAgainstTorch(dir, model, w, batch, v)`.
  */
-export function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, threads = 1): TorchCheck {
-  const { value, grad } = valueAndGradSync(model, w, batch);
-  const hvT = hvp(model, w, batch, v);
-  const hv = hvT.dataSync() as Float32Array;
-  hvT.dispose();
+export async function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, threads = 1): Promise<TorchCheck> {
+  const { value, grad } = await readValueAndGrad(model, w, batch);
+  const hv = await readHvp(model, w, batch, v);
   const session = hvpSession(model, w, batch);
   const hvSessionT = session.hvp(v);
-  const hvSession = hvSessionT.dataSync() as Float32Array;
-  hvSessionT.dispose();
-  session.dispose();
+  let hvSession: Float32Array;
+  try {
+    hvSession = await readFloat32(hvSessionT);
+  } finally {
+    hvSessionT.dispose();
+    session.dispose();
+  }
   const torch = runTorch(dir, 'check', threads);
-  const read = (file: string) => {
-    const b = readFileSync(path.join(dir, file));
-    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  };
+  const read = (file: string) => readFloat32File(dir, file);
   const tg = read('torch-grad.f32');
   const thv = read('torch-hvp.f32');
   const thvSession = read('torch-hvp-session.f32');
@@ -224,6 +184,8 @@ export interface CompareRow {
   readonly operation: string;
   /** 1 for the one-thread comparison, 'all cores' for each side with every core it can use. */
   readonly threads: 1 | 'all cores';
+  /** On webgpu: the adapter sgd-noise ran on (`webgpu (llvmpipe …)`); its thread count is then 1 JavaScript thread. */
+  readonly sgdNoiseDevice?: string;
   readonly sgdNoiseThreads: number;
   readonly torchThreads: number;
   readonly sgdNoiseMs: number;
@@ -262,6 +224,14 @@ export interface CompareOptions {
    * shared machines drift by ±30% over minutes, and alternating puts both sides under the same drift.
    */
   readonly rounds?: number;
+  /** Training images (default 1200) and test images (default 10,000): fewer for slow backends (llvmpipe). */
+  readonly train?: number;
+  readonly test?: number;
+  /** Full-batch GD steps from the initialisation before anything is compared (default 60). */
+  readonly gdSteps?: number;
+  /** Lanczos's k (default 20; tolPairs is min(5, k)) and its matvec cap (default: lanczos's own). */
+  readonly lanczosK?: number;
+  readonly lanczosMaxIter?: number;
 }
 
 /**
@@ -280,23 +250,29 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
   const rounds = opts.rounds ?? 3;
   const backend = opts.backend ?? resolveAutoBackend();
   const info = await initBackend(backend);
+  const gpu = backend === 'webgpu';
+  if (info.adapter?.software) process.stderr.write(`compare: webgpu on a software adapter (${info.label}): its times are not GPU speeds\n`);
   const model = createCnn();
   const rng = new Rng(2019);
-  const N = 1200;
-  const NTEST = 10_000;
+  const N = opts.train ?? 1200;
+  const NTEST = opts.test ?? 10_000;
+  const gdSteps = opts.gdSteps ?? 60;
+  const mbCount = Math.min(60, Math.floor(N / 20));
+  if (mbCount < 1) throw new Error(`bench compare: --train ${N} is fewer than one minibatch of 20`);
   const images = await loadImages(N, NTEST, rng);
   const batch: Batch = { x: tf.tensor4d(images.train.x, [N, 28, 28, 1]), y: tf.tensor1d(images.train.y, 'int32') };
   const testBatch: Batch = { x: tf.tensor4d(images.test.x, [NTEST, 28, 28, 1]), y: tf.tensor1d(images.test.y, 'int32') };
 
   // As bench/numerics.ts: 60 full-batch GD steps at lr 0.1 from the initialisation, so the Hessian has structure.
   const w = model.init(rng);
-  for (let i = 0; i < 60; i++) {
-    const { grad } = valueAndGradSync(model, w, batch);
+  for (let i = 0; i < gdSteps; i++) {
+    const { grad } = await readValueAndGrad(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * grad[j]!;
   }
   const v = rng.fillNormal(new Float32Array(model.size));
-  const minibatches = rng.permutation(N).subarray(0, 60 * 20); // 60 minibatches of 20: one shuffled pass
-  const lanczosOpts = { k: 20, tol: 1e-3, tolPairs: 5, seed: 7 };
+  const minibatches = rng.permutation(N).subarray(0, mbCount * 20); // 60 minibatches of 20: one shuffled pass (N = 1200)
+  const lanczosK = opts.lanczosK ?? 20;
+  const lanczosOpts = { k: lanczosK, tol: 1e-3, tolPairs: Math.min(5, lanczosK), seed: 7, ...(opts.lanczosMaxIter ? { maxIter: opts.lanczosMaxIter } : {}) };
   // lanczos() draws its start vector, and on a breakdown further vectors, from new Rng(seed): the same stream for torch.
   const lanczosRng = new Rng(lanczosOpts.seed);
   const lanczosRandom = new Float64Array(8 * model.size);
@@ -315,16 +291,16 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         y_train: { data: images.train.y, shape: [N] },
         x_test: { data: images.test.x, shape: [NTEST, 28, 28, 1] },
         y_test: { data: images.test.y, shape: [NTEST] },
-        minibatches: { data: Int32Array.from(minibatches), shape: [60, 20] },
+        minibatches: { data: Int32Array.from(minibatches), shape: [mbCount, 20] },
         lanczos_random: { data: lanczosRandom, shape: [8, model.size] },
       },
-      { reps, evalChunk, lanczos: { k: lanczosOpts.k, tol: lanczosOpts.tol, tolPairs: lanczosOpts.tolPairs, seed: lanczosOpts.seed, runs: lanczosRuns } },
+      { reps, evalChunk, lanczos: { k: lanczosOpts.k, tol: lanczosOpts.tol, tolPairs: lanczosOpts.tolPairs, seed: lanczosOpts.seed, runs: lanczosRuns, ...(opts.lanczosMaxIter ? { maxIter: opts.lanczosMaxIter } : {}) } },
     );
 
     // 1. Correctness: the same loss, gradient and HVP, or nothing is timed.
     process.stderr.write('compare: checking loss, gradient and HVP against torch...\n');
-    const check = checkAgainstTorch(dir, model, w, batch, v);
-    const evalTfjs = evaluateClassifier(model, w, testBatch, { chunk: evalChunk });
+    const check = await checkAgainstTorch(dir, model, w, batch, v);
+    const evalTfjs = await readEvaluation(model, w, testBatch, evalChunk);
     const evalCheck = {
       sgdNoise: evalTfjs,
       torch: { loss: check.torch.testLoss, accuracy: check.torch.testAccuracy },
@@ -343,31 +319,37 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     );
 
     // 2. One thread each, in alternating rounds (sgd-noise here, torch in its process); each row is the median over
-    // rounds. Then all cores once each: sgd-noise in a fresh process (a process has one backend), torch.
+    // rounds. Then all cores once each: sgd-noise in a fresh process (a process has one backend), torch. On webgpu:
+    // the rounds alternate the GPU and torch on all cores, and that is all.
+    const cores = cpus().length;
+    const torchThreads = gpu ? cores : 1;
     type TorchRun = { ms: Record<string, number>; lanczos: Record<string, unknown>; threadsInEffect: number } & Record<string, unknown>;
     const sgdRounds: Record<string, number>[] = [];
     const torchRounds: TorchRun[] = [];
     let lz: Awaited<ReturnType<typeof timeSgdNoise>>['lanczos'] | undefined;
     for (let r = 1; r <= rounds; r++) {
-      process.stderr.write(`compare: round ${r}/${rounds}: timing sgd-noise, 1 thread...\n`);
+      process.stderr.write(`compare: round ${r}/${rounds}: timing sgd-noise, ${gpu ? info.label : '1 thread'}...\n`);
       const one = await timeSgdNoise({
         model, w, v, batch, testBatch, minibatches: Int32Array.from(minibatches), lanczosOptions: lanczosOpts, reps, lanczosRuns, evalChunk,
       });
       sgdRounds.push(one.ms);
       lz = one.lanczos;
-      process.stderr.write(`compare: round ${r}/${rounds}: timing torch, 1 thread...\n`);
-      torchRounds.push(runTorch(dir, 'bench', 1) as TorchRun);
+      process.stderr.write(`compare: round ${r}/${rounds}: timing torch, ${torchThreads} thread(s)...\n`);
+      torchRounds.push(runTorch(dir, 'bench', torchThreads) as TorchRun);
     }
     const medianByKey = (runs: readonly Record<string, number>[]) =>
       Object.fromEntries(Object.keys(runs[0]!).map((k) => [k, median(runs.map((m) => m[k]!))]));
     const ms = medianByKey(sgdRounds);
     if (!lz) throw new Error('bench compare: rounds must be ≥ 1');
     const t1: TorchRun = { ...torchRounds[0]!, ms: medianByKey(torchRounds.map((t) => t.ms)) };
-    const cores = cpus().length;
-    process.stderr.write(`compare: timing sgd-noise, ${cores} threads...\n`);
-    const sgdAll = runSgdNoiseThreaded(dir, cores, backend);
-    process.stderr.write(`compare: timing torch, ${cores} threads...\n`);
-    const tAll = runTorch(dir, 'bench', cores) as TorchRun;
+    let sgdAll: ReturnType<typeof runSgdNoiseThreaded> | null = null;
+    let tAll: TorchRun | null = null;
+    if (!gpu) {
+      process.stderr.write(`compare: timing sgd-noise, ${cores} threads...\n`);
+      sgdAll = runSgdNoiseThreaded(dir, cores, backend);
+      process.stderr.write(`compare: timing torch, ${cores} threads...\n`);
+      tAll = runTorch(dir, 'bench', cores) as TorchRun;
+    }
 
     const operations: [key: string, label: string][] = [
       ['fullBatchGradient', `full-batch value + gradient, N = ${N}`],
@@ -375,20 +357,23 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
       ['hvp', `HVP, double backprop, N = ${N}`],
       ['hvpReusedPass', `HVP, recorded pass reused, N = ${N}`],
       ['evaluateTest', `evaluation (loss, accuracy), ${NTEST} test images`],
-      ['sixtyMinibatchGradients', '60 minibatch gradients, m = 20 (Σ)'],
+      ['sixtyMinibatchGradients', `${mbCount} minibatch gradients, m = 20 (Σ)`],
       ['lanczos', `Lanczos top-${lanczosOpts.k}, tol ${lanczosOpts.tol} on top ${lanczosOpts.tolPairs}`],
     ];
     const rows: CompareRow[] = [];
-    const sides = [
-      [t1, 1, ms, info.threads ?? 1, lz.matvecs],
-      [tAll, 'all cores', sgdAll.ms, sgdAll.threads, sgdAll.lanczosMatvecs],
-    ] as const;
+    const sides: [TorchRun, 1 | 'all cores', Record<string, number>, number, number][] = gpu
+      ? [[t1, 'all cores', ms, 1, lz.matvecs]]
+      : [
+          [t1, 1, ms, info.threads ?? 1, lz.matvecs],
+          [tAll!, 'all cores', sgdAll!.ms, sgdAll!.threads, sgdAll!.lanczosMatvecs],
+        ];
     for (const [torchRun, label, sgdMs, sgdThreads, sgdMatvecs] of sides) {
       for (const [key, operation] of operations) {
         const torchMs = torchRun.ms[key]!;
         rows.push({
           operation,
           threads: label,
+          ...(gpu ? { sgdNoiseDevice: info.label } : {}),
           sgdNoiseThreads: sgdThreads,
           torchThreads: torchRun.threadsInEffect,
           sgdNoiseMs: round(sgdMs[key]!),
@@ -398,18 +383,22 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         });
       }
     }
-    process.stderr.write(`\n${formatTable(rows)}\n\n`);
+    const adapterLine = gpu ? `sgd-noise on ${info.label}${info.adapter?.software ? ': a software adapter, times are not GPU speeds' : ''}; torch on ${t1.threadsInEffect} CPU threads\n` : '';
+    process.stderr.write(`\n${adapterLine}${formatTable(rows)}\n\n`);
     const eigen = (xs: ArrayLike<number>) => Array.from(xs, (x) => round(x, 6));
     const torchEigen = t1.lanczos.eigenvalues as number[];
     return {
-      threads: {
-        cpuCount: cores,
-        sgdNoise: { backend: info.label, oneThread: info.threads ?? 1, allCores: sgdAll.threads, note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts) and, on native, as many native kernel threads' },
-        torch: {
-          oneThread: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env },
-          allCores: { requested: tAll.threadsRequested, inEffect: tAll.threadsInEffect, env: tAll.env },
-        },
-      },
+      ...(gpu ? { adapter: { label: info.label, ...info.adapter, note: info.adapter?.software ? 'a software adapter (CPU Vulkan): the times are not GPU speeds' : 'a hardware adapter' } } : {}),
+      threads: gpu
+        ? { cpuCount: cores, sgdNoise: { backend: info.label, note: 'webgpu: the work runs on the adapter' }, torch: { allCores: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env } } }
+        : {
+            cpuCount: cores,
+            sgdNoise: { backend: info.label, oneThread: info.threads ?? 1, allCores: sgdAll!.threads, note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts) and, on native, as many native kernel threads' },
+            torch: {
+              oneThread: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env },
+              allCores: { requested: tAll!.threadsRequested, inEffect: tAll!.threadsInEffect, env: tAll!.env },
+            },
+          },
       rows,
       oneThreadRounds: { sgdNoiseMs: sgdRounds, torchMs: torchRounds.map((t) => t.ms) },
       check: {
@@ -442,14 +431,14 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
           top5: eigen(torchEigen.slice(0, 5)),
           top5RelativeResidualMax: Math.max(...(t1.lanczos.relativeResiduals as number[]).slice(0, 5)),
         },
-        top20EigenvalueRelativeDifference: relativeDifference(lz!.eigenvalues, torchEigen),
+        [`top${lanczosOpts.k}EigenvalueRelativeDifference`]: relativeDifference(lz!.eigenvalues, torchEigen),
       },
-      settings: { reps, warmup: 1, lanczosRuns, images: { train: N, test: NTEST }, evalChunk, minibatch: 20 },
+      settings: { reps, rounds, warmup: 1, lanczosRuns, gdSteps, images: { train: N, test: NTEST }, evalChunk, minibatch: 20, minibatches: mbCount },
       // 1-, 5- and 15-minute load averages: more than `cores` means other processes competed for the cores.
       loadAverage: { start: loadAtStart.map((x) => round(x, 3)), end: loadavg().map((x) => round(x, 3)) },
       notes: [
         `medians of wall times after one warm-up; one-thread rows: the median over ${rounds} rounds, sgd-noise and torch alternating; ratio = sgdNoiseMs / torchMs`,
-        "evaluation: sgd-noise's evaluateClassifier (chunks of 2000) runs one forward pass per chunk (lossAndPrediction), as torch",
+        "evaluation: as sgd-noise's evaluateClassifier (chunks of 2000, one forward pass per chunk, lossAndPrediction), with awaited reads (bench/reads.ts), as torch",
         'HVP, recorded pass reused: sgd-noise hvpSession against torch autograd.grad(g, w, v, retain_graph=True) on a graph recorded once; Lanczos uses these on both sides and its time includes recording it',
         'all-cores rows: torch with os.cpu_count() threads, sgd-noise with as many wasm threads (in a fresh process)',
       ],

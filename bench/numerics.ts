@@ -12,21 +12,19 @@ import * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
 import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hessianOperator, hvp, hvpSession, minibatchValueAndGrad, perExampleGradients, sliceBatch, valueAndGrad, valueAndGradSync } from '../stages/models/curvature.ts';
+import { hvp, hvpSession, minibatchValueAndGrad, perExampleGradients, sliceBatch, valueAndGrad } from '../stages/models/curvature.ts';
 import type { Batch } from '../stages/models/model.ts';
 import { minibatchCovariance } from '../stages/numerics/covariance.ts';
 import { lanczos, type LanczosResult } from '../stages/numerics/lanczos.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
-import { median, medianMs } from './timing.ts';
+import { readFloat32 } from '../stages/tf/read.ts';
+import { readBack, readValueAndGrad, readingHessianOperator } from './reads.ts';
+import { median, medianMsAsync } from './timing.ts';
 
-/** Median wall time (ms) of `f` over `reps` runs after one warm-up; returned tensors are read back and disposed. */
-function timeTensors(f: () => tf.Tensor[], reps: number): number {
-  return medianMs(() => {
-    const out = f();
-    for (const t of out) t.dataSync();
-    tf.dispose(out);
-  }, reps);
+/** Median wall time (ms) of `f` over `reps` runs after one warm-up; returned tensors are read back (awaited) and disposed. */
+function timeTensors(f: () => tf.Tensor[], reps: number): Promise<number> {
+  return medianMsAsync(() => readBack(f), reps);
 }
 
 async function loadImages(n: number, rng: Rng): Promise<{ batch: Batch; source: string }> {
@@ -72,42 +70,43 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   // Move off the near-zero initialisation so that the Hessian has structure: 60 full-batch GD steps at lr 0.1.
   const pre0 = performance.now();
   for (let i = 0; i < 60; i++) {
-    const { grad } = valueAndGradSync(model, w, batch);
+    const { grad } = await readValueAndGrad(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * grad[j]!;
   }
   const pretrainMs = performance.now() - pre0;
 
   const wt = tf.tensor1d(w);
   const v = tf.tensor1d(rng.fillNormal(new Float32Array(model.size)));
-  const grad = timeTensors(() => Object.values(valueAndGrad(model, wt, batch)), reps);
-  const mini = timeTensors(() => Object.values(minibatchValueAndGrad(model, wt, batch, rng.permutation(N).subarray(0, 20))), reps * 4);
-  const hvpMs = timeTensors(() => [hvp(model, wt, batch, v)], reps);
+  const grad = await timeTensors(() => Object.values(valueAndGrad(model, wt, batch)), reps);
+  const mini = await timeTensors(() => Object.values(minibatchValueAndGrad(model, wt, batch, rng.permutation(N).subarray(0, 20))), reps * 4);
+  const hvpMs = await timeTensors(() => [hvp(model, wt, batch, v)], reps);
   const session = hvpSession(model, wt, batch);
-  const hvpSessionMs = timeTensors(() => [session.hvp(v)], reps);
+  const hvpSessionMs = await timeTensors(() => [session.hvp(v)], reps);
   session.dispose();
   const first60 = sliceBatch(batch, 0, 60);
-  const pe60 = timeTensors(() => [perExampleGradients(model, wt, first60)], reps);
+  const pe60 = await timeTensors(() => [perExampleGradients(model, wt, first60)], reps);
   tf.dispose([first60.x, first60.y!]);
-  const pe1200 = timeTensors(() => [perExampleGradients(model, wt, batch)], Math.min(reps, 3));
+  const pe1200 = await timeTensors(() => [perExampleGradients(model, wt, batch)], Math.min(reps, 3));
 
   // Covariance top-20 from 60 minibatch gradients (m = 20, one shuffled pass of 1200 images).
-  const covGrads = (): Float32Array[] => {
+  const covGrads = async (): Promise<Float32Array[]> => {
     const order = rng.permutation(N);
-    return Array.from({ length: 60 }, (_, b) => {
+    const out: Float32Array[] = [];
+    for (let b = 0; b < 60; b++) {
       const { value, grad: g } = minibatchValueAndGrad(model, wt, batch, order.subarray(b * 20, (b + 1) * 20));
-      const out = g.dataSync() as Float32Array;
+      out.push(await readFloat32(g));
       tf.dispose([value, g]);
-      return out;
-    });
+    }
+    return out;
   };
   const gradsOnly: number[] = [];
   const withTop20: number[] = [];
   for (let r = 0; r < Math.min(reps, 3); r++) {
     let t0 = performance.now();
-    covGrads();
+    await covGrads();
     gradsOnly.push(performance.now() - t0);
     t0 = performance.now();
-    const cov = minibatchCovariance(covGrads());
+    const cov = minibatchCovariance(await covGrads());
     await cov.topK(20);
     withTop20.push(performance.now() - t0);
   }
@@ -116,7 +115,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   // (lr 0.07, m = 20) to w_b; warm at w_b from w_a's 20 vectors and from its leading 10; cold at w_b.
   const opts = { k: 20, tol: 1e-3, tolPairs: 5 };
   const runLanczos = async (at: Float32Array, start?: readonly Float64Array[]) => {
-    const op = hessianOperator(model, at, batch);
+    const op = readingHessianOperator(model, at, batch);
     const t0 = performance.now();
     const res = await lanczos(op, { ...opts, seed: 7, start });
     const ms = performance.now() - t0;
@@ -124,7 +123,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
     return lanczosSummary(res, ms);
   };
   const lanczosAt = async (wa: Float32Array) => {
-    const op = hessianOperator(model, wa, batch);
+    const op = readingHessianOperator(model, wa, batch);
     const t0 = performance.now();
     const coldA = await lanczos(op, { ...opts, seed: 7 });
     const coldMs = performance.now() - t0;
@@ -132,7 +131,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
     const wb = Float32Array.from(wa);
     for (let s = 0; s < 10; s++) {
       const { value, grad: g } = minibatchValueAndGrad(model, wb, batch, rng.permutation(N).subarray(0, 20));
-      const gd = g.dataSync();
+      const gd = await readFloat32(g);
       for (let j = 0; j < wb.length; j++) wb[j] = wb[j]! - 0.07 * gd[j]!;
       tf.dispose([value, g]);
     }
@@ -145,7 +144,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   };
   const after60 = await lanczosAt(w);
   for (let i = 60; i < 400; i++) {
-    const { grad: g } = valueAndGradSync(model, w, batch);
+    const { grad: g } = await readValueAndGrad(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * g[j]!;
   }
   const after400 = await lanczosAt(w);

@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- suite…] [--backend auto|native|wasm|cpu|tensorflow|tensorflow-gpu]`: runs the benchmark suites and writes
+ * `npm run bench [-- suite…] [--backend auto|native|wasm|cpu|webgpu|tensorflow|tensorflow-gpu]`: runs the benchmark suites and writes
  * bench/results/<suite>.json (no timing is asserted anywhere). A suite that returns null was skipped (it said why on
  * stderr) and writes nothing. `compare` puts its fields at the top level of its record (`threads`, `rows`, `check`).
+ * `compare` takes sizes for slow backends (a software WebGPU adapter): `--train N --test N --gd-steps N --reps N
+ * --rounds N --lanczos-k K --lanczos-max-iter N` (defaults 1200, 10000, 60, 5, 3, 20, lanczos's own).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -15,13 +17,43 @@ import { benchEngine } from './engine.ts';
 import { benchNumerics } from './numerics.ts';
 
 const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string', default: 'auto' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    backend: { type: 'string', default: 'auto' },
+    train: { type: 'string' },
+    test: { type: 'string' },
+    'gd-steps': { type: 'string' },
+    reps: { type: 'string' },
+    rounds: { type: 'string' },
+    'lanczos-k': { type: 'string' },
+    'lanczos-max-iter': { type: 'string' },
+  },
+});
+/** A positive integer option, or undefined when not given; anything else is an error naming the option. */
+const count = (name: keyof typeof values): number | undefined => {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n >= (name === 'gd-steps' ? 0 : 1))) throw new Error(`bench: --${name} must be a ${name === 'gd-steps' ? 'non-negative' : 'positive'} integer, got '${String(raw)}'`);
+  return n;
+};
 const backend = (values.backend === 'auto' ? resolveAutoBackend() : values.backend) as BackendName;
 
 const suites: Record<string, () => Promise<Record<string, unknown> | null>> = {
   engine: () => benchEngine(),
   numerics: () => benchNumerics(backend),
-  compare: () => benchCompare({ backend }),
+  compare: () =>
+    benchCompare({
+      backend,
+      train: count('train'),
+      test: count('test'),
+      gdSteps: count('gd-steps'),
+      reps: count('reps'),
+      rounds: count('rounds'),
+      lanczosK: count('lanczos-k'),
+      lanczosMaxIter: count('lanczos-max-iter'),
+    }),
 };
 /** Suites whose results form the record itself rather than its `results` field. */
 const flat = new Set(['compare']);

@@ -26,3 +26,15 @@ export function medianMs(f: () => void, reps: number): number {
   }
   return median(times);
 }
+
+/** Median wall time (ms) of the async `f` over `reps` runs after one warm-up run (`f` must await its reads). */
+export async function medianMsAsync(f: () => Promise<unknown>, reps: number): Promise<number> {
+  await f();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await f();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}

@@ -1,6 +1,6 @@
 """PyTorch reference of sgd-noise's Fashion-MNIST CNN, for `npm run bench -- compare` and test/bench-compare.test.ts.
 
-Usage: /usr/bin/python3 bench/torch_cnn.py DIR check|bench THREADS
+Usage: /usr/bin/python3 bench/torch_cnn.py DIR check|bench THREADS [DEVICE]
 
 DIR holds header.json and data.bin, written by bench/compare.ts. header.json lists the arrays in data.bin (dtype,
 shape, byte offset), the flat parameter layout of the tfjs model (layer by layer, weight then bias; conv weights
@@ -14,6 +14,11 @@ before the first dense layer, exactly as stages/models/sequential.ts does.
 
 Everything runs in float32 like tfjs; torch.set_num_threads(THREADS) (the caller also sets OMP_NUM_THREADS and
 MKL_NUM_THREADS in this process's environment) and the result reports torch.get_num_threads(). One JSON object is printed on stdout.
+
+DEVICE is cpu (default) or cuda (gpu/check.ts on a GPU machine): the tensors live there, TF32 is off (matmuls and
+cuDNN convolutions in full float32, as tfjs), and every timed operation ends by copying its result to the host, which
+waits for the GPU, as sgd-noise's timings await their reads. `settings.operations` (optional) lists the bench rows to
+time (default: all of them).
 """
 import json
 import os
@@ -76,11 +81,37 @@ class Cnn:
         return F.cross_entropy(self.logits(w, x), y)
 
 
+def host(t):
+    """A tensor's values as a numpy array on the host (for a CUDA tensor this waits for the GPU)."""
+    return t.detach().cpu().numpy()
+
+
+def set_device(name):
+    """The torch device for DEVICE; on CUDA, TF32 is turned off so matmuls and convolutions are full float32."""
+    if name == "cpu":
+        return torch.device("cpu")
+    if name != "cuda":
+        raise SystemExit(f"torch_cnn.py: DEVICE must be cpu or cuda, got {name!r}")
+    if not torch.cuda.is_available():
+        raise SystemExit("torch_cnn.py: DEVICE cuda asked for, but torch.cuda.is_available() is False")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    return torch.device("cuda")
+
+
+def device_info(device):
+    if device.type != "cuda":
+        return {"device": "cpu"}
+    return {"device": "cuda", "cudaDevice": torch.cuda.get_device_name(device), "cudaVersion": torch.version.cuda,
+            "cudnnVersion": torch.backends.cudnn.version(),
+            "tf32": {"matmul": torch.backends.cuda.matmul.allow_tf32, "cudnn": torch.backends.cudnn.allow_tf32}}
+
+
 def value_and_grad(model, w, x, y):
     wr = w.detach().requires_grad_(True)
     loss = model.loss(wr, x, y)
     (g,) = torch.autograd.grad(loss, wr)
-    return loss.item(), g.numpy()
+    return loss.item(), host(g)
 
 
 def hvp(model, w, x, y, v):
@@ -88,7 +119,7 @@ def hvp(model, w, x, y, v):
     wr = w.detach().requires_grad_(True)
     (g,) = torch.autograd.grad(model.loss(wr, x, y), wr, create_graph=True)
     (hv,) = torch.autograd.grad(g, wr, grad_outputs=v)
-    return hv.numpy()
+    return host(hv)
 
 
 class HvpSession:
@@ -100,7 +131,7 @@ class HvpSession:
 
     def hvp(self, v):
         (hv,) = torch.autograd.grad(self.g, self.w, grad_outputs=v, retain_graph=True)
-        return hv.numpy()
+        return host(hv)
 
 
 def evaluate(model, w, x, y, chunk):
@@ -257,25 +288,27 @@ def median_ms(fn, reps):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[2] not in ("check", "bench") or not sys.argv[3].isdigit():
-        raise SystemExit("usage: torch_cnn.py DIR check|bench THREADS")
+    if len(sys.argv) not in (4, 5) or sys.argv[2] not in ("check", "bench") or not sys.argv[3].isdigit():
+        raise SystemExit("usage: torch_cnn.py DIR check|bench THREADS [cpu|cuda]")
     directory, mode, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    device = set_device(sys.argv[4] if len(sys.argv) == 5 else "cpu")
     header, arrays = load(directory)
     torch.set_num_threads(threads)
     model = Cnn(header["params"])
-    w = torch.from_numpy(arrays["w"].copy())
-    x = nchw(arrays["x_train"])
-    y = torch.from_numpy(arrays["y_train"].astype(np.int64))
+    w = torch.from_numpy(arrays["w"].copy()).to(device)
+    x = nchw(arrays["x_train"]).to(device)
+    y = torch.from_numpy(arrays["y_train"].astype(np.int64)).to(device)
     info = {
         "threadsRequested": threads,
         "threadsInEffect": torch.get_num_threads(),
         "versions": {"torch": torch.__version__, "numpy": np.__version__, "python": sys.version.split()[0],
                      "torchMkldnn": str(torch.backends.mkldnn.is_available())},
         "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
+        **device_info(device),
     }
 
     if mode == "check":
-        v = torch.from_numpy(arrays["v"].copy())
+        v = torch.from_numpy(arrays["v"].copy()).to(device)
         loss, g = value_and_grad(model, w, x, y)
         hv = hvp(model, w, x, y, v)
         hv_session = HvpSession(model, w, x, y).hvp(v)
@@ -284,20 +317,21 @@ def main():
         hv_session.astype(np.float32).tofile(os.path.join(directory, "torch-hvp-session.f32"))
         out = {"loss": loss}
         if "x_test" in arrays:
-            xt = nchw(arrays["x_test"])
-            yt = torch.from_numpy(arrays["y_test"].astype(np.int64))
+            xt = nchw(arrays["x_test"]).to(device)
+            yt = torch.from_numpy(arrays["y_test"].astype(np.int64)).to(device)
             out["testLoss"], out["testAccuracy"] = evaluate(model, w, xt, yt, int(header["settings"]["evalChunk"]))
         print(json.dumps({**info, **out}))
         return
 
     s = header["settings"]
     reps = int(s["reps"])
-    v = torch.from_numpy(arrays["v"].copy())
-    minibatches = torch.from_numpy(arrays["minibatches"].astype(np.int64))  # [60, 20]
-    xt = nchw(arrays["x_test"])
-    yt = torch.from_numpy(arrays["y_test"].astype(np.int64))
+    wanted = set(s.get("operations") or ["fullBatchGradient", "minibatch20Gradient", "hvp", "hvpReusedPass", "evaluateTest",
+                                         "sixtyMinibatchGradients", "lanczos"])
+    v = torch.from_numpy(arrays["v"].copy()).to(device)
+    minibatches = torch.from_numpy(arrays["minibatches"].astype(np.int64)).to(device)  # [60 (or fewer), 20]
     ms = {}
-    ms["fullBatchGradient"] = median_ms(lambda: value_and_grad(model, w, x, y), reps)
+    if "fullBatchGradient" in wanted:
+        ms["fullBatchGradient"] = median_ms(lambda: value_and_grad(model, w, x, y), reps)
     counter = {"i": 0}
 
     def mini():
@@ -305,12 +339,18 @@ def main():
         counter["i"] += 1
         value_and_grad(model, w, x.index_select(0, idx), y.index_select(0, idx))
 
-    ms["minibatch20Gradient"] = median_ms(mini, reps * 4)
-    ms["hvp"] = median_ms(lambda: hvp(model, w, x, y, v), reps)
-    session = HvpSession(model, w, x, y)
-    ms["hvpReusedPass"] = median_ms(lambda: session.hvp(v), reps)
-    del session
-    ms["evaluateTest"] = median_ms(lambda: evaluate(model, w, xt, yt, int(s["evalChunk"])), max(3, reps // 2))
+    if "minibatch20Gradient" in wanted:
+        ms["minibatch20Gradient"] = median_ms(mini, reps * 4)
+    if "hvp" in wanted:
+        ms["hvp"] = median_ms(lambda: hvp(model, w, x, y, v), reps)
+    if "hvpReusedPass" in wanted:
+        session = HvpSession(model, w, x, y)
+        ms["hvpReusedPass"] = median_ms(lambda: session.hvp(v), reps)
+        del session
+    if "evaluateTest" in wanted:
+        xt = nchw(arrays["x_test"]).to(device)
+        yt = torch.from_numpy(arrays["y_test"].astype(np.int64)).to(device)
+        ms["evaluateTest"] = median_ms(lambda: evaluate(model, w, xt, yt, int(s["evalChunk"])), max(3, reps // 2))
 
     def sixty():
         out = []
@@ -319,7 +359,11 @@ def main():
             out.append(value_and_grad(model, w, x.index_select(0, idx), y.index_select(0, idx))[1].copy())
         return out
 
-    ms["sixtyMinibatchGradients"] = median_ms(sixty, max(3, reps // 2))
+    if "sixtyMinibatchGradients" in wanted:
+        ms["sixtyMinibatchGradients"] = median_ms(sixty, max(3, reps // 2))
+    if "lanczos" not in wanted:
+        print(json.dumps({**info, "ms": ms}))
+        return
 
     lz = s["lanczos"]
     randoms = arrays["lanczos_random"]
@@ -329,8 +373,8 @@ def main():
         t0 = time.perf_counter()
         op = HvpSession(model, w, x, y)
         res = lanczos(
-            lambda vec: op.hvp(torch.from_numpy(vec.astype(np.float32))).astype(np.float64),
-            w.shape[0], int(lz["k"]), float(lz["tol"]), int(lz["tolPairs"]), randoms,
+            lambda vec: op.hvp(torch.from_numpy(vec.astype(np.float32)).to(device)).astype(np.float64),
+            w.shape[0], int(lz["k"]), float(lz["tol"]), int(lz["tolPairs"]), randoms, max_iter=lz.get("maxIter"),
         )
         del op
         times.append((time.perf_counter() - t0) * 1e3)

@@ -46,7 +46,7 @@ test.serial('tfjs and torch agree on the CNN loss, gradient and HVP (8 images)',
       x_train: { data: x, shape: [n, 28, 28, 1] },
       y_train: { data: y, shape: [n] },
     });
-    const check = checkAgainstTorch(dir, model, w, batch, v);
+    const check = await checkAgainstTorch(dir, model, w, batch, v);
     t.log(
       `relative differences: loss ${check.loss.relativeDifference.toExponential(2)}, gradient ${check.gradient.relativeDifference.toExponential(2)}, ` +
         `HVP ${check.hvp.relativeDifference.toExponential(2)}, HVP (reused pass) ${check.hvpReusedPass.relativeDifference.toExponential(2)} (torch ${torch.version})`,
