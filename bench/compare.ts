@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
 import { evaluateClassifier } from '../stages/dynamics/evaluate.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hvp, hvpSession, valueAndGradSync } from '../stages/models/curvature.ts';
+import { hvp, hvpSession, valueAndGradRead } from '../stages/models/curvature.ts';
 import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
@@ -155,10 +155,10 @@ function norm(x: ArrayLike<number>): number {
 
 /**
  * Loss, gradient and HVP H·v of `model` at `w` on `batch`, by tfjs and by torch (from the exchange in `dir`, which
- * must hold w, v, x_train and y_train), compared in float64. Example: `checkAgainstTorch(dir, model, w, batch, v)`.
+ * must hold w, v, x_train and y_train), compared in float64. Example: `await checkAgainstTorch(dir, model, w, batch, v)`.
  */
-export function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, threads = 1): TorchCheck {
-  const { value, grad } = valueAndGradSync(model, w, batch);
+export async function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, threads = 1): Promise<TorchCheck> {
+  const { value, grad } = await valueAndGradRead(model, w, batch);
   const hvT = hvp(model, w, batch, v);
   const hv = hvT.dataSync() as Float32Array;
   hvT.dispose();
@@ -291,7 +291,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
   // As bench/numerics.ts: 60 full-batch GD steps at lr 0.1 from the initialisation, so the Hessian has structure.
   const w = model.init(rng);
   for (let i = 0; i < 60; i++) {
-    const { grad } = valueAndGradSync(model, w, batch);
+    const { grad } = await valueAndGradRead(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * grad[j]!;
   }
   const v = rng.fillNormal(new Float32Array(model.size));
@@ -323,8 +323,8 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
 
     // 1. Correctness: the same loss, gradient and HVP, or nothing is timed.
     process.stderr.write('compare: checking loss, gradient and HVP against torch...\n');
-    const check = checkAgainstTorch(dir, model, w, batch, v);
-    const evalTfjs = evaluateClassifier(model, w, testBatch, { chunk: evalChunk });
+    const check = await checkAgainstTorch(dir, model, w, batch, v);
+    const evalTfjs = await evaluateClassifier(model, w, testBatch, { chunk: evalChunk });
     const evalCheck = {
       sgdNoise: evalTfjs,
       torch: { loss: check.torch.testLoss, accuracy: check.torch.testAccuracy },

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
 import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hessianOperator, hvp, hvpSession, minibatchValueAndGrad, perExampleGradients, sliceBatch, valueAndGrad, valueAndGradSync } from '../stages/models/curvature.ts';
+import { hessianOperator, hvp, hvpSession, minibatchValueAndGrad, perExampleGradients, sliceBatch, valueAndGrad, valueAndGradRead } from '../stages/models/curvature.ts';
 import type { Batch } from '../stages/models/model.ts';
 import { minibatchCovariance } from '../stages/numerics/covariance.ts';
 import { lanczos, type LanczosResult } from '../stages/numerics/lanczos.ts';
@@ -72,7 +72,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   // Move off the near-zero initialisation so that the Hessian has structure: 60 full-batch GD steps at lr 0.1.
   const pre0 = performance.now();
   for (let i = 0; i < 60; i++) {
-    const { grad } = valueAndGradSync(model, w, batch);
+    const { grad } = await valueAndGradRead(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * grad[j]!;
   }
   const pretrainMs = performance.now() - pre0;
@@ -145,7 +145,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   };
   const after60 = await lanczosAt(w);
   for (let i = 60; i < 400; i++) {
-    const { grad: g } = valueAndGradSync(model, w, batch);
+    const { grad: g } = await valueAndGradRead(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * g[j]!;
   }
   const after400 = await lanczosAt(w);

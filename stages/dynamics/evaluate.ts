@@ -1,6 +1,7 @@
 /** Loss and accuracy of a classifier on labelled images, in chunks, optionally split by a 0/1 group mask. */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, FlatModel } from '../models/model.ts';
+import { readAll, readTensor } from '../tf/read.ts';
 
 /** Mean loss and accuracy over a set, and accuracy within each group of a mask (e.g. clean / random labels). */
 export interface Evaluation {
@@ -9,11 +10,14 @@ export interface Evaluation {
   groupAccuracy?: { zero: number | null; one: number | null };
 }
 
-/** Evaluates `w` on `batch` (labels int32) in chunks of `chunk` examples, one forward pass per chunk where the model offers it. */
-export function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Batch, opts: { chunk?: number; groups?: Uint8Array } = {}): Evaluation {
+/**
+ * Evaluates `w` on `batch` (labels int32) in chunks of `chunk` examples, one forward pass per chunk where the model
+ * offers it; values are read back with awaited reads. Example: `(await evaluateClassifier(model, w, test)).accuracy`.
+ */
+export async function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Batch, opts: { chunk?: number; groups?: Uint8Array } = {}): Promise<Evaluation> {
   const n = batch.x.shape[0]!;
   const chunk = Math.max(1, opts.chunk ?? 2000);
-  const labels = batch.y!.dataSync();
+  const labels = await readTensor(batch.y!);
   const wt = tf.tensor1d(w);
   let lossSum = 0;
   let correct = 0;
@@ -31,9 +35,13 @@ export function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Bat
         }
         return [model.perExampleLoss(wt, { x, y }), tf.argMax(model.predict(wt, x), 1)];
       });
-      const l = losses.dataSync();
-      const p = predicted.dataSync();
-      tf.dispose([losses, predicted]);
+      let l: tf.TypedArray;
+      let p: tf.TypedArray;
+      try {
+        [l, p] = (await readAll([losses, predicted])) as [tf.TypedArray, tf.TypedArray];
+      } finally {
+        tf.dispose([losses, predicted]);
+      }
       for (let i = 0; i < size; i++) {
         lossSum += l[i]!;
         const ok = p[i] === labels[start + i] ? 1 : 0;

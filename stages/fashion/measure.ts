@@ -14,7 +14,7 @@ import { hessianOperator, meanLoss, minibatchValueAndGrad, sliceBatch, valueAndG
 import type { Batch } from '../models/model.ts';
 import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { Rng } from '../numerics/random.ts';
-import { medianMs } from '../cost/timing.ts';
+import { cpuClock, medianMs } from '../cost/timing.ts';
 import { FASHION_OPS, minibatchGradOp, minibatchOpSize } from './cost.ts';
 import { normalizePixels } from './data.ts';
 
@@ -76,33 +76,47 @@ export async function measureFashionCosts(cfg: <T>(path: string) => T, needed: R
     if (want(FASHION_OPS.hvpOpen) || want(FASHION_OPS.hvp)) {
       const v = rng.fillNormal(new Float64Array(model.size));
       const warm = hessianOperator(model, w, train);
-      warm.matvec(v);
+      await warm.matvec(v);
       warm.dispose();
       const open = medianMs(() => hessianOperator(model, w, train).dispose(), 3, 0);
       const op = hessianOperator(model, w, train);
       try {
         if (want(FASHION_OPS.hvpOpen)) done(FASHION_OPS.hvpOpen, open, `Hessian operator opened, N = ${N}`);
-        if (want(FASHION_OPS.hvp)) done(FASHION_OPS.hvp, medianMs(() => void op.matvec(v), 3, 0), `Hessian-vector product, N = ${N}`);
+        if (want(FASHION_OPS.hvp)) done(FASHION_OPS.hvp, await medianMsAwaited(() => op.matvec(v), 3, 0), `Hessian-vector product, N = ${N}`);
       } finally {
         op.dispose();
       }
     }
     if (want(FASHION_OPS.sigma)) {
       const small = sliceBatch(train, 0, Math.min(N, 2 * m));
-      minibatchGradientCovariance(model, w, small, m, rng); // warm-up on 2 minibatches
+      await minibatchGradientCovariance(model, w, small, m, rng); // warm-up on 2 minibatches
       tf.dispose([small.x, small.y!]);
-      done(FASHION_OPS.sigma, medianMs(() => void minibatchGradientCovariance(model, w, train, m, rng), 2, 0), `Σ from ${Math.floor(N / m)} minibatches of ${m}`);
+      done(FASHION_OPS.sigma, await medianMsAwaited(() => minibatchGradientCovariance(model, w, train, m, rng), 2, 0), `Σ from ${Math.floor(N / m)} minibatches of ${m}`);
     }
     if (want(FASHION_OPS.evalImage)) {
-      done(FASHION_OPS.evalImage, medianMs(() => void evaluateClassifier(model, w, test), 3) / evalN, `evaluation per image (of ${evalN})`);
+      done(FASHION_OPS.evalImage, await medianMsAwaited(() => evaluateClassifier(model, w, test), 3) / evalN, `evaluation per image (of ${evalN})`);
     }
     if (want(FASHION_OPS.lossImage)) {
-      done(FASHION_OPS.lossImage, medianMs(() => void meanLoss(model, w, train), 3) / N, `loss per image (of ${N})`);
+      done(FASHION_OPS.lossImage, await medianMsAwaited(() => meanLoss(model, w, train), 3) / N, `loss per image (of ${N})`);
     }
   } finally {
     tf.dispose([train.x, train.y!, test.x, test.y!]);
   }
   return out;
+}
+
+/** `medianMs` for an operation that reads back asynchronously: each call is awaited inside its timed interval. */
+async function medianMsAwaited(fn: () => Promise<unknown>, reps: number, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = cpuClock();
+    await fn();
+    times.push(cpuClock() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const mid = Math.floor(times.length / 2);
+  return times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
 }
 
 /** Reads a value and gradient back to JS, as the training loops do, and frees them. */

@@ -149,7 +149,7 @@ export function imageExperimentStages(ds: ImageDataset) {
         });
         const s = ctx.config<{ delta: number; samples: number; mode?: FlatnessMode }>(`${ds}.sharpness`);
         const absolute = s.mode === 'absolute';
-        const sharp = expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize: cfg.chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
+        const sharp = await expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize: cfg.chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
         ctx.setMeta('finalWeightsSha256', sha256(new Uint8Array(r.final.buffer)));
         return {
           log: toJson(r.log, 'log'),
