@@ -12,7 +12,7 @@ import path from 'node:path';
 import { CHECK_TOLERANCE, checkAgainstTorch, runTorch, torchAvailability, writeExchange } from '../bench/compare.ts';
 import { readExchange } from '../bench/compare-sgd.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { valueAndGradSync } from '../stages/models/curvature.ts';
+import { valueAndGradRead } from '../stages/models/curvature.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend } from '../stages/tf/backend.ts';
 
@@ -34,7 +34,7 @@ test.serial('tfjs and torch agree on the CNN loss, gradient and HVP (8 images)',
   const w = model.init(rng);
   for (let i = 0; i < 5; i++) {
     // a few GD steps off the near-zero initialisation, so the curvature is not trivially small
-    const { grad } = valueAndGradSync(model, w, batch);
+    const { grad } = await valueAndGradRead(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.5 * grad[j]!;
   }
   const v = rng.fillNormal(new Float32Array(model.size));

@@ -16,7 +16,7 @@ import { noiseKind } from '../noise/registry.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
 import { readFloat32, readNumber } from '../tf/read.ts';
 import { webgpuAdapter } from '../tf/webgpu.ts';
-import { evaluateClassifierAsync } from './evaluate.ts';
+import { evaluateClassifier } from './evaluate.ts';
 import type { DynamicsLog, DynamicsOptions, DynamicsResult } from './run.ts';
 import { HessianTracker, minibatchGradientCovariance } from './statistics.ts';
 
@@ -43,8 +43,8 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
   const record = async (iteration: number) => {
     await checkFinite();
     const wNow = await readFloat32(w);
-    const tr = await evaluateClassifierAsync(o.model, wNow, o.train, { groups: o.randomized, chunk: o.chunkSize });
-    const te = o.test ? await evaluateClassifierAsync(o.model, wNow, o.test, { chunk: o.chunkSize }) : undefined;
+    const tr = await evaluateClassifier(o.model, wNow, o.train, { groups: o.randomized, chunk: o.chunkSize });
+    const te = o.test ? await evaluateClassifier(o.model, wNow, o.test, { chunk: o.chunkSize }) : undefined;
     if (!Number.isFinite(tr.loss)) throw new Error(`${o.kind} diverged at iteration ${iteration}: training loss ${tr.loss}`);
     log.push({
       iteration,

@@ -8,9 +8,9 @@ import { minibatchValueAndGrad } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import type { NoiseKindName, NoiseNeeds, NoiseStats } from '../noise/kind.ts';
 import type { Rng } from '../numerics/random.ts';
-import { readFloat32 } from '../tf/read.ts';
+import { readTensor } from '../tf/read.ts';
 
-/** Statistics for kinds that need at most TrΣ and diag Σ (gradients read with awaits, so webgpu works); names the kind if it needs more. */
+/** Statistics for kinds that need at most TrΣ and diag Σ; names the kind if it needs more (a rejected promise). */
 export async function diagonalMinibatchStats(model: FlatModel, w: Float32Array, train: Batch, needs: NoiseNeeds, o: { kind: NoiseKindName; batchSize: number; batches: number; rng: Rng }): Promise<NoiseStats> {
   if (needs.covarianceTopK > 0 || needs.hessianTopK > 0 || needs.covarianceFactor) {
     throw new Error(`noise kind ${o.kind} needs eigenpairs of Σ or H or Σ's factor, which this experiment does not compute for ${model.name} (D = ${model.size}); use gd, sgd, gld_const, gld_dynamic or gld_diag`);
@@ -23,9 +23,9 @@ export async function diagonalMinibatchStats(model: FlatModel, w: Float32Array, 
   const m2 = new Float64Array(D);
   for (let b = 1; b <= o.batches; b++) {
     const { value, grad } = minibatchValueAndGrad(model, w, train, o.rng.permutation(n).subarray(0, o.batchSize));
-    let g: Float32Array;
+    let g: tf.TypedArray;
     try {
-      g = await readFloat32(grad);
+      g = await readTensor(grad);
     } finally {
       tf.dispose([value, grad]);
     }

@@ -10,70 +10,23 @@ export interface Evaluation {
   groupAccuracy?: { zero: number | null; one: number | null };
 }
 
-/** Options of `evaluateClassifier`. */
-interface EvaluateOptions {
-  chunk?: number;
-  groups?: Uint8Array;
-}
-
-/** Evaluates `w` on `batch` (labels int32) in chunks of `chunk` examples, one forward pass per chunk where the model offers it. */
-export function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Batch, opts: EvaluateOptions = {}): Evaluation {
-  const e = evaluation(model, w, batch, opts);
-  try {
-    const labels = batch.y!.dataSync();
-    for (const { start, size } of e.chunks) {
-      const [losses, predicted] = e.forward(start, size);
-      const l = losses.dataSync();
-      const p = predicted.dataSync();
-      tf.dispose([losses, predicted]);
-      e.add(l, p, labels, start, size);
-    }
-  } finally {
-    e.dispose();
-  }
-  return e.result();
-}
-
 /**
- * `evaluateClassifier` with awaited reads, for the GPU backend (webgpu), where `dataSync` throws; the same arithmetic,
- * so the same numbers on every backend. Example: `const {loss, accuracy} = await evaluateClassifierAsync(model, w, test)`.
+ * Evaluates `w` on `batch` (labels int32) in chunks of `chunk` examples, one forward pass per chunk where the model
+ * offers it; values are read back with awaited reads. Example: `(await evaluateClassifier(model, w, test)).accuracy`.
  */
-export async function evaluateClassifierAsync(model: FlatModel, w: Float32Array, batch: Batch, opts: EvaluateOptions = {}): Promise<Evaluation> {
-  const e = evaluation(model, w, batch, opts);
-  try {
-    const labels = await readTensor(batch.y!);
-    for (const { start, size } of e.chunks) {
-      const [losses, predicted] = e.forward(start, size);
-      let l: tf.TypedArray;
-      let p: tf.TypedArray;
-      try {
-        [l, p] = (await readAll([losses, predicted])) as [tf.TypedArray, tf.TypedArray];
-      } finally {
-        tf.dispose([losses, predicted]);
-      }
-      e.add(l, p, labels, start, size);
-    }
-  } finally {
-    e.dispose();
-  }
-  return e.result();
-}
-
-/** The chunks, the forward pass of one, the float64 sums over read values, and the result: shared by both reads. */
-function evaluation(model: FlatModel, w: Float32Array, batch: Batch, opts: EvaluateOptions) {
+export async function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Batch, opts: { chunk?: number; groups?: Uint8Array } = {}): Promise<Evaluation> {
   const n = batch.x.shape[0]!;
   const chunk = Math.max(1, opts.chunk ?? 2000);
-  const chunks: { start: number; size: number }[] = [];
-  for (let start = 0; start < n; start += chunk) chunks.push({ start, size: Math.min(chunk, n - start) });
+  const labels = await readTensor(batch.y!);
   const wt = tf.tensor1d(w);
   let lossSum = 0;
   let correct = 0;
   const groupCorrect = [0, 0];
   const groupCount = [0, 0];
-  return {
-    chunks,
-    forward(start: number, size: number): [tf.Tensor, tf.Tensor] {
-      return tf.tidy(() => {
+  try {
+    for (let start = 0; start < n; start += chunk) {
+      const size = Math.min(chunk, n - start);
+      const [losses, predicted] = tf.tidy(() => {
         const x = size === n ? batch.x : tf.slice(batch.x, [start, ...batch.x.shape.slice(1).map(() => 0)], [size, ...batch.x.shape.slice(1)]);
         const y = size === n ? batch.y! : tf.slice(batch.y!, [start], [size]);
         if (model.lossAndPrediction) {
@@ -82,8 +35,13 @@ function evaluation(model: FlatModel, w: Float32Array, batch: Batch, opts: Evalu
         }
         return [model.perExampleLoss(wt, { x, y }), tf.argMax(model.predict(wt, x), 1)];
       });
-    },
-    add(l: ArrayLike<number>, p: ArrayLike<number>, labels: ArrayLike<number>, start: number, size: number): void {
+      let l: tf.TypedArray;
+      let p: tf.TypedArray;
+      try {
+        [l, p] = (await readAll([losses, predicted])) as [tf.TypedArray, tf.TypedArray];
+      } finally {
+        tf.dispose([losses, predicted]);
+      }
       for (let i = 0; i < size; i++) {
         lossSum += l[i]!;
         const ok = p[i] === labels[start + i] ? 1 : 0;
@@ -94,19 +52,16 @@ function evaluation(model: FlatModel, w: Float32Array, batch: Batch, opts: Evalu
           groupCount[g] = groupCount[g]! + 1;
         }
       }
-    },
-    dispose(): void {
-      wt.dispose();
-    },
-    result(): Evaluation {
-      const out: Evaluation = { loss: lossSum / n, accuracy: correct / n };
-      if (opts.groups) {
-        out.groupAccuracy = {
-          zero: groupCount[0] ? groupCorrect[0]! / groupCount[0]! : null,
-          one: groupCount[1] ? groupCorrect[1]! / groupCount[1]! : null,
-        };
-      }
-      return out;
-    },
-  };
+    }
+  } finally {
+    wt.dispose();
+  }
+  const out: Evaluation = { loss: lossSum / n, accuracy: correct / n };
+  if (opts.groups) {
+    out.groupAccuracy = {
+      zero: groupCount[0] ? groupCorrect[0]! / groupCount[0]! : null,
+      one: groupCount[1] ? groupCorrect[1]! / groupCount[1]! : null,
+    };
+  }
+  return out;
 }

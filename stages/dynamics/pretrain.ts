@@ -2,7 +2,7 @@
  * Pre-training to a sharp minimum (paper §5): full-batch gradient descent from the initialisation until the whole
  * training set, random labels included, is fit (accuracy ≥ target) or an iteration cap is reached.
  */
-import { valueAndGradSync } from '../models/curvature.ts';
+import { valueAndGradRead } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { evaluateClassifier } from './evaluate.ts';
 
@@ -27,24 +27,24 @@ export interface PretrainResult {
 }
 
 /** Full-batch GD until the target accuracy or the cap; throws naming the iteration on divergence. */
-export function pretrainGd(model: FlatModel, w0: Float32Array, train: Batch, o: PretrainOptions): PretrainResult {
+export async function pretrainGd(model: FlatModel, w0: Float32Array, train: Batch, o: PretrainOptions): Promise<PretrainResult> {
   const w = Float32Array.from(w0);
   const log: PretrainResult['log'] = [];
-  const check = (iteration: number) => {
-    const e = evaluateClassifier(model, w, train);
+  const check = async (iteration: number) => {
+    const e = await evaluateClassifier(model, w, train);
     log.push({ iteration, loss: e.loss, accuracy: e.accuracy });
     return e.accuracy;
   };
-  let accuracy = check(0);
+  let accuracy = await check(0);
   let t = 0;
   while (accuracy < o.targetAccuracy && t < o.maxIterations) {
     o.signal?.throwIfAborted();
-    const { value: loss, grad: g } = valueAndGradSync(model, w, train);
+    const { value: loss, grad: g } = await valueAndGradRead(model, w, train);
     t++;
     if (!Number.isFinite(loss)) throw new Error(`pre-training diverged at iteration ${t}: loss ${loss}`);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! - o.lr * g[i]!;
     if (t % o.checkEvery === 0 || t === o.maxIterations) {
-      accuracy = check(t);
+      accuracy = await check(t);
       o.onProgress?.(t, o.maxIterations, accuracy);
     }
   }

@@ -96,7 +96,7 @@ export async function probeCurvature(
 
     const { traceH, traceHStderr, diag } = await hutchinsonTraceAndDiagonal(H, o.hutchinsonSamples, o.rng);
 
-    const sigma: Covariance = minibatchGradientCovariance(model, w, train, o.batchSize, o.rng);
+    const sigma: Covariance = await minibatchGradientCovariance(model, w, train, o.batchSize, o.rng);
     const ths = o.exactTraceHSigma ? (await traceHSigma(H, sigma)).value : traceHSigmaTopK(hessianTop, sigma);
     const indicator = escapingIndicator({ traceHSigma: ths, traceH, traceSigma: sigma.trace, size: D });
     const conditions = paperConditions(hessianTop, Math.min(o.topK - 1, 20), traceH, sigma);
@@ -116,7 +116,7 @@ export async function probeCurvature(
     }
 
     const absolute = o.sharpness.mode === 'absolute';
-    const sharp = expectedSharpness(model, w, train, { delta: o.sharpness.delta, samples: o.sharpness.samples, rng: o.rng, mode: o.sharpness.mode, test: absolute ? o.test : undefined });
+    const sharp = await expectedSharpness(model, w, train, { delta: o.sharpness.delta, samples: o.sharpness.samples, rng: o.rng, mode: o.sharpness.mode, test: absolute ? o.test : undefined });
     return {
       hessianTop: Array.from(top.eigenvalues),
       hessianTopResiduals: Array.from(top.relativeResiduals),

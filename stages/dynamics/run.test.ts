@@ -5,10 +5,14 @@ import { NOISE_KINDS } from '../noise/registry.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
+import { TEST_BACKENDS } from '../tf/testing.ts';
 import { runDynamics, type DynamicsOptions } from './run.ts';
 
-async function setup() {
-  await initBackend('wasm');
+/** wasm, the experiments' backend, and webgpu where an adapter exists. */
+const BACKENDS = TEST_BACKENDS.filter((b) => b === 'wasm' || b === 'webgpu');
+
+async function setup(backend: 'wasm' | 'webgpu' = 'wasm') {
+  await initBackend(backend);
   const model = createTinyConvNet();
   const rng = new Rng(21);
   const n = 40;
@@ -39,32 +43,34 @@ async function setup() {
   return { model, base };
 }
 
-test.serial('every noise kind runs, logs on schedule, keeps checkpoints, and reports its noise trace', async (t) => {
-  const { model, base } = await setup();
-  for (const kind of Object.keys(NOISE_KINDS) as NoiseKindName[]) {
-    const r = await runDynamics(base(kind));
-    t.deepEqual(r.log.map((l) => l.iteration), [0, 3, 6, 7], kind);
-    t.deepEqual(r.checkpoints.map((c) => c.iteration), [0, 7], kind);
-    t.true(r.log.every((l) => l.cleanAccuracy !== null && l.randomAccuracy !== null && l.testAccuracy !== null));
-    const trace = r.log[0]!.noiseTrace;
-    if (kind === 'gd' || kind === 'sgd') t.is(trace, 0, kind);
-    else t.true(trace > 0, `${kind} trace ${trace}`);
-    if (kind === 'gld_const') t.true(Math.abs(trace - 1e-4 * model.size) < 1e-9, 'σ²D');
-    if (kind === 'gld_hessian' || kind === 'gld_hessian_top1' || kind === 'gld_leading' || kind === 'gld_full') t.true(r.refreshes === 3, `${kind}: ${r.refreshes} refreshes`);
-  }
-});
+for (const backend of BACKENDS) {
+  test.serial(`[${backend}] every noise kind runs, logs on schedule, keeps checkpoints, and reports its noise trace`, async (t) => {
+    const { model, base } = await setup(backend);
+    for (const kind of Object.keys(NOISE_KINDS) as NoiseKindName[]) {
+      const r = await runDynamics(base(kind));
+      t.deepEqual(r.log.map((l) => l.iteration), [0, 3, 6, 7], kind);
+      t.deepEqual(r.checkpoints.map((c) => c.iteration), [0, 7], kind);
+      t.true(r.log.every((l) => l.cleanAccuracy !== null && l.randomAccuracy !== null && l.testAccuracy !== null));
+      const trace = r.log[0]!.noiseTrace;
+      if (kind === 'gd' || kind === 'sgd') t.is(trace, 0, kind);
+      else t.true(trace > 0, `${kind} trace ${trace}`);
+      if (kind === 'gld_const') t.true(Math.abs(trace - 1e-4 * model.size) < 1e-9, 'σ²D');
+      if (kind === 'gld_hessian' || kind === 'gld_hessian_top1' || kind === 'gld_leading' || kind === 'gld_full') t.true(r.refreshes === 3, `${kind}: ${r.refreshes} refreshes`);
+    }
+  });
 
-test.serial('gd is deterministic and differs from sgd; same seed, same noisy run', async (t) => {
-  const { base } = await setup();
-  const a = await runDynamics(base('gd'));
-  const b = await runDynamics(base('gd', { rng: new Rng(99) }));
-  t.deepEqual(Array.from(a.final), Array.from(b.final));
-  const s = await runDynamics(base('sgd'));
-  t.notDeepEqual(Array.from(s.final), Array.from(a.final));
-  const h1 = await runDynamics(base('gld_diag', { rng: new Rng(3) }));
-  const h2 = await runDynamics(base('gld_diag', { rng: new Rng(3) }));
-  t.deepEqual(Array.from(h1.final), Array.from(h2.final));
-});
+  test.serial(`[${backend}] gd is deterministic and differs from sgd; same seed, same noisy run`, async (t) => {
+    const { base } = await setup(backend);
+    const a = await runDynamics(base('gd'));
+    const b = await runDynamics(base('gd', { rng: new Rng(99) }));
+    t.deepEqual(Array.from(a.final), Array.from(b.final));
+    const s = await runDynamics(base('sgd'));
+    t.notDeepEqual(Array.from(s.final), Array.from(a.final));
+    const h1 = await runDynamics(base('gld_diag', { rng: new Rng(3) }));
+    const h2 = await runDynamics(base('gld_diag', { rng: new Rng(3) }));
+    t.deepEqual(Array.from(h1.final), Array.from(h2.final));
+  });
+}
 
 test.serial('a diverging run fails naming the iteration', async (t) => {
   const { base } = await setup();

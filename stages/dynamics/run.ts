@@ -12,6 +12,7 @@ import { noisyStep } from '../noise/placement.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
 import type { Rng } from '../numerics/random.ts';
+import { readAll } from '../tf/read.ts';
 import { runDynamicsOnDevice } from './device-loop.ts';
 import { evaluateClassifier } from './evaluate.ts';
 import { HessianTracker, minibatchGradientCovariance, type EigvecMethod, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
@@ -94,9 +95,9 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
   let sampler: NoiseSampler | undefined;
   let refreshes = 0;
 
-  const record = (iteration: number) => {
-    const tr = evaluateClassifier(o.model, w, o.train, { groups: o.randomized, chunk: o.chunkSize });
-    const te = o.test ? evaluateClassifier(o.model, w, o.test, { chunk: o.chunkSize }) : undefined;
+  const record = async (iteration: number) => {
+    const tr = await evaluateClassifier(o.model, w, o.train, { groups: o.randomized, chunk: o.chunkSize });
+    const te = o.test ? await evaluateClassifier(o.model, w, o.test, { chunk: o.chunkSize }) : undefined;
     if (!Number.isFinite(tr.loss)) throw new Error(`${o.kind} diverged at iteration ${iteration}: training loss ${tr.loss}`);
     log.push({
       iteration,
@@ -130,22 +131,28 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
       sampler = kind.build(stats, o.noise);
       refreshes++;
     }
-    if (t === 1) record(0);
+    if (t === 1) await record(0);
     const { value, grad } = needs.minibatchGradient
       ? minibatchValueAndGrad(o.model, w, o.train, o.rng.permutation(n).subarray(0, o.batchSize))
       : valueAndGrad(o.model, w, o.train, { chunkSize: o.chunkSize });
-    const g = grad.dataSync() as Float32Array;
-    const loss = value.dataSync()[0]!;
-    tf.dispose([value, grad]);
+    let g: Float32Array;
+    let loss: number;
+    try {
+      const [gv, lv] = await readAll([grad, value]);
+      g = gv as Float32Array;
+      loss = lv![0]!;
+    } finally {
+      tf.dispose([value, grad]);
+    }
     if (!Number.isFinite(loss)) throw new Error(`${o.kind} diverged at iteration ${t}: loss ${loss}`);
     const noisy = sampler !== undefined && !sampler.isZero && (refreshing || o.noiseSteps !== 'refresh');
     const noise = noisy ? sampler!.sample(o.rng, xi) : undefined;
     noisyStep(w, g, o.lr, noise, { kind: 'gradient' });
     if (!w.every(Number.isFinite)) throw new Error(`${o.kind} diverged at iteration ${t}: non-finite parameters`);
-    if (t % o.logEvery === 0 || t === o.iterations) record(t);
+    if (t % o.logEvery === 0 || t === o.iterations) await record(t);
     if (wanted.has(t)) checkpoints.push({ iteration: t, w: Float32Array.from(w) });
     o.onProgress?.(t, o.iterations);
   }
-  if (o.iterations === 0) record(0);
+  if (o.iterations === 0) await record(0);
   return { log, final: w, checkpoints, refreshes, hessianHvps: tracker.hvps, hessianRefreshes: tracker.refreshes };
 }

@@ -3,6 +3,7 @@
  * batch size m (the paper's estimator: covariance of the minibatch-mean gradients over one shuffled pass, divided by
  * batches − 1) and the Hessian's top-k eigenpairs by Lanczos, warm-started from the previous refresh.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { hessianOperator, perExampleGradients } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { type Covariance, minibatchCovariance } from '../numerics/covariance.ts';
@@ -10,17 +11,26 @@ import type { EigenPairs } from '../numerics/eigen.ts';
 import { lanczos } from '../numerics/lanczos.ts';
 import { powerIteration } from '../numerics/power.ts';
 import { Rng } from '../numerics/random.ts';
+import { readTensor } from '../tf/read.ts';
 
-/** Σ at batch size m from one shuffled pass of ⌊N/m⌋ minibatches (their mean gradients = means of per-example rows). */
-export function minibatchGradientCovariance(model: FlatModel, w: Float32Array, batch: Batch, m: number, rng: Rng): Covariance {
+/**
+ * Σ at batch size m from one shuffled pass of ⌊N/m⌋ minibatches (their mean gradients = means of per-example rows).
+ * Example: `await minibatchGradientCovariance(model, w, train, 5, rng)`.
+ */
+export async function minibatchGradientCovariance(model: FlatModel, w: Float32Array, batch: Batch, m: number, rng: Rng): Promise<Covariance> {
   const n = batch.x.shape[0]!;
   const batches = Math.floor(n / m);
   if (batches < 2) throw new Error(`covariance: ${n} examples give ${batches} minibatch(es) of ${m}; need at least 2`);
-  const G = perExampleGradients(model, w, batch, { chunkSize: 600 });
-  const g = G.dataSync();
-  G.dispose();
-  const D = model.size;
+  // The shuffle is drawn before the read, so the draw order is the caller's even if it interleaves other rng use.
   const order = rng.permutation(n);
+  const G = perExampleGradients(model, w, batch, { chunkSize: 600 });
+  let g: tf.TypedArray;
+  try {
+    g = await readTensor(G);
+  } finally {
+    G.dispose();
+  }
+  const D = model.size;
   const means: Float64Array[] = [];
   for (let b = 0; b < batches; b++) {
     const mean = new Float64Array(D);

@@ -148,13 +148,13 @@ test('each kind’s noise shape and low-rank rows are what cost.ts assumes', (t)
 });
 
 test.serial('pre-training: full-batch gradients and evaluated images as counted', (t) => {
-  return setup().then(({ model, get, evalImages, train, test: testSet, reset }) => {
+  return setup().then(async ({ model, get, evalImages, train, test: testSet, reset }) => {
     reset();
-    const r = pretrainGd(model, new Float32Array(model.size).fill(0.01), train, { lr: 0.01, maxIterations: 7, targetAccuracy: 1, checkEvery: 3 });
+    const r = await pretrainGd(model, new Float32Array(model.size).fill(0.01), train, { lr: 0.01, maxIterations: 7, targetAccuracy: 1, checkEvery: 3 });
     t.is(r.iterations, 7, 'runs to the cap (the upper bound the formula counts)');
     // The stage then evaluates the training and test sets once each.
-    evaluateClassifier(model, r.w, train);
-    evaluateClassifier(model, r.w, testSet);
+    await evaluateClassifier(model, r.w, train);
+    await evaluateClassifier(model, r.w, testSet);
     const f = pretrainCost(cfg);
     t.is(get('loss', N), f[OPS.gradFull]!);
     t.is(evalImages(), f[OPS.evalImage]!);

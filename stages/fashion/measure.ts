@@ -8,10 +8,10 @@
  * by awaiting a read of its result, so on webgpu (timed by the wall clock) the device's work is inside the timing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { evaluateClassifierAsync } from '../dynamics/evaluate.ts';
+import { evaluateClassifier } from '../dynamics/evaluate.ts';
 import { minibatchGradientCovariance } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
-import { hessianOperator, meanLossAsync, minibatchValueAndGrad, sliceBatch, valueAndGrad } from '../models/curvature.ts';
+import { hessianOperator, meanLoss, minibatchValueAndGrad, sliceBatch, valueAndGrad } from '../models/curvature.ts';
 import type { Batch } from '../models/model.ts';
 import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { Rng } from '../numerics/random.ts';
@@ -106,10 +106,10 @@ export async function measureFashionCosts(
       done(FASHION_OPS.sigma, await timed(async () => minibatchGradientCovariance(model, w, train, m, rng), 2, 0), `Σ from ${Math.floor(N / m)} minibatches of ${m}`);
     }
     if (want(FASHION_OPS.evalImage)) {
-      done(FASHION_OPS.evalImage, (await timed(() => evaluateClassifierAsync(model, w, test), 3)) / evalN, `evaluation per image (of ${evalN})`);
+      done(FASHION_OPS.evalImage, (await timed(() => evaluateClassifier(model, w, test), 3)) / evalN, `evaluation per image (of ${evalN})`);
     }
     if (want(FASHION_OPS.lossImage)) {
-      done(FASHION_OPS.lossImage, (await timed(() => meanLossAsync(model, w, train), 3)) / N, `loss per image (of ${N})`);
+      done(FASHION_OPS.lossImage, (await timed(() => meanLoss(model, w, train), 3)) / N, `loss per image (of ${N})`);
     }
   } finally {
     tf.dispose([train.x, train.y!, test.x, test.y!]);

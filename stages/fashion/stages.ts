@@ -132,7 +132,7 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
     try {
-      const r = pretrainGd(model, model.init(new Rng(ctx.seed)), train, {
+      const r = await pretrainGd(model, model.init(new Rng(ctx.seed)), train, {
         lr: ctx.config('fashion.pretrain.lr'),
         maxIterations: ctx.config('fashion.pretrain.maxIterations'),
         targetAccuracy: ctx.config('fashion.pretrain.targetAccuracy'),
@@ -140,8 +140,8 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
         signal: ctx.signal,
         onProgress: (done, total, acc) => ctx.progress(done, total, `train acc ${(100 * acc).toFixed(1)}%`),
       });
-      const tr = evaluateClassifier(model, r.w, train, { groups: randomized });
-      const te = evaluateClassifier(model, r.w, test);
+      const tr = await evaluateClassifier(model, r.w, train, { groups: randomized });
+      const te = await evaluateClassifier(model, r.w, test);
       return {
         w: r.w,
         log: toJson(r.log, 'log'),

@@ -8,12 +8,13 @@
 import { NDArray, toJson } from '../../cache/values.ts';
 import { defineStage } from '../../pipeline/stage.ts';
 import { createCnn } from '../models/cnn.ts';
-import { hessianOperator, minibatchValueAndGrad, valueAndGradSync } from '../models/curvature.ts';
+import { hessianOperator, minibatchValueAndGrad, valueAndGradRead } from '../models/curvature.ts';
 import type { FlatModel, Batch } from '../models/model.ts';
 import { lanczos } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { tailIndexInterval } from '../numerics/tail-index.ts';
-import { initBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
+import { initBackend, type BackendName } from '../tf/backend.ts';
+import { readFloat32 } from '../tf/read.ts';
 import { minibatchGradOp } from './cost.ts';
 import { batches, seedsOf } from './stages.ts';
 
@@ -68,17 +69,21 @@ function randomDirection(rng: Rng, size: number): Float64Array {
  * Projections of `samples` minibatch gradient-noise vectors g_B − g on each of `directions` (float64 dot products),
  * as one Float64Array per direction.
  */
-export function noiseProjections(model: FlatModel, w: Float32Array, train: Batch, batchSize: number, samples: number, directions: readonly Float64Array[], rng: Rng, onSample?: (done: number) => void): Float64Array[] {
+export async function noiseProjections(model: FlatModel, w: Float32Array, train: Batch, batchSize: number, samples: number, directions: readonly Float64Array[], rng: Rng, onSample?: (done: number) => void): Promise<Float64Array[]> {
   const n = train.x.shape[0]!;
   if (batchSize > n) throw new Error(`tail index: minibatches of ${batchSize} from ${n} training images`);
-  const full = valueAndGradSync(model, w, train).grad;
+  const full = (await valueAndGradRead(model, w, train)).grad;
   const out = directions.map(() => new Float64Array(samples));
   const scratch = new Int32Array(n);
   for (let s = 0; s < samples; s++) {
     const { value, grad } = minibatchValueAndGrad(model, w, train, withoutReplacement(rng, n, batchSize, scratch));
-    const g = grad.dataSync() as Float32Array;
-    value.dispose();
-    grad.dispose();
+    let g: Float32Array;
+    try {
+      g = await readFloat32(grad);
+    } finally {
+      value.dispose();
+      grad.dispose();
+    }
     directions.forEach((u, d) => {
       let dot = 0;
       for (let i = 0; i < g.length; i++) dot += (g[i]! - full[i]!) * u[i]!;
@@ -95,7 +100,6 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
   version: 2, // 2: the estimate and its interval average over random blockings
   description: 'fashion: tail index of SGD’s gradient noise at the sharp minimum (top Hessian direction and random directions)',
   isolate: true,
-  gpus: gpusForBackend,
   threads: () => Infinity,
   instances: (cfg) => (cfg<TailIndexSettings>('fashion.tailIndex').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.dynamics.batchSize', 'fashion.tailIndex', 'fashion.probe.lanczos'],
@@ -123,7 +127,7 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
       }
       const directions = [top, ...Array.from({ length: settings.directions }, () => randomDirection(rng, model.size))];
       const names = ['top Hessian eigenvector', ...Array.from({ length: settings.directions }, (_, i) => `random direction ${i + 1}`)];
-      const projections = noiseProjections(model, w, train, ctx.config<number>('fashion.dynamics.batchSize'), settings.samples, directions, rng, (done) => {
+      const projections = await noiseProjections(model, w, train, ctx.config<number>('fashion.dynamics.batchSize'), settings.samples, directions, rng, (done) => {
         ctx.throwIfAborted();
         if (done % 50 === 0 || done === settings.samples) ctx.progress(done, settings.samples, 'minibatches');
       });

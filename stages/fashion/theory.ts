@@ -160,14 +160,14 @@ export async function escapeTheory(o: EscapeTheoryOptions): Promise<EscapeTheory
     const hessianTop = { eigenvalues: top.eigenvalues, eigenvectors: top.eigenvectors };
     const basis = top.eigenvectors.slice(0, o.k);
     // Σ at batch size m, computed only if a kind uses it (sgd, or a kind that needs Σ's statistics).
-    let sigmaCache: Covariance | undefined;
+    let sigmaCache: Promise<Covariance> | undefined;
     const sigma = () => (sigmaCache ??= minibatchGradientCovariance(o.model, o.w0, o.train, o.batchSize, rng));
     const built = [];
     for (const { kind, config, needs } of kinds) {
       const stats = await computeNoiseStats(needs, { size: D, covariance: sigma, hessianTopK: async () => hessianTop });
       built.push({ kind, config, stats, sampler: kind === 'sgd' ? undefined : noiseKind(kind).build(stats, config) });
     }
-    if (built.some((b) => b.sampler === undefined)) sigma(); // sgd: Σ itself, drawn before the Hutchinson probes
+    if (built.some((b) => b.sampler === undefined)) await sigma(); // sgd: Σ itself, drawn before the Hutchinson probes
     const hutch = built.some((b) => b.sampler?.shape.type === 'isotropic' || b.sampler?.shape.type === 'diagonal')
       ? await hutchinsonTraceAndDiagonal(Hc, o.hutchinsonSamples, rng)
       : undefined;
@@ -176,7 +176,7 @@ export async function escapeTheory(o: EscapeTheoryOptions): Promise<EscapeTheory
     for (const b of built) {
       o.signal?.throwIfAborted();
       if (b.sampler === undefined) {
-        const cov = sigma();
+        const cov = await sigma();
         const value = o.exactTraceHSigma ? (await traceHSigma(Hc, cov)).value : traceHSigmaTopK(hessianTop, cov);
         const sii = Float64Array.from(basis, (u) => cov.quadraticForm(u));
         noise.push({ ...b, traceSigma: cov.trace, traceHSigma: value, method: o.exactTraceHSigma ? 'exact' : 'topK', sii });

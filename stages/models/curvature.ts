@@ -11,11 +11,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LinearOperator } from '../numerics/operator.ts';
-import { evaluateClassifier, evaluateClassifierAsync } from '../dynamics/evaluate.ts';
-import { perturbationChange, perturbationChangeAsync, type FlatnessEstimate, type FlatnessMode } from '../numerics/flatness.ts';
+import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { perturbationChange, type FlatnessMode } from '../numerics/flatness.ts';
 import type { Rng } from '../numerics/random.ts';
 import { gradOf } from '../tf/ops.ts';
-import { readTensor } from '../tf/read.ts';
+import { readAll, readTensor } from '../tf/read.ts';
 import { filterTape, recordTape, tapeVjp, type Tape } from '../tf/tape.ts';
 import { asParamTensor, type Batch, type FlatModel } from './model.ts';
 
@@ -97,18 +97,22 @@ export function valueAndGrad(
   }
 }
 
-/** `valueAndGrad` read back to JS: the mean loss as a number and the gradient as a Float32Array. */
-export function valueAndGradSync(
+/**
+ * `valueAndGrad` read back to JS: the mean loss as a number and the gradient as a Float32Array (an awaited read, so
+ * it works on webgpu too). Example: `const { value, grad } = await valueAndGradRead(model, w, batch)`.
+ */
+export async function valueAndGradRead(
   model: FlatModel,
   w: tf.Tensor1D | Float32Array,
   batch: Batch,
   opts: ChunkOptions = {},
-): { value: number; grad: Float32Array } {
+): Promise<{ value: number; grad: Float32Array }> {
   const fused = opts.fused === false ? null : model.fusedValueAndGrad?.(w, batch);
   if (fused) return { value: Math.fround(fused.value), grad: fused.grad };
   const { value, grad } = valueAndGrad(model, w, batch, opts);
   try {
-    return { value: value.dataSync()[0]!, grad: grad.dataSync() as Float32Array };
+    const [v, g] = await readAll([value, grad]);
+    return { value: v![0]!, grad: g as Float32Array };
   } finally {
     tf.dispose([value, grad]);
   }
@@ -131,27 +135,8 @@ export function minibatchValueAndGrad(
   }
 }
 
-/** Mean loss in float64 (per-example float32 losses summed in float64). */
-export function meanLoss(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): number {
-  const p = asParamTensor(w, model.size);
-  try {
-    const n = batchSize(batch);
-    const size = Math.min(n, Math.max(1, Math.floor(opts.chunkSize ?? n)));
-    let sum = 0;
-    for (let start = 0; start < n; start += size) {
-      const m = Math.min(size, n - start);
-      const losses = tf.tidy(() => model.perExampleLoss(p.w, m === n ? batch : sliceBatch(batch, start, m)));
-      for (const l of losses.dataSync()) sum += l;
-      losses.dispose();
-    }
-    return sum / n;
-  } finally {
-    if (p.owned) p.w.dispose();
-  }
-}
-
-/** `meanLoss` with awaited reads, for the GPU backend (webgpu), where `dataSync` throws; the same chunks and sums. */
-export async function meanLossAsync(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<number> {
+/** Mean loss in float64 (per-example float32 losses summed in float64). Example: `await meanLoss(model, w, batch)`. */
+export async function meanLoss(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<number> {
   const p = asParamTensor(w, model.size);
   try {
     const n = batchSize(batch);
@@ -287,8 +272,10 @@ export function hvpSession(model: FlatModel, w: tf.Tensor1D | Float32Array, batc
   };
 }
 
-/** A LinearOperator that also holds tensors until `dispose()`. */
+/** A LinearOperator whose products are read back asynchronously and that holds tensors until `dispose()`. */
 export interface DisposableOperator extends LinearOperator {
+  /** The product, read back without blocking (works on webgpu). */
+  matvec(v: Float64Array): Promise<Float64Array>;
   /** Frees the operator's copy of w. */
   dispose(): void;
 }
@@ -341,14 +328,16 @@ export function hessianOperator(
   let disposed = false;
   return {
     size: model.size,
-    matvec(v: Float64Array): Float64Array {
+    async matvec(v: Float64Array): Promise<Float64Array> {
       if (disposed) throw new Error('hessianOperator: matvec after dispose()');
       if (v.length !== model.size) throw new Error(`hessianOperator: vector of length ${v.length}, expected ${model.size}`);
       const v32 = Float32Array.from(v);
       const hv = reuse ? sessionsHvp(v32) : hvp(model, wt, batch, v32, opts);
-      const out = Float64Array.from(hv.dataSync());
-      hv.dispose();
-      return out;
+      try {
+        return Float64Array.from(await readTensor(hv));
+      } finally {
+        hv.dispose();
+      }
     },
     dispose(): void {
       if (disposed) return;
@@ -363,7 +352,7 @@ export function hessianOperator(
 }
 
 /** The dense D×D Hessian (row-major float64), assembled column by column from D HVPs; for small models only. */
-export function denseHessian(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Float64Array {
+export async function denseHessian(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<Float64Array> {
   const D = model.size;
   if (D > 4096) throw new Error(`denseHessian: D = ${D} is too large for a dense Hessian (limit 4096)`);
   const op = hessianOperator(model, w, batch, opts);
@@ -373,7 +362,7 @@ export function denseHessian(model: FlatModel, w: tf.Tensor1D | Float32Array, ba
     for (let j = 0; j < D; j++) {
       e.fill(0);
       e[j] = 1;
-      const col = op.matvec(e) as Float64Array;
+      const col = await op.matvec(e);
       for (let i = 0; i < D; i++) H[i * D + j] = col[i]!;
     }
     return H;
@@ -418,50 +407,26 @@ export interface SharpnessEstimate {
 
 /**
  * Expected sharpness E_ν[L(θ+ν)] − L(θ), ν ~ N(0, δ²I), by Monte Carlo over `samples` draws from `rng` (or, with
- * mode `absolute`, E|L(θ+ν) − L(θ)|). Example: `expectedSharpness(model, w, batch, {delta: 0.01, samples: 50, rng: new Rng(1)})`.
+ * mode `absolute`, E|L(θ+ν) − L(θ)|). Example: `await expectedSharpness(model, w, batch, {delta: 0.01, samples: 50, rng: new Rng(1)})`.
  */
-export function expectedSharpness(
+export async function expectedSharpness(
   model: FlatModel,
   w: Float32Array,
   batch: Batch,
   opts: SharpnessOptions,
-): SharpnessEstimate {
-  if (w.length !== model.size) throw new Error(`expectedSharpness: w has ${w.length} entries, ${model.name} has ${model.size}`);
-  const test = opts.test;
-  const metrics = (x: Float32Array): number[] => {
-    const loss = meanLoss(model, x, batch, opts);
-    return test ? [loss, evaluateClassifier(model, x, test, { chunk: opts.chunkSize }).accuracy] : [loss];
-  };
-  let r;
-  try {
-    r = perturbationChange(metrics, w, { delta: opts.delta, samples: opts.samples, rng: opts.rng, mode: opts.mode, antithetic: opts.antithetic });
-  } catch (e) {
-    throw new Error(`expectedSharpness: ${(e as Error).message.replace(/^perturbationChange: /, '')}`);
-  }
-  return sharpnessEstimate(r, test !== undefined);
-}
-
-/**
- * `expectedSharpness` with awaited reads, for the GPU backend (webgpu); the same draws and arithmetic. Example:
- * `await expectedSharpnessAsync(model, w, batch, {delta: 0.01, samples: 50, rng: new Rng(1)})`.
- */
-export async function expectedSharpnessAsync(model: FlatModel, w: Float32Array, batch: Batch, opts: SharpnessOptions): Promise<SharpnessEstimate> {
+): Promise<SharpnessEstimate> {
   if (w.length !== model.size) throw new Error(`expectedSharpness: w has ${w.length} entries, ${model.name} has ${model.size}`);
   const test = opts.test;
   const metrics = async (x: Float32Array): Promise<number[]> => {
-    const loss = await meanLossAsync(model, x, batch, opts);
-    return test ? [loss, (await evaluateClassifierAsync(model, x, test, { chunk: opts.chunkSize })).accuracy] : [loss];
+    const loss = await meanLoss(model, x, batch, opts);
+    return test ? [loss, (await evaluateClassifier(model, x, test, { chunk: opts.chunkSize })).accuracy] : [loss];
   };
   let r;
   try {
-    r = await perturbationChangeAsync(metrics, w, { delta: opts.delta, samples: opts.samples, rng: opts.rng, mode: opts.mode, antithetic: opts.antithetic });
+    r = await perturbationChange(metrics, w, { delta: opts.delta, samples: opts.samples, rng: opts.rng, mode: opts.mode, antithetic: opts.antithetic });
   } catch (e) {
     throw new Error(`expectedSharpness: ${(e as Error).message.replace(/^perturbationChange: /, '')}`);
   }
-  return sharpnessEstimate(r, test !== undefined);
-}
-
-function sharpnessEstimate(r: FlatnessEstimate, withTest: boolean): SharpnessEstimate {
   return {
     estimate: r.mean[0]!,
     stderr: r.stderr[0]!,
@@ -471,6 +436,6 @@ function sharpnessEstimate(r: FlatnessEstimate, withTest: boolean): SharpnessEst
     antithetic: r.antithetic,
     mode: r.mode,
     baseLoss: r.base[0]!,
-    ...(withTest ? { testAccuracyChange: { estimate: r.mean[1]!, stderr: r.stderr[1]!, base: r.base[1]! } } : {}),
+    ...(test ? { testAccuracyChange: { estimate: r.mean[1]!, stderr: r.stderr[1]!, base: r.base[1]! } } : {}),
   };
 }

@@ -11,7 +11,7 @@ import { initBackend } from '../tf/backend.ts';
 import { nativeAvailability } from '../tf/native.ts';
 import { relErr } from '../tf/testing.ts';
 import { createCnn } from './cnn.ts';
-import { gatherBatch, disposeBatch, minibatchValueAndGrad, valueAndGradSync } from './curvature.ts';
+import { gatherBatch, disposeBatch, minibatchValueAndGrad, valueAndGradRead } from './curvature.ts';
 import { softmaxCrossEntropyHead } from './heads.ts';
 import { scaledNormalInit } from './inits.ts';
 import type { Batch, FlatModel } from './model.ts';
@@ -38,10 +38,10 @@ function weights(model: FlatModel, rng: Rng, scale: number): Float32Array {
 }
 
 /** tfjs's autodiff and the fused path (which must apply) on the same weights and batch. */
-function tapeAndFused(model: FlatModel, w: Float32Array, batch: Batch) {
+async function tapeAndFused(model: FlatModel, w: Float32Array, batch: Batch) {
   const fused = model.fusedValueAndGrad!(w, batch);
   if (!fused) throw new Error(`${model.name}: the fused path did not apply`);
-  return { tape: valueAndGradSync(model, w, batch, { fused: false }), fused };
+  return { tape: await valueAndGradRead(model, w, batch, { fused: false }), fused };
 }
 
 const sameNet = () =>
@@ -69,7 +69,7 @@ nativeTest('the paper CNN: fused value and gradient equal tfjs autodiff (float32
   const rng = new Rng(3);
   const batch = randomBatch(rng, 70, [28, 28, 1], 10);
   const w = weights(model, rng, 10);
-  const { tape, fused } = tapeAndFused(model, w, batch);
+  const { tape, fused } = await tapeAndFused(model, w, batch);
   t.true(Math.abs(fused.value - tape.value) <= 1e-5 * Math.abs(tape.value), `${fused.value} vs ${tape.value}`);
   const err = relErr(fused.grad, tape.grad);
   t.true(err < 1e-5, `relative gradient error ${err}`);
@@ -83,7 +83,7 @@ nativeTest("'same' padding, a 3×3 pool, float32 labels: fused equals autodiff",
   const rng = new Rng(5);
   const batch = randomBatch(rng, 37, [9, 9, 2], 5, 'float32');
   const w = weights(model, rng, 1);
-  const { tape, fused } = tapeAndFused(model, w, batch);
+  const { tape, fused } = await tapeAndFused(model, w, batch);
   t.true(Math.abs(fused.value - tape.value) <= 1e-5 * Math.abs(tape.value));
   const err = relErr(fused.grad, tape.grad);
   t.true(err < 1e-5, `relative gradient error ${err}`);
@@ -98,7 +98,7 @@ nativeTest('minibatch rows (with a repeat) equal autodiff on the gathered miniba
   const w = weights(model, rng, 10);
   const rows = Int32Array.from([49, 3, 3, 17, 0, 21, 8, 44, 30, 12, 5, 6, 7, 9, 10, 11, 13, 14, 15, 16]);
   const mini = gatherBatch(batch, rows);
-  const tape = valueAndGradSync(model, w, mini, { fused: false });
+  const tape = await valueAndGradRead(model, w, mini, { fused: false });
   t.not(model.fusedValueAndGrad!(w, batch, rows), null);
   const r = minibatchValueAndGrad(model, tf.tensor1d(w), batch, rows);
   const fused = { value: r.value.dataSync()[0]!, grad: r.grad.dataSync() as Float32Array };

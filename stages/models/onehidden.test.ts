@@ -7,7 +7,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
-import { relErr, TEST_BACKENDS } from '../tf/testing.ts';
+import { readF64, relErr, TEST_BACKENDS } from '../tf/testing.ts';
 import { denseHessian, valueAndGrad } from './curvature.ts';
 import { createOneHidden } from './onehidden.ts';
 
@@ -77,9 +77,10 @@ for (const backend of TEST_BACKENDS) {
     const ref = handDerived(Float64Array.from(w), x, y, 100);
     t.true(ref.clipped > 0 && ref.clipped < n, `${ref.clipped} of ${n} outputs clipped: both regimes are exercised`);
     const { value, grad } = valueAndGrad(model, w, batch);
-    t.true(Math.abs(value.dataSync()[0]! - ref.loss) < 1e-5 * ref.loss);
-    t.true(relErr(grad.dataSync(), ref.grad) < 1e-4, `gradient rel err ${relErr(grad.dataSync(), ref.grad)}`);
-    const H = denseHessian(model, w, batch);
+    t.true(Math.abs((await readF64(value))[0]! - ref.loss) < 1e-5 * ref.loss);
+    const gradErr = relErr(await readF64(grad), ref.grad);
+    t.true(gradErr < 1e-4, `gradient rel err ${gradErr}`);
+    const H = await denseHessian(model, w, batch);
     const err = relErr(H, ref.H);
     t.log(`dense Hessian rel err vs hand-derived: ${err.toExponential(2)}`);
     t.true(err < 1e-5);

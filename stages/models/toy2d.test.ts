@@ -6,7 +6,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
-import { relErr, TEST_BACKENDS } from '../tf/testing.ts';
+import { readF64, relErr, TEST_BACKENDS } from '../tf/testing.ts';
 import { hvp, perExampleGradients, valueAndGrad } from './curvature.ts';
 import { createToy2d, toy2dBatch } from './toy2d.ts';
 import { TOY2D_C, toy2dData, toy2dEvaluate, toy2dPerExampleGradients, toy2dSample } from './toy2d_f64.ts';
@@ -67,7 +67,7 @@ for (const backend of TEST_BACKENDS) {
     t.deepEqual(Array.from(model.init(new Rng(0))), [1, 1]);
     const rng = new Rng(33);
     const batch = toy2dBatch(rng);
-    const data = Float64Array.from(batch.x.dataSync());
+    const data = await readF64(batch.x);
     const before = tf.memory().numTensors;
     // points in the sharp basin, the flat basin, and on the boundary where the samples split between the branches
     const buf = new Float64Array(7);
@@ -81,17 +81,18 @@ for (const backend of TEST_BACKENDS) {
       const w32 = Float32Array.from(w);
       const ref = toy2dEvaluate(Float64Array.from(w32), data);
       const { value, grad } = valueAndGrad(model, w32, batch);
-      t.true(Math.abs(value.dataSync()[0]! - ref.loss) <= 1e-5 * Math.max(1, ref.loss), `loss at ${w}`);
-      t.true(relErr(grad.dataSync(), ref.grad) < 1e-4, `gradient at ${w}: ${grad.dataSync()} vs ${ref.grad}`);
+      t.true(Math.abs((await readF64(value))[0]! - ref.loss) <= 1e-5 * Math.max(1, ref.loss), `loss at ${w}`);
+      const g = await readF64(grad);
+      t.true(relErr(g, ref.grad) < 1e-4, `gradient at ${w}: ${g} vs ${ref.grad}`);
       const [h00, h01, h11] = ref.hessian;
       for (const v of [[1, 0], [0, 1], [0.6, -0.8]]) {
         const hv = hvp(model, w32, batch, Float32Array.from(v));
-        t.true(relErr(hv.dataSync(), [h00 * v[0]! + h01 * v[1]!, h01 * v[0]! + h11 * v[1]!]) < 1e-5, `HVP at ${w}`);
+        t.true(relErr(await readF64(hv), [h00 * v[0]! + h01 * v[1]!, h01 * v[0]! + h11 * v[1]!]) < 1e-5, `HVP at ${w}`);
         hv.dispose();
       }
       const pe = perExampleGradients(model, w32, batch);
       t.deepEqual(pe.shape, [100, 2]);
-      t.true(relErr(pe.dataSync(), toy2dPerExampleGradients(Float64Array.from(w32), data)) < 1e-4);
+      t.true(relErr(await readF64(pe), toy2dPerExampleGradients(Float64Array.from(w32), data)) < 1e-4);
       tf.dispose([value, grad, pe]);
     }
     t.is(tf.memory().numTensors, before, 'no leaked tensors');

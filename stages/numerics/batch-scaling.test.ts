@@ -112,7 +112,7 @@ test.serial('the paper’s estimator (the stages’ minibatchGradientCovariance)
       const S = zeros();
       let trH = 0;
       for (let p = 0; p < orders.length; p++) {
-        const cov = minibatchGradientCovariance(model, new Float32Array(D), batch, m0, rng);
+        const cov = await minibatchGradientCovariance(model, new Float32Array(D), batch, m0, rng);
         for (const c of cov.factor) {
           const row = Array.from(c);
           addInto(S, outer(row, row), 1 / orders.length);

@@ -36,43 +36,30 @@ export interface FlatnessEstimate {
 
 /**
  * Mean (signed or absolute) change of every metric over `samples` draws, ν drawn by `rng.fillNormal` into a
- * float32 vector. Example: `perturbationChange((w) => [loss(w)], w, {delta: 0.01, samples: 100, rng})`.
+ * float32 vector. `metrics` may be async (a model read back from the GPU); it is awaited before the next draw, so
+ * the draws and evaluations happen in the same order either way. Example:
+ * `await perturbationChange((w) => [loss(w)], w, {delta: 0.01, samples: 100, rng})`.
  */
-export function perturbationChange(metrics: (w: Float32Array) => readonly number[], w: Float32Array, o: FlatnessOptions): FlatnessEstimate {
-  const steps = perturbationSteps(w, o);
-  let step = steps.next();
-  while (!step.done) step = steps.next(metrics(step.value));
-  return step.value;
-}
-
-/**
- * `perturbationChange` with metrics that are awaited (reads on the GPU backend); the same draws and arithmetic.
- * Example: `await perturbationChangeAsync(async (w) => [await loss(w)], w, {delta: 0.01, samples: 100, rng})`.
- */
-export async function perturbationChangeAsync(metrics: (w: Float32Array) => Promise<readonly number[]>, w: Float32Array, o: FlatnessOptions): Promise<FlatnessEstimate> {
-  const steps = perturbationSteps(w, o);
-  let step = steps.next();
-  while (!step.done) step = steps.next(await metrics(step.value));
-  return step.value;
-}
-
-/** The procedure of both: yields each point to evaluate, receives its metrics, returns the estimate. */
-function* perturbationSteps(w: Float32Array, o: FlatnessOptions): Generator<Float32Array, FlatnessEstimate, readonly number[]> {
+export async function perturbationChange(
+  metrics: (w: Float32Array) => readonly number[] | Promise<readonly number[]>,
+  w: Float32Array,
+  o: FlatnessOptions,
+): Promise<FlatnessEstimate> {
   const mode = o.mode ?? 'signed';
   const antithetic = mode === 'signed' && (o.antithetic ?? true);
   if (!(o.delta > 0)) throw new Error(`perturbationChange: delta must be positive, got ${o.delta}`);
   if (!Number.isInteger(o.samples) || o.samples < 2) throw new Error(`perturbationChange: need ≥ 2 samples, got ${o.samples}`);
-  const base = [...(yield w)];
+  const base = [...(await metrics(w))];
   const noise = new Float32Array(w.length);
   const shifted = new Float32Array(w.length);
   const values = base.map(() => new Float64Array(o.samples));
   for (let s = 0; s < o.samples; s++) {
     o.rng.fillNormal(noise, 0, o.delta);
     for (let i = 0; i < shifted.length; i++) shifted[i] = w[i]! + noise[i]!;
-    let v = [...(yield shifted)];
+    let v = [...(await metrics(shifted))];
     if (antithetic) {
       for (let i = 0; i < shifted.length; i++) shifted[i] = w[i]! - noise[i]!;
-      const minus = yield shifted;
+      const minus = await metrics(shifted);
       v = v.map((x, j) => 0.5 * (x + minus[j]!));
     }
     for (let j = 0; j < base.length; j++) {

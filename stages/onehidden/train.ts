@@ -4,12 +4,13 @@
  * replacement (one shuffled pass, normalised by 1/(batches − 1)), Tr(HΣ), Tr(HΣ̄) and their ratio.
  */
 import * as tf from '@tensorflow/tfjs';
-import { denseHessian, meanLoss, perExampleGradients, valueAndGradSync } from '../models/curvature.ts';
+import { denseHessian, meanLoss, perExampleGradients, valueAndGradRead } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { minibatchCovariance } from '../numerics/covariance.ts';
 import { traceHSigma, traceHSigmaIsotropic } from '../numerics/indicator.ts';
 import { denseOperator } from '../numerics/operator.ts';
 import type { Rng } from '../numerics/random.ts';
+import { readTensor } from '../tf/read.ts';
 import { Adam } from './adam.ts';
 import type { OneHiddenData } from './data.ts';
 
@@ -59,7 +60,7 @@ export async function trainOneHidden(model: FlatModel, w0: Float32Array, data: O
     for (let e = 0; e < o.epochs; e++) {
       const lr = epochLr(o.lr, e, o.epochs, o.decayEpochs);
       for (let i = 0; i < o.itersPerEpoch; i++) {
-        const { value: loss, grad: g } = valueAndGradSync(model, w, batch);
+        const { value: loss, grad: g } = await valueAndGradRead(model, w, batch);
         if (!Number.isFinite(loss) || !g.every(Number.isFinite)) throw new Error(`onehidden diverged at iteration ${e * o.itersPerEpoch + i + 1}`);
         adam.step(w, g, lr);
       }
@@ -74,17 +75,27 @@ export async function trainOneHidden(model: FlatModel, w0: Float32Array, data: O
 
 async function measure(model: FlatModel, w: Float32Array, batch: Batch, data: OneHiddenData, o: OneHiddenTrainOptions, epoch: number, lr: number): Promise<EpochRecord> {
   const D = model.size;
-  const loss = meanLoss(model, w, batch);
-  const pred = tf.tidy(() => model.predict(tf.tensor1d(w), batch.x).dataSync());
+  const loss = await meanLoss(model, w, batch);
+  const predicted = tf.tidy(() => model.predict(tf.tensor1d(w), batch.x));
+  let pred: tf.TypedArray;
+  try {
+    pred = await readTensor(predicted);
+  } finally {
+    predicted.dispose();
+  }
   let correct = 0;
   for (let i = 0; i < data.n; i++) if ((pred[i]! >= 0.5 ? 1 : 0) === data.y[i]) correct++;
-  const H = denseHessian(model, w, batch);
+  const H = await denseHessian(model, w, batch);
   let traceH = 0;
   for (let i = 0; i < D; i++) traceH += H[i * D + i]!;
   // Minibatch gradients = means of per-example gradients over each minibatch of m.
   const G = perExampleGradients(model, w, batch);
-  const g = G.dataSync();
-  G.dispose();
+  let g: tf.TypedArray;
+  try {
+    g = await readTensor(G);
+  } finally {
+    G.dispose();
+  }
   const m = o.covBatchSize;
   const means: Float64Array[] = [];
   for (let b = 0; b < o.covBatches; b++) {

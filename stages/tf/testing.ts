@@ -46,11 +46,6 @@ export function seededNormal(rng: Rng, shape: number[], std = 1): tf.Tensor {
   return tf.tensor(rng.fillNormal(new Float32Array(size), 0, std), shape);
 }
 
-/** A float64 copy of a tensor's values. */
-export function toF64(t: tf.Tensor): Float64Array {
-  return Float64Array.from(t.dataSync());
-}
-
 /** max |a − b| / max(max |b|, floor): a relative error in the sup norm. */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-12): number {
   if (a.length !== b.length) throw new Error(`relErr: lengths differ (${a.length} vs ${b.length})`);

@@ -17,7 +17,7 @@ import { CIFAR_DIR, loadImageSet } from '../data/image-datasets.ts';
 import { diagonalMinibatchStats } from '../dynamics/diagonal-statistics.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
 import { checkWholeSet, resolveChunkSize } from '../models/chunking.ts';
-import { expectedSharpnessAsync, valueAndGrad } from '../models/curvature.ts';
+import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
 import type { FlatnessMode } from '../numerics/flatness.ts';
 import type { Batch } from '../models/model.ts';
 import { createVgg11 } from '../models/vgg.ts';
@@ -164,7 +164,7 @@ export function imageExperimentStages(ds: ImageDataset) {
         });
         const s = ctx.config<{ delta: number; samples: number; mode?: FlatnessMode }>(`${ds}.sharpness`);
         const absolute = s.mode === 'absolute';
-        const sharp = await expectedSharpnessAsync(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
+        const sharp = await expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
         ctx.setMeta('finalWeightsSha256', sha256(new Uint8Array(r.final.buffer)));
         return {
           log: toJson(r.log, 'log'),
