@@ -10,12 +10,13 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hvp, hvpSession, minibatchValueAndGrad, valueAndGrad } from '../stages/models/curvature.ts';
+import { hvp, hvpSession, minibatchValueAndGrad, valueAndGrad, hessianOperator } from '../stages/models/curvature.ts';
 import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { lanczos } from '../stages/numerics/lanczos.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
 import { readExchange } from './exchange.ts';
-import { readBack, readEvaluation, readingHessianOperator } from './reads.ts';
+import { readBack } from './reads.ts';
+import { evaluateClassifier } from '../stages/dynamics/evaluate.ts';
 import { median, medianMsAsync } from './timing.ts';
 
 export { readExchange };
@@ -60,7 +61,7 @@ export async function timeSgdNoise(o: SgdTimingInputs): Promise<SgdTimings> {
     const session = hvpSession(model, wt, batch);
     ms.hvpReusedPass = await medianMsAsync(() => readBack(() => [session.hvp(vt)]), reps);
     session.dispose();
-    ms.evaluateTest = await medianMsAsync(() => readEvaluation(model, w, testBatch, o.evalChunk), Math.max(3, reps >> 1));
+    ms.evaluateTest = await medianMsAsync(() => evaluateClassifier(model, w, testBatch, { chunk: o.evalChunk }), Math.max(3, reps >> 1));
     ms.sixtyMinibatchGradients = await medianMsAsync(async () => {
       for (let b = 0; b < count; b++) await readBack(() => Object.values(minibatchValueAndGrad(model, wt, batch, minibatches.subarray(b * 20, b * 20 + 20))));
     }, Math.max(3, reps >> 1));
@@ -68,7 +69,7 @@ export async function timeSgdNoise(o: SgdTimingInputs): Promise<SgdTimings> {
     let lz: SgdTimings['lanczos'] | undefined;
     for (let r = 0; r < o.lanczosRuns; r++) {
       const t0 = performance.now();
-      const op = readingHessianOperator(model, w, batch);
+      const op = hessianOperator(model, w, batch);
       lz = await lanczos(op, o.lanczosOptions);
       op.dispose();
       times.push(performance.now() - t0);

@@ -27,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hvpSession } from '../stages/models/curvature.ts';
+import { hvpSession, valueAndGradRead } from '../stages/models/curvature.ts';
 import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
@@ -35,7 +35,8 @@ import { resolveAutoBackend } from '../stages/tf/auto.ts';
 import { readFloat32 } from '../stages/tf/read.ts';
 import { timeSgdNoise } from './compare-sgd.ts';
 import { norm, readFloat32File, relativeDifference, writeExchange, type ExchangeArray } from './exchange.ts';
-import { readEvaluation, readHvp, readValueAndGrad } from './reads.ts';
+import { readHvp } from './reads.ts';
+import { evaluateClassifier } from '../stages/dynamics/evaluate.ts';
 import { median } from './timing.ts';
 
 /** Debian's Python, which has python3-torch (the `python3` on PATH may be another one). */
@@ -119,7 +120,7 @@ export interface TorchCheck {
  * must hold w, v, x_train and y_train), compared in float64. Example: `checkAgainstTorch(dir, model, w, batch, v)`.
  */
 export async function checkAgainstTorch(dir: string, model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, threads = 1): Promise<TorchCheck> {
-  const { value, grad } = await readValueAndGrad(model, w, batch);
+  const { value, grad } = await valueAndGradRead(model, w, batch);
   const hv = await readHvp(model, w, batch, v);
   const session = hvpSession(model, w, batch);
   const hvSessionT = session.hvp(v);
@@ -266,7 +267,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
   // As bench/numerics.ts: 60 full-batch GD steps at lr 0.1 from the initialisation, so the Hessian has structure.
   const w = model.init(rng);
   for (let i = 0; i < gdSteps; i++) {
-    const { grad } = await readValueAndGrad(model, w, batch);
+    const { grad } = await valueAndGradRead(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * grad[j]!;
   }
   const v = rng.fillNormal(new Float32Array(model.size));
@@ -300,7 +301,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     // 1. Correctness: the same loss, gradient and HVP, or nothing is timed.
     process.stderr.write('compare: checking loss, gradient and HVP against torch...\n');
     const check = await checkAgainstTorch(dir, model, w, batch, v);
-    const evalTfjs = await readEvaluation(model, w, testBatch, evalChunk);
+    const evalTfjs = await evaluateClassifier(model, w, testBatch, { chunk: evalChunk });
     const evalCheck = {
       sgdNoise: evalTfjs,
       torch: { loss: check.torch.testLoss, accuracy: check.torch.testAccuracy },
@@ -438,7 +439,7 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
       loadAverage: { start: loadAtStart.map((x) => round(x, 3)), end: loadavg().map((x) => round(x, 3)) },
       notes: [
         `medians of wall times after one warm-up; one-thread rows: the median over ${rounds} rounds, sgd-noise and torch alternating; ratio = sgdNoiseMs / torchMs`,
-        "evaluation: as sgd-noise's evaluateClassifier (chunks of 2000, one forward pass per chunk, lossAndPrediction), with awaited reads (bench/reads.ts), as torch",
+        "evaluation: sgd-noise's evaluateClassifier (chunks of 2000, one forward pass per chunk, lossAndPrediction, awaited reads), as torch",
         'HVP, recorded pass reused: sgd-noise hvpSession against torch autograd.grad(g, w, v, retain_graph=True) on a graph recorded once; Lanczos uses these on both sides and its time includes recording it',
         'all-cores rows: torch with os.cpu_count() threads, sgd-noise with as many wasm threads (in a fresh process)',
       ],

@@ -12,14 +12,14 @@ import * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
 import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hvp, hvpSession, minibatchValueAndGrad, perExampleGradients, sliceBatch, valueAndGrad } from '../stages/models/curvature.ts';
+import { hvp, hvpSession, minibatchValueAndGrad, perExampleGradients, sliceBatch, valueAndGrad, valueAndGradRead, hessianOperator } from '../stages/models/curvature.ts';
 import type { Batch } from '../stages/models/model.ts';
 import { minibatchCovariance } from '../stages/numerics/covariance.ts';
 import { lanczos, type LanczosResult } from '../stages/numerics/lanczos.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
 import { readFloat32 } from '../stages/tf/read.ts';
-import { readBack, readValueAndGrad, readingHessianOperator } from './reads.ts';
+import { readBack } from './reads.ts';
 import { median, medianMsAsync } from './timing.ts';
 
 /** Median wall time (ms) of `f` over `reps` runs after one warm-up; returned tensors are read back (awaited) and disposed. */
@@ -70,7 +70,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   // Move off the near-zero initialisation so that the Hessian has structure: 60 full-batch GD steps at lr 0.1.
   const pre0 = performance.now();
   for (let i = 0; i < 60; i++) {
-    const { grad } = await readValueAndGrad(model, w, batch);
+    const { grad } = await valueAndGradRead(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * grad[j]!;
   }
   const pretrainMs = performance.now() - pre0;
@@ -115,7 +115,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   // (lr 0.07, m = 20) to w_b; warm at w_b from w_a's 20 vectors and from its leading 10; cold at w_b.
   const opts = { k: 20, tol: 1e-3, tolPairs: 5 };
   const runLanczos = async (at: Float32Array, start?: readonly Float64Array[]) => {
-    const op = readingHessianOperator(model, at, batch);
+    const op = hessianOperator(model, at, batch);
     const t0 = performance.now();
     const res = await lanczos(op, { ...opts, seed: 7, start });
     const ms = performance.now() - t0;
@@ -123,7 +123,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
     return lanczosSummary(res, ms);
   };
   const lanczosAt = async (wa: Float32Array) => {
-    const op = readingHessianOperator(model, wa, batch);
+    const op = hessianOperator(model, wa, batch);
     const t0 = performance.now();
     const coldA = await lanczos(op, { ...opts, seed: 7 });
     const coldMs = performance.now() - t0;
@@ -144,7 +144,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   };
   const after60 = await lanczosAt(w);
   for (let i = 60; i < 400; i++) {
-    const { grad: g } = await readValueAndGrad(model, w, batch);
+    const { grad: g } = await valueAndGradRead(model, w, batch);
     for (let j = 0; j < w.length; j++) w[j] = w[j]! - 0.1 * g[j]!;
   }
   const after400 = await lanczosAt(w);

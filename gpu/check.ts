@@ -25,10 +25,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readFloat32File, relativeDifference, writeExchange } from '../bench/exchange.ts';
-import { readBack, readHvp, readingHessianOperator, readValueAndGrad } from '../bench/reads.ts';
+import { readBack, readHvp } from '../bench/reads.ts';
 import { median } from '../bench/timing.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hvp, minibatchValueAndGrad, valueAndGrad } from '../stages/models/curvature.ts';
+import { hvp, minibatchValueAndGrad, valueAndGrad, valueAndGradRead, hessianOperator } from '../stages/models/curvature.ts';
 import type { Batch, FlatModel } from '../stages/models/model.ts';
 import { createVgg11 } from '../stages/models/vgg.ts';
 import { lanczos } from '../stages/numerics/lanczos.ts';
@@ -141,10 +141,10 @@ interface SideValues {
 }
 
 async function cnnValues(model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, fused: boolean, sizes: CheckSizes, deadline: Deadline, rec: Json): Promise<NonNullable<SideValues['cnn']>> {
-  const { value, grad } = await readValueAndGrad(model, w, batch, { fused });
+  const { value, grad } = await valueAndGradRead(model, w, batch, { fused });
   const hv = await readHvp(model, w, batch, v);
   const out: NonNullable<SideValues['cnn']> = { loss: value, grad, hvp: hv };
-  const op = readingHessianOperator(model, w, batch, { session: false });
+  const op = hessianOperator(model, w, batch, { reuseTape: false });
   const matvec = op.matvec.bind(op);
   const t0 = performance.now();
   try {
@@ -264,12 +264,12 @@ export async function runCheck(opts: { out: string; python: string; torchDir: st
     const batch = batchOf(cnnData, cnn.inputShape);
     try {
       for (let i = 0; i < sizes.gdSteps; i++) {
-        const { grad } = await readValueAndGrad(cnn, cnnW, batch);
+        const { grad } = await valueAndGradRead(cnn, cnnW, batch);
         for (let j = 0; j < cnnW.length; j++) cnnW[j] = cnnW[j]! - 0.1 * grad[j]!;
       }
       const ms: Json = {};
       refRec.cnnMs = ms;
-      ms.fullBatchGradient = await timeAdaptive(() => readValueAndGrad(cnn, cnnW, batch), 3, deadline);
+      ms.fullBatchGradient = await timeAdaptive(() => valueAndGradRead(cnn, cnnW, batch), 3, deadline);
       ms.hvp = await timeAdaptive(() => readHvp(cnn, cnnW, batch, v), 3, deadline);
       reference.cnn = await cnnValues(cnn, cnnW, batch, v, true, sizes, deadline, refRec);
     } finally {
@@ -278,7 +278,7 @@ export async function runCheck(opts: { out: string; python: string; torchDir: st
     const vb = batchOf(vggData, vgg.inputShape, sizes.vggCheckImages);
     try {
       const t0 = performance.now();
-      const r = await readValueAndGrad(vgg, vggW, vb);
+      const r = await valueAndGradRead(vgg, vggW, vb);
       reference.vgg = { loss: r.value, grad: r.grad };
       refRec.vggValueAndGradMs = { images: sizes.vggCheckImages, ms: round(performance.now() - t0) };
     } finally {
@@ -395,7 +395,7 @@ export async function runCheck(opts: { out: string; python: string; torchDir: st
       const deadline = until(1);
       const vb = batchOf(vggData, vgg.inputShape, sizes.vggCheckImages);
       try {
-        const r = await readValueAndGrad(vgg, vggW, vb, { fused: false });
+        const r = await valueAndGradRead(vgg, vggW, vb, { fused: false });
         gpu.vgg = { loss: r.value, grad: r.grad };
       } finally {
         tf.dispose([vb.x, vb.y!]);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TORCH_PYTHON, torchAvailability } from '../bench/compare.ts';
 import { readFloat32File, relativeDifference, writeExchange } from '../bench/exchange.ts';
-import { readValueAndGrad } from '../bench/reads.ts';
+import { valueAndGradRead } from '../stages/models/curvature.ts';
 import { createVgg11 } from '../stages/models/vgg.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend } from '../stages/tf/backend.ts';
@@ -45,7 +45,7 @@ for (const width of [1, 1 / 8]) {
     const dir = mkdtempSync(path.join(tmpdir(), 'sgd-noise-vgg-test-'));
     try {
       writeExchange(dir, model, { w: { data: w, shape: [model.size] }, x_train: { data: x, shape: [n, 32, 32, 3] }, y_train: { data: y, shape: [n] } });
-      const { value, grad } = await readValueAndGrad(model, w, batch);
+      const { value, grad } = await valueAndGradRead(model, w, batch);
       const r = runVgg(dir, 'check');
       t.is(r.status, 0, r.stderr);
       const torchLoss = (JSON.parse(r.stdout.trim().split('\n').pop()!) as { loss: number }).loss;
