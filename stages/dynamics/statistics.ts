@@ -10,7 +10,7 @@ import type { Batch, FlatModel } from '../models/model.ts';
 import { type Covariance, minibatchCovariance } from '../numerics/covariance.ts';
 import type { EigenPairs } from '../numerics/eigen.ts';
 import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
-import { powerIteration } from '../numerics/power.ts';
+import { powerIterationOnBackend } from '../numerics/device-power.ts';
 import { Rng } from '../numerics/random.ts';
 import { readTensor } from '../tf/read.ts';
 
@@ -94,12 +94,15 @@ export class HessianTracker {
     private readonly seed: number,
   ) {}
 
-  /** The dominant eigenpair at w by `iterations` power steps from a uniform [0, 1) random start (no warm start). */
+  /**
+   * The dominant eigenpair at w by `iterations` power steps from a uniform [0, 1) random start (no warm start); on
+   * webgpu the iterate stays on the device (the start uploaded once, the vector read once).
+   */
   async powerTop1(w: Float32Array, iterations: number): Promise<EigenPairs> {
     const op = hessianOperator(this.model, w, this.batch);
     const rng = new Rng(this.seed + this.hvps);
     try {
-      const res = await powerIteration(op, iterations, Float64Array.from({ length: this.model.size }, () => rng.uniform()));
+      const res = await powerIterationOnBackend(op, iterations, Float64Array.from({ length: this.model.size }, () => rng.uniform()));
       this.hvps += res.matvecs;
       this.refreshes.push({ hvps: res.matvecs, maxRelativeResidual: res.relativeResidual, converged: res.relativeResidual <= this.opts.tol });
       return { eigenvalues: Float64Array.of(res.value), eigenvectors: [res.vector] };
