@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createCnn } from '../models/cnn.ts';
 import { hessianOperator } from '../models/curvature.ts';
 import { initBackend } from '../tf/backend.ts';
-import { TEST_BACKENDS, WEBGPU_TESTS } from '../tf/testing.ts';
+import { countingReads, TEST_BACKENDS, WEBGPU_TESTS } from '../tf/testing.ts';
 import { DEVICE_ROUNDOFF, deviceLanczos, lanczosOnBackend } from './device-lanczos.ts';
 import { denseDeviceOperator } from './device-operator.ts';
 import { symmetricEigen } from './eigen.ts';
@@ -51,21 +51,6 @@ function checkAgainstDense(t: import('ava').ExecutionContext, res: LanczosResult
     }
   }
   return worst;
-}
-
-/** Counts the numbers read back from tensors (every read goes through Tensor.data: readTensor, readFloat32, readAll). */
-async function countingReads<T>(f: () => Promise<T>): Promise<{ result: T; reads: number[] }> {
-  const reads: number[] = [];
-  const original = tf.Tensor.prototype.data;
-  tf.Tensor.prototype.data = function (this: tf.Tensor) {
-    reads.push(this.size);
-    return original.call(this) as never;
-  } as typeof original;
-  try {
-    return { result: await f(), reads };
-  } finally {
-    tf.Tensor.prototype.data = original;
-  }
 }
 
 for (const backend of TEST_BACKENDS) {

@@ -2,7 +2,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../tf/backend.ts';
-import { TEST_BACKENDS } from '../tf/testing.ts';
+import { countingReads, TEST_BACKENDS } from '../tf/testing.ts';
 import { denseDeviceOperator } from './device-operator.ts';
 import { devicePowerIteration } from './device-power.ts';
 import { randomSymmetric } from './fixtures.ts';
@@ -21,18 +21,7 @@ for (const backend of TEST_BACKENDS) {
     const op = denseDeviceOperator(matrix, n);
     const before = tf.memory().numTensors;
     try {
-      const reads: number[] = [];
-      const original = tf.Tensor.prototype.data;
-      tf.Tensor.prototype.data = function (this: tf.Tensor) {
-        reads.push(this.size);
-        return original.call(this) as never;
-      } as typeof original;
-      let device;
-      try {
-        device = await devicePowerIteration(op, 30, start);
-      } finally {
-        tf.Tensor.prototype.data = original;
-      }
+      const { result: device, reads } = await countingReads(() => devicePowerIteration(op, 30, start));
       const host = await powerIteration(denseOperator(matrix, n), 30, start);
       t.deepEqual(reads, [...Array.from({ length: 30 }, () => 3), n], 'three numbers per step, the vector once');
       t.is(device.matvecs, 30);
