@@ -1,9 +1,11 @@
 /**
- * Curvature probing of a network at one point: the Hessian's top eigenvalues (Lanczos), TrH (Hutchinson, with the
+ * Curvature probing of a network at one point: the Hessian's top eigenvalues (Lanczos; on webgpu with the search
+ * space on the device), TrH (Hutchinson, with the
  * same probes giving an estimate of diag H), SGD's gradient-noise covariance Σ at batch size m, Tr(HΣ) (exact over
  * Σ's factor rows, or restricted to H's top-k eigenspace), Tr(HΣ̄), the paper's conditions, expected sharpness, and
  * Tr(HΣ_kind) for every noise kind at that point.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { expectedSharpness, hessianOperator } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
@@ -13,7 +15,8 @@ import { computeNoiseStats } from '../noise/stats.ts';
 import type { Covariance } from '../numerics/covariance.ts';
 import type { FlatnessMode } from '../numerics/flatness.ts';
 import { escapingIndicator, paperConditions, traceHSigma, traceHSigmaTopK, type PaperConditions } from '../numerics/indicator.ts';
-import { lanczos } from '../numerics/lanczos.ts';
+import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
+import { hasDeviceMatvec } from '../numerics/device-operator.ts';
 import type { LinearOperator } from '../numerics/operator.ts';
 import type { Rng } from '../numerics/random.ts';
 import { dot } from '../numerics/vector.ts';
@@ -65,7 +68,7 @@ export interface ProbeResult {
   hvps: number;
 }
 
-/** Counts operator applications. */
+/** Counts operator applications (on the host and, where the operator has one, on the device). */
 function counted(op: LinearOperator): LinearOperator & { count: number } {
   const wrapped = {
     size: op.size,
@@ -75,7 +78,13 @@ function counted(op: LinearOperator): LinearOperator & { count: number } {
       return op.matvec(v);
     },
   };
-  return wrapped;
+  if (!hasDeviceMatvec(op)) return wrapped;
+  return Object.assign(wrapped, {
+    matvecTensor: (v: tf.Tensor1D) => {
+      wrapped.count++;
+      return op.matvecTensor(v);
+    },
+  });
 }
 
 /** Probes the curvature at w; `kinds` lists the noise kinds (with their settings) whose Tr(HΣ_kind) is wanted. */
@@ -90,7 +99,7 @@ export async function probeCurvature(
   const base = hessianOperator(model, w, train);
   const H = counted(base);
   try {
-    const top = await lanczos(H, { k: o.topK, tol: o.lanczos.tol, tolPairs: Math.min(o.topK, o.lanczos.tolPairs), tolRest: o.lanczos.tolRest, maxIter: o.lanczos.maxIter, rng: o.rng });
+    const top = await lanczosOnBackend(H, { k: o.topK, tol: o.lanczos.tol, tolPairs: Math.min(o.topK, o.lanczos.tolPairs), tolRest: o.lanczos.tolRest, maxIter: o.lanczos.maxIter, rng: o.rng });
     const lanczosHvps = top.matvecs;
     const hessianTop = { eigenvalues: top.eigenvalues, eigenvectors: top.eigenvectors };
 

@@ -1,15 +1,16 @@
 /**
  * The noise statistics a kind needs at the current parameters of a network: the gradient-noise covariance Σ at
  * batch size m (the paper's estimator: covariance of the minibatch-mean gradients over one shuffled pass, divided by
- * batches − 1) and the Hessian's top-k eigenpairs by Lanczos, warm-started from the previous refresh.
+ * batches − 1) and the Hessian's top-k eigenpairs by Lanczos, warm-started from the previous refresh (on webgpu with
+ * the search space on the device).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { hessianOperator, perExampleGradients } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { type Covariance, minibatchCovariance } from '../numerics/covariance.ts';
 import type { EigenPairs } from '../numerics/eigen.ts';
-import { lanczos } from '../numerics/lanczos.ts';
-import { powerIteration } from '../numerics/power.ts';
+import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
+import { powerIterationOnBackend } from '../numerics/device-power.ts';
 import { Rng } from '../numerics/random.ts';
 import { readTensor } from '../tf/read.ts';
 
@@ -93,12 +94,15 @@ export class HessianTracker {
     private readonly seed: number,
   ) {}
 
-  /** The dominant eigenpair at w by `iterations` power steps from a uniform [0, 1) random start (no warm start). */
+  /**
+   * The dominant eigenpair at w by `iterations` power steps from a uniform [0, 1) random start (no warm start); on
+   * webgpu the iterate stays on the device (the start uploaded once, the vector read once).
+   */
   async powerTop1(w: Float32Array, iterations: number): Promise<EigenPairs> {
     const op = hessianOperator(this.model, w, this.batch);
     const rng = new Rng(this.seed + this.hvps);
     try {
-      const res = await powerIteration(op, iterations, Float64Array.from({ length: this.model.size }, () => rng.uniform()));
+      const res = await powerIterationOnBackend(op, iterations, Float64Array.from({ length: this.model.size }, () => rng.uniform()));
       this.hvps += res.matvecs;
       this.refreshes.push({ hvps: res.matvecs, maxRelativeResidual: res.relativeResidual, converged: res.relativeResidual <= this.opts.tol });
       return { eigenvalues: Float64Array.of(res.value), eigenvectors: [res.vector] };
@@ -107,7 +111,10 @@ export class HessianTracker {
     }
   }
 
-  /** The top-k eigenpairs at w, started as `opts.start` says. */
+  /**
+   * The top-k eigenpairs at w, started as `opts.start` says. On webgpu the Lanczos basis stays on the device
+   * (deviceLanczos): the previous eigenvectors are uploaded once per refresh and the new ones read once at its end.
+   */
   async topK(w: Float32Array, k: number): Promise<EigenPairs> {
     const op = hessianOperator(this.model, w, this.batch);
     const seed = this.seed + this.hvps;
@@ -121,7 +128,7 @@ export class HessianTracker {
       }
     }
     try {
-      const res = await lanczos(op, {
+      const res = await lanczosOnBackend(op, {
         k,
         tol: this.opts.tol,
         tolPairs: Math.min(k, this.opts.tolPairs),

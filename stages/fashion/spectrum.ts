@@ -6,7 +6,7 @@ import { NDArray, toJson } from '../../cache/values.ts';
 import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
 import { createCnn } from '../models/cnn.ts';
 import { hessianOperator } from '../models/curvature.ts';
-import { lanczos } from '../numerics/lanczos.ts';
+import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { slq, slqDensity, type SlqResult } from '../numerics/slq.ts';
 import { initBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
@@ -82,7 +82,7 @@ export const fashionSpectrumStage = defineStage<{ seed: number }>({
         const op = hessianOperator(model, p.w, train);
         try {
           results.push({ point: p.point, slq: await slq(op, { probes: s.probes, steps: s.steps, rng }) });
-          const r = await lanczos(op, { k: s.topK, tol: lz.tol, tolPairs: Math.min(lz.tolPairs, s.topK), tolRest: lz.tolRest, maxIter: lz.maxIter, rng });
+          const r = await lanczosOnBackend(op, { k: s.topK, tol: lz.tol, tolPairs: Math.min(lz.tolPairs, s.topK), tolRest: lz.tolRest, maxIter: lz.maxIter, rng });
           r.eigenvalues.forEach((eigenvalue, rank) => top.push({ point: p.point, rank: rank + 1, eigenvalue, relativeResidual: r.relativeResiduals[rank]! }));
         } finally {
           op.dispose();

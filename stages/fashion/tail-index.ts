@@ -10,7 +10,7 @@ import { defineStage } from '../../pipeline/stage.ts';
 import { createCnn } from '../models/cnn.ts';
 import { hessianOperator, minibatchValueAndGrad, valueAndGradRead } from '../models/curvature.ts';
 import type { FlatModel, Batch } from '../models/model.ts';
-import { lanczos } from '../numerics/lanczos.ts';
+import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { tailIndexInterval } from '../numerics/tail-index.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
@@ -119,7 +119,7 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
       let top: Float64Array;
       let topEigenvalue: number;
       try {
-        const r = await lanczos(op, { k: 1, tol: lz.tol, tolPairs: 1, maxIter: lz.maxIter, rng });
+        const r = await lanczosOnBackend(op, { k: 1, tol: lz.tol, tolPairs: 1, maxIter: lz.maxIter, rng });
         top = r.eigenvectors[0]!;
         topEigenvalue = r.eigenvalues[0]!;
       } finally {

@@ -10,6 +10,7 @@
  * from Hutchinson's TrH / diag H (isotropic and diagonal kinds). The short runs use `runDynamics` with those statistics
  * held fixed (no refresh over the horizon): sgd draws real minibatches, gd runs once (it is deterministic).
  */
+import type * as tf from '@tensorflow/tfjs';
 import { toJson, type NDArray } from '../../cache/values.ts';
 import { deriveSeed } from '../../pipeline/seed.ts';
 import { defineStage } from '../../pipeline/stage.ts';
@@ -26,7 +27,8 @@ import { shapeQuadraticForm } from '../noise/shape.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
 import { escapePredictions } from '../numerics/escape-theory.ts';
 import { traceHSigma, traceHSigmaTopK } from '../numerics/indicator.ts';
-import { lanczos, type LanczosResult } from '../numerics/lanczos.ts';
+import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
+import type { LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { theoryCost } from './cost.ts';
@@ -143,12 +145,12 @@ export async function escapeTheory(o: EscapeTheoryOptions): Promise<EscapeTheory
 
   const H = hessianOperator(o.model, o.w0, o.train);
   let hvps = 0;
-  const Hc = { size: H.size, matvec: (v: Float64Array) => (hvps++, H.matvec(v)) };
+  const Hc = { size: H.size, matvec: (v: Float64Array) => (hvps++, H.matvec(v)), matvecTensor: (v: tf.Tensor1D) => (hvps++, H.matvecTensor(v)) };
   let top: LanczosResult;
   let noise: KindNoise[];
   let traceH: number | null = null;
   try {
-    top = await lanczos(Hc, {
+    top = await lanczosOnBackend(Hc, {
       k: lanczosK,
       tol: o.lanczos.tol,
       tolPairs: Math.min(lanczosK, o.lanczos.tolPairs),

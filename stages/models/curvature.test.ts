@@ -109,6 +109,34 @@ for (const backend of TEST_BACKENDS) {
   });
 }
 
+for (const backend of TEST_BACKENDS) {
+  test.serial(`[${backend}] the Hessian operator's matvecTensor is matvec on the device (tape reuse, chunks, plain)`, async (t) => {
+    await initBackend(backend);
+    const model = createCnn();
+    const rng = new Rng(68);
+    const batch = cnnBatch(rng, 6);
+    const w = model.init(rng).map((x) => 10 * x);
+    const before = tf.memory().numTensors;
+    const ops = [hessianOperator(model, w, batch), hessianOperator(model, w, batch, { chunkSize: 4 }), hessianOperator(model, w, batch, { reuseTape: false })];
+    const v = rng.fillNormal(new Float32Array(model.size));
+    const vt = tf.tensor1d(v);
+    for (const op of ops) {
+      const hv = op.matvecTensor(vt);
+      t.deepEqual(hv.shape, [model.size]);
+      t.true(relErr(await readF64(hv), await op.matvec(Float64Array.from(v))) < 1e-6);
+      hv.dispose();
+    }
+    const short = tf.zeros([3]) as tf.Tensor1D;
+    t.throws(() => ops[0]!.matvecTensor(short), { message: /shape \[3\], expected \[11330\]/ });
+    short.dispose();
+    ops.forEach((o) => o.dispose());
+    t.throws(() => ops[0]!.matvecTensor(vt), { message: /after dispose/ });
+    vt.dispose();
+    t.is(tf.memory().numTensors, before, 'no tensor left behind');
+    disposeBatch(batch);
+  });
+}
+
 test.serial(`paper CNN: ${TEST_BACKENDS.join(', ')} give the same loss, gradient and HVP as ${TEST_BACKENDS[0]}`, async (t) => {
   const model = createCnn();
   const rng = new Rng(63);

@@ -10,6 +10,7 @@
  * rounding) to bound memory.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { DeviceOperator } from '../numerics/device-operator.ts';
 import type { LinearOperator } from '../numerics/operator.ts';
 import { evaluateClassifier } from '../dynamics/evaluate.ts';
 import { perturbationChange, type FlatnessMode } from '../numerics/flatness.ts';
@@ -272,8 +273,11 @@ export function hvpSession(model: FlatModel, w: tf.Tensor1D | Float32Array, batc
   };
 }
 
-/** A LinearOperator whose products are read back asynchronously and that holds tensors until `dispose()`. */
-export interface DisposableOperator extends LinearOperator {
+/**
+ * A LinearOperator whose products are read back asynchronously and that holds tensors until `dispose()`; it also
+ * applies on the device (`matvecTensor`: tensor in, tensor out, nothing read back).
+ */
+export interface DisposableOperator extends LinearOperator, DeviceOperator {
   /** The product, read back without blocking (works on webgpu). */
   matvec(v: Float64Array): Promise<Float64Array>;
   /** Frees the operator's copy of w. */
@@ -292,7 +296,8 @@ export interface HessianOptions extends ChunkOptions {
 
 /**
  * The Hessian of the mean loss at w as a LinearOperator (float64 in and out, float32 inside): each matvec is one
- * Hessian-vector product. Call `dispose()` when done. Example: `lanczos(hessianOperator(model, w, batch), 20)`.
+ * Hessian-vector product; `matvecTensor` is the same product on a tensor, left on the device (what deviceLanczos
+ * uses on webgpu). Call `dispose()` when done. Example: `lanczos(hessianOperator(model, w, batch), 20)`.
  */
 export function hessianOperator(
   model: FlatModel,
@@ -316,7 +321,7 @@ export function hessianOperator(
       sessions.push({ session: hvpSession(model, wt, chunk ?? batch), weight: m / n, chunk });
     }
   }
-  const sessionsHvp = (v: Float32Array): tf.Tensor1D =>
+  const sessionsHvp = (v: Float32Array | tf.Tensor1D): tf.Tensor1D =>
     tf.tidy(() => {
       let acc: tf.Tensor1D | null = null;
       for (const { session, weight } of sessions) {
@@ -328,6 +333,11 @@ export function hessianOperator(
   let disposed = false;
   return {
     size: model.size,
+    matvecTensor(v: tf.Tensor1D): tf.Tensor1D {
+      if (disposed) throw new Error('hessianOperator: matvec after dispose()');
+      if (v.shape.length !== 1 || v.shape[0] !== model.size) throw new Error(`hessianOperator: vector of shape [${v.shape}], expected [${model.size}]`);
+      return reuse ? sessionsHvp(v) : hvp(model, wt, batch, v, opts);
+    },
     async matvec(v: Float64Array): Promise<Float64Array> {
       if (disposed) throw new Error('hessianOperator: matvec after dispose()');
       if (v.length !== model.size) throw new Error(`hessianOperator: vector of length ${v.length}, expected ${model.size}`);

@@ -9,6 +9,11 @@
  * From a single random start this is exactly Lanczos (all Ritz residuals are parallel to the next Lanczos vector);
  * from a warm-start block (e.g. the eigenvectors of a nearby operator) it is the Krylov–Davidson continuation that
  * refines them, and when V reaches `maxBasis` it is compressed to the leading Ritz vectors (a thick restart).
+ *
+ * The algorithm (`lanczosOver`) sees the search space only through a `KrylovStore`: append a vector with its product,
+ * orthogonalise against the basis, form Ritz vectors and residuals from small coefficient vectors. `lanczos` runs it
+ * over float64 arrays on the host; stages/numerics/device-lanczos.ts runs the same loop over float32 tensors that
+ * stay on the tfjs backend (the webgpu path), reading back only O(m) numbers per step.
  */
 import { symmetricEigen } from './eigen.ts';
 import type { LinearOperator } from './operator.ts';
@@ -76,11 +81,78 @@ export function relativeResidual(residual: number, eigenvalue: number): number {
 }
 
 /**
- * Leading k eigenpairs of the symmetric operator `op`.
+ * Where the search space V and its products W = A·V live, and the few operations on them the algorithm needs. `Vec`
+ * is one vector of length `size` (a Float64Array on the host, a tensor on a device); `Ritz` a block of Ritz vectors,
+ * their products and residuals. Every call that takes a `Vec` consumes it (the store disposes or keeps it); `release`
+ * frees what the caller no longer needs, `dispose` the basis.
+ */
+export interface KrylovStore<Vec, Ritz extends RitzBlock> {
+  /** Dimension D of the space. */
+  readonly size: number;
+  /** Vectors in the basis now (m). */
+  readonly dim: number;
+  /** A residual ≤ roundoff · ‖A‖ counts as converged: the rounding level of the store's arithmetic. */
+  readonly roundoff: number;
+  /** A start vector (or expansion direction) whose norm drops below this fraction when orthogonalised is dependent. */
+  readonly dependentTol: number;
+  /** The same for random directions (breakdown restarts). */
+  readonly randomTol: number;
+  /** A copy of a host vector in the store. */
+  fromHost(x: NumericVector): Vec;
+  /** A standard normal vector drawn from `rng` (the same draws on every store). */
+  random(rng: Rng): Vec;
+  /** Gram–Schmidt twice against the basis: the projected vector, and the norms before and after. */
+  orthogonalize(v: Vec): Promise<{ v: Vec; before: number; after: number }>;
+  /** a·v (consumes v). */
+  scale(a: number, v: Vec): Vec;
+  /**
+   * Applies the operator to the unit vector v (orthogonal to the basis; consumed), appends v and A·v to the basis,
+   * and returns the new row of VᵀAV: ½(vᵢᵀAv + (Avᵢ)ᵀv) for each previous vᵢ, then vᵀAv. `index` numbers the matvec
+   * (from 1) for error messages.
+   */
+  extend(v: Vec, index: number): Promise<Float64Array>;
+  /** Ritz vectors y_i = V s_i / ‖V s_i‖, products A y_i = W s_i / ‖V s_i‖ and residuals A y_i − θ_i y_i, i < count. */
+  ritz(coeffs: readonly Float64Array[], values: Float64Array, count: number): Promise<Ritz>;
+  /** A copy of the residual vector of pair i. */
+  residual(block: Ritz, i: number): Vec;
+  /** Replaces the basis by the block's Ritz vectors and their products (consumes the block). */
+  restart(block: Ritz): void;
+  /** The block's Ritz vectors as float64 host arrays. */
+  eigenvectors(block: Ritz): Promise<Float64Array[]>;
+  /** Frees a vector or block the algorithm no longer needs. */
+  release(x: Vec | Ritz): void;
+  /** Frees the basis. */
+  dispose(): void;
+}
+
+/** What the algorithm reads of a Ritz block: the residual norms ‖A y_i − θ_i y_i‖. */
+export interface RitzBlock {
+  readonly residuals: readonly number[];
+}
+
+/**
+ * Leading k eigenpairs of the symmetric operator `op`, with the search space in float64 on the host.
  * Example: `await lanczos(denseOperator(a, n), {k: 5, tol: 1e-8, seed: 1})`.
  */
 export async function lanczos(op: LinearOperator, options: LanczosOptions): Promise<LanczosResult> {
-  const size = op.size;
+  return lanczosOver(hostStore(op), options);
+}
+
+/**
+ * The Krylov–Davidson loop over any `KrylovStore` (the store is disposed at the end). Rayleigh–Ritz, convergence
+ * tests and the choice of expansion direction run in float64 on the host from O(m) numbers per step.
+ * Example: `await lanczosOver(hostStore(op), {k: 3, seed: 1})`.
+ */
+export async function lanczosOver<Vec, Ritz extends RitzBlock>(store: KrylovStore<Vec, Ritz>, options: LanczosOptions): Promise<LanczosResult> {
+  try {
+    return await krylovDavidson(store, options);
+  } finally {
+    store.dispose();
+  }
+}
+
+async function krylovDavidson<Vec, Ritz extends RitzBlock>(store: KrylovStore<Vec, Ritz>, options: LanczosOptions): Promise<LanczosResult> {
+  const size = store.size;
   const k = options.k;
   if (!Number.isInteger(size) || size < 1) throw new Error(`lanczos: operator size must be a positive integer, got ${size}`);
   if (!Number.isInteger(k) || k < 1) throw new Error(`lanczos: k must be a positive integer, got ${k}`);
@@ -109,93 +181,76 @@ export async function lanczos(op: LinearOperator, options: LanczosOptions): Prom
     rng = new Rng(options.seed);
   }
 
-  const V: Float64Array[] = [];
-  const W: Float64Array[] = [];
   let proj: Float64Array = new Float64Array(0); // row-major m×m, VᵀAV (symmetrised)
   let matvecs = 0;
   let normEst = 0;
 
-  const apply = async (v: Float64Array): Promise<Float64Array> => {
-    if (matvecs >= maxIter) throw new Error(`lanczos: internal: matvec budget ${maxIter} exceeded`);
-    const w = await op.matvec(v);
-    matvecs++;
-    if (w.length !== size) throw new Error(`lanczos: matvec returned length ${w.length}, expected ${size}`);
-    for (let i = 0; i < size; i++) {
-      if (!Number.isFinite(w[i]!)) throw new Error(`lanczos: matvec ${matvecs} returned non-finite ${w[i]} at index ${i}`);
-    }
-    return w;
-  };
-
   /** Appends a unit vector v (orthogonal to V) and its product to the search space. */
-  const extend = async (v: Float64Array): Promise<void> => {
-    const w = await apply(v);
-    const m = V.length;
+  const extend = async (v: Vec): Promise<void> => {
+    if (matvecs >= maxIter) {
+      store.release(v);
+      throw new Error(`lanczos: internal: matvec budget ${maxIter} exceeded`);
+    }
+    const m = store.dim;
+    const row = await store.extend(v, matvecs + 1);
+    matvecs++;
     const next = new Float64Array((m + 1) * (m + 1));
     for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) next[i * (m + 1) + j] = proj[i * m + j]!;
-    for (let i = 0; i < m; i++) {
-      let a = 0;
-      let b = 0;
-      const vi = V[i]!;
-      const wi = W[i]!;
-      for (let t = 0; t < size; t++) {
-        a += vi[t]! * w[t]!;
-        b += wi[t]! * v[t]!;
-      }
-      next[i * (m + 1) + m] = next[m * (m + 1) + i] = 0.5 * (a + b);
-    }
-    let d = 0;
-    for (let t = 0; t < size; t++) d += v[t]! * w[t]!;
-    next[m * (m + 1) + m] = d;
-    V.push(v);
-    W.push(w);
+    for (let i = 0; i < m; i++) next[i * (m + 1) + m] = next[m * (m + 1) + i] = row[i]!;
+    next[m * (m + 1) + m] = row[m]!;
     proj = next;
   };
 
   /** A random unit vector orthogonal to V, or undefined if V already spans the space numerically. */
-  const randomDirection = (): Float64Array | undefined => {
+  const randomDirection = async (): Promise<Vec | undefined> => {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const v = rng.fillNormal(new Float64Array(size));
-      const before = norm(v);
-      const after = orthogonalizeInPlace(v, V);
-      if (after > 1e-6 * before) return scaleInPlace(1 / after, v);
+      const { v, before, after } = await store.orthogonalize(store.random(rng));
+      if (after > store.randomTol * before) return store.scale(1 / after, v);
+      store.release(v);
     }
     return undefined;
   };
 
   let startVectors = 0;
   for (const [index, s] of (options.start ?? []).entries()) {
-    if (V.length >= maxBasis - (size > maxBasis ? 1 : 0) || matvecs >= maxIter) break;
+    if (store.dim >= maxBasis - (size > maxBasis ? 1 : 0) || matvecs >= maxIter) break;
     if (s.length !== size) throw new Error(`lanczos: start vector ${index} has length ${s.length}, expected ${size}`);
-    const v = toFloat64(s);
-    const before = norm(v);
-    if (!(before > 0) || !Number.isFinite(before)) continue;
-    const after = orthogonalizeInPlace(v, V);
-    if (after <= 1e-8 * before) continue;
-    await extend(scaleInPlace(1 / after, v));
+    const { v, before, after } = await store.orthogonalize(store.fromHost(s));
+    if (!(before > 0) || !Number.isFinite(before) || after <= store.dependentTol * before) {
+      store.release(v);
+      continue;
+    }
+    await extend(store.scale(1 / after, v));
     startVectors++;
   }
-  if (V.length === 0) await extend(randomDirection()!);
+  if (store.dim === 0) await extend((await randomDirection())!);
 
   let iterations = 0;
   let restarts = 0;
   let breakdowns = 0;
   for (;;) {
     // Rayleigh–Ritz on span(V).
-    const m = V.length;
+    const m = store.dim;
     const eig = symmetricEigen(proj, m);
     iterations++;
     for (let i = 0; i < m; i++) normEst = Math.max(normEst, Math.abs(eig.values[i]!));
     const nPairs = Math.min(k, m);
-    const ritz = ritzPairs(V, W, eig.vectors, eig.values, nPairs, size);
-    const floor = 1e3 * Number.EPSILON * normEst;
+    const ritz = await store.ritz(eig.vectors, eig.values, nPairs);
+    const floor = store.roundoff * normEst;
     const conv = ritz.residuals.map((r, i) => r <= pairTol(i) * Math.abs(eig.values[i]!) || r <= floor);
     const wantedDone = m >= k && conv.slice(0, checkedPairs).every(Boolean);
     if (wantedDone || m === size || matvecs >= maxIter) {
       const eigenvalues = eig.values.slice(0, k);
       const residualNorms = Float64Array.from(ritz.residuals);
+      let eigenvectors: Float64Array[];
+      try {
+        eigenvectors = await store.eigenvectors(ritz);
+      } finally {
+        store.release(ritz);
+      }
       return Object.freeze({
         eigenvalues,
-        eigenvectors: Object.freeze(ritz.vectors),
+        eigenvectors: Object.freeze(eigenvectors),
         residualNorms,
         relativeResiduals: residualNorms.map((r, i) => relativeResidual(r, eigenvalues[i]!)),
         convergedPairs: Object.freeze(Array.from(conv)),
@@ -226,36 +281,102 @@ export async function lanczos(op: LinearOperator, options: LanczosOptions): Prom
         pick = i;
       }
     }
-    let direction: Float64Array | undefined;
-    if (ritz.residuals[pick]! > floor) direction = Float64Array.from(ritz.residualVectors[pick]!);
+    let direction: Vec | undefined;
+    if (ritz.residuals[pick]! > floor) direction = store.residual(ritz, pick);
+    store.release(ritz);
 
     if (m >= maxBasis) {
       // Thick restart: keep the leading Ritz vectors; their products come from W without new matvecs.
       const keep = Math.min(maxBasis - 1, Math.max(k, k + Math.floor((maxBasis - k) / 3)));
-      const kept = ritzPairs(V, W, eig.vectors, eig.values, keep, size);
-      V.length = 0;
-      W.length = 0;
-      for (let i = 0; i < keep; i++) {
-        V.push(kept.vectors[i]!);
-        W.push(kept.products[i]!);
-      }
+      store.restart(await store.ritz(eig.vectors, eig.values, keep));
       proj = new Float64Array(keep * keep);
       for (let i = 0; i < keep; i++) proj[i * keep + i] = eig.values[i]!;
       restarts++;
     }
 
     if (direction !== undefined) {
-      const before = norm(direction);
-      const after = orthogonalizeInPlace(direction, V);
-      direction = after > 1e-8 * before ? scaleInPlace(1 / after, direction) : undefined;
+      const { v, before, after } = await store.orthogonalize(direction);
+      if (after > store.dependentTol * before) direction = store.scale(1 / after, v);
+      else {
+        store.release(v);
+        direction = undefined;
+      }
     }
     if (direction === undefined) {
       breakdowns++;
-      direction = randomDirection();
-      if (direction === undefined) throw new Error(`lanczos: could not extend a search space of size ${V.length} in dimension ${size}`);
+      direction = await randomDirection();
+      if (direction === undefined) throw new Error(`lanczos: could not extend a search space of size ${store.dim} in dimension ${size}`);
     }
     await extend(direction);
   }
+}
+
+/** A host Ritz block: float64 vectors, products and residual vectors. */
+interface HostRitz extends RitzBlock {
+  readonly vectors: Float64Array[];
+  readonly products: Float64Array[];
+  readonly residualVectors: Float64Array[];
+}
+
+/** The search space as float64 arrays on the host; each matvec goes through `op.matvec`. */
+export function hostStore(op: LinearOperator): KrylovStore<Float64Array, HostRitz> {
+  const size = op.size;
+  const V: Float64Array[] = [];
+  const W: Float64Array[] = [];
+  return {
+    size,
+    get dim() {
+      return V.length;
+    },
+    roundoff: 1e3 * Number.EPSILON,
+    dependentTol: 1e-8,
+    randomTol: 1e-6,
+    fromHost: toFloat64,
+    random: (rng) => rng.fillNormal(new Float64Array(size)),
+    async orthogonalize(v) {
+      const before = norm(v);
+      const after = orthogonalizeInPlace(v, V);
+      return { v, before, after };
+    },
+    scale: (a, v) => scaleInPlace(a, v),
+    async extend(v, index) {
+      const w = await op.matvec(v);
+      if (w.length !== size) throw new Error(`lanczos: matvec returned length ${w.length}, expected ${size}`);
+      for (let i = 0; i < size; i++) {
+        if (!Number.isFinite(w[i]!)) throw new Error(`lanczos: matvec ${index} returned non-finite ${w[i]} at index ${i}`);
+      }
+      const m = V.length;
+      const row = new Float64Array(m + 1);
+      for (let i = 0; i < m; i++) {
+        let a = 0;
+        let b = 0;
+        const vi = V[i]!;
+        const wi = W[i]!;
+        for (let t = 0; t < size; t++) {
+          a += vi[t]! * w[t]!;
+          b += wi[t]! * v[t]!;
+        }
+        row[i] = 0.5 * (a + b);
+      }
+      let d = 0;
+      for (let t = 0; t < size; t++) d += v[t]! * w[t]!;
+      row[m] = d;
+      V.push(v);
+      W.push(w);
+      return row;
+    },
+    ritz: async (coeffs, values, count) => ritzPairs(V, W, coeffs, values, count, size),
+    residual: (block, i) => Float64Array.from(block.residualVectors[i]!),
+    restart(block) {
+      V.length = 0;
+      W.length = 0;
+      V.push(...block.vectors);
+      W.push(...block.products);
+    },
+    eigenvectors: async (block) => block.vectors,
+    release() {},
+    dispose() {},
+  };
 }
 
 /** Ritz vectors y_i = V s_i, products A y_i = W s_i and residuals A y_i − θ_i y_i for the first `count` pairs. */
@@ -266,7 +387,7 @@ function ritzPairs(
   values: Float64Array,
   count: number,
   size: number,
-): { vectors: Float64Array[]; products: Float64Array[]; residualVectors: Float64Array[]; residuals: number[] } {
+): HostRitz {
   const vectors: Float64Array[] = [];
   const products: Float64Array[] = [];
   const residualVectors: Float64Array[] = [];

@@ -40,6 +40,24 @@ export async function readF64(t: tf.Tensor): Promise<Float64Array> {
   return Float64Array.from(await readTensor(t));
 }
 
+/**
+ * Runs `f` and lists the size of every tensor read back meanwhile (every read goes through `Tensor.data`: readTensor,
+ * readFloat32, readAll). Example: `const { reads } = await countingReads(() => deviceLanczos(op, {k: 2, seed: 1}))`.
+ */
+export async function countingReads<T>(f: () => Promise<T>): Promise<{ result: T; reads: number[] }> {
+  const reads: number[] = [];
+  const original = tf.Tensor.prototype.data;
+  tf.Tensor.prototype.data = function (this: tf.Tensor) {
+    reads.push(this.size);
+    return original.call(this) as never;
+  } as typeof original;
+  try {
+    return { result: await f(), reads };
+  } finally {
+    tf.Tensor.prototype.data = original;
+  }
+}
+
 /** A float32 tensor of the given shape filled with normal(0, std) draws from `rng`. */
 export function seededNormal(rng: Rng, shape: number[], std = 1): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
