@@ -13,12 +13,12 @@ import { minibatchValueAndGrad, valueAndGrad } from '../models/curvature.ts';
 import { deviceNoise, type DeviceNoise } from '../noise/device.ts';
 import type { NoiseSampler } from '../noise/kind.ts';
 import { noiseKind } from '../noise/registry.ts';
-import { computeNoiseStats } from '../noise/stats.ts';
 import { readFloat32, readNumber } from '../tf/read.ts';
 import { webgpuAdapter } from '../tf/webgpu.ts';
 import { evaluateClassifier } from './evaluate.ts';
 import type { DynamicsLog, DynamicsOptions, DynamicsResult } from './run.ts';
-import { HessianTracker, minibatchGradientCovariance } from './statistics.ts';
+import { logRow, noiseStatistics } from './loop-parts.ts';
+import { HessianTracker } from './statistics.ts';
 
 /** Runs the dynamics with θ on the device; throws naming the first iteration whose loss or θ was not finite. */
 export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsResult> {
@@ -45,17 +45,7 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
     const wNow = await readFloat32(w);
     const tr = await evaluateClassifier(o.model, wNow, o.train, { groups: o.randomized, chunk: o.chunkSize });
     const te = o.test ? await evaluateClassifier(o.model, wNow, o.test, { chunk: o.chunkSize }) : undefined;
-    if (!Number.isFinite(tr.loss)) throw new Error(`${o.kind} diverged at iteration ${iteration}: training loss ${tr.loss}`);
-    log.push({
-      iteration,
-      trainLoss: tr.loss,
-      trainAccuracy: tr.accuracy,
-      cleanAccuracy: tr.groupAccuracy?.zero ?? null,
-      randomAccuracy: tr.groupAccuracy?.one ?? null,
-      testLoss: te ? te.loss : null,
-      testAccuracy: te ? te.accuracy : null,
-      noiseTrace: sampler?.trace ?? 0,
-    });
+    log.push(logRow(o, iteration, tr, te, sampler?.trace ?? 0));
   };
 
   try {
@@ -65,18 +55,7 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
       const refreshing = !needs.minibatchGradient && (sampler === undefined || (t - 1) % o.refresh === 0);
       if (refreshing) {
         const wNow = await readFloat32(w);
-        const stats = o.statistics
-          ? await o.statistics(wNow, needs)
-          : await computeNoiseStats(needs, {
-              size: o.model.size,
-              covariance: () => minibatchGradientCovariance(o.model, wNow, o.train, o.batchSize, o.rng),
-              hessianTopK: (k) => {
-                const m = o.hessianEigvec;
-                if (m?.method !== 'power') return tracker.topK(wNow, k);
-                if (k !== 1) throw new Error(`${o.kind}: the power method finds one eigenvector, the kind needs ${k}`);
-                return tracker.powerTop1(wNow, m.iterations);
-              },
-            });
+        const stats = await noiseStatistics(o, needs, tracker, wNow);
         sampler = kind.build(stats, o.noise);
         noise?.dispose();
         noise = deviceNoise(sampler.shape, maxBytes);

@@ -10,12 +10,12 @@ import type { Batch, FlatModel } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName, NoiseNeeds, NoiseSampler, NoiseStats } from '../noise/kind.ts';
 import { noisyStep } from '../noise/placement.ts';
 import { noiseKind } from '../noise/registry.ts';
-import { computeNoiseStats } from '../noise/stats.ts';
 import type { Rng } from '../numerics/random.ts';
 import { readAll } from '../tf/read.ts';
 import { runDynamicsOnDevice } from './device-loop.ts';
 import { evaluateClassifier } from './evaluate.ts';
-import { HessianTracker, minibatchGradientCovariance, type EigvecMethod, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
+import { logRow, noiseStatistics } from './loop-parts.ts';
+import { HessianTracker, type EigvecMethod, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
 
 /** Settings of one dynamics run. */
 export interface DynamicsOptions {
@@ -98,17 +98,7 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
   const record = async (iteration: number) => {
     const tr = await evaluateClassifier(o.model, w, o.train, { groups: o.randomized, chunk: o.chunkSize });
     const te = o.test ? await evaluateClassifier(o.model, w, o.test, { chunk: o.chunkSize }) : undefined;
-    if (!Number.isFinite(tr.loss)) throw new Error(`${o.kind} diverged at iteration ${iteration}: training loss ${tr.loss}`);
-    log.push({
-      iteration,
-      trainLoss: tr.loss,
-      trainAccuracy: tr.accuracy,
-      cleanAccuracy: tr.groupAccuracy?.zero ?? null,
-      randomAccuracy: tr.groupAccuracy?.one ?? null,
-      testLoss: te ? te.loss : null,
-      testAccuracy: te ? te.accuracy : null,
-      noiseTrace: sampler?.trace ?? 0,
-    });
+    log.push(logRow(o, iteration, tr, te, sampler?.trace ?? 0));
   };
   if (wanted.has(0)) checkpoints.push({ iteration: 0, w: Float32Array.from(w) });
 
@@ -116,18 +106,7 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
     o.signal?.throwIfAborted();
     const refreshing = !needs.minibatchGradient && (sampler === undefined || (t - 1) % o.refresh === 0);
     if (refreshing) {
-      const stats = o.statistics
-        ? await o.statistics(w, needs)
-        : await computeNoiseStats(needs, {
-            size: o.model.size,
-            covariance: () => minibatchGradientCovariance(o.model, w, o.train, o.batchSize, o.rng),
-            hessianTopK: (k) => {
-              const m = o.hessianEigvec;
-              if (m?.method !== 'power') return tracker.topK(w, k);
-              if (k !== 1) throw new Error(`${o.kind}: the power method finds one eigenvector, the kind needs ${k}`);
-              return tracker.powerTop1(w, m.iterations);
-            },
-          });
+      const stats = await noiseStatistics(o, needs, tracker, w);
       sampler = kind.build(stats, o.noise);
       refreshes++;
     }

@@ -19,7 +19,7 @@
  * Chunks are balanced: n examples that need k chunks are split into chunks of ⌈n / k⌉ (the last one smaller), so
  * no chunk is a sliver. Pure: no tensors, no backend.
  */
-import type { Layer } from './sequential.ts';
+import { layerOutputShape, layerWhere, type Layer } from './sequential.ts';
 
 /** The two adapter limits a chunk must respect, in bytes (a subset of stages/tf/webgpu.ts AdapterLimits). */
 export interface BufferLimits {
@@ -43,32 +43,10 @@ const F32 = 4;
 
 /** Per-example shape after each layer (the input's first), for a sequential layer list; errors name the layer. */
 export function activationShapes(model: Pick<LayeredModel, 'name' | 'inputShape' | 'layers'>): number[][] {
-  let shape = [...model.inputShape];
-  const out = [shape];
+  const out = [[...model.inputShape]];
   model.layers.forEach((layer, i) => {
-    switch (layer.kind) {
-      case 'conv2d': {
-        const [H, W] = shape as [number, number, number];
-        const k = layer.kernel;
-        shape = layer.padding === 'same' ? [H, W, layer.filters] : [H - k + 1, W - k + 1, layer.filters];
-        break;
-      }
-      case 'maxpool':
-        shape = [shape[0]! / layer.size, shape[1]! / layer.size, shape[2]!];
-        break;
-      case 'dense':
-        shape = [layer.units];
-        break;
-      case 'flatten':
-        shape = [shape.reduce((a, b) => a * b, 1)];
-        break;
-      case 'relu':
-      case 'tanh':
-        break;
-      default:
-        throw new Error(`${model.name}: layer ${i} of unknown kind ${(layer as { kind: string }).kind}`);
-    }
-    out.push(shape);
+    const shape = out[out.length - 1]!;
+    out.push(layerOutputShape(shape, layer, layerWhere(model.name, layer, i, shape)));
   });
   return out;
 }

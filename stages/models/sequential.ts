@@ -200,53 +200,64 @@ export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly la
   return model;
 }
 
+/**
+ * The per-example shape after `layer` applied to `shape` (what `plan` and chunk sizing both use); throws naming the
+ * layer (`where`) when the shapes do not fit. Example: `layerOutputShape([28, 28, 1], {kind: 'maxpool', size: 2}, 'cnn')`.
+ */
+export function layerOutputShape(shape: readonly number[], layer: Layer, where: string): number[] {
+  switch (layer.kind) {
+    case 'conv2d': {
+      if (shape.length !== 3) throw new Error(`${where}: conv2d needs [H, W, C] inputs`);
+      const [H, W] = shape as [number, number, number];
+      const k = layer.kernel;
+      const out = layer.padding === 'same' ? [H, W, layer.filters] : [H - k + 1, W - k + 1, layer.filters];
+      if (layer.padding === 'same' && k % 2 === 0) throw new Error(`${where}: 'same' padding needs an odd kernel`);
+      if (out[0]! < 1 || out[1]! < 1) throw new Error(`${where}: ${k}×${k} kernel is larger than the input`);
+      return out;
+    }
+    case 'dense':
+      if (shape.length !== 1) throw new Error(`${where}: dense needs flat inputs (add a flatten layer)`);
+      return [layer.units];
+    case 'maxpool': {
+      if (shape.length !== 3) throw new Error(`${where}: maxpool needs [H, W, C] inputs`);
+      const [H, W, C] = shape as [number, number, number];
+      if (H % layer.size !== 0 || W % layer.size !== 0) {
+        throw new Error(`${where}: ${layer.size}×${layer.size} pooling needs sizes divisible by ${layer.size}`);
+      }
+      return [H / layer.size, W / layer.size, C];
+    }
+    case 'flatten':
+      return [shape.reduce((a, b) => a * b, 1)];
+    case 'relu':
+    case 'tanh':
+      return [...shape];
+    default:
+      throw new Error(`${where}: unknown layer kind`);
+  }
+}
+
+/** Where a layer sits, for errors: `cnn: layer 3 (conv2d 'conv2') on [12,12,10]`. */
+export function layerWhere(name: string, layer: Layer, i: number, shape: readonly number[]): string {
+  return `${name}: layer ${i} (${layer.kind}${'name' in layer ? ` '${layer.name}'` : ''}) on [${shape}]`;
+}
+
 /** Shape inference and parameter layout for a layer list; errors name the layer and the shapes. */
 function plan(spec: SequentialSpec): { paramLayers: ParamLayer[]; params: ParamSpec[] } {
   let shape = [...spec.inputShape];
   const blocks: { name: string; shape: number[] }[] = [];
   const pending: Omit<ParamLayer, 'roles'>[] = [];
   spec.layers.forEach((layer, i) => {
-    const where = `${spec.name}: layer ${i} (${layer.kind}${'name' in layer ? ` '${layer.name}'` : ''}) on [${shape}]`;
-    switch (layer.kind) {
-      case 'conv2d': {
-        if (shape.length !== 3) throw new Error(`${where}: conv2d needs [H, W, C] inputs`);
-        const [H, W, C] = shape as [number, number, number];
-        const k = layer.kernel;
-        const out = layer.padding === 'same' ? [H, W, layer.filters] : [H - k + 1, W - k + 1, layer.filters];
-        if (layer.padding === 'same' && k % 2 === 0) throw new Error(`${where}: 'same' padding needs an odd kernel`);
-        if (out[0]! < 1 || out[1]! < 1) throw new Error(`${where}: ${k}×${k} kernel is larger than the input`);
-        blocks.push({ name: `${layer.name}.weight`, shape: [k, k, C, layer.filters] });
-        blocks.push({ name: `${layer.name}.bias`, shape: [layer.filters] });
-        pending.push({ layer, weight: blocks.length - 2, bias: blocks.length - 1, inShape: shape, outShape: out });
-        shape = out;
-        break;
-      }
-      case 'dense': {
-        if (shape.length !== 1) throw new Error(`${where}: dense needs flat inputs (add a flatten layer)`);
-        blocks.push({ name: `${layer.name}.weight`, shape: [shape[0]!, layer.units] });
-        blocks.push({ name: `${layer.name}.bias`, shape: [layer.units] });
-        pending.push({ layer, weight: blocks.length - 2, bias: blocks.length - 1, inShape: shape, outShape: [layer.units] });
-        shape = [layer.units];
-        break;
-      }
-      case 'maxpool': {
-        if (shape.length !== 3) throw new Error(`${where}: maxpool needs [H, W, C] inputs`);
-        const [H, W, C] = shape as [number, number, number];
-        if (H % layer.size !== 0 || W % layer.size !== 0) {
-          throw new Error(`${where}: ${layer.size}×${layer.size} pooling needs sizes divisible by ${layer.size}`);
-        }
-        shape = [H / layer.size, W / layer.size, C];
-        break;
-      }
-      case 'flatten':
-        shape = [shape.reduce((a, b) => a * b, 1)];
-        break;
-      case 'relu':
-      case 'tanh':
-        break;
-      default:
-        throw new Error(`${where}: unknown layer kind`);
+    const out = layerOutputShape(shape, layer, layerWhere(spec.name, layer, i, shape));
+    if (layer.kind === 'conv2d') {
+      blocks.push({ name: `${layer.name}.weight`, shape: [layer.kernel, layer.kernel, shape[2]!, layer.filters] });
+      blocks.push({ name: `${layer.name}.bias`, shape: [layer.filters] });
+      pending.push({ layer, weight: blocks.length - 2, bias: blocks.length - 1, inShape: shape, outShape: out });
+    } else if (layer.kind === 'dense') {
+      blocks.push({ name: `${layer.name}.weight`, shape: [shape[0]!, layer.units] });
+      blocks.push({ name: `${layer.name}.bias`, shape: [layer.units] });
+      pending.push({ layer, weight: blocks.length - 2, bias: blocks.length - 1, inShape: shape, outShape: out });
     }
+    shape = out;
   });
   const params = layoutParams(blocks);
   const paramLayers = pending.map((pl): ParamLayer => {
