@@ -29,6 +29,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from torch_common import device_info, host, median_ms, set_device
+from torch_common import load as common_load
+
 # The architecture this reference implements (stages/models/cnn.ts); the header's layout must match it exactly.
 EXPECTED_PARAMS = [
     ("conv1.weight", [5, 5, 1, 10]), ("conv1.bias", [10]),
@@ -36,19 +39,11 @@ EXPECTED_PARAMS = [
     ("fc1.weight", [160, 50]), ("fc1.bias", [50]),
     ("fc2.weight", [50, 10]), ("fc2.bias", [10]),
 ]
-DTYPES = {"float32": np.float32, "float64": np.float64, "int32": np.int32}
 
 
 def load(directory):
-    with open(os.path.join(directory, "header.json")) as f:
-        header = json.load(f)
-    raw = np.fromfile(os.path.join(directory, "data.bin"), dtype=np.uint8)
-    arrays = {}
-    for name, a in header["arrays"].items():
-        dtype = DTYPES[a["dtype"]]
-        count = int(np.prod(a["shape"])) if a["shape"] else 1
-        nbytes = count * np.dtype(dtype).itemsize
-        arrays[name] = raw[a["offset"]:a["offset"] + nbytes].view(dtype).reshape(a["shape"])
+    """The exchange directory, its parameter layout checked against the CNN this reference implements."""
+    header, arrays = common_load(directory)
     layout = [(p["name"], list(p["shape"])) for p in header["params"]]
     if layout != EXPECTED_PARAMS:
         raise SystemExit(f"torch_cnn.py: parameter layout {layout} is not the CNN this reference implements {EXPECTED_PARAMS}")
@@ -81,30 +76,6 @@ class Cnn:
         return F.cross_entropy(self.logits(w, x), y)
 
 
-def host(t):
-    """A tensor's values as a numpy array on the host (for a CUDA tensor this waits for the GPU)."""
-    return t.detach().cpu().numpy()
-
-
-def set_device(name):
-    """The torch device for DEVICE; on CUDA, TF32 is turned off so matmuls and convolutions are full float32."""
-    if name == "cpu":
-        return torch.device("cpu")
-    if name != "cuda":
-        raise SystemExit(f"torch_cnn.py: DEVICE must be cpu or cuda, got {name!r}")
-    if not torch.cuda.is_available():
-        raise SystemExit("torch_cnn.py: DEVICE cuda asked for, but torch.cuda.is_available() is False")
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    return torch.device("cuda")
-
-
-def device_info(device):
-    if device.type != "cuda":
-        return {"device": "cpu"}
-    return {"device": "cuda", "cudaDevice": torch.cuda.get_device_name(device), "cudaVersion": torch.version.cuda,
-            "cudnnVersion": torch.backends.cudnn.version(),
-            "tf32": {"matmul": torch.backends.cuda.matmul.allow_tf32, "cudnn": torch.backends.cudnn.allow_tf32}}
 
 
 def value_and_grad(model, w, x, y):
@@ -277,21 +248,13 @@ def lanczos(matvec, size, k, tol, tol_pairs, random_vectors, max_basis=None, max
 
 # ---- modes ----
 
-def median_ms(fn, reps):
-    fn()  # warm-up
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(times))
 
 
 def main():
     if len(sys.argv) not in (4, 5) or sys.argv[2] not in ("check", "bench") or not sys.argv[3].isdigit():
         raise SystemExit("usage: torch_cnn.py DIR check|bench THREADS [cpu|cuda]")
     directory, mode, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    device = set_device(sys.argv[4] if len(sys.argv) == 5 else "cpu")
+    device = set_device(sys.argv[4] if len(sys.argv, "torch_cnn.py") == 5 else "cpu")
     header, arrays = load(directory)
     torch.set_num_threads(threads)
     model = Cnn(header["params"])

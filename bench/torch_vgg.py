@@ -29,20 +29,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from torch_common import host, load, median_ms, set_device
+
 PATTERN = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
-DTYPES = {"float32": np.float32, "float64": np.float64, "int32": np.int32}
-
-
-def load(directory):
-    with open(os.path.join(directory, "header.json")) as f:
-        header = json.load(f)
-    raw = np.fromfile(os.path.join(directory, "data.bin"), dtype=np.uint8)
-    arrays = {}
-    for name, a in header["arrays"].items():
-        dtype = DTYPES[a["dtype"]]
-        count = int(np.prod(a["shape"])) if a["shape"] else 1
-        arrays[name] = raw[a["offset"]:a["offset"] + count * np.dtype(dtype).itemsize].view(dtype).reshape(a["shape"])
-    return header, arrays
 
 
 def expected_layout(params):
@@ -98,33 +87,15 @@ def value_and_grad(model, w, x, y):
     return loss.item(), g.detach().cpu().numpy()
 
 
-def set_device(name):
-    if name == "cpu":
-        return torch.device("cpu")
-    if name != "cuda":
-        raise SystemExit(f"torch_vgg.py: DEVICE must be cpu or cuda, got {name!r}")
-    if not torch.cuda.is_available():
-        raise SystemExit("torch_vgg.py: DEVICE cuda asked for, but torch.cuda.is_available() is False")
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    return torch.device("cuda")
 
 
-def median_ms(fn, reps):
-    fn()  # warm-up
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return float(np.median(times))
 
 
 def main():
     if len(sys.argv) not in (3, 4) or sys.argv[2] not in ("check", "bench"):
         raise SystemExit("usage: torch_vgg.py DIR check|bench [cpu|cuda]")
     directory, mode = sys.argv[1], sys.argv[2]
-    device = set_device(sys.argv[3] if len(sys.argv) == 4 else "cpu")
+    device = set_device(sys.argv[3] if len(sys.argv, "torch_vgg.py") == 4 else "cpu")
     header, arrays = load(directory)
     model = Vgg11(header["params"])
     w = torch.from_numpy(arrays["w"].copy()).to(device)

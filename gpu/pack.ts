@@ -16,7 +16,7 @@
  *   app/native/build/sgd_noise_native.node   the native addon (the reference backend), where it was built here;
  *                   check.mjs looks for it at ../../native/build from itself, as stages/tf/native.ts does
  *   app/wasm/       tfjs-backend-wasm's .wasm binaries (the native backend is wasm plus the addon)
- *   app/torch/      bench/torch_cnn.py and bench/torch_vgg.py
+ *   app/torch/      bench/torch_common.py, torch_cnn.py and torch_vgg.py
  *   MANIFEST.json   versions, sizes and SHA-256 of every file
  * The two .xz files are cached under gpu/.cache by the SHA-256 of their input (xz -9 of Node takes minutes).
  */
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     copyFileSync(NATIVE_ADDON_PATH, path.join(app, 'native', 'build', 'sgd_noise_native.node'));
     native = 'app/native/build/sgd_noise_native.node';
   } else log(`no ${NATIVE_ADDON_PATH}: ${native}`);
-  for (const f of ['torch_cnn.py', 'torch_vgg.py']) copyFileSync(path.join(ROOT, 'bench', f), path.join(app, 'torch', f));
+  for (const f of ['torch_common.py', 'torch_cnn.py', 'torch_vgg.py']) copyFileSync(path.join(ROOT, 'bench', f), path.join(app, 'torch', f));
 
   // The Vulkan loader's .deb.
   log('apt-get download libvulkan1...');
