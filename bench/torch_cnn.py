@@ -254,7 +254,7 @@ def main():
     if len(sys.argv) not in (4, 5) or sys.argv[2] not in ("check", "bench") or not sys.argv[3].isdigit():
         raise SystemExit("usage: torch_cnn.py DIR check|bench THREADS [cpu|cuda]")
     directory, mode, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    device = set_device(sys.argv[4] if len(sys.argv, "torch_cnn.py") == 5 else "cpu")
+    device = set_device(sys.argv[4] if len(sys.argv) == 5 else "cpu", "torch_cnn.py")
     header, arrays = load(directory)
     torch.set_num_threads(threads)
     model = Cnn(header["params"])

@@ -95,7 +95,7 @@ def main():
     if len(sys.argv) not in (3, 4) or sys.argv[2] not in ("check", "bench"):
         raise SystemExit("usage: torch_vgg.py DIR check|bench [cpu|cuda]")
     directory, mode = sys.argv[1], sys.argv[2]
-    device = set_device(sys.argv[3] if len(sys.argv, "torch_vgg.py") == 4 else "cpu")
+    device = set_device(sys.argv[3] if len(sys.argv) == 4 else "cpu", "torch_vgg.py")
     header, arrays = load(directory)
     model = Vgg11(header["params"])
     w = torch.from_numpy(arrays["w"].copy()).to(device)
