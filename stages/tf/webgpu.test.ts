@@ -6,12 +6,12 @@
  */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { backendInfo, initBackend } from './backend.ts';
 import { maxPoolPick } from './kernels/max_pool_grad.ts';
 import { readFloat32 } from './read.ts';
 import { relErr, WEBGPU_TESTS } from './testing.ts';
-import { describeAdapter, noAdapterReason } from './webgpu.ts';
+import { describeAdapter, findVulkanLoader, noAdapterReason } from './webgpu.ts';
 
 const onCi = process.env.CI === 'true' || process.env.CI === '1';
 const gpuTest = WEBGPU_TESTS.ok ? test.serial : test.serial.skip;
@@ -115,3 +115,27 @@ test('tfjs stages ask the runner for one GPU on webgpu and none on the CPU backe
   t.log(gpuStages.join(', '));
   for (const id of ['fashion.pretrain', 'fashion.dynamics', 'fashion.probe', 'onehidden.train', 'svhn.dynamics', 'cifar10.dynamics']) t.true(gpuStages.includes(id), id);
 });
+
+test.serial('Dawn run without a loader or without a driver: the probe names the cause and the fix', (t) => {
+  // a real Dawn in a child: the driver list pointed at nothing ("Found no drivers"), and, where this test may
+  // mount (root, util-linux unshare), the loader replaced by an empty file ("Couldn't load Vulkan")
+  const noDriver = execaSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE], {
+    env: { VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json' },
+    reject: false,
+  });
+  t.log(noDriver.stdout);
+  if (!WEBGPU_TESTS.ok && /not installed/.test(noDriver.stdout)) return void t.pass();
+  t.regex(noDriver.stdout, /^REASON the Vulkan loader found no GPU adapter that Dawn accepts\. The Vulkan loader found no driver at all\..*Install the GPU's Vulkan driver/m);
+  const loader = findVulkanLoader();
+  const unshare = execaSync('sh', ['-c', 'command -v unshare && [ "$(id -u)" = 0 ]'], { reject: false });
+  if (loader === null || unshare.exitCode !== 0) return void t.log('the no-loader case needs root and unshare: not run');
+  const noLoader = execaSync('unshare', ['-m', 'sh', '-c', `mount --bind /dev/null ${loader} && exec "$0" "$@"`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', PROBE], { reject: false });
+  t.log(noLoader.stdout);
+  t.regex(noLoader.stdout, /^REASON no usable Vulkan loader \(libvulkan\.so\.1\) \(Couldn't load Vulkan: .*\): install it \(Debian: `apt-get install libvulkan1`\), or use backend=native$/m);
+});
+
+/** Prints the probe's reason (a fresh process: the probe result is cached per process). */
+const PROBE = `
+  import { probeWebGpu } from './stages/tf/webgpu.ts';
+  const p = probeWebGpu();
+  console.log(p.ok ? 'ADAPTER ' + p.adapter.description : 'REASON ' + p.reason);`;

@@ -84,16 +84,19 @@ export function webgpuPackageStatus(): { ok: true } | { ok: false; reason: strin
 
 /** Why no adapter was found, as one line naming the cause and the fix (`dawnSays`: Dawn's stderr, if captured). */
 export function noAdapterReason(dawnSays = '', env: NodeJS.ProcessEnv = process.env): string {
-  if (findVulkanLoader(env) === null) {
-    return 'no Vulkan loader (libvulkan.so.1) on this machine: install it (Debian: `apt-get install libvulkan1`), or use backend=native';
+  const cannotLoad = /Couldn't load Vulkan[^\n]*/.exec(dawnSays);
+  if (findVulkanLoader(env) === null || cannotLoad) {
+    const why = cannotLoad ? ` (${cannotLoad[0].trim().slice(0, 160)})` : '';
+    return `no usable Vulkan loader (libvulkan.so.1)${why}: install it (Debian: \`apt-get install libvulkan1\`), or use backend=native`;
   }
+  const noDriver = /Found no drivers/i.test(dawnSays) ? ' The Vulkan loader found no driver at all.' : '';
   const refused = /required|not supported|unsupported/i.test(dawnSays) ? ` Dawn refused the driver: ${firstLine(dawnSays)}.` : '';
   const nvidia = NVIDIA_ICD_CANDIDATES.find((f) => existsSync(f));
   const hint =
     nvidia && !env.VK_DRIVER_FILES && !env.VK_ICD_FILENAMES
       ? ` NVIDIA's driver manifest exists at ${nvidia}: set VK_DRIVER_FILES=${nvidia}.`
       : ' Install the GPU\'s Vulkan driver (NVIDIA: its driver\'s Vulkan ICD, found through VK_DRIVER_FILES; for tests on a CPU: mesa-vulkan-drivers ≥ 25, from bookworm-backports on Debian 12).';
-  return `the Vulkan loader found no GPU adapter that Dawn accepts.${refused}${hint}`;
+  return `the Vulkan loader found no GPU adapter that Dawn accepts.${noDriver}${refused}${hint}`;
 }
 
 function firstLine(s: string): string {
