@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from torch_common import device_info, host, median_ms, set_device
+from torch_common import device_info, host, median_ms, set_device, value_and_grad
 from torch_common import load as common_load
 
 # The architecture this reference implements (stages/models/cnn.ts); the header's layout must match it exactly.
@@ -74,15 +74,6 @@ class Cnn:
 
     def loss(self, w, x, y):
         return F.cross_entropy(self.logits(w, x), y)
-
-
-
-
-def value_and_grad(model, w, x, y):
-    wr = w.detach().requires_grad_(True)
-    loss = model.loss(wr, x, y)
-    (g,) = torch.autograd.grad(loss, wr)
-    return loss.item(), host(g)
 
 
 def hvp(model, w, x, y, v):
@@ -247,7 +238,6 @@ def lanczos(matvec, size, k, tol, tol_pairs, random_vectors, max_basis=None, max
 
 
 # ---- modes ----
-
 
 
 def main():

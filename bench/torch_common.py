@@ -61,3 +61,11 @@ def median_ms(fn, reps):
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
     return float(np.median(times))
+
+
+def value_and_grad(model, w, x, y):
+    """The mean loss (a float) and its gradient (a host numpy array) of `model.loss` at the flat parameters w."""
+    wr = w.detach().requires_grad_(True)
+    loss = model.loss(wr, x, y)
+    (g,) = torch.autograd.grad(loss, wr)
+    return loss.item(), host(g)

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from torch_common import host, load, median_ms, set_device
+from torch_common import load, median_ms, set_device, value_and_grad
 
 PATTERN = [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]
 
@@ -78,17 +78,6 @@ class Vgg11:
 
     def loss(self, w, x, y):
         return F.cross_entropy(self.logits(w, x), y)
-
-
-def value_and_grad(model, w, x, y):
-    wr = w.detach().requires_grad_(True)
-    loss = model.loss(wr, x, y)
-    (g,) = torch.autograd.grad(loss, wr)
-    return loss.item(), g.detach().cpu().numpy()
-
-
-
-
 
 
 def main():
