@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineProject } from './pipeline/project.ts';
+import { sbatchOptionProblem } from './pipeline/slurm/safe-values.ts';
 import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
@@ -337,8 +338,16 @@ export const configSchema = z
         memMB: posInt.optional(),
         /** `--time` of every job whose stage declares none, in minutes. */
         timeMin: posInt.optional(),
-        /** `#SBATCH` lines for every job, before the command line's `--slurm-option`s, e.g. ["--partition=cpu"]. */
-        options: z.array(z.string().min(1)).optional(),
+        /**
+         * `#SBATCH` lines for every job, before the command line's `--slurm-option`s, e.g. ["--partition=cpu"]: one
+         * sbatch option each, its value attached, no control characters (pipeline/slurm/safe-values.ts).
+         */
+        options: z
+          .array(z.string().superRefine((o, ctx) => {
+            const problem = sbatchOptionProblem(o);
+            if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(o)} ${problem}` });
+          }))
+          .optional(),
         /** How a job whose stage needs GPUs asks for them: `--gpus=N` (default), `--gres=gpu:N` or `--gpus-per-task=N`. */
         gpuRequest: z.enum(['gpus', 'gres', 'gpus-per-task']).optional(),
         /** A GPU type for those requests (`--gpus=h100:1`, `--gres=gpu:h100:1`). */

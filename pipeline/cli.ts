@@ -28,6 +28,7 @@ import { execInstance } from './exec-command.ts';
 import type { Executor } from './executor.ts';
 import { GPU_REQUESTS, GPU_TYPE, SlurmClient, type GpuRequest } from './slurm/client.ts';
 import { SLURM_DEFAULTS, SlurmExecutor, readJobsFile, type JobsFile } from './slurm/executor.ts';
+import { slurmRunProblem } from './slurm/safe-values.ts';
 import { planStatus } from './status.ts';
 import { pointLabel } from './sweep.ts';
 import type { Json } from '../cache/values.ts';
@@ -191,6 +192,17 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const executorName = values.executor ?? 'local';
   if (executorName !== 'local' && executorName !== 'slurm') throw new UsageError(`--executor: expected local or slurm, received '${executorName}'`);
   if (executorName === 'slurm' && command !== 'run') throw new UsageError('--executor is an option of run');
+  if (executorName === 'slurm') {
+    checkSlurmValues({
+      configOptions: (resolved.config.slurm as { options?: unknown[] } | undefined)?.options ?? [],
+      options: values['slurm-option'] ?? [],
+      logDir: values['slurm-log-dir'],
+      remote: remoteLocation === undefined ? undefined : { name: values.remote !== undefined ? '--remote' : '$SGD_NOISE_REMOTE', value: remoteLocation },
+      nodeCache: values['slurm-node-cache'],
+      project: projectModule,
+      args: [...overrides.map((value) => ({ name: 'override', value })), ...sweeps.map((value) => ({ name: '--sweep', value }))],
+    });
+  }
   if (remoteSub || (command === 'run' && !values['dry-run'])) {
     if (remoteLocation !== undefined) remote = await openRemote(remoteLocation);
     else if (remoteSub) throw new UsageError(`cache ${remoteSub} needs a remote: --remote DIR (a directory or file:// URL every machine mounts) or $SGD_NOISE_REMOTE`);
@@ -670,6 +682,36 @@ function slurmGpuOptions(request: string | undefined, type: string | undefined):
     throw new UsageError(`--slurm-gpu-type (or slurm.gpuType): expected a GPU type of letters, digits, '_', '.' and '-' (e.g. h100), received ${JSON.stringify(type)}`);
   }
   return { ...(request !== undefined ? { gpuRequest: request as GpuRequest } : {}), ...(type !== undefined ? { gpuType: type } : {}) };
+}
+
+/**
+ * Every value of a Slurm run that reaches a job script or sbatch (safe-values.ts), checked before anything runs: a
+ * usage error names the option or config path (`--slurm-option`, `slurm.options.2`, `--slurm-log-dir`, ...).
+ */
+function checkSlurmValues(o: {
+  configOptions: readonly unknown[];
+  options: readonly string[];
+  logDir: string | undefined;
+  remote: { name: string; value: string } | undefined;
+  nodeCache: string | undefined;
+  project: string;
+  args: { name: string; value: string }[];
+}): void {
+  const logDir = o.logDir !== undefined
+    ? { name: '--slurm-log-dir', value: path.resolve(o.logDir) }
+    : { name: `the default log directory (${o.remote?.name ?? '--remote'}/slurm-logs)`, value: path.join(o.remote?.value ?? '', 'slurm-logs') };
+  const problem = slurmRunProblem({
+    options: [...o.configOptions.map((value, i) => ({ name: `slurm.options.${i}`, value: String(value) })), ...o.options.map((value) => ({ name: '--slurm-option', value }))],
+    logDir,
+    plain: [
+      ...(o.remote ? [o.remote] : []),
+      ...(o.nodeCache !== undefined ? [{ name: '--slurm-node-cache', value: o.nodeCache }] : []),
+      { name: '--project', value: o.project },
+      { name: 'the working directory (the jobs\' --chdir)', value: process.cwd() },
+    ],
+    args: o.args,
+  });
+  if (problem !== undefined) throw new UsageError(problem);
 }
 
 function noTargets(command: string, targets: string[]): void {

@@ -15,6 +15,7 @@
  */
 import { type CommandRunner, commandFailed, execaRunner } from './command.ts';
 import { isTerminal, parseSbatchParsable, parseScontrolJobs, parseSqueue, SQUEUE_FORMAT, type SlurmJobInfo } from './parse.ts';
+import { controlCharacter, filenamePattern, sbatchOptionProblem } from './safe-values.ts';
 
 export { SlurmCommandError, type CommandResult, type CommandRunner, execaRunner } from './command.ts';
 export { isTerminal, SLURM_JOB_STATES, type SlurmJobInfo, type SlurmJobState } from './parse.ts';
@@ -56,13 +57,20 @@ export interface SlurmJobSpec {
   memMB?: number;
   /** `--time` in minutes (Slurm's granularity; default the partition's limit). */
   timeLimitMin?: number;
-  /** `--output`: the job's stdout, and its stderr unless `error` is given. */
+  /**
+   * `--output`: the file of the job's stdout, and its stderr unless `error` is given. A literal path: its `%` are
+   * escaped (`%%`), so Slurm expands no filename pattern in it; a path with a backslash or a control character is
+   * refused (Slurm would drop the backslashes).
+   */
   output: string;
-  /** `--error`. */
+  /** `--error`, a literal path as `output` is. */
   error?: string;
-  /** `--chdir` (default: the submitting process's working directory). */
+  /** `--chdir` (default: the submitting process's working directory); no control characters. */
   workdir?: string;
-  /** Variables set for the job: put into sbatch's environment, which sbatch exports to the job (`--export=ALL`). */
+  /**
+   * Variables set for the job: put into sbatch's environment, which sbatch exports to the job (`--export=ALL`).
+   * Names are letters, digits and `_`; values hold no NUL.
+   */
   env?: Record<string, string>;
   dependency?: SlurmDependency;
   /**
@@ -70,7 +78,10 @@ export interface SlurmJobSpec {
    * of leaving it pending with reason `DependencyNeverSatisfied` forever. Default true.
    */
   killOnInvalidDependency?: boolean;
-  /** Options passed through as they are, e.g. `['--partition=gpu', '--gres=gpu:1']`. */
+  /**
+   * Options passed through as they are, each one option with its value attached, e.g. `['--partition=gpu',
+   * '--gres=gpu:1']` (safe-values.ts: starting with `-`, no control character).
+   */
   extraOptions?: readonly string[];
 }
 
@@ -126,9 +137,40 @@ export function dependencyOption(d: SlurmDependency | undefined): string | undef
   return parts.length > 0 ? parts.join(',') : undefined;
 }
 
+/** Job ids as `--dependency` takes them: `123`, or an array task `123_4`. */
+const JOB_ID = /^[0-9]+(?:_[0-9]+)?$/;
+
+/**
+ * Throws, naming the job and the field, where a value of `spec` would reach sbatch as something else: a control
+ * character in the job name or working directory, an output path Slurm cannot name, a dependency that is no job id,
+ * an extra option that is not one sbatch option, or a variable name or value the environment cannot hold.
+ */
+function checkValues(spec: SlurmJobSpec): void {
+  const fail = (what: string) => {
+    throw new Error(`Slurm job ${JSON.stringify(spec.jobName)}: ${what}`);
+  };
+  for (const [field, value] of [['jobName', spec.jobName], ['workdir', spec.workdir]] as const) {
+    const control = value === undefined ? undefined : controlCharacter(value);
+    if (control !== undefined) fail(`${field} ${JSON.stringify(value)} contains ${control}`);
+  }
+  for (const kind of ['afterok', 'afterany', 'afternotok'] as const) {
+    const bad = spec.dependency?.[kind]?.find((id) => !JOB_ID.test(id));
+    if (bad !== undefined) fail(`dependency.${kind}: ${JSON.stringify(bad)} is not a job id (e.g. 123 or 123_4)`);
+  }
+  for (const opt of spec.extraOptions ?? []) {
+    const problem = sbatchOptionProblem(opt);
+    if (problem !== undefined) fail(`extra option ${JSON.stringify(opt)} ${problem}`);
+  }
+  for (const [name, value] of Object.entries(spec.env ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(`env: ${JSON.stringify(name)} is not a variable name (letters, digits, '_')`);
+    if (value.includes('\u0000')) fail(`env.${name} contains a NUL (U+0000), which no environment variable can hold`);
+  }
+}
+
 /**
  * The sbatch arguments for `spec` (without the script, which goes on stdin). Throws, naming the job and the field,
- * on a spec that is not exactly one of script/command or has a non-positive size.
+ * on a spec that is not exactly one of script/command, has a non-positive size, or holds a value that would reach
+ * sbatch as something else (see `checkValues`). `output` and `error` become filename patterns naming exactly them.
  *
  * ```ts
  * sbatchArgs({ command: 'true', jobName: 'j', output: '/tmp/j.log', cpus: 2 });
@@ -143,9 +185,17 @@ export function sbatchArgs(spec: SlurmJobSpec): string[] {
     throw new Error(`Slurm job ${JSON.stringify(spec.jobName)}: a batch script must start with "#!" (e.g. #!/bin/sh)`);
   }
   for (const k of ['cpus', 'memMB', 'timeLimitMin'] as const) positiveInteger(spec, k);
+  checkValues(spec);
   const gpus = gpuOptions(spec);
-  const args = ['--parsable', `--job-name=${spec.jobName}`, `--output=${spec.output}`];
-  if (spec.error !== undefined) args.push(`--error=${spec.error}`);
+  const pattern = (field: 'output' | 'error', p: string) => {
+    try {
+      return filenamePattern(p);
+    } catch (err) {
+      throw new Error(`Slurm job ${JSON.stringify(spec.jobName)}: ${field} ${(err as Error).message}`);
+    }
+  };
+  const args = ['--parsable', `--job-name=${spec.jobName}`, `--output=${pattern('output', spec.output)}`];
+  if (spec.error !== undefined) args.push(`--error=${pattern('error', spec.error)}`);
   if (spec.workdir !== undefined) args.push(`--chdir=${spec.workdir}`);
   if (spec.cpus !== undefined) args.push(`--cpus-per-task=${spec.cpus}`);
   args.push(...gpus);

@@ -27,6 +27,7 @@ import { parseJobLine } from '../job-protocol.ts';
 import type { PlanNode } from '../plan.ts';
 import { declaredGpus } from '../stage.ts';
 import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
+import { argumentProblem, controlCharacter, directiveArgument, printable, sbatchOptionProblem, slurmPathProblem } from './safe-values.ts';
 
 /** The part of {@link SlurmClient} the executor uses (tests pass a fake). */
 export type SlurmApi = Pick<SlurmClient, 'submit' | 'states' | 'cancel'>;
@@ -125,17 +126,31 @@ interface Active {
 /** A job Slurm can never start: the instance fails at once, no attempt is retried. */
 class NeverStartsError extends StageFailure {}
 
-/** Quotes `s` for /bin/sh. */
+/** Quotes `s` for /bin/sh: bare when it holds only plain characters, else in single quotes (which keep everything). */
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The batch script of one job: `#SBATCH` defaults, then `exec` of the command (so the job's process is sgd-noise). */
+/**
+ * The batch script of one job: `#SBATCH` defaults (each one sbatch argument, quoted for sbatch's reading of those
+ * lines), then `exec` of the command (so the job's process is sgd-noise), every argument quoted for /bin/sh. Throws,
+ * naming the value, on a default that is no single sbatch option or an argument no script can carry
+ * (safe-values.ts): nothing can end a line early, so nothing can run before the command or hide an `#SBATCH` line.
+ */
 export function jobScript(o: { instance: string; key: string; defaults: readonly string[]; argv: readonly string[] }): string {
+  const job = `job script of ${printable(o.instance)}`;
+  for (const d of o.defaults) {
+    const problem = sbatchOptionProblem(d);
+    if (problem !== undefined) throw new Error(`${job}: #SBATCH option ${JSON.stringify(d)} ${problem}`);
+  }
+  o.argv.forEach((arg, i) => {
+    const problem = argumentProblem(arg);
+    if (problem !== undefined) throw new Error(`${job}: argument ${i} of the command, ${JSON.stringify(arg)}, ${problem}`);
+  });
   return [
     '#!/bin/sh',
-    `# sgd-noise job: ${o.instance.replace(/\n/g, ' ')} (${o.key})`,
-    ...o.defaults.map((d) => `#SBATCH ${d}`),
+    `# sgd-noise job: ${printable(o.instance)} (${printable(o.key)})`,
+    ...o.defaults.map((d) => `#SBATCH ${directiveArgument(d)}`),
     // exec: the job shell becomes the sgd-noise process, so a signal to the job reaches the stage and no orphan stays
     `exec ${o.argv.map(shellQuote).join(' ')}`,
     '',
@@ -174,6 +189,7 @@ export class SlurmExecutor implements Executor {
     if (o.gpuType !== undefined && !GPU_TYPE.test(o.gpuType)) throw new Error(`Slurm executor: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(o.gpuType)}`);
     const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
     this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
+    checkValues(o, this.file.logDir);
     mkdirSync(this.file.logDir, { recursive: true });
     this.save();
   }
@@ -272,7 +288,12 @@ export class SlurmExecutor implements Executor {
       ...(this.o.nodeCache ? ['--node-cache', this.o.nodeCache] : []),
       ...this.o.planArgs,
     ];
-    const script = jobScript({ instance: node.instance, key: node.key, defaults: this.o.sbatchDefaults ?? [], argv });
+    let script: string;
+    try {
+      script = jobScript({ instance: node.instance, key: node.key, defaults: this.o.sbatchDefaults ?? [], argv });
+    } catch (err) {
+      throw new StageFailure(`${node.instance}: cannot write its Slurm job script: ${(err as Error).message}`);
+    }
     writeFileSync(`${log.slice(0, -4)}.sh`, script);
     const cfg = <T>(p: string) => getPath(job.config, p) as T;
     const res = { ...this.o.resourceDefaults, ...node.stage.resources?.(node.params, cfg) };
@@ -280,7 +301,7 @@ export class SlurmExecutor implements Executor {
     try {
       jobId = await this.o.client.submit({
       script,
-      jobName: `sgdn:${node.instance}`.slice(0, 120),
+      jobName: `sgdn:${printable(node.instance)}`.slice(0, 120),
       cpus: job.threads,
       ...(gpus > 0 ? { gpus, ...(this.o.gpuRequest ? { gpuRequest: this.o.gpuRequest } : {}), ...(this.o.gpuType ? { gpuType: this.o.gpuType } : {}) } : {}),
       ...(res.memMB !== undefined ? { memMB: res.memMB } : {}),
@@ -486,6 +507,31 @@ export class SlurmExecutor implements Executor {
     const tmp = `${this.o.jobsFile}.tmp-${process.pid}`;
     writeFileSync(tmp, `${JSON.stringify(this.file, null, 2)}\n`);
     renameSync(tmp, this.o.jobsFile);
+  }
+}
+
+/**
+ * Throws, naming the option, where a value of `o` cannot reach a job script or sbatch as it is (safe-values.ts): an
+ * `#SBATCH` default that is no single sbatch option, a log directory Slurm cannot name, a control character in the
+ * working directory or the node cache, an argument no script can carry.
+ */
+function checkValues(o: SlurmExecutorOptions, logDir: string): void {
+  const fail = (what: string, value: string, problem: string) => {
+    throw new Error(`Slurm executor: ${what} ${JSON.stringify(value)} ${problem}`);
+  };
+  for (const d of o.sbatchDefaults ?? []) {
+    const problem = sbatchOptionProblem(d);
+    if (problem !== undefined) fail('#SBATCH option', d, problem);
+  }
+  const log = slurmPathProblem(logDir);
+  if (log !== undefined) fail('log directory', logDir, log);
+  for (const [what, value] of [['working directory', o.workdir], ['node cache', o.nodeCache]] as const) {
+    const control = value === undefined ? undefined : controlCharacter(value);
+    if (control !== undefined) fail(what, value!, `contains ${control}`);
+  }
+  for (const arg of [...o.command, ...o.planArgs, o.remoteLocation]) {
+    const problem = argumentProblem(arg);
+    if (problem !== undefined) fail('argument', arg, problem);
   }
 }
 
