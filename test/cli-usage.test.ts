@@ -74,6 +74,28 @@ test('--slurm-gpu-request and --slurm-gpu-type are checked before any job is sub
   t.deepEqual(w.executed(), []);
 });
 
+test('a Slurm value that could rewrite a job script is refused in one line naming its option, before any job is submitted', async (t) => {
+  const w = workspace();
+  const remote = mkdtempSync(path.join(tmpdir(), 'sgdn-script-remote-'));
+  const logs = mkdtempSync(path.join(tmpdir(), 'sgdn-script-logs-'));
+  const cases: Array<[string[], RegExp]> = [
+    [['--slurm-option=--comment=x\ntouch /tmp/INJECTED'], /^sgd-noise: --slurm-option "--comment=x\\ntouch \/tmp\/INJECTED" contains a newline \(U\+000A\), which would end the #SBATCH line and run the rest as a shell command on the node; an sbatch option holds no control character$/m],
+    [['--slurm-option=--partition=cpu', '--slurm-option=-p gpu'], /^sgd-noise: --slurm-option "-p gpu" has a blank after the option name: give one option with its value attached, e\.g\. --partition=gpu or -pgpu$/m],
+    [['--slurm-log-dir', path.join(logs, 'a\\b')], /^sgd-noise: --slurm-log-dir ".*a\\\\b" contains a backslash: Slurm removes every backslash from an output path \(man sbatch, "filename pattern"\), so the log would land elsewhere; choose another with --slurm-log-dir DIR$/m],
+    [['--slurm-node-cache', '/tmp/node\tcache'], /^sgd-noise: --slurm-node-cache "\/tmp\/node\\tcache" contains a tab \(U\+0009\); no value handed to Slurm jobs may hold a control character$/m],
+    [['slow.ms=1\r'], /^sgd-noise: override "slow\.ms=1\\r" contains a carriage return \(U\+000D\)/m],
+  ];
+  for (const [args, message] of cases) {
+    const r = await w.cli(['run', '--executor', 'slurm', '--remote', remote, ...args]);
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, message);
+    t.is(r.stderr.trim().split('\n').length, 1, 'one line');
+  }
+  t.deepEqual(w.executed(), []);
+  t.false(existsSync(w.cache), 'no cache made');
+  t.false(existsSync(path.join(remote, 'slurm-logs')), 'no log directory made');
+});
+
 test('a failure line names the instance once', async (t) => {
   const w = workspace();
   const r = await w.cli(['run', 'slow.fail=true', 'slow.steps=4']);

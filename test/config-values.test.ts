@@ -20,3 +20,12 @@ test('a checkpoint past the last iteration is exit 2 naming fashion.dynamics.che
   t.is(r.exitCode, 2, r.stderr);
   t.regex(r.stderr, /fashion\.dynamics\.checkpoints: checkpoint 500 past the last iteration \(fashion\.dynamics\.iterations = 400\)/);
 });
+
+test('a newline in slurm.options (an #SBATCH line of every job) is exit 2 naming slurm.options.N', async (t) => {
+  const r = await cli(['run', '--dry-run', '--no-estimate', 'slurm.options=["--partition=cpu","--comment=x\\ntouch /tmp/INJECTED","-p gpu"]']);
+  t.is(r.exitCode, 2, r.stderr);
+  t.regex(r.stderr, /^ {2}- slurm\.options\.1: "--comment=x\\ntouch \/tmp\/INJECTED" contains a newline \(U\+000A\), which would end the #SBATCH line/m);
+  t.regex(r.stderr, /^ {2}- slurm\.options\.2: "-p gpu" has a blank after the option name/m);
+  t.notRegex(r.stderr, /slurm\.options\.0/);
+  t.notRegex(r.stderr, /\n\s+at /);
+});
