@@ -7,7 +7,7 @@
  * The node has one fake GPU, so that a GPU stage's request can be submitted, granted and read back.
  */
 import test, { type ExecutionContext } from 'ava';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -266,6 +266,25 @@ test.serial('a GPU stage\'s job asks Slurm for its GPU (--gpus=1, or --gres=gpu:
     const cpu = await slowJob([]);
     t.deepEqual(Object.keys(cpu.fields).filter((k) => /^TresPer/.test(k)), [], `a CPU stage's job asks for no GPU: ${JSON.stringify(cpu.fields)}`);
     t.is(cpu.meta.gpus, undefined);
+  }));
+
+test.serial('a log directory with % in its name gets the job\'s log; an #SBATCH option with blanks, # and quotes reaches Slurm as written', (t) =>
+  withCluster(t, cluster, async (c) => {
+    const s = slurmWorkspace(c);
+    const logDir = path.join(s.dir, 'logs 100%j %x');
+    const comment = `a b#c"d'e\\f %j`;
+    const r = await s.slurm(['--json', '--retries', '0', '--slurm-log-dir', logDir, `--slurm-option=--comment=${comment}`, '--slurm-option=--time=5']);
+    t.is(r.exitCode, 0, r.stderr);
+    const [job] = s.jobs().jobs;
+    t.like(job, { instance: 'slow', phase: 'done', slurmState: 'COMPLETED', attempt: 1 });
+    t.true(job!.log.startsWith(`${logDir}${path.sep}`), job!.log);
+    t.regex(readFileSync(job!.log, 'utf8'), /^@sgd-noise \{"type":"done"/m, 'the job wrote its log where the coordinator reads it');
+    // A finished job stays visible to scontrol for MinJobAge (60 s) without accounting.
+    const shown = (await execa('scontrol', ['show', 'job', job!.jobId], { env: c.env })).stdout;
+    const field = (name: string) => new RegExp(`^\\s*${name}=(.*?)\\s*$`, 'm').exec(shown)?.[1];
+    t.deepEqual(readdirSync(s.dir).filter((n) => n.startsWith('logs ')), ['logs 100%j %x'], 'no directory with an expanded name');
+    t.is(field('Comment'), comment, 'the #SBATCH option arrived whole');
+    t.regex(shown, /TimeLimit=00:05:00/, 'the #SBATCH line after it was read too');
   }));
 
 test.serial('run --executor slurm without a remote is refused in one line', async (t) => {
