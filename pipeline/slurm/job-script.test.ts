@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { scriptArgv, sbatchDirectives } from '../../test/fixtures/sbatch-script.ts';
 import { sbatchArgs, type SlurmJobSpec } from './client.ts';
-import { jobScript } from './executor.ts';
+import { jobScript, SlurmExecutor, type SlurmExecutorOptions } from './executor.ts';
 import { filenamePattern, sbatchOptionProblem, slurmRunProblem } from './safe-values.ts';
 
 /** A directory for a marker file that any injected command would create (removed by the test). */
@@ -139,4 +139,21 @@ test('the checks a Slurm run makes before anything runs name the option or confi
   t.regex(slurmRunProblem({ ...ok, plain: [{ name: '--slurm-node-cache', value: '/tmp/\u0007' }] })!, /^--slurm-node-cache "\/tmp\/\\u0007" contains a control character \(U\+0007\)/);
   t.regex(slurmRunProblem({ ...ok, args: [{ name: '--sweep', value: 'a=1\r' }] })!, /^--sweep "a=1\\r" contains a carriage return/);
   t.is(sbatchOptionProblem('--comment=a b#c'), undefined, 'blanks and # in the value are quoted, not refused');
+});
+
+test('the Slurm executor refuses such values when it is made, before it creates its log directory', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-script-logs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const make = (o: Partial<SlurmExecutorOptions>) => new SlurmExecutor({ client: {} as never, cache: {} as never, remote: {} as never, remoteLocation: '/r', logDir: dir, command: ['node'], planArgs: [], runId: 'run', ...o });
+  const refused: Array<[Partial<SlurmExecutorOptions>, RegExp]> = [
+    [{ sbatchDefaults: ['--partition=cpu', '--comment=x\ntouch /tmp/INJECTED'] }, /^Slurm executor: #SBATCH option "--comment=x\\ntouch \/tmp\/INJECTED" contains a newline/],
+    [{ logDir: path.join(dir, 'a\\b') }, /^Slurm executor: log directory ".*a\\\\b\/run" contains a backslash/],
+    [{ workdir: '/w\n' }, /^Slurm executor: working directory "\/w\\n" contains a newline/],
+    [{ nodeCache: '/n\u0007' }, /^Slurm executor: node cache "\/n\\u0007" contains a control character \(U\+0007\)/],
+    [{ planArgs: ['--profile', 'q\r'] }, /^Slurm executor: argument "q\\r" contains a carriage return/],
+  ];
+  for (const [o, message] of refused) t.throws(() => make(o), { message }, JSON.stringify(o));
+  t.false(existsSync(path.join(dir, 'run')), 'no log directory made');
+  make({ logDir: path.join(dir, '100%j'), sbatchDefaults: ['--comment=a b#c'] });
+  t.true(existsSync(path.join(dir, '100%j', 'run')), 'a % in the log directory is fine: it is escaped for sbatch');
 });
