@@ -9,6 +9,9 @@
  * to trust lives here, the same for every implementation: each blob read is hashed against its name, each manifest is
  * zod-validated, must be filed under the key it names, prove that key from its own fields and match the digest of the
  * whole manifest written beside it. A bad object is reported (named, with what is wrong) and ignored, never imported.
+ * The digest only detects accidents (anyone who can write the remote can recompute it): what a remote's writers can
+ * forge is limited by signatures (remote-trust.ts) and seen by comparing entries present on both sides, whose
+ * results must agree (entry-diff.ts): a push never overwrites a differing entry unless told which side to keep.
  *
  * `push` and `pull` are set differences over keys and blob hashes, so an interrupted transfer simply resumes.
  *
@@ -18,9 +21,12 @@
  * object; `cleanup` → abort the multipart uploads of dead writers. `openRemote` would dispatch on `s3://`.
  */
 import { z } from 'zod';
+import { diffEntries, formatDifference, type EntryDifference } from './entry-diff.ts';
 import { CorruptEntryError, RemoteConfigError } from './errors.ts';
 import { sha256Hex } from './hash.ts';
 import { manifestDigest, validateManifest } from './manifest-check.ts';
+import { checkSignature, manifestSignatureSchema, signEntry, withTrust, type RemoteTrust } from './remote-trust.ts';
+import { SigningConfigError, type SigningKey } from './signing-keys.ts';
 import type { Manifest } from './manifest.ts';
 import type { CacheStore } from './store.ts';
 import type { OutputRef } from './values.ts';
@@ -35,6 +41,11 @@ export type PutResult = 'written' | 'exists';
 export interface CacheRemote {
   /** Where the remote is (a directory path, a URL), for messages. */
   readonly location: string;
+  /**
+   * The signing policy this remote is used under (set by {@link openRemote} / `withTrust`; storage implementations
+   * leave it undefined): manifests written are signed with its key, entries read must be signed by its members.
+   */
+  readonly trust?: RemoteTrust;
   /** How an object is named in messages: the file path or URL of a blob or manifest. */
   describe(kind: 'blob' | 'manifest', id: string): string;
   /** The bytes stored under a blob hash, unverified; undefined when there is none. */
@@ -85,7 +96,12 @@ export interface TransferReport {
    * Corrupt entries, with the file and what is wrong. `repaired`: the transfer replaced it with a verified copy
    * (push over a bad remote entry, pull over a bad local one); otherwise it was left out.
    */
-  corrupt: { key: string; side: 'local' | 'remote'; reason: string; repaired: boolean }[];
+  corrupt: { key: string; side: 'local' | 'remote'; reason: string; repaired: boolean; refused?: boolean }[];
+  /**
+   * Entries both sides hold intact whose results differ (same key, other outputs or seed): `replaced` when the
+   * transfer was told to keep the source's side (push `keep: 'local'`, pull `keep: 'remote'`), else left as they are.
+   */
+  divergent: { key: string; difference: EntryDifference; reason: string; replaced: boolean }[];
   /** Temporary files of dead writers that the push removed. */
   cleaned: string[];
 }
@@ -98,7 +114,7 @@ export const SUPPORTED_REMOTES = 'a directory path, or a file:// URL (file:///sh
  * Throws {@link RemoteConfigError} (one line) for an unsupported scheme or a directory that does not exist.
  * Example: `await openRemote('file:///mnt/shared/sgd-noise')`.
  */
-export async function openRemote(urlOrPath: string): Promise<CacheRemote> {
+export async function openRemote(urlOrPath: string, trust?: RemoteTrust): Promise<CacheRemote> {
   const text = urlOrPath.trim();
   if (text === '') throw new RemoteConfigError(`remote: empty location; expected ${SUPPORTED_REMOTES}`);
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text)?.[1];
@@ -106,46 +122,76 @@ export async function openRemote(urlOrPath: string): Promise<CacheRemote> {
     throw new RemoteConfigError(`remote '${text}': unsupported scheme '${scheme}:'; supported: ${SUPPORTED_REMOTES}`);
   }
   const { DirRemote } = await import('./remote-dir.ts');
-  return DirRemote.open(text);
+  const remote = DirRemote.open(text);
+  return trust && (trust.signingKey || trust.allowedSigners) ? withTrust(remote, trust) : remote;
 }
 
 const hex64 = /^[0-9a-f]{64}$/;
 
-/** The file a remote keeps per entry: the manifest and the sha256 of its canonical JSON (covers every field). */
+/**
+ * The file a remote keeps per entry: the manifest, the sha256 of its canonical JSON (covers every field) and,
+ * when its writer had a signing key, a signature of the key and digest (files without one still parse).
+ */
 const remoteManifestSchema = z
   .object({
     format: z.literal(1),
     digest: z.string().regex(hex64, 'expected a 64-digit hex SHA-256'),
     manifest: z.unknown(),
+    signature: manifestSignatureSchema.optional(),
   })
   .strict();
 
-/** The bytes of the remote manifest file for `manifest`. */
-export function encodeRemoteManifest(manifest: Manifest): Uint8Array {
-  return new TextEncoder().encode(`${JSON.stringify({ format: 1, digest: manifestDigest(manifest), manifest })}\n`);
+/** The bytes of the remote manifest file for `manifest`, signed with `signer` when given. */
+export function encodeRemoteManifest(manifest: Manifest, signer?: SigningKey): Uint8Array {
+  const digest = manifestDigest(manifest);
+  const signature = signer ? { signature: signEntry(manifest.key, digest, signer) } : {};
+  return new TextEncoder().encode(`${JSON.stringify({ format: 1, digest, manifest, ...signature })}\n`);
 }
 
-/** An entry as read from a remote, every byte verified, or why it cannot be trusted. */
+/**
+ * An entry as read from a remote, every byte verified, or why it cannot be trusted: `corrupt` (damaged, or a bad
+ * signature) or `refused` (intact but not signed by an allowed signer, where signatures are required).
+ */
 type RemoteRead =
   | { status: 'absent' }
   | { status: 'corrupt'; reason: string; manifest?: Manifest }
-  | { status: 'present'; manifest: Manifest; blobs: Map<string, Uint8Array> };
+  | { status: 'refused'; reason: string; manifest: Manifest }
+  | { status: 'present'; manifest: Manifest; blobs: Map<string, Uint8Array>; signer?: string };
+
+/** A remote manifest file read and checked (schema, key, digest, signature), its blobs not yet read. */
+type ManifestRead =
+  | { status: 'absent' }
+  | { status: 'corrupt'; reason: string }
+  | { status: 'refused'; reason: string; manifest: Manifest }
+  | { status: 'accepted'; manifest: Manifest; signer?: string };
+
+/** Reads and checks the manifest file under `key` against the remote's trust policy. */
+async function readRemoteManifest(remote: CacheRemote, key: string): Promise<ManifestRead> {
+  assertKey(key);
+  const raw = await remote.getManifest(key);
+  if (raw === undefined) return { status: 'absent' };
+  const where = remote.describe('manifest', key);
+  let file: ParsedManifestFile;
+  try {
+    file = parseRemoteManifest(key, raw);
+  } catch (err) {
+    return { status: 'corrupt', reason: `${where}: ${(err as Error).message}` };
+  }
+  const check = checkSignature(key, file.digest, file.signature, remote.trust);
+  if (check.verdict === 'bad') return { status: 'corrupt', reason: `${where}: ${check.reason}` };
+  if (check.verdict === 'refused') return { status: 'refused', reason: `${where}: refused: ${check.reason}`, manifest: file.manifest };
+  return { status: 'accepted', manifest: file.manifest, ...(check.signer !== undefined ? { signer: check.signer } : {}) };
+}
 
 /**
  * Reads the entry under `key` and verifies the manifest and every blob it names, except those `skip` accepts (the
  * caller has them intact already). Storage failures (permissions, I/O) throw; bad content is a `corrupt` result.
  */
 async function readRemoteEntry(remote: CacheRemote, key: string, skip: (hash: string) => boolean = () => false): Promise<RemoteRead> {
-  assertKey(key);
-  const raw = await remote.getManifest(key);
-  if (raw === undefined) return { status: 'absent' };
+  const read = await readRemoteManifest(remote, key);
+  if (read.status !== 'accepted') return read;
+  const { manifest } = read;
   const where = remote.describe('manifest', key);
-  let manifest: Manifest;
-  try {
-    manifest = parseRemoteManifest(key, raw);
-  } catch (err) {
-    return { status: 'corrupt', reason: `${where}: ${(err as Error).message}` };
-  }
   const blobs = new Map<string, Uint8Array>();
   const problems: string[] = [];
   for (const [name, ref] of Object.entries(manifest.outputs)) {
@@ -156,11 +202,18 @@ async function readRemoteEntry(remote: CacheRemote, key: string, skip: (hash: st
     else blobs.set(ref.blob, bytes!);
   }
   if (problems.length > 0) return { status: 'corrupt', reason: `entry ${where}: ${problems.join('; ')}`, manifest };
-  return { status: 'present', manifest, blobs };
+  return { status: 'present', manifest, blobs, ...(read.signer !== undefined ? { signer: read.signer } : {}) };
+}
+
+/** A remote manifest file's validated manifest, its digest and its signature, if any. */
+interface ParsedManifestFile {
+  manifest: Manifest;
+  digest: string;
+  signature?: z.infer<typeof manifestSignatureSchema>;
 }
 
 /** The manifest in a remote manifest file, validated; throws an Error saying what is wrong. */
-function parseRemoteManifest(key: string, raw: Uint8Array): Manifest {
+function parseRemoteManifest(key: string, raw: Uint8Array): ParsedManifestFile {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
@@ -173,7 +226,7 @@ function parseRemoteManifest(key: string, raw: Uint8Array): Manifest {
     throw new Error(`manifest file fails validation at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   try {
-    return validateManifest(key, file.data.manifest, file.data.digest);
+    return { manifest: validateManifest(key, file.data.manifest, file.data.digest), digest: file.data.digest, signature: file.data.signature };
   } catch (err) {
     if (err instanceof CorruptEntryError) throw new Error(err.reason);
     throw err;
@@ -210,6 +263,7 @@ function emptyReport(direction: TransferReport['direction'], remote: CacheRemote
     transferred: [],
     missing: [],
     corrupt: [],
+    divergent: [],
     cleaned: [],
   };
 }
@@ -220,23 +274,38 @@ function emptyReport(direction: TransferReport['direction'], remote: CacheRemote
  */
 export async function remoteLookup(remote: CacheRemote, key: string): Promise<RemoteLookup> {
   const found = await readRemoteEntry(remote, key);
-  return found.status === 'corrupt' ? { corrupt: found.reason } : found.status;
+  return found.status === 'corrupt' || found.status === 'refused' ? { corrupt: found.reason } : found.status;
 }
 
 /** Options of {@link pushEntries}. */
 export interface PushOptions {
   /** Remove temporary files of dead writers first (default true). */
   cleanup?: boolean;
+  /** `'local'`: replace remote entries whose results differ from the local ones (default: report them, keep both). */
+  keep?: 'local';
+}
+
+/** The difference between two intact entries of one key, as a divergence record, or undefined when they agree. */
+function divergence(key: string, local: Manifest, remote: Manifest, replaced: boolean): TransferReport['divergent'][number] | undefined {
+  const difference = diffEntries(local, remote);
+  if (!difference) return undefined;
+  return { key, difference, reason: formatDifference(difference), replaced };
 }
 
 /**
  * Uploads the entries under `keys` that the local cache has intact and the remote lacks: first every blob the remote
- * does not hold intact, then the manifest, so that a push killed at any point leaves no manifest naming a missing
- * blob. A corrupt remote entry is replaced by the verified local one. Entries the local cache lacks, or holds
- * corrupt, are reported and skipped. Storage failures (an unwritable remote) throw a one-line RemoteError.
+ * does not hold intact, then the manifest (signed when the remote's trust has a signing key), so that a push killed
+ * at any point leaves no manifest naming a missing blob. A corrupt remote entry, or one the trust policy refuses, is
+ * replaced by the verified local one. A remote entry whose results differ from the local one is reported in
+ * `divergent` and left alone, unless `keep: 'local'`. Entries the local cache lacks, or holds corrupt, are reported
+ * and skipped. Storage failures (an unwritable remote) throw a one-line RemoteError.
  */
 export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: readonly string[], opts: PushOptions = {}): Promise<TransferReport> {
   const report = emptyReport('push', remote);
+  const signer = remote.trust?.signingKey;
+  if (remote.trust?.allowedSigners && !signer) {
+    throw new SigningConfigError(`the remote ${remote.location} requires signed entries (allowed signers ${remote.trust.allowedSigners.file}), and no signing key is set: --signing-key FILE or $SGD_NOISE_SIGNING_KEY (\`sgd-noise cache keygen\` makes one)`);
+  }
   await remote.prepareWrite();
   if (opts.cleanup !== false) report.cleaned = await remote.cleanup();
   for (const key of new Set(keys)) {
@@ -252,10 +321,14 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
     const refs = blobsOf(local.manifest);
     const theirs = await readRemoteEntry(remote, key);
     if (theirs.status === 'present') {
-      report.entries.present++;
-      report.blobs.present += refs.length;
-      report.bytes.present += refs.reduce((a, r) => a + r.bytes, 0);
-      continue;
+      const diverged = divergence(key, local.manifest, theirs.manifest, opts.keep === 'local');
+      if (diverged) report.divergent.push(diverged);
+      if (!diverged?.replaced) {
+        report.entries.present++;
+        report.blobs.present += refs.length;
+        report.bytes.present += refs.reduce((a, r) => a + r.bytes, 0);
+        continue;
+      }
     }
     for (const ref of refs) {
       const stored = await remote.getBlob(ref.blob);
@@ -275,8 +348,11 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
         report.bytes.present += ref.bytes;
       }
     }
-    const put = await remote.putManifest(key, encodeRemoteManifest(local.manifest), { replace: theirs.status === 'corrupt' });
-    if (theirs.status === 'corrupt') report.corrupt.push({ key, side: 'remote', reason: theirs.reason, repaired: true });
+    const replace = theirs.status !== 'absent';
+    const put = await remote.putManifest(key, encodeRemoteManifest(local.manifest, signer), { replace });
+    if (theirs.status === 'corrupt' || theirs.status === 'refused') {
+      report.corrupt.push({ key, side: 'remote', reason: theirs.reason, repaired: true, ...(theirs.status === 'refused' ? { refused: true } : {}) });
+    }
     if (put === 'written') {
       report.entries.transferred++;
       report.transferred.push(key);
@@ -285,39 +361,54 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
   return finish(report);
 }
 
+/** Options of {@link pullEntries}. */
+export interface PullOptions {
+  /**
+   * `'remote'`: also read the remote entries of keys the local cache holds, and replace local entries whose results
+   * differ from the remote's (default: a local entry is kept without reading the remote).
+   */
+  keep?: 'remote';
+}
+
 /**
- * Downloads the entries under `keys` that the local cache lacks (or holds corrupt) and the remote holds intact. An
- * entry is imported into LMDB (one transaction) only after its manifest and every blob it needs verified; a corrupt
- * remote entry is reported in the result, not thrown, and not imported. Blobs the local cache has intact are not read.
+ * Downloads the entries under `keys` that the local cache lacks (or holds corrupt) and the remote holds intact (and
+ * signed by an allowed signer, where the remote's trust requires it). An entry is imported into LMDB (one
+ * transaction) only after its manifest and every blob it needs verified; a corrupt or refused remote entry is
+ * reported in the result, not thrown, and not imported. Blobs the local cache has intact are not read.
  */
-export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: readonly string[]): Promise<TransferReport> {
+export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: readonly string[], opts: PullOptions = {}): Promise<TransferReport> {
   const report = emptyReport('pull', remote);
   for (const key of new Set(keys)) {
     const local = cache.lookup(key);
-    if (local.status === 'hit') {
+    const intactHere = new Map<string, boolean>();
+    const haveIntact = (hash: string) => {
+      if (!intactHere.has(hash)) intactHere.set(hash, cache.blobState(hash) === 'intact');
+      return intactHere.get(hash)!;
+    };
+    const theirs = local.status === 'hit' && opts.keep !== 'remote' ? undefined : await readRemoteEntry(remote, key, haveIntact);
+    const diverged = local.status === 'hit' && theirs?.status === 'present' ? divergence(key, local.manifest, theirs.manifest, true) : undefined;
+    if (local.status === 'hit' && !diverged) {
+      if (theirs?.status === 'corrupt' || theirs?.status === 'refused') {
+        report.corrupt.push({ key, side: 'remote', reason: theirs.reason, repaired: false, ...(theirs.status === 'refused' ? { refused: true } : {}) });
+      }
       const refs = blobsOf(local.manifest);
       report.entries.present++;
       report.blobs.present += refs.length;
       report.bytes.present += refs.reduce((a, r) => a + r.bytes, 0);
       continue;
     }
-    const intactHere = new Map<string, boolean>();
-    const haveIntact = (hash: string) => {
-      if (!intactHere.has(hash)) intactHere.set(hash, cache.blobState(hash) === 'intact');
-      return intactHere.get(hash)!;
-    };
-    const theirs = await readRemoteEntry(remote, key, haveIntact);
-    if (theirs.status === 'absent') {
+    if (theirs === undefined || theirs.status === 'absent') {
       report.missing.push(key);
       if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: false });
       continue;
     }
-    if (theirs.status === 'corrupt') {
-      report.corrupt.push({ key, side: 'remote', reason: theirs.reason, repaired: false });
+    if (theirs.status === 'corrupt' || theirs.status === 'refused') {
+      report.corrupt.push({ key, side: 'remote', reason: theirs.reason, repaired: false, ...(theirs.status === 'refused' ? { refused: true } : {}) });
       if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: false });
       continue;
     }
     await cache.importEntry(theirs.manifest, [...theirs.blobs].map(([hash, bytes]) => ({ hash, bytes })));
+    if (diverged) report.divergent.push(diverged);
     if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: true });
     for (const ref of blobsOf(theirs.manifest)) {
       const fetched = theirs.blobs.has(ref.blob);
@@ -340,10 +431,15 @@ function finish(report: TransferReport): TransferReport {
 export interface EntryComparison {
   key: string;
   local: 'present' | 'absent' | 'corrupt';
-  remote: 'present' | 'absent' | 'corrupt';
-  /** What is wrong, where a side is corrupt. */
+  /** `refused`: intact, but not signed by an allowed signer where the remote's trust requires signatures. */
+  remote: 'present' | 'absent' | 'corrupt' | 'refused';
+  /** What is wrong, where a side is corrupt or refused. */
   localReason?: string;
   remoteReason?: string;
+  /** Who signed the remote entry (a member's name, or the key's fingerprint where no signers are required). */
+  signer?: string;
+  /** How the results differ, where both sides hold the entry intact and they do not agree. */
+  difference?: EntryDifference;
   /** Bytes of the entry's blobs (from whichever side has a valid manifest; 0 when neither). */
   bytes: number;
 }
@@ -355,12 +451,15 @@ export async function compareEntries(cache: CacheStore, remote: CacheRemote, key
     const local = cache.lookup(key);
     const theirs = await readRemoteEntry(remote, key);
     const manifest = local.status === 'hit' ? local.manifest : theirs.status === 'absent' ? undefined : theirs.manifest;
+    const difference = local.status === 'hit' && theirs.status === 'present' ? diffEntries(local.manifest, theirs.manifest) : undefined;
     rows.push({
       key,
       local: local.status === 'hit' ? 'present' : local.status === 'miss' ? 'absent' : 'corrupt',
       remote: theirs.status,
       ...(local.status === 'corrupt' ? { localReason: `local cache: ${local.reason}` } : {}),
-      ...(theirs.status === 'corrupt' ? { remoteReason: theirs.reason } : {}),
+      ...(theirs.status === 'corrupt' || theirs.status === 'refused' ? { remoteReason: theirs.reason } : {}),
+      ...(theirs.status === 'present' && theirs.signer !== undefined ? { signer: theirs.signer } : {}),
+      ...(difference ? { difference } : {}),
       bytes: manifest ? blobsOf(manifest).reduce((a, r) => a + r.bytes, 0) : 0,
     });
   }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CacheError, RemoteConfigError } from '../cache/errors.ts';
-import { openRemote, type CacheRemote } from '../cache/remote.ts';
+import type { CacheRemote } from '../cache/remote.ts';
 import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
 import type { Manifest } from '../cache/manifest.ts';
 import { CacheStore, CorruptEntryError } from '../cache/store.ts';
@@ -25,6 +25,7 @@ import { loadProject, projectPlan, resolveConfig, type Project } from './project
 import { measuredPriorities } from './priorities.ts';
 import { runToCompletion } from './runner.ts';
 import { execInstance } from './exec-command.ts';
+import { TRUST_OPTIONS, keepOption, openTrustedRemote, runKeygen, trustArgs, trustSettings } from './trust-options.ts';
 import type { Executor } from './executor.ts';
 import { GPU_REQUESTS, GPU_TYPE, SlurmClient, type GpuRequest } from './slurm/client.ts';
 import { SLURM_DEFAULTS, SlurmExecutor, readJobsFile, type JobsFile } from './slurm/executor.ts';
@@ -74,7 +75,12 @@ commands:
   cache push [targets…]    upload to the remote the entries it lacks (targets: instances or stages, with their
                            ancestors; none = the whole plan of the profile)
   cache pull [targets…]    download from the remote the entries the local cache lacks (creates the local cache)
-  cache status [targets…]  what each side lacks, and any corrupt entry; exit 1 if something is corrupt
+  cache status [targets…]  what each side lacks, any corrupt or refused entry, and entries both sides hold with
+                           different results (which outputs, where and when each was computed); exit 1 if any
+           push/pull [--keep local|remote]: where both sides hold an entry with different results, push --keep local
+           replaces the remote's, pull --keep remote the local one (without --keep both are kept and reported)
+  cache keygen [--out FILE]  make an ed25519 key pair for signing (default ~/.config/sgd-noise/signing-key, mode
+                           0600; never overwrites) and print the line for the allowed signers file
 
 options:
   --profile P      config profile (default: the project's default)
@@ -82,6 +88,10 @@ options:
   --project FILE   project module (default: pipeline.config.ts)
   --remote R       cache remote: a directory or file:// URL every machine mounts (default: $SGD_NOISE_REMOTE);
                    \`run\` then pulls entries missing locally from it and pushes every entry it computes
+  --signing-key FILE     sign every manifest written to the remote (default: $SGD_NOISE_SIGNING_KEY; none: unsigned)
+  --allowed-signers FILE refuse remote entries not signed by a key listed there, one 'NAME ssh-ed25519 KEY' a line
+                   (default: $SGD_NOISE_ALLOWED_SIGNERS, else the project's allowedSigners; none: not required).
+                   Keep it in the git repository or your home, never in the remote (README: who can forge what)
   --json           machine-readable output on stdout (inspection commands and run)
   --debug          print stack traces with errors
   --sweep K=V1,V2  run (and resolve for status, dag, ls, show, export, gc, cache) one plan per value of config key K
@@ -136,6 +146,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       'node-cache': { type: 'string' },
       threads: { type: 'string' },
       sweep: { type: 'string', multiple: true },
+      ...TRUST_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -144,6 +155,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     process.stdout.write(`${USAGE}\n`);
     return command || values.help ? 0 : 2;
   }
+  if (command === 'cache' && rest[0] === 'keygen') return runKeygen(values.out, (text) => process.stdout.write(`${text}\n`));
   // key.path=value is an override; anything else (including instance ids such as dyn[kind=sgd,seed=0]) a target.
   const isOverride = (p: string) => /^[A-Za-z_][\w-]*(\.[\w-]+)*=/.test(p);
   const overrides = rest.filter(isOverride);
@@ -153,6 +165,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const sweeps = values.sweep ?? [];
   const resolved = resolveConfig(project, values.profile, overrides, sweeps);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
+  const trust = trustSettings(values, project.root, project.allowedSigners);
   context.cacheFile = path.join(cacheDir, 'cache.mdb');
   if (command === 'exec') {
     // A cluster job: its cache is a fresh node-local directory, never the coordinator's.
@@ -161,7 +174,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     if (values.key === undefined) throw new UsageError('exec needs --key K: the cache key the coordinator computed for the instance');
     const location = values.remote ?? (process.env.SGD_NOISE_REMOTE || undefined);
     if (location === undefined) throw new UsageError('exec needs a remote: --remote DIR or $SGD_NOISE_REMOTE');
-    const remote = await openRemote(location);
+    const remote = await openTrustedRemote(location, trust, true);
     await remote.prepareWrite();
     return execInstance({
       plan: projectPlan(project, resolved),
@@ -186,6 +199,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const gpus = values.gpus === undefined ? DEFAULT_GPUS : parseGpus(values.gpus);
   const cacheSub = command === 'cache' ? targets[0] : undefined;
   const remoteSub = REMOTE_SUBCOMMANDS.find((s) => s === cacheSub);
+  const keep = keepOption(values.keep, remoteSub);
   // The remote is opened (and a bad one refused) before the local cache, so that a mistake creates nothing.
   const remoteLocation = values.remote ?? (process.env.SGD_NOISE_REMOTE || undefined);
   let remote: CacheRemote | undefined;
@@ -204,7 +218,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     });
   }
   if (remoteSub || (command === 'run' && !values['dry-run'])) {
-    if (remoteLocation !== undefined) remote = await openRemote(remoteLocation);
+    if (remoteLocation !== undefined) remote = await openTrustedRemote(remoteLocation, trust, remoteSub === 'push' || command === 'run');
     else if (remoteSub) throw new UsageError(`cache ${remoteSub} needs a remote: --remote DIR (a directory or file:// URL every machine mounts) or $SGD_NOISE_REMOTE`);
     else if (executorName === 'slurm') {
       throw new UsageError('run --executor slurm needs a remote, which the jobs read their inputs from and write their outputs to: --remote DIR (on a filesystem every node mounts) or $SGD_NOISE_REMOTE');
@@ -304,7 +318,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           remoteLocation: remote!.location,
           logDir: path.resolve(values['slurm-log-dir'] ?? path.join(remote!.location, 'slurm-logs')),
           command: [process.execPath, BIN],
-          planArgs: ['--project', projectModule, '--profile', resolved.profile, ...overrides, ...sweeps.flatMap((s) => ['--sweep', s])],
+          planArgs: ['--project', projectModule, '--profile', resolved.profile, ...overrides, ...sweeps.flatMap((s) => ['--sweep', s]), ...trustArgs(trust)],
           ...(values['slurm-node-cache'] !== undefined ? { nodeCache: values['slurm-node-cache'] } : {}),
           sbatchDefaults: [...(slurmConfig.options ?? []), ...(values['slurm-option'] ?? [])],
           resourceDefaults: { ...(slurmConfig.memMB !== undefined ? { memMB: slurmConfig.memMB } : {}), ...(slurmConfig.timeMin !== undefined ? { timeMin: slurmConfig.timeMin } : {}) },
@@ -486,7 +500,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       // push | pull | status (verify and recover returned above, before the cache was opened)
       const selected = selectInstances(plan, targets.slice(1));
       const instances = plan.order.filter((id) => selected.has(id)).map((id) => ({ instance: id, key: plan.nodes.get(id)!.key }));
-      return runRemoteCommand(remoteSub!, { json: values.json, write: out, profile: resolved.profile, cache, remote: remote!, instances });
+      return runRemoteCommand(remoteSub!, { json: values.json, write: out, profile: resolved.profile, cache, remote: remote!, instances, ...(keep ? { keep } : {}) });
     }
     default:
       throw new UsageError(`unknown command '${command}'\n${USAGE}`);

@@ -99,6 +99,8 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
     if (pushed.entries.transferred + pushed.entries.present === 0) {
       throw new Error(`${opts.instance}: pushing its entry to the remote failed: ${pushed.corrupt.map((c) => c.reason).join('; ') || 'not in the node-local cache'}`);
     }
+    // The remote already held a different result for this key (another job's): it stays, and the log says so.
+    for (const d of pushed.divergent) line({ type: 'log', message: `${opts.instance}: the remote already holds a different result for this key, kept there (this job's is dropped): ${d.reason}` });
     line({ type: 'done', key: node.key, pushed: pushed.entries.transferred > 0 });
     return 0;
   } catch (err) {

@@ -31,6 +31,11 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly sweeps?: Readonly<Record<string, Readonly<Record<string, readonly Json[]>>>>;
   /** What a sweep of two or more points collects per point into the `sweep.summary` table (none: no summary). */
   readonly sweepSummary?: SweepSummarySpec;
+  /**
+   * An allowed-signers file (relative to `root`, e.g. kept in the project's git repository): when set, every entry
+   * read from a remote must be signed by a key listed there (see README "Who can forge what"). Default: none.
+   */
+  readonly allowedSigners?: string;
 }
 
 /**

@@ -240,6 +240,8 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         if (report.entries.transferred + report.entries.present === 0) {
           throw new Error(report.corrupt.map((c) => c.reason).join('; ') || 'the entry is not in the local cache');
         }
+        // Another run stored a different result for this key meanwhile: both are kept, and the run says so.
+        if (report.divergent.length > 0) throw new Error(`the remote already holds a different result for this key: ${report.divergent[0]!.reason}; check which is genuine, then \`sgd-noise cache push --keep local\` or \`sgd-noise cache pull --keep remote\``);
         summary.pushed.push(node.instance);
         emit({ type: 'pushed', instance: node.instance, key: node.key, blobs: report.blobs.transferred, bytes: report.bytes.transferred, already: report.entries.present > 0 });
       } catch (err) {

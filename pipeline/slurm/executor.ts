@@ -257,6 +257,10 @@ export class SlurmExecutor implements Executor {
     if (missing.length > 0) {
       throw new StageFailure(`${node.instance}: cannot put its inputs in the remote for the job: ${report.corrupt.map((c) => c.reason).join('; ') || `not in the local cache: ${missing.join(', ')}`}`);
     }
+    // The job would read the remote's entry, not this cache's: two results for one key must be resolved first.
+    if (report.divergent.length > 0) {
+      throw new StageFailure(`${node.instance}: the remote holds other results for its inputs than the local cache: ${report.divergent.map((d) => `${d.key.slice(0, 12)} ${d.reason}`).join('; ')}; check which is genuine, then \`sgd-noise cache push --keep local\` or \`sgd-noise cache pull --keep remote\``);
+    }
     for (const k of keys) this.inRemote.add(k);
   }
 
