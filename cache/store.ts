@@ -13,7 +13,8 @@
  * the second is a no-op (stages are deterministic, so both would be equal).
  *
  * Opening checks the file's structure first (lmdb-check.ts) and takes the cache's shared lock (cache-lock.ts); gc
- * takes it exclusively, because compaction replaces the file.
+ * takes it exclusively, because compaction replaces the file. Every write first asks the lock whether the cache's
+ * files are still the ones this process opened (someone may have deleted them).
  */
 import { mkdirSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -103,6 +104,12 @@ export class CacheStore {
     this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
     this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });
     this.digests = this.env.openDB({ name: 'digests', encoding: 'string' }) as Database<string, string>;
+    this.lock?.noteLmdbLockFile();
+  }
+
+  /** Throws (CacheFilesReplacedError) when the files this process opened were deleted or replaced under it. */
+  private assertWritable(): void {
+    this.lock?.assertIntact();
   }
 
   /** Makes commits by other processes visible to this one. */
@@ -187,6 +194,7 @@ export class CacheStore {
       outputs: Object.fromEntries(encoded.map((e) => [e.name, e.ref])),
     });
     let winner: Manifest = manifest;
+    this.assertWritable();
     await this.env.transaction(() => {
       const theirs = this.trustedManifest(pending.key);
       if (theirs) {
@@ -205,6 +213,7 @@ export class CacheStore {
 
   /** Removes the manifest under `key` and the given blobs (used when an entry is found corrupt). */
   async invalidate(key: string, badBlobs: readonly string[] = []): Promise<void> {
+    this.assertWritable();
     await this.env.transaction(() => {
       this.manifests.removeSync(key);
       this.digests.removeSync(key);
@@ -214,6 +223,7 @@ export class CacheStore {
 
   /** Records the fingerprint of the run of `instance` in `scope` (a profile), replacing the previous one. */
   async recordFingerprint(scope: string, instance: string, fingerprint: Fingerprint): Promise<void> {
+    this.assertWritable();
     await this.fingerprints.put(fingerprintKey(scope, instance), fingerprintSchema.parse(fingerprint));
   }
 
@@ -291,6 +301,7 @@ export class CacheStore {
         throw new CorruptEntryError(manifest.key, `cannot import: blob ${ref.blob.slice(0, 12)} is not given intact`, [ref.blob]);
       }
     }
+    this.assertWritable();
     await this.env.transaction(() => {
       for (const [hash, bytes] of given) this.blobs.putSync(hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       this.putManifest(manifest);
@@ -403,6 +414,7 @@ export class CacheStore {
     await this.env.close();
     renameSync(tmp, file);
     rmSync(`${file}-lock`, { force: true });
+    this.lock?.relockDataFile(); // the lock on the old file protects nothing now
     this.openEnvironment();
     return this.fileBytes();
   }
