@@ -79,6 +79,8 @@ options:
   --profile P      config profile (default: the project's default)
   --cache DIR      cache directory (default: $SGD_NOISE_CACHE or .sgd-noise-cache in the project root)
   --project FILE   project module (default: pipeline.config.ts)
+  --publish-dir DIR  where run and report write published files (reports/…; their paths are relative to it;
+                   default: the project root)
   --remote R       cache remote: a directory or file:// URL every machine mounts (default: $SGD_NOISE_REMOTE);
                    \`run\` then pulls entries missing locally from it and pushes every entry it computes
   --json           machine-readable output on stdout (inspection commands and run)
@@ -133,6 +135,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       'slurm-gpu-type': { type: 'string' },
       key: { type: 'string' },
       'node-cache': { type: 'string' },
+      'publish-dir': { type: 'string' },
       threads: { type: 'string' },
       sweep: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
@@ -152,6 +155,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const sweeps = values.sweep ?? [];
   const resolved = resolveConfig(project, values.profile, overrides, sweeps);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
+  const publishRoot = path.resolve(values['publish-dir'] ?? project.root);
   context.cacheFile = path.join(cacheDir, 'cache.mdb');
   if (command === 'exec') {
     // A cluster job: its cache is a fresh node-local directory, never the coordinator's.
@@ -330,7 +334,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           keepGoing: values['keep-going'],
           signal: controller.signal,
           projectModule,
-          publishRoot: project.root,
+          publishRoot,
           overrides,
           remote,
           executor,
@@ -396,7 +400,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     }
     case 'report':
       noTargets(command, targets);
-      return renderReportFromCache(plan, cache, resolved.profile, resolved.config, overrides, project.root, values.open, values.json);
+      return renderReportFromCache(plan, cache, resolved.profile, resolved.config, overrides, publishRoot, values.open, values.json);
     case 'show':
     case 'export': {
       // `show X --output NAME` prints that output in full, as `export` does.

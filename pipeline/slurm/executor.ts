@@ -26,6 +26,8 @@ import { CoreBudget } from '../core-budget.ts';
 import { parseJobLine } from '../job-protocol.ts';
 import type { PlanNode } from '../plan.ts';
 import { declaredGpus } from '../stage.ts';
+import { FileError } from '../errors.ts';
+import { makeDirs } from '../make-dirs.ts';
 import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
 
 /** The part of {@link SlurmClient} the executor uses (tests pass a fake). */
@@ -174,7 +176,11 @@ export class SlurmExecutor implements Executor {
     if (o.gpuType !== undefined && !GPU_TYPE.test(o.gpuType)) throw new Error(`Slurm executor: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(o.gpuType)}`);
     const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
     this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
-    mkdirSync(this.file.logDir, { recursive: true });
+    try {
+      makeDirs(this.file.logDir);
+    } catch (err) {
+      throw new FileError((err as { path?: string }).path ?? this.file.logDir, err, 'slurmLogs');
+    }
     this.save();
   }
 
@@ -273,7 +279,11 @@ export class SlurmExecutor implements Executor {
       ...this.o.planArgs,
     ];
     const script = jobScript({ instance: node.instance, key: node.key, defaults: this.o.sbatchDefaults ?? [], argv });
-    writeFileSync(`${log.slice(0, -4)}.sh`, script);
+    try {
+      writeFileSync(`${log.slice(0, -4)}.sh`, script);
+    } catch (err) {
+      throw new FileError(`${log.slice(0, -4)}.sh`, err, 'slurmLogs');
+    }
     const cfg = <T>(p: string) => getPath(job.config, p) as T;
     const res = { ...this.o.resourceDefaults, ...node.stage.resources?.(node.params, cfg) };
     let jobId: string;
