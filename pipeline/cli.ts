@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CacheError, RemoteConfigError } from '../cache/errors.ts';
+import { unwrapCommitFailure } from '../cache/lmdb-errors.ts';
 import { openRemote, type CacheRemote } from '../cache/remote.ts';
 import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
 import type { Manifest } from '../cache/manifest.ts';
@@ -471,6 +472,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         const verb = values['dry-run'] ? 'would remove' : 'removed';
         for (const key of report.manifests.removed) out(`${verb} ${key.slice(0, 12)}`);
         out(`${verb} ${report.manifests.removed.length} entries and ${report.blobs.removed} blobs (${report.blobs.bytesRemoved} bytes); kept ${report.manifests.kept} entries; file ${report.fileBytes.before} → ${report.fileBytes.after} bytes`);
+        if (report.compactedInPlace) out(`not compacted: ${report.compactedInPlace}`);
       }
       return 0;
     }
@@ -718,7 +720,8 @@ export async function runCli(argv: string[]): Promise<never> {
   let code: number;
   try {
     code = await main(argv, context);
-  } catch (err) {
+  } catch (thrown) {
+    const err = await unwrapCommitFailure(thrown); // also handles its commitError, which would print a stack trace
     const isUsage = (e: unknown) =>
       e instanceof ConfigError || e instanceof PlanError || e instanceof UsageError || e instanceof CacheSubcommandError || e instanceof RemoteConfigError;
     if (err instanceof CacheError && !debug) {

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import path from 'node:path';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
 import { workspace } from './fixtures/cli-workspace.ts';
@@ -105,4 +105,23 @@ withTmpfs(`issue 23: a Slurm log directory on a read-only filesystem names EROFS
   t.is(r.exitCode, 1, r.stderr);
   t.regex(r.stderr, /logs: read-only file system \(EROFS\); put the Slurm job scripts and logs on a writable filesystem with --slurm-log-dir DIR/);
   t.notRegex(r.stderr, /--cache|ENOENT|\n\s+at /);
+});
+
+withTmpfs(`issue 23: after ENOSPC (no stack trace), a gc on the still-full disk reclaims the failed write's pages in place${skipped}`, async (t) => {
+  const fs = await mounted(t, '2m');
+  const w = workspace({ cache: path.join(fs.dir, 'cache') });
+  const file = path.join(fs.dir, 'cache', 'cache.mdb');
+  const full = await w.cli(['run', 'slow.ms=1', 'slow.pad=400000']); // 3.2 MB of float64: more than the disk holds
+  t.is(full.exitCode, 1, full.stderr);
+  t.regex(full.stderr, /no space left on device \(ENOSPC/);
+  t.notRegex(full.stderr, /Commit failed|\n\s+at |Unhandled/);
+  const grown = statSync(file).size;
+  t.true(grown > 1 << 20, `the failed write left the file at ${grown} bytes`);
+  const gc = await w.cli(['gc', 'slow.ms=1', 'slow.pad=400000']);
+  t.is(gc.exitCode, 0, gc.stderr);
+  t.notRegex(gc.stderr, /\n\s+at /);
+  const after = statSync(file).size;
+  t.true(after < grown / 4, `gc left the file at ${after} bytes (was ${grown})`);
+  const rerun = await w.cli(['run', 'slow.ms=1']);
+  t.is(rerun.exitCode, 0, rerun.stderr);
 });
