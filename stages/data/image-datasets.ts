@@ -2,8 +2,6 @@
  * CIFAR-10 and SVHN: found in a configured directory, else in the download cache, else downloaded from the
  * official URLs and verified by MD5 where a network exists, else an error saying how to get them.
  */
-import { FileError } from '../../pipeline/errors.ts';
-import { makeDirs } from '../../pipeline/make-dirs.ts';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +9,8 @@ import { CIFAR_OFFICIAL, CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, readCifar10, type 
 import { downloadVerified, type FetchReport } from './download.ts';
 import { readSvhn, SVHN_OFFICIAL } from './svhn.ts';
 import { readTar } from './tar.ts';
+import { FileError } from '../../pipeline/errors.ts';
+import { makeDirs } from '../../pipeline/make-dirs.ts';
 
 /** Where to look and whether to download. */
 export interface ImageSourceOptions {

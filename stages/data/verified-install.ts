@@ -3,13 +3,13 @@
  * cache (same filesystem, so the final rename is atomic), every file's digest is checked before any is moved, and
  * scratch directories left by killed processes are removed. A file that fails its check is deleted, never kept.
  */
-import { FileError } from '../../pipeline/errors.ts';
-import { makeDirs } from '../../pipeline/make-dirs.ts';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isProcessAlive } from '../../cache/process-alive.ts';
+import { FileError } from '../../pipeline/errors.ts';
+import { makeDirs } from '../../pipeline/make-dirs.ts';
 
 /** A fetched file and where it goes once `digest(from)` equals `expected`. */
 export interface PendingFile {
