@@ -76,6 +76,16 @@ export function checkLmdbFile(file: string): LmdbCheck {
   return result;
 }
 
+/**
+ * Bytes of `file` that its newest meta page uses ((last page + 1) × page size); undefined for a missing or empty file
+ * or one whose meta pages cannot be trusted. What lies beyond is pages of write transactions that never committed.
+ */
+export function committedBytes(file: string): number | undefined {
+  if (!existsSync(file) || statSync(file).size === 0) return undefined;
+  const meta = newestMetaOf(file);
+  return 'problem' in meta ? undefined : (meta.lastPage + 1) * meta.pageSize;
+}
+
 /** Why no meta page can be trusted. */
 interface MetaProblem {
   problem: string;

@@ -11,6 +11,7 @@ import { copyFileSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkLmdbFile } from './lmdb-check.ts';
+import { EXIT_WITH_PARENT_OPTIONS } from './orphan-guard.ts';
 import { LmdbFileReader } from './lmdb-file.ts';
 import { scavengeFile } from './scavenge.ts';
 import { CacheStore } from './store.ts';
@@ -184,7 +185,7 @@ function statedPageSize(file: string): number | undefined {
 
 /** Runs one reader to its end; its stdout lines as messages, and the signal that ended it (null if it exited). */
 function runReader(job: SalvageJob): { messages: SalvageMessage[]; signal: NodeJS.Signals | null; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', TSX, READER, JSON.stringify(job)], {
+  const result = spawnSync(process.execPath, [...EXIT_WITH_PARENT_OPTIONS, '--import', TSX, READER, JSON.stringify(job)], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,12 +13,15 @@
  * the second is a no-op (stages are deterministic, so both would be equal).
  *
  * Opening checks the file's structure first (lmdb-check.ts) and takes the cache's shared lock (cache-lock.ts); gc
- * takes it exclusively, because compaction replaces the file.
+ * takes it exclusively, because compaction replaces the file. Every write first asks the lock whether the cache's
+ * files are still the ones this process opened (someone may have deleted them).
  */
 import { mkdirSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { CacheLock } from './cache-lock.ts';
+import { CacheBusyError, CacheLock } from './cache-lock.ts';
+import { errorCodeName, unwrapCommitFailure } from './lmdb-errors.ts';
+import { trimUncommittedTail, uncommittedTailBytes } from './trim.ts';
 import { CacheFileDamagedError, CorruptEntryError } from './errors.ts';
 import { checkLmdbFile } from './lmdb-check.ts';
 import { sha256Hex } from './hash.ts';
@@ -42,6 +45,8 @@ export interface GcReport {
   manifests: { kept: number; removed: string[] };
   blobs: { kept: number; removed: number; bytesRemoved: number };
   fileBytes: { before: number; after: number };
+  /** Why the file was only trimmed in place instead of compacted (a full disk), when it was. */
+  compactedInPlace?: string;
 }
 
 const DATA_FILE = 'cache.mdb';
@@ -70,6 +75,7 @@ export class CacheStore {
   ) {
     try {
       if (checkFile) assertFileIntact(path.join(dir, DATA_FILE));
+      if (lock) reclaimWhenAlone(path.join(dir, DATA_FILE), lock);
       this.openEnvironment();
     } catch (err) {
       lock?.release();
@@ -103,6 +109,26 @@ export class CacheStore {
     this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
     this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });
     this.digests = this.env.openDB({ name: 'digests', encoding: 'string' }) as Database<string, string>;
+    this.lock?.noteLmdbLockFile();
+  }
+
+  /** Throws (CacheFilesReplacedError) when the files this process opened were deleted or replaced under it. */
+  private assertWritable(): void {
+    this.lock?.assertIntact();
+  }
+
+  /**
+   * Runs `work` in one write transaction. A failed commit rejects with the real cause (ENOSPC, MDB_MAP_FULL) instead
+   * of lmdb-js's "Commit failed", whose `commitError` promise is then handled (left alone it is an unhandled rejection
+   * that prints a stack trace after the error's own line).
+   */
+  private async write(work: () => void): Promise<void> {
+    this.assertWritable();
+    try {
+      await this.env.transaction(work);
+    } catch (err) {
+      throw await unwrapCommitFailure(err);
+    }
   }
 
   /** Makes commits by other processes visible to this one. */
@@ -187,7 +213,7 @@ export class CacheStore {
       outputs: Object.fromEntries(encoded.map((e) => [e.name, e.ref])),
     });
     let winner: Manifest = manifest;
-    await this.env.transaction(() => {
+    await this.write(() => {
       const theirs = this.trustedManifest(pending.key);
       if (theirs) {
         if (Object.values(theirs.outputs).every((ref) => this.blobIsIntact(ref))) {
@@ -205,7 +231,7 @@ export class CacheStore {
 
   /** Removes the manifest under `key` and the given blobs (used when an entry is found corrupt). */
   async invalidate(key: string, badBlobs: readonly string[] = []): Promise<void> {
-    await this.env.transaction(() => {
+    await this.write(() => {
       this.manifests.removeSync(key);
       this.digests.removeSync(key);
       for (const blob of badBlobs) this.blobs.removeSync(blob);
@@ -214,7 +240,8 @@ export class CacheStore {
 
   /** Records the fingerprint of the run of `instance` in `scope` (a profile), replacing the previous one. */
   async recordFingerprint(scope: string, instance: string, fingerprint: Fingerprint): Promise<void> {
-    await this.fingerprints.put(fingerprintKey(scope, instance), fingerprintSchema.parse(fingerprint));
+    const value = fingerprintSchema.parse(fingerprint);
+    await this.write(() => void this.fingerprints.putSync(fingerprintKey(scope, instance), value));
   }
 
   /** The last recorded fingerprint of `instance` in `scope`, if any and valid. */
@@ -291,7 +318,7 @@ export class CacheStore {
         throw new CorruptEntryError(manifest.key, `cannot import: blob ${ref.blob.slice(0, 12)} is not given intact`, [ref.blob]);
       }
     }
-    await this.env.transaction(() => {
+    await this.write(() => {
       for (const [hash, bytes] of given) this.blobs.putSync(hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       this.putManifest(manifest);
     });
@@ -300,7 +327,7 @@ export class CacheStore {
   /** Copies every fingerprint that still validates into `target`; returns how many. */
   async copyFingerprintsTo(target: CacheStore): Promise<number> {
     let copied = 0;
-    await target.env.transaction(() => {
+    await target.write(() => {
       for (const { key, value } of this.fingerprints.getRange()) {
         if (!fingerprintSchema.safeParse(value).success) continue;
         target.fingerprints.putSync(key, value);
@@ -365,14 +392,17 @@ export class CacheStore {
     };
     if (dryRun) return report;
     await this.exclusively('gc', async () => {
-      await this.env.transaction(() => {
+      await this.reclaimTail(); // first the space of failed writes: the deletions below may need it on a full disk
+      await this.write(() => {
         for (const key of removed) {
           this.manifests.removeSync(key);
           this.digests.removeSync(key);
         }
         for (const blob of doomedBlobs) this.blobs.removeSync(blob);
       });
-      report.fileBytes.after = await this.compact();
+      const compacted = await this.compact();
+      report.fileBytes.after = compacted.bytes;
+      if (compacted.inPlace) report.compactedInPlace = compacted.inPlace;
     });
     return report;
   }
@@ -392,19 +422,45 @@ export class CacheStore {
   }
 
   /**
+   * Truncates the pages of failed write transactions off the end of the file (see trim.ts), closing and reopening the
+   * environment around it. Only while holding the cache exclusively.
+   */
+  private async reclaimTail(): Promise<void> {
+    const file = path.join(this.dir, DATA_FILE);
+    if (uncommittedTailBytes(file) === 0) return;
+    await this.env.close();
+    try {
+      trimUncommittedTail(file);
+    } finally {
+      this.openEnvironment();
+    }
+  }
+
+  /**
    * Rewrites the data file without free pages (LMDB files never shrink otherwise); returns the new size. Only while
    * holding the cache exclusively (see {@link exclusively}): another process would go on writing to the old file.
+   * On a full disk, where the compacted copy beside the file cannot be written, the copy is dropped and the file is
+   * only trimmed in place to its committed pages (`inPlace` says why).
    */
-  private async compact(): Promise<number> {
+  private async compact(): Promise<{ bytes: number; inPlace?: string }> {
     const file = path.join(this.dir, DATA_FILE);
     const tmp = `${file}.compact`;
     rmSync(tmp, { force: true });
-    await this.env.backup(tmp, true);
+    try {
+      await this.env.backup(tmp, true);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      const code = errorCodeName(await unwrapCommitFailure(err));
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+      await this.reclaimTail();
+      return { bytes: this.fileBytes(), inPlace: `no space for a compacted copy beside ${file} (${code}); trimmed it in place instead, so free pages inside it stay until a gc with free space` };
+    }
     await this.env.close();
     renameSync(tmp, file);
     rmSync(`${file}-lock`, { force: true });
+    this.lock?.relockDataFile(); // the lock on the old file protects nothing now
     this.openEnvironment();
-    return this.fileBytes();
+    return { bytes: this.fileBytes() };
   }
 
   /** Path of the LMDB data file. */
@@ -457,6 +513,26 @@ export class CacheStore {
     if (sha256Hex(bytes) !== ref.blob) return 'bytes do not match its hash';
     if (bytes.byteLength !== ref.bytes) return `has ${bytes.byteLength} bytes, the manifest says ${ref.bytes}`;
     return undefined;
+  }
+}
+
+/**
+ * Before the environment opens: when the file ends in pages of failed writes (a full disk) and no other process uses
+ * the cache, truncates them (trim.ts) and says so on stderr; with other users the file is left for a later run or gc.
+ */
+function reclaimWhenAlone(file: string, lock: CacheLock): void {
+  if (uncommittedTailBytes(file) === 0) return;
+  try {
+    lock.upgrade('reclaiming the space of a failed write');
+  } catch (err) {
+    if (err instanceof CacheBusyError) return;
+    throw err;
+  }
+  try {
+    const { before, after } = trimUncommittedTail(file);
+    process.stderr.write(`sgd-noise: reclaimed ${before - after} bytes that a failed write (a full disk?) had left at the end of ${file}\n`);
+  } finally {
+    lock.downgrade();
   }
 }
 

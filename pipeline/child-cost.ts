@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { execaNode } from 'execa';
+import { EXIT_WITH_PARENT_OPTIONS } from '../cache/orphan-guard.ts';
 
 /** The operation every isolated instance counts once. */
 export const CHILD_START_OP = 'engine.child';
@@ -17,7 +18,7 @@ export async function measureChildStartMs(projectModule: string): Promise<number
     'const u = process.cpuUsage();',
     'process.stdout.write(String((u.user + u.system) / 1000));',
   ].join(' ');
-  const r = await execaNode('--input-type=module', ['-e', script], { nodeOptions: ['--import', TSX], reject: false });
+  const r = await execaNode('--input-type=module', ['-e', script], { nodeOptions: [...EXIT_WITH_PARENT_OPTIONS, '--import', TSX], reject: false });
   const ms = Number(r.stdout.trim().split('\n').at(-1));
   if (r.exitCode !== 0 || !Number.isFinite(ms)) throw new Error(`starting a child that loads ${projectModule} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
   return ms;

@@ -5,6 +5,7 @@ import { execaNode } from 'execa';
 import type { ExecHooks } from './execute.ts';
 import { diskFullNote } from './errors.ts';
 import { StageFailure } from './execute.ts';
+import { EXIT_WITH_PARENT_OPTIONS } from '../cache/orphan-guard.ts';
 import type { WorkerJob, WorkerMessage } from './worker-protocol.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -16,7 +17,7 @@ const KILL_GRACE_MS = 3000;
 /** Starts a worker for `job`, forwards its messages to `hooks`, and resolves when it has committed its outputs. */
 export async function runInChild(job: WorkerJob, hooks: ExecHooks): Promise<void> {
   const child = execaNode(WORKER, [], {
-    nodeOptions: ['--import', TSX],
+    nodeOptions: [...EXIT_WITH_PARENT_OPTIONS, '--import', TSX],
     ipc: true,
     serialization: 'advanced',
     cancelSignal: hooks.signal,

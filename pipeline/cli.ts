@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CacheError, RemoteConfigError } from '../cache/errors.ts';
+import { unwrapCommitFailure } from '../cache/lmdb-errors.ts';
 import type { CacheRemote } from '../cache/remote.ts';
 import { FILE_HASHES, FileHashCache } from '../cache/file-hashes.ts';
 import type { Manifest } from '../cache/manifest.ts';
@@ -86,6 +87,8 @@ options:
   --profile P      config profile (default: the project's default)
   --cache DIR      cache directory (default: $SGD_NOISE_CACHE or .sgd-noise-cache in the project root)
   --project FILE   project module (default: pipeline.config.ts)
+  --publish-dir DIR  where run and report write published files (reports/…; their paths are relative to it;
+                   default: the project root)
   --remote R       cache remote: a directory or file:// URL every machine mounts (default: $SGD_NOISE_REMOTE);
                    \`run\` then pulls entries missing locally from it and pushes every entry it computes
   --signing-key FILE     sign every manifest written to the remote (default: $SGD_NOISE_SIGNING_KEY; none: unsigned)
@@ -144,6 +147,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       'slurm-gpu-type': { type: 'string' },
       key: { type: 'string' },
       'node-cache': { type: 'string' },
+      'publish-dir': { type: 'string' },
       threads: { type: 'string' },
       sweep: { type: 'string', multiple: true },
       ...TRUST_OPTIONS,
@@ -166,6 +170,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const resolved = resolveConfig(project, values.profile, overrides, sweeps);
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
   const trust = trustSettings(values, project.root, project.allowedSigners);
+  const publishRoot = path.resolve(values['publish-dir'] ?? project.root);
   context.cacheFile = path.join(cacheDir, 'cache.mdb');
   if (command === 'exec') {
     // A cluster job: its cache is a fresh node-local directory, never the coordinator's.
@@ -356,7 +361,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           keepGoing: values['keep-going'],
           signal: controller.signal,
           projectModule,
-          publishRoot: project.root,
+          publishRoot,
           overrides,
           remote,
           executor,
@@ -422,7 +427,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
     }
     case 'report':
       noTargets(command, targets);
-      return renderReportFromCache(plan, cache, resolved.profile, resolved.config, overrides, project.root, values.open, values.json);
+      return renderReportFromCache(plan, cache, resolved.profile, resolved.config, overrides, publishRoot, values.open, values.json);
     case 'show':
     case 'export': {
       // `show X --output NAME` prints that output in full, as `export` does.
@@ -493,6 +498,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
         const verb = values['dry-run'] ? 'would remove' : 'removed';
         for (const key of report.manifests.removed) out(`${verb} ${key.slice(0, 12)}`);
         out(`${verb} ${report.manifests.removed.length} entries and ${report.blobs.removed} blobs (${report.blobs.bytesRemoved} bytes); kept ${report.manifests.kept} entries; file ${report.fileBytes.before} → ${report.fileBytes.after} bytes`);
+        if (report.compactedInPlace) out(`not compacted: ${report.compactedInPlace}`);
       }
       return 0;
     }
@@ -770,7 +776,8 @@ export async function runCli(argv: string[]): Promise<never> {
   let code: number;
   try {
     code = await main(argv, context);
-  } catch (err) {
+  } catch (thrown) {
+    const err = await unwrapCommitFailure(thrown); // also handles its commitError, which would print a stack trace
     const isUsage = (e: unknown) =>
       e instanceof ConfigError || e instanceof PlanError || e instanceof UsageError || e instanceof CacheSubcommandError || e instanceof RemoteConfigError;
     if (err instanceof CacheError && !debug) {

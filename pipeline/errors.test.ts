@@ -1,4 +1,7 @@
 import test from 'ava';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { describeError, FileError, UsageError } from './errors.ts';
 import { errorCodeName, unwrapCommitFailure } from '../cache/lmdb-errors.ts';
 
@@ -48,4 +51,35 @@ test("lmdb-js's 'Commit failed' is unwrapped to the error behind commitError", a
   t.is(await unwrapCommitFailure(failed), real);
   const plain = new Error('x');
   t.is(await unwrapCommitFailure(plain), plain);
+});
+
+test('issue 23: a file error advises the option that moves that file, by its role', (t) => {
+  const erofs = () => Object.assign(new Error('EROFS'), { code: 'EROFS' });
+  const enospc = () => Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
+  const cases: [string, RegExp][] = [
+    ['cache', /with --cache DIR or \$SGD_NOISE_CACHE$/],
+    ['publish', /put the published files \(reports\) on a writable filesystem with --publish-dir DIR$/],
+    ['slurmLogs', /with --slurm-log-dir DIR$/],
+    ['nodeCache', /with --slurm-node-cache DIR \(exec: --node-cache DIR\)$/],
+    ['downloads', /download cache .*\$XDG_CACHE_HOME/],
+  ];
+  for (const [role, advice] of cases) {
+    const e = new FileError('/x/f', erofs(), role as never);
+    t.regex(e.message, advice, role);
+    if (role !== 'cache') t.notRegex(e.message, /--cache/, role);
+  }
+  t.regex(new FileError('/r/index.html', enospc(), 'publish' as never).message, /^\/r\/index\.html: no space left on device \(ENOSPC\); free space on that filesystem or move the published files \(reports\) with --publish-dir DIR$/);
+});
+
+test('issue 23: EMFILE names the open-files limit from /proc/self/limits and `ulimit -n 4096`, from a real EMFILE in a child shell', async (t) => {
+  if (!existsSync('/proc/self/limits')) {
+    if (process.env.CI === 'true') t.fail('no /proc/self/limits on CI');
+    t.log('skipped: no /proc/self/limits here (not Linux)');
+    t.pass();
+    return;
+  }
+  const errors = fileURLToPath(new URL('./errors.ts', import.meta.url));
+  const script = `const { describeError } = await import(${JSON.stringify(errors)}); const fs = await import('node:fs'); const fds = []; try { for (;;) fds.push(fs.openSync('/dev/null', 'r')); } catch (err) { process.stdout.write(describeError(err, { debug: false, isUsage: () => false }).message); }`;
+  const r = await execa('sh', ['-c', `ulimit -n 300 && exec "$0" --import tsx --input-type=module -e "$1"`, process.execPath, script], { reject: false });
+  t.regex(r.stdout, /too many open files \(EMFILE\); the open-files limit is 300 \(soft; hard 300; \/proc\/self\/limits\); raise it with `ulimit -n 4096`/, r.stderr);
 });

@@ -5,54 +5,77 @@
  */
 import { statfsSync } from 'node:fs';
 import path from 'node:path';
+import { emfileAdvice } from '../bin/open-files.js';
 import { errorCodeName, unwrapCommitFailure } from '../cache/lmdb-errors.ts';
 
 /** A usage error: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
 
+/**
+ * What a file is to sgd-noise, so that an error's advice names the option that moves it: a full or read-only disk
+ * under the published reports is not fixed with --cache.
+ */
+export type FileRole = 'cache' | 'publish' | 'slurmLogs' | 'nodeCache' | 'downloads';
+
+/** Per role: what the file belongs to, and the option (or variable) that puts it elsewhere. */
+export const FILE_ROLES: Readonly<Record<FileRole, { what: string; option: string }>> = {
+  cache: { what: 'the cache', option: '--cache DIR or $SGD_NOISE_CACHE' },
+  publish: { what: 'the published files (reports)', option: '--publish-dir DIR' },
+  slurmLogs: { what: 'the Slurm job scripts and logs', option: '--slurm-log-dir DIR' },
+  nodeCache: { what: 'the node-local cache', option: '--slurm-node-cache DIR (exec: --node-cache DIR)' },
+  downloads: { what: 'the download cache', option: '$XDG_CACHE_HOME (it lives in $XDG_CACHE_HOME/sgd-noise)' },
+};
+
 /** An error of a file the command was working on, with that file's path (for errors that carry none). */
 export class FileError extends Error {
-  /** Wraps `cause`, naming `file`. */
+  /** Wraps `cause`, naming `file`; `role` picks the option the advice names (default: the cache). */
   constructor(
     readonly file: string,
     cause: unknown,
+    readonly role: FileRole = 'cache',
   ) {
-    super(describeFileError(cause, file) ?? `${file}: ${messageOf(cause)}`, { cause });
+    super(describeFileErrorAt(cause, file, role) ?? `${file}: ${messageOf(cause)}`, { cause });
   }
 }
 
 interface Known {
   cause: string;
-  advice: string;
+  /** What to do, for a file of the given role. */
+  advice: (role: FileRole) => string;
   /** A bad path given by the user: exit code 2. */
   usage?: boolean;
 }
 
-const FREE_SPACE = 'free space on that filesystem (`sgd-noise gc` drops entries the config no longer reaches) or move the cache with --cache DIR';
+const move = (role: FileRole) => `move ${FILE_ROLES[role].what} with ${FILE_ROLES[role].option}`;
+const freeSpace = (role: FileRole) =>
+  `free space on that filesystem${role === 'cache' ? ' (`sgd-noise gc` drops entries the config no longer reaches)' : ''} or ${move(role)}`;
+const permissions = (role: FileRole) => `fix its permissions or ${move(role)}`;
 const DAMAGED = 'move the file aside and rerun (its entries are recomputed)';
+const fixed = (text: string) => () => text;
 
 /** Causes and remedies by error code. */
 const KNOWN: Readonly<Record<string, Known>> = {
-  ENOSPC: { cause: 'no space left on device', advice: FREE_SPACE },
-  EDQUOT: { cause: 'disk quota exceeded', advice: FREE_SPACE },
-  EFBIG: { cause: 'file too large for this filesystem', advice: 'move the cache with --cache DIR' },
-  EROFS: { cause: 'read-only file system', advice: 'put the cache on a writable filesystem with --cache DIR or $SGD_NOISE_CACHE' },
-  EACCES: { cause: 'permission denied', advice: 'fix its permissions or choose another directory with --cache DIR' },
-  EPERM: { cause: 'operation not permitted', advice: 'fix its permissions or choose another directory with --cache DIR' },
-  ENOTDIR: { cause: 'a component of the path is not a directory', advice: 'pass a directory path', usage: true },
-  ENOENT: { cause: 'no such file or directory', advice: 'check the path', usage: true },
-  EISDIR: { cause: 'is a directory, not a file', advice: 'pass a file path', usage: true },
-  ENAMETOOLONG: { cause: 'file name too long', advice: 'use a shorter path', usage: true },
-  EIO: { cause: 'input/output error', advice: 'check the disk (dmesg) and the free space on it' },
-  EMFILE: { cause: 'too many open files', advice: 'raise the limit (ulimit -n)' },
-  MDB_MAP_FULL: { cause: 'the cache file reached its maximum map size', advice: 'run `sgd-noise gc`, or move the cache with --cache DIR' },
-  MDB_CORRUPTED: { cause: 'the cache file is damaged (a page has the wrong type)', advice: DAMAGED },
-  MDB_PAGE_NOTFOUND: { cause: 'the cache file is damaged (a page is missing)', advice: DAMAGED },
-  MDB_INVALID: { cause: 'not a valid LMDB file', advice: DAMAGED },
-  MDB_PANIC: { cause: 'LMDB hit a fatal error (a meta page update failed)', advice: DAMAGED },
-  MDB_BAD_CHECKSUM: { cause: 'the cache file is damaged (bad page checksum)', advice: DAMAGED },
-  MDB_VERSION_MISMATCH: { cause: 'the cache file was written by an incompatible LMDB version', advice: DAMAGED },
-  MDB_READERS_FULL: { cause: 'too many processes have the cache open', advice: 'wait for other sgd-noise processes to finish' },
+  ENOSPC: { cause: 'no space left on device', advice: freeSpace },
+  EDQUOT: { cause: 'disk quota exceeded', advice: freeSpace },
+  EFBIG: { cause: 'file too large for this filesystem', advice: move },
+  EROFS: { cause: 'read-only file system', advice: (role) => `put ${FILE_ROLES[role].what} on a writable filesystem with ${FILE_ROLES[role].option}` },
+  EACCES: { cause: 'permission denied', advice: permissions },
+  EPERM: { cause: 'operation not permitted', advice: permissions },
+  ENOTDIR: { cause: 'a component of the path is not a directory', advice: fixed('pass a directory path'), usage: true },
+  ENOENT: { cause: 'no such file or directory', advice: fixed('check the path'), usage: true },
+  EISDIR: { cause: 'is a directory, not a file', advice: fixed('pass a file path'), usage: true },
+  ENAMETOOLONG: { cause: 'file name too long', advice: fixed('use a shorter path'), usage: true },
+  EIO: { cause: 'input/output error', advice: fixed('check the disk (dmesg) and the free space on it') },
+  EMFILE: { cause: 'too many open files', advice: () => emfileAdvice() },
+  ENFILE: { cause: 'the system-wide limit of open files is reached', advice: fixed('close other programs or raise fs.file-max') },
+  MDB_MAP_FULL: { cause: 'the cache file reached its maximum map size', advice: fixed('run `sgd-noise gc`, or move the cache with --cache DIR') },
+  MDB_CORRUPTED: { cause: 'the cache file is damaged (a page has the wrong type)', advice: fixed(DAMAGED) },
+  MDB_PAGE_NOTFOUND: { cause: 'the cache file is damaged (a page is missing)', advice: fixed(DAMAGED) },
+  MDB_INVALID: { cause: 'not a valid LMDB file', advice: fixed(DAMAGED) },
+  MDB_PANIC: { cause: 'LMDB hit a fatal error (a meta page update failed)', advice: fixed(DAMAGED) },
+  MDB_BAD_CHECKSUM: { cause: 'the cache file is damaged (bad page checksum)', advice: fixed(DAMAGED) },
+  MDB_VERSION_MISMATCH: { cause: 'the cache file was written by an incompatible LMDB version', advice: fixed(DAMAGED) },
+  MDB_READERS_FULL: { cause: 'too many processes have the cache open', advice: fixed('wait for other sgd-noise processes to finish') },
 };
 
 /** Below this many free bytes, an I/O error while writing is taken for a full disk. */
@@ -86,11 +109,12 @@ export function freeBytesAt(file: string): number | undefined {
 export function diskFullNote(file: string): string | undefined {
   const free = freeBytesAt(file);
   if (free === undefined || free >= NEARLY_FULL_BYTES) return undefined;
-  return `${file}: ${KNOWN.ENOSPC!.cause} (ENOSPC: ${free} bytes free); ${KNOWN.ENOSPC!.advice}`;
+  return `${file}: ${KNOWN.ENOSPC!.cause} (ENOSPC: ${free} bytes free); ${KNOWN.ENOSPC!.advice('cache')}`;
 }
 
 /** The message for an unexpected failure of a stage: a file error's one line (LMDB's named as `file`), else its message. */
 export async function failureMessage(err: unknown, file: string): Promise<string> {
+  if (err instanceof FileError) return err.message;
   const cause = await unwrapCommitFailure(err);
   return describeFileError(cause, file) ?? messageOf(cause);
 }
@@ -98,22 +122,27 @@ export async function failureMessage(err: unknown, file: string): Promise<string
 /**
  * One line for a filesystem or LMDB error: "FILE: CAUSE (CODE); ADVICE", or undefined when `err` has no known code.
  * `file` names the file when the error does not (LMDB's errors never do). An I/O error, or a commit failure without
- * a cause, on a nearly full filesystem is reported as ENOSPC with the free space.
+ * a cause, on a nearly full filesystem is reported as ENOSPC with the free space. `role` says what the file is, so
+ * that the advice names the option that moves it (default: the cache).
  */
-export function describeFileError(err: unknown, file?: string): string | undefined {
+export function describeFileError(err: unknown, file?: string, role: FileRole = 'cache'): string | undefined {
+  return describeFileErrorAt(err, ((err as { path?: unknown } | null)?.path as string | undefined) ?? file, role);
+}
+
+/** {@link describeFileError} naming `where` whatever path the error carries (a temporary file's, say). */
+function describeFileErrorAt(err: unknown, where: string | undefined, role: FileRole): string | undefined {
   let code = errorCodeName(err);
-  const where = ((err as { path?: unknown } | null)?.path as string | undefined) ?? file;
   if ((code === 'EIO' || code === undefined) && where !== undefined && (code === 'EIO' || /commit failed/i.test(messageOf(err)))) {
     const free = freeBytesAt(where);
     if (free !== undefined && free < NEARLY_FULL_BYTES) {
       const k = KNOWN.ENOSPC!;
-      return `${where}: ${k.cause} (ENOSPC: ${free} bytes free; the write failed with ${code ?? messageOf(err)}); ${k.advice}`;
+      return `${where}: ${k.cause} (ENOSPC: ${free} bytes free; the write failed with ${code ?? messageOf(err)}); ${k.advice(role)}`;
     }
   }
   if (code === undefined) return undefined;
   const known = KNOWN[code];
   const cause = known?.cause ?? messageOf(err);
-  const advice = known?.advice ?? (code.startsWith('MDB_') ? DAMAGED : undefined);
+  const advice = known?.advice(role) ?? (code.startsWith('MDB_') ? DAMAGED : undefined);
   code = known ? code : `${code}: ${messageOf(err)}`;
   return `${where ?? '(file unknown)'}: ${cause} (${code})${advice ? `; ${advice}` : ''}`;
 }

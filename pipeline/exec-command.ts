@@ -15,12 +15,13 @@
  * job's log in the shared directory; the last is `done` or `error` (the stage's error). Exit code 0, else 1 (a stage
  * failure), 2 (bad usage) or 143 when cancelled by SIGTERM (scancel).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pullEntries, pushEntries, type CacheRemote } from '../cache/remote.ts';
 import { CacheStore } from '../cache/store.ts';
-import { UsageError } from './errors.ts';
+import { FileError, UsageError } from './errors.ts';
+import { makeDirs } from './make-dirs.ts';
 import { executeStage } from './execute.ts';
 import { formatJobLine, type JobLine } from './job-protocol.ts';
 import type { Plan } from './plan.ts';
@@ -73,11 +74,19 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
     }
     const granted = Number(process.env.SLURM_CPUS_PER_TASK);
     const threads = Number.isInteger(granted) && granted >= 1 ? granted : (opts.threads ?? 1);
-    mkdirSync(base, { recursive: true });
-    dir = mkdtempSync(path.join(base, 'sgdn-exec-'));
+    try {
+      makeDirs(base);
+      dir = mkdtempSync(path.join(base, 'sgdn-exec-'));
+    } catch (err) {
+      throw new FileError(base, err, 'nodeCache');
+    }
     const gpus = opts.gpus ?? 0;
     line({ type: 'start', instance: opts.instance, key: opts.key, host: hostname(), pid: process.pid, threads, ...(gpus > 0 ? { gpus } : {}), nodeCache: dir });
-    cache = CacheStore.open(dir);
+    try {
+      cache = CacheStore.open(dir);
+    } catch (err) {
+      throw new FileError((err as { path?: string }).path ?? CacheStore.dataFile(dir), err, 'nodeCache');
+    }
     const inputs = Object.values(node.inputKeys);
     if (inputs.length > 0) {
       const pulled = await pullEntries(opts.remote, cache, inputs);
@@ -94,6 +103,7 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
       run: opts.run,
       threads,
       gpus,
+      cacheRole: 'nodeCache',
     });
     const pushed = await pushEntries(cache, opts.remote, [node.key], { cleanup: false });
     if (pushed.entries.transferred + pushed.entries.present === 0) {

@@ -9,7 +9,7 @@ import type { CacheStore } from '../cache/store.ts';
 import type { Manifest } from '../cache/manifest.ts';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
 import { getPath } from './config.ts';
-import { describeFileError, messageOf } from './errors.ts';
+import { describeFileError, messageOf, type FileRole } from './errors.ts';
 import { fileHashesOf, type PlanNode } from './plan.ts';
 import type { LineageEntry, RunFacts, StageContext } from './stage.ts';
 
@@ -26,6 +26,8 @@ export interface ExecHooks {
   threads?: number;
   /** GPUs granted to this instance (default 0): `ctx.gpus`. */
   gpus?: number;
+  /** What the cache is, for the advice of a file error (default the cache; a cluster job's is its node-local cache). */
+  cacheRole?: FileRole;
 }
 
 /** Minimum interval between two forwarded progress reports of one stage. */
@@ -79,7 +81,7 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
     );
   } catch (err) {
     const cause = await unwrapCommitFailure(err);
-    throw new StageFailure(`${node.instance}: cannot store outputs: ${describeFileError(cause, cache.file) ?? messageOf(cause)}`, { cause });
+    throw new StageFailure(`${node.instance}: cannot store outputs: ${describeFileError(cause, cache.file, hooks.cacheRole) ?? messageOf(cause)}`, { cause });
   }
 }
 

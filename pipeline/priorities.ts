@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { execaNode } from 'execa';
 import { CHILD_START_OP } from './child-cost.ts';
 import { neededOperations, operationCounts } from './estimate.ts';
+import { EXIT_WITH_PARENT_OPTIONS } from '../cache/orphan-guard.ts';
 import { directDependents, type Plan } from './plan.ts';
 
 /** Upward rank (ms) of every instance of `plan` from per-instance estimates (an instance without one weighs 0). */
@@ -56,7 +57,7 @@ export async function measuredPriorities(plan: Plan, config: Record<string, unkn
     const needed = [...neededOperations(operationCounts(plan, rows, config))].filter((op) => op !== CHILD_START_OP);
     if (needed.length === 0) return null;
     const child = execaNode(MEASURE_CHILD, [], {
-      nodeOptions: ['--import', TSX],
+      nodeOptions: [...EXIT_WITH_PARENT_OPTIONS, '--import', TSX], // dies with the runner, even mid-measurement
       input: JSON.stringify({ projectModule: path.resolve(projectModule), config, needed }),
       reject: false,
       cancelSignal: signal,

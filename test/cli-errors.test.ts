@@ -4,8 +4,9 @@
  */
 import test from 'ava';
 import path from 'node:path';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execa } from 'execa';
 import { workspace } from './fixtures/cli-workspace.ts';
 import { canMountTmpfs, mountTmpfs, type Tmpfs } from './fixtures/tmpfs.ts';
 
@@ -76,4 +77,51 @@ test('a cache path below a file is a bad path: exit 2, naming the path and ENOTD
   t.is(r.exitCode, 2, r.stderr);
   t.regex(r.stderr, /plain-file[^\n]*: a component of the path is not a directory \(ENOTDIR\)/);
   t.notRegex(r.stderr, /\n\s+at /);
+});
+
+withTmpfs(`issue 23: publishing into a read-only directory names --publish-dir, not --cache; --publish-dir moves it${skipped}`, async (t) => {
+  const fs = await mounted(t, '1m');
+  const w = workspace();
+  mkdirSync(path.join(w.dir, 'out'));
+  await execa('mount', ['--bind', fs.dir, path.join(w.dir, 'out')]);
+  t.teardown(() => execa('umount', ['-l', path.join(w.dir, 'out')], { reject: false }).then(() => undefined));
+  await fs.remount('ro');
+  const r = await w.cli(['run', 'slow.ms=1']);
+  t.is(r.exitCode, 1, r.stderr);
+  t.regex(r.stderr, /FAILED\s+summary: \S+out\/summary\.json: read-only file system \(EROFS\); put the published files \(reports\) on a writable filesystem with --publish-dir DIR/);
+  t.notRegex(r.stderr, /--cache|\.tmp:/);
+  const elsewhere = path.join(w.dir, 'elsewhere');
+  const moved = await w.cli(['run', 'slow.ms=1', '--publish-dir', elsewhere]);
+  t.is(moved.exitCode, 0, moved.stderr);
+  t.regex(moved.stderr, new RegExp(`wrote\\s+${elsewhere.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/out/summary\\.json`));
+});
+
+withTmpfs(`issue 23: a Slurm log directory on a read-only filesystem names EROFS and --slurm-log-dir${skipped}`, async (t) => {
+  const fs = await mounted(t, '1m');
+  await fs.remount('ro');
+  const w = workspace();
+  mkdirSync(path.join(w.dir, 'remote'));
+  const r = await w.cli(['run', 'slow.ms=1', '--executor', 'slurm', '--remote', path.join(w.dir, 'remote'), '--slurm-log-dir', path.join(fs.dir, 'logs'), '--slurm-max-cpus', '1']);
+  t.is(r.exitCode, 1, r.stderr);
+  t.regex(r.stderr, /logs: read-only file system \(EROFS\); put the Slurm job scripts and logs on a writable filesystem with --slurm-log-dir DIR/);
+  t.notRegex(r.stderr, /--cache|ENOENT|\n\s+at /);
+});
+
+withTmpfs(`issue 23: after ENOSPC (no stack trace), a gc on the still-full disk reclaims the failed write's pages in place${skipped}`, async (t) => {
+  const fs = await mounted(t, '2m');
+  const w = workspace({ cache: path.join(fs.dir, 'cache') });
+  const file = path.join(fs.dir, 'cache', 'cache.mdb');
+  const full = await w.cli(['run', 'slow.ms=1', 'slow.pad=400000']); // 3.2 MB of float64: more than the disk holds
+  t.is(full.exitCode, 1, full.stderr);
+  t.regex(full.stderr, /no space left on device \(ENOSPC/);
+  t.notRegex(full.stderr, /Commit failed|\n\s+at |Unhandled/);
+  const grown = statSync(file).size;
+  t.true(grown > 1 << 20, `the failed write left the file at ${grown} bytes`);
+  const gc = await w.cli(['gc', 'slow.ms=1', 'slow.pad=400000']);
+  t.is(gc.exitCode, 0, gc.stderr);
+  t.notRegex(gc.stderr, /\n\s+at /);
+  const after = statSync(file).size;
+  t.true(after < grown / 4, `gc left the file at ${after} bytes (was ${grown})`);
+  const rerun = await w.cli(['run', 'slow.ms=1']);
+  t.is(rerun.exitCode, 0, rerun.stderr);
 });

@@ -26,6 +26,8 @@ import { CoreBudget } from '../core-budget.ts';
 import { parseJobLine } from '../job-protocol.ts';
 import type { PlanNode } from '../plan.ts';
 import { declaredGpus } from '../stage.ts';
+import { FileError } from '../errors.ts';
+import { makeDirs } from '../make-dirs.ts';
 import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
 import { argumentProblem, controlCharacter, directiveArgument, printable, sbatchOptionProblem, slurmPathProblem } from './safe-values.ts';
 
@@ -190,7 +192,11 @@ export class SlurmExecutor implements Executor {
     const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
     this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
     checkValues(o, this.file.logDir);
-    mkdirSync(this.file.logDir, { recursive: true });
+    try {
+      makeDirs(this.file.logDir);
+    } catch (err) {
+      throw new FileError((err as { path?: string }).path ?? this.file.logDir, err, 'slurmLogs');
+    }
     this.save();
   }
 
@@ -298,7 +304,11 @@ export class SlurmExecutor implements Executor {
     } catch (err) {
       throw new StageFailure(`${node.instance}: cannot write its Slurm job script: ${(err as Error).message}`);
     }
-    writeFileSync(`${log.slice(0, -4)}.sh`, script);
+    try {
+      writeFileSync(`${log.slice(0, -4)}.sh`, script);
+    } catch (err) {
+      throw new FileError(`${log.slice(0, -4)}.sh`, err, 'slurmLogs');
+    }
     const cfg = <T>(p: string) => getPath(job.config, p) as T;
     const res = { ...this.o.resourceDefaults, ...node.stage.resources?.(node.params, cfg) };
     let jobId: string;

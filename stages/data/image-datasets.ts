@@ -9,6 +9,8 @@ import { CIFAR_OFFICIAL, CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, readCifar10, type 
 import { downloadVerified, type FetchReport } from './download.ts';
 import { readSvhn, SVHN_OFFICIAL } from './svhn.ts';
 import { readTar } from './tar.ts';
+import { FileError } from '../../pipeline/errors.ts';
+import { makeDirs } from '../../pipeline/make-dirs.ts';
 
 /** Where to look and whether to download. */
 export interface ImageSourceOptions {
@@ -47,13 +49,17 @@ export async function locateCifar10(o: ImageSourceOptions = {}): Promise<string>
   } catch (err) {
     throw new Error(`${notFound('CIFAR-10', 'cifar10.data.path', official.url, cache)}\n(download failed: ${(err as Error).message})`);
   }
-  mkdirSync(dir, { recursive: true });
   for (const [name, bytes] of readTar(readFileSync(archive), archive)) {
     const base = path.basename(name);
     if (![...CIFAR_TRAIN_FILES, ...CIFAR_TEST_FILES].includes(base)) continue;
     const tmp = path.join(dir, `${base}.${process.pid}.tmp`);
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path.join(dir, base));
+    try {
+      makeDirs(dir);
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, path.join(dir, base));
+    } catch (err) {
+      throw new FileError(path.join(dir, base), err, 'downloads');
+    }
   }
   if (!hasCifar(dir)) throw new Error(`${archive}: the archive does not contain the CIFAR-10 binary batches`);
   return dir;

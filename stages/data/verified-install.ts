@@ -8,6 +8,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:f
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isProcessAlive } from '../../cache/process-alive.ts';
+import { FileError } from '../../pipeline/errors.ts';
+import { makeDirs } from '../../pipeline/make-dirs.ts';
 
 /** A fetched file and where it goes once `digest(from)` equals `expected`. */
 export interface PendingFile {
@@ -40,8 +42,12 @@ export function installVerified(files: readonly PendingFile[]): void {
     }
   }
   for (const f of files) {
-    mkdirSync(path.dirname(f.to), { recursive: true });
-    renameSync(f.from, f.to);
+    try {
+      makeDirs(path.dirname(f.to));
+      renameSync(f.from, f.to);
+    } catch (err) {
+      throw new FileError(f.to, err, 'downloads');
+    }
   }
 }
 
@@ -49,10 +55,14 @@ const SCRATCH_PREFIX = '.partial-';
 
 /** A fresh scratch directory inside `dir` (created), named after this process so stale ones can be found. */
 export function makeScratchDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  removeStaleScratch(dir);
   const scratch = path.join(dir, `${SCRATCH_PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
-  mkdirSync(scratch);
+  try {
+    makeDirs(dir);
+    removeStaleScratch(dir);
+    mkdirSync(scratch);
+  } catch (err) {
+    throw new FileError(dir, err, 'downloads'); // the download cache: its advice names what moves it
+  }
   return scratch;
 }
 

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXIT_WITH_PARENT_OPTIONS } from '../../cache/orphan-guard.ts';
 
 /** The adapter limits that decide how work is split (buffer sizes) and that provenance records. */
 export interface AdapterLimits {
@@ -114,7 +115,7 @@ export function probeWebGpu(): WebGpuProbe {
   if (probed) return probed;
   const pkg = webgpuPackageStatus();
   if (!pkg.ok) return (probed = pkg);
-  const r = spawnSync(process.execPath, [PROBE_SCRIPT], { encoding: 'utf8', timeout: 60_000, env: process.env });
+  const r = spawnSync(process.execPath, [...EXIT_WITH_PARENT_OPTIONS, PROBE_SCRIPT], { encoding: 'utf8', timeout: 60_000, env: process.env });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('{'));
   let parsed: { ok: boolean; stage?: string; reason?: string; adapter?: AdapterInfo } | null = null;
   try {

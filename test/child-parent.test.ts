@@ -1,0 +1,48 @@
+/**
+ * Issue 23: every child process exits when its parent dies. The cost-measuring child (pipeline/measure-child.ts),
+ * busy in a synchronous loop, is gone within seconds of a kill -9 of its runner.
+ */
+import test from 'ava';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, execaNode } from 'execa';
+import { EXIT_WITH_PARENT } from '../cache/orphan-guard.ts';
+import { alive, BIN, TOY, waitFor, workspace } from './fixtures/cli-workspace.ts';
+
+test('kill -9 of the runner while its cost-measuring child measures: the child is gone within a few seconds', async (t) => {
+  const w = workspace();
+  const pidFile = path.join(w.dir, 'measure.pid');
+  const gate = path.join(w.dir, 'gate');
+  const env = { ...w.env, TOY_MEASURE_MS: '60000', TOY_MEASURE_PID: pidFile };
+  writeFileSync(gate, 'held'); // keeps the slow stage, and so the run, going while the cost is measured
+  const run = execaNode(BIN, ['run', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env: { ...env, TOY_GATE: gate }, reject: false });
+  await waitFor(() => existsSync(pidFile), 'the measuring child to start');
+  const child = Number(readFileSync(pidFile, 'utf8'));
+  t.teardown(() => {
+    if (alive(child)) process.kill(child, 'SIGKILL');
+  });
+  t.true(alive(child), 'the measuring child runs');
+  run.kill('SIGKILL');
+  await run;
+  const t0 = Date.now();
+  while (alive(child) && Date.now() - t0 < 10_000) await sleep(50);
+  t.false(alive(child), `measuring child ${child} is still alive 10 s after its runner was killed`);
+});
+
+test('the exit-with-parent preload (every Node child gets it): a process busy in a synchronous loop dies with its parent, a shell killed with -9', async (t) => {
+  const script = `"$0" --import "$1" -e 'require("fs").writeFileSync(process.argv[1], String(process.pid)); const u = Date.now() + 60000; while (Date.now() < u);' "$2" & wait`;
+  const w = workspace();
+  const pidFile = path.join(w.dir, 'grandchild.pid');
+  const sh = execa('sh', ['-c', script, process.execPath, EXIT_WITH_PARENT, pidFile], { reject: false });
+  await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').length > 0, 'the grandchild to start');
+  const grandchild = Number(readFileSync(pidFile, 'utf8'));
+  t.teardown(() => {
+    if (alive(grandchild)) process.kill(grandchild, 'SIGKILL');
+  });
+  sh.kill('SIGKILL');
+  await sh;
+  const t0 = Date.now();
+  while (alive(grandchild) && Date.now() - t0 < 10_000) await sleep(50);
+  t.false(alive(grandchild), `process ${grandchild} outlived its parent by 10 s`);
+});
