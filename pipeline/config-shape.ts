@@ -49,10 +49,15 @@ export interface ShapeIssue {
 export function shapeIssues(value: unknown, at = '', depth = 0, source?: NumberSource): ShapeIssue[] {
   const issues: ShapeIssue[] = [];
   const add = (path: string, line: string, structural: boolean) => issues.push({ path, line: `${path}: ${line}`, structural });
-  const stack: { value: unknown; at: string; depth: number }[] = [{ value, at, depth }];
+  // Depth-first in key order, so lines come in the order of the value's text; a reserved key is an item of its own.
+  const stack: { value: unknown; at: string; depth: number; reserved?: string }[] = [{ value, at, depth }];
   while (stack.length > 0) {
     const item = stack.pop()!;
     const where = item.at || '(root)';
+    if (item.reserved !== undefined) {
+      add(where, reservedKeyIssue(item.reserved), true);
+      continue;
+    }
     const v = item.value;
     if (typeof v === 'number') {
       const issue = numberIssue(v, source);
@@ -74,8 +79,7 @@ export function shapeIssues(value: unknown, at = '', depth = 0, source?: NumberS
     for (let i = entries.length - 1; i >= 0; i--) {
       const [k, x] = entries[i]!;
       const below = item.at ? `${item.at}.${k}` : k;
-      if (RESERVED_KEYS.has(k)) add(below, reservedKeyIssue(k), true);
-      else stack.push({ value: x, at: below, depth: item.depth + 1 });
+      stack.push({ value: x, at: below, depth: item.depth + 1, ...(RESERVED_KEYS.has(k) ? { reserved: k } : {}) });
     }
   }
   return issues;

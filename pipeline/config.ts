@@ -8,9 +8,9 @@ import { pathIssues, numberSource, shapeIssues, type NumberSource } from './conf
 
 /** A configuration error; `issues` holds one line per problem, each starting with the config path. */
 export class ConfigError extends Error {
-  /** Builds the error from its per-path lines. */
+  /** Builds the error from its per-path lines: one problem is one line, several a list. */
   constructor(readonly issues: string[]) {
-    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    super(issues.length === 1 ? `invalid configuration: ${issues[0]}` : `invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
   }
 }
 
