@@ -24,6 +24,7 @@ import { CacheSubcommandError, REMOTE_SUBCOMMANDS, runCacheCommand, runRemoteCom
 import { createProgressDisplay, failureLine, formatDuration, summaryLine } from './progress.ts';
 import { loadProject, projectPlan, resolveConfig, type Project } from './project.ts';
 import { measuredPriorities } from './priorities.ts';
+import { DEFAULT_MAX_INSTANCES, PLAN_COST_PER_INSTANCE, parseMaxInstances } from './plan-limits.ts';
 import { runToCompletion } from './runner.ts';
 import { execInstance } from './exec-command.ts';
 import { TRUST_OPTIONS, keepOption, openTrustedRemote, runKeygen, trustArgs, trustSettings } from './trust-options.ts';
@@ -102,6 +103,9 @@ options:
                    give their product. Instances that read a swept key (or lie below one) get one id per point,
                    ID@K=V[,K2=V2]; the rest are shared. With 2+ points and a project sweepSummary, the instance
                    sweep.summary holds one row per point (export sweep.summary --output rows --format csv)
+  --max-instances N  the most stage instances to plan (default ${DEFAULT_MAX_INSTANCES}); a sweep counts its points ×
+                   the instances per point and is refused before planning when over it (planning takes about
+                   ${PLAN_COST_PER_INSTANCE.ms} ms and ${PLAN_COST_PER_INSTANCE.kib} KiB per instance)
   --only/--force take ids, stage ids or globs, repeated or comma-separated.`;
 
 /** What `main` had worked out when it failed, for the error message (the cache file names LMDB's errors). */
@@ -151,6 +155,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       threads: { type: 'string' },
       sweep: { type: 'string', multiple: true },
       ...TRUST_OPTIONS,
+      'max-instances': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -167,7 +172,8 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
   const projectModule = path.resolve(values.project ?? DEFAULT_PROJECT);
   const project = await loadProject(projectModule);
   const sweeps = values.sweep ?? [];
-  const resolved = resolveConfig(project, values.profile, overrides, sweeps);
+  const maxInstances = values['max-instances'] === undefined ? DEFAULT_MAX_INSTANCES : parseMaxInstances(values['max-instances']);
+  const resolved = resolveConfig(project, values.profile, overrides, sweeps, { maxInstances });
   const cacheDir = path.resolve(values.cache ?? process.env.SGD_NOISE_CACHE ?? path.join(project.root, '.sgd-noise-cache'));
   const trust = trustSettings(values, project.root, project.allowedSigners);
   const publishRoot = path.resolve(values['publish-dir'] ?? project.root);
@@ -323,7 +329,11 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
           remoteLocation: remote!.location,
           logDir: path.resolve(values['slurm-log-dir'] ?? path.join(remote!.location, 'slurm-logs')),
           command: [process.execPath, BIN],
-          planArgs: ['--project', projectModule, '--profile', resolved.profile, ...overrides, ...sweeps.flatMap((s) => ['--sweep', s]), ...trustArgs(trust)],
+          planArgs: [
+            ...['--project', projectModule, '--profile', resolved.profile, ...overrides, ...sweeps.flatMap((s) => ['--sweep', s])],
+            ...(values['max-instances'] !== undefined ? ['--max-instances', String(maxInstances)] : []),
+            ...trustArgs(trust),
+          ],
           ...(values['slurm-node-cache'] !== undefined ? { nodeCache: values['slurm-node-cache'] } : {}),
           sbatchDefaults: [...(slurmConfig.options ?? []), ...(values['slurm-option'] ?? [])],
           resourceDefaults: { ...(slurmConfig.memMB !== undefined ? { memMB: slurmConfig.memMB } : {}), ...(slurmConfig.timeMin !== undefined ? { timeMin: slurmConfig.timeMin } : {}) },
@@ -488,7 +498,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       const keep = new Set([...plan.nodes.values()].map((n) => n.key));
       if (values['all-profiles']) {
         for (const name of Object.keys(project.profiles)) {
-          const p = planFor(resolveConfig(project, name, []));
+          const p = planFor(resolveConfig(project, name, [], [], { maxInstances }));
           for (const n of p.nodes.values()) keep.add(n.key);
         }
       }

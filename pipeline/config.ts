@@ -4,12 +4,13 @@
  */
 import type { z } from 'zod';
 import type { Json } from '../cache/values.ts';
+import { pathIssues, numberSource, shapeIssues, type NumberSource } from './config-shape.ts';
 
 /** A configuration error; `issues` holds one line per problem, each starting with the config path. */
 export class ConfigError extends Error {
-  /** Builds the error from its per-path lines. */
+  /** Builds the error from its per-path lines: one problem is one line, several a list. */
   constructor(readonly issues: string[]) {
-    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    super(issues.length === 1 ? `invalid configuration: ${issues[0]}` : `invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
   }
 }
 
@@ -37,7 +38,11 @@ export interface Override {
   value: Json;
 }
 
-/** Parses `a.b=value`: the value is JSON when it parses as JSON (numbers, booleans, arrays…), else a plain string. */
+/**
+ * Parses `a.b=value`: the value is JSON when it parses as JSON (numbers, booleans, arrays…), else a plain string.
+ * Rejects reserved key names (`__proto__`, `constructor`, `prototype`) in the path and in the value, values nested
+ * too deep, and numbers that are not finite or not exact (`seed=9007199254740993`), naming the path and the text given.
+ */
 export function parseOverride(text: string): Override {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new ConfigError([`${text}: an override must look like key.path=value`]);
@@ -50,17 +55,47 @@ export function parseOverride(text: string): Override {
   } catch {
     value = raw;
   }
-  return { path, value };
+  const override = { path, value };
+  const issues = overrideIssues(override, typeof value === 'string' ? undefined : numberSource(raw));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return override;
 }
 
-/** Returns a deep copy of `base` with each override set (missing parents are created so that validation names them). */
+/** Parses every override (see {@link parseOverride}), reporting the problems of all of them in one ConfigError. */
+export function parseOverrides(texts: readonly string[]): Override[] {
+  const issues: string[] = [];
+  const parsed = texts.flatMap((text) => {
+    try {
+      return [parseOverride(text)];
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.issues);
+      return [];
+    }
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return parsed;
+}
+
+/** The shape problems of an override, one line each (see config-shape.ts): its path's, then its value's at that depth. */
+export function overrideIssues({ path, value }: Override, source?: NumberSource): string[] {
+  const issues = pathIssues(path);
+  return issues.length > 0 ? issues : shapeIssues(value, path, path.split('.').length, source).map((i) => i.line);
+}
+
+/**
+ * Returns a deep copy of `base` with each override set (missing parents are created so that validation names them).
+ * `base` and the overrides are shape-checked first (iteratively), so nothing too deep reaches structuredClone.
+ */
 export function applyOverrides<T>(base: T, overrides: readonly Override[]): T {
+  const issues = [...shapeIssues(base).map((i) => i.line), ...overrides.flatMap((o) => overrideIssues(o))];
+  if (issues.length > 0) throw new ConfigError(issues);
   const copy = structuredClone(base) as Record<string, unknown>;
   for (const { path, value } of overrides) {
     const parts = path.split('.');
     let node: Record<string, unknown> = copy;
     parts.slice(0, -1).forEach((segment, i) => {
-      const next = node[segment];
+      const next = Object.hasOwn(node, segment) ? node[segment] : undefined;
       if (next === null || typeof next !== 'object' || Array.isArray(next)) {
         if (next !== undefined) {
           throw new ConfigError([`${parts.slice(0, i + 1).join('.')}: is a ${typeof next}, cannot set ${path} below it`]);
@@ -76,27 +111,18 @@ export function applyOverrides<T>(base: T, overrides: readonly Override[]): T {
 
 /**
  * Validates `raw` against `schema`, throwing a ConfigError whose lines name each failing path and expected type.
- * Every number anywhere in the configuration must be finite (a cache key cannot hold NaN or ±Infinity, and no
- * setting means them), whatever its schema says.
+ * Its shape is checked first and whatever its schema says (config-shape.ts): every number finite and exact (a cache
+ * key cannot hold NaN or ±Infinity, and no setting means them), no reserved key, a bounded depth; a value too deep or
+ * with a reserved key never reaches zod.
  */
 export function validateConfig<S extends z.ZodTypeAny>(schema: S, raw: unknown, reference: unknown = raw): z.infer<S> {
-  const nonFinite = nonFiniteNumbers(raw);
+  const shape = shapeIssues(raw);
+  if (shape.some((i) => i.structural)) throw new ConfigError(shape.map((i) => i.line));
   const parsed = schema.safeParse(raw);
-  if (parsed.success && nonFinite.length === 0) return parsed.data;
-  const flagged = new Set(nonFinite.map((n) => n.path));
-  const issues = parsed.success ? [] : parsed.error.issues.filter((issue) => !flagged.has(issue.path.join('.')));
-  throw new ConfigError([
-    ...nonFinite.map((n) => `${n.path}: expected a finite number, received ${n.value}`),
-    ...issues.map((issue) => describeIssue(issue, reference)),
-  ]);
-}
-
-/** Every NaN or ±Infinity in a plain value, with its dotted path (array elements by index: `a.checkpoints.1`). */
-export function nonFiniteNumbers(value: unknown, prefix = ''): { path: string; value: number }[] {
-  if (typeof value === 'number') return Number.isFinite(value) ? [] : [{ path: prefix || '(root)', value }];
-  if (value === null || typeof value !== 'object') return [];
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-  return entries.flatMap(([k, v]) => nonFiniteNumbers(v, prefix ? `${prefix}.${k}` : k));
+  if (parsed.success && shape.length === 0) return parsed.data;
+  const flagged = new Set(shape.map((i) => i.path));
+  const issues = parsed.success ? [] : parsed.error.issues.filter((issue) => !flagged.has(issue.path.join('.') || '(root)'));
+  throw new ConfigError([...shape.map((i) => i.line), ...issues.map((issue) => describeIssue(issue, reference))]);
 }
 
 function describeIssue(issue: z.ZodIssue, reference: unknown): string {

@@ -108,13 +108,13 @@ export function exportJson(cache: CacheStore, manifest: Manifest, only?: string)
     const v = cache.readOutput(manifest.key, name, ref);
     outputs[name] = v instanceof NDArray ? { dtype: v.dtype, shape: [...v.shape], data: Array.from(v.data) } : v;
   }
-  if (only && !(only in outputs)) throw new Error(`${manifest.instance} has no output '${only}' (outputs: ${Object.keys(manifest.outputs).join(', ')})`);
+  if (only && !Object.hasOwn(outputs, only)) throw new Error(`${manifest.instance} has no output '${only}' (outputs: ${Object.keys(manifest.outputs).join(', ')})`);
   return { key: manifest.key, instance: manifest.instance, outputs };
 }
 
 /** One output as CSV: arrays by rows, arrays of records, or records of equal-length columns. */
 export function exportCsv(cache: CacheStore, manifest: Manifest, output: string): string {
-  const ref = manifest.outputs[output];
+  const ref = Object.hasOwn(manifest.outputs, output) ? manifest.outputs[output] : undefined;
   if (!ref) throw new Error(`${manifest.instance} has no output '${output}' (outputs: ${Object.keys(manifest.outputs).join(', ')})`);
   const v = cache.readOutput(manifest.key, output, ref);
   if (v instanceof NDArray) {

@@ -11,6 +11,7 @@ import { entryKey, type KeyFields } from '../cache/entry-key.ts';
 import { sha256File, type HashFile } from '../cache/file-hashes.ts';
 import type { Json } from '../cache/values.ts';
 import { getPath, hasPath } from './config.ts';
+import { DEFAULT_MAX_INSTANCES, checkPlanSize } from './plan-limits.ts';
 import { deriveSeed } from './seed.ts';
 import { instanceId, type AnyStage, type ConfigReader, type Params } from './stage.ts';
 import type { SweepPoint } from './sweep.ts';
@@ -97,15 +98,37 @@ export function withoutInputs(node: PlanNode, names: readonly string[]): PlanNod
 /** How the planner hashes declared input files (default: read every file; the CLI passes a stat-cached hasher). */
 export interface PlanOptions {
   hashFile?: HashFile;
+  /** The most instances the plan may have (default {@link DEFAULT_MAX_INSTANCES}); more is a PlanSizeError. */
+  maxInstances?: number;
+}
+
+/** The reader of config keys that stages' declarations get: a missing key is a PlanError. */
+function configReader(config: Record<string, unknown>): ConfigReader {
+  return <T>(p: string) => {
+    if (!hasPath(config, p)) throw new PlanError(`config key '${p}' does not exist`);
+    return getPath(config, p) as T;
+  };
+}
+
+/**
+ * The instances the stages declare for `config`, counted without planning them (no keys, no files), stopping as soon
+ * as the count passes `limit`: what one sweep point costs to plan.
+ */
+export function countInstances(stages: readonly AnyStage[], config: Record<string, unknown>, limit = Number.POSITIVE_INFINITY): number {
+  const read = configReader(config);
+  let count = 0;
+  for (const stage of stages) {
+    count += stage.instances ? stage.instances(read).length : 1;
+    if (count > limit) break;
+  }
+  return count;
 }
 
 /** Expands every stage into instances, wires dependencies, rejects cycles and unknown references, and computes keys. */
 export function buildPlan(stages: readonly AnyStage[], config: Record<string, unknown>, options: PlanOptions = {}): Plan {
   const hashFile = options.hashFile ?? sha256File;
-  const read: ConfigReader = <T>(p: string) => {
-    if (!hasPath(config, p)) throw new PlanError(`config key '${p}' does not exist`);
-    return getPath(config, p) as T;
-  };
+  const maxInstances = options.maxInstances ?? DEFAULT_MAX_INSTANCES;
+  const read = configReader(config);
   const byId = new Map<string, AnyStage>();
   for (const stage of stages) {
     if (byId.has(stage.id)) throw new PlanError(`two stages are registered with id '${stage.id}'`);
@@ -116,6 +139,8 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
   const drafts = new Map<string, Draft>();
   for (const stage of stages) {
     const paramSets = stage.instances ? stage.instances(read) : [{}];
+    const count = drafts.size + paramSets.length;
+    checkPlanSize(count, maxInstances, () => `stage '${stage.id}' declares ${paramSets.length} instances, which makes the plan at least ${count}`, 'lower the settings its instances come from');
     for (const params of paramSets) {
       const id = instanceId(stage.id, params);
       if (drafts.has(id)) throw new PlanError(`stage '${stage.id}' declares instance ${id} twice`);

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import type { Json } from '../cache/values.ts';
-import { ConfigError, applyOverrides, parseOverride, validateConfig, type Override } from './config.ts';
-import { buildPlan, type Plan, type PlanOptions } from './plan.ts';
+import { ConfigError, applyOverrides, parseOverrides, validateConfig, type Override } from './config.ts';
+import { buildPlan, countInstances, type Plan, type PlanOptions } from './plan.ts';
+import { DEFAULT_MAX_INSTANCES } from './plan-limits.ts';
 import type { AnyStage } from './stage.ts';
-import { buildSweepPlan, pointConfigs, sweepAxes, sweepPoints, type PointConfig, type SweepSummarySpec } from './sweep.ts';
+import { buildSweepPlan, checkSweepSize, pointConfigs, sweepAxes, sweepPoints, type PointConfig, type SweepSummarySpec } from './sweep.ts';
 
 /** Everything the engine needs to know about a project. */
 export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
@@ -82,27 +83,48 @@ export interface ResolvedConfig {
   config: Record<string, unknown>;
   /** The sweep's points with their configurations (`--sweep` flags and the profile's sweeps); empty without a sweep. */
   points: PointConfig[];
+  /** The most stage instances its plan may have (`--max-instances`; default {@link DEFAULT_MAX_INSTANCES}). */
+  maxInstances: number;
+}
+
+/** Limits on what a configuration may make. */
+export interface ResolveLimits {
+  /** The most stage instances its plan may have, a sweep's points × instances per point (default {@link DEFAULT_MAX_INSTANCES}). */
+  maxInstances?: number;
 }
 
 /**
  * Picks a profile, applies `key=value` overrides and validates the result, and does the same for every point of the
- * sweep (`--sweep key=v1,v2` texts, else the profile's declared sweeps); errors name the offending paths.
+ * sweep (`--sweep key=v1,v2` texts, else the profile's declared sweeps); errors name the offending paths. A sweep
+ * whose points × instances per point exceed `limits.maxInstances` is refused before any point is made.
  */
-export function resolveConfig(project: Project, profile: string | undefined, overrideTexts: readonly string[], sweepTexts: readonly string[] = []): ResolvedConfig {
+export function resolveConfig(
+  project: Project,
+  profile: string | undefined,
+  overrideTexts: readonly string[],
+  sweepTexts: readonly string[] = [],
+  limits: ResolveLimits = {},
+): ResolvedConfig {
+  const maxInstances = limits.maxInstances ?? DEFAULT_MAX_INSTANCES;
   const name = profile ?? project.defaultProfile;
-  const base = project.profiles[name];
-  if (base === undefined) {
+  // Own properties only: `--profile constructor` (or toString, __proto__) names no profile.
+  if (!Object.hasOwn(project.profiles, name)) {
     throw new ConfigError([`profile '${name}' does not exist (profiles: ${Object.keys(project.profiles).join(', ')})`]);
   }
-  const overrides = overrideTexts.map(parseOverride);
+  const base = project.profiles[name];
+  const overrides = parseOverrides(overrideTexts);
   const raw = applyOverrides(base, overrides);
   const config = validateConfig(project.configSchema, raw, base) as Record<string, unknown>;
-  const points = pointConfigs(project.configSchema, raw, sweepPoints(sweepAxes(project.sweeps?.[name], overrides, sweepTexts)));
-  return { profile: name, overrides, config, points };
+  const declared = project.sweeps && Object.hasOwn(project.sweeps, name) ? project.sweeps[name] : undefined;
+  const axes = sweepAxes(declared, overrides, sweepTexts);
+  checkSweepSize(axes, (limit) => countInstances(project.stages, config, limit), maxInstances);
+  const points = pointConfigs(project.configSchema, raw, sweepPoints(axes));
+  return { profile: name, overrides, config, points, maxInstances };
 }
 
 /** The plan of a resolved configuration: the ordinary plan, or with a sweep the merged plan of its points. */
 export function projectPlan(project: Project, resolved: ResolvedConfig, options: PlanOptions = {}): Plan {
-  if (resolved.points.length === 0) return buildPlan(project.stages, resolved.config, options);
-  return buildSweepPlan(project.stages, resolved.points, options, project.sweepSummary);
+  const withLimit = { maxInstances: resolved.maxInstances, ...options };
+  if (resolved.points.length === 0) return buildPlan(project.stages, resolved.config, withLimit);
+  return buildSweepPlan(project.stages, resolved.points, withLimit, project.sweepSummary);
 }

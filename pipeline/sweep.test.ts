@@ -209,3 +209,40 @@ test.serial('a summary over several instances: a stage id stands for all its ins
   const bad = defineProject({ ...toy, sweepSummary: { stages: ['join', 'nothing'], metrics: () => ({}) } });
   t.throws(() => projectPlan(bad, resolveConfig(bad, undefined, [], ['left.scale=1,2'])), { message: /'nothing' is neither an instance nor a stage with instances in point left.scale=1/ });
 });
+
+test('a non-finite sweep value is a ConfigError naming the path, from --sweep and from a profile', (t) => {
+  const issues = (f: () => unknown) => (t.throws(f, { instanceOf: ConfigError }) as ConfigError).issues;
+  t.deepEqual(issues(() => parseSweep('left.scale=1,1e999')), ['left.scale: expected a finite number, received Infinity']);
+  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['left.scale=-1e999,2'])), ['left.scale: expected a finite number, received -Infinity']);
+  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['fan.per={"a":1e999}'])), ['fan.per.a: expected a finite number, received Infinity']);
+  // NaN and Infinity are not JSON: strings, which a number setting refuses.
+  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['left.scale=1,NaN'])), ['left.scale: expected number, received string (sweep point left.scale=NaN)']);
+  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['left.scale=Infinity,1'])), ['left.scale: expected number, received string (sweep point left.scale=Infinity)']);
+  const declared = defineProject({ ...toy, sweeps: { other: { 'left.scale': [1, Number.POSITIVE_INFINITY], 'right.offset': [Number.NaN] } } });
+  t.deepEqual(issues(() => resolveConfig(declared, 'other', [])), ['left.scale: expected a finite number, received Infinity']);
+  const reserved = defineProject({ ...toy, sweeps: { other: { 'left.__proto__.scale': [1, 2] } } });
+  t.regex(issues(() => resolveConfig(reserved, 'other', []))[0]!, /^left\.__proto__: '__proto__' is a reserved key name/);
+});
+
+test('a sweep over --max-instances is refused from its axes (points × instances per point) before any point is made', (t) => {
+  const values = (n: number, prefix = '') => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`).join(',');
+  // 1000 × 100 = 100,000 points of the toy's 9 instances: refused with the count, without making a point.
+  const err = t.throws(() => resolveConfig(toy, undefined, [], [`left.scale=${values(1000)}`, `right.offset=${values(100)}`]));
+  t.is(err?.message, "the sweep's 100000 points (1000 values of left.scale × 100 values of right.offset) × 9 stage instances per point make 900000, over the limit of 50000 (planning them would take about 2 min and 9 GiB); sweep fewer values, or raise the limit with --max-instances N");
+  // 30 points × 9 = 270 instances: over a limit of 200, within one of 300 (and the plan is made).
+  t.throws(() => resolveConfig(toy, undefined, [], [`left.scale=${values(30)}`], { maxInstances: 200 }), { message: /^the sweep's 30 points \(30 values of left\.scale\) × 9 stage instances per point make 270, over the limit of 200 / });
+  const resolved = resolveConfig(toy, undefined, [], [`left.scale=${values(30)}`], { maxInstances: 300 });
+  t.is(resolved.points.length, 30);
+  t.is(projectPlan(toy, resolved).order.length, 3 + BELOW_LEFT.length * 30 + 1);
+});
+
+test('a plan over --max-instances is refused naming the stage; a sweep whose points grow is refused as they are planned', (t) => {
+  const kinds = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
+  const many = resolveConfig(toy, undefined, [`fan.kinds=${JSON.stringify(kinds(200))}`], [], { maxInstances: 100 });
+  t.throws(() => projectPlan(toy, many), { message: /^stage 'fan' declares 200 instances, which makes the plan at least 204, over the limit of 100 \(.*\); lower the settings its instances come from, or raise the limit with --max-instances N$/ });
+  // The base configuration has 3 kinds (9 instances, 27 for 3 points), but the points have 1, 80 and 81.
+  const per = Object.fromEntries(kinds(81).map((k) => [k, 1]));
+  const growing = defineProject({ ...toy, sweeps: { other: { 'fan.kinds': [['k0'], kinds(80), kinds(81)] } } });
+  const resolved = resolveConfig(growing, 'other', [`fan.per=${JSON.stringify(per)}`], [], { maxInstances: 100 });
+  t.throws(() => projectPlan(growing, resolved), { message: /^the first 3 of the sweep's 3 points plan 180 stage instances, over the limit of 100 / });
+});

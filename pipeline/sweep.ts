@@ -13,8 +13,9 @@
  */
 import { canonicalJson } from '../cache/canonical-json.ts';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
-import { ConfigError, applyOverrides, parseOverride, validateConfig, type Override } from './config.ts';
+import { ConfigError, applyOverrides, overrideIssues, parseOverride, validateConfig, type Override } from './config.ts';
 import { PlanError, buildPlan, stageKey, type Plan, type PlanNode, type PlanOptions } from './plan.ts';
+import { DEFAULT_MAX_INSTANCES, checkPlanSize } from './plan-limits.ts';
 import type { AnyStage } from './stage.ts';
 
 /** One swept key and its values, as one `--sweep` flag gives them. */
@@ -94,9 +95,14 @@ export function parseSweep(text: string): SweepAxis {
   return sweepAxis(key, items.map((v) => parseOverride(`${key}=${v}`).value));
 }
 
-/** A sweep axis from already-typed values (a profile's sweeps); rejects an empty list and repeated values. */
+/**
+ * A sweep axis from already-typed values (a profile's sweeps); rejects an empty list, repeated values, and keys and
+ * values of the wrong shape (reserved key names, too deep, numbers not finite or not exact: config-shape.ts).
+ */
 export function sweepAxis(key: string, values: readonly Json[]): SweepAxis {
   if (values.length === 0) throw new ConfigError([`${key}: a sweep needs at least one value`]);
+  const shape = values.flatMap((value) => overrideIssues({ path: key, value }));
+  if (shape.length > 0) throw new ConfigError([...new Set(shape)]);
   const seen = new Set<string>();
   for (const v of values) {
     const c = canonicalJson(v);
@@ -104,6 +110,24 @@ export function sweepAxis(key: string, values: readonly Json[]): SweepAxis {
     seen.add(c);
   }
   return { key, values };
+}
+
+/** The number of points of the axes' product, computed without expanding it. */
+export function pointCount(axes: readonly SweepAxis[]): number {
+  return axes.length === 0 ? 0 : axes.reduce((n, a) => n * a.values.length, 1);
+}
+
+/**
+ * Refuses (PlanSizeError) a sweep whose points × `perPoint` instances exceed `limit`, before any point is expanded.
+ * `perPoint(limit)` counts one point's instances (the base configuration's; it may stop counting past `limit`).
+ */
+export function checkSweepSize(axes: readonly SweepAxis[], perPoint: (limit: number) => number, limit: number): void {
+  const points = pointCount(axes);
+  if (points < 2) return;
+  const each = perPoint(limit);
+  const sizes = axes.map((a) => `${a.values.length} values of ${a.key}`).join(' × ');
+  const perPointText = each > limit ? `more than ${limit}` : String(each);
+  checkPlanSize(points * each, limit, () => `the sweep's ${points} points (${sizes}) × ${perPointText} stage instances per point make ${points * each}`, 'sweep fewer values');
 }
 
 /** The Cartesian product of the axes, the first axis varying slowest; a key swept twice is a ConfigError. */
@@ -174,7 +198,16 @@ export function pointInstance(instance: string, point: SweepPoint): string {
  */
 export function buildSweepPlan(stages: readonly AnyStage[], points: readonly PointConfig[], options: PlanOptions = {}, summary?: SweepSummarySpec): Plan {
   if (points.length === 0) throw new PlanError('a sweep needs at least one point');
-  const plans = points.map((p) => buildPlan(stages, p.config, options));
+  // Points can plan more instances than the base configuration that the up-front check counted (a swept count):
+  // the instances planned so far are checked after each point.
+  const limit = options.maxInstances ?? DEFAULT_MAX_INSTANCES;
+  let planned = 0;
+  const plans = points.map((p, i) => {
+    const plan = buildPlan(stages, p.config, options);
+    planned += plan.order.length;
+    checkPlanSize(planned, limit, () => `the first ${i + 1} of the sweep's ${points.length} points plan ${planned} stage instances`, 'sweep fewer values');
+    return plan;
+  });
   // Per instance id: per point index, the merged id and the point of its node (undefined: shared).
   const placed = new Map<string, { id: string; point?: SweepPoint }[]>();
   const place = (id: string) => {
@@ -183,7 +216,10 @@ export function buildSweepPlan(stages: readonly AnyStage[], points: readonly Poi
     const groups = new Map<string, number[]>();
     plans.forEach((p, i) => {
       const key = p.nodes.get(id)?.key;
-      if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), i]);
+      if (key === undefined) return;
+      const group = groups.get(key);
+      if (group) group.push(i); // not a spread: a shared instance has one group of every point, so that was quadratic
+      else groups.set(key, [i]);
     });
     const members = [...groups.values()];
     at = [];
