@@ -12,7 +12,9 @@
  *
  * `push` and `pull` are set differences over keys and blob hashes, so an interrupted transfer simply resumes.
  *
- * An S3-compatible implementation would map: `getBlob`/`getManifest` → GET (404 → undefined); `put*` → PUT with
+ * An S3-compatible implementation would map: `getBlob`/`getManifest` → GET (404 → undefined), after a HEAD whose
+ * Content-Length must equal the blob's byte count (at most `maxBytes` for a manifest), or a ranged GET of that many
+ * bytes + 1, so that no more than that is ever read; the signal aborts the request; `put*` → PUT with
  * `If-None-Match: *` (412 → 'exists'; a PUT is atomic, so no temporary name is needed), with `replace` an
  * unconditional PUT; `manifestKeys` → ListObjectsV2 under `manifests/`; `prepareWrite` → PUT and DELETE of a probe
  * object; `cleanup` → abort the multipart uploads of dead writers. `openRemote` would dispatch on `s3://`.
@@ -21,12 +23,22 @@ import { z } from 'zod';
 import { CorruptEntryError, RemoteConfigError } from './errors.ts';
 import { sha256Hex } from './hash.ts';
 import { manifestDigest, validateManifest } from './manifest-check.ts';
+import { UnexpectedFileError } from './safe-file.ts';
 import type { Manifest } from './manifest.ts';
 import type { CacheStore } from './store.ts';
 import type { OutputRef } from './values.ts';
 
 /** What `put*` did: wrote the object, or found it already there (another writer's copy, kept as it is). */
 export type PutResult = 'written' | 'exists';
+
+/** The largest remote manifest file read (a manifest is a few hundred bytes per output); a larger one is corrupt. */
+export const MAX_MANIFEST_BYTES = 16 << 20;
+
+/** Options of a remote read. */
+export interface RemoteReadOptions {
+  /** Abandons the read at once (rejecting with the signal's reason), e.g. when the run is cancelled. */
+  signal?: AbortSignal;
+}
 
 /**
  * Raw object storage behind a remote. Implementations never judge content: they store and return bytes; callers
@@ -37,16 +49,24 @@ export interface CacheRemote {
   readonly location: string;
   /** How an object is named in messages: the file path or URL of a blob or manifest. */
   describe(kind: 'blob' | 'manifest', id: string): string;
-  /** The bytes stored under a blob hash, unverified; undefined when there is none. */
-  getBlob(hash: string): Promise<Uint8Array | undefined>;
+  /**
+   * The bytes stored under a blob hash, unverified, when it is an object of exactly `bytes` bytes (the manifest's
+   * count: checked before reading, and no more than that + 1 byte is ever read); undefined when there is none.
+   * Throws {@link UnexpectedFileError} (one line: the object, what it is, what was expected) for anything else there:
+   * another size, a link, a FIFO, a device, a directory.
+   */
+  getBlob(hash: string, bytes: number, opts?: RemoteReadOptions): Promise<Uint8Array | undefined>;
   /**
    * Stores a blob under its hash, atomically (readers see nothing or all of it). Without `replace`, an object
    * already there is kept and 'exists' returned; with it, the stored object is replaced (used only to repair one
    * that failed verification).
    */
   putBlob(hash: string, bytes: Uint8Array, opts?: { replace?: boolean }): Promise<PutResult>;
-  /** The bytes of the manifest file under `key`, unverified; undefined when there is none. */
-  getManifest(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * The bytes of the manifest file under `key`, unverified, at most `maxBytes` of them; undefined when there is none.
+   * Throws {@link UnexpectedFileError} as {@link getBlob} does (a larger object too).
+   */
+  getManifest(key: string, opts: RemoteReadOptions & { maxBytes: number }): Promise<Uint8Array | undefined>;
   /** Stores a manifest file under `key`, atomically; `replace` as for {@link putBlob}. */
   putManifest(key: string, bytes: Uint8Array, opts?: { replace?: boolean }): Promise<PutResult>;
   /** Every key that has a manifest file (not verified). */
@@ -135,11 +155,17 @@ type RemoteRead =
  * Reads the entry under `key` and verifies the manifest and every blob it names, except those `skip` accepts (the
  * caller has them intact already). Storage failures (permissions, I/O) throw; bad content is a `corrupt` result.
  */
-async function readRemoteEntry(remote: CacheRemote, key: string, skip: (hash: string) => boolean = () => false): Promise<RemoteRead> {
+async function readRemoteEntry(remote: CacheRemote, key: string, signal?: AbortSignal, skip: (hash: string) => boolean = () => false): Promise<RemoteRead> {
   assertKey(key);
-  const raw = await remote.getManifest(key);
-  if (raw === undefined) return { status: 'absent' };
   const where = remote.describe('manifest', key);
+  let raw: Uint8Array | undefined;
+  try {
+    raw = await remote.getManifest(key, { maxBytes: MAX_MANIFEST_BYTES, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (err instanceof UnexpectedFileError) return { status: 'corrupt', reason: err.message };
+    throw err;
+  }
+  if (raw === undefined) return { status: 'absent' };
   let manifest: Manifest;
   try {
     manifest = parseRemoteManifest(key, raw);
@@ -150,10 +176,9 @@ async function readRemoteEntry(remote: CacheRemote, key: string, skip: (hash: st
   const problems: string[] = [];
   for (const [name, ref] of Object.entries(manifest.outputs)) {
     if (blobs.has(ref.blob) || skip(ref.blob)) continue;
-    const bytes = await remote.getBlob(ref.blob);
-    const problem = blobProblem(ref, bytes);
-    if (problem) problems.push(`output '${name}': ${remote.describe('blob', ref.blob)} ${problem}`);
-    else blobs.set(ref.blob, bytes!);
+    const read = await readBlob(remote, ref, signal);
+    if (read.problem === undefined) blobs.set(ref.blob, read.bytes);
+    else problems.push(`output '${name}': ${read.problem}`);
   }
   if (problems.length > 0) return { status: 'corrupt', reason: `entry ${where}: ${problems.join('; ')}`, manifest };
   return { status: 'present', manifest, blobs };
@@ -178,6 +203,19 @@ function parseRemoteManifest(key: string, raw: Uint8Array): Manifest {
     if (err instanceof CorruptEntryError) throw new Error(err.reason);
     throw err;
   }
+}
+
+/** The verified bytes of a blob, or what is wrong with it (one line naming the object). Storage failures throw. */
+async function readBlob(remote: CacheRemote, ref: OutputRef, signal?: AbortSignal): Promise<{ bytes: Uint8Array; problem?: undefined } | { problem: string; found: boolean }> {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await remote.getBlob(ref.blob, ref.bytes, signal ? { signal } : {});
+  } catch (err) {
+    if (err instanceof UnexpectedFileError) return { problem: err.message, found: true };
+    throw err;
+  }
+  const problem = blobProblem(ref, bytes);
+  return problem ? { problem: `${remote.describe('blob', ref.blob)} ${problem}`, found: bytes !== undefined } : { bytes: bytes! };
 }
 
 /** What is wrong with blob bytes read for `ref`, or undefined when they are there, of the right size and hash. */
@@ -218,13 +256,13 @@ function emptyReport(direction: TransferReport['direction'], remote: CacheRemote
  * Whether `key` is in the remote as a complete entry whose manifest and every blob verify.
  * Example: `await remoteLookup(remote, key)` → `'present'`, `'absent'` or `{corrupt: 'blobs/ab/ab12… is missing'}`.
  */
-export async function remoteLookup(remote: CacheRemote, key: string): Promise<RemoteLookup> {
-  const found = await readRemoteEntry(remote, key);
+export async function remoteLookup(remote: CacheRemote, key: string, opts: RemoteReadOptions = {}): Promise<RemoteLookup> {
+  const found = await readRemoteEntry(remote, key, opts.signal);
   return found.status === 'corrupt' ? { corrupt: found.reason } : found.status;
 }
 
 /** Options of {@link pushEntries}. */
-export interface PushOptions {
+export interface PushOptions extends RemoteReadOptions {
   /** Remove temporary files of dead writers first (default true). */
   cleanup?: boolean;
 }
@@ -233,13 +271,15 @@ export interface PushOptions {
  * Uploads the entries under `keys` that the local cache has intact and the remote lacks: first every blob the remote
  * does not hold intact, then the manifest, so that a push killed at any point leaves no manifest naming a missing
  * blob. A corrupt remote entry is replaced by the verified local one. Entries the local cache lacks, or holds
- * corrupt, are reported and skipped. Storage failures (an unwritable remote) throw a one-line RemoteError.
+ * corrupt, are reported and skipped. Storage failures (an unwritable remote) throw a one-line RemoteError; an
+ * aborted `opts.signal` rejects with its reason at once (what was written stays valid: blobs before manifests).
  */
 export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: readonly string[], opts: PushOptions = {}): Promise<TransferReport> {
   const report = emptyReport('push', remote);
   await remote.prepareWrite();
   if (opts.cleanup !== false) report.cleaned = await remote.cleanup();
   for (const key of new Set(keys)) {
+    opts.signal?.throwIfAborted();
     const local = cache.lookup(key);
     if (local.status === 'miss') {
       report.missing.push(key);
@@ -250,7 +290,7 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
       continue;
     }
     const refs = blobsOf(local.manifest);
-    const theirs = await readRemoteEntry(remote, key);
+    const theirs = await readRemoteEntry(remote, key, opts.signal);
     if (theirs.status === 'present') {
       report.entries.present++;
       report.blobs.present += refs.length;
@@ -258,15 +298,16 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
       continue;
     }
     for (const ref of refs) {
-      const stored = await remote.getBlob(ref.blob);
-      if (blobProblem(ref, stored) === undefined) {
+      const stored = await readBlob(remote, ref, opts.signal);
+      if (stored.problem === undefined) {
         report.blobs.present++;
         report.bytes.present += ref.bytes;
         continue;
       }
+      opts.signal?.throwIfAborted();
       const bytes = cache.blobBytes(ref.blob);
       if (!bytes || sha256Hex(bytes) !== ref.blob) throw new CorruptEntryError(key, `blob ${ref.blob.slice(0, 12)} changed while being pushed`, [ref.blob]);
-      const put = await remote.putBlob(ref.blob, bytes, { replace: stored !== undefined });
+      const put = await remote.putBlob(ref.blob, bytes, { replace: stored.found });
       if (put === 'written') {
         report.blobs.transferred++;
         report.bytes.transferred += ref.bytes;
@@ -289,10 +330,12 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
  * Downloads the entries under `keys` that the local cache lacks (or holds corrupt) and the remote holds intact. An
  * entry is imported into LMDB (one transaction) only after its manifest and every blob it needs verified; a corrupt
  * remote entry is reported in the result, not thrown, and not imported. Blobs the local cache has intact are not read.
+ * An aborted `opts.signal` rejects with its reason at once, even while a read is pending; nothing half-read is imported.
  */
-export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: readonly string[]): Promise<TransferReport> {
+export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: readonly string[], opts: RemoteReadOptions = {}): Promise<TransferReport> {
   const report = emptyReport('pull', remote);
   for (const key of new Set(keys)) {
+    opts.signal?.throwIfAborted();
     const local = cache.lookup(key);
     if (local.status === 'hit') {
       const refs = blobsOf(local.manifest);
@@ -306,7 +349,7 @@ export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: 
       if (!intactHere.has(hash)) intactHere.set(hash, cache.blobState(hash) === 'intact');
       return intactHere.get(hash)!;
     };
-    const theirs = await readRemoteEntry(remote, key, haveIntact);
+    const theirs = await readRemoteEntry(remote, key, opts.signal, haveIntact);
     if (theirs.status === 'absent') {
       report.missing.push(key);
       if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: false });
@@ -317,6 +360,7 @@ export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: 
       if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: false });
       continue;
     }
+    opts.signal?.throwIfAborted();
     await cache.importEntry(theirs.manifest, [...theirs.blobs].map(([hash, bytes]) => ({ hash, bytes })));
     if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: true });
     for (const ref of blobsOf(theirs.manifest)) {
@@ -349,11 +393,11 @@ export interface EntryComparison {
 }
 
 /** Compares `keys` between the local cache and the remote, verifying both sides fully (nothing is written). */
-export async function compareEntries(cache: CacheStore, remote: CacheRemote, keys: readonly string[]): Promise<EntryComparison[]> {
+export async function compareEntries(cache: CacheStore, remote: CacheRemote, keys: readonly string[], opts: RemoteReadOptions = {}): Promise<EntryComparison[]> {
   const rows: EntryComparison[] = [];
   for (const key of new Set(keys)) {
     const local = cache.lookup(key);
-    const theirs = await readRemoteEntry(remote, key);
+    const theirs = await readRemoteEntry(remote, key, opts.signal);
     const manifest = local.status === 'hit' ? local.manifest : theirs.status === 'absent' ? undefined : theirs.manifest;
     rows.push({
       key,
