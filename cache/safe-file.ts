@@ -329,3 +329,29 @@ export function mkdirUnderSync(root: string, rel: string): { dir: string; stats:
   }
   return { dir, stats };
 }
+
+/**
+ * Creates `dir` and whichever of its parents are missing, each new one with {@link sharedDirMode} of its parent, and
+ * returns `dir`. The existing part of the path is taken as named (a link there is the user's choice); what this
+ * creates, and `dir` itself, must be real directories. Example: `mkdirSharedSync('/shared/remote/slurm-logs/run-1')`.
+ */
+export function mkdirSharedSync(dir: string): string {
+  const target = path.resolve(dir);
+  let existing = target;
+  for (;;) {
+    try {
+      statSync(existing);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(existing) === existing) throw err;
+      existing = path.dirname(existing);
+    }
+  }
+  if (existing === target) {
+    const stats = lstatSync(target);
+    if (!stats.isDirectory()) throw notExpected(target, stats, 'a directory', stats.isSymbolicLink() ? safeReadlinkSync(target) : undefined);
+    return target;
+  }
+  mkdirUnderSync(existing, path.relative(existing, target));
+  return target;
+}
