@@ -15,7 +15,7 @@
  * expected. (Between the checks of the parents and the open, a writer of the directory could still swap a parent for
  * a link; the final component is never followed.)
  */
-import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readlink, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -354,4 +354,30 @@ export function mkdirSharedSync(dir: string): string {
   }
   mkdirUnderSync(existing, path.relative(existing, target));
   return target;
+}
+
+/**
+ * {@link readRegularFile}, synchronous and without a signal: the bytes of the regular file `file` (refused, before
+ * reading, when larger than `maxBytes`), or undefined when it does not exist. For small local files read at startup.
+ * Example: `readRegularFileSync(path.join(downloadDir, 'train-images-idx3-ubyte.gz'), {maxBytes: 256 << 20})`.
+ */
+export function readRegularFileSync(file: string, opts: OpenOptions & { maxBytes: number }): Buffer | undefined {
+  const opened = openRegularFileSync(file, opts);
+  if (!opened) return undefined;
+  const { fd, stats } = opened;
+  try {
+    if (stats.size > opts.maxBytes) throw new UnexpectedFileError(file, `has ${stats.size} bytes, more than the ${opts.maxBytes} accepted`);
+    const buf = Buffer.allocUnsafe(stats.size + 1);
+    let got = 0;
+    for (;;) {
+      if (got === buf.length) break;
+      const n = readSync(fd, buf, got, Math.min(CHUNK, buf.length - got), got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got > stats.size) throw new UnexpectedFileError(file, `grew while being read (now more than ${stats.size} bytes); it is being written by something that is not sgd-noise`);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
 }
