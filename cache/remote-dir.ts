@@ -137,7 +137,7 @@ export class DirRemote implements CacheRemote {
 
   async *manifestKeys(): AsyncIterable<string> {
     const dir = path.join(this.root, 'manifests');
-    if (!(await this.isRealDir(dir, true))) return;
+    if (!(await this.isRealDir(dir))) return;
     for (const name of await this.list(dir)) {
       const m = /^([0-9a-f]{64})\.json$/.exec(name);
       if (m) yield m[1]!;
@@ -166,7 +166,7 @@ export class DirRemote implements CacheRemote {
   }
 
   async cleanup(): Promise<string[]> {
-    // Only real directories are looked into: a linked one is refused by the next write into it.
+    // Only real directories are looked into; a link or file where one belongs is refused (nothing is removed there).
     const dirs = [this.root];
     if (await this.isRealDir(path.join(this.root, 'manifests'))) dirs.push(path.join(this.root, 'manifests'));
     const blobs = path.join(this.root, 'blobs');
@@ -204,16 +204,13 @@ export class DirRemote implements CacheRemote {
   }
 
   /**
-   * Whether `dir` (under the root) is a real directory; false when it does not exist. Something else there (a link,
-   * a file) is false, or with `strict` a one-line RemoteError naming it.
+   * Whether `dir` (under the root) exists as a real directory, with none but real directories above it; false when
+   * it does not exist. Anything else there (a link, a file) is a one-line RemoteError naming it.
    */
-  private async isRealDir(dir: string, strict = false): Promise<boolean> {
+  private async isRealDir(dir: string): Promise<boolean> {
     try {
-      await assertNoSymlinks(this.root, path.join(dir, 'x'));
-      return (await lstat(dir)).isDirectory();
+      return await assertNoSymlinks(this.root, path.join(dir, 'x'));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      if (!strict && err instanceof UnexpectedFileError) return false;
       throw this.failure('list', dir, err);
     }
   }
@@ -237,7 +234,8 @@ export class DirRemote implements CacheRemote {
     try {
       return await readRegularFile(file, { ...opts, root: this.root });
     } catch (err) {
-      if (err instanceof UnexpectedFileError || opts.signal?.aborted) throw err;
+      // The object itself is bad content (reported with its entry); a bad directory above it breaks the remote.
+      if ((err instanceof UnexpectedFileError && err.file === file) || opts.signal?.aborted) throw err;
       throw this.failure('read', file, err);
     }
   }

@@ -17,6 +17,7 @@
  */
 import { chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readlink, stat, type FileHandle } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 
 /** The setgid and sticky bits of a mode (not in fs.constants). */
@@ -69,8 +70,9 @@ function parentsBelow(root: string, file: string): string[] {
 }
 
 /**
- * Checks that every directory between `root` (trusted, e.g. a real path) and `file` is a real directory, not a
- * symbolic link or anything else; returns false when one of them does not exist. Throws {@link UnexpectedFileError}.
+ * Checks that every directory between `root` (trusted, e.g. a real path) and `file` is a real directory; returns
+ * false when one of them does not exist. Throws {@link UnexpectedFileError} for a symbolic link, and an ENOTDIR error
+ * (as the system would) for anything else that is not a directory.
  * Example: `await assertNoSymlinks('/shared/remote', '/shared/remote/blobs/ab/ab12…')`.
  */
 export async function assertNoSymlinks(root: string, file: string): Promise<boolean> {
@@ -82,7 +84,8 @@ export async function assertNoSymlinks(root: string, file: string): Promise<bool
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
     }
-    if (!stats.isDirectory()) throw notExpected(dir, stats, 'a directory', stats.isSymbolicLink() ? await readlink(dir).catch(() => '?') : undefined);
+    if (stats.isSymbolicLink()) throw notExpected(dir, stats, 'a directory', await readlink(dir).catch(() => '?'));
+    if (!stats.isDirectory()) throw notADirectory(dir);
   }
   return true;
 }
@@ -97,9 +100,15 @@ export function assertNoSymlinksSync(root: string, file: string): boolean {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
     }
-    if (!stats.isDirectory()) throw notExpected(dir, stats, 'a directory', stats.isSymbolicLink() ? safeReadlinkSync(dir) : undefined);
+    if (stats.isSymbolicLink()) throw notExpected(dir, stats, 'a directory', safeReadlinkSync(dir));
+    if (!stats.isDirectory()) throw notADirectory(dir);
   }
   return true;
+}
+
+/** The error the system gives for a path through something that is not a directory (ENOTDIR), for the same handling. */
+function notADirectory(dir: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ENOTDIR: not a directory, ${dir}`), { code: 'ENOTDIR', errno: -osConstants.errno.ENOTDIR, path: dir });
 }
 
 function safeReadlinkSync(file: string): string {
