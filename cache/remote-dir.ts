@@ -11,16 +11,29 @@
  * is replaced, by an atomic rename. Where the filesystem has no hard links, rename is used. Temporary files of
  * writers that died (a dead pid on this host; older than a day from another host) are ignored by readers and removed
  * by {@link DirRemote.cleanup}.
+ *
+ * Nothing is trusted to be what its name says (cache/safe-file.ts): every path is taken under the remote's real
+ * path with no symbolic link below it, every file is opened without blocking or following a link and must be a
+ * regular file of the size the manifest states (manifests: at most the caller's bound) before a byte is read, and a
+ * push never creates or writes anything through a link. A FIFO, device, link or directory where a file belongs is
+ * refused, naming the path.
+ *
+ * Sharing: the remote directory's mode is the sharing policy (as git's core.sharedRepository). Each directory sgd-noise
+ * creates (blobs/, manifests/, blobs/ab/, slurm-logs/) gets the mode mkdir gives it under the umask plus its parent's
+ * group and other permission bits and its setgid and sticky bits; each file is read-only, readable by the group and
+ * others where they may read its directory. So a remote of mode 1777, or a setgid group directory (2770/2775), stays
+ * writable for every user who may write the remote itself.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { link, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
+import { link, lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RemoteConfigError, RemoteError } from './errors.ts';
 import { isProcessAlive } from './process-alive.ts';
-import type { CacheRemote, PutResult } from './remote.ts';
+import type { CacheRemote, PutResult, RemoteReadOptions } from './remote.ts';
+import { UnexpectedFileError, assertNoSymlinks, mkdirUnder, readRegularFile, sharedFileMode } from './safe-file.ts';
 
 /** A temporary file older than this is taken for a dead writer's even when its host cannot be asked. */
 const FOREIGN_TMP_STALE_MS = 24 * 3600_000;
@@ -46,7 +59,14 @@ const CAUSES: Readonly<Record<string, { cause: string; advice: string }>> = {
 export class DirRemote implements CacheRemote {
   private writable?: Promise<void>;
 
-  private constructor(readonly root: string) {}
+  /**
+   * `location`: the directory as named (what jobs on other nodes are told); `root`: its real path, under which every
+   * file is opened.
+   */
+  private constructor(
+    readonly location: string,
+    readonly root: string,
+  ) {}
 
   /**
    * The remote in the directory named by `text` (a path, relative to the working directory, or a `file://` URL);
@@ -77,11 +97,7 @@ export class DirRemote implements CacheRemote {
       throw new RemoteConfigError(`remote directory ${dir} cannot be read (${CAUSES[code ?? '']?.cause ?? (err as Error).message}${code ? `, ${code}` : ''})`);
     }
     if (!isDir) throw new RemoteConfigError(`remote ${dir} is not a directory; a remote is a directory on a filesystem every node mounts`);
-    return new DirRemote(dir);
-  }
-
-  get location(): string {
-    return this.root;
+    return new DirRemote(dir, realpathSync(dir));
   }
 
   describe(kind: 'blob' | 'manifest', id: string): string {
@@ -98,16 +114,21 @@ export class DirRemote implements CacheRemote {
     return path.join(this.root, 'manifests', `${key}.json`);
   }
 
-  getBlob(hash: string): Promise<Uint8Array | undefined> {
-    return this.readOptional(this.blobPath(hash));
+  getBlob(hash: string, bytes: number, opts: RemoteReadOptions = {}): Promise<Uint8Array | undefined> {
+    return this.readOptional(this.blobPath(hash), {
+      maxBytes: bytes,
+      exactBytes: bytes,
+      describeSize: (actual, expected) => `has ${actual} bytes, the manifest says ${expected} (truncated or overwritten)`,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   }
 
   putBlob(hash: string, bytes: Uint8Array, opts: { replace?: boolean } = {}): Promise<PutResult> {
     return this.writeOnce(this.blobPath(hash), bytes, opts.replace ?? false);
   }
 
-  getManifest(key: string): Promise<Uint8Array | undefined> {
-    return this.readOptional(this.manifestPath(key));
+  getManifest(key: string, opts: RemoteReadOptions & { maxBytes: number }): Promise<Uint8Array | undefined> {
+    return this.readOptional(this.manifestPath(key), { maxBytes: opts.maxBytes, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
   putManifest(key: string, bytes: Uint8Array, opts: { replace?: boolean } = {}): Promise<PutResult> {
@@ -115,7 +136,9 @@ export class DirRemote implements CacheRemote {
   }
 
   async *manifestKeys(): AsyncIterable<string> {
-    for (const name of await this.list(path.join(this.root, 'manifests'))) {
+    const dir = path.join(this.root, 'manifests');
+    if (!(await this.isRealDir(dir))) return;
+    for (const name of await this.list(dir)) {
       const m = /^([0-9a-f]{64})\.json$/.exec(name);
       if (m) yield m[1]!;
     }
@@ -124,11 +147,10 @@ export class DirRemote implements CacheRemote {
   prepareWrite(): Promise<void> {
     this.writable ??= (async () => {
       for (const sub of ['blobs', 'manifests']) {
-        const dir = path.join(this.root, sub);
         try {
-          await mkdir(dir); // not recursive: the root exists, and a recursive mkdir reports EROFS as ENOENT
+          await mkdirUnder(this.root, sub); // one component at a time: a recursive mkdir reports EROFS as ENOENT
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw this.failure('create', dir, err);
+          throw this.failure('create', path.join(this.root, sub), err);
         }
       }
       const probe = path.join(this.root, 'manifests', `.write-probe${tmpSuffix()}`);
@@ -144,9 +166,13 @@ export class DirRemote implements CacheRemote {
   }
 
   async cleanup(): Promise<string[]> {
-    const dirs = [this.root, path.join(this.root, 'manifests')];
+    // Only real directories are looked into; a link or file where one belongs is refused (nothing is removed there).
+    const dirs = [this.root];
+    if (await this.isRealDir(path.join(this.root, 'manifests'))) dirs.push(path.join(this.root, 'manifests'));
     const blobs = path.join(this.root, 'blobs');
-    for (const sub of await this.list(blobs)) if (/^[0-9a-f]{2}$/.test(sub)) dirs.push(path.join(blobs, sub));
+    if (await this.isRealDir(blobs)) {
+      for (const sub of await this.list(blobs)) if (/^[0-9a-f]{2}$/.test(sub) && (await this.isRealDir(path.join(blobs, sub)))) dirs.push(path.join(blobs, sub));
+    }
     const removed: string[] = [];
     const now = Date.now();
     for (const dir of dirs) {
@@ -158,7 +184,7 @@ export class DirRemote implements CacheRemote {
         if (m[1] === HOST) dead = !isProcessAlive(Number(m[2]));
         else {
           try {
-            dead = now - (await stat(file)).mtimeMs > FOREIGN_TMP_STALE_MS;
+            dead = now - (await lstat(file)).mtimeMs > FOREIGN_TMP_STALE_MS;
           } catch {
             continue; // gone already
           }
@@ -168,11 +194,25 @@ export class DirRemote implements CacheRemote {
           await unlink(file);
           removed.push(file);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw this.failure('remove', file, err);
+          const code = (err as NodeJS.ErrnoException).code;
+          // In a shared (sticky) remote another user's leftover is theirs to remove: it is ignored by readers anyway.
+          if (code !== 'ENOENT' && code !== 'EPERM' && code !== 'EACCES') throw this.failure('remove', file, err);
         }
       }
     }
     return removed;
+  }
+
+  /**
+   * Whether `dir` (under the root) exists as a real directory, with none but real directories above it; false when
+   * it does not exist. Anything else there (a link, a file) is a one-line RemoteError naming it.
+   */
+  private async isRealDir(dir: string): Promise<boolean> {
+    try {
+      return await assertNoSymlinks(this.root, path.join(dir, 'x'));
+    } catch (err) {
+      throw this.failure('list', dir, err);
+    }
   }
 
   /** The names in a directory; none when it does not exist. */
@@ -185,11 +225,17 @@ export class DirRemote implements CacheRemote {
     }
   }
 
-  private async readOptional(file: string): Promise<Uint8Array | undefined> {
+  /**
+   * The bytes of a regular file under the root, within the bounds of `opts`; undefined when it does not exist. What
+   * is not a regular file of an accepted size throws {@link UnexpectedFileError} (bad content, named); storage
+   * failures throw a RemoteError.
+   */
+  private async readOptional(file: string, opts: { maxBytes: number; exactBytes?: number; describeSize?: (actual: number, expected: number) => string; signal?: AbortSignal }): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(file);
+      return await readRegularFile(file, { ...opts, root: this.root });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      // The object itself is bad content (reported with its entry); a bad directory above it breaks the remote.
+      if ((err instanceof UnexpectedFileError && err.file === file) || opts.signal?.aborted) throw err;
       throw this.failure('read', file, err);
     }
   }
@@ -202,9 +248,13 @@ export class DirRemote implements CacheRemote {
     const dir = path.dirname(file);
     const tmp = `${file}${tmpSuffix()}`;
     try {
-      await mkdir(dir, { recursive: true });
-      const handle = await open(tmp, 'wx', 0o444);
+      // Every directory on the way is a real one (created shared where missing), never a link out of the remote.
+      const { stats: dirStats } = await mkdirUnder(this.root, path.relative(this.root, dir));
+      const handle = await open(tmp, 'wx', 0o444); // O_EXCL: never through a link
       try {
+        const created = (await handle.stat()).mode & 0o7777;
+        const shared = sharedFileMode(dirStats.mode, created);
+        if (shared !== created) await handle.chmod(shared);
         for (let at = 0; at < bytes.byteLength; at += CHUNK) {
           const end = Math.min(at + CHUNK, bytes.byteLength);
           await handle.write(bytes, at, end - at, at);
@@ -241,9 +291,10 @@ export class DirRemote implements CacheRemote {
 
   private failure(op: string, file: string, err: unknown): RemoteError {
     const code = (err as NodeJS.ErrnoException).code;
+    if (err instanceof UnexpectedFileError) return new RemoteError(`remote ${this.location}: cannot ${op} ${file}: ${err.message}`, { cause: err });
     const known = code ? CAUSES[code] : undefined;
     const cause = known ? `${known.cause}, ${code}` : `${(err as Error).message}`;
-    return new RemoteError(`remote ${this.root}: cannot ${op} ${file} (${cause})${known ? `; ${known.advice}` : ''}`, { cause: err });
+    return new RemoteError(`remote ${this.location}: cannot ${op} ${file} (${cause})${known ? `; ${known.advice}` : ''}`, { cause: err });
   }
 }
 
@@ -258,7 +309,7 @@ export function tmpSuffix(pid: number = process.pid, host: string = HOST): strin
 /** For filesystems without hard links: rename, unless the final name appeared (then another writer's is kept). */
 async function renameUnlessPresent(tmp: string, file: string): Promise<PutResult> {
   try {
-    await stat(file);
+    await lstat(file);
     return 'exists';
   } catch {
     await rename(tmp, file);

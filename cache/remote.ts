@@ -15,7 +15,9 @@
  *
  * `push` and `pull` are set differences over keys and blob hashes, so an interrupted transfer simply resumes.
  *
- * An S3-compatible implementation would map: `getBlob`/`getManifest` → GET (404 → undefined); `put*` → PUT with
+ * An S3-compatible implementation would map: `getBlob`/`getManifest` → GET (404 → undefined), after a HEAD whose
+ * Content-Length must equal the blob's byte count (at most `maxBytes` for a manifest), or a ranged GET of that many
+ * bytes + 1, so that no more than that is ever read; the signal aborts the request; `put*` → PUT with
  * `If-None-Match: *` (412 → 'exists'; a PUT is atomic, so no temporary name is needed), with `replace` an
  * unconditional PUT; `manifestKeys` → ListObjectsV2 under `manifests/`; `prepareWrite` → PUT and DELETE of a probe
  * object; `cleanup` → abort the multipart uploads of dead writers. `openRemote` would dispatch on `s3://`.
@@ -26,6 +28,7 @@ import { CorruptEntryError, RemoteConfigError } from './errors.ts';
 import { sha256Hex } from './hash.ts';
 import { manifestDigest, validateManifest } from './manifest-check.ts';
 import { checkSignature, manifestSignatureSchema, signEntry, withTrust, type RemoteTrust } from './remote-trust.ts';
+import { UnexpectedFileError } from './safe-file.ts';
 import { SigningConfigError, type SigningKey } from './signing-keys.ts';
 import type { Manifest } from './manifest.ts';
 import type { CacheStore } from './store.ts';
@@ -33,6 +36,15 @@ import type { OutputRef } from './values.ts';
 
 /** What `put*` did: wrote the object, or found it already there (another writer's copy, kept as it is). */
 export type PutResult = 'written' | 'exists';
+
+/** The largest remote manifest file read (a manifest is a few hundred bytes per output); a larger one is corrupt. */
+export const MAX_MANIFEST_BYTES = 16 << 20;
+
+/** Options of a remote read. */
+export interface RemoteReadOptions {
+  /** Abandons the read at once (rejecting with the signal's reason), e.g. when the run is cancelled. */
+  signal?: AbortSignal;
+}
 
 /**
  * Raw object storage behind a remote. Implementations never judge content: they store and return bytes; callers
@@ -48,16 +60,24 @@ export interface CacheRemote {
   readonly trust?: RemoteTrust;
   /** How an object is named in messages: the file path or URL of a blob or manifest. */
   describe(kind: 'blob' | 'manifest', id: string): string;
-  /** The bytes stored under a blob hash, unverified; undefined when there is none. */
-  getBlob(hash: string): Promise<Uint8Array | undefined>;
+  /**
+   * The bytes stored under a blob hash, unverified, when it is an object of exactly `bytes` bytes (the manifest's
+   * count: checked before reading, and no more than that + 1 byte is ever read); undefined when there is none.
+   * Throws {@link UnexpectedFileError} (one line: the object, what it is, what was expected) for anything else there:
+   * another size, a link, a FIFO, a device, a directory.
+   */
+  getBlob(hash: string, bytes: number, opts?: RemoteReadOptions): Promise<Uint8Array | undefined>;
   /**
    * Stores a blob under its hash, atomically (readers see nothing or all of it). Without `replace`, an object
    * already there is kept and 'exists' returned; with it, the stored object is replaced (used only to repair one
    * that failed verification).
    */
   putBlob(hash: string, bytes: Uint8Array, opts?: { replace?: boolean }): Promise<PutResult>;
-  /** The bytes of the manifest file under `key`, unverified; undefined when there is none. */
-  getManifest(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * The bytes of the manifest file under `key`, unverified, at most `maxBytes` of them; undefined when there is none.
+   * Throws {@link UnexpectedFileError} as {@link getBlob} does (a larger object too).
+   */
+  getManifest(key: string, opts: RemoteReadOptions & { maxBytes: number }): Promise<Uint8Array | undefined>;
   /** Stores a manifest file under `key`, atomically; `replace` as for {@link putBlob}. */
   putManifest(key: string, bytes: Uint8Array, opts?: { replace?: boolean }): Promise<PutResult>;
   /** Every key that has a manifest file (not verified). */
@@ -166,11 +186,17 @@ type ManifestRead =
   | { status: 'accepted'; manifest: Manifest; signer?: string };
 
 /** Reads and checks the manifest file under `key` against the remote's trust policy. */
-async function readRemoteManifest(remote: CacheRemote, key: string): Promise<ManifestRead> {
+async function readRemoteManifest(remote: CacheRemote, key: string, signal?: AbortSignal): Promise<ManifestRead> {
   assertKey(key);
-  const raw = await remote.getManifest(key);
-  if (raw === undefined) return { status: 'absent' };
   const where = remote.describe('manifest', key);
+  let raw: Uint8Array | undefined;
+  try {
+    raw = await remote.getManifest(key, { maxBytes: MAX_MANIFEST_BYTES, ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (err instanceof UnexpectedFileError) return { status: 'corrupt', reason: err.message };
+    throw err;
+  }
+  if (raw === undefined) return { status: 'absent' };
   let file: ParsedManifestFile;
   try {
     file = parseRemoteManifest(key, raw);
@@ -187,8 +213,8 @@ async function readRemoteManifest(remote: CacheRemote, key: string): Promise<Man
  * Reads the entry under `key` and verifies the manifest and every blob it names, except those `skip` accepts (the
  * caller has them intact already). Storage failures (permissions, I/O) throw; bad content is a `corrupt` result.
  */
-async function readRemoteEntry(remote: CacheRemote, key: string, skip: (hash: string) => boolean = () => false): Promise<RemoteRead> {
-  const read = await readRemoteManifest(remote, key);
+async function readRemoteEntry(remote: CacheRemote, key: string, signal?: AbortSignal, skip: (hash: string) => boolean = () => false): Promise<RemoteRead> {
+  const read = await readRemoteManifest(remote, key, signal);
   if (read.status !== 'accepted') return read;
   const { manifest } = read;
   const where = remote.describe('manifest', key);
@@ -196,10 +222,9 @@ async function readRemoteEntry(remote: CacheRemote, key: string, skip: (hash: st
   const problems: string[] = [];
   for (const [name, ref] of Object.entries(manifest.outputs)) {
     if (blobs.has(ref.blob) || skip(ref.blob)) continue;
-    const bytes = await remote.getBlob(ref.blob);
-    const problem = blobProblem(ref, bytes);
-    if (problem) problems.push(`output '${name}': ${remote.describe('blob', ref.blob)} ${problem}`);
-    else blobs.set(ref.blob, bytes!);
+    const read = await readBlob(remote, ref, signal);
+    if (read.problem === undefined) blobs.set(ref.blob, read.bytes);
+    else problems.push(`output '${name}': ${read.problem}`);
   }
   if (problems.length > 0) return { status: 'corrupt', reason: `entry ${where}: ${problems.join('; ')}`, manifest };
   return { status: 'present', manifest, blobs, ...(read.signer !== undefined ? { signer: read.signer } : {}) };
@@ -231,6 +256,19 @@ function parseRemoteManifest(key: string, raw: Uint8Array): ParsedManifestFile {
     if (err instanceof CorruptEntryError) throw new Error(err.reason);
     throw err;
   }
+}
+
+/** The verified bytes of a blob, or what is wrong with it (one line naming the object). Storage failures throw. */
+async function readBlob(remote: CacheRemote, ref: OutputRef, signal?: AbortSignal): Promise<{ bytes: Uint8Array; problem?: undefined } | { problem: string; found: boolean }> {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await remote.getBlob(ref.blob, ref.bytes, signal ? { signal } : {});
+  } catch (err) {
+    if (err instanceof UnexpectedFileError) return { problem: err.message, found: true };
+    throw err;
+  }
+  const problem = blobProblem(ref, bytes);
+  return problem ? { problem: `${remote.describe('blob', ref.blob)} ${problem}`, found: bytes !== undefined } : { bytes: bytes! };
 }
 
 /** What is wrong with blob bytes read for `ref`, or undefined when they are there, of the right size and hash. */
@@ -272,13 +310,13 @@ function emptyReport(direction: TransferReport['direction'], remote: CacheRemote
  * Whether `key` is in the remote as a complete entry whose manifest and every blob verify.
  * Example: `await remoteLookup(remote, key)` → `'present'`, `'absent'` or `{corrupt: 'blobs/ab/ab12… is missing'}`.
  */
-export async function remoteLookup(remote: CacheRemote, key: string): Promise<RemoteLookup> {
-  const found = await readRemoteEntry(remote, key);
+export async function remoteLookup(remote: CacheRemote, key: string, opts: RemoteReadOptions = {}): Promise<RemoteLookup> {
+  const found = await readRemoteEntry(remote, key, opts.signal);
   return found.status === 'corrupt' || found.status === 'refused' ? { corrupt: found.reason } : found.status;
 }
 
 /** Options of {@link pushEntries}. */
-export interface PushOptions {
+export interface PushOptions extends RemoteReadOptions {
   /** Remove temporary files of dead writers first (default true). */
   cleanup?: boolean;
   /** `'local'`: replace remote entries whose results differ from the local ones (default: report them, keep both). */
@@ -298,7 +336,8 @@ function divergence(key: string, local: Manifest, remote: Manifest, replaced: bo
  * at any point leaves no manifest naming a missing blob. A corrupt remote entry, or one the trust policy refuses, is
  * replaced by the verified local one. A remote entry whose results differ from the local one is reported in
  * `divergent` and left alone, unless `keep: 'local'`. Entries the local cache lacks, or holds corrupt, are reported
- * and skipped. Storage failures (an unwritable remote) throw a one-line RemoteError.
+ * and skipped. Storage failures (an unwritable remote) throw a one-line RemoteError; an aborted `opts.signal` rejects
+ * with its reason at once (what was written stays valid: blobs before manifests).
  */
 export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: readonly string[], opts: PushOptions = {}): Promise<TransferReport> {
   const report = emptyReport('push', remote);
@@ -309,6 +348,7 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
   await remote.prepareWrite();
   if (opts.cleanup !== false) report.cleaned = await remote.cleanup();
   for (const key of new Set(keys)) {
+    opts.signal?.throwIfAborted();
     const local = cache.lookup(key);
     if (local.status === 'miss') {
       report.missing.push(key);
@@ -319,7 +359,7 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
       continue;
     }
     const refs = blobsOf(local.manifest);
-    const theirs = await readRemoteEntry(remote, key);
+    const theirs = await readRemoteEntry(remote, key, opts.signal);
     if (theirs.status === 'present') {
       const diverged = divergence(key, local.manifest, theirs.manifest, opts.keep === 'local');
       if (diverged) report.divergent.push(diverged);
@@ -331,15 +371,16 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
       }
     }
     for (const ref of refs) {
-      const stored = await remote.getBlob(ref.blob);
-      if (blobProblem(ref, stored) === undefined) {
+      const stored = await readBlob(remote, ref, opts.signal);
+      if (stored.problem === undefined) {
         report.blobs.present++;
         report.bytes.present += ref.bytes;
         continue;
       }
+      opts.signal?.throwIfAborted();
       const bytes = cache.blobBytes(ref.blob);
       if (!bytes || sha256Hex(bytes) !== ref.blob) throw new CorruptEntryError(key, `blob ${ref.blob.slice(0, 12)} changed while being pushed`, [ref.blob]);
-      const put = await remote.putBlob(ref.blob, bytes, { replace: stored !== undefined });
+      const put = await remote.putBlob(ref.blob, bytes, { replace: stored.found });
       if (put === 'written') {
         report.blobs.transferred++;
         report.bytes.transferred += ref.bytes;
@@ -362,7 +403,7 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
 }
 
 /** Options of {@link pullEntries}. */
-export interface PullOptions {
+export interface PullOptions extends RemoteReadOptions {
   /**
    * `'remote'`: also read the remote entries of keys the local cache holds, and replace local entries whose results
    * differ from the remote's (default: a local entry is kept without reading the remote).
@@ -374,18 +415,20 @@ export interface PullOptions {
  * Downloads the entries under `keys` that the local cache lacks (or holds corrupt) and the remote holds intact (and
  * signed by an allowed signer, where the remote's trust requires it). An entry is imported into LMDB (one
  * transaction) only after its manifest and every blob it needs verified; a corrupt or refused remote entry is
- * reported in the result, not thrown, and not imported. Blobs the local cache has intact are not read.
+ * reported in the result, not thrown, and not imported. Blobs the local cache has intact are not read. An aborted
+ * `opts.signal` rejects with its reason at once, even while a read is pending; nothing half-read is imported.
  */
 export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: readonly string[], opts: PullOptions = {}): Promise<TransferReport> {
   const report = emptyReport('pull', remote);
   for (const key of new Set(keys)) {
+    opts.signal?.throwIfAborted();
     const local = cache.lookup(key);
     const intactHere = new Map<string, boolean>();
     const haveIntact = (hash: string) => {
       if (!intactHere.has(hash)) intactHere.set(hash, cache.blobState(hash) === 'intact');
       return intactHere.get(hash)!;
     };
-    const theirs = local.status === 'hit' && opts.keep !== 'remote' ? undefined : await readRemoteEntry(remote, key, haveIntact);
+    const theirs = local.status === 'hit' && opts.keep !== 'remote' ? undefined : await readRemoteEntry(remote, key, opts.signal, haveIntact);
     const diverged = local.status === 'hit' && theirs?.status === 'present' ? divergence(key, local.manifest, theirs.manifest, true) : undefined;
     if (local.status === 'hit' && !diverged) {
       if (theirs?.status === 'corrupt' || theirs?.status === 'refused') {
@@ -407,6 +450,7 @@ export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: 
       if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: false });
       continue;
     }
+    opts.signal?.throwIfAborted();
     await cache.importEntry(theirs.manifest, [...theirs.blobs].map(([hash, bytes]) => ({ hash, bytes })));
     if (diverged) report.divergent.push(diverged);
     if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: true });
@@ -445,11 +489,11 @@ export interface EntryComparison {
 }
 
 /** Compares `keys` between the local cache and the remote, verifying both sides fully (nothing is written). */
-export async function compareEntries(cache: CacheStore, remote: CacheRemote, keys: readonly string[]): Promise<EntryComparison[]> {
+export async function compareEntries(cache: CacheStore, remote: CacheRemote, keys: readonly string[], opts: RemoteReadOptions = {}): Promise<EntryComparison[]> {
   const rows: EntryComparison[] = [];
   for (const key of new Set(keys)) {
     const local = cache.lookup(key);
-    const theirs = await readRemoteEntry(remote, key);
+    const theirs = await readRemoteEntry(remote, key, opts.signal);
     const manifest = local.status === 'hit' ? local.manifest : theirs.status === 'absent' ? undefined : theirs.manifest;
     const difference = local.status === 'hit' && theirs.status === 'present' ? diffEntries(local.manifest, theirs.manifest) : undefined;
     rows.push({

@@ -300,7 +300,7 @@ export async function main(argv: string[], context: CliContext = {}): Promise<nu
       const controller = new AbortController();
       let signalExit = 0;
       const onSignal = (sig: NodeJS.Signals) => {
-        if (signalExit) process.exit(signalExit); // second signal: leave now
+        if (signalExit) leaveNow(sig); // second signal: leave now
         signalExit = sig === 'SIGINT' ? 130 : 143;
         process.stderr.write(`\n${sig}: cancelling, stopping running stages...\n`);
         controller.abort(new Error(`cancelled by ${sig}`));
@@ -802,6 +802,19 @@ export async function runCli(argv: string[]): Promise<never> {
   await flushed(process.stdout);
   await flushed(process.stderr);
   process.exit(code);
+}
+
+/**
+ * Ends the process at once on a repeated signal: the signal's default action, raised again (exit status 128 + n, as
+ * if unhandled). Not `process.exit`, which waits for libuv's worker threads and so hangs behind a read that blocks
+ * (a hung network filesystem); the kernel releases the cache lock (an OFD lock) of a process that ends either way.
+ */
+function leaveNow(sig: NodeJS.Signals): never {
+  process.stderr.write(`${sig} again: exiting now\n`);
+  process.removeAllListeners(sig);
+  process.kill(process.pid, sig);
+  // The default action of SIGINT and SIGTERM ends the process before this line; in case it was ignored:
+  return process.exit(sig === 'SIGINT' ? 130 : 143);
 }
 
 /**

@@ -15,10 +15,11 @@
  * job's log in the shared directory; the last is `done` or `error` (the stage's error). Exit code 0, else 1 (a stage
  * failure), 2 (bad usage) or 143 when cancelled by SIGTERM (scancel).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pullEntries, pushEntries, type CacheRemote } from '../cache/remote.ts';
+import { describeFileType, UnexpectedFileError } from '../cache/safe-file.ts';
 import { CacheStore } from '../cache/store.ts';
 import { FileError, UsageError } from './errors.ts';
 import { makeDirs } from './make-dirs.ts';
@@ -74,6 +75,10 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
     }
     const granted = Number(process.env.SLURM_CPUS_PER_TASK);
     const threads = Number.isInteger(granted) && granted >= 1 ? granted : (opts.threads ?? 1);
+    // The base is the user's (a link to a scratch directory is fine), but it must be a directory; the node cache in it
+    // is a fresh directory of mode 0700 (mkdtemp), so nobody else can put a FIFO or a link where its files go.
+    const baseStats = statSync(base, { throwIfNoEntry: false });
+    if (baseStats && !baseStats.isDirectory()) throw new UnexpectedFileError(base, `is ${describeFileType(baseStats)}, expected a directory (--node-cache / $TMPDIR)`);
     try {
       makeDirs(base);
       dir = mkdtempSync(path.join(base, 'sgdn-exec-'));

@@ -151,6 +151,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
           await afterSuccess(node);
           return { status: 'hit', missing };
         }
+        if (controller.signal.aborted) return cancelled(id); // the pull was abandoned
       }
       let grant: CoreGrant | undefined;
       let gpuGrant: GpuGrant | undefined;
@@ -215,14 +216,14 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     const pull = async (node: PlanNode): Promise<boolean> => {
       const id = node.instance;
       try {
-        const report = await pullEntries(opts.remote!, opts.cache, [node.key]);
+        const report = await pullEntries(opts.remote!, opts.cache, [node.key], { signal: controller.signal });
         for (const c of report.corrupt) if (c.side === 'remote') emit({ type: 'corrupt', instance: id, key: node.key, reason: c.reason, where: 'remote' });
         if (report.transferred.length === 0) return false;
         summary.pulled.push(id);
         emit({ type: 'hit', instance: id, key: node.key, from: 'remote', blobs: report.blobs.transferred, bytes: report.bytes.transferred });
         return true;
       } catch (err) {
-        remoteFailed(node, 'pull', err);
+        if (!controller.signal.aborted) remoteFailed(node, 'pull', err);
         return false;
       }
     };
@@ -236,7 +237,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
           throw err;
         });
         await cleanedUp;
-        const report = await pushEntries(opts.cache, opts.remote!, [node.key], { cleanup: false });
+        const report = await pushEntries(opts.cache, opts.remote!, [node.key], { cleanup: false, signal: controller.signal });
         if (report.entries.transferred + report.entries.present === 0) {
           throw new Error(report.corrupt.map((c) => c.reason).join('; ') || 'the entry is not in the local cache');
         }
@@ -245,7 +246,8 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         summary.pushed.push(node.instance);
         emit({ type: 'pushed', instance: node.instance, key: node.key, blobs: report.blobs.transferred, bytes: report.bytes.transferred, already: report.entries.present > 0 });
       } catch (err) {
-        remoteFailed(node, 'push', err);
+        // A push abandoned by cancelling is not a failure of the remote: the entry is kept locally either way.
+        if (!controller.signal.aborted) remoteFailed(node, 'push', err);
       }
     };
 

@@ -15,9 +15,10 @@
  * - The jobs and their states are written to a small JSON file (atomically: temporary file + rename) that
  *   `sgd-noise status` reads.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pullEntries, pushEntries, remoteLookup, type CacheRemote } from '../../cache/remote.ts';
+import { mkdirSharedSync, openRegularFileSync, UnexpectedFileError } from '../../cache/safe-file.ts';
 import type { CacheStore } from '../../cache/store.ts';
 import { getPath } from '../config.ts';
 import { StageFailure } from '../execute.ts';
@@ -27,7 +28,6 @@ import { parseJobLine } from '../job-protocol.ts';
 import type { PlanNode } from '../plan.ts';
 import { declaredGpus } from '../stage.ts';
 import { FileError } from '../errors.ts';
-import { makeDirs } from '../make-dirs.ts';
 import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
 import { argumentProblem, controlCharacter, directiveArgument, printable, sbatchOptionProblem, slurmPathProblem } from './safe-values.ts';
 
@@ -123,6 +123,8 @@ interface Active {
   cancelled: boolean;
   /** Set when Slurm keeps the job pending for a reason it never gets over (see NEVER_STARTS). */
   neverStarts?: string;
+  /** Set once the log was found to be something other than a regular file (named once in the tail, then ignored). */
+  logRefused?: boolean;
 }
 
 /** A job Slurm can never start: the instance fails at once, no attempt is retried. */
@@ -192,9 +194,11 @@ export class SlurmExecutor implements Executor {
     const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
     this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
     checkValues(o, this.file.logDir);
+    // Shared like the remote it usually lies in (each new directory gets its parent's group bits), never a link.
     try {
-      makeDirs(this.file.logDir);
+      mkdirSharedSync(this.file.logDir);
     } catch (err) {
+      if (err instanceof UnexpectedFileError) throw err;
       throw new FileError((err as { path?: string }).path ?? this.file.logDir, err, 'slurmLogs');
     }
     this.save();
@@ -476,11 +480,17 @@ export class SlurmExecutor implements Executor {
 
   /** Reads what the job appended to its log: protocol lines become events, the rest is kept for failure messages. */
   private tailLog(a: Active, final = false): void {
+    if (a.logRefused) return;
     let fd: number;
+    // Never blocks (a FIFO) nor follows a link (the run's log directory or the log itself): see cache/safe-file.ts.
     try {
-      fd = openSync(a.record.log, 'r');
-    } catch {
-      return; // not created yet (the job has not started)
+      const opened = openRegularFileSync(a.record.log, { root: path.resolve(this.o.logDir) });
+      if (!opened) return; // not created yet (the job has not started)
+      fd = opened.fd;
+    } catch (err) {
+      a.logRefused = true;
+      a.tail.push(`cannot read the job's log: ${(err as Error).message}`);
+      return;
     }
     try {
       let text = a.partial;

@@ -135,9 +135,10 @@ function checkDownloadCache(dir: string, sha256: Record<keyof typeof FASHION_FIL
     const file = path.join(dir, FASHION_FILES[name]);
     let got: string;
     try {
-      got = sha256OfGunzipped(file);
+      got = sha256OfGunzipped(file); // a FIFO, device or link there is refused, not read (cache/safe-file.ts)
     } catch (err) {
-      got = `unreadable: ${(err as Error).message}`;
+      rmSync(file, { force: true });
+      return `${(err as Error).message} (removed)`;
     }
     if (got !== sha256[name]) {
       rmSync(file, { force: true });

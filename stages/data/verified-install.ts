@@ -4,10 +4,11 @@
  * scratch directories left by killed processes are removed. A file that fails its check is deleted, never kept.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isProcessAlive } from '../../cache/process-alive.ts';
+import { readRegularFileSync } from '../../cache/safe-file.ts';
 import { FileError } from '../../pipeline/errors.ts';
 import { makeDirs } from '../../pipeline/make-dirs.ts';
 
@@ -20,11 +21,26 @@ export interface PendingFile {
   digest(file: string): string;
 }
 
+/** The largest file of a download cache read (Fashion-MNIST's largest is 26 MB), and the most its gzip expands to. */
+const MAX_DOWNLOAD_BYTES = 512 << 20;
+const MAX_GUNZIPPED_BYTES = 1 << 30;
+
+/**
+ * The bytes of a file in a download cache: a regular file (not a FIFO, device or link: cache/safe-file.ts), of at
+ * most MAX_DOWNLOAD_BYTES; throws one line naming it otherwise.
+ */
+function readCachedFile(file: string): Buffer {
+  const bytes = readRegularFileSync(file, { maxBytes: MAX_DOWNLOAD_BYTES });
+  if (!bytes) throw new Error(`${file} does not exist`);
+  return bytes;
+}
+
 /** SHA-256 of a file's bytes, hex. */
-export const sha256OfFile = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+export const sha256OfFile = (file: string): string => createHash('sha256').update(readCachedFile(file)).digest('hex');
 
 /** SHA-256 of a gzip file's decompressed bytes, hex (how the Fashion-MNIST constants are defined). */
-export const sha256OfGunzipped = (file: string): string => createHash('sha256').update(gunzipSync(readFileSync(file))).digest('hex');
+export const sha256OfGunzipped = (file: string): string =>
+  createHash('sha256').update(gunzipSync(readCachedFile(file), { maxOutputLength: MAX_GUNZIPPED_BYTES })).digest('hex');
 
 /** Checks every file, then renames each into place; on a mismatch deletes it and throws naming file and digests. */
 export function installVerified(files: readonly PendingFile[]): void {
