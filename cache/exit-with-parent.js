@@ -8,9 +8,14 @@
 // do is wanted: its results had nowhere to go).
 import { Worker } from 'node:worker_threads';
 
+// The thread's code imports dynamically: eval'd worker code is CommonJS, or ESM when the process was started with
+// `--input-type=module` (as the cost measurement's child is), and a dynamic import works in both.
 const watcher = new Worker(
-  `const { workerData } = require('node:worker_threads');
-   setInterval(() => { if (process.ppid !== workerData.parent) process.kill(process.pid, 'SIGKILL'); }, workerData.everyMs);`,
+  `import('node:worker_threads').then(({ workerData }) => {
+     setInterval(() => { if (process.ppid !== workerData.parent) process.kill(process.pid, 'SIGKILL'); }, workerData.everyMs);
+   });`,
   { eval: true, workerData: { parent: process.ppid, everyMs: 250 }, stdout: false, stderr: false },
 );
+// A watch that cannot run must not take the child down with it.
+watcher.on('error', () => undefined);
 watcher.unref();

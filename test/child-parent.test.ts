@@ -30,19 +30,27 @@ test('kill -9 of the runner while its cost-measuring child measures: the child i
   t.false(alive(child), `measuring child ${child} is still alive 10 s after its runner was killed`);
 });
 
-test('the exit-with-parent preload (every Node child gets it): a process busy in a synchronous loop dies with its parent, a shell killed with -9', async (t) => {
-  const script = `"$0" --import "$1" -e 'require("fs").writeFileSync(process.argv[1], String(process.pid)); const u = Date.now() + 60000; while (Date.now() < u);' "$2" & wait`;
-  const w = workspace();
-  const pidFile = path.join(w.dir, 'grandchild.pid');
-  const sh = execa('sh', ['-c', script, process.execPath, EXIT_WITH_PARENT, pidFile], { reject: false });
-  await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').length > 0, 'the grandchild to start');
-  const grandchild = Number(readFileSync(pidFile, 'utf8'));
-  t.teardown(() => {
-    if (alive(grandchild)) process.kill(grandchild, 'SIGKILL');
+/** Shell scripts starting a grandchild busy in a synchronous loop: CommonJS, and ESM (as the cost measurement's child runs). */
+const BUSY_GRANDCHILDREN = {
+  commonjs: `"$0" --import "$1" -e 'require("fs").writeFileSync(process.argv[1], String(process.pid)); const u = Date.now() + 60000; while (Date.now() < u);' "$2" & wait`,
+  module: `"$0" --import "$1" --input-type=module -e 'import { writeFileSync } from "node:fs"; writeFileSync(process.argv[1], String(process.pid)); const u = Date.now() + 60000; while (Date.now() < u);' "$2" & wait`,
+};
+
+for (const [inputType, script] of Object.entries(BUSY_GRANDCHILDREN)) {
+  test(`the exit-with-parent preload (every Node child gets it): a process (${inputType}) busy in a synchronous loop dies with its parent, a shell killed with -9`, async (t) => {
+    const w = workspace();
+    const pidFile = path.join(w.dir, 'grandchild.pid');
+    // stdio ignored: the grandchild must not hold a pipe of the shell's open, or awaiting the shell waits for it
+    const sh = execa('sh', ['-c', script, process.execPath, EXIT_WITH_PARENT, pidFile], { reject: false, stdio: 'ignore' });
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').length > 0, 'the grandchild to start');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    t.teardown(() => {
+      if (alive(grandchild)) process.kill(grandchild, 'SIGKILL');
+    });
+    sh.kill('SIGKILL');
+    await sh;
+    const t0 = Date.now();
+    while (alive(grandchild) && Date.now() - t0 < 10_000) await sleep(50);
+    t.false(alive(grandchild), `process ${grandchild} outlived its parent by 10 s`);
   });
-  sh.kill('SIGKILL');
-  await sh;
-  const t0 = Date.now();
-  while (alive(grandchild) && Date.now() - t0 < 10_000) await sleep(50);
-  t.false(alive(grandchild), `process ${grandchild} outlived its parent by 10 s`);
-});
+}

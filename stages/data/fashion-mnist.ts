@@ -7,6 +7,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { UnexpectedFileError } from '../../cache/safe-file.ts';
 import type { CommandRunner } from './command.ts';
 import { fetchDebianPackageFiles } from './debian-archive.ts';
 import { fetchToFile } from './download.ts';
@@ -137,8 +138,11 @@ function checkDownloadCache(dir: string, sha256: Record<keyof typeof FASHION_FIL
     try {
       got = sha256OfGunzipped(file); // a FIFO, device or link there is refused, not read (cache/safe-file.ts)
     } catch (err) {
-      rmSync(file, { force: true });
-      return `${(err as Error).message} (removed)`;
+      if (!(err instanceof UnexpectedFileError)) got = `unreadable: ${(err as Error).message}`; // not gzip: fails below
+      else {
+        rmSync(file, { force: true });
+        return `${err.message} (removed)`;
+      }
     }
     if (got !== sha256[name]) {
       rmSync(file, { force: true });
