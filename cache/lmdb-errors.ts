@@ -37,8 +37,21 @@ export const MDB_ERROR_NAMES: Readonly<Record<number, string>> = {
 const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
 /**
- * The symbolic name of an error's code: `ENOSPC` for code 'ENOSPC' or 28, `MDB_MAP_FULL` for −30792, or an
- * `MDB_…` name at the start of the message; undefined when there is none.
+ * strerror(3) texts that lmdb-js throws without a code (its `backup` reports a failed copy by message only), by the
+ * code they stand for.
+ */
+const STRERROR_NAMES: ReadonlyMap<string, string> = new Map([
+  ['No space left on device', 'ENOSPC'],
+  ['Disk quota exceeded', 'EDQUOT'],
+  ['Read-only file system', 'EROFS'],
+  ['Permission denied', 'EACCES'],
+  ['Input/output error', 'EIO'],
+]);
+
+/**
+ * The symbolic name of an error's code: `ENOSPC` for code 'ENOSPC' or 28, `MDB_MAP_FULL` for −30792, an `MDB_…` name
+ * at the start of the message, or a code-less error whose message is a known strerror text ("No space left on
+ * device" → `ENOSPC`); undefined when there is none.
  */
 export function errorCodeName(err: unknown): string | undefined {
   if (err === null || typeof err !== 'object') return undefined;
@@ -46,8 +59,8 @@ export function errorCodeName(err: unknown): string | undefined {
   if (typeof code === 'string' && code.length > 0) return code;
   if (typeof code === 'number') return MDB_ERROR_NAMES[code] ?? ERRNO_NAMES.get(Math.abs(code));
   const message = (err as { message?: unknown }).message;
-  const mdb = typeof message === 'string' ? /^(MDB_[A-Z_]+)\b/.exec(message) : null;
-  return mdb?.[1];
+  if (typeof message !== 'string') return undefined;
+  return /^(MDB_[A-Z_]+)\b/.exec(message)?.[1] ?? STRERROR_NAMES.get(message.trim());
 }
 
 /** Whether `err` is lmdb-js's generic commit failure, whose real cause is behind `commitError`. */

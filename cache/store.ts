@@ -104,7 +104,9 @@ export class CacheStore {
   }
 
   private openEnvironment(): void {
-    this.env = open({ path: path.join(this.dir, DATA_FILE) });
+    // No event-turn batching: every write here is an explicit transaction, and lmdb-js's batch-start promise of that
+    // mode has no handler, so a failed commit (a full disk) would end the process with an unhandled rejection.
+    this.env = open({ path: path.join(this.dir, DATA_FILE), eventTurnBatching: false });
     this.manifests = this.env.openDB({ name: 'manifests', encoding: 'json' });
     this.blobs = this.env.openDB({ name: 'blobs', encoding: 'binary' }) as Database<Buffer, string>;
     this.fingerprints = this.env.openDB({ name: 'fingerprints', encoding: 'json' });

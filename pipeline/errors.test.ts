@@ -35,11 +35,13 @@ test('any thrown value gets a message and an exit code', (t) => {
   t.regex(describeError(new Error('boom'), { ...opts, debug: true }).message, /^boom\nError: boom\n\s+at /);
 });
 
-test('code names: errno numbers, strings and MDB_ codes', (t) => {
+test('code names: errno numbers, strings, MDB_ codes and code-less strerror texts', (t) => {
   t.is(errorCodeName({ code: 28 }), 'ENOSPC');
   t.is(errorCodeName({ code: 'EROFS' }), 'EROFS');
   t.is(errorCodeName({ code: -30792 }), 'MDB_MAP_FULL');
   t.is(errorCodeName(new Error('MDB_PANIC: Update of meta page failed')), 'MDB_PANIC');
+  t.is(errorCodeName(new Error('No space left on device')), 'ENOSPC'); // lmdb-js's backup() on a full disk
+  t.is(errorCodeName(new Error('no space, but not strerror')), undefined);
   t.is(errorCodeName('x'), undefined);
 });
 

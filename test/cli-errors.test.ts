@@ -125,3 +125,16 @@ withTmpfs(`issue 23: after ENOSPC (no stack trace), a gc on the still-full disk 
   const rerun = await w.cli(['run', 'slow.ms=1']);
   t.is(rerun.exitCode, 0, rerun.stderr);
 });
+
+withTmpfs(`issue 23: disk full while the runner itself commits (an inline stage): one line, no lmdb "Commit failed" trace; gc on the full disk exits 0${skipped}`, async (t) => {
+  const fs = await mounted(t, '1m');
+  const w = workspace({ cache: path.join(fs.dir, 'cache') });
+  const big = ['--only', 'source', 'source.n=400000']; // 3.2 MB of float64 from the inline stage `source`
+  const full = await w.cli(['run', ...big]);
+  t.is(full.exitCode, 1, full.stderr);
+  t.regex(full.stderr, /FAILED\s+source: cannot store outputs: \S+cache\.mdb: no space left on device \(ENOSPC/);
+  t.notRegex(full.stderr, /Commit failed|\n\s+at |Node\.js v/);
+  const gc = await w.cli(['gc', ...big]);
+  t.is(gc.exitCode, 0, gc.stderr);
+  t.notRegex(gc.stderr, /No space left on device|\n\s+at /, 'a compacted copy that does not fit is not an error');
+});
