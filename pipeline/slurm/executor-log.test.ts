@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DirRemote } from '../../cache/remote-dir.ts';
@@ -27,10 +27,14 @@ test.after.always(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fake Slurm whose one job plants `plant(logPath)` and then fails. */
+/**
+ * A fake Slurm whose one job plants `plant(logPath)` and then fails: it removes the empty log the executor created
+ * first, as a hostile user of a group-writable log directory could.
+ */
 function failingSlurm(plant: (log: string) => void) {
   return {
     async submit(spec: SlurmJobSpec): Promise<string> {
+      rmSync(spec.output!, { force: true });
       plant(spec.output!);
       return '100';
     },
@@ -41,19 +45,22 @@ function failingSlurm(plant: (log: string) => void) {
   };
 }
 
-async function runOneJob(plant: (log: string) => void): Promise<StageFailure> {
+async function runOneJob(plant: (log: string) => void, before: (runDir: string) => void = () => undefined): Promise<StageFailure> {
   const { config } = resolveConfig(toy, undefined, []);
   const plan = buildPlan(toy.stages, config);
   const cache = CacheStore.open(tmp('cache'));
   const quiet: ExecHooks = { signal: new AbortController().signal, progress: () => undefined, log: () => undefined };
   await executeStage(plan.nodes.get('source')!, cache, quiet);
   const remote = DirRemote.open(tmp('remote'));
+  const logDir = tmp('logs');
+  before(path.join(logDir, 'run1'));
   const executor = new SlurmExecutor({
     client: failingSlurm(plant) as never,
     cache,
     remote,
     remoteLocation: remote.location,
-    logDir: tmp('logs'),
+    logDir,
+    runId: 'run1',
     command: ['node', 'sgd-noise.js'],
     planArgs: [],
     pollMs: 20,
@@ -86,3 +93,22 @@ test('a job log that is a symbolic link to another file is not followed', async 
   t.false(err.message.includes('SECRET'), err.message);
   t.true(err.message.includes(`${log} is a symbolic link (to ${secret}), expected a regular file`), err.message);
 });
+
+for (const planted of ['001-slow.1.sh', '001-slow.1.log']) {
+  test(`a link planted at the job's ${planted.endsWith('.sh') ? 'script' : 'log'} name (${planted}) is never written through: the job fails naming it`, async (t) => {
+    const victim = path.join(tmp('victim'), 'bashrc');
+    writeFileSync(victim, 'precious\n');
+    let submitted = false;
+    const err = await runOneJob(
+      () => void (submitted = true),
+      (runDir) => {
+        execFileSync('mkdir', ['-p', runDir]);
+        symlinkSync(victim, path.join(runDir, planted));
+      },
+    );
+    t.true(err.message.includes(`cannot write ${path.sep}`) && err.message.includes(`${path.sep}run1${path.sep}${planted}`), err.message);
+    t.regex(err.message, /something is already there/);
+    t.false(submitted, 'nothing was submitted');
+    t.is(readFileSync(victim, 'utf8'), 'precious\n');
+  });
+}

@@ -308,10 +308,15 @@ export class SlurmExecutor implements Executor {
     } catch (err) {
       throw new StageFailure(`${node.instance}: cannot write its Slurm job script: ${(err as Error).message}`);
     }
-    try {
-      writeFileSync(`${log.slice(0, -4)}.sh`, script);
-    } catch (err) {
-      throw new FileError(`${log.slice(0, -4)}.sh`, err, 'slurmLogs');
+    // Only new files (O_CREAT|O_EXCL, which never follows a link): the log directory may be writable by a whole group,
+    // and a link planted at a predictable name must not redirect the script, or the job's log, to another file.
+    for (const [file, text] of [[`${log.slice(0, -4)}.sh`, script], [log, '']] as const) {
+      try {
+        writeFileSync(file, text, { flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileError(file, err, 'slurmLogs');
+        throw new StageFailure(`${node.instance}: cannot write ${file}: something is already there (a file or link another process or user put there); sgd-noise only creates new files in its Slurm log directory`);
+      }
     }
     const cfg = <T>(p: string) => getPath(job.config, p) as T;
     const res = { ...this.o.resourceDefaults, ...node.stage.resources?.(node.params, cfg) };
