@@ -1,11 +1,13 @@
 /**
  * Issue 23: every child process exits when its parent dies. The cost-measuring child (pipeline/measure-child.ts),
- * busy in a synchronous loop, is gone within seconds of a kill -9 of its runner.
+ * busy in a synchronous loop, is gone within seconds of a kill -9 of its runner; so are external programs (apt-get,
+ * dpkg-deb, the Slurm commands) started through the project's runners.
  */
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { execa, execaNode } from 'execa';
 import { EXIT_WITH_PARENT } from '../cache/orphan-guard.ts';
 import { alive, BIN, TOY, waitFor, workspace } from './fixtures/cli-workspace.ts';
@@ -52,5 +54,55 @@ for (const [inputType, script] of Object.entries(BUSY_GRANDCHILDREN)) {
     const t0 = Date.now();
     while (alive(grandchild) && Date.now() - t0 < 10_000) await sleep(50);
     t.false(alive(grandchild), `process ${grandchild} outlived its parent by 10 s`);
+  });
+}
+
+/** Pids of the live children of `parent` whose command name is `comm` (from /proc). */
+function childrenNamed(parent: number, comm: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      if (ppid === parent && name === comm) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** Scripts that start `sleep 60` through each runner of external programs and then wait. */
+const EXTERNAL_RUNNERS = {
+  'apt-get/dpkg-deb runner (stages/data/command.ts)': `import { runCommand } from '../stages/data/command.ts'; await runCommand('sleep', ['60'], { cwd: '/' });`,
+  'Slurm command runner (pipeline/slurm/command.ts)': `import { execaRunner } from '../pipeline/slurm/command.ts'; await execaRunner('sleep', ['60'], { timeoutMs: 120000 });`,
+};
+
+for (const [runner, script] of Object.entries(EXTERNAL_RUNNERS)) {
+  test(`an external program started by the ${runner} dies with its parent (kill -9)`, async (t) => {
+    if (process.platform !== 'linux' || !existsSync('/usr/bin/setpriv')) {
+      if (process.env.CI) t.fail('CI must run this test: util-linux setpriv is missing (Debian: apt-get install util-linux)');
+      else t.log('skipped: needs Linux and util-linux setpriv');
+      t.pass();
+      return;
+    }
+    const w = workspace();
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), `.child-parent-${process.pid}-${runner.length}.mts`);
+    writeFileSync(file, script);
+    t.teardown(() => rmSync(file, { force: true }));
+    const parent = execaNode(file, [], { nodeOptions: ['--import', import.meta.resolve('tsx')], reject: false, stdio: 'ignore', cwd: w.dir });
+    let sleeper: number | undefined;
+    await waitFor(() => (sleeper = childrenNamed(parent.pid!, 'sleep')[0]) !== undefined, 'sleep to start');
+    t.teardown(() => {
+      if (sleeper !== undefined && alive(sleeper)) process.kill(sleeper, 'SIGKILL');
+    });
+    parent.kill('SIGKILL');
+    await parent;
+    const t0 = Date.now();
+    while (alive(sleeper!) && Date.now() - t0 < 10_000) await sleep(50);
+    t.false(alive(sleeper!), `sleep ${sleeper} outlived its parent by 10 s`);
   });
 }

@@ -4,6 +4,7 @@
  * of its stderr.
  */
 import { execa } from 'execa';
+import { dieWithParent } from '../../cache/orphan-guard.ts';
 
 /** What a finished command gave back. */
 export interface CommandResult {
@@ -55,9 +56,12 @@ export function commandFailed(file: string, args: readonly string[], r: CommandR
   return new SlurmCommandError(`${file} failed (exit code ${r.exitCode}): ${why}`, file, args, r.exitCode, r.stderr);
 }
 
-/** The default runner: execa with the current environment plus `options.env`, never rejecting on an exit code. */
+/**
+ * The default runner: execa with the current environment plus `options.env`, never rejecting on an exit code; the
+ * command dies with this process.
+ */
 export const execaRunner: CommandRunner = async (file, args, options) => {
-  const r = await execa(file, args, {
+  const r = await execa(...dieWithParent(file, args, options.env?.PATH ?? process.env.PATH), {
     env: options.env,
     reject: false,
     timeout: options.timeoutMs,

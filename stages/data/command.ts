@@ -3,6 +3,7 @@
  * with a fake runner and report a failing command by its exit code and last line of stderr.
  */
 import { execa } from 'execa';
+import { dieWithParent } from '../../cache/orphan-guard.ts';
 
 /** What a finished command left: its exit code (null when it could not start), output, and the start error. */
 export interface CommandResult {
@@ -24,9 +25,9 @@ export interface CommandOptions {
 /** Runs `file` with `args`; never throws for a non-zero exit or a missing program (see `CommandResult`). */
 export type CommandRunner = (file: string, args: readonly string[], opts: CommandOptions) => Promise<CommandResult>;
 
-/** The real runner (execa): no shell, `LC_ALL=C` so messages are stable, stdin closed. */
+/** The real runner (execa): no shell, `LC_ALL=C` so messages are stable, stdin closed; it dies with this process. */
 export const runCommand: CommandRunner = async (file, args, opts) => {
-  const child = execa(file, [...args], {
+  const child = execa(...dieWithParent(file, args), {
     cwd: opts.cwd,
     reject: false,
     stdin: 'ignore',
