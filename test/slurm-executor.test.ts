@@ -116,6 +116,33 @@ test.serial('toy: a Slurm run gives the keys and bytes of a local run; a second 
     t.regex(status.stdout, /Slurm jobs of the last run .*\n {2}\(none submitted: every instance was cached\)/);
   }));
 
+test.serial('signed: with --signing-key and --allowed-signers the job\'s exec signs the entry it pushes; a fresh cache requiring signatures pulls everything', (t) =>
+  withCluster(t, cluster, async (c) => {
+    const s = slurmWorkspace(c);
+    const keys = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-keys-'));
+    t.teardown(() => rmSync(keys, { recursive: true, force: true }));
+    const key = path.join(keys, 'alice');
+    const made = await s.cli(['cache', 'keygen', '--out', key]);
+    t.is(made.exitCode, 0, made.stderr);
+    const publicKey = made.stdout.trim().split('\n').pop()!.split(' ').slice(1, 3).join(' ');
+    const signers = path.join(keys, 'allowed_signers');
+    writeFileSync(signers, `alice ${publicKey}\n`, { mode: 0o644 });
+    const r = await s.slurm(['--json', '--signing-key', key, '--allowed-signers', signers]);
+    t.is(r.exitCode, 0, r.stderr);
+    const [job] = s.jobs().jobs;
+    t.deepEqual([job!.instance, job!.phase], ['slow', 'done'], 'the isolated stage ran as a job');
+    const manifests = readdirSync(path.join(s.remote, 'manifests')).filter((f) => f.endsWith('.json'));
+    t.is(manifests.length, ALL.length);
+    for (const f of manifests) {
+      const signature = JSON.parse(readFileSync(path.join(s.remote, 'manifests', f), 'utf8')).signature as { key: string } | undefined;
+      t.is(signature?.key, publicKey, `${f} is signed by alice`);
+    }
+    const fresh = slurmWorkspace(c, s.remote);
+    const pulled = await fresh.cli(['cache', 'pull', '--remote', s.remote, '--allowed-signers', signers]);
+    t.is(pulled.exitCode, 0, pulled.stderr);
+    t.regex(pulled.stdout, new RegExp(`${ALL.length} entries downloaded`));
+  }));
+
 test.serial('kill -9 of a job mid-stage: the retry succeeds and the remote verifies entry by entry', (t) =>
   withCluster(t, cluster, async (c) => {
     const s = slurmWorkspace(c);
