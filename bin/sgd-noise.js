@@ -8,6 +8,7 @@ if (low !== undefined) {
   process.stderr.write(`${low}\n`);
   process.exit(1);
 }
+process.env.SGD_NOISE_SPAWNER_PID = String(process.pid); // children's exit-with-parent watch (cache/exit-with-parent.js)
 const { register } = await import('tsx/esm/api');
 register();
 const { runCli } = await import('../pipeline/cli.ts');

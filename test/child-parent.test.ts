@@ -14,13 +14,14 @@ import { alive, BIN, TOY, waitFor, workspace } from './fixtures/cli-workspace.ts
 
 test('kill -9 of the runner while its cost-measuring child measures: the child is gone within a few seconds', async (t) => {
   const w = workspace();
-  const pidFile = path.join(w.dir, 'measure.pid');
   const gate = path.join(w.dir, 'gate');
-  const env = { ...w.env, TOY_MEASURE_MS: '60000', TOY_MEASURE_PID: pidFile };
+  const env = { ...w.env, TOY_MEASURE_MS: '60000' };
   writeFileSync(gate, 'held'); // keeps the slow stage, and so the run, going while the cost is measured
   const run = execaNode(BIN, ['run', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env: { ...env, TOY_GATE: gate }, reject: false });
-  await waitFor(() => existsSync(pidFile), 'the measuring child to start');
-  const child = Number(readFileSync(pidFile, 'utf8'));
+  // Found as soon as it is spawned (it runs at nice 19, so on a busy machine it may take long to load anything), and
+  // the runner is killed at once: the child must die even when its parent was gone before its preload ran.
+  let child = 0;
+  await waitFor(() => (child = childrenWith(run.pid!, 'measure-child')[0] ?? 0) > 0, 'the measuring child to be spawned');
   t.teardown(() => {
     if (alive(child)) process.kill(child, 'SIGKILL');
   });
@@ -28,8 +29,8 @@ test('kill -9 of the runner while its cost-measuring child measures: the child i
   run.kill('SIGKILL');
   await run;
   const t0 = Date.now();
-  while (alive(child) && Date.now() - t0 < 10_000) await sleep(50);
-  t.false(alive(child), `measuring child ${child} is still alive 10 s after its runner was killed`);
+  while (alive(child) && Date.now() - t0 < 30_000) await sleep(50); // nice 19: on a busy machine it starts slowly
+  t.false(alive(child), `measuring child ${child} is still alive 30 s after its runner was killed`);
 });
 
 /** Shell scripts starting a grandchild busy in a synchronous loop: CommonJS, and ESM (as the cost measurement's child runs). */
@@ -57,8 +58,19 @@ for (const [inputType, script] of Object.entries(BUSY_GRANDCHILDREN)) {
   });
 }
 
-/** Pids of the live children of `parent` whose command name is `comm` (from /proc). */
-function childrenNamed(parent: number, comm: string): number[] {
+/** Pids of the live children of `parent` whose command line contains `text` (from /proc). */
+function childrenWith(parent: number, text: string): number[] {
+  return childrenNamed(parent, undefined).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Pids of the live children of `parent` whose command name is `comm` (any name when undefined; from /proc). */
+function childrenNamed(parent: number, comm: string | undefined): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -67,7 +79,7 @@ function childrenNamed(parent: number, comm: string): number[] {
       const close = stat.lastIndexOf(')');
       const name = stat.slice(stat.indexOf('(') + 1, close);
       const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (ppid === parent && name === comm) found.push(Number(entry));
+      if (ppid === parent && (comm === undefined || name === comm)) found.push(Number(entry));
     } catch {
       // gone meanwhile
     }
