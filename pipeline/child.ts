@@ -1,7 +1,6 @@
 /** Runs one stage instance in a child Node process (execa), relaying its progress; results come through the cache. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execaNode } from 'execa';
 import type { ExecHooks } from './execute.ts';
 import { diskFullNote } from './errors.ts';
 import { StageFailure } from './execute.ts';
@@ -16,6 +15,7 @@ const KILL_GRACE_MS = 3000;
 
 /** Starts a worker for `job`, forwards its messages to `hooks`, and resolves when it has committed its outputs. */
 export async function runInChild(job: WorkerJob, hooks: ExecHooks): Promise<void> {
+  const { execaNode } = await import('execa'); // loaded on first use (see child-cost.ts)
   const child = execaNode(WORKER, [], {
     nodeOptions: [...EXIT_WITH_PARENT_OPTIONS, '--import', TSX],
     ipc: true,

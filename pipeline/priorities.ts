@@ -8,7 +8,6 @@
 import { setPriority } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execaNode } from 'execa';
 import { CHILD_START_OP } from './child-cost.ts';
 import { neededOperations, operationCounts } from './estimate.ts';
 import { EXIT_WITH_PARENT_OPTIONS } from '../cache/orphan-guard.ts';
@@ -56,6 +55,7 @@ export async function measuredPriorities(plan: Plan, config: Record<string, unkn
     const rows = plan.order.map((instance) => ({ instance, action: 'run' as const }));
     const needed = [...neededOperations(operationCounts(plan, rows, config))].filter((op) => op !== CHILD_START_OP);
     if (needed.length === 0) return null;
+    const { execaNode } = await import('execa'); // loaded on first use (see child-cost.ts)
     const child = execaNode(MEASURE_CHILD, [], {
       nodeOptions: [...EXIT_WITH_PARENT_OPTIONS, '--import', TSX], // dies with the runner, even mid-measurement
       input: JSON.stringify({ projectModule: path.resolve(projectModule), config, needed }),

@@ -3,7 +3,6 @@
  * over execa, and `SlurmCommandError`, whose message is one line naming the command, its exit code and the last line
  * of its stderr.
  */
-import { execa } from 'execa';
 import { dieWithParent } from '../../cache/orphan-guard.ts';
 
 /** What a finished command gave back. */
@@ -61,6 +60,7 @@ export function commandFailed(file: string, args: readonly string[], r: CommandR
  * command dies with this process.
  */
 export const execaRunner: CommandRunner = async (file, args, options) => {
+  const { execa } = await import('execa'); // loaded on first use (see pipeline/child-cost.ts)
   const r = await execa(...dieWithParent(file, args, options.env?.PATH ?? process.env.PATH), {
     env: options.env,
     reject: false,

@@ -2,7 +2,6 @@
  * Running an external command (apt-get, dpkg-deb) behind a small injectable interface, so that fetchers can be tested
  * with a fake runner and report a failing command by its exit code and last line of stderr.
  */
-import { execa } from 'execa';
 import { dieWithParent } from '../../cache/orphan-guard.ts';
 
 /** What a finished command left: its exit code (null when it could not start), output, and the start error. */
@@ -27,6 +26,7 @@ export type CommandRunner = (file: string, args: readonly string[], opts: Comman
 
 /** The real runner (execa): no shell, `LC_ALL=C` so messages are stable, stdin closed; it dies with this process. */
 export const runCommand: CommandRunner = async (file, args, opts) => {
+  const { execa } = await import('execa'); // loaded on first use (see pipeline/child-cost.ts)
   const child = execa(...dieWithParent(file, args), {
     cwd: opts.cwd,
     reject: false,
