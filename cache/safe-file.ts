@@ -291,21 +291,14 @@ export function sharedFileMode(dirMode: number, createdMode: number): number {
 export async function mkdirUnder(root: string, rel: string): Promise<{ dir: string; stats: Stats }> {
   let dir = root;
   let stats = await stat(root);
-  for (const part of rel.split(/[\\/]+/).filter(Boolean)) {
-    if (part === '..' || part === '.') throw new Error(`mkdirUnder: '${rel}' must stay below ${root}`);
+  for (const part of componentsBelow(root, rel)) {
     const parentMode = stats.mode;
     dir = path.join(dir, part);
-    let created = false;
-    try {
-      await mkdir(dir, 0o777);
-      created = true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    const created = await mkdir(dir, 0o777).then(() => true, existingOk);
     stats = await lstat(dir);
     if (!stats.isDirectory()) throw notExpected(dir, stats, 'a directory', stats.isSymbolicLink() ? await readlink(dir).catch(() => '?') : undefined);
-    const wanted = sharedDirMode(parentMode, stats.mode);
-    if (created && wanted !== (stats.mode & 0o7777)) {
+    const wanted = modeToSet(created, parentMode, stats);
+    if (wanted !== undefined) {
       await chmod(dir, wanted);
       stats = await lstat(dir);
     }
@@ -317,26 +310,44 @@ export async function mkdirUnder(root: string, rel: string): Promise<{ dir: stri
 export function mkdirUnderSync(root: string, rel: string): { dir: string; stats: Stats } {
   let dir = root;
   let stats = statSync(root);
-  for (const part of rel.split(/[\\/]+/).filter(Boolean)) {
-    if (part === '..' || part === '.') throw new Error(`mkdirUnder: '${rel}' must stay below ${root}`);
+  for (const part of componentsBelow(root, rel)) {
     const parentMode = stats.mode;
     dir = path.join(dir, part);
-    let created = false;
+    let created: boolean;
     try {
       mkdirSync(dir, 0o777);
       created = true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      created = existingOk(err);
     }
     stats = lstatSync(dir);
     if (!stats.isDirectory()) throw notExpected(dir, stats, 'a directory', stats.isSymbolicLink() ? safeReadlinkSync(dir) : undefined);
-    const wanted = sharedDirMode(parentMode, stats.mode);
-    if (created && wanted !== (stats.mode & 0o7777)) {
+    const wanted = modeToSet(created, parentMode, stats);
+    if (wanted !== undefined) {
       chmodSync(dir, wanted);
       stats = lstatSync(dir);
     }
   }
   return { dir, stats };
+}
+
+/** The components of `rel`, which must stay below `root` (no `.` or `..`). */
+function componentsBelow(root: string, rel: string): string[] {
+  const parts = rel.split(/[\\/]+/).filter(Boolean);
+  if (parts.some((part) => part === '..' || part === '.')) throw new Error(`mkdirUnder: '${rel}' must stay below ${root}`);
+  return parts;
+}
+
+/** For a failed mkdir: false (not created) when the directory was already there; any other error is thrown. */
+function existingOk(err: unknown): false {
+  if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  return false;
+}
+
+/** The mode a directory this call just created must be given (its parent's sharing bits), or undefined for none. */
+function modeToSet(created: boolean, parentMode: number, stats: Stats): number | undefined {
+  const wanted = sharedDirMode(parentMode, stats.mode);
+  return created && wanted !== (stats.mode & 0o7777) ? wanted : undefined;
 }
 
 /**
