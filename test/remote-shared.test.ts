@@ -3,7 +3,8 @@
  * (1777) and a setgid group directory (2770) whose group holds both. Each user pushes, the second after the first,
  * and then pulls everything; the first writes with umask 077, the second with 022. Before, the first push created
  * blobs/ and manifests/ with mode 0755 (and read-only files 0400 under umask 077), so the second user got "permission
- * denied". Needs root and useradd: elsewhere the test logs why it is skipped and passes (on CI it fails instead).
+ * denied". Needs root and useradd: elsewhere the test logs why it is skipped and passes (on CI it fails instead). Each
+ * side starts as root and becomes its user before touching any file (test/fixtures/remote-share.ts).
  */
 import test, { type ExecutionContext } from 'ava';
 import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -18,8 +19,8 @@ const SIDE = fileURLToPath(new URL('./fixtures/remote-share.ts', import.meta.url
 /** Why two users cannot be made here, or undefined when they can. */
 async function cannotMakeUsers(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'not root: creating two users needs root';
-  for (const tool of ['useradd', 'userdel', 'groupadd', 'groupdel', 'runuser']) {
-    if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0) return `${tool} is missing (package passwd / util-linux)`;
+  for (const tool of ['useradd', 'userdel', 'groupadd', 'groupdel']) {
+    if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0) return `${tool} is missing (package passwd)`;
   }
   return undefined;
 }
@@ -44,7 +45,7 @@ async function side(user: { name: string; uid: number }, umask: string, base: st
   const home = path.join(base, user.name);
   mkdirSync(home, { recursive: true });
   chownSync(home, user.uid, -1);
-  const r = await execa('runuser', ['-u', user.name, '--', 'sh', '-c', `umask ${umask}; exec "$0" "$@"`, process.execPath, '--import', 'tsx', SIDE, path.join(home, `cache-${tags.join('-')}`), remote, ...tags], {
+  const r = await execa(process.execPath, ['--import', 'tsx', SIDE, user.name, umask, path.join(home, `cache-${tags.join('-')}`), remote, ...tags], {
     reject: false,
     env: { TMPDIR: home, HOME: home },
     cwd: path.dirname(SIDE),
