@@ -1,9 +1,9 @@
 /**
- * Who may have written what a remote holds (see README "Who can forge what"). A remote's manifest file may carry a
- * signature beside its digest: an ed25519 signature, by a member's private key, of the entry's key and the digest of
- * its whole manifest (which covers every output's blob hash). With an allowed-signers file set, every entry read
- * must carry a valid signature by one of its keys; without one, signatures that are present are still checked (a bad
- * one is a corrupt entry) but unsigned entries are accepted. Signatures live only in the remote's files: they never
+ * Who may have written what a remote holds (see docs/remote.md "Who can forge what"). A remote's manifest file may
+ * carry a signature beside its digest: an ed25519 signature, by a member's private key, of the entry's key and the
+ * digest of its whole manifest (which covers every output's blob hash). With an allowed-signers file set, every entry
+ * read must carry a valid signature by one of its keys; without one, signatures that are present are still checked (a
+ * bad one is a corrupt entry) but unsigned entries are accepted. Signatures live only in the remote's files: they never
  * enter a cache key or the local cache.
  */
 import { sign, verify } from 'node:crypto';

@@ -1,6 +1,7 @@
 /**
  * `npm run gpu:pack`: writes gpu/pack/, one folder (≤ 60 MB) that runs sgd-noise's GPU check (gpu/check.ts) on a
- * machine with a GPU but no Node.js and no network (`bash run.sh` there; see gpu/run.sh and README "The GPU check").
+ * machine with a GPU but no Node.js and no network (`bash run.sh` there; see gpu/run.sh and docs/backends.md, "The GPU
+ * check").
  *
  *   run.sh          unpacks, finds the Vulkan loader and NVIDIA's driver manifest, runs the check
  *   node.xz         this Node binary (process.execPath), xz-compressed

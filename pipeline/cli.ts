@@ -95,7 +95,7 @@ options:
   --signing-key FILE     sign every manifest written to the remote (default: $SGD_NOISE_SIGNING_KEY; none: unsigned)
   --allowed-signers FILE refuse remote entries not signed by a key listed there, one 'NAME ssh-ed25519 KEY' a line
                    (default: $SGD_NOISE_ALLOWED_SIGNERS, else the project's allowedSigners; none: not required).
-                   Keep it in the git repository or your home, never in the remote (README: who can forge what)
+                   Keep it in the git repository or your home, never in the remote (docs/remote.md: who can forge what)
   --json           machine-readable output on stdout (inspection commands and run)
   --debug          print stack traces with errors
   --sweep K=V1,V2  run (and resolve for status, dag, ls, show, export, gc, cache) one plan per value of config key K

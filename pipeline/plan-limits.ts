@@ -13,13 +13,13 @@ import { UsageError } from './errors.ts';
 /**
  * The most stage instances one command plans unless `--max-instances` says otherwise (a sweep counts its points ×
  * the instances per point, since every point is planned in full before the points are merged). Measured on the
- * sgd-noise project (bench/plan-size.ts; README, "Parameter sweeps"): about 0.1 ms of CPU and 10 KiB per instance in a
+ * sgd-noise project (bench/plan-size.ts; docs/sweeps.md): about 0.1 ms of CPU and 10 KiB per instance in a
  * `dag` or a dry-run, so 50,000 plan in about 5 s and 0.5 GB; its largest profile has 158 instances, so this allows
  * sweeps of some 300 points of it.
  */
 export const DEFAULT_MAX_INSTANCES = 50_000;
 
-/** What planning one stage instance costs in a `dag` or a dry-run, measured (README): CPU milliseconds and KiB of memory. */
+/** What planning one stage instance costs in a `dag` or a dry-run, measured (docs/sweeps.md): CPU ms and KiB of memory. */
 export const PLAN_COST_PER_INSTANCE = { ms: 0.1, kib: 10 } as const;
 
 /** A plan larger than the limit: a usage error (exit 2), raised before the plan is built. */

@@ -34,7 +34,7 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly sweepSummary?: SweepSummarySpec;
   /**
    * An allowed-signers file (relative to `root`, e.g. kept in the project's git repository): when set, every entry
-   * read from a remote must be signed by a key listed there (see README "Who can forge what"). Default: none.
+   * read from a remote must be signed by a key listed there (see docs/remote.md "Who can forge what"). Default: none.
    */
   readonly allowedSigners?: string;
 }

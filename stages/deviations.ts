@@ -1,8 +1,8 @@
 /**
  * Where this project's protocols and the authors' released code (uuujf/SGDNoise on GitHub) differ, in one table:
  * what the paper says, what the released code does (and in which file), what the `paper` profile does, and the
- * config keys and values that reproduce the code (`paper-code` sets all of them). The README shows this table and
- * the report's provenance lists the rows that apply to the run.
+ * config keys and values that reproduce the code (`paper-code` sets all of them). docs/deviations.md shows this table
+ * and the report's provenance lists the rows that apply to the run.
  */
 
 /** A config reader over the resolved configuration (undefined for absent optional settings). */
@@ -173,7 +173,7 @@ export function reproduceCell(d: Deviation): string {
   return d.reproduce.length === 0 ? '— (no key: not in the code)' : d.reproduce.map(({ key, value }) => `\`${key}=${show(value)}\``).join('<br>');
 }
 
-/** The whole table in Markdown (what the README shows between its markers). */
+/** The whole table in Markdown (what docs/deviations.md shows between its markers). */
 export function deviationsMarkdown(rows: readonly Deviation[] = DEVIATIONS): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const lines = [
