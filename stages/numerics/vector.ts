@@ -38,16 +38,6 @@ export function toFloat64(x: NumericVector): Float64Array {
   return Float64Array.from(x);
 }
 
-/** Σ_j coeffs[j]·vectors[j] as a new float64 vector of length `size`. */
-export function combine(vectors: readonly NumericVector[], coeffs: ArrayLike<number>, size: number): Float64Array {
-  const out = new Float64Array(size);
-  for (let j = 0; j < vectors.length; j++) {
-    const c = coeffs[j]!;
-    if (c !== 0) axpy(c, vectors[j]!, out);
-  }
-  return out;
-}
-
 /**
  * Orthogonalises `v` in place against the orthonormal `basis` by classical Gram–Schmidt applied twice ("CGS2", the
  * "twice is enough" rule), and returns ‖v‖ after the projection (v is not normalised).
