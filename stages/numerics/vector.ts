@@ -1,5 +1,5 @@
 /**
- * Small float64 vector kernels shared by the curvature algorithms (dot, norm, axpy, Gram–Schmidt).
+ * Small float64 vector kernels shared by the curvature algorithms (dot, norm, axpy, Gram–Schmidt), and the one `mean`.
  *
  * Everything here is plain loops over typed arrays; no allocation unless the name says so (`copy`, `toFloat64`).
  */
@@ -13,6 +13,16 @@ export function dot(x: NumericVector, y: NumericVector): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
   return s;
+}
+
+/**
+ * Arithmetic mean, summed left to right (so every caller gets the same bits); NaN for no values. Example:
+ * `mean([1, 2, 6])` is 3.
+ */
+export function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return s / xs.length;
 }
 
 /** Euclidean norm ‖x‖₂. */

@@ -27,6 +27,7 @@ import { initBackend, recordBackend, type BackendName, gpusForBackend } from '..
 import { readAll } from '../tf/read.ts';
 import { seedIndices } from '../seeds.ts';
 import { medianMsAsync, wallClock } from '../numerics/timing.ts';
+import { mean } from '../numerics/vector.ts';
 import { vggDynamicsCost } from './cost.ts';
 
 /** The two image datasets of the VGG experiments. */
@@ -187,7 +188,6 @@ export function imageExperimentStages(ds: ImageDataset) {
     async run(ctx, inputs) {
       const kinds = ctx.config<string[]>(`${ds}.dynamics.kinds`);
       const seeds = seedIndices(ctx.config, `${ds}.seeds`);
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const table = kinds.map((kind) => {
         const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number; sharpnessMode?: string; testAccuracyChange?: number | null });
         const test = rows.map((r) => r.testAccuracy ?? NaN);
