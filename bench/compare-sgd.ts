@@ -16,7 +16,7 @@ import { lanczos } from '../stages/numerics/lanczos.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
 import { readExchange } from './exchange.ts';
 import { readBack } from './reads.ts';
-import { evaluateClassifier } from '../stages/dynamics/evaluate.ts';
+import { evaluateClassifier } from '../stages/models/evaluate.ts';
 import { median, medianMsAsync } from './timing.ts';
 
 export { readExchange };

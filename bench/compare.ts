@@ -36,7 +36,7 @@ import { readFloat32 } from '../stages/tf/read.ts';
 import { timeSgdNoise } from './compare-sgd.ts';
 import { norm, readFloat32File, relativeDifference, writeExchange, type ExchangeArray } from './exchange.ts';
 import { readHvp } from './reads.ts';
-import { evaluateClassifier } from '../stages/dynamics/evaluate.ts';
+import { evaluateClassifier } from '../stages/models/evaluate.ts';
 import { median } from './timing.ts';
 
 /** Debian's Python, which has python3-torch (the `python3` on PATH may be another one). */

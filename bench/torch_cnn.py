@@ -97,7 +97,7 @@ class HvpSession:
 
 
 def evaluate(model, w, x, y, chunk):
-    """Mean loss and accuracy in chunks, as stages/dynamics/evaluate.ts."""
+    """Mean loss and accuracy in chunks, as stages/models/evaluate.ts."""
     n = x.shape[0]
     loss_sum = 0.0
     correct = 0

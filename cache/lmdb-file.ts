@@ -21,7 +21,6 @@ export const P_LEAF2 = 0x20;
 /** Node flags. */
 export const F_BIGDATA = 0x01;
 export const F_SUBDATA = 0x02;
-export const F_DUPDATA = 0x04;
 /** Database flag: duplicates sorted (not used by this cache; its trees are not counted exactly). */
 export const MDB_DUPSORT = 0x04;
 

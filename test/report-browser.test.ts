@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { documentFigures, renderReportFiles, writeReportFiles } from '../stages/report/render/bundle.ts';
 import { countInkPixels, decodePng } from '../stages/report/render/png-decode.ts';
 import { sampleReportDocument, sampleScatterFigure } from '../stages/report/render/sample-document.ts';
-import { CHROMIUM_PATH, checkReportInBrowser, chromiumAvailable } from './browser.ts';
+import { CHROMIUM_PATH, checkReportInBrowser, chromiumAvailable } from './fixtures/browser.ts';
 
 const available = chromiumAvailable();
 const missing = `Chromium is not installed at ${CHROMIUM_PATH}`;

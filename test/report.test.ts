@@ -14,7 +14,7 @@ import { main } from '../pipeline/cli.ts';
 import { buildPlan } from '../pipeline/plan.ts';
 import { resolveConfig } from '../pipeline/project.ts';
 import { runToCompletion } from '../pipeline/runner.ts';
-import { CHROMIUM_PATH, checkReportInBrowser, chromiumAvailable } from './browser.ts';
+import { CHROMIUM_PATH, checkReportInBrowser, chromiumAvailable } from './fixtures/browser.ts';
 import { tinyRunOverrides, writeTinyFashion } from './fixtures/tiny-run.ts';
 
 const GOLDEN = fileURLToPath(new URL('./golden/tiny-summary.md', import.meta.url));

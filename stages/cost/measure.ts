@@ -17,7 +17,7 @@ import type { MeasuredCosts } from '../../pipeline/project.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
 import { describeAdapter } from '../tf/webgpu.ts';
 import { measureToy2dCosts } from '../toy2d/cost.ts';
-import { clockFor, cpuClock } from './timing.ts';
+import { clockFor, cpuClock } from '../numerics/timing.ts';
 import { vggImageGradientOp } from '../vgg/cost.ts';
 import { imageGradientMs } from '../vgg/stages.ts';
 

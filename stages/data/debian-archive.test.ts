@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execaSync } from 'execa';
 import { runCommand, type CommandRunner } from './command.ts';
 import { FASHION_FILES, locateFashionMnist, readFashionSplit } from './fashion-mnist.ts';
-import { buildFashionDeb, sha256Of, writeTinyFashion } from './fashion-testing.ts';
+import { buildFashionDeb, sha256Of, writeTinyFashion } from './testing.ts';
 
 const PKG = 'dataset-fashion-mnist';
 const hasDpkgDeb = (() => {

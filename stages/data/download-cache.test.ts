@@ -8,7 +8,7 @@ import { lstatSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FASHION_FILES, locateFashionMnist } from './fashion-mnist.ts';
-import { sha256Of, writeTinyFashion } from './fashion-testing.ts';
+import { sha256Of, writeTinyFashion } from './testing.ts';
 
 for (const kind of ['a FIFO', 'a link to /dev/zero'] as const) {
   test(`${kind} in the download cache is named and removed, not read`, async (t) => {

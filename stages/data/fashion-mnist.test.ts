@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FASHION_FILES, locateFashionMnist, readFashionSplit } from './fashion-mnist.ts';
 import { IDX_LABELS_MAGIC, encodeIdx } from './idx.ts';
-import { sha256Of, writeTinyFashion } from './fashion-testing.ts';
+import { sha256Of, writeTinyFashion } from './testing.ts';
 import type { CommandRunner } from './command.ts';
 
 /** A command runner on a machine without apt-get (so no test reaches the real Debian archive). */

@@ -35,9 +35,6 @@ function readCachedFile(file: string): Buffer {
   return bytes;
 }
 
-/** SHA-256 of a file's bytes, hex. */
-export const sha256OfFile = (file: string): string => createHash('sha256').update(readCachedFile(file)).digest('hex');
-
 /** SHA-256 of a gzip file's decompressed bytes, hex (how the Fashion-MNIST constants are defined). */
 export const sha256OfGunzipped = (file: string): string =>
   createHash('sha256').update(gunzipSync(readCachedFile(file), { maxOutputLength: MAX_GUNZIPPED_BYTES })).digest('hex');

@@ -15,7 +15,7 @@ import type { NoiseSampler } from '../noise/kind.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { readFloat32, readNumber } from '../tf/read.ts';
 import { webgpuAdapter } from '../tf/webgpu.ts';
-import { evaluateClassifier } from './evaluate.ts';
+import { evaluateClassifier } from '../models/evaluate.ts';
 import type { DynamicsLog, DynamicsOptions, DynamicsResult } from './run.ts';
 import { logRow, noiseStatistics } from './loop-parts.ts';
 import { HessianTracker } from './statistics.ts';

@@ -4,7 +4,7 @@
  */
 import type { NoiseNeeds, NoiseStats } from '../noise/kind.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
-import type { Evaluation } from './evaluate.ts';
+import type { Evaluation } from '../models/evaluate.ts';
 import type { DynamicsLog, DynamicsOptions } from './run.ts';
 import { minibatchGradientCovariance, type HessianTracker } from './statistics.ts';
 

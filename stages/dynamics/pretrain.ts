@@ -4,7 +4,7 @@
  */
 import { valueAndGradRead } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
-import { evaluateClassifier } from './evaluate.ts';
+import { evaluateClassifier } from '../models/evaluate.ts';
 
 /** Settings of the pre-training. */
 export interface PretrainOptions {

@@ -13,7 +13,7 @@ import { noiseKind } from '../noise/registry.ts';
 import type { Rng } from '../numerics/random.ts';
 import { readAll } from '../tf/read.ts';
 import { runDynamicsOnDevice } from './device-loop.ts';
-import { evaluateClassifier } from './evaluate.ts';
+import { evaluateClassifier } from '../models/evaluate.ts';
 import { logRow, noiseStatistics } from './loop-parts.ts';
 import { HessianTracker, type EigvecMethod, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
 

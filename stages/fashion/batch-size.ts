@@ -24,6 +24,7 @@ import { createCnn } from '../models/cnn.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { traceAtBatchSize } from '../numerics/batch-scaling.ts';
 import { Rng } from '../numerics/random.ts';
+import { mean } from '../numerics/vector.ts';
 import { seedIndices } from '../seeds.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { batchDynamicsCost, batchTheoryCost } from './cost.ts';
@@ -155,8 +156,6 @@ export async function sgdShortRuns(o: SgdShortRunOptions): Promise<{ steps: numb
   }
   return { steps, deltas };
 }
-
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** SGD's short-horizon loss rise from the sharp minimum of one seed at every batch size of the study. */
 export const fashionBatchTheoryStage = defineStage<{ seed: number }>({

@@ -7,7 +7,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { configReader } from '../../pipeline/estimate.ts';
-import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { evaluateClassifier } from '../models/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature } from '../dynamics/probe.ts';
 import { runDynamics } from '../dynamics/run.ts';

@@ -8,14 +8,14 @@
  * by awaiting a read of its result, so on webgpu (timed by the wall clock) the device's work is inside the timing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { evaluateClassifier } from '../models/evaluate.ts';
 import { minibatchGradientCovariance } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
 import { hessianOperator, meanLoss, minibatchValueAndGrad, sliceBatch, valueAndGrad } from '../models/curvature.ts';
 import type { Batch } from '../models/model.ts';
 import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { Rng } from '../numerics/random.ts';
-import { cpuClock, medianMsAsync } from '../cost/timing.ts';
+import { cpuClock, medianMsAsync } from '../numerics/timing.ts';
 import { readAll } from '../tf/read.ts';
 import { FASHION_OPS, minibatchGradOp, minibatchOpSize } from './cost.ts';
 import { normalizePixels } from './data.ts';
@@ -50,7 +50,7 @@ async function timingImages(cfg: <T>(path: string) => T, n: number, evalN: numbe
 
 /**
  * Milliseconds per unit of each operation of FASHION_OPS in `needed` (the backend must be initialised), by `timing`'s
- * clock (CPU time by default; stages/cost/timing.ts `clockFor` gives wall time on webgpu).
+ * clock (CPU time by default; stages/numerics/timing.ts `clockFor` gives wall time on webgpu).
  */
 export async function measureFashionCosts(
   cfg: <T>(path: string) => T,

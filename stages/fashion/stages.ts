@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { NDArray, toJson, type LoadedArtifacts } from '../../cache/values.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
 import { FASHION_FILES, locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
-import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { evaluateClassifier } from '../models/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';

@@ -30,6 +30,7 @@ import { traceHSigma, traceHSigmaTopK } from '../numerics/indicator.ts';
 import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
 import type { LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
+import { mean } from '../numerics/vector.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { theoryCost } from './cost.ts';
 import { batches, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
@@ -125,8 +126,6 @@ interface KindNoise {
   method: TheoryKind['traceHSigmaMethod'];
   sii: Float64Array;
 }
-
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
  * Statistics at θ0, the three predictions, and `runs` short runs of `steps` steps per kind from θ0.

@@ -19,7 +19,7 @@
  * Chunks are balanced: n examples that need k chunks are split into chunks of ⌈n / k⌉ (the last one smaller), so
  * no chunk is a sliver. Pure: no tensors, no backend.
  */
-import { layerOutputShape, layerWhere, type Layer } from './sequential.ts';
+import { layerShapes, type Layer } from './sequential.ts';
 
 /** The two adapter limits a chunk must respect, in bytes (a subset of stages/tf/webgpu.ts AdapterLimits). */
 export interface BufferLimits {
@@ -43,12 +43,7 @@ const F32 = 4;
 
 /** Per-example shape after each layer (the input's first), for a sequential layer list; errors name the layer. */
 export function activationShapes(model: Pick<LayeredModel, 'name' | 'inputShape' | 'layers'>): number[][] {
-  const out = [[...model.inputShape]];
-  model.layers.forEach((layer, i) => {
-    const shape = out[out.length - 1]!;
-    out.push(layerOutputShape(shape, layer, layerWhere(model.name, layer, i, shape)));
-  });
-  return out;
+  return layerShapes(model.name, model.inputShape, model.layers);
 }
 
 /** The largest per-example entry count among the input and every layer's output (VGG11: 32·32·64 = 65,536). */

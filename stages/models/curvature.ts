@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DeviceOperator } from '../numerics/device-operator.ts';
 import type { LinearOperator } from '../numerics/operator.ts';
-import { evaluateClassifier } from '../dynamics/evaluate.ts';
+import { evaluateClassifier } from './evaluate.ts';
 import { perturbationChange, type FlatnessMode } from '../numerics/flatness.ts';
 import type { Rng } from '../numerics/random.ts';
 import { gradOf } from '../tf/ops.ts';

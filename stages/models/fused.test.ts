@@ -12,10 +12,11 @@ import { nativeAvailability } from '../tf/native.ts';
 import { relErr } from '../tf/testing.ts';
 import { createCnn } from './cnn.ts';
 import { gatherBatch, disposeBatch, minibatchValueAndGrad, valueAndGradRead } from './curvature.ts';
+import { nativeProgram } from './fused.ts';
 import { softmaxCrossEntropyHead } from './heads.ts';
 import { scaledNormalInit } from './inits.ts';
 import type { Batch, FlatModel } from './model.ts';
-import { sequentialModel } from './sequential.ts';
+import { layerShapes, sequentialModel } from './sequential.ts';
 import { createTanhMlp } from './tiny.ts';
 
 const native = nativeAvailability();
@@ -165,6 +166,35 @@ nativeTest('declines where it does not apply: a tanh layer, another head, the wa
     disposeBatch(batch);
     disposeBatch(mb);
   }
+});
+
+test('the native program encodes the shapes layerShapes inferred: the paper CNN', (t) => {
+  const cnn = createCnn();
+  const shapes = layerShapes(cnn.name, cnn.inputShape, cnn.layers);
+  const program = nativeProgram(cnn.layers, shapes, cnn.params)!;
+  const op = (i: number, words: number) => Array.from(program.subarray(6 + 16 * i, 6 + 16 * i + words));
+  t.deepEqual(Array.from(program.subarray(0, 6)), [1, 11330, 784, 10, 9, 0]); // flatten has no op
+  t.deepEqual(op(0, 11), [1, 28, 28, 1, 5, 5, 10, 24, 24, 0, 0]); // conv1, valid
+  t.deepEqual(op(1, 6), [2, 24, 24, 10, 2, 2]);
+  t.deepEqual(op(2, 2), [3, 1440]);
+  t.deepEqual(op(3, 11), [1, 12, 12, 10, 5, 5, 10, 8, 8, 0, 0]); // conv2
+  t.deepEqual(op(6, 3), [5, 160, 50]);
+  t.deepEqual(op(8, 3), [5, 50, 10]);
+  t.throws(() => nativeProgram(cnn.layers, shapes.slice(1), cnn.params), { message: /10 layers need 11 shapes, got 10/ });
+});
+
+nativeTest("the fused path follows the head's declared capability, not the head object", async (t) => {
+  await initBackend('native');
+  const rng = new Rng(6);
+  const withHead = (name: string, head: Parameters<typeof sequentialModel>[0]['head']) =>
+    sequentialModel({ name, inputShape: [9, 9, 2], layers: sameNet().layers, head, init: scaledNormalInit(1) });
+  const declared = withHead('declared', { ...softmaxCrossEntropyHead }); // a copy: the same capability, another object
+  const undeclared = withHead('undeclared', { needsTargets: true, loss: softmaxCrossEntropyHead.loss });
+  const batch = randomBatch(rng, 6, [9, 9, 2], 5);
+  const w = declared.init(rng);
+  t.not(declared.fusedValueAndGrad!(w, batch), null);
+  t.is(undeclared.fusedValueAndGrad!(w, batch), null);
+  disposeBatch(batch);
 });
 
 nativeTest('bad rows, labels and parameter vectors are errors naming what is wrong', async (t) => {

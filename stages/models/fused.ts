@@ -21,51 +21,51 @@ const OP = { conv: 1, pool: 2, relu: 3, dense: 5 } as const;
 
 /**
  * The native program of a layer list (format 1: header [1, D, inputSize, classes, ops, 0], then 16 words per op),
- * or null when a layer has no native form (tanh). `params` is the model's layout (weight then bias per layer).
+ * or null when a layer has no native form (tanh). `shapes` are the per-example shapes from `layerShapes`
+ * (stages/models/sequential.ts: `shapes[i]` is layer i's input, the last the output); this encodes them and infers
+ * none. `params` is the model's layout (weight then bias per layer).
  */
-export function nativeProgram(layers: readonly Layer[], inputShape: readonly number[], params: readonly ParamSpec[]): Int32Array | null {
+export function nativeProgram(layers: readonly Layer[], shapes: readonly (readonly number[])[], params: readonly ParamSpec[]): Int32Array | null {
+  if (shapes.length !== layers.length + 1) throw new Error(`nativeProgram: ${layers.length} layers need ${layers.length + 1} shapes, got ${shapes.length}`);
   const ops: number[][] = [];
-  let shape = [...inputShape];
   let p = 0; // next parameter block
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  for (const layer of layers) {
+  for (const [i, layer] of layers.entries()) {
+    const shape = shapes[i]!;
+    const out = shapes[i + 1]!;
     switch (layer.kind) {
       case 'conv2d': {
         const [h, w, ci] = shape as [number, number, number];
+        const [ho, wo] = out as [number, number, number];
         const k = layer.kernel;
-        const [ho, wo, top] = layer.padding === 'same' ? [h, w, Math.floor((k - 1) / 2)] : [h - k + 1, w - k + 1, 0];
+        const top = layer.padding === 'same' ? Math.floor((k - 1) / 2) : 0;
         ops.push([OP.conv, h, w, ci, k, k, layer.filters, ho, wo, top, top, params[p]!.offset, params[p + 1]!.offset]);
         p += 2;
-        shape = [ho, wo, layer.filters];
         break;
       }
-      case 'dense': {
-        const nin = size(shape);
-        ops.push([OP.dense, nin, layer.units, params[p]!.offset, params[p + 1]!.offset]);
+      case 'dense':
+        ops.push([OP.dense, size(shape), layer.units, params[p]!.offset, params[p + 1]!.offset]);
         p += 2;
-        shape = [layer.units];
         break;
-      }
       case 'maxpool': {
         const [H, W, c] = shape as [number, number, number];
         ops.push([OP.pool, H, W, c, layer.size, layer.size]);
-        shape = [H / layer.size, W / layer.size, c];
         break;
       }
       case 'relu':
         ops.push([OP.relu, size(shape)]);
         break;
       case 'flatten': // NHWC rows are already flat
-        shape = [size(shape)];
         break;
       default:
         return null;
     }
   }
-  if (shape.length !== 1) return null;
+  const output = shapes[layers.length]!;
+  if (output.length !== 1) return null;
   const D = params.reduce((a, b) => a + b.size, 0);
   const code = new Int32Array(HEADER + OP_WORDS * ops.length);
-  code.set([1, D, size(inputShape), shape[0]!, ops.length, 0]);
+  code.set([1, D, size(shapes[0]!), output[0]!, ops.length, 0]);
   ops.forEach((op, i) => code.set(op, HEADER + OP_WORDS * i));
   return code;
 }

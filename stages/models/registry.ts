@@ -16,9 +16,6 @@ export const MODELS = {
   'tanh-mlp': () => createTanhMlp(),
 } as const satisfies Record<string, () => FlatModel>;
 
-/** Name of a registered model. */
-export type ModelName = keyof typeof MODELS;
-
 /** Builds the model registered under `name`; errors list the known names. */
 export function createModel(name: string): FlatModel {
   const factory = (MODELS as Record<string, () => FlatModel>)[name];

@@ -14,7 +14,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../numerics/random.ts';
 import { checkBatch, layoutParams, unflatten, type Batch, type FlatModel, type ParamSpec } from './model.ts';
 import { fusedValueAndGrad, nativeProgram } from './fused.ts';
-import { softmaxCrossEntropyHead } from './heads.ts';
 import { perExampleConvBiasGrads, perExampleConvFilterGrads, perExampleDenseWeightGrads } from './per_example.ts';
 
 /** One layer of a sequential model. */
@@ -49,6 +48,11 @@ export interface Head {
   loss(out: tf.Tensor, y: tf.Tensor | undefined): tf.Tensor1D;
   /** What `predict` returns (default: the last layer's output). */
   predict?(out: tf.Tensor): tf.Tensor;
+  /**
+   * The fused native loss this head computes, if any: 'softmax-cross-entropy' lets a model of layers that
+   * stages/models/fused.ts covers take its one-call value and gradient. A head without it keeps tfjs's autodiff.
+   */
+  readonly fused?: 'softmax-cross-entropy';
 }
 
 /** Everything that defines a sequential model. */
@@ -78,10 +82,10 @@ interface Tap {
 
 /** A model from a layer list: `sequentialModel({name, inputShape: [28, 28, 1], layers, head, init})`. */
 export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly layers: readonly Layer[] } {
-  const { paramLayers, params } = plan(spec);
+  const { paramLayers, params, shapes } = plan(spec);
   const size = params.reduce((a, p) => a + p.size, 0);
-  // the one-call native value and gradient, for softmax classifiers of layers it covers (stages/models/fused.ts)
-  const program = spec.head === softmaxCrossEntropyHead ? nativeProgram(spec.layers, spec.inputShape, params) : null;
+  // the one-call native value and gradient, for heads that declare it and layers it covers (stages/models/fused.ts)
+  const program = spec.head.fused === 'softmax-cross-entropy' ? nativeProgram(spec.layers, shapes, params) : null;
 
   const forward = (ps: readonly tf.Tensor[], x: tf.Tensor, tap?: Tap): tf.Tensor => {
     let h = x;
@@ -201,10 +205,10 @@ export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly la
 }
 
 /**
- * The per-example shape after `layer` applied to `shape` (what `plan` and chunk sizing both use); throws naming the
- * layer (`where`) when the shapes do not fit. Example: `layerOutputShape([28, 28, 1], {kind: 'maxpool', size: 2}, 'cnn')`.
+ * The per-example shape after `layer` applied to `shape` (one step of `layerShapes`); throws naming the layer
+ * (`where`) when the shapes do not fit. Example: `layerOutputShape([28, 28, 1], {kind: 'maxpool', size: 2}, 'cnn')`.
  */
-export function layerOutputShape(shape: readonly number[], layer: Layer, where: string): number[] {
+function layerOutputShape(shape: readonly number[], layer: Layer, where: string): number[] {
   switch (layer.kind) {
     case 'conv2d': {
       if (shape.length !== 3) throw new Error(`${where}: conv2d needs [H, W, C] inputs`);
@@ -237,17 +241,32 @@ export function layerOutputShape(shape: readonly number[], layer: Layer, where: 
 }
 
 /** Where a layer sits, for errors: `cnn: layer 3 (conv2d 'conv2') on [12,12,10]`. */
-export function layerWhere(name: string, layer: Layer, i: number, shape: readonly number[]): string {
+function layerWhere(name: string, layer: Layer, i: number, shape: readonly number[]): string {
   return `${name}: layer ${i} (${layer.kind}${'name' in layer ? ` '${layer.name}'` : ''}) on [${shape}]`;
 }
 
-/** Shape inference and parameter layout for a layer list; errors name the layer and the shapes. */
-function plan(spec: SequentialSpec): { paramLayers: ParamLayer[]; params: ParamSpec[] } {
-  let shape = [...spec.inputShape];
+/**
+ * The per-example shapes of a layer list: `shapes[i]` is layer i's input, `shapes[layers.length]` the output. The one
+ * shape inference that `plan`, the native program (stages/models/fused.ts) and chunk sizing use; errors name the
+ * layer. Example: `layerShapes('cnn', [28, 28, 1], layers).at(-1)` is `[10]`.
+ */
+export function layerShapes(name: string, inputShape: readonly number[], layers: readonly Layer[]): number[][] {
+  const shapes = [[...inputShape]];
+  layers.forEach((layer, i) => {
+    const shape = shapes[i]!;
+    shapes.push(layerOutputShape(shape, layer, layerWhere(name, layer, i, shape)));
+  });
+  return shapes;
+}
+
+/** Shape inference (`layerShapes`) and parameter layout for a layer list; errors name the layer and the shapes. */
+function plan(spec: SequentialSpec): { paramLayers: ParamLayer[]; params: ParamSpec[]; shapes: number[][] } {
+  const shapes = layerShapes(spec.name, spec.inputShape, spec.layers);
   const blocks: { name: string; shape: number[] }[] = [];
   const pending: Omit<ParamLayer, 'roles'>[] = [];
   spec.layers.forEach((layer, i) => {
-    const out = layerOutputShape(shape, layer, layerWhere(spec.name, layer, i, shape));
+    const shape = shapes[i]!;
+    const out = shapes[i + 1]!;
     if (layer.kind === 'conv2d') {
       blocks.push({ name: `${layer.name}.weight`, shape: [layer.kernel, layer.kernel, shape[2]!, layer.filters] });
       blocks.push({ name: `${layer.name}.bias`, shape: [layer.filters] });
@@ -257,7 +276,6 @@ function plan(spec: SequentialSpec): { paramLayers: ParamLayer[]; params: ParamS
       blocks.push({ name: `${layer.name}.bias`, shape: [layer.units] });
       pending.push({ layer, weight: blocks.length - 2, bias: blocks.length - 1, inShape: shape, outShape: out });
     }
-    shape = out;
   });
   const params = layoutParams(blocks);
   const paramLayers = pending.map((pl): ParamLayer => {
@@ -271,5 +289,5 @@ function plan(spec: SequentialSpec): { paramLayers: ParamLayer[]; params: ParamS
     });
     return { ...pl, roles: [role('weight', pl.weight), role('bias', pl.bias)] };
   });
-  return { paramLayers, params };
+  return { paramLayers, params, shapes };
 }

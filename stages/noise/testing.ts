@@ -5,7 +5,7 @@
 import type { ExecutionContext } from 'ava';
 import { Covariance, minibatchCovariance } from '../numerics/covariance.ts';
 import { symmetricEigen, type EigenPairs } from '../numerics/eigen.ts';
-import { randomSymmetric } from '../numerics/fixtures.ts';
+import { randomSymmetric } from '../numerics/testing.ts';
 import { Rng } from '../numerics/random.ts';
 import type { NoiseSampler, NoiseStats } from './kind.ts';
 import { shapeDense } from './shape.ts';

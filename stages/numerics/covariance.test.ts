@@ -1,7 +1,7 @@
 import test from 'ava';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { Covariance, minibatchCovariance, perExampleCovariance } from './covariance.ts';
-import { denseMatvec } from './fixtures.ts';
+import { denseMatvec } from './testing.ts';
 import { Rng } from './random.ts';
 import { symmetricEigen } from './eigen.ts';
 import { dot, gramMatrix } from './vector.ts';

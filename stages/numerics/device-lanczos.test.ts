@@ -17,7 +17,7 @@ import { countingReads, TEST_BACKENDS, WEBGPU_TESTS } from '../tf/testing.ts';
 import { DEVICE_ROUNDOFF, deviceLanczos, lanczosOnBackend } from './device-lanczos.ts';
 import { denseDeviceOperator } from './device-operator.ts';
 import { symmetricEigen } from './eigen.ts';
-import { denseFromEigen, denseMatvec, randomOrthonormalColumns, randomSymmetric } from './fixtures.ts';
+import { denseFromEigen, denseMatvec, randomOrthonormalColumns, randomSymmetric } from './testing.ts';
 import { lanczos, type LanczosResult } from './lanczos.ts';
 import { denseOperator } from './operator.ts';
 import { Rng } from './random.ts';

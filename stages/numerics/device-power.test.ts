@@ -5,7 +5,7 @@ import { initBackend } from '../tf/backend.ts';
 import { countingReads, TEST_BACKENDS } from '../tf/testing.ts';
 import { denseDeviceOperator } from './device-operator.ts';
 import { devicePowerIteration } from './device-power.ts';
-import { randomSymmetric } from './fixtures.ts';
+import { randomSymmetric } from './testing.ts';
 import { denseOperator } from './operator.ts';
 import { powerIteration } from './power.ts';
 import { Rng } from './random.ts';

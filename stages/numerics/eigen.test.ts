@@ -1,6 +1,6 @@
 import test from 'ava';
 import { symmetricEigen } from './eigen.ts';
-import { randomSymmetric } from './fixtures.ts';
+import { randomSymmetric } from './testing.ts';
 import { Rng } from './random.ts';
 import { dot } from './vector.ts';
 

@@ -7,7 +7,7 @@ import {
   quadraticPrediction,
   subspaceTraceHSigma,
 } from './escape-theory.ts';
-import { denseMatmul, denseTrace, randomOrthonormalColumns, randomSymmetric } from './fixtures.ts';
+import { denseMatmul, denseTrace, randomOrthonormalColumns, randomSymmetric } from './testing.ts';
 import { Rng } from './random.ts';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { denseTrace, randomSymmetric } from './fixtures.ts';
+import { denseTrace, randomSymmetric } from './testing.ts';
 import { hutchinson } from './hutchinson.ts';
 import { denseOperator } from './operator.ts';
 import { Rng } from './random.ts';

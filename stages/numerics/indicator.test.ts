@@ -1,7 +1,7 @@
 import test from 'ava';
 import { minibatchCovariance } from './covariance.ts';
 import { symmetricEigen } from './eigen.ts';
-import { denseMatmul, denseTrace, randomSymmetric } from './fixtures.ts';
+import { denseMatmul, denseTrace, randomSymmetric } from './testing.ts';
 import { escapingIndicator, paperConditions, traceHSigma, traceHSigmaIsotropic, traceHSigmaTopK } from './indicator.ts';
 import { denseOperator } from './operator.ts';
 import { Rng } from './random.ts';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { denseFromEigen, denseMatvec, HouseholderBasis, randomOrthonormalColumns, randomSymmetric, spectralOperator } from './fixtures.ts';
+import { denseFromEigen, denseMatvec, HouseholderBasis, randomOrthonormalColumns, randomSymmetric, spectralOperator } from './testing.ts';
 import { lanczos } from './lanczos.ts';
 import { denseOperator, lambdaOperator } from './operator.ts';
 import { Rng } from './random.ts';

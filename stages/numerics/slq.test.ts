@@ -1,5 +1,5 @@
 import test from 'ava';
-import { denseMatmul, denseMatvec, denseTrace, randomSymmetric } from './fixtures.ts';
+import { denseMatmul, denseMatvec, denseTrace, randomSymmetric } from './testing.ts';
 import { denseOperator } from './operator.ts';
 import { Rng } from './random.ts';
 import { slq, slqDensity, slqDensityGrid, slqMoment } from './slq.ts';

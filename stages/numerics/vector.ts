@@ -1,5 +1,5 @@
 /**
- * Small float64 vector kernels shared by the curvature algorithms (dot, norm, axpy, Gram–Schmidt).
+ * Small float64 vector kernels shared by the curvature algorithms (dot, norm, axpy, Gram–Schmidt), and the one `mean`.
  *
  * Everything here is plain loops over typed arrays; no allocation unless the name says so (`copy`, `toFloat64`).
  */
@@ -13,6 +13,16 @@ export function dot(x: NumericVector, y: NumericVector): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
   return s;
+}
+
+/**
+ * Arithmetic mean, summed left to right (so every caller gets the same bits); NaN for no values. Example:
+ * `mean([1, 2, 6])` is 3.
+ */
+export function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return s / xs.length;
 }
 
 /** Euclidean norm ‖x‖₂. */
@@ -36,16 +46,6 @@ export function scaleInPlace<T extends NumericVector>(a: number, x: T): T {
 /** A float64 copy of any numeric vector. */
 export function toFloat64(x: NumericVector): Float64Array {
   return Float64Array.from(x);
-}
-
-/** Σ_j coeffs[j]·vectors[j] as a new float64 vector of length `size`. */
-export function combine(vectors: readonly NumericVector[], coeffs: ArrayLike<number>, size: number): Float64Array {
-  const out = new Float64Array(size);
-  for (let j = 0; j < vectors.length; j++) {
-    const c = coeffs[j]!;
-    if (c !== 0) axpy(c, vectors[j]!, out);
-  }
-  return out;
 }
 
 /**

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { valueAndGradRead } from '../models/curvature.ts';
 import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
-import { cpuClock } from '../cost/timing.ts';
+import { cpuClock } from '../numerics/timing.ts';
 import { oneHiddenData } from './data.ts';
 import { trainOneHidden } from './train.ts';
 

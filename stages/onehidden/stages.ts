@@ -2,6 +2,7 @@
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
+import { mean } from '../numerics/vector.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { oneHiddenData } from './data.ts';
 import { trainOneHidden, type EpochRecord } from './train.ts';
@@ -58,7 +59,6 @@ export const oneHiddenSummaryStage = defineStage({
     const epochs = runs[0]!.length;
     const pick = (e: number, f: (r: EpochRecord) => number) => runs.map((r) => f(r[e]!));
     // Seeds whose Tr(HΣ̄) is 0 at an epoch (ratio undefined) are left out of that epoch's ratio statistics.
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const perEpoch = Array.from({ length: epochs }, (_, e) => {
       const ratios = runs.map((r) => r[e]!.ratio).filter((x): x is number => x !== null);
       return {

@@ -18,21 +18,6 @@ export function hardwareGpuVisible(): boolean {
   }
 }
 
-/** Why 'auto' chose what it chose, for `run --dry-run` and logs. */
-export function autoBackendReason(): string {
-  const choice = resolveAutoBackend();
-  if (choice === 'webgpu') return 'auto: a hardware WebGPU adapter was found';
-  const why = !webgpuPackageStatus().ok
-    ? 'the webgpu packages are not installed'
-    : !hardwareGpuVisible()
-      ? 'no GPU device is visible'
-      : (() => {
-          const p = probeWebGpu();
-          return p.ok ? `the only WebGPU adapter is a software one (${p.adapter.description})` : p.reason;
-        })();
-  return `auto: ${choice}, not webgpu: ${why}`;
-}
-
 let resolved: 'webgpu' | 'native' | 'wasm' | null = null;
 
 /** The backend 'auto' stands for here (computed once per process). */

@@ -177,11 +177,6 @@ export function throwIfDeviceLost(): void {
   if (lost !== null) throw new Error(lost);
 }
 
-/** Whether the WebGPU device was lost (a driver reset, out of GPU memory, `loseDeviceForTest`). */
-export function deviceLost(): boolean {
-  return lost !== null;
-}
-
 /** Destroys the device as a driver reset would, for the device-lost tests. */
 export function loseDeviceForTest(): void {
   open?.device.destroy();

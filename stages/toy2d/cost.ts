@@ -7,7 +7,7 @@
 import { toy2dData } from '../models/toy2d_f64.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
-import { medianMs } from '../cost/timing.ts';
+import { medianMs } from '../numerics/timing.ts';
 import { runToy2dDynamics } from './dynamics.ts';
 import { configuredFamily, runShapeFamily, shapeRepeatOp } from './shape-stages.ts';
 import type { ShapeFrame } from './shapes.ts';

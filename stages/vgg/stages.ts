@@ -26,7 +26,8 @@ import { Rng } from '../numerics/random.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { readAll } from '../tf/read.ts';
 import { seedIndices } from '../seeds.ts';
-import { medianMsAsync, wallClock } from '../cost/timing.ts';
+import { medianMsAsync, wallClock } from '../numerics/timing.ts';
+import { mean } from '../numerics/vector.ts';
 import { vggDynamicsCost } from './cost.ts';
 
 /** The two image datasets of the VGG experiments. */
@@ -187,7 +188,6 @@ export function imageExperimentStages(ds: ImageDataset) {
     async run(ctx, inputs) {
       const kinds = ctx.config<string[]>(`${ds}.dynamics.kinds`);
       const seeds = seedIndices(ctx.config, `${ds}.seeds`);
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const table = kinds.map((kind) => {
         const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number; sharpnessMode?: string; testAccuracyChange?: number | null });
         const test = rows.map((r) => r.testAccuracy ?? NaN);
@@ -214,7 +214,7 @@ export function imageExperimentStages(ds: ImageDataset) {
  * Milliseconds per image of a VGG11 value + gradient, measured here on (up to) the first 8 images of `train`, the
  * median of 5 calls after one warm-up, each timed until its gradient has been read back (on webgpu the read waits for
  * the device, so the GPU's work is inside the timed region): what the CPU refusal (wall clock) and the dry-run
- * estimate (`clock`: CPU time on the CPU backends, wall time on webgpu, stages/cost/timing.ts) extrapolate from.
+ * estimate (`clock`: CPU time on the CPU backends, wall time on webgpu, stages/numerics/timing.ts) extrapolate from.
  */
 export async function imageGradientMs(model: ReturnType<typeof createVgg11>, w: Float32Array, train: Batch, clock: () => number = wallClock): Promise<number> {
   const probe = Math.min(8, train.x.shape[0]!);

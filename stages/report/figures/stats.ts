@@ -1,4 +1,5 @@
 /** Small statistics over seeds for the report builders: group records and reduce each group to mean, range and sd. */
+import { mean } from '../../numerics/vector.ts';
 
 /** Mean, minimum, maximum, sample standard deviation and count of some numbers (null-free). */
 export interface Spread {
@@ -13,9 +14,9 @@ export interface Spread {
 export function spread(xs: readonly (number | null | undefined)[]): Spread | null {
   const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
   if (v.length === 0) return null;
-  const mean = v.reduce((a, b) => a + b, 0) / v.length;
-  const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
-  return { mean, min: Math.min(...v), max: Math.max(...v), sd, n: v.length };
+  const m = mean(v);
+  const sd = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) : 0;
+  return { mean: m, min: Math.min(...v), max: Math.max(...v), sd, n: v.length };
 }
 
 /** Groups records by the values of `keys` (in first-seen order) and reduces each group's `field` to its spread. */

@@ -78,11 +78,6 @@ export function maxPoolArgmaxMask(x: tf.Tensor4D, y: tf.Tensor4D, kh: number, kw
   });
 }
 
-/** dx = mask ⊙ upsample(dy) for tiling kh×kw windows. */
-export function maxPoolGradByMask(dy: tf.Tensor4D, mask: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
-  return tf.tidy(() => tf.mul(mask, upsample(dy, kh, kw)));
-}
-
 /**
  * Flat indices in NHWC `x` (shape [n, H, W, c], tiling kh×kw windows) of each window's first maximum (row-major
  * within the window), in the pooled output's order. One pass over `x`; the two users below inline nothing else.

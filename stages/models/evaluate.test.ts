@@ -1,7 +1,7 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { createCnn } from '../models/cnn.ts';
-import type { FlatModel } from '../models/model.ts';
+import { createCnn } from './cnn.ts';
+import type { FlatModel } from './model.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { readF64, TEST_BACKENDS } from '../tf/testing.ts';

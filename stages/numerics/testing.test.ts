@@ -1,5 +1,5 @@
 import test from 'ava';
-import { denseFromEigen, denseMatvec, HouseholderBasis, randomOrthonormalColumns, spectralOperator } from './fixtures.ts';
+import { denseFromEigen, denseMatvec, HouseholderBasis, randomOrthonormalColumns, spectralOperator } from './testing.ts';
 import { Rng } from './random.ts';
 import { dot } from './vector.ts';
 
