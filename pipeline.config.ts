@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { defineProject } from './pipeline/project.ts';
 import { sbatchOptionProblem } from './pipeline/slurm/safe-values.ts';
 import { NOISE_KINDS } from './stages/noise/registry.ts';
+import { kindSettingsShape } from './stages/noise/settings.ts';
 import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
 import { resolveAutoBackend } from './stages/tf/auto.ts';
@@ -205,35 +206,8 @@ export const configSchema = z
                 start: z.enum(['cold', 'warm', 'warm-random']),
               })
               .strict(),
-            gd: z.object({}).strict(),
-            sgd: z.object({}).strict(),
-            gld_const: z.object({ sigma: z.number().positive() }).strict(),
-            gld_dynamic: z.object({ refresh: posInt }).strict(),
-            gld_diag: z.object({ refresh: posInt }).strict(),
-            gld_leading: z
-              .object({
-                refresh: posInt,
-                k: posInt,
-                rescaleToTrace: z.boolean(),
-                /** `every` (default when absent): noise on every step from the last refresh; `refresh`: only on refresh steps (released gld_lead.py). */
-                noiseSteps: z.enum(['every', 'refresh']).optional(),
-              })
-              .strict(),
-            gld_hessian: z.object({ refresh: posInt, k: posInt }).strict(),
-            /** Beyond the paper: Gaussian noise with SGD's full minibatch covariance Σ, re-estimated every `refresh` steps. */
-            gld_full: z.object({ refresh: posInt }).strict(),
-            gld_hessian_top1: z
-              .object({
-                refresh: posInt,
-                /** How u₁ is found: Lanczos (default when absent; fashion.dynamics.hessian) or power steps from a uniform random vector. */
-                eigvec: z
-                  .discriminatedUnion('method', [
-                    z.object({ method: z.literal('lanczos') }).strict(),
-                    z.object({ method: z.literal('power'), iterations: posInt }).strict(),
-                  ])
-                  .optional(),
-              })
-              .strict(),
+            /** One settings block per noise kind, `fashion.dynamics.<kind>`: each kind's module declares its schema. */
+            ...kindSettingsShape(NOISE_KINDS),
           })
           .strict(),
         probe: z

@@ -20,7 +20,6 @@ import { initBackend } from '../tf/backend.ts';
 import { sgdShortRuns } from './batch-size.ts';
 import {
   FASHION_OPS as OPS,
-  NOISE_SHAPES,
   batchDynamicsCost,
   batchTheoryCost,
   dynamicsCost,
@@ -142,7 +141,7 @@ test('each kind’s noise shape and low-rank rows are what cost.ts assumes', (t)
   const stats = { size: D, covarianceTrace: 2, covarianceDiagonal: new Float64Array(D).fill(1 / 3), covarianceTopK: pairs, covarianceFactor: factor, hessianTopK: pairs };
   for (const kind of KINDS) {
     const shape = NOISE_KINDS[kind].build(stats, noiseOf(kind)).shape;
-    t.is(shape.type, NOISE_SHAPES[kind], kind);
+    t.is(shape.type, NOISE_KINDS[kind].shape, kind);
     t.is(shape.type === 'lowRank' ? shape.rows.length : 0, lowRankRows(kind, noiseOf(kind), factor.length), kind);
   }
 });

@@ -10,8 +10,9 @@
  */
 import type { ConfigReader } from '../../pipeline/stage.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
-import { noiseKind } from '../noise/registry.ts';
+import { NOISE_KINDS, noiseKind, type NoiseKinds } from '../noise/registry.ts';
 import { needsCovariance } from '../noise/stats.ts';
+import { readKindSettings } from './kind-settings.ts';
 
 /** The operations, each timed once per unit by `measureFashionCosts`. */
 export const FASHION_OPS = {
@@ -79,12 +80,6 @@ export function optionalConfig<T>(cfg: ConfigReader, path: string): T | undefine
   }
 }
 
-/** A kind's noise settings from `fashion.dynamics.<kind>` and its refresh interval (1 when it has none). */
-function kindBlock(cfg: ConfigReader, kind: NoiseKindName): { noise: NoiseConfig; refresh: number } {
-  const c = cfg<{ refresh?: number; sigma?: number; k?: number; rescaleToTrace?: boolean }>(`fashion.dynamics.${kind}`);
-  return { noise: { sigma: c.sigma, k: c.k, rescaleToTrace: c.rescaleToTrace }, refresh: c.refresh ?? 1 };
-}
-
 /**
  * `fashion.dynamics[kind]` over I = dynamics.iterations: I gradients (sgd: minibatch of m; every other kind: full
  * batch); logCount(I, logEvery) evaluations of the N training and T test images; and, for kinds other than sgd, a
@@ -92,21 +87,20 @@ function kindBlock(cfg: ConfigReader, kind: NoiseKindName): { noise: NoiseConfig
  * gld_diag, gld_leading, gld_hessian, gld_hessian_top1, gld_full) and the Hessian's top-k (gld_hessian, gld_hessian_top1: one
  * operator opened and lanczosHvps(k, hessian.maxIter) HVPs). gd and gld_const need nothing at a refresh.
  */
-export function dynamicsCost(kind: NoiseKindName, cfg: ConfigReader): Counts {
+export function dynamicsCost(kind: string, cfg: ConfigReader, kinds: NoiseKinds = NOISE_KINDS): Counts {
   const I = cfg<number>('fashion.dynamics.iterations');
   const N = cfg<number>('fashion.data.train');
   const T = cfg<number>('fashion.data.test');
-  const { noise, refresh } = kindBlock(cfg, kind);
-  const needs = noiseKind(kind).needs(noise);
+  const { noise, refresh, eigvec } = readKindSettings(cfg, kind, kinds);
+  const needs = noiseKind(kind, kinds).needs(noise);
   const out: Counts = {};
   add(out, needs.minibatchGradient ? minibatchGradOp(cfg<number>('fashion.dynamics.batchSize')) : FASHION_OPS.gradFull, I);
   add(out, FASHION_OPS.evalImage, logCount(I, cfg('fashion.dynamics.logEvery')) * (N + T));
   const refreshes = needs.minibatchGradient ? 0 : Math.ceil(I / refresh);
   if (needsCovariance(needs)) add(out, FASHION_OPS.sigma, refreshes);
   if (needs.hessianTopK > 0) {
-    // gld_hessian_top1 may find u₁ by a fixed number of power steps (the released code's way): that many HVPs.
-    const eigvec = kind === 'gld_hessian_top1' ? optionalConfig<{ method: string; iterations?: number }>(cfg, 'fashion.dynamics.gld_hessian_top1.eigvec') : undefined;
-    const perRefresh = eigvec?.method === 'power' ? eigvec.iterations! : lanczosHvps(needs.hessianTopK, cfg<number>('fashion.dynamics.hessian.maxIter'));
+    // A kind with an `eigvec` setting (gld_hessian_top1) may find u₁ by a fixed number of power steps (the released code's way): that many HVPs.
+    const perRefresh = eigvec?.method === 'power' ? eigvec.iterations : lanczosHvps(needs.hessianTopK, cfg<number>('fashion.dynamics.hessian.maxIter'));
     add(out, FASHION_OPS.hvpOpen, refreshes);
     add(out, FASHION_OPS.hvp, refreshes * perRefresh);
   }
@@ -117,23 +111,10 @@ export function dynamicsCost(kind: NoiseKindName, cfg: ConfigReader): Counts {
  * Factor rows of a kind's noise covariance when it is low-rank (one HVP each for Tr(HΣ_kind)), else 0; a kind that
  * uses Σ's whole factor (gld_full) has `sigmaRows` of them, B = ⌊N/m⌋ minibatches.
  */
-export function lowRankRows(kind: NoiseKindName, noise: NoiseConfig, sigmaRows: number): number {
-  const needs = noiseKind(kind).needs(noise);
+export function lowRankRows(kind: string, noise: NoiseConfig, sigmaRows: number, kinds: NoiseKinds = NOISE_KINDS): number {
+  const needs = noiseKind(kind, kinds).needs(noise);
   return needs.covarianceTopK + needs.hessianTopK + (needs.covarianceFactor ? sigmaRows : 0);
 }
-
-/** The shape of each kind's noise covariance (what Tr(HΣ_kind) costs: Hutchinson's TrH / diag H, or its rows). */
-export const NOISE_SHAPES: Record<NoiseKindName, 'zero' | 'isotropic' | 'diagonal' | 'lowRank'> = {
-  gd: 'zero',
-  sgd: 'zero',
-  gld_const: 'isotropic',
-  gld_dynamic: 'isotropic',
-  gld_diag: 'diagonal',
-  gld_leading: 'lowRank',
-  gld_hessian: 'lowRank',
-  gld_hessian_top1: 'lowRank',
-  gld_full: 'lowRank',
-};
 
 /**
  * One curvature probe (`probeCurvature`) with the given kinds: a Hessian operator opened; Lanczos top-K (K =
@@ -142,11 +123,11 @@ export const NOISE_SHAPES: Record<NoiseKindName, 'zero' | 'isotropic' | 'diagona
  * one HVP each; and expected sharpness, (2·samples + 1) loss evaluations of the N images (antithetic pairs and the
  * base).
  */
-export function probePointCost(kinds: readonly NoiseKindName[], cfg: ConfigReader): Counts {
+export function probePointCost(kinds: readonly string[], cfg: ConfigReader, registry: NoiseKinds = NOISE_KINDS): Counts {
   const N = cfg<number>('fashion.data.train');
   const m = cfg<number>('fashion.dynamics.batchSize');
   const K = cfg<number>('fashion.probe.topK');
-  const rows = kinds.reduce((a, kind) => a + lowRankRows(kind, kindBlock(cfg, kind).noise, Math.floor(N / m)), 0);
+  const rows = kinds.reduce((a, kind) => a + lowRankRows(kind, readKindSettings(cfg, kind, registry).noise, Math.floor(N / m), registry), 0);
   const hvps =
     lanczosHvps(K, cfg<number>('fashion.probe.lanczos.maxIter')) +
     cfg<number>('fashion.probe.hutchinsonSamples') +
@@ -183,19 +164,20 @@ export function indicatorCost(cfg: ConfigReader): Counts {
  * rows. Then the short runs, gd once and every other kind theory.runs times, each theory.steps steps (sgd: minibatch
  * gradients; others: full batch) with the training loss logged logCount(steps, every) times (N images; no test set).
  */
-export function theoryCost(cfg: ConfigReader): Counts {
+export function theoryCost(cfg: ConfigReader, registry: NoiseKinds = NOISE_KINDS): Counts {
   const N = cfg<number>('fashion.data.train');
   const m = cfg<number>('fashion.dynamics.batchSize');
   const t = cfg<{ runs: number; steps: number; every: number; k?: number }>('fashion.theory');
   const kinds = cfg<NoiseKindName[]>('fashion.dynamics.kinds');
-  const noise = (kind: NoiseKindName) => kindBlock(cfg, kind).noise;
-  const needs = kinds.map((kind) => noiseKind(kind).needs(noise(kind)));
+  const noise = (kind: NoiseKindName) => readKindSettings(cfg, kind, registry).noise;
+  const needs = kinds.map((kind) => noiseKind(kind, registry).needs(noise(kind)));
   const K = Math.max(t.k ?? cfg<number>('fashion.probe.topK'), ...needs.map((n) => n.hessianTopK));
   const out: Counts = { [FASHION_OPS.hvpOpen]: 1 };
   let hvps = lanczosHvps(K, Math.max(cfg<number>('fashion.probe.lanczos.maxIter'), K + 1));
-  if (kinds.some((k) => NOISE_SHAPES[k] === 'isotropic' || NOISE_SHAPES[k] === 'diagonal')) hvps += cfg<number>('fashion.probe.hutchinsonSamples');
+  const shapeOf = (kind: string) => noiseKind(kind, registry).shape;
+  if (kinds.some((k) => shapeOf(k) === 'isotropic' || shapeOf(k) === 'diagonal')) hvps += cfg<number>('fashion.probe.hutchinsonSamples');
   if (kinds.includes('sgd') && cfg<boolean>('fashion.probe.exactTraceHSigma')) hvps += Math.floor(N / m);
-  hvps += kinds.reduce((a, k) => a + lowRankRows(k, noise(k), Math.floor(N / m)), 0);
+  hvps += kinds.reduce((a, k) => a + lowRankRows(k, noise(k), Math.floor(N / m), registry), 0);
   add(out, FASHION_OPS.hvp, hvps);
   if (kinds.includes('sgd') || needs.some(needsCovariance)) add(out, FASHION_OPS.sigma, 1);
   const runsOf = (kind: NoiseKindName) => (kind === 'gd' ? 0 : t.runs);

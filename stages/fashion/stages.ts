@@ -12,28 +12,22 @@ import { evaluateClassifier } from '../models/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
-import type { EigvecMethod, HessianRefresh } from '../dynamics/statistics.ts';
+import type { HessianRefresh } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import { NOISE_KINDS, type NoiseKinds } from '../noise/registry.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { dynamicsCost, indicatorCost, pretrainCost, probeCost } from './cost.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
+import { noiseKeyPaths, readKindSettings, readShapeConfig } from './kind-settings.ts';
 import { seedIndices } from '../seeds.ts';
 
 /** Seed indices 0..fashion.seeds−1. */
 export const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'fashion.seeds');
 /** The noise kinds of `fashion.dynamics.kinds`. */
 export const kindsOf = (cfg: ConfigReader) => cfg<NoiseKindName[]>('fashion.dynamics.kinds');
-
-/** The per-kind settings block `fashion.dynamics.<kind>` as a noise config plus its refresh interval. */
-function kindSettings(ctx: StageContext, kind: string): { noise: NoiseConfig; refresh: number; noiseSteps?: 'every' | 'refresh'; eigvec?: EigvecMethod } {
-  const c = ctx.config<{ refresh?: number; sigma?: number; k?: number; rescaleToTrace?: boolean; noiseSteps?: 'every' | 'refresh'; eigvec?: EigvecMethod }>(
-    `fashion.dynamics.${kind}`,
-  );
-  return { noise: { sigma: c.sigma, k: c.k, rescaleToTrace: c.rescaleToTrace }, refresh: c.refresh ?? 1, noiseSteps: c.noiseSteps, eigvec: c.eigvec };
-}
 
 /** Tensors of the training set (with random labels) and the test set from the data stage's outputs. */
 export function batches(data: LoadedArtifacts): { train: Batch; test: Batch; randomized: Uint8Array; dispose(): void } {
@@ -47,25 +41,12 @@ export function batches(data: LoadedArtifacts): { train: Batch; test: Batch; ran
   return { train, test, randomized: arr('randomized').data, dispose: () => tf.dispose([train.x, train.y, test.x, test.y]) };
 }
 
-/** The keys of `fashion.dynamics.<kind>` that shape a kind's noise (its refresh interval does not). */
-const SHAPE_KEYS: Record<NoiseKindName, readonly (keyof NoiseConfig)[]> = {
-  gd: [],
-  sgd: [],
-  gld_const: ['sigma'],
-  gld_dynamic: [],
-  gld_diag: [],
-  gld_leading: ['k', 'rescaleToTrace'],
-  gld_hessian: ['k'],
-  gld_hessian_top1: [],
-  gld_full: [],
-};
-
 /** Config paths of the noise-shaping keys of every kind that runs. */
-export const shapeKeyPaths = (cfg: ConfigReader) => kindsOf(cfg).flatMap((kind) => SHAPE_KEYS[kind].map((k) => `fashion.dynamics.${kind}.${k}`));
+export const shapeKeyPaths = (cfg: ConfigReader, kinds: NoiseKinds = NOISE_KINDS) => kindsOf(cfg).flatMap((kind) => noiseKeyPaths(kind, kinds));
 
 /** A kind's noise config from its shaping keys alone. */
 export function shapeConfig(ctx: StageContext, kind: NoiseKindName): NoiseConfig {
-  return Object.fromEntries(SHAPE_KEYS[kind].map((k) => [k, ctx.config(`fashion.dynamics.${kind}.${k}`)])) as NoiseConfig;
+  return readShapeConfig(ctx.config, kind);
 }
 
 /** Settings of curvature probing from `fashion.probe`. */
@@ -193,7 +174,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
     recordBackend(ctx, info);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
-    const { noise, refresh, noiseSteps, eigvec } = kindSettings(ctx, ctx.params.kind);
+    const { noise, refresh, noiseSteps, eigvec } = readKindSettings(ctx.config, ctx.params.kind);
     try {
       const r = await runDynamics({
         model,
@@ -269,7 +250,7 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
   gpus: gpusForBackend,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
-  reads: (p) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', ...SHAPE_KEYS[p.kind as NoiseKindName].map((k) => `fashion.dynamics.${p.kind}.${k}`)],
+  reads: (p) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', ...noiseKeyPaths(p.kind)],
   deps: (p) => ({ data: { stage: 'fashion.data' }, dynamics: { stage: 'fashion.dynamics', params: p } }),
   cost: (p, cfg) => probeCost(p.kind as NoiseKindName, cfg),
   costNote: 'the Lanczos HVPs per checkpoint are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',

@@ -1,13 +1,20 @@
 /** `gld_hessian`: noise shaped like the Hessian's top-k eigen-part, Σ_j λ_j u_j u_jᵀ, rescaled to trace TrΣ. */
-import { leadingPairs, NO_NEEDS, requireK, requireStat, samplerFromShape, type NoiseKind } from './kind.ts';
+import { z } from 'zod';
+import { leadingPairs, defineNoiseKind, NO_NEEDS, requireK, requireStat, samplerFromShape } from './kind.ts';
+import { positiveInt } from './settings.ts';
+import { OKABE_ITO } from './style.ts';
 
 /**
  * GLD Hessian: ξ ~ N(0, (TrΣ/Σ_j λ_j)·Σ_{j≤k} λ_j u_j u_jᵀ) with (λ_j, u_j) the leading Hessian eigenpairs; negative
  * λ_j (possible near saddles) are clamped to 0, since a variance cannot be negative.
  */
-export const gldHessian: NoiseKind = Object.freeze<NoiseKind>({
+export const gldHessian = defineNoiseKind({
   name: 'gld_hessian',
   description: 'GLD Hessian: top-k eigen-part of H, rescaled to trace TrΣ',
+  settings: z.object({ refresh: positiveInt, k: positiveInt }).strict(),
+  noiseKeys: ['k'],
+  shape: 'lowRank',
+  style: { label: 'GLD Hessian', color: OKABE_ITO.blue, dash: [4, 4], shape: 'triangle-left' },
   needs: (config) => Object.freeze({ ...NO_NEEDS, hessianTopK: requireK('gld_hessian', config), covarianceTrace: true }),
   build: (stats, config) => {
     const k = requireK('gld_hessian', config);

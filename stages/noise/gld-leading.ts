@@ -1,10 +1,25 @@
 /** `gld_leading`: the top-k eigen-part of the gradient-noise covariance, Σ_j λ_j v_j v_jᵀ. */
-import { leadingPairs, NO_NEEDS, requireK, requireStat, samplerFromShape, type NoiseKind } from './kind.ts';
+import { z } from 'zod';
+import { leadingPairs, defineNoiseKind, NO_NEEDS, requireK, requireStat, samplerFromShape } from './kind.ts';
+import { positiveInt } from './settings.ts';
+import { OKABE_ITO } from './style.ts';
 
 /** GLD leading: ξ ~ N(0, Σ_{j≤k} λ_j v_j v_jᵀ) from Σ's top-k; not rescaled unless config.rescaleToTrace (then trace TrΣ). */
-export const gldLeading: NoiseKind = Object.freeze<NoiseKind>({
+export const gldLeading = defineNoiseKind({
   name: 'gld_leading',
   description: 'GLD leading: top-k eigen-part of Σ',
+  settings: z
+    .object({
+      refresh: positiveInt,
+      k: positiveInt,
+      rescaleToTrace: z.boolean(),
+      /** `every` (default when absent): noise on every step from the last refresh; `refresh`: only on refresh steps (released gld_lead.py). */
+      noiseSteps: z.enum(['every', 'refresh']).optional(),
+    })
+    .strict(),
+  noiseKeys: ['k', 'rescaleToTrace'],
+  shape: 'lowRank',
+  style: { label: 'GLD leading', color: OKABE_ITO.bluishGreen, dash: [8, 4], shape: 'cross' },
   needs: (config) => Object.freeze({ ...NO_NEEDS, covarianceTopK: requireK('gld_leading', config), covarianceTrace: config.rescaleToTrace === true }),
   build: (stats, config) => {
     const k = requireK('gld_leading', config);

@@ -5,13 +5,18 @@
  */
 import type { EigenPairs } from '../numerics/eigen.ts';
 import type { Rng } from '../numerics/random.ts';
+import type { NOISE_KINDS } from './registry.ts';
+import type { NoiseSettingsSchema } from './settings.ts';
 import { checkShape, sampleShape, shapeTrace, type NoiseShape } from './shape.ts';
+import type { KindStyle } from './style.ts';
 
-/** The eight kinds of the paper, and gld_full (Gaussian noise with SGD's full Σ). */
-export type NoiseKindName = 'gd' | 'sgd' | 'gld_const' | 'gld_dynamic' | 'gld_diag' | 'gld_leading' | 'gld_hessian' | 'gld_hessian_top1' | 'gld_full';
+/** The name of a registered kind: the eight kinds of the paper, and gld_full (Gaussian noise with SGD's full Σ). */
+export type NoiseKindName = keyof typeof NOISE_KINDS;
 
-/** Per-kind settings; each kind reads only its own keys and names a missing one. */
+/** Per-kind settings; each kind reads only its own keys (a new kind's keys are its own) and names a missing one. */
 export interface NoiseConfig {
+  /** Further keys of a kind's own, validated by its settings schema. */
+  readonly [setting: string]: unknown;
   /** gld_const: ξ ~ N(0, σ²I). */
   readonly sigma?: number;
   /** gld_leading, gld_hessian: number of eigenpairs kept. */
@@ -64,8 +69,8 @@ export interface NoiseStats {
 
 /** A built noise source: its covariance shape, trace, and an exact sampler. */
 export interface NoiseSampler {
-  /** The kind that built it. */
-  readonly kind: NoiseKindName;
+  /** The name of the kind that built it. */
+  readonly kind: string;
   /** Its covariance Σ_kind in structured form. */
   readonly shape: NoiseShape;
   /** E‖ξ‖² = Tr Σ_kind. */
@@ -76,20 +81,35 @@ export interface NoiseSampler {
   sample(rng: Rng, out: Float32Array): Float32Array;
 }
 
-/** A noise kind: one module each, listed in `registry.ts`. */
-export interface NoiseKind {
+/** A noise kind: one module each, listed in `registry.ts`; everything else (config schema, cost, figures) loops over them. */
+export interface NoiseKind<S extends NoiseSettingsSchema = NoiseSettingsSchema, N extends string = string> {
   /** Registry name, as in configs. */
-  readonly name: NoiseKindName;
+  readonly name: N;
   /** One line for reports. */
   readonly description: string;
+  /** Strict zod schema of its settings block `fashion.dynamics.<name>` (`refresh` where statistics are re-estimated). */
+  readonly settings: S;
+  /** The keys of its settings that shape its noise (the probes read only these; `refresh` and the like only schedule it). */
+  readonly noiseKeys: readonly string[];
+  /** Its settings block comes just before this kind's in the config schema (absent: in registry order). */
+  readonly settingsBefore?: string;
+  /** The structure of Σ_kind that `build` returns, which sets what Tr(HΣ_kind) costs (Hutchinson, or one HVP per row). */
+  readonly shape: NoiseShape['type'];
+  /** How figures draw it; the registry order is the legend order. */
+  readonly style: KindStyle;
   /** What must be computed (every `refresh` iterations) before `build`. */
   needs(config: NoiseConfig): NoiseNeeds;
   /** The sampler for the current statistics. */
   build(stats: NoiseStats, config: NoiseConfig): NoiseSampler;
 }
 
+/** A kind, frozen, with the precise types of its name and settings schema (which the config schema's type keeps). */
+export function defineNoiseKind<S extends NoiseSettingsSchema, N extends string>(kind: NoiseKind<S, N>): NoiseKind<S, N> {
+  return Object.freeze(kind);
+}
+
 /** Wraps a (validated) shape as the sampler of `kind`. */
-export function samplerFromShape(kind: NoiseKindName, shape: NoiseShape): NoiseSampler {
+export function samplerFromShape(kind: string, shape: NoiseShape): NoiseSampler {
   const checked = checkShape(shape, kind);
   const trace = shapeTrace(checked);
   return Object.freeze({
@@ -102,7 +122,7 @@ export function samplerFromShape(kind: NoiseKindName, shape: NoiseShape): NoiseS
 }
 
 /** The statistic `key` from `stats`, or an error naming the kind and the missing statistic. */
-export function requireStat<K extends keyof NoiseStats>(kind: NoiseKindName, stats: NoiseStats, key: K): NonNullable<NoiseStats[K]> {
+export function requireStat<K extends keyof NoiseStats>(kind: string, stats: NoiseStats, key: K): NonNullable<NoiseStats[K]> {
   const v = stats[key];
   if (v === undefined || v === null) {
     throw new Error(`noise kind ${kind}: stats.${String(key)} is missing (compute what needs() declares before build)`);
@@ -111,14 +131,14 @@ export function requireStat<K extends keyof NoiseStats>(kind: NoiseKindName, sta
 }
 
 /** The positive integer config key `k`, or an error naming the kind. */
-export function requireK(kind: NoiseKindName, config: NoiseConfig): number {
+export function requireK(kind: string, config: NoiseConfig): number {
   const k = config.k;
   if (k === undefined || !Number.isInteger(k) || k < 1) throw new Error(`noise kind ${kind}: config.k must be a positive integer, got ${k}`);
   return k;
 }
 
 /** The first k eigenpairs of `pairs`, or an error if fewer were computed. */
-export function leadingPairs(kind: NoiseKindName, pairs: EigenPairs, k: number, what: string): EigenPairs {
+export function leadingPairs(kind: string, pairs: EigenPairs, k: number, what: string): EigenPairs {
   if (pairs.eigenvalues.length < k || pairs.eigenvectors.length < k) {
     throw new Error(`noise kind ${kind}: needs ${k} eigenpairs of ${what}, got ${pairs.eigenvalues.length}`);
   }

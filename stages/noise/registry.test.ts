@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { z } from 'zod';
 import { NOISE_KINDS, noiseKind } from './registry.ts';
 
 test('the registry lists the eight kinds of the paper, then gld_full, under their own names', (t) => {
@@ -14,4 +15,14 @@ test('the registry lists the eight kinds of the paper, then gld_full, under thei
 test('an unknown kind lists the known ones', (t) => {
   t.throws(() => noiseKind('gld_fool'), { message: /unknown noise kind 'gld_fool' \(known: gd, sgd, gld_const, .*gld_hessian_top1, gld_full\)/ });
   t.throws(() => noiseKind('toString'), { message: /unknown noise kind 'toString'/ });
+});
+
+test('each kind declares its settings schema (its noise keys among them), its covariance shape and its style', (t) => {
+  for (const [name, kind] of Object.entries(NOISE_KINDS)) {
+    const keys = Object.keys((kind.settings as unknown as z.AnyZodObject).shape);
+    for (const key of kind.noiseKeys) t.true(keys.includes(key), `${name}: noise key ${key} is a settings key`);
+    t.false(kind.noiseKeys.includes('refresh'), name);
+    t.true(['zero', 'isotropic', 'diagonal', 'lowRank'].includes(kind.shape), name);
+    t.true(kind.style.label.length > 0, name);
+  }
 });

@@ -1,5 +1,7 @@
 /**
- * Every noise kind, listed in one place (nothing registers itself on import). Adding a kind = one module + one line.
+ * Every noise kind, listed in one place (nothing registers itself on import). Adding a kind = one module + one line:
+ * the kind names, the config schema's `fashion.dynamics.<kind>` blocks, the fashion cost model and the figures' styles
+ * and legend order all come from this table.
  */
 import { gd } from './gd.ts';
 import { gldConst } from './gld-const.ts';
@@ -9,11 +11,14 @@ import { gldFull } from './gld-full.ts';
 import { gldHessianTop1 } from './gld-hessian-top1.ts';
 import { gldHessian } from './gld-hessian.ts';
 import { gldLeading } from './gld-leading.ts';
-import type { NoiseKind, NoiseKindName } from './kind.ts';
+import type { NoiseKind } from './kind.ts';
 import { sgd } from './sgd.ts';
 
-/** The eight kinds of the paper, then gld_full (Gaussian noise with SGD's full Σ), by name. */
-export const NOISE_KINDS: Readonly<Record<NoiseKindName, NoiseKind>> = Object.freeze({
+/** A table of kinds by name (the registry, or in tests the registry plus a test-only kind). */
+export type NoiseKinds = Readonly<Record<string, NoiseKind>>;
+
+/** The eight kinds of the paper, then gld_full (Gaussian noise with SGD's full Σ), by name; the order is the legend order. */
+export const NOISE_KINDS = Object.freeze({
   gd,
   sgd,
   gld_const: gldConst,
@@ -23,12 +28,12 @@ export const NOISE_KINDS: Readonly<Record<NoiseKindName, NoiseKind>> = Object.fr
   gld_hessian: gldHessian,
   gld_hessian_top1: gldHessianTop1,
   gld_full: gldFull,
-});
+}) satisfies NoiseKinds;
 
-/** The kind called `name`, or an error listing the known names. Example: `noiseKind('gld_diag')`. */
-export function noiseKind(name: string): NoiseKind {
-  if (!Object.hasOwn(NOISE_KINDS, name)) {
-    throw new Error(`unknown noise kind '${name}' (known: ${Object.keys(NOISE_KINDS).join(', ')})`);
+/** The kind called `name` in `kinds` (default: the registry), or an error listing the known names. Example: `noiseKind('gld_diag')`. */
+export function noiseKind(name: string, kinds: NoiseKinds = NOISE_KINDS): NoiseKind {
+  if (!Object.hasOwn(kinds, name)) {
+    throw new Error(`unknown noise kind '${name}' (known: ${Object.keys(kinds).join(', ')})`);
   }
-  return NOISE_KINDS[name as NoiseKindName];
+  return kinds[name]!;
 }

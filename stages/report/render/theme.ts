@@ -4,44 +4,23 @@
  * every figure. Builders encode `color`/`strokeDash`/`shape` with the helpers below instead of picking colours.
  */
 import type { NoiseKindName } from '../../noise/kind.ts';
+import { NOISE_KINDS, type NoiseKinds } from '../../noise/registry.ts';
+import { OKABE_ITO, type KindStyle } from '../../noise/style.ts';
 import type { VegaLiteSpec } from '../document.ts';
+
+// The palette and the style type live with the kinds (each declares its style); re-exported for figure builders.
+export { OKABE_ITO, type KindStyle };
 
 /** Font stack of every figure; DejaVu Sans is what the PNG renderer loads (see png.ts), browsers fall back. */
 export const FONT_FAMILY = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 
-/** The Okabe–Ito palette (Okabe & Ito 2008), in its usual order. */
-export const OKABE_ITO = {
-  orange: '#E69F00',
-  skyBlue: '#56B4E9',
-  bluishGreen: '#009E73',
-  yellow: '#F0E442',
-  blue: '#0072B2',
-  vermillion: '#D55E00',
-  reddishPurple: '#CC79A7',
-  black: '#000000',
-} as const;
-
-/** How one noise kind is drawn: display name, colour, line dash (`[]` = solid) and point shape. */
-export interface KindStyle {
-  readonly label: string;
-  readonly color: string;
-  readonly dash: readonly number[];
-  readonly shape: string;
+/** The style of every kind of `kinds`, in its order (the legend order). Example: `kindStyles(NOISE_KINDS).sgd.label === 'SGD'`. */
+export function kindStyles<R extends NoiseKinds>(kinds: R): { readonly [K in keyof R]: KindStyle } {
+  return Object.freeze(Object.fromEntries(Object.entries(kinds).map(([name, kind]) => [name, kind.style]))) as { readonly [K in keyof R]: KindStyle };
 }
 
-/** The fixed style of every noise kind (gld_full shares SGD's colour); the key order is the legend order. Example: `KIND_STYLES.sgd.label === 'SGD'`. */
-export const KIND_STYLES: Readonly<Record<NoiseKindName, KindStyle>> = Object.freeze({
-  gd: { label: 'GD', color: OKABE_ITO.black, dash: [], shape: 'circle' },
-  sgd: { label: 'SGD', color: OKABE_ITO.vermillion, dash: [], shape: 'square' },
-  gld_const: { label: 'GLD const', color: OKABE_ITO.orange, dash: [6, 3], shape: 'triangle-up' },
-  gld_dynamic: { label: 'GLD dynamic', color: OKABE_ITO.skyBlue, dash: [2, 2], shape: 'triangle-down' },
-  gld_diag: { label: 'GLD diag', color: OKABE_ITO.yellow, dash: [6, 2, 2, 2], shape: 'diamond' },
-  gld_leading: { label: 'GLD leading', color: OKABE_ITO.bluishGreen, dash: [8, 4], shape: 'cross' },
-  gld_hessian: { label: 'GLD Hessian', color: OKABE_ITO.blue, dash: [4, 4], shape: 'triangle-left' },
-  gld_hessian_top1: { label: 'GLD 1st eigvec(H)', color: OKABE_ITO.reddishPurple, dash: [1, 3], shape: 'triangle-right' },
-  // The Gaussian with SGD's own Σ: SGD's colour (the palette has eight), told apart by its dash and shape.
-  gld_full: { label: 'GLD full', color: OKABE_ITO.vermillion, dash: [10, 2, 2, 2], shape: 'wedge' },
-});
+/** The fixed style of every registered noise kind (gld_full shares SGD's colour); the key order is the legend order. Example: `KIND_STYLES.sgd.label === 'SGD'`. */
+export const KIND_STYLES: Readonly<Record<NoiseKindName, KindStyle>> = kindStyles(NOISE_KINDS);
 
 /** Every noise kind in legend order. */
 export const KIND_ORDER: readonly NoiseKindName[] = Object.freeze(Object.keys(KIND_STYLES) as NoiseKindName[]);
@@ -56,10 +35,10 @@ export interface KindEncodingOptions {
   legend?: boolean;
 }
 
-/** The style of a kind, or an error naming the unknown kind and the known ones. */
-export function kindStyle(kind: string): KindStyle {
-  const style = (KIND_STYLES as Record<string, KindStyle>)[kind];
-  if (!style) throw new Error(`unknown noise kind '${kind}'; expected one of ${KIND_ORDER.join(', ')}`);
+/** The style of a kind (from `styles`, default every registered kind's), or an error naming the unknown kind and the known ones. */
+export function kindStyle(kind: string, styles: Readonly<Record<string, KindStyle>> = KIND_STYLES): KindStyle {
+  const style = Object.hasOwn(styles, kind) ? styles[kind] : undefined;
+  if (!style) throw new Error(`unknown noise kind '${kind}'; expected one of ${Object.keys(styles).join(', ')}`);
   return style;
 }
 
