@@ -13,6 +13,7 @@ import { CacheStore } from '../cache/store.ts';
 import { sgdNoiseProject } from '../pipeline.config.ts';
 import { ConfigError } from '../pipeline/config.ts';
 import { sectionReader } from '../pipeline/config-paths.ts';
+import { configReader } from '../pipeline/estimate.ts';
 import { buildPlan, withoutInputs, type Plan } from '../pipeline/plan.ts';
 import { resolveConfig } from '../pipeline/project.ts';
 import { runToCompletion } from '../pipeline/runner.ts';
@@ -21,6 +22,7 @@ import { posInt } from '../stages/config-schema.ts';
 import { defineExperiment } from '../stages/experiment.ts';
 import { EXPERIMENTS } from '../stages/experiments.ts';
 import { single } from '../stages/report/build.ts';
+import { reportInputs } from '../stages/report/stage.ts';
 
 // ---- the experiment, as its folder would hold it (config.ts, stages.ts, cost.ts, report.ts, index.ts) ----
 
@@ -106,4 +108,11 @@ test('it runs, and the report stage renders its section', async (t) => {
   const md = String(out['files/summary.md']);
   t.regex(md, /## The tiny experiment\n+Total 12\./);
   t.true(md.indexOf('The tiny experiment') < md.indexOf('Provenance'), 'after the experiments before it, before the provenance');
+});
+
+test('two experiments giving the report the same input name are an error naming both', (t) => {
+  const clash = defineExperiment({ ...tiny, name: 'clash', report: { inputs: () => ({ fashion: { stage: 'tiny.sum' } }), sections: () => [] } });
+  const cfg = configReader(resolve());
+  t.notThrows(() => reportInputs([...EXPERIMENTS, tiny], cfg));
+  t.throws(() => reportInputs([...EXPERIMENTS, clash], cfg), { message: "report input 'fashion' is given by both experiments fashion and clash" });
 });

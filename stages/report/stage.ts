@@ -17,8 +17,17 @@ import { documentFigures, renderReportFiles } from './render/bundle.ts';
  * renders the others and names what is missing.
  */
 export function reportInputs(experiments: readonly Experiment[], cfg: ConfigReader): Record<string, DepRef> {
-  const inputs: Partial<Record<string, DepRef>> = Object.assign({}, ...experiments.map((e) => e.report?.inputs(cfg) ?? {}));
-  return Object.fromEntries(Object.entries(inputs).flatMap(([name, ref]) => (ref ? [[name, { ...ref, optional: true }]] : [])));
+  const inputs: Record<string, DepRef> = {};
+  const from: Record<string, string> = {};
+  for (const e of experiments) {
+    for (const [name, ref] of Object.entries(e.report?.inputs(cfg) ?? {})) {
+      if (!ref) continue;
+      if (Object.hasOwn(inputs, name)) throw new Error(`report input '${name}' is given by both experiments ${from[name]} and ${e.name}`);
+      inputs[name] = { ...ref, optional: true };
+      from[name] = e.name;
+    }
+  }
+  return inputs;
 }
 
 /** The loaded inputs as the report parts take them: `<name>_<i>` inputs gathered into the array `<name>` in order of i. */
