@@ -27,18 +27,20 @@ import { Rng } from '../numerics/random.ts';
 import { mean } from '../numerics/vector.ts';
 import { seedIndices } from '../seeds.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
+import { fashionConfig } from './config.ts';
 import { batchDynamicsCost, batchTheoryCost } from './cost.ts';
 import { batches, kindsOf, seedsOf } from './stages.ts';
 import type { TheoryRow } from './theory.ts';
 
 /** The batch sizes of the study, none when it is off. */
 export function batchSizesOf(cfg: ConfigReader): number[] {
-  return cfg<boolean>('fashion.batchSizes.enabled') ? cfg<number[]>('fashion.batchSizes.sizes') : [];
+  const fashion = fashionConfig(cfg);
+  return fashion('batchSizes.enabled') ? fashion('batchSizes.sizes') : [];
 }
 
 /** Whether SGD at batch size m is the sgd dynamics itself: m = fashion.dynamics.batchSize and sgd among the kinds. */
 export function isMainSgd(cfg: ConfigReader, m: number): boolean {
-  return m === cfg<number>('fashion.dynamics.batchSize') && kindsOf(cfg).includes('sgd');
+  return m === fashionConfig(cfg)('dynamics.batchSize') && kindsOf(cfg).includes('sgd');
 }
 
 /** The batch sizes whose SGD run is one of `fashion.batchDynamics` (all but the sgd dynamics' own). */
@@ -66,6 +68,7 @@ export const fashionBatchDynamicsStage = defineStage<{ batchSize: number; seed: 
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
   cost: (p, cfg) => batchDynamicsCost(p.batchSize, cfg),
   async run(ctx, inputs) {
+    const fashion = fashionConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     recordBackend(ctx, info);
     const model = createCnn();
@@ -80,10 +83,10 @@ export const fashionBatchDynamicsStage = defineStage<{ batchSize: number; seed: 
         kind: 'sgd',
         noise: {},
         refresh: 1,
-        lr: ctx.config('fashion.dynamics.lr'),
+        lr: fashion('dynamics.lr'),
         batchSize: ctx.params.batchSize,
-        iterations: ctx.config('fashion.dynamics.iterations'),
-        logEvery: ctx.config('fashion.dynamics.logEvery'),
+        iterations: fashion('dynamics.iterations'),
+        logEvery: fashion('dynamics.logEvery'),
         checkpoints: [],
         hessian: NO_HESSIAN,
         rng: new Rng(ctx.seed),
@@ -184,16 +187,17 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
   }),
   cost: (_p, cfg) => batchTheoryCost(cfg),
   async run(ctx, inputs) {
-    const sizes = ctx.config<number[]>('fashion.batchSizes.sizes');
-    const runs = ctx.config<number>('fashion.theory.runs');
-    const steps = ctx.config<number>('fashion.theory.steps');
-    const every = ctx.config<number>('fashion.theory.every');
-    const m0 = ctx.config<number>('fashion.dynamics.batchSize');
+    const fashion = fashionConfig(ctx.config);
+    const sizes = fashion('batchSizes.sizes');
+    const runs = fashion('theory.runs');
+    const steps = fashion('theory.steps');
+    const every = fashion('theory.every');
+    const m0 = fashion('dynamics.batchSize');
     const theoryRows = inputs.theory!.rows as unknown as TheoryRow[];
     const theoryTrajectories = inputs.theory!.trajectories as unknown as { kind: string; steps: number[]; deltas: number[][] }[];
     // GD's drift per step: every kind's rows carry it (gd always runs in the theory stage).
     const drift = new Map(theoryRows.map((r) => [r.step, r.gdDrift]));
-    const fromTheory = (m: number) => m === m0 && ctx.config<string[]>('fashion.dynamics.kinds').includes('sgd');
+    const fromTheory = (m: number) => m === m0 && fashion('dynamics.kinds').includes('sgd');
     const own = sizes.filter((m) => !fromTheory(m));
     const rows: BatchTheoryRow[] = [];
     const trajectories: { batchSize: number; steps: number[]; deltas: number[][] }[] = [];
@@ -219,7 +223,7 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
             model: model!,
             w0: (inputs.start!.w as NDArray<Float32Array>).data,
             train: data!.train,
-            lr: ctx.config('fashion.dynamics.lr'),
+            lr: fashion('dynamics.lr'),
             batchSize: m,
             runs,
             steps,
@@ -353,12 +357,13 @@ export const fashionBatchSummaryStage = defineStage({
     ...Object.fromEntries(batchSizesOf(cfg).flatMap((m) => seedsOf(cfg).map((seed) => [`run_${m}_${seed}`, sgdRunRef(cfg, m, seed)]))),
   }),
   async run(ctx, inputs) {
-    const sizes = ctx.config<number[]>('fashion.batchSizes.sizes');
+    const fashion = fashionConfig(ctx.config);
+    const sizes = fashion('batchSizes.sizes');
     const seeds = seedIndices(ctx.config, 'fashion.seeds');
-    const N = ctx.config<number>('fashion.data.train');
-    const m0 = ctx.config<number>('fashion.dynamics.batchSize');
-    const lr = ctx.config<number>('fashion.dynamics.lr');
-    const main = (m: number) => m === m0 && ctx.config<string[]>('fashion.dynamics.kinds').includes('sgd');
+    const N = fashion('data.train');
+    const m0 = fashion('dynamics.batchSize');
+    const lr = fashion('dynamics.lr');
+    const main = (m: number) => m === m0 && fashion('dynamics.kinds').includes('sgd');
     const perSeed: BatchSeedRow[] = sizes.flatMap((m) =>
       seeds.map((seed) => {
         const probe = inputs[`ind_${seed}`]!.probe as unknown as ProbeResult;

@@ -15,6 +15,7 @@ import type { Batch, FlatModel } from '../models/model.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
+import { logCount } from '../numerics/log-count.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { sgdShortRuns } from './batch-size.ts';
@@ -24,7 +25,6 @@ import {
   batchTheoryCost,
   dynamicsCost,
   lanczosHvps,
-  logCount,
   lowRankRows,
   minibatchGradOp,
   minibatchOpSize,

@@ -12,6 +12,9 @@ import type { ConfigReader } from '../../pipeline/stage.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS, noiseKind, type NoiseKinds } from '../noise/registry.ts';
 import { needsCovariance } from '../noise/stats.ts';
+import { logCount } from '../numerics/log-count.ts';
+import { optionalConfig } from '../optional-config.ts';
+import { fashionConfig } from './config.ts';
 import { readKindSettings } from './kind-settings.ts';
 
 /** The operations, each timed once per unit by `measureFashionCosts`. */
@@ -48,11 +51,6 @@ export function lanczosHvps(k: number, cap: number): number {
   return Math.min(Math.max(cap, k + 1), 7.27 + 2.033 * k);
 }
 
-/** How many times a loop of `iterations` steps logs when it logs at 0, every `every` steps and at the last step. */
-export function logCount(iterations: number, every: number): number {
-  if (iterations === 0) return 1;
-  return 1 + Math.floor(iterations / every) + (iterations % every === 0 ? 0 : 1);
-}
 
 const add = (into: Counts, op: string, n: number) => {
   if (n > 0) into[op] = (into[op] ?? 0) + n;
@@ -65,20 +63,13 @@ const add = (into: Counts, op: string, n: number) => {
  * + N + T images.
  */
 export function pretrainCost(cfg: ConfigReader): Counts {
-  const M = cfg<number>('fashion.pretrain.maxIterations');
-  const N = cfg<number>('fashion.data.train');
-  const T = cfg<number>('fashion.data.test');
-  return { [FASHION_OPS.gradFull]: M, [FASHION_OPS.evalImage]: logCount(M, cfg('fashion.pretrain.checkEvery')) * N + N + T };
+  const fashion = fashionConfig(cfg);
+  const M = fashion('pretrain.maxIterations');
+  const N = fashion('data.train');
+  const T = fashion('data.test');
+  return { [FASHION_OPS.gradFull]: M, [FASHION_OPS.evalImage]: logCount(M, fashion('pretrain.checkEvery')) * N + N + T };
 }
 
-/** An optional config value (a key the profile may leave out), or undefined. */
-export function optionalConfig<T>(cfg: ConfigReader, path: string): T | undefined {
-  try {
-    return cfg<T>(path);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * `fashion.dynamics[kind]` over I = dynamics.iterations: I gradients (sgd: minibatch of m; every other kind: full
@@ -88,19 +79,20 @@ export function optionalConfig<T>(cfg: ConfigReader, path: string): T | undefine
  * operator opened and lanczosHvps(k, hessian.maxIter) HVPs). gd and gld_const need nothing at a refresh.
  */
 export function dynamicsCost(kind: string, cfg: ConfigReader, kinds: NoiseKinds = NOISE_KINDS): Counts {
-  const I = cfg<number>('fashion.dynamics.iterations');
-  const N = cfg<number>('fashion.data.train');
-  const T = cfg<number>('fashion.data.test');
+  const fashion = fashionConfig(cfg);
+  const I = fashion('dynamics.iterations');
+  const N = fashion('data.train');
+  const T = fashion('data.test');
   const { noise, refresh, eigvec } = readKindSettings(cfg, kind, kinds);
   const needs = noiseKind(kind, kinds).needs(noise);
   const out: Counts = {};
-  add(out, needs.minibatchGradient ? minibatchGradOp(cfg<number>('fashion.dynamics.batchSize')) : FASHION_OPS.gradFull, I);
-  add(out, FASHION_OPS.evalImage, logCount(I, cfg('fashion.dynamics.logEvery')) * (N + T));
+  add(out, needs.minibatchGradient ? minibatchGradOp(fashion('dynamics.batchSize')) : FASHION_OPS.gradFull, I);
+  add(out, FASHION_OPS.evalImage, logCount(I, fashion('dynamics.logEvery')) * (N + T));
   const refreshes = needs.minibatchGradient ? 0 : Math.ceil(I / refresh);
   if (needsCovariance(needs)) add(out, FASHION_OPS.sigma, refreshes);
   if (needs.hessianTopK > 0) {
     // A kind with an `eigvec` setting (gld_hessian_top1) may find u₁ by a fixed number of power steps (the released code's way): that many HVPs.
-    const perRefresh = eigvec?.method === 'power' ? eigvec.iterations : lanczosHvps(needs.hessianTopK, cfg<number>('fashion.dynamics.hessian.maxIter'));
+    const perRefresh = eigvec?.method === 'power' ? eigvec.iterations : lanczosHvps(needs.hessianTopK, fashion('dynamics.hessian.maxIter'));
     add(out, FASHION_OPS.hvpOpen, refreshes);
     add(out, FASHION_OPS.hvp, refreshes * perRefresh);
   }
@@ -124,16 +116,17 @@ export function lowRankRows(kind: string, noise: NoiseConfig, sigmaRows: number,
  * base).
  */
 export function probePointCost(kinds: readonly string[], cfg: ConfigReader, registry: NoiseKinds = NOISE_KINDS): Counts {
-  const N = cfg<number>('fashion.data.train');
-  const m = cfg<number>('fashion.dynamics.batchSize');
-  const K = cfg<number>('fashion.probe.topK');
+  const fashion = fashionConfig(cfg);
+  const N = fashion('data.train');
+  const m = fashion('dynamics.batchSize');
+  const K = fashion('probe.topK');
   const rows = kinds.reduce((a, kind) => a + lowRankRows(kind, readKindSettings(cfg, kind, registry).noise, Math.floor(N / m), registry), 0);
   const hvps =
-    lanczosHvps(K, cfg<number>('fashion.probe.lanczos.maxIter')) +
-    cfg<number>('fashion.probe.hutchinsonSamples') +
-    (cfg<boolean>('fashion.probe.exactTraceHSigma') ? Math.floor(N / m) : 0) +
+    lanczosHvps(K, fashion('probe.lanczos.maxIter')) +
+    fashion('probe.hutchinsonSamples') +
+    (fashion('probe.exactTraceHSigma') ? Math.floor(N / m) : 0) +
     rows;
-  const samples = cfg<number>('fashion.probe.sharpness.samples');
+  const samples = fashion('probe.sharpness.samples');
   // Signed (default): antithetic pairs, 2·samples + 1 loss evaluations of the N images. Absolute (the released
   // flatness.py): samples + 1 loss evaluations, and the test set evaluated as often for the accuracy change.
   const absolute = optionalConfig<string>(cfg, 'fashion.probe.sharpness.mode') === 'absolute';
@@ -143,18 +136,18 @@ export function probePointCost(kinds: readonly string[], cfg: ConfigReader, regi
     [FASHION_OPS.sigma]: 1,
     [FASHION_OPS.lossImage]: (absolute ? samples + 1 : 2 * samples + 1) * N,
   };
-  if (absolute) add(out, FASHION_OPS.evalImage, (samples + 1) * cfg<number>('fashion.data.test'));
+  if (absolute) add(out, FASHION_OPS.evalImage, (samples + 1) * fashion('data.test'));
   return out;
 }
 
 /** `fashion.probe[kind]`: one probe point with the kind's own noise per distinct checkpoint of the dynamics. */
 export function probeCost(kind: NoiseKindName, cfg: ConfigReader): Counts {
-  return scale(probePointCost([kind], cfg), new Set(cfg<number[]>('fashion.dynamics.checkpoints')).size);
+  return scale(probePointCost([kind], cfg), new Set(fashionConfig(cfg)('dynamics.checkpoints')).size);
 }
 
 /** `fashion.indicator`: one probe point at the sharp minimum with every kind of fashion.dynamics.kinds. */
 export function indicatorCost(cfg: ConfigReader): Counts {
-  return probePointCost(cfg<NoiseKindName[]>('fashion.dynamics.kinds'), cfg);
+  return probePointCost(fashionConfig(cfg)('dynamics.kinds'), cfg);
 }
 
 /**
@@ -165,18 +158,19 @@ export function indicatorCost(cfg: ConfigReader): Counts {
  * gradients; others: full batch) with the training loss logged logCount(steps, every) times (N images; no test set).
  */
 export function theoryCost(cfg: ConfigReader, registry: NoiseKinds = NOISE_KINDS): Counts {
-  const N = cfg<number>('fashion.data.train');
-  const m = cfg<number>('fashion.dynamics.batchSize');
-  const t = cfg<{ runs: number; steps: number; every: number; k?: number }>('fashion.theory');
-  const kinds = cfg<NoiseKindName[]>('fashion.dynamics.kinds');
+  const fashion = fashionConfig(cfg);
+  const N = fashion('data.train');
+  const m = fashion('dynamics.batchSize');
+  const t = fashion('theory');
+  const kinds = fashion('dynamics.kinds');
   const noise = (kind: NoiseKindName) => readKindSettings(cfg, kind, registry).noise;
   const needs = kinds.map((kind) => noiseKind(kind, registry).needs(noise(kind)));
-  const K = Math.max(t.k ?? cfg<number>('fashion.probe.topK'), ...needs.map((n) => n.hessianTopK));
+  const K = Math.max(t.k ?? fashion('probe.topK'), ...needs.map((n) => n.hessianTopK));
   const out: Counts = { [FASHION_OPS.hvpOpen]: 1 };
-  let hvps = lanczosHvps(K, Math.max(cfg<number>('fashion.probe.lanczos.maxIter'), K + 1));
+  let hvps = lanczosHvps(K, Math.max(fashion('probe.lanczos.maxIter'), K + 1));
   const shapeOf = (kind: string) => noiseKind(kind, registry).shape;
-  if (kinds.some((k) => shapeOf(k) === 'isotropic' || shapeOf(k) === 'diagonal')) hvps += cfg<number>('fashion.probe.hutchinsonSamples');
-  if (kinds.includes('sgd') && cfg<boolean>('fashion.probe.exactTraceHSigma')) hvps += Math.floor(N / m);
+  if (kinds.some((k) => shapeOf(k) === 'isotropic' || shapeOf(k) === 'diagonal')) hvps += fashion('probe.hutchinsonSamples');
+  if (kinds.includes('sgd') && fashion('probe.exactTraceHSigma')) hvps += Math.floor(N / m);
   hvps += kinds.reduce((a, k) => a + lowRankRows(k, noise(k), Math.floor(N / m), registry), 0);
   add(out, FASHION_OPS.hvp, hvps);
   if (kinds.includes('sgd') || needs.some(needsCovariance)) add(out, FASHION_OPS.sigma, 1);
@@ -209,10 +203,11 @@ export function minibatchOpSize(op: string): number | undefined {
  * gradients of m and logCount(I, logEvery) evaluations of the N training and T test images (no checkpoints).
  */
 export function batchDynamicsCost(m: number, cfg: ConfigReader): Counts {
-  const I = cfg<number>('fashion.dynamics.iterations');
+  const fashion = fashionConfig(cfg);
+  const I = fashion('dynamics.iterations');
   const out: Counts = {};
   add(out, minibatchGradOp(m), I);
-  add(out, FASHION_OPS.evalImage, logCount(I, cfg('fashion.dynamics.logEvery')) * (cfg<number>('fashion.data.train') + cfg<number>('fashion.data.test')));
+  add(out, FASHION_OPS.evalImage, logCount(I, fashion('dynamics.logEvery')) * (fashion('data.train') + fashion('data.test')));
   return out;
 }
 
@@ -222,12 +217,13 @@ export function batchDynamicsCost(m: number, cfg: ConfigReader): Counts {
  * gradients of m, each logging the training loss logCount(steps, every) times (N images). No Hessian work.
  */
 export function batchTheoryCost(cfg: ConfigReader): Counts {
-  const t = cfg<{ runs: number; steps: number; every: number }>('fashion.theory');
-  const m0 = cfg<number>('fashion.dynamics.batchSize');
-  const sgdInTheory = cfg<NoiseKindName[]>('fashion.dynamics.kinds').includes('sgd');
-  const sizes = (cfg<boolean>('fashion.batchSizes.enabled') ? cfg<number[]>('fashion.batchSizes.sizes') : []).filter((m) => !(m === m0 && sgdInTheory));
+  const fashion = fashionConfig(cfg);
+  const t = fashion('theory');
+  const m0 = fashion('dynamics.batchSize');
+  const sgdInTheory = fashion('dynamics.kinds').includes('sgd');
+  const sizes = (fashion('batchSizes.enabled') ? fashion('batchSizes.sizes') : []).filter((m) => !(m === m0 && sgdInTheory));
   const out: Counts = {};
   for (const m of sizes) add(out, minibatchGradOp(m), t.runs * t.steps);
-  add(out, FASHION_OPS.evalImage, sizes.length * t.runs * logCount(t.steps, t.every) * cfg<number>('fashion.data.train'));
+  add(out, FASHION_OPS.evalImage, sizes.length * t.runs * logCount(t.steps, t.every) * fashion('data.train'));
   return out;
 }

@@ -17,6 +17,7 @@ import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { Rng } from '../numerics/random.ts';
 import { cpuClock, medianMsAsync } from '../numerics/timing.ts';
 import { readAll } from '../tf/read.ts';
+import { fashionConfig } from './config.ts';
 import { FASHION_OPS, minibatchGradOp, minibatchOpSize } from './cost.ts';
 import { normalizePixels } from './data.ts';
 
@@ -37,7 +38,7 @@ function realImages(dir: string, split: 'train' | 'test', n: number): Batch {
 /** Training and evaluation images for timing: real when a local copy exists, else random (logged). */
 async function timingImages(cfg: <T>(path: string) => T, n: number, evalN: number, rng: Rng, log: (line: string) => void): Promise<{ train: Batch; test: Batch }> {
   try {
-    const where = await locateFashionMnist({ configured: cfg<string | null>('fashion.data.path'), download: false });
+    const where = await locateFashionMnist({ configured: fashionConfig(cfg)('data.path'), download: false });
     const images = { train: realImages(where.dir, 'train', n), test: realImages(where.dir, 'test', evalN) };
     log(`fashion: timing on Fashion-MNIST's first images (${where.dir})`);
     return images;
@@ -58,9 +59,9 @@ export async function measureFashionCosts(
   log: (line: string) => void,
   timing: { clock: () => number; unit: 'CPU' | 'wall' } = { clock: cpuClock, unit: 'CPU' },
 ): Promise<Record<string, number>> {
-  const N = cfg<number>('fashion.data.train');
-  const T = cfg<number>('fashion.data.test');
-  const m = cfg<number>('fashion.dynamics.batchSize');
+  const N = fashionConfig(cfg)('data.train');
+  const T = fashionConfig(cfg)('data.test');
+  const m = fashionConfig(cfg)('dynamics.batchSize');
   const want = (op: string) => needed.has(op);
   const out: Record<string, number> = {};
   // minibatch gradients, one operation per batch size (`minibatchGradOp`)

@@ -10,6 +10,7 @@ import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { slq, slqDensity, type SlqResult } from '../numerics/slq.ts';
 import { initBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
+import { fashionConfig } from './config.ts';
 import { batches, kindsOf, seedsOf } from './stages.ts';
 
 /** Settings (`fashion.spectrum`). */
@@ -49,7 +50,7 @@ export const fashionSpectrumStage = defineStage<{ seed: number }>({
   isolate: true,
   gpus: gpusForBackend,
   threads: () => Infinity,
-  instances: (cfg) => (cfg<SpectrumSettings>('fashion.spectrum').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
+  instances: (cfg) => (fashionConfig(cfg)('spectrum').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.spectrum', 'fashion.probe.lanczos', 'fashion.dynamics.kinds'],
   deps: (p, cfg: ConfigReader) => ({
     data: { stage: 'fashion.data' },
@@ -57,15 +58,16 @@ export const fashionSpectrumStage = defineStage<{ seed: number }>({
     ...Object.fromEntries(kindsOf(cfg).map((kind): [string, DepRef] => [`dyn_${kind}`, { stage: 'fashion.dynamics', params: { kind, seed: p.seed } }])),
   }),
   cost: (_p, cfg) => {
-    const s = cfg<SpectrumSettings>('fashion.spectrum');
+    const s = fashionConfig(cfg)('spectrum');
     const points = 1 + kindsOf(cfg).length;
-    return { 'fashion.hvp': points * (s.probes * s.steps + cfg<{ maxIter: number }>('fashion.probe.lanczos').maxIter) };
+    return { 'fashion.hvp': points * (s.probes * s.steps + fashionConfig(cfg)('probe.lanczos').maxIter) };
   },
   costNote: 'the top-k Lanczos HVPs are counted at fashion.probe.lanczos.maxIter per point (an upper bound)',
   async run(ctx, inputs) {
+    const fashion = fashionConfig(ctx.config);
     await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    const s = ctx.config<SpectrumSettings>('fashion.spectrum');
-    const lz = ctx.config<{ tol: number; tolPairs: number; tolRest: number; maxIter: number }>('fashion.probe.lanczos');
+    const s = fashion('spectrum');
+    const lz = fashion('probe.lanczos');
     const { train, dispose } = batches(inputs.data!);
     const model = createCnn();
     const rng = new Rng(ctx.seed);

@@ -19,6 +19,7 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS, type NoiseKinds } from '../noise/registry.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
+import { fashionConfig } from './config.ts';
 import { dynamicsCost, indicatorCost, pretrainCost, probeCost } from './cost.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
 import { noiseKeyPaths, readKindSettings, readShapeConfig } from './kind-settings.ts';
@@ -27,7 +28,7 @@ import { seedIndices } from '../seeds.ts';
 /** Seed indices 0..fashion.seeds−1. */
 export const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'fashion.seeds');
 /** The noise kinds of `fashion.dynamics.kinds`. */
-export const kindsOf = (cfg: ConfigReader) => cfg<NoiseKindName[]>('fashion.dynamics.kinds');
+export const kindsOf = (cfg: ConfigReader) => fashionConfig(cfg)('dynamics.kinds');
 
 /** Tensors of the training set (with random labels) and the test set from the data stage's outputs. */
 export function batches(data: LoadedArtifacts): { train: Batch; test: Batch; randomized: Uint8Array; dispose(): void } {
@@ -51,8 +52,9 @@ export function shapeConfig(ctx: StageContext, kind: NoiseKindName): NoiseConfig
 
 /** Settings of curvature probing from `fashion.probe`. */
 function probeOptions(ctx: StageContext, rng: Rng, test?: Batch): ProbeOptions {
-  const p = ctx.config<Omit<ProbeOptions, 'rng' | 'batchSize' | 'test'>>('fashion.probe');
-  return { ...p, batchSize: ctx.config('fashion.dynamics.batchSize'), rng, ...(p.sharpness.mode === 'absolute' ? { test } : {}) };
+  const fashion = fashionConfig(ctx.config);
+  const p = fashion('probe');
+  return { ...p, batchSize: fashion('dynamics.batchSize'), rng, ...(p.sharpness.mode === 'absolute' ? { test } : {}) };
 }
 
 /** Locates Fashion-MNIST, takes the first N training images, randomises the labels of the last R. */
@@ -64,22 +66,23 @@ export const fashionDataStage = defineStage({
   // A configured directory's files are hashed into the key, so a replaced file reruns everything below. The Debian
   // package and the download cache hold the fixed official files (FASHION_SHA256; downloads are verified).
   files: (_p, cfg): Record<string, string> => {
-    const dir = cfg<string | null>('fashion.data.path');
+    const dir = fashionConfig(cfg)('data.path');
     return dir === null ? {} : Object.fromEntries(Object.entries(FASHION_FILES).map(([name, file]) => [name, join(dir, file)]));
   },
   async run(ctx) {
-    const path = ctx.config<string | null>('fashion.data.path');
+    const fashion = fashionConfig(ctx.config);
+    const path = fashion('data.path');
     const where = await locateFashionMnist({
       configured: path,
-      download: ctx.config<boolean>('fashion.data.download'),
+      download: fashion('data.download'),
       log: (line) => ctx.log(line),
       progress: (done, total, note) => ctx.progress(done, total, note),
       signal: ctx.signal,
     });
     ctx.setMeta('source', `${where.source}: ${where.dir}`);
-    const train = readFashionSplit(where.dir, 'train', ctx.config('fashion.data.train'));
-    const test = readFashionSplit(where.dir, 'test', ctx.config('fashion.data.test'));
-    const d = prepareFashion(train, test, ctx.config('fashion.data.train'), ctx.config('fashion.data.randomLabels'), new Rng(ctx.seed), ctx.config<number | undefined>('fashion.data.randomLabelsFrom'));
+    const train = readFashionSplit(where.dir, 'train', fashion('data.train'));
+    const test = readFashionSplit(where.dir, 'test', fashion('data.test'));
+    const d = prepareFashion(train, test, fashion('data.train'), fashion('data.randomLabels'), new Rng(ctx.seed), fashion('data.randomLabelsFrom'));
     const n = d.trainLabels.length;
     return {
       trainImages: new NDArray(d.trainImages, [n, 28, 28]),
@@ -108,16 +111,17 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
   cost: (_p, cfg) => pretrainCost(cfg),
   costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap)',
   async run(ctx, inputs) {
+    const fashion = fashionConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     recordBackend(ctx, info);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
     try {
       const r = await pretrainGd(model, model.init(new Rng(ctx.seed)), train, {
-        lr: ctx.config('fashion.pretrain.lr'),
-        maxIterations: ctx.config('fashion.pretrain.maxIterations'),
-        targetAccuracy: ctx.config('fashion.pretrain.targetAccuracy'),
-        checkEvery: ctx.config('fashion.pretrain.checkEvery'),
+        lr: fashion('pretrain.lr'),
+        maxIterations: fashion('pretrain.maxIterations'),
+        targetAccuracy: fashion('pretrain.targetAccuracy'),
+        checkEvery: fashion('pretrain.checkEvery'),
         signal: ctx.signal,
         onProgress: (done, total, acc) => ctx.progress(done, total, `train acc ${(100 * acc).toFixed(1)}%`),
       });
@@ -170,6 +174,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
   cost: (p, cfg) => dynamicsCost(p.kind as NoiseKindName, cfg),
   costNote: 'the Lanczos HVPs of gld_hessian / gld_hessian_top1 refreshes are a model (7.27 + 2.033·k per refresh, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
+    const fashion = fashionConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     recordBackend(ctx, info);
     const model = createCnn();
@@ -187,12 +192,12 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
         refresh,
         noiseSteps,
         hessianEigvec: eigvec,
-        lr: ctx.config('fashion.dynamics.lr'),
-        batchSize: ctx.config('fashion.dynamics.batchSize'),
-        iterations: ctx.config('fashion.dynamics.iterations'),
-        logEvery: ctx.config('fashion.dynamics.logEvery'),
-        checkpoints: ctx.config('fashion.dynamics.checkpoints'),
-        hessian: ctx.config('fashion.dynamics.hessian'),
+        lr: fashion('dynamics.lr'),
+        batchSize: fashion('dynamics.batchSize'),
+        iterations: fashion('dynamics.iterations'),
+        logEvery: fashion('dynamics.logEvery'),
+        checkpoints: fashion('dynamics.checkpoints'),
+        hessian: fashion('dynamics.hessian'),
         rng: new Rng(ctx.seed),
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
@@ -229,7 +234,7 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
     await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     const { train, test, dispose } = batches(inputs.data!);
     try {
-      const kinds = ctx.config<NoiseKindName[]>('fashion.dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) }));
+      const kinds = fashionConfig(ctx.config)('dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) }));
       const probe = await probeCurvature(createCnn(), (inputs.start!.w as NDArray<Float32Array>).data, train, kinds, probeOptions(ctx, new Rng(ctx.seed), test));
       return { probe: toJson(probe, 'probe') };
     } finally {
@@ -292,7 +297,7 @@ export const fashionSummaryStage = defineStage({
   }),
   async run(ctx, inputs) {
     const seeds = seedIndices(ctx.config, 'fashion.seeds');
-    const kinds = ctx.config<string[]>('fashion.dynamics.kinds');
+    const kinds = fashionConfig(ctx.config)('dynamics.kinds');
     const stat = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) });
     const starts = seeds.map((s) => inputs[`start_${s}`]!.summary as Record<string, number>);
     const table = kinds.map((kind) => {

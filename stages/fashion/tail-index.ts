@@ -15,6 +15,7 @@ import { Rng } from '../numerics/random.ts';
 import { tailIndexInterval } from '../numerics/tail-index.ts';
 import { initBackend, type BackendName } from '../tf/backend.ts';
 import { readFloat32 } from '../tf/read.ts';
+import { fashionConfig } from './config.ts';
 import { minibatchGradOp } from './cost.ts';
 import { batches, seedsOf } from './stages.ts';
 
@@ -101,15 +102,16 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
   description: 'fashion: tail index of SGD’s gradient noise at the sharp minimum (top Hessian direction and random directions)',
   isolate: true,
   threads: () => Infinity,
-  instances: (cfg) => (cfg<TailIndexSettings>('fashion.tailIndex').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
+  instances: (cfg) => (fashionConfig(cfg)('tailIndex').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.dynamics.batchSize', 'fashion.tailIndex', 'fashion.probe.lanczos'],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
-  cost: (_p, cfg) => ({ [minibatchGradOp(cfg<number>('fashion.dynamics.batchSize'))]: cfg<TailIndexSettings>('fashion.tailIndex').samples, 'fashion.hvp': cfg<{ maxIter: number }>('fashion.probe.lanczos').maxIter }),
+  cost: (_p, cfg) => ({ [minibatchGradOp(fashionConfig(cfg)('dynamics.batchSize'))]: fashionConfig(cfg)('tailIndex').samples, 'fashion.hvp': fashionConfig(cfg)('probe.lanczos').maxIter }),
   costNote: 'the Lanczos HVPs for the top eigenvector are counted at fashion.probe.lanczos.maxIter (an upper bound)',
   async run(ctx, inputs) {
+    const fashion = fashionConfig(ctx.config);
     await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    const settings = ctx.config<TailIndexSettings>('fashion.tailIndex');
-    const lz = ctx.config<{ tol: number; maxIter: number }>('fashion.probe.lanczos');
+    const settings = fashion('tailIndex');
+    const lz = fashion('probe.lanczos');
     const { train, dispose } = batches(inputs.data!);
     const model = createCnn();
     const w = (inputs.start!.w as NDArray<Float32Array>).data;
@@ -127,7 +129,7 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
       }
       const directions = [top, ...Array.from({ length: settings.directions }, () => randomDirection(rng, model.size))];
       const names = ['top Hessian eigenvector', ...Array.from({ length: settings.directions }, (_, i) => `random direction ${i + 1}`)];
-      const projections = await noiseProjections(model, w, train, ctx.config<number>('fashion.dynamics.batchSize'), settings.samples, directions, rng, (done) => {
+      const projections = await noiseProjections(model, w, train, fashion('dynamics.batchSize'), settings.samples, directions, rng, (done) => {
         ctx.throwIfAborted();
         if (done % 50 === 0 || done === settings.samples) ctx.progress(done, settings.samples, 'minibatches');
       });

@@ -32,6 +32,7 @@ import type { LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
 import { mean } from '../numerics/vector.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
+import { fashionConfig } from './config.ts';
 import { theoryCost } from './cost.ts';
 import { batches, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
 
@@ -298,33 +299,34 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
     'fashion.probe.lanczos',
     'fashion.probe.hutchinsonSamples',
     'fashion.probe.exactTraceHSigma',
-    ...(cfg<{ k?: number }>('fashion.theory').k === undefined ? ['fashion.probe.topK'] : []),
+    ...(fashionConfig(cfg)('theory').k === undefined ? ['fashion.probe.topK'] : []),
   ],
   deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
   cost: (_p, cfg) => theoryCost(cfg),
   costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·k, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
+    const fashion = fashionConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     recordBackend(ctx, info);
     const { train, dispose } = batches(inputs.data!);
-    const s = ctx.config<{ runs: number; steps: number; every: number; k?: number }>('fashion.theory');
-    const k = s.k ?? ctx.config<number>('fashion.probe.topK');
-    const lr = ctx.config<number>('fashion.dynamics.lr');
+    const s = fashion('theory');
+    const k = s.k ?? fashion('probe.topK');
+    const lr = fashion('dynamics.lr');
     try {
       const r = await escapeTheory({
         model: createCnn(),
         w0: (inputs.start!.w as NDArray<Float32Array>).data,
         train,
-        kinds: ctx.config<NoiseKindName[]>('fashion.dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) })),
+        kinds: fashion('dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) })),
         lr,
-        batchSize: ctx.config('fashion.dynamics.batchSize'),
+        batchSize: fashion('dynamics.batchSize'),
         runs: s.runs,
         steps: s.steps,
         every: s.every,
         k,
-        lanczos: ctx.config('fashion.probe.lanczos'),
-        hutchinsonSamples: ctx.config('fashion.probe.hutchinsonSamples'),
-        exactTraceHSigma: ctx.config('fashion.probe.exactTraceHSigma'),
+        lanczos: fashion('probe.lanczos'),
+        hutchinsonSamples: fashion('probe.hutchinsonSamples'),
+        exactTraceHSigma: fashion('probe.exactTraceHSigma'),
         seed: ctx.seed,
         signal: ctx.signal,
         onProgress: (done, total, note) => ctx.progress(done, total, note),

@@ -9,6 +9,7 @@ import { valueAndGradRead } from '../models/curvature.ts';
 import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
 import { cpuClock } from '../numerics/timing.ts';
+import { oneHiddenConfig } from './config.ts';
 import { oneHiddenData } from './data.ts';
 import { trainOneHidden } from './train.ts';
 
@@ -17,16 +18,18 @@ export const ONEHIDDEN_OPS = { grad: 'onehidden.grad', measure: 'onehidden.measu
 
 /** `onehidden.train`: epochs·itersPerEpoch gradients and epochs + 1 measurements. */
 export function oneHiddenCost(cfg: ConfigReader): Record<string, number> {
-  const epochs = cfg<number>('onehidden.epochs');
-  return { [ONEHIDDEN_OPS.grad]: epochs * cfg<number>('onehidden.itersPerEpoch'), [ONEHIDDEN_OPS.measure]: epochs + 1 };
+  const onehidden = oneHiddenConfig(cfg);
+  const epochs = onehidden('epochs');
+  return { [ONEHIDDEN_OPS.grad]: epochs * onehidden('itersPerEpoch'), [ONEHIDDEN_OPS.measure]: epochs + 1 };
 }
 
 /** Milliseconds of one gradient and of one measurement: a one-epoch, one-iteration run is 2 measurements + 1 gradient. */
 export async function measureOneHiddenCosts(cfg: <T>(path: string) => T, needed: ReadonlySet<string>, log: (line: string) => void): Promise<Record<string, number>> {
+  const onehidden = oneHiddenConfig(cfg);
   if (!needed.has(ONEHIDDEN_OPS.grad) && !needed.has(ONEHIDDEN_OPS.measure)) return {};
   const rng = new Rng(4);
-  const model = createOneHidden({ hidden: cfg('onehidden.hidden') });
-  const data = oneHiddenData(rng, cfg('onehidden.samples'));
+  const model = createOneHidden({ hidden: onehidden('hidden') });
+  const data = oneHiddenData(rng, onehidden('samples'));
   const w = model.init(rng);
   const batch = { x: tf.tensor2d(data.x, [data.n, 2]), y: tf.tensor1d(data.y) };
   let grad: number;
@@ -44,7 +47,7 @@ export async function measureOneHiddenCosts(cfg: <T>(path: string) => T, needed:
   } finally {
     tf.dispose([batch.x, batch.y]);
   }
-  const settings = { epochs: 1, itersPerEpoch: 1, lr: cfg<number>('onehidden.lr'), decayEpochs: 1, covBatchSize: cfg<number>('onehidden.covBatchSize'), covBatches: cfg<number>('onehidden.covBatches'), rng };
+  const settings = { epochs: 1, itersPerEpoch: 1, lr: onehidden('lr'), decayEpochs: 1, covBatchSize: onehidden('covBatchSize'), covBatches: onehidden('covBatches'), rng };
   await trainOneHidden(model, w, data, settings); // warm-up
   const t0 = cpuClock();
   await trainOneHidden(model, w, data, settings);

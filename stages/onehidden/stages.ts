@@ -4,13 +4,14 @@ import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
 import { mean } from '../numerics/vector.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
+import { oneHiddenConfig } from './config.ts';
 import { oneHiddenData } from './data.ts';
 import { trainOneHidden, type EpochRecord } from './train.ts';
 import { seedIndices } from '../seeds.ts';
 import { oneHiddenCost } from './cost.ts';
 
 /** The seed indices, none when the experiment is off (`onehidden.enabled`). */
-const seedsOf = (cfg: ConfigReader) => (cfg<boolean>('onehidden.enabled') ? seedIndices(cfg, 'onehidden.seeds') : []);
+const seedsOf = (cfg: ConfigReader) => (oneHiddenConfig(cfg)('enabled') ? seedIndices(cfg, 'onehidden.seeds') : []);
 
 /** Data, initialisation, Adam training and the per-epoch indicator for one seed. */
 export const oneHiddenTrainStage = defineStage<{ seed: number }>({
@@ -23,18 +24,19 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
   cost: (_p, cfg) => oneHiddenCost(cfg),
   reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize', 'onehidden.covBatches'],
   async run(ctx) {
+    const onehidden = oneHiddenConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'));
     recordBackend(ctx, info);
     const rng = new Rng(ctx.seed);
-    const model = createOneHidden({ hidden: ctx.config('onehidden.hidden') });
-    const data = oneHiddenData(rng, ctx.config('onehidden.samples'));
+    const model = createOneHidden({ hidden: onehidden('hidden') });
+    const data = oneHiddenData(rng, onehidden('samples'));
     const { records, w } = await trainOneHidden(model, model.init(rng), data, {
-      epochs: ctx.config('onehidden.epochs'),
-      itersPerEpoch: ctx.config('onehidden.itersPerEpoch'),
-      lr: ctx.config('onehidden.lr'),
-      decayEpochs: ctx.config('onehidden.decayEpochs'),
-      covBatchSize: ctx.config('onehidden.covBatchSize'),
-      covBatches: ctx.config('onehidden.covBatches'),
+      epochs: onehidden('epochs'),
+      itersPerEpoch: onehidden('itersPerEpoch'),
+      lr: onehidden('lr'),
+      decayEpochs: onehidden('decayEpochs'),
+      covBatchSize: onehidden('covBatchSize'),
+      covBatches: onehidden('covBatches'),
       rng,
       onEpoch: (done, total) => {
         ctx.throwIfAborted();
@@ -50,7 +52,7 @@ export const oneHiddenSummaryStage = defineStage({
   id: 'onehidden.summary',
   version: 3,
   description: 'onehidden: indicator ratio per epoch over seeds (mean and range), and per seed',
-  instances: (cfg) => (cfg<boolean>('onehidden.enabled') ? [{}] : []),
+  instances: (cfg) => (oneHiddenConfig(cfg)('enabled') ? [{}] : []),
   reads: ['onehidden.seeds'],
   cost: () => ({}),
   deps: (_p, cfg) => Object.fromEntries(seedsOf(cfg).map((seed) => [`seed_${seed}`, { stage: 'onehidden.train', params: { seed } }])),

@@ -4,7 +4,8 @@
  */
 import test from 'ava';
 import type { LoadedArtifacts } from '../../cache/values.ts';
-import { buildReport, type ReportFacts, type ReportInputs } from './build.ts';
+import { buildReport, type ReportFacts } from './build.ts';
+import type { ReportInputs } from './inputs.ts';
 import type { ReportFigure } from './document.ts';
 import { renderMarkdown } from './markdown.ts';
 import { documentFigures } from './render/bundle.ts';

@@ -1,34 +1,14 @@
 /** Builds the report document from the summary stages' cached outputs (never from anything it recomputes). */
 import type { LoadedArtifacts } from '../../cache/values.ts';
 import type { LineageEntry, RunFacts } from '../../pipeline/stage.ts';
+import type { BeyondPart, Experiment } from '../experiment.ts';
+import { EXPERIMENTS } from '../experiments.ts';
 import type { ReportDocument, ReportSection } from './document.ts';
+import type { ReportInputs } from './inputs.ts';
 import { beyondSection, type BeyondProtocol } from './figures/beyond.ts';
 import { claimsSection, judgeClaims, type Claim, type ClaimInputs } from './figures/claims.ts';
-import { fashionOutcomes, fashionSection, type FashionStart } from './figures/fashion.ts';
-import { imageSection } from './figures/images.ts';
-import { oneHiddenSection, type OneHiddenProtocol } from './figures/onehidden.ts';
 import { provenanceSection } from './figures/provenance.ts';
-import { theoryAtHorizon, theoryRows, theorySection } from './figures/theory.ts';
-import { toy2dSection, type Toy2dProtocol, type Toy2dRow } from './figures/toy2d.ts';
 
-/** The cached outputs the report reads; an experiment switched off is absent. */
-export interface ReportInputs {
-  toy2d?: LoadedArtifacts;
-  /** `toy2d.shapesSummary` (beyond the paper: noise shapes against escape). */
-  toy2dShapes?: LoadedArtifacts;
-  /** `fashion.tailIndex[seed]` outputs in seed order (beyond the paper). */
-  tailIndex?: LoadedArtifacts[];
-  /** `fashion.spectrum[seed]` outputs in seed order (beyond the paper). */
-  spectrum?: LoadedArtifacts[];
-  /** `fashion.batchSummary` (beyond the paper: SGD's batch size). */
-  batchSize?: LoadedArtifacts;
-  onehidden?: LoadedArtifacts;
-  fashion?: LoadedArtifacts;
-  /** `fashion.theory[seed]` outputs in seed order. */
-  theory?: LoadedArtifacts[];
-  svhn?: LoadedArtifacts;
-  cifar10?: LoadedArtifacts;
-}
 
 /** Facts for the title and the provenance section. */
 export interface ReportFacts {
@@ -44,33 +24,31 @@ export interface ReportFacts {
   missing?: readonly { input: string; instance: string }[];
 }
 
-/** The document and the judged claims (also stored as their own output). */
-export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: ReportDocument; claims: Claim[] } {
-  const claimInputs: ClaimInputs = {};
-  if (inputs.toy2d) claimInputs.toy2d = inputs.toy2d.table as unknown as Toy2dRow[];
-  if (inputs.onehidden) claimInputs.oneHiddenRatios = (inputs.onehidden.perEpoch as unknown as { ratio: number | null }[]).map((r) => r.ratio);
-  if (inputs.fashion) {
-    claimInputs.fashion = { starts: inputs.fashion.start as unknown as FashionStart[], outcomes: fashionOutcomes(inputs.fashion), trainImages: facts.fashionTrainImages };
+/** Joins experiments' parts of one record: arrays are concatenated in list order, anything else is set. */
+function joinParts<T extends object>(parts: readonly (T | undefined)[]): T {
+  const out: Record<string, unknown> = {};
+  for (const part of parts) {
+    for (const [k, v] of Object.entries(part ?? {})) {
+      if (v === undefined) continue;
+      const have = out[k];
+      out[k] = Array.isArray(have) && Array.isArray(v) ? [...(have as unknown[]), ...(v as unknown[])] : v;
+    }
   }
-  if (inputs.theory?.length) {
-    claimInputs.theory = theoryAtHorizon(theoryRows(inputs.theory)).map((r) => ({ kind: r.kind, traceHSigma: r.traceHSigma, noiseInduced: r.noiseInduced }));
-  }
-  claimInputs.images = (['svhn', 'cifar10'] as const).flatMap((ds) => (inputs[ds] ? [{ ds, rows: inputs[ds]!.table as unknown as { kind: string; testAccuracy: number }[] }] : []));
-  const claims = judgeClaims(claimInputs);
+  return out as T;
+}
+
+/** The document and the judged claims (also stored as their own output), from `experiments`' report parts (default: sgd-noise's). */
+export function buildReport(inputs: ReportInputs, facts: ReportFacts, experiments: readonly Experiment[] = EXPERIMENTS): { doc: ReportDocument; claims: Claim[] } {
+  const parts = experiments.flatMap((e) => (e.report ? [e.report] : []));
+  const claims = judgeClaims(joinParts<ClaimInputs>(parts.map((r) => r.claims?.(inputs, facts))));
 
   const sections: ReportSection[] = [claimsSection(claims, facts.run.profile)];
   const missing = facts.missing ?? [];
   if (missing.length) sections.push(missingSection(missing));
-  if (inputs.toy2d) sections.push(toy2dSection(inputs.toy2d, facts.config.toy2d as Toy2dProtocol));
-  if (inputs.onehidden) sections.push(oneHiddenSection(inputs.onehidden, facts.config.onehidden as OneHiddenProtocol));
-  if (inputs.fashion) sections.push(fashionSection(inputs.fashion));
-  if (inputs.theory?.length) sections.push(theorySection(inputs.theory));
-  if (inputs.svhn) sections.push(imageSection('svhn', inputs.svhn));
-  if (inputs.cifar10) sections.push(imageSection('cifar10', inputs.cifar10));
-  const beyond = beyondSection(
-    { shapes: inputs.toy2dShapes, fashion: inputs.fashion?.table && (inputs.fashion.table as unknown as { kind: string }[]).some((r) => r.kind === 'gld_full') ? inputs.fashion : undefined, theory: inputs.theory, tailIndex: inputs.tailIndex, spectrum: inputs.spectrum, batchSize: inputs.batchSize },
-    facts.config.toy2d as BeyondProtocol,
-  );
+  for (const r of parts) sections.push(...r.sections(inputs, facts.config));
+  const { protocol, ...beyondInputs } = joinParts<BeyondPart>(parts.map((r) => r.beyond?.(inputs, facts.config)));
+  // The protocol comes with the shapes (the only part that quotes it).
+  const beyond = beyondSection(beyondInputs, protocol as BeyondProtocol);
   if (beyond) sections.push(beyond);
   sections.push(provenanceSection({ run: facts.run, config: facts.config, lineage: facts.lineage, versions: facts.versions }));
   const overrides = facts.run.overrides.length ? `, overrides ${facts.run.overrides.join(' ')}` : '';

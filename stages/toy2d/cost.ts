@@ -5,9 +5,9 @@
  * `toy2d.shapes.repeat.<frame>`, one repeat of every shape of the family, measured on two repeats.
  */
 import { toy2dData } from '../models/toy2d_f64.ts';
-import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { medianMs } from '../numerics/timing.ts';
+import { toy2dConfig } from './config.ts';
 import { runToy2dDynamics } from './dynamics.ts';
 import { configuredFamily, runShapeFamily, shapeRepeatOp } from './shape-stages.ts';
 import type { ShapeFrame } from './shapes.ts';
@@ -17,9 +17,10 @@ export const toy2dRepeatOp = (kind: string) => `toy2d.repeat.${kind}`;
 
 /** Milliseconds per repeat of each `toy2d.repeat.<kind>` in `needed`, from 3 timed repeats (after one warm-up). */
 export function measureToy2dCosts(cfg: <T>(path: string) => T, needed: ReadonlySet<string>, log: (line: string) => void): Record<string, number> {
+  const toy2d = toy2dConfig(cfg);
   const out: Record<string, number> = {};
-  const samples = cfg<number>('toy2d.samples');
-  for (const kind of cfg<NoiseKindName[]>('toy2d.kinds')) {
+  const samples = toy2d('samples');
+  for (const kind of toy2d('kinds')) {
     const op = toy2dRepeatOp(kind);
     if (!needed.has(op)) continue;
     const rng = new Rng(3);
@@ -32,18 +33,18 @@ export function measureToy2dCosts(cfg: <T>(path: string) => T, needed: ReadonlyS
         repeats,
         samples,
         kind,
-        noise: cfg<NoiseConfig>('toy2d.noise'),
-        lr: cfg('toy2d.lr'),
-        iterations: cfg('toy2d.iterations'),
-        variance: cfg('toy2d.variance'),
-        sgdBatch: cfg('toy2d.sgdBatch'),
-        start: cfg<[number, number]>('toy2d.start'),
+        noise: toy2d('noise'),
+        lr: toy2d('lr'),
+        iterations: toy2d('iterations'),
+        variance: toy2d('variance'),
+        sgdBatch: toy2d('sgdBatch'),
+        start: toy2d('start'),
         rng,
-        trajectoryRepeats: Math.min(repeats, cfg<number>('toy2d.trajectory.repeats')),
-        trajectoryEvery: cfg('toy2d.trajectory.every'),
+        trajectoryRepeats: Math.min(repeats, toy2d('trajectory.repeats')),
+        trajectoryEvery: toy2d('trajectory.every'),
       });
     out[op] = medianMs(run, 3, 1) / repeats;
-    log(`${op}: one repeat of ${cfg('toy2d.iterations')} iterations on ${samples} points: ${out[op]!.toFixed(1)} ms CPU`);
+    log(`${op}: one repeat of ${toy2d('iterations')} iterations on ${samples} points: ${out[op]!.toFixed(1)} ms CPU`);
   }
   for (const frame of ['fixed', 'local'] as ShapeFrame[]) {
     const op = shapeRepeatOp(frame);
@@ -52,7 +53,7 @@ export function measureToy2dCosts(cfg: <T>(path: string) => T, needed: ReadonlyS
     const repeats = 2;
     const data = new Float64Array(repeats * samples * 2);
     for (let r = 0; r < repeats; r++) data.set(toy2dData(rng, samples), r * samples * 2);
-    const settings = { noise: cfg<NoiseConfig>('toy2d.noise'), lr: cfg<number>('toy2d.lr'), iterations: cfg<number>('toy2d.iterations'), variance: cfg<number>('toy2d.variance'), start: cfg<[number, number]>('toy2d.start'), seed: 5 };
+    const settings = { noise: toy2d('noise'), lr: toy2d('lr'), iterations: toy2d('iterations'), variance: toy2d('variance'), start: toy2d('start'), seed: 5 };
     out[op] = medianMs(() => void runShapeFamily(configuredFamily(cfg), frame, data, repeats, samples, settings), 3, 1) / repeats;
     log(`${op}: one repeat of every shape (${configuredFamily(cfg).length}), ${frame} Σ: ${out[op]!.toFixed(1)} ms CPU`);
   }

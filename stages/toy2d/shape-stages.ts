@@ -6,18 +6,21 @@
 import { NDArray } from '../../cache/values.ts';
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { toy2dData } from '../models/toy2d_f64.ts';
-import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import type { NoiseConfig } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
+import { toy2dConfig } from './config.ts';
 import { runShapeDynamics, shapeFamily, shapeLabel, shapeParameter, type ShapeFrame, type ShapeSpec } from './shapes.ts';
 
 /** The frames the config asks for, or none when the study (or the whole toy experiment) is off. */
 export function shapeFrames(cfg: ConfigReader): ShapeFrame[] {
-  return cfg<boolean>('toy2d.enabled') && cfg<boolean>('toy2d.shapes.enabled') ? cfg<ShapeFrame[]>('toy2d.shapes.frames') : [];
+  const toy2d = toy2dConfig(cfg);
+  return toy2d('enabled') && toy2d('shapes.enabled') ? toy2d('shapes.frames') : [];
 }
 
 /** The configured family. */
 export function configuredFamily(cfg: ConfigReader): ShapeSpec[] {
-  return shapeFamily(cfg<number>('toy2d.shapes.angles'), cfg<number>('toy2d.shapes.alphas'), cfg<NoiseKindName[]>('toy2d.shapes.kinds'));
+  const toy2d = toy2dConfig(cfg);
+  return shapeFamily(toy2d('shapes.angles'), toy2d('shapes.alphas'), toy2d('shapes.kinds'));
 }
 
 /** The operation of one repeat of every shape of a frame. */
@@ -62,8 +65,9 @@ export const toy2dShapeDataStage = defineStage({
   reads: ['seed', 'toy2d.shapes.repeats', 'toy2d.samples'],
   cost: () => ({}),
   async run(ctx) {
-    const repeats = ctx.config<number>('toy2d.shapes.repeats');
-    const samples = ctx.config<number>('toy2d.samples');
+    const toy2d = toy2dConfig(ctx.config);
+    const repeats = toy2d('shapes.repeats');
+    const samples = toy2d('samples');
     const rng = new Rng(ctx.seed);
     const data = new Float64Array(repeats * samples * 2);
     for (let r = 0; r < repeats; r++) data.set(toy2dData(rng, samples), r * samples * 2);
@@ -80,8 +84,9 @@ export const toy2dShapesStage = defineStage<{ frame: string }>({
   instances: (cfg) => shapeFrames(cfg).map((frame) => ({ frame })),
   reads: ['seed', 'toy2d.lr', 'toy2d.iterations', 'toy2d.variance', 'toy2d.start', 'toy2d.noise', 'toy2d.shapes.angles', 'toy2d.shapes.alphas', 'toy2d.shapes.kinds'],
   deps: () => ({ data: { stage: 'toy2d.shapeData' } }),
-  cost: (p, cfg) => ({ [shapeRepeatOp(p.frame as ShapeFrame)]: cfg<number>('toy2d.shapes.repeats') }),
+  cost: (p, cfg) => ({ [shapeRepeatOp(p.frame as ShapeFrame)]: toy2dConfig(cfg)('shapes.repeats') }),
   async run(ctx, inputs) {
+    const toy2d = toy2dConfig(ctx.config);
     const data = inputs.data!.data as NDArray<Float64Array>;
     const [repeats, samples] = data.shape as [number, number, number];
     const rows = runShapeFamily(
@@ -91,11 +96,11 @@ export const toy2dShapesStage = defineStage<{ frame: string }>({
       repeats,
       samples,
       {
-        noise: ctx.config<NoiseConfig>('toy2d.noise'),
-        lr: ctx.config('toy2d.lr'),
-        iterations: ctx.config('toy2d.iterations'),
-        variance: ctx.config('toy2d.variance'),
-        start: ctx.config<[number, number]>('toy2d.start'),
+        noise: toy2d('noise'),
+        lr: toy2d('lr'),
+        iterations: toy2d('iterations'),
+        variance: toy2d('variance'),
+        start: toy2d('start'),
         seed: ctx.seed,
       },
       (done, total) => {

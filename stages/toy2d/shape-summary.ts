@@ -9,6 +9,7 @@ import { defineStage } from '../../pipeline/stage.ts';
 import { wilsonInterval } from '../numerics/intervals.ts';
 import { Rng } from '../numerics/random.ts';
 import { spearmanBootstrap } from '../numerics/rank-correlation.ts';
+import { toy2dConfig } from './config.ts';
 import type { ShapeRow } from './shape-stages.ts';
 import { shapeFrames } from './shape-stages.ts';
 import type { ShapeFrame } from './shapes.ts';
@@ -159,7 +160,7 @@ export const toy2dShapesSummaryStage = defineStage({
   cost: () => ({}),
   deps: (_p, cfg) => Object.fromEntries(shapeFrames(cfg).map((frame) => [frame, { stage: 'toy2d.shapes', params: { frame } }])),
   async run(ctx, inputs) {
-    const frames = ctx.config<ShapeFrame[]>('toy2d.shapes.frames').map((frame) => ({ frame, rows: inputs[frame]!.rows as unknown as ShapeRow[] }));
+    const frames = toy2dConfig(ctx.config)('shapes.frames').map((frame) => ({ frame, rows: inputs[frame]!.rows as unknown as ShapeRow[] }));
     const s = summarizeShapes(frames, new Rng(ctx.seed));
     return {
       table: toJson(s.table, 'table'),

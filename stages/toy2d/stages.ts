@@ -5,22 +5,23 @@
 import { NDArray } from '../../cache/values.ts';
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { toy2dData, toy2dEvaluate } from '../models/toy2d_f64.ts';
-import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
+import { toy2dConfig } from './config.ts';
 import { runToy2dDynamics } from './dynamics.ts';
 import { toy2dIndicators, type KindIndicator } from './indicator.ts';
-import { usesCovarianceShape, type Toy2dCovariance } from './statistics.ts';
+import { usesCovarianceShape } from './statistics.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { seedIndices } from '../seeds.ts';
 import { toy2dRepeatOp } from './cost.ts';
 
 /** The seed indices, none when the experiment is off (`toy2d.enabled`). */
-const seedsOf = (cfg: ConfigReader) => (cfg<boolean>('toy2d.enabled') ? seedIndices(cfg, 'toy2d.seeds') : []);
+const seedsOf = (cfg: ConfigReader) => (toy2dConfig(cfg)('enabled') ? seedIndices(cfg, 'toy2d.seeds') : []);
 
 /** Whether a kind's toy dynamics reads `toy2d.covariance` (only kinds whose noise shape uses Σ: gld_diag, gld_leading). */
 function readsCovariance(kind: NoiseKindName, cfg: ConfigReader): boolean {
   const k = noiseKind(kind);
-  return usesCovarianceShape(k, k.needs(cfg<NoiseConfig>('toy2d.noise')));
+  return usesCovarianceShape(k, k.needs(toy2dConfig(cfg)('noise')));
 }
 
 /** Fresh data per repeat: repeats × samples × 2. */
@@ -32,8 +33,9 @@ export const toy2dDataStage = defineStage<{ seed: number }>({
   reads: ['seed', 'toy2d.repeats', 'toy2d.samples'],
   cost: () => ({}),
   async run(ctx) {
-    const repeats = ctx.config<number>('toy2d.repeats');
-    const samples = ctx.config<number>('toy2d.samples');
+    const toy2d = toy2dConfig(ctx.config);
+    const repeats = toy2d('repeats');
+    const samples = toy2d('samples');
     const rng = new Rng(ctx.seed);
     const data = new Float64Array(repeats * samples * 2);
     for (let r = 0; r < repeats; r++) data.set(toy2dData(rng, samples), r * samples * 2);
@@ -47,7 +49,7 @@ export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
   version: 1,
   description: 'toy2d: dynamics of one noise kind from the sharp minimum, all repeats',
   isolate: true,
-  instances: (cfg) => cfg<string[]>('toy2d.kinds').flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
+  instances: (cfg) => toy2dConfig(cfg)('kinds').flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p, cfg) => [
     'seed',
     'toy2d.lr',
@@ -60,8 +62,9 @@ export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
     ...(readsCovariance(p.kind as NoiseKindName, cfg) ? ['toy2d.covariance?'] : []),
   ],
   deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
-  cost: (p, cfg) => ({ [toy2dRepeatOp(p.kind)]: cfg<number>('toy2d.repeats') }),
+  cost: (p, cfg) => ({ [toy2dRepeatOp(p.kind)]: toy2dConfig(cfg)('repeats') }),
   async run(ctx, inputs) {
+    const toy2d = toy2dConfig(ctx.config);
     const data = inputs.data!.data as NDArray<Float64Array>;
     const [repeats, samples] = data.shape as [number, number, number];
     const result = runToy2dDynamics({
@@ -69,16 +72,16 @@ export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
       repeats,
       samples,
       kind: ctx.params.kind as NoiseKindName,
-      noise: ctx.config<NoiseConfig>('toy2d.noise'),
-      lr: ctx.config('toy2d.lr'),
-      iterations: ctx.config('toy2d.iterations'),
-      variance: ctx.config('toy2d.variance'),
-      covariance: readsCovariance(ctx.params.kind as NoiseKindName, ctx.config) ? ctx.config<Toy2dCovariance | undefined>('toy2d.covariance') : undefined,
-      sgdBatch: ctx.config('toy2d.sgdBatch'),
-      start: ctx.config<[number, number]>('toy2d.start'),
+      noise: toy2d('noise'),
+      lr: toy2d('lr'),
+      iterations: toy2d('iterations'),
+      variance: toy2d('variance'),
+      covariance: readsCovariance(ctx.params.kind as NoiseKindName, ctx.config) ? toy2d('covariance') : undefined,
+      sgdBatch: toy2d('sgdBatch'),
+      start: toy2d('start'),
       rng: new Rng(ctx.seed),
-      trajectoryRepeats: ctx.config('toy2d.trajectory.repeats'),
-      trajectoryEvery: ctx.config('toy2d.trajectory.every'),
+      trajectoryRepeats: toy2d('trajectory.repeats'),
+      trajectoryEvery: toy2d('trajectory.every'),
       onRepeat: (done, total) => {
         ctx.throwIfAborted();
         ctx.progress(done, total, 'repeats');
@@ -105,10 +108,11 @@ export const toy2dIndicatorStage = defineStage<{ seed: number }>({
   cost: () => ({}),
   deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
   async run(ctx, inputs) {
+    const toy2d = toy2dConfig(ctx.config);
     const data = inputs.data!.data as NDArray<Float64Array>;
     const [repeats, samples] = data.shape as [number, number, number];
-    const kinds = ctx.config<NoiseKindName[]>('toy2d.kinds');
-    const rows = toy2dIndicators(data.data, repeats, samples, kinds, ctx.config<NoiseConfig>('toy2d.noise'), ctx.config('toy2d.variance'), ctx.config<Toy2dCovariance | undefined>('toy2d.covariance'));
+    const kinds = toy2d('kinds');
+    const rows = toy2dIndicators(data.data, repeats, samples, kinds, toy2d('noise'), toy2d('variance'), toy2d('covariance'));
     return { indicators: rows.map((r) => ({ ...r })) };
   },
 });
@@ -130,18 +134,18 @@ export const toy2dSummaryStage = defineStage({
   id: 'toy2d.summary',
   version: 2,
   description: 'toy2d: escapes per kind over seeds, with Tr(HΣ) at (1,1); trajectories and loss surface for the figure',
-  instances: (cfg) => (cfg<boolean>('toy2d.enabled') ? [{}] : []),
+  instances: (cfg) => (toy2dConfig(cfg)('enabled') ? [{}] : []),
   reads: ['toy2d.kinds', 'toy2d.seeds'],
   cost: () => ({}),
   deps: (_p, cfg) => ({
     data_first: { stage: 'toy2d.data', params: { seed: seedsOf(cfg)[0]! } },
     ...Object.fromEntries(
-      cfg<string[]>('toy2d.kinds').flatMap((kind) => seedsOf(cfg).map((seed) => [`dyn_${kind}_${seed}`, { stage: 'toy2d.dynamics', params: { kind, seed } }])),
+      toy2dConfig(cfg)('kinds').flatMap((kind) => seedsOf(cfg).map((seed) => [`dyn_${kind}_${seed}`, { stage: 'toy2d.dynamics', params: { kind, seed } }])),
     ),
     ...Object.fromEntries(seedsOf(cfg).map((seed) => [`ind_${seed}`, { stage: 'toy2d.indicator', params: { seed } }])),
   }),
   async run(ctx, inputs) {
-    const kinds = ctx.config<string[]>('toy2d.kinds');
+    const kinds = toy2dConfig(ctx.config)('kinds');
     const seeds = seedIndices(ctx.config, 'toy2d.seeds');
     const indicators = seeds.map((s) => inputs[`ind_${s}`]!.indicators as unknown as KindIndicator[]);
     const rows = kinds.map((kind) => {

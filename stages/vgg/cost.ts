@@ -7,20 +7,22 @@
  * expected sharpness, (2·samples + 1)·trainCount/3.
  */
 import type { ConfigReader } from '../../pipeline/stage.ts';
-import { logCount, optionalConfig } from '../fashion/cost.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { needsCovariance } from '../noise/stats.ts';
+import { logCount } from '../numerics/log-count.ts';
+import { optionalConfig } from '../optional-config.ts';
+import { imageConfig } from './config.ts';
 
 /** The operation name of one image-gradient of a dataset's VGG11. */
 export const vggImageGradientOp = (ds: string) => `${ds}.image.gradient`;
 
 /** Image-gradient equivalents of one `<ds>.dynamics[kind]` run. */
 export function vggDynamicsCost(ds: string, kind: NoiseKindName, cfg: ConfigReader): Record<string, number> {
-  const d = cfg<{ iterations: number; batchSize: number; refresh: number; covBatches: number; logEvery: number; sigma: number }>(`${ds}.dynamics`);
-  const train = cfg<number>(`${ds}.data.trainCount`);
-  const test = cfg<number>(`${ds}.data.testCount`);
-  const samples = cfg<number>(`${ds}.sharpness.samples`);
+  const d = imageConfig(cfg, ds)('dynamics');
+  const train = imageConfig(cfg, ds)('data.trainCount');
+  const test = imageConfig(cfg, ds)('data.testCount');
+  const samples = imageConfig(cfg, ds)('sharpness.samples');
   const needs = noiseKind(kind).needs({ sigma: d.sigma });
   // Per-kind run lengths (`kindIterations`, the released scripts' 100,001 for sgd) override `iterations`.
   const iterations = optionalConfig<Record<string, number>>(cfg, `${ds}.dynamics.kindIterations`)?.[kind] ?? d.iterations;

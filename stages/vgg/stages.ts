@@ -18,7 +18,6 @@ import { diagonalMinibatchStats } from '../dynamics/diagonal-statistics.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
 import { checkWholeSet, resolveChunkSize } from '../models/chunking.ts';
 import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
-import type { FlatnessMode } from '../numerics/flatness.ts';
 import type { Batch } from '../models/model.ts';
 import { createVgg11 } from '../models/vgg.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
@@ -28,6 +27,7 @@ import { readAll } from '../tf/read.ts';
 import { seedIndices } from '../seeds.ts';
 import { medianMsAsync, wallClock } from '../numerics/timing.ts';
 import { mean } from '../numerics/vector.ts';
+import { imageConfig } from './config.ts';
 import { vggDynamicsCost } from './cost.ts';
 
 /** The two image datasets of the VGG experiments. */
@@ -75,9 +75,9 @@ const sha256 = (...parts: Uint8Array[]) => parts.reduce((h, p) => h.update(p), c
 
 /** The stages of one VGG11 experiment. */
 export function imageExperimentStages(ds: ImageDataset) {
-  const enabled = (cfg: ConfigReader) => cfg<boolean>(`${ds}.enabled`);
+  const enabled = (cfg: ConfigReader) => imageConfig(cfg, ds)('enabled');
   const seedsOf = (cfg: ConfigReader) => (enabled(cfg) ? seedIndices(cfg, `${ds}.seeds`) : []);
-  const kindsOf = (cfg: ConfigReader) => (enabled(cfg) ? cfg<NoiseKindName[]>(`${ds}.dynamics.kinds`) : []);
+  const kindsOf = (cfg: ConfigReader) => (enabled(cfg) ? imageConfig(cfg, ds)('dynamics.kinds') : []);
 
   const data = defineStage({
     id: `${ds}.data`,
@@ -85,9 +85,9 @@ export function imageExperimentStages(ds: ImageDataset) {
     description: `${ds}: the training and test images used (counts, label histograms, checksums)`,
     instances: (cfg) => (enabled(cfg) ? [{}] : []),
     reads: [`${ds}.data`],
-    files: (_p, cfg) => configuredDataFiles(ds, cfg<DataSettings>(`${ds}.data`)),
+    files: (_p, cfg) => configuredDataFiles(ds, imageConfig(cfg, ds)('data')),
     async run(ctx) {
-      const { train, test } = await loadSets(ds, ctx.config<DataSettings>(`${ds}.data`), ctx);
+      const { train, test } = await loadSets(ds, imageConfig(ctx.config, ds)('data'), ctx);
       const histogram = (labels: Uint8Array) => Array.from({ length: 10 }, (_, c) => labels.reduce((a, l) => a + (l === c ? 1 : 0), 0));
       return {
         summary: {
@@ -117,11 +117,12 @@ export function imageExperimentStages(ds: ImageDataset) {
       const backend = ctx.config<BackendName>('backend');
       const info = await initBackend(backend, { threads: ctx.threads });
       recordBackend(ctx, info);
-      const all = ctx.config<{ iterations: number; kindIterations?: Record<string, number>; lr: number; batchSize: number; refresh: number; covBatches: number; sigma: number; logEvery: number; chunkSize: number | 'auto' }>(`${ds}.dynamics`);
+      const all = imageConfig(ctx.config, ds)('dynamics');
       // Per-kind iteration counts (the released scripts: sgd 100,001, the others 200,001) override `iterations`.
-      const cfg = { ...all, iterations: all.kindIterations?.[ctx.params.kind] ?? all.iterations };
-      const d = ctx.config<DataSettings>(`${ds}.data`);
-      const model = createVgg11({ width: ctx.config(`${ds}.width`) });
+      const perKind: Partial<Record<string, number>> | undefined = all.kindIterations;
+      const cfg = { ...all, iterations: perKind?.[ctx.params.kind] ?? all.iterations };
+      const d = imageConfig(ctx.config, ds)('data');
+      const model = createVgg11({ width: imageConfig(ctx.config, ds)('width') });
       const { train, test } = await loadSets(ds, d, ctx);
       if (sha256(train.images, train.labels) !== (inputs.data!.summary as { trainSha256: string }).trainSha256) {
         throw new Error(`${ds}: the training images changed on disk since ${ds}.data ran; rerun with --force ${ds}.data`);
@@ -163,7 +164,7 @@ export function imageExperimentStages(ds: ImageDataset) {
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
         });
-        const s = ctx.config<{ delta: number; samples: number; mode?: FlatnessMode }>(`${ds}.sharpness`);
+        const s = imageConfig(ctx.config, ds)('sharpness');
         const absolute = s.mode === 'absolute';
         const sharp = await expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
         ctx.setMeta('finalWeightsSha256', sha256(new Uint8Array(r.final.buffer)));
@@ -186,7 +187,7 @@ export function imageExperimentStages(ds: ImageDataset) {
     cost: () => ({}),
     deps: (_p, cfg) => Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, { stage: `${ds}.dynamics`, params: { kind, seed } }]))),
     async run(ctx, inputs) {
-      const kinds = ctx.config<string[]>(`${ds}.dynamics.kinds`);
+      const kinds = imageConfig(ctx.config, ds)('dynamics.kinds');
       const seeds = seedIndices(ctx.config, `${ds}.seeds`);
       const table = kinds.map((kind) => {
         const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number; sharpnessMode?: string; testAccuracyChange?: number | null });
@@ -249,7 +250,7 @@ async function refuseOnCpu(
   cfg: { iterations: number; batchSize: number; refresh: number; covBatches: number; logEvery: number },
   d: DataSettings,
 ): Promise<void> {
-  if (GPU_BACKENDS.includes(backend) || ctx.config<boolean>(`${ds}.force`)) return;
+  if (GPU_BACKENDS.includes(backend) || imageConfig(ctx.config, ds)('force')) return;
   const perImage = (await imageGradientMs(model, w, train)) / 1000;
   // Per iteration: a full-batch gradient, the noise statistics every `refresh` iterations, and evaluation (forward
   // passes, about a third of a gradient) of the training and test sets every `logEvery` iterations.

@@ -1,0 +1,88 @@
+/** The 2-D toy's config section: its schema, its type, the paper's settings, and a typed reader. */
+import { z } from 'zod';
+import type { ConfigReader } from '../../pipeline/stage.ts';
+import { sectionReader } from '../../pipeline/config-paths.ts';
+import { noiseKindName, posInt } from '../config-schema.ts';
+
+/** The schema of `toy2d`. */
+export const toy2dSchema = z
+  .object({
+    /** Off: none of the toy's stages run and the report leaves its section out (the batch-size profiles). */
+    enabled: z.boolean(),
+    /** Independent repetitions of the whole experiment (fresh data and noise), for mean and spread. */
+    seeds: posInt,
+    /** Repeats per dynamics, each with its own data set. */
+    repeats: posInt,
+    /** Data points per data set. */
+    samples: posInt.min(2),
+    lr: z.number().positive(),
+    iterations: posInt,
+    /** Total variance E‖ξ‖² of the noise added to the weights per step. */
+    variance: z.number().nonnegative(),
+    start: z.tuple([z.number(), z.number()]),
+    /** Minibatch size of the sgd row. */
+    sgdBatch: posInt,
+    kinds: z.array(noiseKindName).nonempty(),
+    noise: z
+      .object({
+        /** Eigenpairs kept by gld_leading and gld_hessian (2 = the full 2×2 matrix). */
+        k: posInt,
+        /** σ of gld_const (its shape is rescaled to `variance` anyway). */
+        sigma: z.number().positive(),
+        rescaleToTrace: z.boolean(),
+      })
+      .strict(),
+    trajectory: z.object({ repeats: z.number().int().nonnegative(), every: posInt }).strict(),
+    /**
+     * Σ of gld_diag and gld_leading: `per-sample` (default when absent; the correct covariance) or
+     * `released-cumulative` (the released 2Dim/model.py eval_Cov: cumulative sums of per-sample gradients).
+     */
+    covariance: z.enum(['per-sample', 'released-cumulative']).optional(),
+    /**
+     * Beyond the paper: escapes from (1,1) for a family of noise covariances at the same total variance
+     * (stages/toy2d/shapes.ts): rank-1 noise at `angles` directions, `alphas` mixtures of isotropic and
+     * top-eigenvector noise, and the GLD kinds, each held `fixed` at its start value and/or re-estimated
+     * along the path (`local`), on `repeats` data sets.
+     */
+    shapes: z
+      .object({
+        enabled: z.boolean(),
+        repeats: posInt,
+        angles: posInt,
+        alphas: posInt,
+        kinds: z.array(noiseKindName),
+        frames: z.array(z.enum(['fixed', 'local'])).nonempty(),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** The `toy2d` section. */
+export type Toy2dConfig = z.infer<typeof toy2dSchema>;
+
+/** The paper's settings. */
+export const toy2dPaper: Toy2dConfig = {
+  enabled: true,
+  seeds: 3,
+  repeats: 100,
+  samples: 100,
+  lr: 0.005,
+  iterations: 500,
+  variance: 0.01,
+  start: [1, 1],
+  sgdBatch: 1,
+  kinds: ['gd', 'sgd', 'gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'],
+  noise: { k: 2, sigma: 1e-3, rescaleToTrace: false },
+  trajectory: { repeats: 10, every: 5 },
+  shapes: {
+    enabled: true,
+    repeats: 200,
+    angles: 32,
+    alphas: 11,
+    kinds: ['gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'],
+    frames: ['fixed', 'local'],
+  },
+};
+
+/** `cfg` below `toy2d`, typed: `toy2dConfig(cfg)('noise.sigma')` is a number. */
+export const toy2dConfig = (cfg: ConfigReader) => sectionReader<Toy2dConfig>(cfg, 'toy2d');

@@ -1,0 +1,26 @@
+/** The 2-D toy's part of the report: its section (Fig. 2), its claims' rows, and the noise-shape study beyond the paper. */
+import type { ExperimentReport } from '../experiment.ts';
+import { single } from '../report/inputs.ts';
+import type { BeyondProtocol } from '../report/figures/beyond.ts';
+import { toy2dSection, type Toy2dProtocol, type Toy2dRow } from '../report/figures/toy2d.ts';
+import { toy2dConfig } from './config.ts';
+
+/** `toy2d.summary` as `toy2d`, and `toy2d.shapesSummary` as `toy2dShapes` when the shapes run. */
+export const toy2dReport: ExperimentReport = {
+  inputs: (cfg) => {
+    const c = toy2dConfig(cfg);
+    return {
+      ...(c('enabled') ? { toy2d: { stage: 'toy2d.summary' } } : {}),
+      ...(c('enabled') && c('shapes.enabled') ? { toy2dShapes: { stage: 'toy2d.shapesSummary' } } : {}),
+    };
+  },
+  sections: (inputs, config) => {
+    const summary = single(inputs, 'toy2d');
+    return summary ? [toy2dSection(summary, config.toy2d as Toy2dProtocol)] : [];
+  },
+  claims: (inputs) => {
+    const summary = single(inputs, 'toy2d');
+    return summary ? { toy2d: summary.table as unknown as Toy2dRow[] } : {};
+  },
+  beyond: (inputs, config) => ({ shapes: single(inputs, 'toy2dShapes'), protocol: config.toy2d as BeyondProtocol }),
+};
