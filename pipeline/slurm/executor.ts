@@ -1,76 +1,28 @@
 /**
- * The Slurm executor: each isolated instance the runner hands it becomes one `sbatch` job running
- * `sgd-noise exec <instance> --key K` (exec-command.ts) on some node; inputs and outputs travel through the cache
- * remote, the only thing nodes share with the coordinator besides the log directory.
- *
- * - At most `maxJobs` jobs are in flight; the rest wait here (not in Slurm's queue).
- * - One timer polls the states of every job in flight with ONE `SlurmClient.states` call every `pollMs` (default
- *   5 s), never per job; another tails the jobs' log files (plain file reads, not the controller) for their
- *   protocol lines (job-protocol.ts): progress and log lines become the runner's events.
- * - A job that ends other than COMPLETED (a stage error, kill -9, out of memory, time limit, a node failure, or one
- *   Slurm no longer knows: UNKNOWN) is resubmitted up to `retries` times; then `run` rejects with a StageFailure
- *   naming the job id, the Slurm state and the last lines of its log.
- * - A COMPLETED job's entry is pulled from the remote (verified) into the local cache before `run` resolves.
- * - When the run's signal aborts, every job in flight is cancelled with one `scancel`.
- * - The jobs and their states are written to a small JSON file (atomically: temporary file + rename) that
- *   `sgd-noise status` reads.
+ * The Slurm executor: the generic batch executor (executors/batch.ts: slots, retries, remote staging, log tailing,
+ * the jobs file) over Slurm as its scheduler. Each isolated instance becomes one `sbatch` job running
+ * `sgd-noise exec <instance> --key K` (exec-command.ts) on some node; the states of every job in flight come from ONE
+ * `SlurmClient.states` call per poll; a job Slurm no longer knows (UNKNOWN) is lost, one pending for a reason it
+ * never gets over (NEVER_STARTS) can never start; cancelling is one `scancel`. This module holds only what is Slurm's:
+ * the job script, the sbatch request, the reading of Slurm's states and the checks of what reaches sbatch.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { pullEntries, pushEntries, remoteLookup, type CacheRemote } from '../../cache/remote.ts';
-import { mkdirSharedSync, openRegularFileSync, UnexpectedFileError } from '../../cache/safe-file.ts';
-import type { CacheStore } from '../../cache/store.ts';
-import { getPath } from '../config.ts';
-import { StageFailure } from '../execute.ts';
-import type { Executor, ExecutorHooks, ExecutorJob, JobReport } from '../executor.ts';
-import { CoreBudget } from '../core-budget.ts';
-import { parseJobLine } from '../job-protocol.ts';
-import type { PlanNode } from '../plan.ts';
-import { declaredGpus } from '../stage.ts';
-import { FileError } from '../errors.ts';
+import { BATCH_DEFAULTS, BatchExecutor, type BatchExecutorOptions, type BatchJobState, type BatchScheduler } from '../executors/batch.ts';
 import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
 import { argumentProblem, controlCharacter, directiveArgument, printable, sbatchOptionProblem, slurmPathProblem } from './safe-values.ts';
+
+export { readJobsFile, type JobRecord, type JobsFile } from '../executors/batch.ts';
 
 /** The part of {@link SlurmClient} the executor uses (tests pass a fake). */
 export type SlurmApi = Pick<SlurmClient, 'submit' | 'states' | 'cancel'>;
 
 /** Defaults of the Slurm executor's options. */
-export const SLURM_DEFAULTS = {
-  maxJobs: 100,
-  retries: 1,
-  pollMs: 5000,
-  /** A stage's `threads` (which may be Infinity) is capped at this many CPUs per job unless `resources` says otherwise. */
-  maxCpus: 16,
-  /** Log lines kept per job for failure messages. */
-  tailLines: 12,
-} as const;
+export const SLURM_DEFAULTS = BATCH_DEFAULTS;
 
-/** How the Slurm executor submits and watches jobs. */
-export interface SlurmExecutorOptions {
+/** How the Slurm executor submits and watches jobs: the batch executor's options plus Slurm's own. */
+export interface SlurmExecutorOptions extends BatchExecutorOptions {
   client: SlurmApi;
-  /** The coordinator's local cache (entries are pulled into it) and the shared remote. */
-  cache: CacheStore;
-  remote: CacheRemote;
-  /** The remote's location as the jobs must name it (a path every node mounts, or a file:// URL). */
-  remoteLocation: string;
-  /** Shared directory for the jobs' scripts and logs (every node must see it). */
-  logDir: string;
-  /** The command a job runs before its arguments: `[node, …, bin/sgd-noise.js]`. */
-  command: readonly string[];
-  /** Arguments every job's `exec` gets to rebuild the same plan: `--project P --profile X override…`. */
-  planArgs: readonly string[];
-  /** Directory under which each job makes its node-local cache (default: the node's `$TMPDIR`). */
-  nodeCache?: string;
   /** sbatch options applied to every job as `#SBATCH` lines (defaults: a stage's `resources` override them). */
   sbatchDefaults?: readonly string[];
-  /** `--mem` / `--time` for jobs whose stage declares no `resources` of its own (from the config's `slurm`). */
-  resourceDefaults?: { memMB?: number; timeMin?: number };
-  /** Working directory of the jobs (default: the coordinator's). */
-  workdir?: string;
-  maxJobs?: number;
-  retries?: number;
-  pollMs?: number;
-  maxCpus?: number;
   /**
    * How a job whose stage needs GPUs (`resources().gpus`, else `gpus`) asks for them: `--gpus=N` (default),
    * `--gres=gpu:N` or `--gpus-per-task=N`; a job that needs none asks for nothing GPU-related.
@@ -78,57 +30,7 @@ export interface SlurmExecutorOptions {
   gpuRequest?: GpuRequest;
   /** A GPU type for those requests (`--gpus=h100:1`, `--gres=gpu:h100:1`); letters, digits, `_`, `.`, `-`. */
   gpuType?: string;
-  /** The jobs file for `status` (default: none). */
-  jobsFile?: string;
-  /** Identifies this run in log paths and the jobs file (default: time and pid). */
-  runId?: string;
 }
-
-/** One job record in the jobs file. */
-export interface JobRecord {
-  instance: string;
-  key: string;
-  jobId: string;
-  attempt: number;
-  /** queued, running, done or failed (see JobPhase), or cancelled. */
-  phase: JobReport['state'] | 'cancelled';
-  /** The last Slurm state seen. */
-  slurmState: string;
-  log: string;
-  submittedAt: string;
-  endedAt?: string;
-  error?: string;
-}
-
-/** The jobs file: one run of the Slurm executor. */
-export interface JobsFile {
-  format: 1;
-  runId: string;
-  pid: number;
-  startedAt: string;
-  finishedAt?: string;
-  logDir: string;
-  jobs: JobRecord[];
-}
-
-interface Active {
-  record: JobRecord;
-  hooks: ExecutorHooks;
-  offset: number;
-  partial: string;
-  tail: string[];
-  stageError?: string;
-  lastDetail: string;
-  settle(info: SlurmJobInfo): void;
-  cancelled: boolean;
-  /** Set when Slurm keeps the job pending for a reason it never gets over (see NEVER_STARTS). */
-  neverStarts?: string;
-  /** Set once the log was found to be something other than a regular file (named once in the tail, then ignored). */
-  logRefused?: boolean;
-}
-
-/** A job Slurm can never start: the instance fails at once, no attempt is retried. */
-class NeverStartsError extends StageFailure {}
 
 /** Quotes `s` for /bin/sh: bare when it holds only plain characters, else in single quotes (which keep everything). */
 export function shellQuote(s: string): string {
@@ -161,382 +63,53 @@ export function jobScript(o: { instance: string; key: string; defaults: readonly
   ].join('\n');
 }
 
-/** The Slurm executor; see the module comment. */
-export class SlurmExecutor implements Executor {
-  readonly name = 'slurm';
-  readonly usesLocalCores = false;
-  private readonly slots: CoreBudget;
-  private readonly active = new Map<string, Active>();
-  private readonly inRemote = new Set<string>();
-  private readonly file: JobsFile;
-  private readonly retries: number;
-  private readonly pollMs: number;
-  private readonly maxCpus: number;
-  private pollTimer?: NodeJS.Timeout;
-  private tailTimer?: NodeJS.Timeout;
-  private polling?: Promise<void>;
-  private toCancel = new Set<string>();
-  private cancelling?: Promise<void>;
-  private seq = 0;
-  private statesFailing = false;
-  /** Polls made (for tests: one per interval, whatever the number of jobs). */
-  polls = 0;
-
-  constructor(private readonly o: SlurmExecutorOptions) {
-    this.slots = new CoreBudget(o.maxJobs ?? SLURM_DEFAULTS.maxJobs);
-    this.retries = o.retries ?? SLURM_DEFAULTS.retries;
-    this.pollMs = o.pollMs ?? SLURM_DEFAULTS.pollMs;
-    this.maxCpus = o.maxCpus ?? SLURM_DEFAULTS.maxCpus;
-    if (o.gpuRequest !== undefined && !GPU_REQUESTS.includes(o.gpuRequest)) {
-      throw new Error(`Slurm executor: gpuRequest must be one of ${GPU_REQUESTS.join(', ')}, got ${JSON.stringify(o.gpuRequest)}`);
-    }
-    if (o.gpuType !== undefined && !GPU_TYPE.test(o.gpuType)) throw new Error(`Slurm executor: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(o.gpuType)}`);
-    const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
-    this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
-    checkValues(o, this.file.logDir);
-    // Shared like the remote it usually lies in (each new directory gets its parent's group bits), never a link.
-    try {
-      mkdirSharedSync(this.file.logDir);
-    } catch (err) {
-      if (err instanceof UnexpectedFileError) throw err;
-      throw new FileError((err as { path?: string }).path ?? this.file.logDir, err, 'slurmLogs');
-    }
-    this.save();
+/** The Slurm executor: the batch executor over {@link slurmScheduler}; see the module comment. */
+export class SlurmExecutor extends BatchExecutor {
+  constructor(o: SlurmExecutorOptions) {
+    super('slurm', slurmScheduler(o), o);
   }
+}
 
-  /** The jobs submitted so far (every attempt). */
-  get jobs(): readonly JobRecord[] {
-    return this.file.jobs;
-  }
-
-  threadsFor(node: PlanNode, config: Record<string, unknown>): number {
-    const cfg = <T>(p: string) => getPath(config, p) as T;
-    const asked = node.stage.resources?.(node.params, cfg)?.cpus;
-    if (asked !== undefined) {
-      if (!(Number.isInteger(asked) && asked >= 1)) throw new Error(`${node.instance}: resources().cpus must be an integer ≥ 1, got ${asked}`);
-      return asked;
-    }
-    const declared = node.stage.threads?.(node.params, cfg) ?? 1;
-    return Math.max(1, Math.min(this.maxCpus, Math.floor(declared)));
-  }
-
-  /** GPUs a job of `node` asks for: its stage's `resources().gpus`, else its `gpus` (default 0). */
-  gpusFor(node: PlanNode, config: Record<string, unknown>): number {
-    const cfg = <T>(p: string) => getPath(config, p) as T;
-    const asked = node.stage.resources?.(node.params, cfg)?.gpus;
-    if (asked === undefined) return declaredGpus(node.stage, node.instance, node.params, cfg);
-    if (!(Number.isInteger(asked) && asked >= 0)) throw new Error(`${node.instance}: resources().gpus must be a non-negative integer, got ${asked}`);
-    return asked;
-  }
-
-  async run(job: ExecutorJob, hooks: ExecutorHooks): Promise<void> {
-    const { node } = job;
-    const slot = await this.slots.acquire(1, hooks.signal);
-    try {
-      await this.ensureInputsInRemote(node);
-      for (let attempt = 1; ; attempt++) {
-        hooks.signal.throwIfAborted();
-        const outcome = await this.attempt(job, hooks, attempt); // a job that can never start throws: no retry
-        if (outcome.ok) {
-          await this.pullResult(node);
-          return;
-        }
-        const of = `attempt ${attempt} of ${this.retries + 1}`;
-        if (attempt > this.retries) throw new StageFailure(`${node.instance}: ${outcome.message} (${of}, no retry left)${outcome.lines}`);
-        hooks.log(`${outcome.message} (${of}; retrying)${outcome.lines}`);
+/** Slurm as a batch scheduler: sbatch, one squeue/scontrol for every job's state, scancel. */
+export function slurmScheduler(o: SlurmExecutorOptions): BatchScheduler {
+  return {
+    label: 'Slurm',
+    submittedState: 'PENDING',
+    cancelCommand: 'scancel',
+    logRole: 'slurmLogs',
+    neverStartsAdvice: 'Ask for less (--slurm-max-cpus N) or choose a partition that has it (--slurm-option=--partition=P)',
+    check(logDir) {
+      if (o.gpuRequest !== undefined && !GPU_REQUESTS.includes(o.gpuRequest)) {
+        throw new Error(`Slurm executor: gpuRequest must be one of ${GPU_REQUESTS.join(', ')}, got ${JSON.stringify(o.gpuRequest)}`);
       }
-    } finally {
-      slot.release();
-    }
-  }
+      if (o.gpuType !== undefined && !GPU_TYPE.test(o.gpuType)) throw new Error(`Slurm executor: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(o.gpuType)}`);
+      checkValues(o, logDir);
+    },
+    script: ({ instance, key, argv }) => jobScript({ instance, key, defaults: o.sbatchDefaults ?? [], argv }),
+    submit: (job) =>
+      o.client.submit({
+        script: job.script,
+        jobName: `sgdn:${printable(job.instance)}`.slice(0, 120),
+        cpus: job.cpus,
+        ...(job.gpus > 0 ? { gpus: job.gpus, ...(o.gpuRequest ? { gpuRequest: o.gpuRequest } : {}), ...(o.gpuType ? { gpuType: o.gpuType } : {}) } : {}),
+        ...(job.memMB !== undefined ? { memMB: job.memMB } : {}),
+        ...(job.timeMin !== undefined ? { timeLimitMin: job.timeMin } : {}),
+        output: job.log,
+        workdir: job.workdir,
+      }),
+    states: async (ids) => new Map([...(await o.client.states(ids))].map(([id, info]) => [id, batchState(info)])),
+    cancel: (ids) => o.client.cancel(ids),
+  };
+}
 
-  async close(): Promise<void> {
-    await this.cancelling;
-    await this.polling;
-    this.stopTimers();
-    this.file.finishedAt = new Date().toISOString();
-    this.save();
-  }
-
-  /** Every input of `node` must be in the remote for the job to pull it (a local hit may never have been pushed). */
-  private async ensureInputsInRemote(node: PlanNode): Promise<void> {
-    const keys = Object.values(node.inputKeys).filter((k) => !this.inRemote.has(k));
-    if (keys.length === 0) return;
-    const report = await pushEntries(this.o.cache, this.o.remote, keys, { cleanup: false });
-    const missing = [...report.missing, ...report.corrupt.filter((c) => c.side === 'local').map((c) => c.key)];
-    if (missing.length > 0) {
-      throw new StageFailure(`${node.instance}: cannot put its inputs in the remote for the job: ${report.corrupt.map((c) => c.reason).join('; ') || `not in the local cache: ${missing.join(', ')}`}`);
-    }
-    // The job would read the remote's entry, not this cache's: two results for one key must be resolved first.
-    if (report.divergent.length > 0) {
-      throw new StageFailure(`${node.instance}: the remote holds other results for its inputs than the local cache: ${report.divergent.map((d) => `${d.key.slice(0, 12)} ${d.reason}`).join('; ')}; check which is genuine, then \`sgd-noise cache push --keep local\` or \`sgd-noise cache pull --keep remote\``);
-    }
-    for (const k of keys) this.inRemote.add(k);
-  }
-
-  private async pullResult(node: PlanNode): Promise<void> {
-    const report = await pullEntries(this.o.remote, this.o.cache, [node.key]);
-    if (report.transferred.length + report.entries.present > 0) return;
-    const why = report.corrupt.map((c) => c.reason).join('; ') || `${this.o.remote.describe('manifest', node.key)} is missing`;
-    throw new StageFailure(`${node.instance}: the job completed but its entry cannot be pulled from the remote: ${why}`);
-  }
-
-  /** Submits one attempt and waits for it to end. */
-  private async attempt(job: ExecutorJob, hooks: ExecutorHooks, attempt: number): Promise<{ ok: true } | { ok: false; message: string; lines: string }> {
-    const { node } = job;
-    const n = ++this.seq;
-    const safe = node.instance.replace(/[^A-Za-z0-9_.=-]+/g, '_').slice(0, 80);
-    const log = path.join(this.file.logDir, `${String(n).padStart(3, '0')}-${safe}.${attempt}.log`);
-    const gpus = this.gpusFor(node, job.config);
-    const argv = [
-      ...this.o.command,
-      'exec',
-      node.instance,
-      '--key',
-      node.key,
-      '--remote',
-      this.o.remoteLocation,
-      '--threads',
-      String(job.threads),
-      ...(gpus > 0 ? ['--gpus', String(gpus)] : []),
-      ...(this.o.nodeCache ? ['--node-cache', this.o.nodeCache] : []),
-      ...this.o.planArgs,
-    ];
-    let script: string;
-    try {
-      script = jobScript({ instance: node.instance, key: node.key, defaults: this.o.sbatchDefaults ?? [], argv });
-    } catch (err) {
-      throw new StageFailure(`${node.instance}: cannot write its Slurm job script: ${(err as Error).message}`);
-    }
-    // Only new files (O_CREAT|O_EXCL, which never follows a link): the log directory may be writable by a whole group,
-    // and a link planted at a predictable name must not redirect the script, or the job's log, to another file.
-    for (const [file, text] of [[`${log.slice(0, -4)}.sh`, script], [log, '']] as const) {
-      try {
-        writeFileSync(file, text, { flag: 'wx' });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileError(file, err, 'slurmLogs');
-        throw new StageFailure(`${node.instance}: cannot write ${file}: something is already there (a file or link another process or user put there); sgd-noise only creates new files in its Slurm log directory`);
-      }
-    }
-    const cfg = <T>(p: string) => getPath(job.config, p) as T;
-    const res = { ...this.o.resourceDefaults, ...node.stage.resources?.(node.params, cfg) };
-    let jobId: string;
-    try {
-      jobId = await this.o.client.submit({
-      script,
-      jobName: `sgdn:${printable(node.instance)}`.slice(0, 120),
-      cpus: job.threads,
-      ...(gpus > 0 ? { gpus, ...(this.o.gpuRequest ? { gpuRequest: this.o.gpuRequest } : {}), ...(this.o.gpuType ? { gpuType: this.o.gpuType } : {}) } : {}),
-      ...(res.memMB !== undefined ? { memMB: res.memMB } : {}),
-      ...(res.timeMin !== undefined ? { timeLimitMin: res.timeMin } : {}),
-        output: log,
-        workdir: this.o.workdir ?? process.cwd(),
-      });
-    } catch (err) {
-      throw new StageFailure(`${node.instance}: cannot submit its Slurm job: ${(err as Error).message}`);
-    }
-    const record: JobRecord = { instance: node.instance, key: node.key, jobId, attempt, phase: 'queued', slurmState: 'PENDING', log, submittedAt: new Date().toISOString() };
-    this.file.jobs.push(record);
-    this.save();
-    hooks.job?.({ jobId, state: 'queued', detail: 'submitted', attempt });
-    let settle!: (info: SlurmJobInfo) => void;
-    const ended = new Promise<SlurmJobInfo>((resolve) => (settle = resolve));
-    const a: Active = { record, hooks, offset: 0, partial: '', tail: [], lastDetail: 'submitted', settle, cancelled: false };
-    this.active.set(jobId, a);
-    const onAbort = () => this.requestCancel(a);
-    if (hooks.signal.aborted) onAbort();
-    else hooks.signal.addEventListener('abort', onAbort, { once: true });
-    this.startTimers();
-    const info = await ended;
-    hooks.signal.removeEventListener('abort', onAbort);
-    this.tailLog(a, true);
-    this.active.delete(jobId);
-    if (this.active.size === 0) this.stopTimers();
-    if (a.neverStarts) {
-      record.phase = 'failed';
-      record.endedAt = new Date().toISOString();
-      record.error = `can never start: PENDING (${a.neverStarts})`;
-      this.save();
-      hooks.job?.({ jobId, state: 'failed', detail: record.error, attempt });
-      throw new NeverStartsError(
-        `${node.instance}: Slurm job ${jobId} can never start: it stays PENDING (${a.neverStarts}) asking for ${job.threads} CPU(s)` +
-          `${gpus > 0 ? `, ${gpus} GPU(s)` : ''}${res.memMB !== undefined ? `, ${res.memMB} MB` : ''}${res.timeMin !== undefined ? `, ${res.timeMin} min` : ''}; cancelled. ` +
-          'Ask for less (--slurm-max-cpus N) or choose a partition that has it (--slurm-option=--partition=P)',
-      );
-    }
-    if (a.cancelled || hooks.signal.aborted) {
-      await this.cancelling;
-      record.phase = 'cancelled';
-      record.endedAt = new Date().toISOString();
-      this.save();
-      throw hooks.signal.reason ?? new Error('cancelled');
-    }
-    // A job Slurm no longer knows may well have finished (MinJobAge passed): the remote decides.
-    const lostButStored = info.state === 'UNKNOWN' && (await this.inRemoteNow(node.key));
-    const ok = (info.state === 'COMPLETED' && (info.exitCode ?? 0) === 0) || lostButStored;
-    record.slurmState = info.state;
-    record.endedAt = new Date().toISOString();
-    const detail = describeState(info);
-    if (ok) {
-      record.phase = 'done';
-      this.save();
-      hooks.job?.({ jobId, state: 'done', detail, attempt });
-      return { ok: true };
-    }
-    const last = a.tail.slice(-SLURM_DEFAULTS.tailLines);
-    const stageError = a.stageError?.startsWith(`${node.instance}: `) ? a.stageError.slice(node.instance.length + 2) : a.stageError;
-    const message = `Slurm job ${jobId} ${detail}${stageError ? `: ${stageError}` : ''}`;
-    const lines = `; last lines of its log ${log}:\n${last.length ? last.map((l) => `  | ${l}`).join('\n') : '  | (empty)'}`;
-    record.phase = 'failed';
-    record.error = message;
-    this.save();
-    hooks.job?.({ jobId, state: 'failed', detail, attempt });
-    return { ok: false, message, lines };
-  }
-
-  private async inRemoteNow(key: string): Promise<boolean> {
-    try {
-      return (await remoteLookup(this.o.remote, key)) === 'present';
-    } catch {
-      return false;
-    }
-  }
-
-  private requestCancel(a: Active): void {
-    a.cancelled = true;
-    this.toCancel.add(a.record.jobId);
-    // One scancel for every job cancelled in this turn (an aborted run cancels them all at once).
-    this.cancelling ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      const ids = [...this.toCancel];
-      this.toCancel.clear();
-      try {
-        await this.o.client.cancel(ids);
-      } catch (err) {
-        process.stderr.write(`scancel ${ids.join(' ')} failed: ${(err as Error).message}\n`);
-      }
-      for (const id of ids) this.active.get(id)?.settle({ jobId: id, state: 'CANCELLED', source: 'none' });
-      this.cancelling = undefined;
-    });
-  }
-
-  private startTimers(): void {
-    if (!this.pollTimer) {
-      this.pollTimer = setInterval(() => {
-        if (!this.polling) this.polling = this.poll().finally(() => (this.polling = undefined));
-      }, this.pollMs);
-    }
-    this.tailTimer ??= setInterval(() => {
-      for (const a of this.active.values()) this.tailLog(a);
-    }, Math.min(1000, this.pollMs));
-  }
-
-  private stopTimers(): void {
-    clearInterval(this.pollTimer);
-    clearInterval(this.tailTimer);
-    this.pollTimer = undefined;
-    this.tailTimer = undefined;
-  }
-
-  /** One states() call for every job in flight; ended jobs settle. */
-  private async poll(): Promise<void> {
-    const ids = [...this.active.keys()].filter((id) => !this.active.get(id)!.cancelled);
-    if (ids.length === 0) return;
-    this.polls++;
-    let states: Map<string, SlurmJobInfo>;
-    try {
-      states = await this.o.client.states(ids);
-    } catch (err) {
-      // The controller is unreachable for a moment: say so once, and ask again at the next interval.
-      if (!this.statesFailing) for (const id of ids) this.active.get(id)?.hooks.log(`cannot read job states (asking again every ${this.pollMs} ms): ${(err as Error).message}`);
-      this.statesFailing = true;
-      return;
-    }
-    if (this.statesFailing) for (const id of ids) this.active.get(id)?.hooks.log('job states readable again');
-    this.statesFailing = false;
-    let changed = false;
-    for (const [id, info] of states) {
-      const a = this.active.get(id);
-      if (!a || a.cancelled) continue;
-      if (a.record.slurmState !== info.state) {
-        a.record.slurmState = info.state;
-        changed = true;
-      }
-      if (isTerminal(info.state) || info.state === 'UNKNOWN') {
-        a.settle(info);
-        continue;
-      }
-      if (info.state === 'PENDING' && info.reason && NEVER_STARTS.has(info.reason)) {
-        a.neverStarts = info.reason;
-        await this.o.client.cancel([id]).catch(() => undefined);
-        a.settle({ ...info, state: 'CANCELLED' });
-        continue;
-      }
-      const phase = info.state === 'PENDING' || info.state === 'REQUEUED' || info.state === 'REQUEUE_HOLD' || info.state === 'CONFIGURING' ? 'queued' : 'running';
-      const detail = describeState(info);
-      if (phase !== a.record.phase || detail !== a.lastDetail) {
-        a.record.phase = phase;
-        a.lastDetail = detail;
-        changed = true;
-        a.hooks.job?.({ jobId: id, state: phase, detail, attempt: a.record.attempt });
-      }
-    }
-    if (changed) this.save();
-  }
-
-  /** Reads what the job appended to its log: protocol lines become events, the rest is kept for failure messages. */
-  private tailLog(a: Active, final = false): void {
-    if (a.logRefused) return;
-    let fd: number;
-    // Never blocks (a FIFO) nor follows a link (the run's log directory or the log itself): see cache/safe-file.ts.
-    try {
-      const opened = openRegularFileSync(a.record.log, { root: path.resolve(this.o.logDir) });
-      if (!opened) return; // not created yet (the job has not started)
-      fd = opened.fd;
-    } catch (err) {
-      a.logRefused = true;
-      a.tail.push(`cannot read the job's log: ${(err as Error).message}`);
-      return;
-    }
-    try {
-      let text = a.partial;
-      for (;;) {
-        const size = fstatSync(fd).size;
-        if (size <= a.offset) break;
-        const buf = Buffer.alloc(Math.min(size - a.offset, 4 << 20));
-        const got = readSync(fd, buf, 0, buf.length, a.offset);
-        if (got <= 0) break;
-        a.offset += got;
-        text += buf.subarray(0, got).toString('utf8');
-        if (!final) break;
-      }
-      const lines = text.split('\n');
-      a.partial = final ? '' : (lines.pop() ?? '');
-      for (const raw of lines) {
-        const l = parseJobLine(raw);
-        if (!l) {
-          if (raw.trim() !== '') a.tail.push(raw);
-        } else if (l.type === 'progress') a.hooks.progress(l.done, l.total, l.note, l.elapsedMs);
-        else if (l.type === 'log') {
-          a.hooks.log(l.message);
-          a.tail.push(l.message);
-        } else if (l.type === 'error') {
-          a.stageError = l.message;
-          a.tail.push(`error: ${l.message}`);
-        } else if (l.type === 'start') a.tail.push(`started on ${l.host}, pid ${l.pid}, ${l.threads} thread(s)${l.gpus ? `, ${l.gpus} GPU(s)` : ''}, node-local cache ${l.nodeCache}`);
-        if (a.tail.length > 4 * SLURM_DEFAULTS.tailLines) a.tail.splice(0, a.tail.length - SLURM_DEFAULTS.tailLines);
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  private save(): void {
-    if (!this.o.jobsFile) return;
-    mkdirSync(path.dirname(this.o.jobsFile), { recursive: true });
-    const tmp = `${this.o.jobsFile}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(this.file, null, 2)}\n`);
-    renameSync(tmp, this.o.jobsFile);
-  }
+/** A Slurm job's state as the batch executor reads it. */
+export function batchState(info: SlurmJobInfo): BatchJobState {
+  const detail = describeState(info);
+  if (info.state === 'UNKNOWN') return { state: info.state, phase: 'lost', detail };
+  if (isTerminal(info.state)) return { state: info.state, phase: info.state === 'COMPLETED' && (info.exitCode ?? 0) === 0 ? 'done' : 'failed', detail };
+  if (info.state === 'PENDING' && info.reason && NEVER_STARTS.has(info.reason)) return { state: info.state, phase: 'never', detail, reason: info.reason };
+  const queued = info.state === 'PENDING' || info.state === 'REQUEUED' || info.state === 'REQUEUE_HOLD' || info.state === 'CONFIGURING';
+  return { state: info.state, phase: queued ? 'queued' : 'running', detail };
 }
 
 /**
@@ -590,14 +163,4 @@ export function describeState(info: SlurmJobInfo): string {
   if (info.reason) parts.push(info.reason);
   if (info.state === 'UNKNOWN' && info.source === 'none') parts.splice(0, parts.length, 'Slurm no longer knows the job: lost with its node, or purged');
   return parts.length ? `${info.state} (${parts.join(', ')})` : info.state;
-}
-
-/** The jobs file of the last Slurm run on this cache, or undefined (none, or unreadable). */
-export function readJobsFile(file: string): JobsFile | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as JobsFile;
-  } catch {
-    return undefined;
-  }
 }
