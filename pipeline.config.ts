@@ -580,6 +580,7 @@ function sgdShortHorizon(outputs: Readonly<Record<string, LoadedArtifacts>>): { 
 export default defineProject({
   name: 'sgd-noise',
   root: path.dirname(fileURLToPath(import.meta.url)),
+  reportStage: 'report',
   configSchema,
   profiles: {
     quick,
