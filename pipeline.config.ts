@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineProject } from './pipeline/project.ts';
-import { sbatchOptionProblem } from './pipeline/slurm/safe-values.ts';
+import { sbatchOptionProblem } from './pipeline/executors/slurm/safe-values.ts';
 import { NOISE_KINDS } from './stages/noise/registry.ts';
 import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
@@ -340,7 +340,7 @@ export const configSchema = z
         timeMin: posInt.optional(),
         /**
          * `#SBATCH` lines for every job, before the command line's `--slurm-option`s, e.g. ["--partition=cpu"]: one
-         * sbatch option each, its value attached, no control characters (pipeline/slurm/safe-values.ts).
+         * sbatch option each, its value attached, no control characters (pipeline/executors/slurm/safe-values.ts).
          */
         options: z
           .array(z.string().superRefine((o, ctx) => {

@@ -4,7 +4,7 @@
  */
 import { localPlugin } from './local.ts';
 import type { ExecutorPlugin } from './plugin.ts';
-import { slurmPlugin } from './slurm.ts';
+import { slurmPlugin } from './slurm/plugin.ts';
 
 /** The executors `run --executor NAME` knows. */
 export const EXECUTORS: readonly ExecutorPlugin[] = [

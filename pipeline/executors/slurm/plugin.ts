@@ -4,13 +4,13 @@
  * are all here; the CLI knows them only through this declaration.
  */
 import path from 'node:path';
-import { UsageError } from '../errors.ts';
-import { nonNegativeInteger, positiveInteger } from '../option-values.ts';
-import { GPU_REQUESTS, GPU_TYPE, SlurmClient, type GpuRequest } from '../slurm/client.ts';
-import { SLURM_DEFAULTS, SlurmExecutor, batchState } from '../slurm/executor.ts';
-import { slurmRunProblem } from '../slurm/safe-values.ts';
-import { jobsStatus, type JobsFile } from './batch.ts';
-import type { ExecutorCheck, ExecutorPlugin } from './plugin.ts';
+import { UsageError } from '../../errors.ts';
+import { nonNegativeInteger, positiveInteger } from '../../option-values.ts';
+import { GPU_REQUESTS, GPU_TYPE, SlurmClient, type GpuRequest } from './client.ts';
+import { SLURM_DEFAULTS, SlurmExecutor, batchState } from './executor.ts';
+import { slurmRunProblem } from './safe-values.ts';
+import { jobsStatus, type JobsFile } from '../batch.ts';
+import type { ExecutorCheck, ExecutorPlugin } from '../plugin.ts';
 
 /** The file, in the cache directory, where a Slurm run keeps its jobs and their states (for `status`). */
 export const SLURM_JOBS_FILE = 'slurm-jobs.json';

@@ -6,11 +6,11 @@
  * never gets over (NEVER_STARTS) can never start; cancelling is one `scancel`. This module holds only what is Slurm's:
  * the job script, the sbatch request, the reading of Slurm's states and the checks of what reaches sbatch.
  */
-import { BATCH_DEFAULTS, BatchExecutor, type BatchExecutorOptions, type BatchJobState, type BatchScheduler } from '../executors/batch.ts';
+import { BATCH_DEFAULTS, BatchExecutor, type BatchExecutorOptions, type BatchJobState, type BatchScheduler } from '../batch.ts';
 import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
 import { argumentProblem, controlCharacter, directiveArgument, printable, sbatchOptionProblem, slurmPathProblem } from './safe-values.ts';
 
-export { readJobsFile, type JobRecord, type JobsFile } from '../executors/batch.ts';
+export { readJobsFile, type JobRecord, type JobsFile } from '../batch.ts';
 
 /** The part of {@link SlurmClient} the executor uses (tests pass a fake). */
 export type SlurmApi = Pick<SlurmClient, 'submit' | 'states' | 'cancel'>;
