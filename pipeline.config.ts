@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineProject, type Project } from './pipeline/project.ts';
-import { sbatchOptionProblem } from './pipeline/slurm/safe-values.ts';
+import { sbatchOptionProblem } from './pipeline/executors/slurm/safe-values.ts';
 import { measureCostsOf } from './stages/cost/measure.ts';
 import { posInt } from './stages/config-schema.ts';
 import { experimentShape, type Experiment } from './stages/experiment.ts';
@@ -56,7 +56,7 @@ export function configSchemaOf<const E extends readonly Experiment[]>(experiment
           timeMin: posInt.optional(),
           /**
            * `#SBATCH` lines for every job, before the command line's `--slurm-option`s, e.g. ["--partition=cpu"]: one
-           * sbatch option each, its value attached, no control characters (pipeline/slurm/safe-values.ts).
+           * sbatch option each, its value attached, no control characters (pipeline/executors/slurm/safe-values.ts).
            */
           options: z
             .array(z.string().superRefine((o, ctx) => {
@@ -196,6 +196,7 @@ function profilesOf(experiments: readonly Experiment[], profiles: Readonly<Recor
 export function sgdNoiseProject(experiments: readonly Experiment[] = EXPERIMENTS): Project {
   return defineProject({
     name: 'sgd-noise',
+    reportStage: 'report',
     root: path.dirname(fileURLToPath(import.meta.url)),
     configSchema: configSchemaOf(experiments),
     profiles: profilesOf(experiments, {

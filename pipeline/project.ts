@@ -37,6 +37,8 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
    * read from a remote must be signed by a key listed there (see docs/remote.md "Who can forge what"). Default: none.
    */
   readonly allowedSigners?: string;
+  /** The stage `sgd-noise report` renders from cached outputs (none: the project has no report command). */
+  readonly reportStage?: string;
 }
 
 /**

@@ -1,12 +1,12 @@
 /**
  * Executes a plan as an RxJS DAG: one shared observable per instance (so each runs at most once and shared
  * upstreams are computed once), instances whose inputs are ready run concurrently up to `jobs`, heavy stages in
- * child processes. Emits RunEvents and completes after a `finished` event; failures are events, not errors.
+ * child processes. Emits RunEvents and completes after a `finished` event; failures are events, not errors. The
+ * remote's pulls and pushes (remote-sync.ts) and the published files (publish.ts) are their own modules.
  */
 import { setMaxListeners } from 'node:events';
-import path from 'node:path';
 import { Observable, defer, forkJoin, from, lastValueFrom, mergeMap, of, shareReplay, tap, type Subscription } from 'rxjs';
-import { pullEntries, pushEntries, type CacheRemote } from '../cache/remote.ts';
+import type { CacheRemote } from '../cache/remote.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { localExecutor, type Executor, type ExecutorHooks } from './executor.ts';
 import { getPath } from './config.ts';
@@ -14,9 +14,12 @@ import type { RunEvent, RunReason, RunSummary } from './events.ts';
 import { failureMessage } from './errors.ts';
 import { StageFailure, executeStage } from './execute.ts';
 import { descendants, fileHashesOf, nodeConfig, withoutInputs, type Plan, type PlanNode } from './plan.ts';
-import { writeOutputFile } from './publish.ts';
+import { publishOutputs } from './publish.ts';
+import { NO_REMOTE, remoteSync } from './remote-sync.ts';
 import { CoreBudget, GpuBudget, type CoreGrant, type GpuGrant } from './core-budget.ts';
 import { declaredGpus } from './stage.ts';
+
+export { pointPath } from './publish.ts';
 
 /** How to run a plan. */
 export interface RunOptions {
@@ -212,50 +215,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       }
     };
 
-    /** Pulls the node's entry from the remote; true when it is now in the local cache (reported as a hit). */
-    const pull = async (node: PlanNode): Promise<boolean> => {
-      const id = node.instance;
-      try {
-        const report = await pullEntries(opts.remote!, opts.cache, [node.key], { signal: controller.signal });
-        for (const c of report.corrupt) if (c.side === 'remote') emit({ type: 'corrupt', instance: id, key: node.key, reason: c.reason, where: 'remote' });
-        if (report.transferred.length === 0) return false;
-        summary.pulled.push(id);
-        emit({ type: 'hit', instance: id, key: node.key, from: 'remote', blobs: report.blobs.transferred, bytes: report.bytes.transferred });
-        return true;
-      } catch (err) {
-        if (!controller.signal.aborted) remoteFailed(node, 'pull', err);
-        return false;
-      }
-    };
-
-    /** Pushes the node's freshly computed entry; a failure is reported, the local entry stays as it is. */
-    let cleanedUp: Promise<unknown> | undefined;
-    const push = async (node: PlanNode): Promise<void> => {
-      try {
-        cleanedUp ??= opts.remote!.prepareWrite().then(() => opts.remote!.cleanup()).catch((err: unknown) => {
-          cleanedUp = undefined; // the next push tries again
-          throw err;
-        });
-        await cleanedUp;
-        const report = await pushEntries(opts.cache, opts.remote!, [node.key], { cleanup: false, signal: controller.signal });
-        if (report.entries.transferred + report.entries.present === 0) {
-          throw new Error(report.corrupt.map((c) => c.reason).join('; ') || 'the entry is not in the local cache');
-        }
-        // Another run stored a different result for this key meanwhile: both are kept, and the run says so.
-        if (report.divergent.length > 0) throw new Error(`the remote already holds a different result for this key: ${report.divergent[0]!.reason}; check which is genuine, then \`sgd-noise cache push --keep local\` or \`sgd-noise cache pull --keep remote\``);
-        summary.pushed.push(node.instance);
-        emit({ type: 'pushed', instance: node.instance, key: node.key, blobs: report.blobs.transferred, bytes: report.bytes.transferred, already: report.entries.present > 0 });
-      } catch (err) {
-        // A push abandoned by cancelling is not a failure of the remote: the entry is kept locally either way.
-        if (!controller.signal.aborted) remoteFailed(node, 'push', err);
-      }
-    };
-
-    const remoteFailed = (node: PlanNode, op: 'pull' | 'push', err: unknown) => {
-      const error = `${op === 'push' ? 'pushing to' : 'pulling from'} the remote failed: ${(err as Error).message ?? String(err)}${op === 'push' ? ' (the entry is kept in the local cache; `sgd-noise cache push` uploads it later)' : ' (computing it here instead)'}`;
-      summary.remoteFailed.push({ instance: node.instance, op, error });
-      emit({ type: 'remote-failed', instance: node.instance, key: node.key, op, error });
-    };
+    const { pull, push } = opts.remote ? remoteSync(opts.remote, opts.cache, controller.signal, summary, emit) : NO_REMOTE;
 
     const cancelled = (id: string): Outcome => {
       emit({ type: 'cancelled', instance: id });
@@ -271,32 +231,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         ...(Object.keys(node.files).length > 0 ? { files: fileHashesOf(node) } : {}),
         at: new Date().toISOString(),
       });
-      if (!node.stage.publish) return;
-      const files = node.stage.publish(node.params, <T>(p: string) => getPath(nodeConfig(node, opts.config), p) as T);
-      const manifest = opts.cache.getManifest(node.key)!;
-      const root = opts.publishRoot ?? process.cwd();
-      const write = (output: string, rel: string): string => {
-        const ref = manifest.outputs[output];
-        if (!ref) throw new Error(`${node.instance}: publish names output '${output}', which the stage did not produce`);
-        const file = path.resolve(root, rel);
-        writeOutputFile(file, opts.cache.readOutput(node.key, output, ref));
-        return file;
-      };
-      for (const [output, declared] of Object.entries(files)) {
-        const rel = node.point ? pointPath(declared, node.point.label) : declared;
-        if (!output.endsWith('/*')) {
-          emit({ type: 'published', instance: node.instance, file: write(output, rel) });
-          continue;
-        }
-        const prefix = output.slice(0, -1);
-        const dir = path.resolve(root, rel);
-        for (const name of Object.keys(manifest.outputs).filter((o) => o.startsWith(prefix))) {
-          const target = path.resolve(dir, name.slice(prefix.length));
-          if (!target.startsWith(dir + path.sep)) throw new Error(`${node.instance}: output '${name}' would be published outside ${dir}`);
-          write(name, target);
-        }
-        emit({ type: 'published', instance: node.instance, file: `${dir}${path.sep}` });
-      }
+      publishOutputs(node, opts.cache, nodeConfig(node, opts.config), opts.publishRoot ?? process.cwd(), (file) => emit({ type: 'published', instance: node.instance, file }));
     };
 
     const targets = opts.plan.order.filter((id) => selected.has(id));
@@ -336,18 +271,6 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
  */
 export function dependentCounts(plan: Plan): Map<string, number> {
   return new Map(plan.order.map((id) => [id, descendants(plan, id).size]));
-}
-
-/**
- * Where a sweep point's instance publishes a declared path: `@label` before the extension of its last segment
- * (`out/summary.json` → `out/summary@left.scale=2.json`, `reports/quick` → `reports/quick@left.scale=2`), so points
- * never overwrite each other; path separators in the label become `_`.
- */
-export function pointPath(rel: string, label: string): string {
-  const trimmed = rel.replace(/[\\/]+$/, '');
-  const ext = path.extname(trimmed);
-  const safe = label.replace(/[\\/]/g, '_');
-  return `${trimmed.slice(0, trimmed.length - ext.length)}@${safe}${ext}`;
 }
 
 /** How many threads `node` can use (its stage's `threads`, default 1), at most the budget. */

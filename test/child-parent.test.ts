@@ -90,7 +90,7 @@ function childrenNamed(parent: number, comm: string | undefined): number[] {
 /** Scripts that start `sleep 60` through each runner of external programs and then wait. */
 const EXTERNAL_RUNNERS = {
   'apt-get/dpkg-deb runner (stages/data/command.ts)': `import { runCommand } from '../stages/data/command.ts'; await runCommand('sleep', ['60'], { cwd: '/' });`,
-  'Slurm command runner (pipeline/slurm/command.ts)': `import { execaRunner } from '../pipeline/slurm/command.ts'; await execaRunner('sleep', ['60'], { timeoutMs: 120000 });`,
+  'Slurm command runner (pipeline/executors/slurm/command.ts)': `import { execaRunner } from '../pipeline/executors/slurm/command.ts'; await execaRunner('sleep', ['60'], { timeoutMs: 120000 });`,
 };
 
 for (const [runner, script] of Object.entries(EXTERNAL_RUNNERS)) {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { execa, execaNode } from 'execa';
 import { compareEntries, openRemote } from '../cache/remote.ts';
 import { CacheStore } from '../cache/store.ts';
-import type { JobsFile } from '../pipeline/slurm/executor.ts';
+import type { JobsFile } from '../pipeline/executors/slurm/executor.ts';
 import { BIN, TOY, waitFor, workspace } from './fixtures/cli-workspace.ts';
 import { processGone, type SlurmCluster } from './fixtures/slurm-cluster.ts';
 import { useSlurmCluster, withCluster } from './fixtures/slurm-test.ts';

@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isTerminal, SlurmClient } from './client.ts';
-import { useSlurmCluster, waitForState, withCluster } from '../../test/fixtures/slurm-test.ts';
+import { useSlurmCluster, waitForState, withCluster } from '../../../test/fixtures/slurm-test.ts';
 
 const slow = process.env.SGDN_SLURM_SLOW === '1';
 const cluster = slow ? useSlurmCluster({ minJobAgeS: 5 }) : () => ({ skip: 'slow Slurm tests run only with SGDN_SLURM_SLOW=1 (over a minute each)' });

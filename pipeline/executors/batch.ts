@@ -1,19 +1,21 @@
 /**
- * The Slurm executor: each isolated instance the runner hands it becomes one `sbatch` job running
- * `sgd-noise exec <instance> --key K` (exec-command.ts) on some node; inputs and outputs travel through the cache
- * remote, the only thing nodes share with the coordinator besides the log directory.
+ * The generic batch-job executor: each isolated instance the runner hands it becomes one job of a batch scheduler
+ * (Slurm, PBS, LSF, a Kubernetes or Ray job queue) running `sgd-noise exec <instance> --key K` (exec-command.ts) on
+ * some machine; inputs and outputs travel through the cache remote, the only thing the machines share with the
+ * coordinator besides the log directory. A scheduler plugin implements only {@link BatchScheduler} (submit, states,
+ * cancel, and how its states read); this class owns everything else:
  *
- * - At most `maxJobs` jobs are in flight; the rest wait here (not in Slurm's queue).
- * - One timer polls the states of every job in flight with ONE `SlurmClient.states` call every `pollMs` (default
- *   5 s), never per job; another tails the jobs' log files (plain file reads, not the controller) for their
- *   protocol lines (job-protocol.ts): progress and log lines become the runner's events.
- * - A job that ends other than COMPLETED (a stage error, kill -9, out of memory, time limit, a node failure, or one
- *   Slurm no longer knows: UNKNOWN) is resubmitted up to `retries` times; then `run` rejects with a StageFailure
- *   naming the job id, the Slurm state and the last lines of its log.
- * - A COMPLETED job's entry is pulled from the remote (verified) into the local cache before `run` resolves.
- * - When the run's signal aborts, every job in flight is cancelled with one `scancel`.
+ * - At most `maxJobs` jobs are in flight; the rest wait here (not in the scheduler's queue).
+ * - One timer polls the states of every job in flight with ONE `states` call every `pollMs` (default 5 s), never per
+ *   job; another tails the jobs' log files (plain file reads, not the scheduler) for their protocol lines
+ *   (job-protocol.ts): progress and log lines become the runner's events.
+ * - A job that ends other than well (a stage error, kill -9, out of memory, time limit, a node failure, or one the
+ *   scheduler no longer knows) is resubmitted up to `retries` times; then `run` rejects with a StageFailure naming the
+ *   job id, the scheduler's state and the last lines of its log. A job that can never start fails at once.
+ * - A job that ended well has its entry pulled from the remote (verified) into the local cache before `run` resolves.
+ * - When the run's signal aborts, every job in flight is cancelled with one `cancel` call.
  * - The jobs and their states are written to a small JSON file (atomically: temporary file + rename) that
- *   `sgd-noise status` reads.
+ *   `sgd-noise status` reads through the executor's plugin.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,21 +23,16 @@ import { pullEntries, pushEntries, remoteLookup, type CacheRemote } from '../../
 import { mkdirSharedSync, openRegularFileSync, UnexpectedFileError } from '../../cache/safe-file.ts';
 import type { CacheStore } from '../../cache/store.ts';
 import { getPath } from '../config.ts';
+import { CoreBudget } from '../core-budget.ts';
+import { FileError, type FileRole } from '../errors.ts';
 import { StageFailure } from '../execute.ts';
 import type { Executor, ExecutorHooks, ExecutorJob, JobReport } from '../executor.ts';
-import { CoreBudget } from '../core-budget.ts';
 import { parseJobLine } from '../job-protocol.ts';
 import type { PlanNode } from '../plan.ts';
 import { declaredGpus } from '../stage.ts';
-import { FileError } from '../errors.ts';
-import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
-import { argumentProblem, controlCharacter, directiveArgument, printable, sbatchOptionProblem, slurmPathProblem } from './safe-values.ts';
 
-/** The part of {@link SlurmClient} the executor uses (tests pass a fake). */
-export type SlurmApi = Pick<SlurmClient, 'submit' | 'states' | 'cancel'>;
-
-/** Defaults of the Slurm executor's options. */
-export const SLURM_DEFAULTS = {
+/** Defaults of the batch executor's options. */
+export const BATCH_DEFAULTS = {
   maxJobs: 100,
   retries: 1,
   pollMs: 5000,
@@ -45,25 +42,81 @@ export const SLURM_DEFAULTS = {
   tailLines: 12,
 } as const;
 
-/** How the Slurm executor submits and watches jobs. */
-export interface SlurmExecutorOptions {
-  client: SlurmApi;
+/** What the batch executor does with a job's state. */
+export type BatchPhase = 'queued' | 'running' | 'done' | 'failed' | 'lost' | 'never';
+
+/** A job's state as the scheduler reports it. */
+export interface BatchJobState {
+  /** The scheduler's own name of the state (`PENDING`, `COMPLETED`, …), kept in the jobs file. */
+  state: string;
+  /**
+   * queued or running: in flight; done: ended well; failed: ended otherwise; lost: the scheduler no longer knows it
+   * (the remote decides whether it finished); never: it can never start (it is cancelled and fails without a retry).
+   */
+  phase: BatchPhase;
+  /** The scheduler's words for it: `FAILED (exit code 1)`, `PENDING (Priority)`. */
+  detail: string;
+  /** Why a `never` job cannot start (`PartitionConfig`). */
+  reason?: string;
+}
+
+/** One job to submit: the command it runs, where its output goes, what it asks for. */
+export interface BatchSubmission {
+  instance: string;
+  key: string;
+  /** The command the job runs (`node bin/sgd-noise.js exec …`). */
+  argv: readonly string[];
+  /** The job script the scheduler made with {@link BatchScheduler.script}, written beside the log. */
+  script: string;
+  /** Where the job's stdout and stderr must go (created empty; the executor tails it). */
+  log: string;
+  workdir: string;
+  cpus: number;
+  gpus: number;
+  memMB?: number;
+  timeMin?: number;
+}
+
+/** What a scheduler plugin implements: the batch executor does the rest. */
+export interface BatchScheduler {
+  /** The scheduler's name in messages: `Slurm job 12 FAILED …`, `cannot submit its Slurm job`. */
+  readonly label: string;
+  /** The state a job is in when submitted (`PENDING`). */
+  readonly submittedState: string;
+  /** The command named when cancelling fails (`scancel`). */
+  readonly cancelCommand: string;
+  /** Which option moves the log directory, for a file error there. */
+  readonly logRole: FileRole;
+  /** What to do about a job that can never start (appended to its failure). */
+  readonly neverStartsAdvice: string;
+  /** Throws, naming the value, where something the run's jobs would get cannot reach the scheduler as it is. */
+  check?(runLogDir: string): void;
+  /** The job script of `argv` for `instance` (throws naming a value no script can carry). */
+  script(o: { instance: string; key: string; argv: readonly string[] }): string;
+  /** Submits one job; resolves to its id. */
+  submit(job: BatchSubmission): Promise<string>;
+  /** The states of the jobs (ONE call for every job in flight). */
+  states(ids: readonly string[]): Promise<Map<string, BatchJobState>>;
+  /** Cancels the jobs (ONE call). */
+  cancel(ids: readonly string[]): Promise<void>;
+}
+
+/** How the batch executor stages, submits and watches jobs. */
+export interface BatchExecutorOptions {
   /** The coordinator's local cache (entries are pulled into it) and the shared remote. */
   cache: CacheStore;
   remote: CacheRemote;
-  /** The remote's location as the jobs must name it (a path every node mounts, or a file:// URL). */
+  /** The remote's location as the jobs must name it (a path every machine mounts, or a file:// URL). */
   remoteLocation: string;
-  /** Shared directory for the jobs' scripts and logs (every node must see it). */
+  /** Shared directory for the jobs' scripts and logs (every machine must see it). */
   logDir: string;
   /** The command a job runs before its arguments: `[node, …, bin/sgd-noise.js]`. */
   command: readonly string[];
   /** Arguments every job's `exec` gets to rebuild the same plan: `--project P --profile X override…`. */
   planArgs: readonly string[];
-  /** Directory under which each job makes its node-local cache (default: the node's `$TMPDIR`). */
+  /** Directory under which each job makes its node-local cache (default: the machine's `$TMPDIR`). */
   nodeCache?: string;
-  /** sbatch options applied to every job as `#SBATCH` lines (defaults: a stage's `resources` override them). */
-  sbatchDefaults?: readonly string[];
-  /** `--mem` / `--time` for jobs whose stage declares no `resources` of its own (from the config's `slurm`). */
+  /** Memory / time limits for jobs whose stage declares no `resources` of its own. */
   resourceDefaults?: { memMB?: number; timeMin?: number };
   /** Working directory of the jobs (default: the coordinator's). */
   workdir?: string;
@@ -71,13 +124,6 @@ export interface SlurmExecutorOptions {
   retries?: number;
   pollMs?: number;
   maxCpus?: number;
-  /**
-   * How a job whose stage needs GPUs (`resources().gpus`, else `gpus`) asks for them: `--gpus=N` (default),
-   * `--gres=gpu:N` or `--gpus-per-task=N`; a job that needs none asks for nothing GPU-related.
-   */
-  gpuRequest?: GpuRequest;
-  /** A GPU type for those requests (`--gpus=h100:1`, `--gres=gpu:h100:1`); letters, digits, `_`, `.`, `-`. */
-  gpuType?: string;
   /** The jobs file for `status` (default: none). */
   jobsFile?: string;
   /** Identifies this run in log paths and the jobs file (default: time and pid). */
@@ -92,7 +138,7 @@ export interface JobRecord {
   attempt: number;
   /** queued, running, done or failed (see JobPhase), or cancelled. */
   phase: JobReport['state'] | 'cancelled';
-  /** The last Slurm state seen. */
+  /** The last state the scheduler reported (the field's name is format 1's, from when Slurm was the only one). */
   slurmState: string;
   log: string;
   submittedAt: string;
@@ -100,7 +146,7 @@ export interface JobRecord {
   error?: string;
 }
 
-/** The jobs file: one run of the Slurm executor. */
+/** The jobs file: one run of a batch executor. */
 export interface JobsFile {
   format: 1;
   runId: string;
@@ -119,51 +165,19 @@ interface Active {
   tail: string[];
   stageError?: string;
   lastDetail: string;
-  settle(info: SlurmJobInfo): void;
+  settle(info: BatchJobState): void;
   cancelled: boolean;
-  /** Set when Slurm keeps the job pending for a reason it never gets over (see NEVER_STARTS). */
-  neverStarts?: string;
+  /** Set when the scheduler keeps the job waiting for a reason it never gets over. */
+  neverStarts?: BatchJobState;
   /** Set once the log was found to be something other than a regular file (named once in the tail, then ignored). */
   logRefused?: boolean;
 }
 
-/** A job Slurm can never start: the instance fails at once, no attempt is retried. */
+/** A job that can never start: the instance fails at once, no attempt is retried. */
 class NeverStartsError extends StageFailure {}
 
-/** Quotes `s` for /bin/sh: bare when it holds only plain characters, else in single quotes (which keep everything). */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The batch script of one job: `#SBATCH` defaults (each one sbatch argument, quoted for sbatch's reading of those
- * lines), then `exec` of the command (so the job's process is sgd-noise), every argument quoted for /bin/sh. Throws,
- * naming the value, on a default that is no single sbatch option or an argument no script can carry
- * (safe-values.ts): nothing can end a line early, so nothing can run before the command or hide an `#SBATCH` line.
- */
-export function jobScript(o: { instance: string; key: string; defaults: readonly string[]; argv: readonly string[] }): string {
-  const job = `job script of ${printable(o.instance)}`;
-  for (const d of o.defaults) {
-    const problem = sbatchOptionProblem(d);
-    if (problem !== undefined) throw new Error(`${job}: #SBATCH option ${JSON.stringify(d)} ${problem}`);
-  }
-  o.argv.forEach((arg, i) => {
-    const problem = argumentProblem(arg);
-    if (problem !== undefined) throw new Error(`${job}: argument ${i} of the command, ${JSON.stringify(arg)}, ${problem}`);
-  });
-  return [
-    '#!/bin/sh',
-    `# sgd-noise job: ${printable(o.instance)} (${printable(o.key)})`,
-    ...o.defaults.map((d) => `#SBATCH ${directiveArgument(d)}`),
-    // exec: the job shell becomes the sgd-noise process, so a signal to the job reaches the stage and no orphan stays
-    `exec ${o.argv.map(shellQuote).join(' ')}`,
-    '',
-  ].join('\n');
-}
-
-/** The Slurm executor; see the module comment. */
-export class SlurmExecutor implements Executor {
-  readonly name = 'slurm';
+/** The batch executor over one scheduler; see the module comment. */
+export class BatchExecutor implements Executor {
   readonly usesLocalCores = false;
   private readonly slots: CoreBudget;
   private readonly active = new Map<string, Active>();
@@ -182,24 +196,25 @@ export class SlurmExecutor implements Executor {
   /** Polls made (for tests: one per interval, whatever the number of jobs). */
   polls = 0;
 
-  constructor(private readonly o: SlurmExecutorOptions) {
-    this.slots = new CoreBudget(o.maxJobs ?? SLURM_DEFAULTS.maxJobs);
-    this.retries = o.retries ?? SLURM_DEFAULTS.retries;
-    this.pollMs = o.pollMs ?? SLURM_DEFAULTS.pollMs;
-    this.maxCpus = o.maxCpus ?? SLURM_DEFAULTS.maxCpus;
-    if (o.gpuRequest !== undefined && !GPU_REQUESTS.includes(o.gpuRequest)) {
-      throw new Error(`Slurm executor: gpuRequest must be one of ${GPU_REQUESTS.join(', ')}, got ${JSON.stringify(o.gpuRequest)}`);
-    }
-    if (o.gpuType !== undefined && !GPU_TYPE.test(o.gpuType)) throw new Error(`Slurm executor: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(o.gpuType)}`);
+  constructor(
+    /** For messages and the `start` event (`slurm`). */
+    readonly name: string,
+    private readonly scheduler: BatchScheduler,
+    private readonly o: BatchExecutorOptions,
+  ) {
+    this.slots = new CoreBudget(o.maxJobs ?? BATCH_DEFAULTS.maxJobs);
+    this.retries = o.retries ?? BATCH_DEFAULTS.retries;
+    this.pollMs = o.pollMs ?? BATCH_DEFAULTS.pollMs;
+    this.maxCpus = o.maxCpus ?? BATCH_DEFAULTS.maxCpus;
     const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
     this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
-    checkValues(o, this.file.logDir);
+    scheduler.check?.(this.file.logDir);
     // Shared like the remote it usually lies in (each new directory gets its parent's group bits), never a link.
     try {
       mkdirSharedSync(this.file.logDir);
     } catch (err) {
       if (err instanceof UnexpectedFileError) throw err;
-      throw new FileError((err as { path?: string }).path ?? this.file.logDir, err, 'slurmLogs');
+      throw new FileError((err as { path?: string }).path ?? this.file.logDir, err, scheduler.logRole);
     }
     this.save();
   }
@@ -284,6 +299,7 @@ export class SlurmExecutor implements Executor {
   /** Submits one attempt and waits for it to end. */
   private async attempt(job: ExecutorJob, hooks: ExecutorHooks, attempt: number): Promise<{ ok: true } | { ok: false; message: string; lines: string }> {
     const { node } = job;
+    const label = this.scheduler.label;
     const n = ++this.seq;
     const safe = node.instance.replace(/[^A-Za-z0-9_.=-]+/g, '_').slice(0, 80);
     const log = path.join(this.file.logDir, `${String(n).padStart(3, '0')}-${safe}.${attempt}.log`);
@@ -304,9 +320,9 @@ export class SlurmExecutor implements Executor {
     ];
     let script: string;
     try {
-      script = jobScript({ instance: node.instance, key: node.key, defaults: this.o.sbatchDefaults ?? [], argv });
+      script = this.scheduler.script({ instance: node.instance, key: node.key, argv });
     } catch (err) {
-      throw new StageFailure(`${node.instance}: cannot write its Slurm job script: ${(err as Error).message}`);
+      throw new StageFailure(`${node.instance}: cannot write its ${label} job script: ${(err as Error).message}`);
     }
     // Only new files (O_CREAT|O_EXCL, which never follows a link): the log directory may be writable by a whole group,
     // and a link planted at a predictable name must not redirect the script, or the job's log, to another file.
@@ -314,33 +330,35 @@ export class SlurmExecutor implements Executor {
       try {
         writeFileSync(file, text, { flag: 'wx' });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileError(file, err, 'slurmLogs');
-        throw new StageFailure(`${node.instance}: cannot write ${file}: something is already there (a file or link another process or user put there); sgd-noise only creates new files in its Slurm log directory`);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileError(file, err, this.scheduler.logRole);
+        throw new StageFailure(`${node.instance}: cannot write ${file}: something is already there (a file or link another process or user put there); sgd-noise only creates new files in its ${label} log directory`);
       }
     }
     const cfg = <T>(p: string) => getPath(job.config, p) as T;
     const res = { ...this.o.resourceDefaults, ...node.stage.resources?.(node.params, cfg) };
     let jobId: string;
     try {
-      jobId = await this.o.client.submit({
-      script,
-      jobName: `sgdn:${printable(node.instance)}`.slice(0, 120),
-      cpus: job.threads,
-      ...(gpus > 0 ? { gpus, ...(this.o.gpuRequest ? { gpuRequest: this.o.gpuRequest } : {}), ...(this.o.gpuType ? { gpuType: this.o.gpuType } : {}) } : {}),
-      ...(res.memMB !== undefined ? { memMB: res.memMB } : {}),
-      ...(res.timeMin !== undefined ? { timeLimitMin: res.timeMin } : {}),
-        output: log,
+      jobId = await this.scheduler.submit({
+        instance: node.instance,
+        key: node.key,
+        argv,
+        script,
+        log,
         workdir: this.o.workdir ?? process.cwd(),
+        cpus: job.threads,
+        gpus,
+        ...(res.memMB !== undefined ? { memMB: res.memMB } : {}),
+        ...(res.timeMin !== undefined ? { timeMin: res.timeMin } : {}),
       });
     } catch (err) {
-      throw new StageFailure(`${node.instance}: cannot submit its Slurm job: ${(err as Error).message}`);
+      throw new StageFailure(`${node.instance}: cannot submit its ${label} job: ${(err as Error).message}`);
     }
-    const record: JobRecord = { instance: node.instance, key: node.key, jobId, attempt, phase: 'queued', slurmState: 'PENDING', log, submittedAt: new Date().toISOString() };
+    const record: JobRecord = { instance: node.instance, key: node.key, jobId, attempt, phase: 'queued', slurmState: this.scheduler.submittedState, log, submittedAt: new Date().toISOString() };
     this.file.jobs.push(record);
     this.save();
     hooks.job?.({ jobId, state: 'queued', detail: 'submitted', attempt });
-    let settle!: (info: SlurmJobInfo) => void;
-    const ended = new Promise<SlurmJobInfo>((resolve) => (settle = resolve));
+    let settle!: (info: BatchJobState) => void;
+    const ended = new Promise<BatchJobState>((resolve) => (settle = resolve));
     const a: Active = { record, hooks, offset: 0, partial: '', tail: [], lastDetail: 'submitted', settle, cancelled: false };
     this.active.set(jobId, a);
     const onAbort = () => this.requestCancel(a);
@@ -353,15 +371,16 @@ export class SlurmExecutor implements Executor {
     this.active.delete(jobId);
     if (this.active.size === 0) this.stopTimers();
     if (a.neverStarts) {
+      const { state, reason } = a.neverStarts;
       record.phase = 'failed';
       record.endedAt = new Date().toISOString();
-      record.error = `can never start: PENDING (${a.neverStarts})`;
+      record.error = `can never start: ${state} (${reason})`;
       this.save();
       hooks.job?.({ jobId, state: 'failed', detail: record.error, attempt });
       throw new NeverStartsError(
-        `${node.instance}: Slurm job ${jobId} can never start: it stays PENDING (${a.neverStarts}) asking for ${job.threads} CPU(s)` +
+        `${node.instance}: ${label} job ${jobId} can never start: it stays ${state} (${reason}) asking for ${job.threads} CPU(s)` +
           `${gpus > 0 ? `, ${gpus} GPU(s)` : ''}${res.memMB !== undefined ? `, ${res.memMB} MB` : ''}${res.timeMin !== undefined ? `, ${res.timeMin} min` : ''}; cancelled. ` +
-          'Ask for less (--slurm-max-cpus N) or choose a partition that has it (--slurm-option=--partition=P)',
+          this.scheduler.neverStartsAdvice,
       );
     }
     if (a.cancelled || hooks.signal.aborted) {
@@ -371,21 +390,21 @@ export class SlurmExecutor implements Executor {
       this.save();
       throw hooks.signal.reason ?? new Error('cancelled');
     }
-    // A job Slurm no longer knows may well have finished (MinJobAge passed): the remote decides.
-    const lostButStored = info.state === 'UNKNOWN' && (await this.inRemoteNow(node.key));
-    const ok = (info.state === 'COMPLETED' && (info.exitCode ?? 0) === 0) || lostButStored;
+    // A job the scheduler no longer knows may well have finished (its record was purged): the remote decides.
+    const lostButStored = info.phase === 'lost' && (await this.inRemoteNow(node.key));
+    const ok = info.phase === 'done' || lostButStored;
     record.slurmState = info.state;
     record.endedAt = new Date().toISOString();
-    const detail = describeState(info);
+    const detail = info.detail;
     if (ok) {
       record.phase = 'done';
       this.save();
       hooks.job?.({ jobId, state: 'done', detail, attempt });
       return { ok: true };
     }
-    const last = a.tail.slice(-SLURM_DEFAULTS.tailLines);
+    const last = a.tail.slice(-BATCH_DEFAULTS.tailLines);
     const stageError = a.stageError?.startsWith(`${node.instance}: `) ? a.stageError.slice(node.instance.length + 2) : a.stageError;
-    const message = `Slurm job ${jobId} ${detail}${stageError ? `: ${stageError}` : ''}`;
+    const message = `${label} job ${jobId} ${detail}${stageError ? `: ${stageError}` : ''}`;
     const lines = `; last lines of its log ${log}:\n${last.length ? last.map((l) => `  | ${l}`).join('\n') : '  | (empty)'}`;
     record.phase = 'failed';
     record.error = message;
@@ -405,16 +424,16 @@ export class SlurmExecutor implements Executor {
   private requestCancel(a: Active): void {
     a.cancelled = true;
     this.toCancel.add(a.record.jobId);
-    // One scancel for every job cancelled in this turn (an aborted run cancels them all at once).
+    // One cancel call for every job cancelled in this turn (an aborted run cancels them all at once).
     this.cancelling ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       const ids = [...this.toCancel];
       this.toCancel.clear();
       try {
-        await this.o.client.cancel(ids);
+        await this.scheduler.cancel(ids);
       } catch (err) {
-        process.stderr.write(`scancel ${ids.join(' ')} failed: ${(err as Error).message}\n`);
+        process.stderr.write(`${this.scheduler.cancelCommand} ${ids.join(' ')} failed: ${(err as Error).message}\n`);
       }
-      for (const id of ids) this.active.get(id)?.settle({ jobId: id, state: 'CANCELLED', source: 'none' });
+      for (const id of ids) this.active.get(id)?.settle({ state: 'CANCELLED', phase: 'failed', detail: 'CANCELLED' });
       this.cancelling = undefined;
     });
   }
@@ -442,11 +461,11 @@ export class SlurmExecutor implements Executor {
     const ids = [...this.active.keys()].filter((id) => !this.active.get(id)!.cancelled);
     if (ids.length === 0) return;
     this.polls++;
-    let states: Map<string, SlurmJobInfo>;
+    let states: Map<string, BatchJobState>;
     try {
-      states = await this.o.client.states(ids);
+      states = await this.scheduler.states(ids);
     } catch (err) {
-      // The controller is unreachable for a moment: say so once, and ask again at the next interval.
+      // The scheduler is unreachable for a moment: say so once, and ask again at the next interval.
       if (!this.statesFailing) for (const id of ids) this.active.get(id)?.hooks.log(`cannot read job states (asking again every ${this.pollMs} ms): ${(err as Error).message}`);
       this.statesFailing = true;
       return;
@@ -461,18 +480,18 @@ export class SlurmExecutor implements Executor {
         a.record.slurmState = info.state;
         changed = true;
       }
-      if (isTerminal(info.state) || info.state === 'UNKNOWN') {
+      if (info.phase === 'done' || info.phase === 'failed' || info.phase === 'lost') {
         a.settle(info);
         continue;
       }
-      if (info.state === 'PENDING' && info.reason && NEVER_STARTS.has(info.reason)) {
-        a.neverStarts = info.reason;
-        await this.o.client.cancel([id]).catch(() => undefined);
+      if (info.phase === 'never') {
+        a.neverStarts = info;
+        await this.scheduler.cancel([id]).catch(() => undefined);
         a.settle({ ...info, state: 'CANCELLED' });
         continue;
       }
-      const phase = info.state === 'PENDING' || info.state === 'REQUEUED' || info.state === 'REQUEUE_HOLD' || info.state === 'CONFIGURING' ? 'queued' : 'running';
-      const detail = describeState(info);
+      const phase = info.phase;
+      const detail = info.detail;
       if (phase !== a.record.phase || detail !== a.lastDetail) {
         a.record.phase = phase;
         a.lastDetail = detail;
@@ -523,7 +542,7 @@ export class SlurmExecutor implements Executor {
           a.stageError = l.message;
           a.tail.push(`error: ${l.message}`);
         } else if (l.type === 'start') a.tail.push(`started on ${l.host}, pid ${l.pid}, ${l.threads} thread(s)${l.gpus ? `, ${l.gpus} GPU(s)` : ''}, node-local cache ${l.nodeCache}`);
-        if (a.tail.length > 4 * SLURM_DEFAULTS.tailLines) a.tail.splice(0, a.tail.length - SLURM_DEFAULTS.tailLines);
+        if (a.tail.length > 4 * BATCH_DEFAULTS.tailLines) a.tail.splice(0, a.tail.length - BATCH_DEFAULTS.tailLines);
       }
     } finally {
       closeSync(fd);
@@ -539,60 +558,7 @@ export class SlurmExecutor implements Executor {
   }
 }
 
-/**
- * Throws, naming the option, where a value of `o` cannot reach a job script or sbatch as it is (safe-values.ts): an
- * `#SBATCH` default that is no single sbatch option, a log directory Slurm cannot name, a control character in the
- * working directory or the node cache, an argument no script can carry.
- */
-function checkValues(o: SlurmExecutorOptions, logDir: string): void {
-  const fail = (what: string, value: string, problem: string) => {
-    throw new Error(`Slurm executor: ${what} ${JSON.stringify(value)} ${problem}`);
-  };
-  for (const d of o.sbatchDefaults ?? []) {
-    const problem = sbatchOptionProblem(d);
-    if (problem !== undefined) fail('#SBATCH option', d, problem);
-  }
-  const log = slurmPathProblem(logDir);
-  if (log !== undefined) fail('log directory', logDir, log);
-  for (const [what, value] of [['working directory', o.workdir], ['node cache', o.nodeCache]] as const) {
-    const control = value === undefined ? undefined : controlCharacter(value);
-    if (control !== undefined) fail(what, value!, `contains ${control}`);
-  }
-  for (const arg of [...o.command, ...o.planArgs, o.remoteLocation]) {
-    const problem = argumentProblem(arg);
-    if (problem !== undefined) fail('argument', arg, problem);
-  }
-}
-
-/**
- * Reasons for which Slurm keeps a job pending that it can never start (the request exceeds what the partition, its
- * nodes, the account or the QOS allow). Such a job is cancelled and fails at once, without a retry.
- */
-export const NEVER_STARTS = new Set([
-  'PartitionConfig',
-  'PartitionNodeLimit',
-  'PartitionTimeLimit',
-  'BadConstraints',
-  'AccountNotAllowed',
-  'QOSMaxCpuPerJobLimit',
-  'QOSMaxGRESPerJob',
-  'QOSMaxMemoryPerJob',
-  'QOSMaxWallDurationPerJobLimit',
-  'InvalidAccount',
-  'InvalidQOS',
-]);
-
-/** `FAILED (exit code 1)`, `FAILED (signal 9, JobLaunchFailure)`, `PENDING (Resources)`, `UNKNOWN (lost: …)`. */
-export function describeState(info: SlurmJobInfo): string {
-  const parts: string[] = [];
-  if (info.signal !== undefined) parts.push(`signal ${info.signal}`);
-  else if (info.exitCode !== undefined && info.exitCode !== 0) parts.push(`exit code ${info.exitCode}`);
-  if (info.reason) parts.push(info.reason);
-  if (info.state === 'UNKNOWN' && info.source === 'none') parts.splice(0, parts.length, 'Slurm no longer knows the job: lost with its node, or purged');
-  return parts.length ? `${info.state} (${parts.join(', ')})` : info.state;
-}
-
-/** The jobs file of the last Slurm run on this cache, or undefined (none, or unreadable). */
+/** The jobs file of the last batch run on this cache, or undefined (none, or unreadable). */
 export function readJobsFile(file: string): JobsFile | undefined {
   if (!existsSync(file)) return undefined;
   try {
@@ -600,4 +566,35 @@ export function readJobsFile(file: string): JobsFile | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The jobs file with whether its coordinator still runs, and with `refresh`'s live states for jobs not yet ended. */
+export async function jobsStatus(
+  file: string,
+  refresh: (ids: string[]) => Promise<Map<string, BatchJobState>>,
+): Promise<(JobsFile & { running: boolean; live: boolean }) | undefined> {
+  const jobs = readJobsFile(file);
+  if (!jobs) return undefined;
+  let running = false;
+  try {
+    process.kill(jobs.pid, 0);
+    running = jobs.finishedAt === undefined;
+  } catch {
+    running = false;
+  }
+  let live = false;
+  const open = jobs.jobs.filter((j) => j.phase === 'queued' || j.phase === 'running');
+  if (open.length > 0) {
+    try {
+      const states = await refresh(open.map((j) => j.jobId));
+      for (const j of open) {
+        const s = states.get(j.jobId);
+        if (s) j.slurmState = s.state;
+      }
+      live = true;
+    } catch {
+      // no scheduler commands here, or no controller: the file's states stand
+    }
+  }
+  return { ...jobs, running, live };
 }

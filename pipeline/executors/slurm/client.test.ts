@@ -9,8 +9,8 @@ import test from 'ava';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isTerminal, SlurmClient, SlurmCommandError } from './client.ts';
-import { useSlurmCluster, waitForState, withCluster } from '../../test/fixtures/slurm-test.ts';
-import { processGone, type SlurmCluster } from '../../test/fixtures/slurm-cluster.ts';
+import { useSlurmCluster, waitForState, withCluster } from '../../../test/fixtures/slurm-test.ts';
+import { processGone, type SlurmCluster } from '../../../test/fixtures/slurm-cluster.ts';
 
 const cluster = useSlurmCluster();
 

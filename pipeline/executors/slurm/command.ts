@@ -3,7 +3,7 @@
  * over execa, and `SlurmCommandError`, whose message is one line naming the command, its exit code and the last line
  * of its stderr.
  */
-import { dieWithParent } from '../../cache/orphan-guard.ts';
+import { dieWithParent } from '../../../cache/orphan-guard.ts';
 
 /** What a finished command gave back. */
 export interface CommandResult {

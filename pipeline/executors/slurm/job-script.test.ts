@@ -7,7 +7,7 @@ import test from 'ava';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { scriptArgv, sbatchDirectives } from '../../test/fixtures/sbatch-script.ts';
+import { scriptArgv, sbatchDirectives } from '../../../test/fixtures/sbatch-script.ts';
 import { sbatchArgs, type SlurmJobSpec } from './client.ts';
 import { jobScript, SlurmExecutor, type SlurmExecutorOptions } from './executor.ts';
 import { filenamePattern, sbatchOptionProblem, slurmRunProblem } from './safe-values.ts';

@@ -8,12 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DirRemote } from '../../cache/remote-dir.ts';
-import { CacheStore } from '../../cache/store.ts';
-import toy from '../../test/fixtures/toy-project.ts';
-import { executeStage, StageFailure, type ExecHooks } from '../execute.ts';
-import { buildPlan } from '../plan.ts';
-import { resolveConfig } from '../project.ts';
+import { DirRemote } from '../../../cache/remote-dir.ts';
+import { CacheStore } from '../../../cache/store.ts';
+import toy from '../../../test/fixtures/toy-project.ts';
+import { executeStage, StageFailure, type ExecHooks } from '../../execute.ts';
+import { buildPlan } from '../../plan.ts';
+import { resolveConfig } from '../../project.ts';
 import type { SlurmJobInfo, SlurmJobSpec } from './client.ts';
 import { SlurmExecutor } from './executor.ts';
 
