@@ -4,7 +4,7 @@ import type { ConfigReader } from '../../pipeline/stage.ts';
 import { sectionReader } from '../../pipeline/config-paths.ts';
 import { noiseKindName, posInt, sharpnessSchema } from '../config-schema.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
-import { kindSettingsShape } from '../noise/settings.ts';
+import { kindDefaults, kindSettingsShape } from '../noise/settings.ts';
 
 /** The schema of `fashion`. */
 export const fashionSchema = z
@@ -156,15 +156,8 @@ export const fashionPaper: FashionConfig = {
     logEvery: 100,
     checkpoints: [2000, 5000, 10_000, 20_000],
     hessian: { tol: 1e-3, tolPairs: 5, tolRest: 1e-2, maxIter: 200, start: 'cold' },
-    gd: {},
-    sgd: {},
-    gld_const: { sigma: 1e-3 },
-    gld_dynamic: { refresh: 10 },
-    gld_diag: { refresh: 10 },
-    gld_leading: { refresh: 10, k: 20, rescaleToTrace: false },
-    gld_hessian: { refresh: 10, k: 20 },
-    gld_hessian_top1: { refresh: 10 },
-    gld_full: { refresh: 10 },
+    /** Each noise kind's settings block: its module's `defaults`. */
+    ...kindDefaults(NOISE_KINDS),
   },
   probe: {
     topK: 21,

@@ -8,6 +8,7 @@ export const gd = defineNoiseKind({
   name: 'gd',
   description: 'GD: full gradient, no noise',
   settings: z.object({}).strict(),
+  defaults: {},
   noiseKeys: [],
   shape: 'zero',
   style: { label: 'GD', color: OKABE_ITO.black, dash: [], shape: 'circle' },

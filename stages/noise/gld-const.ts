@@ -15,6 +15,7 @@ export const gldConst = defineNoiseKind({
   name: 'gld_const',
   description: 'GLD const: isotropic σ²I, σ fixed',
   settings: z.object({ sigma: z.number().positive() }).strict(),
+  defaults: { sigma: 1e-3 },
   noiseKeys: ['sigma'],
   shape: 'isotropic',
   style: { label: 'GLD const', color: OKABE_ITO.orange, dash: [6, 3], shape: 'triangle-up' },

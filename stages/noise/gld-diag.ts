@@ -9,6 +9,7 @@ export const gldDiag = defineNoiseKind({
   name: 'gld_diag',
   description: 'GLD diag: diag(Σ)',
   settings: z.object({ refresh: positiveInt }).strict(),
+  defaults: { refresh: 10 },
   noiseKeys: [],
   shape: 'diagonal',
   style: { label: 'GLD diag', color: OKABE_ITO.yellow, dash: [6, 2, 2, 2], shape: 'diamond' },

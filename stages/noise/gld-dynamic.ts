@@ -9,6 +9,7 @@ export const gldDynamic = defineNoiseKind({
   name: 'gld_dynamic',
   description: 'GLD dynamic: isotropic (TrΣ/D)·I',
   settings: z.object({ refresh: positiveInt }).strict(),
+  defaults: { refresh: 10 },
   noiseKeys: [],
   shape: 'isotropic',
   style: { label: 'GLD dynamic', color: OKABE_ITO.skyBlue, dash: [2, 2], shape: 'triangle-down' },

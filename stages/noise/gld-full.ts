@@ -13,6 +13,7 @@ export const gldFull = defineNoiseKind({
   name: 'gld_full',
   description: 'GLD full: the whole of Σ (Gaussian with SGD’s covariance)',
   settings: z.object({ refresh: positiveInt }).strict(),
+  defaults: { refresh: 10 },
   noiseKeys: [],
   // Its block has always come before gld_hessian_top1's: resolved configs and the report's provenance table keep that key order.
   settingsBefore: 'gld_hessian_top1',

@@ -17,6 +17,7 @@ export const gldHessianTop1 = defineNoiseKind({
         .optional(),
     })
     .strict(),
+  defaults: { refresh: 10 },
   noiseKeys: [],
   shape: 'lowRank',
   style: { label: 'GLD 1st eigvec(H)', color: OKABE_ITO.reddishPurple, dash: [1, 3], shape: 'triangle-right' },

@@ -12,6 +12,7 @@ export const gldHessian = defineNoiseKind({
   name: 'gld_hessian',
   description: 'GLD Hessian: top-k eigen-part of H, rescaled to trace TrΣ',
   settings: z.object({ refresh: positiveInt, k: positiveInt }).strict(),
+  defaults: { refresh: 10, k: 20 },
   noiseKeys: ['k'],
   shape: 'lowRank',
   style: { label: 'GLD Hessian', color: OKABE_ITO.blue, dash: [4, 4], shape: 'triangle-left' },

@@ -17,6 +17,7 @@ export const gldLeading = defineNoiseKind({
       noiseSteps: z.enum(['every', 'refresh']).optional(),
     })
     .strict(),
+  defaults: { refresh: 10, k: 20, rescaleToTrace: false },
   noiseKeys: ['k', 'rescaleToTrace'],
   shape: 'lowRank',
   style: { label: 'GLD leading', color: OKABE_ITO.bluishGreen, dash: [8, 4], shape: 'cross' },

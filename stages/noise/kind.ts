@@ -6,6 +6,7 @@
 import type { EigenPairs } from '../numerics/eigen.ts';
 import type { Rng } from '../numerics/random.ts';
 import type { NOISE_KINDS } from './registry.ts';
+import type { z } from 'zod';
 import type { NoiseSettingsSchema } from './settings.ts';
 import { checkShape, sampleShape, shapeTrace, type NoiseShape } from './shape.ts';
 import type { KindStyle } from './style.ts';
@@ -89,6 +90,8 @@ export interface NoiseKind<S extends NoiseSettingsSchema = NoiseSettingsSchema, 
   readonly description: string;
   /** Strict zod schema of its settings block `fashion.dynamics.<name>` (`refresh` where statistics are re-estimated). */
   readonly settings: S;
+  /** Its settings block in the paper's profile (`fashion.dynamics.<name>`; stages/fashion/config.ts); profiles override it. */
+  readonly defaults: z.output<S>;
   /** The keys of its settings that shape its noise (the probes read only these; `refresh` and the like only schedule it). */
   readonly noiseKeys: readonly string[];
   /** Its settings block comes just before this kind's in the config schema (absent: in registry order). */

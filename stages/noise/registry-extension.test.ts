@@ -11,7 +11,7 @@ import { noiseKeyPaths, readKindSettings, readShapeConfig } from '../fashion/kin
 import { KIND_ORDER, kindStyle, kindStyles } from '../report/render/theme.ts';
 import { defineNoiseKind, NO_NEEDS, requireStat, samplerFromShape } from './kind.ts';
 import { NOISE_KINDS, noiseKind, type NoiseKinds } from './registry.ts';
-import { kindSettingsShape, positiveInt } from './settings.ts';
+import { kindDefaults, kindSettingsShape, positiveInt } from './settings.ts';
 import { OKABE_ITO } from './style.ts';
 
 /** The module: isotropic noise scale·(TrΣ/D)·I, with a setting of its own (`scale`). */
@@ -19,6 +19,7 @@ const gldScaled = defineNoiseKind({
   name: 'gld_scaled',
   description: 'GLD scaled (test only): isotropic scale·(TrΣ/D)·I',
   settings: z.object({ refresh: positiveInt, scale: z.number().positive() }).strict(),
+  defaults: { refresh: 4, scale: 0.5 },
   noiseKeys: ['scale'],
   shape: 'isotropic',
   style: { label: 'GLD scaled', color: OKABE_ITO.blue, dash: [3, 1], shape: 'star' },
@@ -66,6 +67,14 @@ test('the config schema built from the registry takes the new kind’s block and
   t.deepEqual(bad.error?.issues.map((i) => i.path.join('.')), ['gld_scaled.scale']);
   t.false(schema.safeParse({ ...blocks, gld_scaled: { refresh: 4, scale: 1, sigma: 1 } }).success, 'strict');
   t.false(z.object(kindSettingsShape(NOISE_KINDS)).strict().safeParse(blocks).success, 'the registry without it does not know the block');
+});
+
+test('the paper profile gets its settings block from the kind’s defaults, which its schema accepts', (t) => {
+  const blocks = kindDefaults(KINDS);
+  t.deepEqual(blocks.gld_scaled, { refresh: 4, scale: 0.5 });
+  t.deepEqual(Object.keys(blocks), Object.keys(KINDS));
+  const schema = z.object(kindSettingsShape(KINDS)).strict();
+  t.deepEqual(schema.parse(blocks), blocks);
 });
 
 test('the fashion stages read its settings and key on its noise-shaping keys', (t) => {

@@ -39,3 +39,8 @@ export function kindSettingsShape<R extends Readonly<Record<string, NoiseKind>>>
   }
   return Object.fromEntries(order.map((n) => [n, kinds[n]!.settings])) as { [K in keyof R]: R[K]['settings'] };
 }
+
+/** Every kind's `defaults`, by name: the paper profile's `fashion.dynamics.<kind>` blocks. Example: `kindDefaults(NOISE_KINDS).gld_const`. */
+export function kindDefaults<R extends Readonly<Record<string, NoiseKind>>>(kinds: R): { [K in keyof R]: z.output<R[K]['settings']> } {
+  return Object.fromEntries(Object.entries(kinds).map(([n, kind]) => [n, kind.defaults])) as { [K in keyof R]: z.output<R[K]['settings']> };
+}

@@ -8,6 +8,7 @@ export const sgd = defineNoiseKind({
   name: 'sgd',
   description: 'SGD: minibatch gradient (its noise has the gradient covariance), no extra noise',
   settings: z.object({}).strict(),
+  defaults: {},
   noiseKeys: [],
   shape: 'zero',
   style: { label: 'SGD', color: OKABE_ITO.vermillion, dash: [], shape: 'square' },
