@@ -2,7 +2,9 @@
  * A stage is a declared record: identity, version, the config keys it reads, its upstream stages, and `run`.
  * The engine derives everything else (instances, cache keys, seeds, scheduling) from these declarations.
  */
-import type { Artifacts, Json, LoadedArtifacts } from '../cache/values.ts';
+import type { Json } from '../cache/values.ts';
+import type { InputsOf } from './deps.ts';
+import type { OutputDecls, ProducedOutputs } from './outputs.ts';
 
 /** A value a stage instance may be parameterised by (noise kind, seed index, …). */
 export type ParamValue = string | number | boolean;
@@ -94,8 +96,11 @@ export interface StageResources {
   timeMin?: number;
 }
 
-/** Declaration of a stage (a template that may have several instances). */
-export interface StageSpec<P extends Params = Params> {
+/**
+ * Declaration of a stage (a template that may have several instances): `P` its parameters, `O` its declared outputs,
+ * `D` what `deps` returns (typed with `dep`, so `run`'s inputs are typed by the upstream outputs).
+ */
+export interface StageSpec<P extends Params = Params, O extends OutputDecls = OutputDecls, D extends Record<string, DepRef> = Record<string, DepRef>> {
   /** Unique dotted id, e.g. `fashion.pretrain`. */
   readonly id: string;
   /** Bumped whenever the meaning of `run` changes; part of the cache key. */
@@ -110,8 +115,13 @@ export interface StageSpec<P extends Params = Params> {
    * not (so a setting added with its default absent leaves every existing key as it was).
    */
   reads: readonly string[] | ((params: P, config: ConfigReader) => readonly string[]);
-  /** Upstream instances this instance consumes, by input name. */
-  deps?(params: P, config: ConfigReader): Record<string, DepRef>;
+  /** Upstream instances this instance consumes, by input name (`dep(stage, params)`: typed inputs). */
+  deps?(params: P, config: ConfigReader): D;
+  /**
+   * The outputs `run` returns (see pipeline/outputs.ts): the executor checks them before committing and fails the
+   * instance, storing nothing, on an undeclared, missing or mistyped output. Outside the cache key.
+   */
+  readonly outputs?: O;
   /**
    * Input files (datasets) this instance reads, by name → path (relative to the working directory). The SHA-256 of
    * each file's content goes into the key, so replacing a file reruns this instance and everything below it.
@@ -152,7 +162,7 @@ export interface StageSpec<P extends Params = Params> {
   /** One line on how far to trust `cost` (an upper bound, a fitted model…), printed under the dry-run's total. */
   readonly costNote?: string;
   /** Computes the outputs from the inputs; must be deterministic given config, seed and inputs. */
-  run(ctx: StageContext<P>, inputs: Record<string, LoadedArtifacts>): Promise<Artifacts>;
+  run(ctx: StageContext<P>, inputs: InputsOf<D>): Promise<ProducedOutputs<O>>;
 }
 
 /**
@@ -169,10 +179,15 @@ export function declaredGpus<P extends Params>(stage: StageSpec<P>, instance: st
 
 /** Any stage, whatever its parameter type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyStage = StageSpec<any>;
+export type AnyStage = StageSpec<any, any, Record<string, DepRef>>;
 
-/** Declares a stage with its parameter type checked: `defineStage<{kind: string}>({...})`. */
-export function defineStage<P extends Params = Params>(spec: StageSpec<P>): StageSpec<P> {
+/**
+ * Declares a stage with its types checked: the parameters `P` (inferred from `instances`, or given), the outputs and
+ * the inputs from `outputs` and `deps`.
+ */
+export function defineStage<P extends Params = Params, const O extends OutputDecls = OutputDecls, D extends Record<string, DepRef> = Record<string, DepRef>>(
+  spec: StageSpec<P, O, D>,
+): StageSpec<P, O, D> {
   return spec;
 }
 
