@@ -6,3 +6,9 @@ import type { NoiseKindName } from './noise/kind.ts';
 export const noiseKindName = z.custom<NoiseKindName>((v) => typeof v === 'string', 'expected a noise kind name');
 /** A finite number or null. */
 export const numberOrNull = z.number().nullable();
+
+/**
+ * A schema that checks `checks` (the fields a record must have) but types the value as `T`, for large records whose
+ * every field is not worth spelling out twice: `partly<ProbeResult>(z.object({traceH: z.number()}).passthrough())`.
+ */
+export const partly = <T>(checks: z.ZodTypeAny): z.ZodType<T, z.ZodTypeDef, unknown> => checks as z.ZodType<T, z.ZodTypeDef, unknown>;
