@@ -52,6 +52,23 @@ export const downstream = defineStage({
   },
 });
 
+// An input `deps` leaves out when a setting is off stays typed, as possibly absent.
+export const conditional = defineStage({
+  id: 'conditional',
+  version: 1,
+  description: 'reads an upstream only some configs include',
+  reads: [],
+  deps: (_p, cfg) => ({ ...(cfg<boolean>('on') ? { maybe: optionalDep(upstream, { seed: 0 }) } : {}), one: dep(upstream, { seed: 1 }) }),
+  async run(_ctx, inputs) {
+    const loss: number | undefined = inputs.maybe?.log[0]!.loss;
+    // @ts-expect-error: the input may be absent
+    void inputs.maybe.log;
+    // @ts-expect-error: 'log' rows have no field 'accuracy', in a conditional input too
+    void inputs.maybe?.log[0]!.accuracy;
+    return { total: (loss ?? 0) + inputs.one.w.data.length };
+  },
+});
+
 const produced = { total: json(z.number()), w: f32 } as const;
 export const wellTyped: ProducedOutputs<typeof produced> = { total: 1, w: new Float32Array(1) };
 export const badJson: ProducedOutputs<typeof produced> = {

@@ -27,8 +27,11 @@ export interface StageHandle<P extends Params = Params, O extends OutputDecls = 
 export type ParamsOf<S> = S extends StageSpec<infer P, any, any> ? P : S extends StageHandle<infer P, OutputDecls> ? P : Params;
 /** A stage's outputs as its dependents read them. */
 export type OutputsOf<S> = S extends { readonly outputs?: infer O } ? (O extends OutputDecls ? LoadedOutputs<O> : LoadedArtifacts) : LoadedArtifacts;
-/** The `inputs` of `run`, from what `deps` returns: each input typed by its upstream's outputs. */
-export type InputsOf<D> = { [K in keyof D]: D[K] extends Dep<infer L> ? (unknown extends L ? LoadedArtifacts : L) : LoadedArtifacts };
+/**
+ * The `inputs` of `run`, from what `deps` returns: each input typed by its upstream's outputs. An input `deps` may leave
+ * out (`...(on ? {x: optionalDep(s)} : {})`) stays typed, as possibly absent.
+ */
+export type InputsOf<D> = { [K in keyof D]: NonNullable<D[K]> extends Dep<infer L> ? (unknown extends L ? LoadedArtifacts : L) : LoadedArtifacts };
 
 /** A handle on a stage that a factory makes (`${ds}.summary`), typed by its outputs, for `dep`. */
 export function stageHandle<P extends Params = Params, const O extends OutputDecls = OutputDecls>(id: string, outputs: O): StageHandle<P, O> {

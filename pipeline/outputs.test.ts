@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CacheStore } from '../cache/store.ts';
 import { NDArray } from '../cache/values.ts';
-import { array, f32, file, json, optional, outputProblems } from './outputs.ts';
+import { array, f32, file, json, optional, outputProblems, readOutputs } from './outputs.ts';
 import { buildPlan } from './plan.ts';
 import { runToCompletion } from './runner.ts';
 import { defineStage, type AnyStage } from './stage.ts';
@@ -54,4 +54,14 @@ test('outputProblems: optional outputs may be absent, prefixed names match `pref
   t.deepEqual(outputProblems(declared, { claims: [], 'files/x.bin': new Float32Array(1) }), ["output 'files/x.bin' should be a file (a string or a uint8 array), got a float32 array"]);
   t.deepEqual(outputProblems(declared, { claims: [], 'filesx': 'a' }), ["output 'filesx' is not declared (declared: claims, lanczos, files/*)"]);
   t.deepEqual(outputProblems(declared, { lanczos: { n: 1 } }), ["output 'lanczos' should be a float32 array, got a JSON object", "output 'claims' is declared but missing"]);
+});
+
+test('readOutputs: outputs read back untyped come back typed when they match their declaration, and throw naming where and what otherwise', (t) => {
+  const loaded = { w: new NDArray(new Float32Array(4), [2, 2]), log: [{ loss: 1 }] };
+  const typed = readOutputs(OUTPUTS, loaded, 'up[seed=0]');
+  t.is(typed, loaded);
+  const loss: number = typed.log[0]!.loss;
+  t.is(loss, 1);
+  t.throws(() => readOutputs(OUTPUTS, { ...loaded, log: [{ loss: 'high' }] }, 'up[seed=0]'), { message: /^up\[seed=0\]: output 'log' fails its schema: 0\.loss: Expected number/ });
+  t.throws(() => readOutputs(OUTPUTS, { log: loaded.log }, 'up[seed=1]'), { message: "up[seed=1]: output 'w' is declared but missing" });
 });

@@ -86,6 +86,17 @@ export type LoadedOutputs<O extends OutputDecls> = string extends keyof O ? Load
 export type ProducedOutputs<O extends OutputDecls> = string extends keyof O ? Artifacts : Typed<O, 'produced'>;
 
 /**
+ * Outputs read back untyped (from the cache, by instance id) as `declared` types them, once they pass the check the
+ * executor makes before a commit: `readOutputs(fashionSummaryOutputs, outputs['fashion.summary'], 'fashion.summary')`.
+ * Throws, naming `where` and every problem, where a cast would let a wrong shape through.
+ */
+export function readOutputs<const O extends OutputDecls>(declared: O, artifacts: LoadedArtifacts, where: string): LoadedOutputs<O> {
+  const problems = outputProblems(declared, artifacts);
+  if (problems.length) throw new Error(`${where}: ${problems.join('; ')}`);
+  return artifacts as LoadedOutputs<O>;
+}
+
+/**
  * What is wrong with `artifacts` against `declared`, one line per output (empty when they match): an output not
  * declared, a declared one missing, an array of another dtype or rank, JSON that fails its schema.
  */
