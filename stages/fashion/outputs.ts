@@ -2,21 +2,12 @@
 import { z } from 'zod';
 import { array, f32, i32, json, optional, u8 } from '../../pipeline/outputs.ts';
 import type { ProbeResult } from '../dynamics/probe.ts';
-import type { DynamicsLog } from '../dynamics/run.ts';
 import type { HessianRefresh } from '../dynamics/statistics.ts';
-import { numberOrNull, partly } from '../schemas.ts';
+import { dynamicsLog, noiseKindName, numberOrNull, partly } from '../schemas.ts';
+import type { BatchSeedRow, BatchSizeRow, BatchTheoryRow } from './batch-size.ts';
+import type { TailIndexRow } from './tail-index.ts';
+import type { EscapeTheoryResult, TheoryKind, TheoryRow } from './theory.ts';
 
-/** One row of a dynamics log. */
-export const dynamicsLog: z.ZodType<DynamicsLog> = z.object({
-  iteration: z.number(),
-  trainLoss: z.number(),
-  trainAccuracy: z.number(),
-  cleanAccuracy: numberOrNull,
-  randomAccuracy: numberOrNull,
-  testLoss: numberOrNull,
-  testAccuracy: numberOrNull,
-  noiseTrace: z.number(),
-});
 const hessianRefresh: z.ZodType<HessianRefresh> = z.object({ hvps: z.number(), maxRelativeResidual: z.number(), converged: z.boolean() });
 /** Everything measured at one point (the fields the summaries read are checked). */
 export const probeResult = partly<ProbeResult>(
@@ -126,4 +117,136 @@ export const fashionSummaryOutputs = {
   table: json(z.array(tableRow)),
   series: json(z.array(seriesRow)),
   probes: json(z.array(probeRow)),
+} as const;
+
+const theoryRow: z.ZodType<TheoryRow> = z.object({
+  kind: noiseKindName,
+  step: z.number(),
+  t: z.number(),
+  measuredMean: z.number(),
+  measuredStderr: z.number(),
+  gdDrift: z.number(),
+  noiseInduced: z.number(),
+  linear: z.number(),
+  quadratic: z.number(),
+  quadraticDiscrete: z.number(),
+  traceHSigma: z.number(),
+});
+const theoryKind: z.ZodType<TheoryKind> = z.object({
+  kind: noiseKindName,
+  traceHSigma: z.number(),
+  traceHSigmaMethod: z.enum(['exact', 'topK', 'hutchinson']),
+  traceSigma: z.number(),
+  topKCapture: numberOrNull,
+  runs: z.number(),
+});
+const theoryBasis: z.ZodType<EscapeTheoryResult['basis']> = z.object({
+  eigenvalues: z.array(z.number()),
+  relativeResiduals: z.array(z.number()),
+  converged: z.boolean(),
+  sii: z.record(z.string(), z.array(z.number())),
+});
+const theoryTrajectory: z.ZodType<EscapeTheoryResult['trajectories'][number]> = z.object({ kind: noiseKindName, steps: z.array(z.number()), deltas: z.array(z.array(z.number())) });
+/** `fashion.theory`: predicted against measured short-horizon loss increase, and the settings the report quotes. */
+export const fashionTheoryOutputs = {
+  rows: json(z.array(theoryRow)),
+  kinds: json(z.array(theoryKind)),
+  basis: json(theoryBasis),
+  trajectories: json(z.array(theoryTrajectory)),
+  settings: json(
+    z.object({
+      runs: z.number(),
+      steps: z.number(),
+      every: z.number(),
+      k: z.number(),
+      lr: z.number(),
+      noiseFixedAtStart: z.boolean(),
+      gdRuns: z.number(),
+      startLoss: z.number(),
+      traceH: numberOrNull,
+      note: z.string(),
+    }),
+  ),
+} as const;
+
+/** `fashion.batchDynamics`: SGD's log at another batch size and its final weights. */
+export const fashionBatchDynamicsOutputs = { log: json(z.array(dynamicsLog)), final: f32 } as const;
+
+const batchTheoryRow: z.ZodType<BatchTheoryRow> = z.object({
+  batchSize: z.number(),
+  step: z.number(),
+  measuredMean: z.number(),
+  measuredStderr: z.number(),
+  gdDrift: z.number(),
+  noiseInduced: z.number(),
+  source: z.enum(['fashion.batchTheory', 'fashion.theory']),
+});
+/** `fashion.batchTheory`. */
+export const fashionBatchTheoryOutputs = {
+  rows: json(z.array(batchTheoryRow)),
+  trajectories: json(z.array(z.object({ batchSize: z.number(), steps: z.array(z.number()), deltas: z.array(z.array(z.number())) }))),
+  settings: json(z.object({ runs: z.number(), steps: z.number(), every: z.number(), sizes: z.array(z.number()), fromTheory: z.array(z.number()), note: z.string() })),
+} as const;
+
+const batchSeedRow: z.ZodType<BatchSeedRow> = z.object({
+  batchSize: z.number(),
+  seed: z.number(),
+  traceHSigma: z.number(),
+  traceSigma: z.number(),
+  startTrainLoss: z.number(),
+  finalTrainLoss: z.number(),
+  lossRise: z.number(),
+  randomFit: numberOrNull,
+  testAccuracy: numberOrNull,
+  horizon: z.number(),
+  shortHorizonRise: z.number(),
+  shortHorizonStderr: z.number(),
+  linear: z.number(),
+  ratioToLinear: numberOrNull,
+});
+const batchSizeRow: z.ZodType<BatchSizeRow> = z.object({
+  batchSize: z.number(),
+  seeds: z.number(),
+  traceHSigma: z.number(),
+  traceHSigmaTimesM: z.number(),
+  traceSigma: z.number(),
+  lossRise: z.number(),
+  lossRiseMin: z.number(),
+  lossRiseMax: z.number(),
+  finalTrainLoss: z.number(),
+  randomFit: numberOrNull,
+  randomFitMin: numberOrNull,
+  randomFitMax: numberOrNull,
+  testAccuracy: numberOrNull,
+  horizon: z.number(),
+  shortHorizonRise: z.number(),
+  shortHorizonStderr: z.number(),
+  linear: z.number(),
+  ratioToLinear: numberOrNull,
+  run: z.enum(['fashion.dynamics', 'fashion.batchDynamics']),
+});
+/** `fashion.batchSummary`. */
+export const fashionBatchSummaryOutputs = {
+  table: json(z.array(batchSizeRow)),
+  perSeed: json(z.array(batchSeedRow)),
+  series: json(z.array(z.intersection(dynamicsLog, z.object({ batchSize: z.number(), seed: z.number() })))),
+  settings: json(z.object({ trainImages: z.number(), estimateBatchSize: z.number(), lr: z.number(), traceFrom: z.string() })),
+} as const;
+
+const tailIndexRow: z.ZodType<TailIndexRow> = z.object({
+  direction: z.string(),
+  alpha: z.number(),
+  lower: z.number(),
+  upper: z.number(),
+  k1: z.number(),
+  k2: z.number(),
+  samples: z.number(),
+});
+/** `fashion.tailIndex`: α̂ per direction, the top eigenvalue, and the projections (directions × samples). */
+export const fashionTailIndexOutputs = { rows: json(z.array(tailIndexRow)), topEigenvalue: json(z.number()), projections: array('float64', 2) } as const;
+
+/** `fashion.spectrum`: the SLQ density on a common grid and each point's top-k eigenvalues. */
+export const fashionSpectrumOutputs = {
+  density: json(z.array(z.object({ point: z.string(), lambda: z.number(), density: z.number() }))),
+  top: json(z.array(z.object({ point: z.string(), rank: z.number(), eigenvalue: z.number(), relativeResidual: z.number() }))),
 } as const;
