@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { NDArray, toJson, type LoadedArtifacts } from '../../cache/values.ts';
+import { NDArray, type LoadedArtifacts } from '../../cache/values.ts';
 import { dep, inputs as allOf, named } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
 import { fashionDataOutputs, fashionDynamicsOutputs, fashionPretrainOutputs, fashionProbeOutputs, fashionStartProbeOutputs, fashionSummaryOutputs } from './outputs.ts';
@@ -13,8 +13,8 @@ import { FASHION_FILES, locateFashionMnist, readFashionSplit } from '../data/fas
 import { evaluateClassifier } from '../dynamics/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
-import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
-import type { EigvecMethod, HessianRefresh } from '../dynamics/statistics.ts';
+import { runDynamics } from '../dynamics/run.ts';
+import type { EigvecMethod } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
