@@ -14,6 +14,8 @@ import { measureCosts } from './stages/cost/measure.ts';
 import { stages } from './stages/registry.ts';
 import { resolveAutoBackend } from './stages/tf/auto.ts';
 import type { LoadedArtifacts } from './cache/values.ts';
+import { readOutputs } from './pipeline/outputs.ts';
+import { fashionSummaryOutputs, fashionTheoryOutputs } from './stages/fashion/outputs.ts';
 import { fashionOutcomes } from './stages/report/figures/fashion.ts';
 import { theoryAtHorizon, theoryRows } from './stages/report/figures/theory.ts';
 
@@ -573,7 +575,7 @@ function sgdShortHorizon(outputs: Readonly<Record<string, LoadedArtifacts>>): { 
   const theories = Object.entries(outputs)
     .filter(([id]) => id.startsWith('fashion.theory['))
     .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-    .map(([, o]) => o);
+    .map(([id, o]) => readOutputs(fashionTheoryOutputs, o, id));
   return theories.length ? theoryAtHorizon(theoryRows(theories)).find((p) => p.kind === 'sgd') : undefined;
 }
 
@@ -598,7 +600,7 @@ export default defineProject({
     // SGD's row of the Fashion-MNIST summary (mean over seeds): Tr(HΣ_m) at the sharp minimum (the paper's estimator at
     // this point's m) and the outcome; and SGD's short-horizon rise from the theory stages (mean over seeds)
     metrics: (outputs: Readonly<Record<string, LoadedArtifacts>>) => {
-      const sgd = fashionOutcomes(outputs['fashion.summary']!).find((o) => o.kind === 'sgd');
+      const sgd = fashionOutcomes(readOutputs(fashionSummaryOutputs, outputs['fashion.summary']!, 'fashion.summary')).find((o) => o.kind === 'sgd');
       const short = sgdShortHorizon(outputs);
       return {
         sgdTraceHSigma: sgd?.traceHSigmaAtStart ?? null,

@@ -1,33 +1,33 @@
 /** Builds the report document from the summary stages' cached outputs (never from anything it recomputes). */
-import type { LoadedArtifacts } from '../../cache/values.ts';
 import type { LineageEntry, RunFacts } from '../../pipeline/stage.ts';
 import type { ReportDocument, ReportSection } from './document.ts';
-import { beyondSection, type BeyondProtocol } from './figures/beyond.ts';
+import type { BatchSummary } from './figures/batch-size.ts';
+import { beyondSection, type BeyondProtocol, type ShapesSummary, type Spectrum, type TailIndex } from './figures/beyond.ts';
 import { claimsSection, judgeClaims, type Claim, type ClaimInputs } from './figures/claims.ts';
-import { fashionOutcomes, fashionSection, type FashionStart } from './figures/fashion.ts';
-import { imageSection } from './figures/images.ts';
-import { oneHiddenSection, type OneHiddenProtocol } from './figures/onehidden.ts';
+import { fashionOutcomes, fashionSection, type FashionSummary } from './figures/fashion.ts';
+import { imageSection, type ImageSummary } from './figures/images.ts';
+import { oneHiddenSection, type OneHiddenProtocol, type OneHiddenSummary } from './figures/onehidden.ts';
 import { provenanceSection } from './figures/provenance.ts';
-import { theoryAtHorizon, theoryRows, theorySection } from './figures/theory.ts';
-import { toy2dSection, type Toy2dProtocol, type Toy2dRow } from './figures/toy2d.ts';
+import { theoryAtHorizon, theoryRows, theorySection, type FashionTheory } from './figures/theory.ts';
+import { toy2dSection, type Toy2dProtocol, type Toy2dSummary } from './figures/toy2d.ts';
 
-/** The cached outputs the report reads; an experiment switched off is absent. */
+/** The cached outputs the report reads, typed by their stages' declarations; an experiment switched off is absent. */
 export interface ReportInputs {
-  toy2d?: LoadedArtifacts;
+  toy2d?: Toy2dSummary;
   /** `toy2d.shapesSummary` (beyond the paper: noise shapes against escape). */
-  toy2dShapes?: LoadedArtifacts;
+  toy2dShapes?: ShapesSummary;
   /** `fashion.tailIndex[seed]` outputs in seed order (beyond the paper). */
-  tailIndex?: LoadedArtifacts[];
+  tailIndex?: TailIndex[];
   /** `fashion.spectrum[seed]` outputs in seed order (beyond the paper). */
-  spectrum?: LoadedArtifacts[];
+  spectrum?: Spectrum[];
   /** `fashion.batchSummary` (beyond the paper: SGD's batch size). */
-  batchSize?: LoadedArtifacts;
-  onehidden?: LoadedArtifacts;
-  fashion?: LoadedArtifacts;
+  batchSize?: BatchSummary;
+  onehidden?: OneHiddenSummary;
+  fashion?: FashionSummary;
   /** `fashion.theory[seed]` outputs in seed order. */
-  theory?: LoadedArtifacts[];
-  svhn?: LoadedArtifacts;
-  cifar10?: LoadedArtifacts;
+  theory?: FashionTheory[];
+  svhn?: ImageSummary;
+  cifar10?: ImageSummary;
 }
 
 /** Facts for the title and the provenance section. */
@@ -47,15 +47,15 @@ export interface ReportFacts {
 /** The document and the judged claims (also stored as their own output). */
 export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: ReportDocument; claims: Claim[] } {
   const claimInputs: ClaimInputs = {};
-  if (inputs.toy2d) claimInputs.toy2d = inputs.toy2d.table as unknown as Toy2dRow[];
-  if (inputs.onehidden) claimInputs.oneHiddenRatios = (inputs.onehidden.perEpoch as unknown as { ratio: number | null }[]).map((r) => r.ratio);
+  if (inputs.toy2d) claimInputs.toy2d = inputs.toy2d.table;
+  if (inputs.onehidden) claimInputs.oneHiddenRatios = inputs.onehidden.perEpoch.map((r) => r.ratio);
   if (inputs.fashion) {
-    claimInputs.fashion = { starts: inputs.fashion.start as unknown as FashionStart[], outcomes: fashionOutcomes(inputs.fashion), trainImages: facts.fashionTrainImages };
+    claimInputs.fashion = { starts: inputs.fashion.start, outcomes: fashionOutcomes(inputs.fashion), trainImages: facts.fashionTrainImages };
   }
   if (inputs.theory?.length) {
     claimInputs.theory = theoryAtHorizon(theoryRows(inputs.theory)).map((r) => ({ kind: r.kind, traceHSigma: r.traceHSigma, noiseInduced: r.noiseInduced }));
   }
-  claimInputs.images = (['svhn', 'cifar10'] as const).flatMap((ds) => (inputs[ds] ? [{ ds, rows: inputs[ds]!.table as unknown as { kind: string; testAccuracy: number }[] }] : []));
+  claimInputs.images = (['svhn', 'cifar10'] as const).flatMap((ds) => (inputs[ds] ? [{ ds, rows: inputs[ds]!.table }] : []));
   const claims = judgeClaims(claimInputs);
 
   const sections: ReportSection[] = [claimsSection(claims, facts.run.profile)];
@@ -68,7 +68,7 @@ export function buildReport(inputs: ReportInputs, facts: ReportFacts): { doc: Re
   if (inputs.svhn) sections.push(imageSection('svhn', inputs.svhn));
   if (inputs.cifar10) sections.push(imageSection('cifar10', inputs.cifar10));
   const beyond = beyondSection(
-    { shapes: inputs.toy2dShapes, fashion: inputs.fashion?.table && (inputs.fashion.table as unknown as { kind: string }[]).some((r) => r.kind === 'gld_full') ? inputs.fashion : undefined, theory: inputs.theory, tailIndex: inputs.tailIndex, spectrum: inputs.spectrum, batchSize: inputs.batchSize },
+    { shapes: inputs.toy2dShapes, fashion: inputs.fashion?.table && inputs.fashion.table.some((r) => r.kind === 'gld_full') ? inputs.fashion : undefined, theory: inputs.theory, tailIndex: inputs.tailIndex, spectrum: inputs.spectrum, batchSize: inputs.batchSize },
     facts.config.toy2d as BeyondProtocol,
   );
   if (beyond) sections.push(beyond);

@@ -3,11 +3,23 @@
  * Vega-Lite specs) and `summary.md` from the summary stages' cached outputs only. It runs inline and reruns alone
  * when only its own version or the `report` config change.
  */
-import { NDArray, toJson, type Artifacts, type LoadedArtifacts } from '../../cache/values.ts';
-import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
+import { NDArray } from '../../cache/values.ts';
+import { inputs as allOf, named, optionalDep } from '../../pipeline/deps.ts';
+import type { ProducedOutputs } from '../../pipeline/outputs.ts';
+import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
+import { fashionBatchSummaryStage } from '../fashion/batch-size.ts';
+import { fashionSpectrumStage } from '../fashion/spectrum.ts';
+import { fashionSummaryStage } from '../fashion/stages.ts';
+import { fashionTailIndexStage } from '../fashion/tail-index.ts';
+import { fashionTheoryStage } from '../fashion/theory.ts';
+import { oneHiddenSummaryStage } from '../onehidden/stages.ts';
 import { seedIndices } from '../seeds.ts';
+import { toy2dShapesSummaryStage } from '../toy2d/shape-summary.ts';
+import { toy2dSummaryStage } from '../toy2d/stages.ts';
+import { imageSummaryStage } from '../vgg/outputs.ts';
 import { buildReport, type ReportInputs } from './build.ts';
 import { renderMarkdown } from './markdown.ts';
+import { reportOutputs } from './outputs.ts';
 import { packageVersions } from './provenance.ts';
 import { documentFigures, renderReportFiles } from './render/bundle.ts';
 
@@ -19,31 +31,32 @@ const EXPERIMENTS = ['toy2d', 'onehidden', 'fashion', 'svhn', 'cifar10'] as cons
  * is optional: when an experiment fails (say its dataset cannot be had), the report still renders the others and
  * names what is missing.
  */
-export function reportInputs(cfg: ConfigReader): Record<string, DepRef> {
-  const inputs: Record<string, DepRef> = {
-    ...(cfg<boolean>('toy2d.enabled') ? { toy2d: { stage: 'toy2d.summary' } } : {}),
-    ...(cfg<boolean>('toy2d.enabled') && cfg<boolean>('toy2d.shapes.enabled') ? { toy2dShapes: { stage: 'toy2d.shapesSummary' } } : {}),
-    ...(cfg<boolean>('onehidden.enabled') ? { onehidden: { stage: 'onehidden.summary' } } : {}),
-    fashion: { stage: 'fashion.summary' },
-    ...Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`theory_${seed}`, { stage: 'fashion.theory', params: { seed } }])),
-    ...(cfg<{ enabled: boolean }>('fashion.spectrum').enabled
-      ? Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`spectrum_${seed}`, { stage: 'fashion.spectrum', params: { seed } }]))
-      : {}),
-    ...(cfg<{ enabled: boolean }>('fashion.tailIndex').enabled
-      ? Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`tail_${seed}`, { stage: 'fashion.tailIndex', params: { seed } }]))
-      : {}),
-    ...(cfg<boolean>('fashion.batchSizes.enabled') ? { batchSize: { stage: 'fashion.batchSummary' } } : {}),
-    ...(cfg<boolean>('svhn.enabled') ? { svhn: { stage: 'svhn.summary' } } : {}),
-    ...(cfg<boolean>('cifar10.enabled') ? { cifar10: { stage: 'cifar10.summary' } } : {}),
-  };
-  return Object.fromEntries(Object.entries(inputs).map(([name, ref]) => [name, { ...ref, optional: true }]));
+export function reportInputs(cfg: ConfigReader) {
+  const seeds = (on: boolean) => (on ? seedIndices(cfg, 'fashion.seeds') : []);
+  return allOf(
+    {
+      ...(cfg<boolean>('toy2d.enabled') ? { toy2d: optionalDep(toy2dSummaryStage) } : {}),
+      ...(cfg<boolean>('toy2d.enabled') && cfg<boolean>('toy2d.shapes.enabled') ? { toy2dShapes: optionalDep(toy2dShapesSummaryStage) } : {}),
+      ...(cfg<boolean>('onehidden.enabled') ? { onehidden: optionalDep(oneHiddenSummaryStage) } : {}),
+      fashion: optionalDep(fashionSummaryStage),
+    },
+    named('theory_', seeds(true).map((seed) => [`${seed}`, optionalDep(fashionTheoryStage, { seed })] as const)),
+    named('spectrum_', seeds(cfg<{ enabled: boolean }>('fashion.spectrum').enabled).map((seed) => [`${seed}`, optionalDep(fashionSpectrumStage, { seed })] as const)),
+    named('tail_', seeds(cfg<{ enabled: boolean }>('fashion.tailIndex').enabled).map((seed) => [`${seed}`, optionalDep(fashionTailIndexStage, { seed })] as const)),
+    {
+      ...(cfg<boolean>('fashion.batchSizes.enabled') ? { batchSize: optionalDep(fashionBatchSummaryStage) } : {}),
+      ...(cfg<boolean>('svhn.enabled') ? { svhn: optionalDep(imageSummaryStage('svhn')) } : {}),
+      ...(cfg<boolean>('cifar10.enabled') ? { cifar10: optionalDep(imageSummaryStage('cifar10')) } : {}),
+    },
+  );
 }
 
 /** The report stage over `inputs(config)` (default: every experiment of sgd-noise). */
-export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef> = reportInputs) {
+export function reportStage(inputs: typeof reportInputs = reportInputs) {
   return defineStage({
     id: 'report',
     version: 11,
+    outputs: reportOutputs,
     description: 'HTML report with the paper’s figures and a Markdown summary, from cached outputs only',
     reads: ['seed', 'backend', 'report', ...EXPERIMENTS],
     deps: (_p, cfg) => inputs(cfg),
@@ -51,27 +64,23 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
     async run(ctx, artifacts) {
       const versions = packageVersions();
       ctx.setMeta('versions', versions);
-      const theoryNames = Object.keys(artifacts)
-        .filter((n) => n.startsWith('theory_'))
-        .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
-      const pick = (name: string): LoadedArtifacts | undefined => artifacts[name];
+      // The seeds whose `prefix`<seed> input ran, in seed order.
+      const seedsOf = (prefix: string) =>
+        Object.keys(artifacts)
+          .filter((n) => n.startsWith(prefix))
+          .map((n) => Number(n.slice(prefix.length)))
+          .sort((a, b) => a - b);
       const summaries: ReportInputs = {
-        toy2d: pick('toy2d'),
-        toy2dShapes: pick('toy2dShapes'),
-        spectrum: Object.keys(artifacts)
-          .filter((n) => n.startsWith('spectrum_'))
-          .sort((a, b) => Number(a.slice(9)) - Number(b.slice(9)))
-          .map((n) => artifacts[n]!),
-        tailIndex: Object.keys(artifacts)
-          .filter((n) => n.startsWith('tail_'))
-          .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))
-          .map((n) => artifacts[n]!),
-        onehidden: pick('onehidden'),
-        fashion: pick('fashion'),
-        batchSize: pick('batchSize'),
-        theory: theoryNames.map((n) => artifacts[n]!),
-        svhn: pick('svhn'),
-        cifar10: pick('cifar10'),
+        toy2d: artifacts.toy2d,
+        toy2dShapes: artifacts.toy2dShapes,
+        spectrum: seedsOf('spectrum_').map((s) => artifacts[`spectrum_${s}`]!),
+        tailIndex: seedsOf('tail_').map((s) => artifacts[`tail_${s}`]!),
+        onehidden: artifacts.onehidden,
+        fashion: artifacts.fashion,
+        batchSize: artifacts.batchSize,
+        theory: seedsOf('theory_').map((s) => artifacts[`theory_${s}`]!),
+        svhn: artifacts.svhn,
+        cifar10: artifacts.cifar10,
       };
       const config = Object.fromEntries(['seed', 'backend', ...EXPERIMENTS, 'report'].map((k) => [k, ctx.config(k)]));
       const { doc, claims } = buildReport(summaries, {
@@ -81,14 +90,14 @@ export function reportStage(inputs: (cfg: ConfigReader) => Record<string, DepRef
         config,
         lineage: ctx.lineage(),
         versions,
-        fashionTrainImages: pick('fashion') ? ctx.config<number>('fashion.data.train') : null,
+        fashionTrainImages: artifacts.fashion ? ctx.config<number>('fashion.data.train') : null,
         missing: Object.entries(ctx.missing).map(([input, instance]) => ({ input, instance })),
       });
       const files = await renderReportFiles(doc, { onWarning: (m) => ctx.log(m) });
-      const out: Artifacts = { claims: toJson(claims.map((c) => ({ ...c })), 'claims') };
+      const out: ProducedOutputs<typeof reportOutputs> = { claims: claims.map((c) => ({ ...c })) };
       for (const [rel, contents] of Object.entries(files)) out[`files/${rel}`] = typeof contents === 'string' ? contents : new NDArray(contents, [contents.length]);
       out['files/summary.md'] = renderMarkdown(doc);
-      for (const f of documentFigures(doc)) out[`figure/${f.id}`] = toJson(f.data, `figure ${f.id}`);
+      for (const f of documentFigures(doc)) out[`figure/${f.id}`] = f.data;
       return out;
     },
   });
