@@ -10,6 +10,7 @@ import type { Manifest } from '../cache/manifest.ts';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
 import { getPath } from './config.ts';
 import { describeFileError, messageOf, type FileRole } from './errors.ts';
+import { outputProblems } from './outputs.ts';
 import { fileHashesOf, type PlanNode } from './plan.ts';
 import type { LineageEntry, RunFacts, StageContext } from './stage.ts';
 
@@ -59,6 +60,8 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
   if (artifacts === null || typeof artifacts !== 'object' || Array.isArray(artifacts)) {
     throw new StageFailure(`${node.instance}: run() must return an object of named outputs`);
   }
+  const problems = node.stage.outputs ? outputProblems(node.stage.outputs, artifacts) : [];
+  if (problems.length) throw new StageFailure(`${node.instance}: ${problems.join('; ')}; nothing was stored`);
   try {
     return await cache.commit(
       {

@@ -2,7 +2,9 @@
  * A stage is a declared record: identity, version, the config keys it reads, its upstream stages, and `run`.
  * The engine derives everything else (instances, cache keys, seeds, scheduling) from these declarations.
  */
-import type { Artifacts, Json, LoadedArtifacts } from '../cache/values.ts';
+import type { Json } from '../cache/values.ts';
+import type { InputsOf } from './deps.ts';
+import type { OutputDecls, ProducedOutputs } from './outputs.ts';
 
 /** A value a stage instance may be parameterised by (noise kind, seed index, …). */
 export type ParamValue = string | number | boolean;
@@ -94,8 +96,11 @@ export interface StageResources {
   timeMin?: number;
 }
 
-/** Declaration of a stage (a template that may have several instances). */
-export interface StageSpec<P extends Params = Params> {
+/**
+ * Declaration of a stage (a template that may have several instances): `P` its parameters, `O` its declared outputs,
+ * `D` what `deps` returns (typed with `dep`, so `run`'s inputs are typed by the upstream outputs).
+ */
+export interface StageSpec<P extends Params = Params, O extends OutputDecls = OutputDecls, D extends Record<string, DepRef> = Record<string, DepRef>> {
   /** Unique dotted id, e.g. `fashion.pretrain`. */
   readonly id: string;
   /** Bumped whenever the meaning of `run` changes; part of the cache key. */
@@ -109,50 +114,55 @@ export interface StageSpec<P extends Params = Params> {
    * optional setting: it enters the cache key only when the config has it, and `ctx.config` returns undefined when
    * not (so a setting added with its default absent leaves every existing key as it was).
    */
-  reads: readonly string[] | ((params: P, config: ConfigReader) => readonly string[]);
-  /** Upstream instances this instance consumes, by input name. */
-  deps?(params: P, config: ConfigReader): Record<string, DepRef>;
+  reads: readonly string[] | ((params: NoInfer<P>, config: ConfigReader) => readonly string[]);
+  /** Upstream instances this instance consumes, by input name (`dep(stage, params)`: typed inputs). */
+  deps?(params: NoInfer<P>, config: ConfigReader): D;
+  /**
+   * The outputs `run` returns (see pipeline/outputs.ts): the executor checks them before committing and fails the
+   * instance, storing nothing, on an undeclared, missing or mistyped output. Outside the cache key.
+   */
+  readonly outputs?: O;
   /**
    * Input files (datasets) this instance reads, by name → path (relative to the working directory). The SHA-256 of
    * each file's content goes into the key, so replacing a file reruns this instance and everything below it.
    */
-  files?(params: P, config: ConfigReader): Record<string, string>;
+  files?(params: NoInfer<P>, config: ConfigReader): Record<string, string>;
   /** Run in a child process (for heavy numerical work). */
   readonly isolate?: boolean;
   /**
    * How many threads one run of this instance can use (default 1; `Infinity`: as many as there are cores). The runner
    * grants between 1 and this many from its budget (see pipeline/core-budget.ts) to isolated stages, as `ctx.threads`.
    */
-  threads?(params: P, config: ConfigReader): number;
+  threads?(params: NoInfer<P>, config: ConfigReader): number;
   /**
    * How many GPUs one run of this instance needs (default 0; a non-negative integer). A local run grants exactly this
    * many from its GPU budget (`run --gpus N`, default 1) before the instance starts, so on one GPU one such instance
    * runs at a time while CPU-only instances run beside it; an instance that needs more GPUs than the budget fails.
    * A cluster executor asks its scheduler for them. Handed to the stage as `ctx.gpus`; outside the cache key.
    */
-  gpus?(params: P, config: ConfigReader): number;
+  gpus?(params: NoInfer<P>, config: ConfigReader): number;
   /**
    * What one run of this instance needs from a cluster's scheduler when an executor other than the local one runs it
    * (`run --executor slurm`): CPUs (default: its `threads`, capped by the executor), GPUs (default: its `gpus`),
    * memory in MiB and a time limit in minutes (default: the executor's defaults, else the cluster's). Outside the cache key; ignored by local runs.
    */
-  resources?(params: P, config: ConfigReader): StageResources;
+  resources?(params: NoInfer<P>, config: ConfigReader): StageResources;
   /**
    * Files to write from outputs after a run, output name → path relative to the project root. A name ending in
    * `/*` publishes every output under that prefix: `{'files/*': 'reports/quick'}` writes output `files/a/b.svg` to
    * `reports/quick/a/b.svg`.
    */
-  publish?(params: P, config: ConfigReader): Record<string, string>;
+  publish?(params: NoInfer<P>, config: ConfigReader): Record<string, string>;
   /**
    * How much work one run of this instance does, as counts of named operations (`{'fashion.grad.full': 400}`); the
    * project's `measureCosts` gives the milliseconds per unit of each, and `run --dry-run` multiplies and sums
    * (see `estimate.ts`). Omitted: the dry-run shows no estimate for the instance. `{}`: negligible.
    */
-  cost?(params: P, config: ConfigReader): Record<string, number>;
+  cost?(params: NoInfer<P>, config: ConfigReader): Record<string, number>;
   /** One line on how far to trust `cost` (an upper bound, a fitted model…), printed under the dry-run's total. */
   readonly costNote?: string;
   /** Computes the outputs from the inputs; must be deterministic given config, seed and inputs. */
-  run(ctx: StageContext<P>, inputs: Record<string, LoadedArtifacts>): Promise<Artifacts>;
+  run(ctx: StageContext<P>, inputs: InputsOf<D>): Promise<ProducedOutputs<O>>;
 }
 
 /**
@@ -169,10 +179,15 @@ export function declaredGpus<P extends Params>(stage: StageSpec<P>, instance: st
 
 /** Any stage, whatever its parameter type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyStage = StageSpec<any>;
+export type AnyStage = StageSpec<any, any, Record<string, DepRef>>;
 
-/** Declares a stage with its parameter type checked: `defineStage<{kind: string}>({...})`. */
-export function defineStage<P extends Params = Params>(spec: StageSpec<P>): StageSpec<P> {
+/**
+ * Declares a stage with its types checked: the parameters `P` (inferred from `instances`, or given), the outputs and
+ * the inputs from `outputs` and `deps`.
+ */
+export function defineStage<P extends Params = Params, const O extends OutputDecls = OutputDecls, D extends Record<string, DepRef> = Record<string, DepRef>>(
+  spec: StageSpec<P, O, D>,
+): StageSpec<P, O, D> {
   return spec;
 }
 

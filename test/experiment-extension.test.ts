@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { toJson } from '../cache/values.ts';
+import { optionalDep } from '../pipeline/deps.ts';
+import { json } from '../pipeline/outputs.ts';
 import { CacheStore } from '../cache/store.ts';
 import { sgdNoiseProject } from '../pipeline.config.ts';
 import { ConfigError } from '../pipeline/config.ts';
@@ -36,11 +37,12 @@ const tinySum = defineStage({
   description: 'scale · (0 + 1 + … + n−1)',
   instances: (cfg) => (tinyConfig(cfg)('enabled') ? [{}] : []),
   reads: ['tiny.n', 'tiny.scale'],
+  outputs: { table: json(z.array(z.object({ n: z.number(), total: z.number() }).strict())) },
   cost: (_p, cfg) => ({ 'tiny.item': tinyConfig(cfg)('n') }),
   async run(ctx) {
     const c = tinyConfig(ctx.config);
     const total = c('scale') * Array.from({ length: c('n') }, (_, i) => i).reduce((a, b) => a + b, 0);
-    return { table: toJson([{ n: c('n'), total }], 'table') };
+    return { table: [{ n: c('n'), total }] };
   },
 });
 
@@ -52,10 +54,9 @@ const tiny = defineExperiment({
   stages: [tinySum],
   cost: { usesBackend: false, measure: (cfg, needed) => (needed.has('tiny.item') ? { 'tiny.item': 0.25 * tinyConfig(cfg)('scale') } : {}) },
   report: {
-    inputs: (cfg) => (tinyConfig(cfg)('enabled') ? { tiny: { stage: 'tiny.sum' } } : {}),
+    inputs: (cfg) => (tinyConfig(cfg)('enabled') ? { tiny: optionalDep(tinySum) } : {}),
     sections: (inputs) => {
-      const s = single(inputs, 'tiny');
-      const row = (s?.table as { total: number }[] | undefined)?.[0];
+      const row = single(inputs, 'tiny', tinySum)?.table[0];
       return row ? [{ id: 'tiny', title: 'The tiny experiment', blocks: [{ type: 'text', text: `Total ${row.total}.` }] }] : [];
     },
   },

@@ -14,10 +14,9 @@
  *   rise, the random-label fit, the test accuracy, and the short-horizon rise beside the linear prediction
  *   n·η²/2·Tr(HΣ_m). The report's "Beyond the paper" section plots escape against Tr(HΣ_m) from it.
  */
-import { NDArray, toJson } from '../../cache/values.ts';
+import { dep, inputs as allOf, named, type Dep } from '../../pipeline/deps.ts';
 import { deriveSeed } from '../../pipeline/seed.ts';
-import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
-import type { ProbeResult } from '../dynamics/probe.ts';
+import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
 import type { HessianTopKOptions } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
@@ -29,8 +28,9 @@ import { seedIndices } from '../seeds.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { fashionConfig } from './config.ts';
 import { batchDynamicsCost, batchTheoryCost } from './cost.ts';
-import { batches, kindsOf, seedsOf } from './stages.ts';
-import type { TheoryRow } from './theory.ts';
+import { fashionBatchDynamicsOutputs, fashionBatchSummaryOutputs, fashionBatchTheoryOutputs } from './outputs.ts';
+import { batches, fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionStartProbeStage, kindsOf, seedsOf } from './stages.ts';
+import { fashionTheoryStage } from './theory.ts';
 
 /** The batch sizes of the study, none when it is off. */
 export function batchSizesOf(cfg: ConfigReader): number[] {
@@ -46,18 +46,19 @@ export function isMainSgd(cfg: ConfigReader, m: number): boolean {
 /** The batch sizes whose SGD run is one of `fashion.batchDynamics` (all but the sgd dynamics' own). */
 export const extraBatchSizes = (cfg: ConfigReader) => batchSizesOf(cfg).filter((m) => !isMainSgd(cfg, m));
 
-/** The upstream instance of SGD's run at batch size m for one seed. */
-export function sgdRunRef(cfg: ConfigReader, m: number, seed: number): DepRef {
-  return isMainSgd(cfg, m) ? { stage: 'fashion.dynamics', params: { kind: 'sgd', seed } } : { stage: 'fashion.batchDynamics', params: { batchSize: m, seed } };
+/** The upstream instance of SGD's run at batch size m for one seed (either stage: its `log` is what is read). */
+export function sgdRunRef(cfg: ConfigReader, m: number, seed: number): Dep<{ log: DynamicsLog[] }> {
+  return isMainSgd(cfg, m) ? dep(fashionDynamicsStage, { kind: 'sgd', seed }) : dep(fashionBatchDynamicsStage, { batchSize: m, seed });
 }
 
 /** SGD draws no Hessian statistics: runDynamics wants Lanczos settings, which it never uses for sgd. */
 const NO_HESSIAN: HessianTopKOptions = { tol: 1e-3, tolPairs: 1, maxIter: 1 };
 
 /** SGD from the sharp minimum of one seed at batch size m (the fashion.dynamics protocol otherwise). */
-export const fashionBatchDynamicsStage = defineStage<{ batchSize: number; seed: number }>({
+export const fashionBatchDynamicsStage = defineStage({
   id: 'fashion.batchDynamics',
   version: 1,
+  outputs: fashionBatchDynamicsOutputs,
   description: 'fashion: SGD from the sharp minimum at another batch size m (beyond the paper)',
   isolate: true,
   gpus: gpusForBackend,
@@ -65,18 +66,18 @@ export const fashionBatchDynamicsStage = defineStage<{ batchSize: number; seed: 
   threads: () => 1,
   instances: (cfg) => extraBatchSizes(cfg).flatMap((batchSize) => seedsOf(cfg).map((seed) => ({ batchSize, seed }))),
   reads: ['seed', 'backend', 'fashion.dynamics.iterations', 'fashion.dynamics.lr', 'fashion.dynamics.logEvery', 'fashion.dynamics.sgd'],
-  deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
   cost: (p, cfg) => batchDynamicsCost(p.batchSize, cfg),
   async run(ctx, inputs) {
     const fashion = fashionConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     recordBackend(ctx, info);
     const model = createCnn();
-    const { train, test, randomized, dispose } = batches(inputs.data!);
+    const { train, test, randomized, dispose } = batches(inputs.data);
     try {
       const r = await runDynamics({
         model,
-        w0: (inputs.start!.w as NDArray<Float32Array>).data,
+        w0: inputs.start.w.data,
         train,
         randomized,
         test,
@@ -93,7 +94,7 @@ export const fashionBatchDynamicsStage = defineStage<{ batchSize: number; seed: 
         signal: ctx.signal,
         onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
       });
-      return { log: toJson(r.log, 'log'), final: r.final };
+      return { log: r.log, final: r.final };
     } finally {
       dispose();
     }
@@ -161,9 +162,10 @@ export async function sgdShortRuns(o: SgdShortRunOptions): Promise<{ steps: numb
 }
 
 /** SGD's short-horizon loss rise from the sharp minimum of one seed at every batch size of the study. */
-export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
+export const fashionBatchTheoryStage = defineStage({
   id: 'fashion.batchTheory',
   version: 1,
+  outputs: fashionBatchTheoryOutputs,
   description: 'fashion: SGD’s short-horizon loss rise from the sharp minimum at each batch size (beyond the paper)',
   isolate: true,
   gpus: gpusForBackend,
@@ -181,9 +183,9 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
     'fashion.theory.every',
   ],
   deps: (p) => ({
-    data: { stage: 'fashion.data' },
-    start: { stage: 'fashion.pretrain', params: { seed: p.seed } },
-    theory: { stage: 'fashion.theory', params: { seed: p.seed } },
+    data: dep(fashionDataStage),
+    start: dep(fashionPretrainStage, { seed: p.seed }),
+    theory: dep(fashionTheoryStage, { seed: p.seed }),
   }),
   cost: (_p, cfg) => batchTheoryCost(cfg),
   async run(ctx, inputs) {
@@ -193,8 +195,8 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
     const steps = fashion('theory.steps');
     const every = fashion('theory.every');
     const m0 = fashion('dynamics.batchSize');
-    const theoryRows = inputs.theory!.rows as unknown as TheoryRow[];
-    const theoryTrajectories = inputs.theory!.trajectories as unknown as { kind: string; steps: number[]; deltas: number[][] }[];
+    const theoryRows = inputs.theory.rows;
+    const theoryTrajectories = inputs.theory.trajectories;
     // GD's drift per step: every kind's rows carry it (gd always runs in the theory stage).
     const drift = new Map(theoryRows.map((r) => [r.step, r.gdDrift]));
     const fromTheory = (m: number) => m === m0 && fashion('dynamics.kinds').includes('sgd');
@@ -208,7 +210,7 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
         const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
         recordBackend(ctx, info);
         model = createCnn();
-        data = batches(inputs.data!);
+        data = batches(inputs.data);
       }
       let done = 0;
       for (const m of sizes) {
@@ -221,7 +223,7 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
         } else {
           series = await sgdShortRuns({
             model: model!,
-            w0: (inputs.start!.w as NDArray<Float32Array>).data,
+            w0: inputs.start.w.data,
             train: data!.train,
             lr: fashion('dynamics.lr'),
             batchSize: m,
@@ -247,8 +249,8 @@ export const fashionBatchTheoryStage = defineStage<{ seed: number }>({
       data?.dispose();
     }
     return {
-      rows: toJson(rows, 'rows'),
-      trajectories: toJson(trajectories, 'trajectories'),
+      rows,
+      trajectories,
       settings: { runs, steps, every, sizes, fromTheory: sizes.filter(fromTheory), note: 'noiseInduced = measuredMean − GD drift (fashion.theory’s GD run from the same θ0)' },
     };
   },
@@ -346,16 +348,18 @@ export function batchSizeTable(perSeed: readonly BatchSeedRow[], runOf: (m: numb
 export const fashionBatchSummaryStage = defineStage({
   id: 'fashion.batchSummary',
   version: 1,
+  outputs: fashionBatchSummaryOutputs,
   description: 'fashion: per batch size, SGD’s Tr(HΣ_m) at the sharp minimum, its escape and its short-horizon loss rise (beyond the paper)',
   instances: (cfg) => (batchSizesOf(cfg).length > 0 ? [{}] : []),
   reads: ['fashion.batchSizes.sizes', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', 'fashion.dynamics.lr', 'fashion.data.train', 'fashion.seeds'],
   cost: () => ({}),
-  deps: (_p, cfg) => ({
-    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`start_${seed}`, { stage: 'fashion.pretrain', params: { seed } }])),
-    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`ind_${seed}`, { stage: 'fashion.indicator', params: { seed } }])),
-    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`short_${seed}`, { stage: 'fashion.batchTheory', params: { seed } }])),
-    ...Object.fromEntries(batchSizesOf(cfg).flatMap((m) => seedsOf(cfg).map((seed) => [`run_${m}_${seed}`, sgdRunRef(cfg, m, seed)]))),
-  }),
+  deps: (_p, cfg) =>
+    allOf(
+      named('start_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionPretrainStage, { seed })] as const)),
+      named('ind_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionStartProbeStage, { seed })] as const)),
+      named('short_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionBatchTheoryStage, { seed })] as const)),
+      named('run_', batchSizesOf(cfg).flatMap((m) => seedsOf(cfg).map((seed) => [`${m}_${seed}`, sgdRunRef(cfg, m, seed)] as const))),
+    ),
   async run(ctx, inputs) {
     const fashion = fashionConfig(ctx.config);
     const sizes = fashion('batchSizes.sizes');
@@ -366,10 +370,10 @@ export const fashionBatchSummaryStage = defineStage({
     const main = (m: number) => m === m0 && fashion('dynamics.kinds').includes('sgd');
     const perSeed: BatchSeedRow[] = sizes.flatMap((m) =>
       seeds.map((seed) => {
-        const probe = inputs[`ind_${seed}`]!.probe as unknown as ProbeResult;
-        const start = (inputs[`start_${seed}`]!.summary as { trainLoss: number }).trainLoss;
-        const last = (inputs[`run_${m}_${seed}`]!.log as unknown as DynamicsLog[]).at(-1)!;
-        const short = (inputs[`short_${seed}`]!.rows as unknown as BatchTheoryRow[]).filter((r) => r.batchSize === m);
+        const probe = inputs[`ind_${seed}`].probe;
+        const start = inputs[`start_${seed}`].summary.trainLoss;
+        const last = inputs[`run_${m}_${seed}`].log.at(-1)!;
+        const short = inputs[`short_${seed}`].rows.filter((r) => r.batchSize === m);
         const horizon = short.reduce((a, r) => (r.step > a.step ? r : a), short[0]!);
         const traceHSigma = traceAtBatchSize(probe.traceHSigma, N, m0, m);
         const linear = (horizon.step * lr * lr * traceHSigma) / 2;
@@ -392,11 +396,11 @@ export const fashionBatchSummaryStage = defineStage({
       }),
     );
     const table = batchSizeTable(perSeed, (m) => (main(m) ? 'fashion.dynamics' : 'fashion.batchDynamics'));
-    const series = sizes.flatMap((m) => seeds.flatMap((seed) => (inputs[`run_${m}_${seed}`]!.log as unknown as DynamicsLog[]).map((l) => ({ batchSize: m, seed, ...l }))));
+    const series = sizes.flatMap((m) => seeds.flatMap((seed) => inputs[`run_${m}_${seed}`].log.map((l) => ({ batchSize: m, seed, ...l }))));
     return {
-      table: toJson(table, 'table'),
-      perSeed: toJson(perSeed, 'perSeed'),
-      series: toJson(series, 'series'),
+      table,
+      perSeed,
+      series,
       settings: {
         trainImages: N,
         estimateBatchSize: m0,

@@ -4,10 +4,16 @@
  */
 import type { ExperimentReport } from '../experiment.ts';
 import { seeded, single } from '../report/inputs.ts';
-import { fashionOutcomes, fashionSection, type FashionStart } from '../report/figures/fashion.ts';
+import { fashionOutcomes, fashionSection } from '../report/figures/fashion.ts';
 import { theoryAtHorizon, theoryRows, theorySection } from '../report/figures/theory.ts';
 import { seedIndices } from '../seeds.ts';
+import { optionalDep, type StageHandle } from '../../pipeline/deps.ts';
+import { fashionBatchSummaryStage } from './batch-size.ts';
 import { fashionConfig } from './config.ts';
+import { fashionSpectrumStage } from './spectrum.ts';
+import { fashionSummaryStage } from './stages.ts';
+import { fashionTailIndexStage } from './tail-index.ts';
+import { fashionTheoryStage } from './theory.ts';
 
 /**
  * `fashion.summary` as `fashion`, `fashion.theory[seed]` as `theory_<seed>`, and when enabled `fashion.spectrum[seed]`
@@ -16,31 +22,31 @@ import { fashionConfig } from './config.ts';
 export const fashionReport: ExperimentReport = {
   inputs: (cfg) => {
     const c = fashionConfig(cfg);
-    const perSeed = (name: string, stage: string) => Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`${name}_${seed}`, { stage, params: { seed } }]));
+    const perSeed = (name: string, stage: StageHandle<{ seed: number }>) => Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`${name}_${seed}`, optionalDep(stage, { seed })]));
     return {
-      fashion: { stage: 'fashion.summary' },
-      ...perSeed('theory', 'fashion.theory'),
-      ...(c('spectrum').enabled ? perSeed('spectrum', 'fashion.spectrum') : {}),
-      ...(c('tailIndex').enabled ? perSeed('tail', 'fashion.tailIndex') : {}),
-      ...(c('batchSizes.enabled') ? { batchSize: { stage: 'fashion.batchSummary' } } : {}),
+      fashion: optionalDep(fashionSummaryStage),
+      ...perSeed('theory', fashionTheoryStage),
+      ...(c('spectrum').enabled ? perSeed('spectrum', fashionSpectrumStage) : {}),
+      ...(c('tailIndex').enabled ? perSeed('tail', fashionTailIndexStage) : {}),
+      ...(c('batchSizes.enabled') ? { batchSize: optionalDep(fashionBatchSummaryStage) } : {}),
     };
   },
   sections: (inputs) => {
-    const summary = single(inputs, 'fashion');
-    const theory = seeded(inputs, 'theory');
+    const summary = single(inputs, 'fashion', fashionSummaryStage);
+    const theory = seeded(inputs, 'theory', fashionTheoryStage);
     return [...(summary ? [fashionSection(summary)] : []), ...(theory?.length ? [theorySection(theory)] : [])];
   },
   claims: (inputs, facts) => {
-    const summary = single(inputs, 'fashion');
-    const theory = seeded(inputs, 'theory');
+    const summary = single(inputs, 'fashion', fashionSummaryStage);
+    const theory = seeded(inputs, 'theory', fashionTheoryStage);
     return {
-      ...(summary ? { fashion: { starts: summary.start as unknown as FashionStart[], outcomes: fashionOutcomes(summary), trainImages: facts.fashionTrainImages } } : {}),
+      ...(summary ? { fashion: { starts: summary.start, outcomes: fashionOutcomes(summary), trainImages: facts.fashionTrainImages } } : {}),
       ...(theory?.length ? { theory: theoryAtHorizon(theoryRows(theory)).map((r) => ({ kind: r.kind, traceHSigma: r.traceHSigma, noiseInduced: r.noiseInduced })) } : {}),
     };
   },
   beyond: (inputs) => {
-    const summary = single(inputs, 'fashion');
-    const withFull = summary?.table && (summary.table as unknown as { kind: string }[]).some((r) => r.kind === 'gld_full');
-    return { fashion: withFull ? summary : undefined, theory: seeded(inputs, 'theory'), tailIndex: seeded(inputs, 'tail'), spectrum: seeded(inputs, 'spectrum'), batchSize: single(inputs, 'batchSize') };
+    const summary = single(inputs, 'fashion', fashionSummaryStage);
+    const withFull = summary?.table && summary.table.some((r) => r.kind === 'gld_full');
+    return { fashion: withFull ? summary : undefined, theory: seeded(inputs, 'theory', fashionTheoryStage), tailIndex: seeded(inputs, 'tail', fashionTailIndexStage), spectrum: seeded(inputs, 'spectrum', fashionSpectrumStage), batchSize: single(inputs, 'batchSize', fashionBatchSummaryStage) };
   },
 };

@@ -2,8 +2,8 @@
  * Beyond the paper: the Hessian's spectral density by stochastic Lanczos quadrature (stages/numerics/slq.ts) at the
  * sharp minimum and at the end of each dynamics, with each point's top-k Lanczos eigenvalues, for one seed.
  */
-import { NDArray, toJson } from '../../cache/values.ts';
-import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
+import { dep, inputs as allOf, named } from '../../pipeline/deps.ts';
+import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { createCnn } from '../models/cnn.ts';
 import { hessianOperator } from '../models/curvature.ts';
 import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
@@ -11,7 +11,8 @@ import { Rng } from '../numerics/random.ts';
 import { slq, slqDensity, type SlqResult } from '../numerics/slq.ts';
 import { initBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { fashionConfig } from './config.ts';
-import { batches, kindsOf, seedsOf } from './stages.ts';
+import { fashionSpectrumOutputs } from './outputs.ts';
+import { batches, fashionDataStage, fashionDynamicsStage, fashionPretrainStage, kindsOf, seedsOf } from './stages.ts';
 
 /** Settings (`fashion.spectrum`). */
 export interface SpectrumSettings {
@@ -43,20 +44,21 @@ export function densityRows(results: readonly { point: string; slq: SlqResult }[
 }
 
 /** SLQ and the top-k eigenvalues at the sharp minimum and at the end of every dynamics of one seed. */
-export const fashionSpectrumStage = defineStage<{ seed: number }>({
+export const fashionSpectrumStage = defineStage({
   id: 'fashion.spectrum',
   version: 1,
+  outputs: fashionSpectrumOutputs,
   description: 'fashion: Hessian spectral density (SLQ) at the sharp minimum and at the end of each dynamics',
   isolate: true,
   gpus: gpusForBackend,
   threads: () => Infinity,
   instances: (cfg) => (fashionConfig(cfg)('spectrum').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.spectrum', 'fashion.probe.lanczos', 'fashion.dynamics.kinds'],
-  deps: (p, cfg: ConfigReader) => ({
-    data: { stage: 'fashion.data' },
-    start: { stage: 'fashion.pretrain', params: { seed: p.seed } },
-    ...Object.fromEntries(kindsOf(cfg).map((kind): [string, DepRef] => [`dyn_${kind}`, { stage: 'fashion.dynamics', params: { kind, seed: p.seed } }])),
-  }),
+  deps: (p, cfg: ConfigReader) =>
+    allOf(
+      { data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) },
+      named('dyn_', kindsOf(cfg).map((kind) => [kind, dep(fashionDynamicsStage, { kind, seed: p.seed })] as const)),
+    ),
   cost: (_p, cfg) => {
     const s = fashionConfig(cfg)('spectrum');
     const points = 1 + kindsOf(cfg).length;
@@ -68,12 +70,12 @@ export const fashionSpectrumStage = defineStage<{ seed: number }>({
     await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     const s = fashion('spectrum');
     const lz = fashion('probe.lanczos');
-    const { train, dispose } = batches(inputs.data!);
+    const { train, dispose } = batches(inputs.data);
     const model = createCnn();
     const rng = new Rng(ctx.seed);
-    const points: { point: string; w: Float32Array }[] = [{ point: START_POINT, w: (inputs.start!.w as NDArray<Float32Array>).data }];
+    const points: { point: string; w: Float32Array }[] = [{ point: START_POINT, w: inputs.start.w.data }];
     for (const kind of kindsOf(ctx.config)) {
-      const weights = inputs[`dyn_${kind}`]!.checkpointWeights as NDArray<Float32Array>;
+      const weights = inputs[`dyn_${kind}`].checkpointWeights;
       const [c, d] = weights.shape as [number, number];
       points.push({ point: kind, w: weights.data.slice((c - 1) * d, c * d) });
     }
@@ -92,7 +94,7 @@ export const fashionSpectrumStage = defineStage<{ seed: number }>({
         ctx.throwIfAborted();
         ctx.progress(i + 1, points.length, 'points');
       }
-      return { density: toJson(densityRows(results, s.grid), 'density'), top: toJson(top, 'top') };
+      return { density: densityRows(results, s.grid), top };
     } finally {
       dispose();
     }

@@ -5,13 +5,15 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { NDArray, toJson, type LoadedArtifacts } from '../../cache/values.ts';
+import { NDArray, type LoadedArtifacts } from '../../cache/values.ts';
+import { dep, inputs as allOf, named } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
+import { fashionDataOutputs, fashionDynamicsOutputs, fashionPretrainOutputs, fashionProbeOutputs, fashionStartProbeOutputs, fashionSummaryOutputs } from './outputs.ts';
 import { FASHION_FILES, locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
-import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
+import { runDynamics } from '../dynamics/run.ts';
 import type { HessianRefresh } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
@@ -61,6 +63,7 @@ function probeOptions(ctx: StageContext, rng: Rng, test?: Batch): ProbeOptions {
 export const fashionDataStage = defineStage({
   id: 'fashion.data',
   version: 1,
+  outputs: fashionDataOutputs,
   description: 'fashion: first N training images (last R with random labels) and the test set',
   reads: ['seed', 'fashion.data'],
   // A configured directory's files are hashed into the key, so a replaced file reruns everything below. The Debian
@@ -98,7 +101,7 @@ export const fashionDataStage = defineStage({
 });
 
 /** Full-batch GD from the truncated-normal initialisation to a sharp minimum that fits every label. */
-export const fashionPretrainStage = defineStage<{ seed: number }>({
+export const fashionPretrainStage = defineStage({
   id: 'fashion.pretrain',
   version: 2, // 2: the native backend's one-call value and gradient (stages/models/fused.ts)
   description: 'fashion: GD pre-training until the training set (random labels included) is fit',
@@ -107,7 +110,8 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: ['seed', 'backend', 'fashion.pretrain'],
-  deps: () => ({ data: { stage: 'fashion.data' } }),
+  outputs: fashionPretrainOutputs,
+  deps: () => ({ data: dep(fashionDataStage) }),
   cost: (_p, cfg) => pretrainCost(cfg),
   costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap)',
   async run(ctx, inputs) {
@@ -129,7 +133,7 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
       const te = await evaluateClassifier(model, r.w, test);
       return {
         w: r.w,
-        log: toJson(r.log, 'log'),
+        log: r.log.map((l) => ({ ...l })),
         summary: {
           seed: ctx.params.seed,
           iterations: r.iterations,
@@ -149,15 +153,16 @@ export const fashionPretrainStage = defineStage<{ seed: number }>({
 });
 
 /** One noise kind's dynamics from the sharp minimum of one seed. */
-export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>({
+export const fashionDynamicsStage = defineStage({
   id: 'fashion.dynamics',
   version: 2,
+  outputs: fashionDynamicsOutputs,
   description: 'fashion: noisy dynamics of one kind from the sharp minimum',
   isolate: true,
   gpus: gpusForBackend,
   // wasm threads (bit-identical results, stages/tf/wasm-threads.ts) pay off on full batches; SGD's minibatch-20 steps
   // took 9.5 ms with 2 threads against 6.4 ms with 1 (`npm run bench -- compare`), so sgd runs on one.
-  threads: (p) => (p.kind === 'sgd' ? 1 : Infinity),
+  threads: (p: { kind: string }) => (p.kind === 'sgd' ? 1 : Infinity),
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p) => [
     'seed',
@@ -170,7 +175,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
     'fashion.dynamics.hessian',
     `fashion.dynamics.${p.kind}`,
   ],
-  deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
   cost: (p, cfg) => dynamicsCost(p.kind as NoiseKindName, cfg),
   costNote: 'the Lanczos HVPs of gld_hessian / gld_hessian_top1 refreshes are a model (7.27 + 2.033·k per refresh, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
@@ -183,7 +188,7 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
     try {
       const r = await runDynamics({
         model,
-        w0: (inputs.start!.w as NDArray<Float32Array>).data,
+        w0: inputs.start.w.data,
         train,
         randomized,
         test,
@@ -205,8 +210,8 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
       ctx.setMeta('refreshes', r.refreshes);
       ctx.setMeta('hessianHvps', r.hessianHvps);
       return {
-        log: toJson(r.log, 'log'),
-        hessianRefreshes: toJson(r.hessianRefreshes, 'hessianRefreshes'),
+        log: r.log,
+        hessianRefreshes: r.hessianRefreshes,
         final: r.final,
         checkpointIterations: new Int32Array(r.checkpoints.map((c) => c.iteration)),
         checkpointWeights: new NDArray(concat(r.checkpoints.map((c) => c.w)), [r.checkpoints.length, model.size]),
@@ -218,16 +223,17 @@ export const fashionDynamicsStage = defineStage<{ kind: string; seed: number }>(
 });
 
 /** Curvature, Tr(HΣ_kind) of every kind and the paper's conditions at the sharp minimum of one seed. */
-export const fashionStartProbeStage = defineStage<{ seed: number }>({
+export const fashionStartProbeStage = defineStage({
   id: 'fashion.indicator',
   version: 2,
+  outputs: fashionStartProbeOutputs,
   description: 'fashion: Tr(HΣ) of every noise kind at the sharp minimum',
   isolate: true,
   gpus: gpusForBackend,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: (_p, cfg) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', ...shapeKeyPaths(cfg)],
-  deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
   cost: (_p, cfg) => indicatorCost(cfg),
   costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
@@ -235,8 +241,8 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
     const { train, test, dispose } = batches(inputs.data!);
     try {
       const kinds = fashionConfig(ctx.config)('dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) }));
-      const probe = await probeCurvature(createCnn(), (inputs.start!.w as NDArray<Float32Array>).data, train, kinds, probeOptions(ctx, new Rng(ctx.seed), test));
-      return { probe: toJson(probe, 'probe') };
+      const probe = await probeCurvature(createCnn(), inputs.start.w.data, train, kinds, probeOptions(ctx, new Rng(ctx.seed), test));
+      return { probe };
     } finally {
       dispose();
     }
@@ -247,23 +253,24 @@ export const fashionStartProbeStage = defineStage<{ seed: number }>({
  * Curvature at each checkpoint of one dynamics: Hessian top eigenvalues, TrH, Tr(HΣ), Tr(HΣ̄), sharpness, and
  * Tr(HΣ_kind) of the dynamics' own noise with its statistics taken at that point.
  */
-export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
+export const fashionProbeStage = defineStage({
   id: 'fashion.probe',
   version: 3,
+  outputs: fashionProbeOutputs,
   description: 'fashion: curvature probing at the checkpoints of one dynamics, with its own noise’s Tr(HΣ_kind)',
   isolate: true,
   gpus: gpusForBackend,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p) => ['seed', 'backend', 'fashion.probe', 'fashion.dynamics.batchSize', ...noiseKeyPaths(p.kind)],
-  deps: (p) => ({ data: { stage: 'fashion.data' }, dynamics: { stage: 'fashion.dynamics', params: p } }),
+  deps: (p) => ({ data: dep(fashionDataStage), dynamics: dep(fashionDynamicsStage, p) }),
   cost: (p, cfg) => probeCost(p.kind as NoiseKindName, cfg),
   costNote: 'the Lanczos HVPs per checkpoint are a model (7.27 + 2.033·topK, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     const { train, test, dispose } = batches(inputs.data!);
-    const its = (inputs.dynamics!.checkpointIterations as NDArray<Int32Array>).data;
-    const weights = inputs.dynamics!.checkpointWeights as NDArray<Float32Array>;
+    const its = inputs.dynamics.checkpointIterations.data;
+    const weights = inputs.dynamics.checkpointWeights;
     const D = weights.shape[1]!;
     const rng = new Rng(ctx.seed);
     const points: (ProbeResult & { iteration: number })[] = [];
@@ -275,7 +282,7 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
         points.push({ iteration: its[c]!, ...probe });
         ctx.progress(c + 1, its.length, 'checkpoints');
       }
-      return { points: toJson(points, 'points') };
+      return { points };
     } finally {
       dispose();
     }
@@ -286,25 +293,27 @@ export const fashionProbeStage = defineStage<{ kind: string; seed: number }>({
 export const fashionSummaryStage = defineStage({
   id: 'fashion.summary',
   version: 3,
+  outputs: fashionSummaryOutputs,
   description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds); logs and probes for the figures',
   reads: ['fashion.dynamics.kinds', 'fashion.seeds'],
   cost: () => ({}),
-  deps: (_p, cfg) => ({
-    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`start_${seed}`, { stage: 'fashion.pretrain', params: { seed } }])),
-    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`ind_${seed}`, { stage: 'fashion.indicator', params: { seed } }])),
-    ...Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`dyn_${kind}_${seed}`, { stage: 'fashion.dynamics', params: { kind, seed } }]))),
-    ...Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`probe_${kind}_${seed}`, { stage: 'fashion.probe', params: { kind, seed } }]))),
-  }),
+  deps: (_p, cfg) =>
+    allOf(
+      named('start_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionPretrainStage, { seed })] as const)),
+      named('ind_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionStartProbeStage, { seed })] as const)),
+      named('dyn_', kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(fashionDynamicsStage, { kind, seed })] as const))),
+      named('probe_', kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(fashionProbeStage, { kind, seed })] as const))),
+    ),
   async run(ctx, inputs) {
     const seeds = seedIndices(ctx.config, 'fashion.seeds');
     const kinds = fashionConfig(ctx.config)('dynamics.kinds');
     const stat = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) });
-    const starts = seeds.map((s) => inputs[`start_${s}`]!.summary as Record<string, number>);
+    const starts = seeds.map((s) => inputs[`start_${s}`].summary);
     const table = kinds.map((kind) => {
-      const last = seeds.map((s) => (inputs[`dyn_${kind}_${s}`]!.log as unknown as DynamicsLog[]).at(-1)!);
-      const probes = seeds.map((s) => (inputs[`probe_${kind}_${s}`]!.points as unknown as ProbeResult[]).at(-1)!);
-      const atStart = seeds.map((s) => (inputs[`ind_${s}`]!.probe as unknown as ProbeResult).kinds.find((k) => k.kind === kind)!);
-      const startLoss = stat(starts.map((x) => x.trainLoss!)).mean;
+      const last = seeds.map((s) => inputs[`dyn_${kind}_${s}`].log.at(-1)!);
+      const probes = seeds.map((s) => inputs[`probe_${kind}_${s}`].points.at(-1)!);
+      const atStart = seeds.map((s) => inputs[`ind_${s}`].probe.kinds.find((k) => k.kind === kind)!);
+      const startLoss = stat(starts.map((x) => x.trainLoss)).mean;
       const finalLoss = stat(last.map((l) => l.trainLoss));
       return {
         kind,
@@ -319,7 +328,7 @@ export const fashionSummaryStage = defineStage({
       };
     });
     // Per (kind, seed): the dynamics log, and the curvature at the start point and at every checkpoint.
-    const series = kinds.flatMap((kind) => seeds.flatMap((seed) => (inputs[`dyn_${kind}_${seed}`]!.log as unknown as DynamicsLog[]).map((l) => ({ kind, seed, ...l }))));
+    const series = kinds.flatMap((kind) => seeds.flatMap((seed) => inputs[`dyn_${kind}_${seed}`].log.map((l) => ({ kind, seed, ...l }))));
     const probeRow = (kind: string, seed: number, iteration: number, p: ProbeResult) => {
       const own = p.kinds.find((k) => k.kind === kind);
       return {
@@ -341,15 +350,15 @@ export const fashionSummaryStage = defineStage({
     };
     const probes = kinds.flatMap((kind) =>
       seeds.flatMap((seed) => [
-        probeRow(kind, seed, 0, inputs[`ind_${seed}`]!.probe as unknown as ProbeResult),
-        ...(inputs[`probe_${kind}_${seed}`]!.points as unknown as (ProbeResult & { iteration: number })[]).filter((p) => p.iteration > 0).map((p) => probeRow(kind, seed, p.iteration, p)),
+        probeRow(kind, seed, 0, inputs[`ind_${seed}`].probe),
+        ...inputs[`probe_${kind}_${seed}`].points.filter((p) => p.iteration > 0).map((p) => probeRow(kind, seed, p.iteration, p)),
       ]),
     );
     // Per (kind, seed): what the Hessian top-k cost during the dynamics and at the probes, and its worst residual.
     const lanczosRows = kinds.flatMap((kind) =>
       seeds.map((seed) => {
-        const refreshes = (inputs[`dyn_${kind}_${seed}`]!.hessianRefreshes ?? []) as unknown as HessianRefresh[];
-        const points = inputs[`probe_${kind}_${seed}`]!.points as unknown as ProbeResult[];
+        const refreshes = inputs[`dyn_${kind}_${seed}`].hessianRefreshes ?? [];
+        const points = inputs[`probe_${kind}_${seed}`].points;
         const hvps = refreshes.map((r) => r.hvps);
         const probeResiduals = points.flatMap((p) => p.hessianTopResiduals ?? []);
         return {
@@ -365,12 +374,12 @@ export const fashionSummaryStage = defineStage({
       }),
     );
     return {
-      lanczos: toJson(lanczosRows, 'lanczos'),
-      start: toJson(starts, 'start'),
-      tables: toJson([{ title: 'sharp minimum (GD pre-training)', rows: starts }], 'tables'),
+      lanczos: lanczosRows,
+      start: starts,
+      tables: [{ title: 'sharp minimum (GD pre-training)', rows: starts }],
       table,
-      series: toJson(series, 'series'),
-      probes: toJson(probes, 'probes'),
+      series,
+      probes,
     };
   },
 });

@@ -5,7 +5,8 @@
  * the full-batch gradient g; α̂ is the Mohammadi et al. (2015) estimator with a bootstrap interval
  * (stages/numerics/tail-index.ts). α = 2 is Gaussian; α < 2 is heavy-tailed (α-stable).
  */
-import { NDArray, toJson } from '../../cache/values.ts';
+import { NDArray } from '../../cache/values.ts';
+import { dep } from '../../pipeline/deps.ts';
 import { defineStage } from '../../pipeline/stage.ts';
 import { createCnn } from '../models/cnn.ts';
 import { hessianOperator, minibatchValueAndGrad, valueAndGradRead } from '../models/curvature.ts';
@@ -17,7 +18,8 @@ import { initBackend, type BackendName } from '../tf/backend.ts';
 import { readFloat32 } from '../tf/read.ts';
 import { fashionConfig } from './config.ts';
 import { minibatchGradOp } from './cost.ts';
-import { batches, seedsOf } from './stages.ts';
+import { fashionTailIndexOutputs } from './outputs.ts';
+import { batches, fashionDataStage, fashionPretrainStage, seedsOf } from './stages.ts';
 
 /** Settings of the tail-index measurement (`fashion.tailIndex`). */
 export interface TailIndexSettings {
@@ -96,15 +98,16 @@ export async function noiseProjections(model: FlatModel, w: Float32Array, train:
 }
 
 /** α̂ of SGD's gradient noise at the sharp minimum of one seed, along the top Hessian eigenvector and random directions. */
-export const fashionTailIndexStage = defineStage<{ seed: number }>({
+export const fashionTailIndexStage = defineStage({
   id: 'fashion.tailIndex',
   version: 2, // 2: the estimate and its interval average over random blockings
+  outputs: fashionTailIndexOutputs,
   description: 'fashion: tail index of SGD’s gradient noise at the sharp minimum (top Hessian direction and random directions)',
   isolate: true,
   threads: () => Infinity,
   instances: (cfg) => (fashionConfig(cfg)('tailIndex').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.dynamics.batchSize', 'fashion.tailIndex', 'fashion.probe.lanczos'],
-  deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
   cost: (_p, cfg) => ({ [minibatchGradOp(fashionConfig(cfg)('dynamics.batchSize'))]: fashionConfig(cfg)('tailIndex').samples, 'fashion.hvp': fashionConfig(cfg)('probe.lanczos').maxIter }),
   costNote: 'the Lanczos HVPs for the top eigenvector are counted at fashion.probe.lanczos.maxIter (an upper bound)',
   async run(ctx, inputs) {
@@ -112,9 +115,9 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
     await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     const settings = fashion('tailIndex');
     const lz = fashion('probe.lanczos');
-    const { train, dispose } = batches(inputs.data!);
+    const { train, dispose } = batches(inputs.data);
     const model = createCnn();
-    const w = (inputs.start!.w as NDArray<Float32Array>).data;
+    const w = inputs.start.w.data;
     const rng = new Rng(ctx.seed);
     try {
       const op = hessianOperator(model, w, train);
@@ -137,7 +140,7 @@ export const fashionTailIndexStage = defineStage<{ seed: number }>({
         const e = tailIndexInterval(p, rng, { resamples: settings.resamples });
         return { direction: names[d]!, alpha: e.alpha, lower: e.lower, upper: e.upper, k1: e.k1, k2: e.k2, samples: p.length };
       });
-      return { rows: toJson(rows, 'rows'), topEigenvalue, projections: new NDArray(Float64Array.from(projections.flatMap((p) => Array.from(p))), [projections.length, settings.samples]) };
+      return { rows, topEigenvalue, projections: new NDArray(Float64Array.from(projections.flatMap((p) => Array.from(p))), [projections.length, settings.samples]) };
     } finally {
       dispose();
     }

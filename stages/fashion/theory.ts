@@ -11,7 +11,7 @@
  * held fixed (no refresh over the horizon): sgd draws real minibatches, gd runs once (it is deterministic).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { toJson, type NDArray } from '../../cache/values.ts';
+import { dep } from '../../pipeline/deps.ts';
 import { deriveSeed } from '../../pipeline/seed.ts';
 import { defineStage } from '../../pipeline/stage.ts';
 import { hutchinsonTraceAndDiagonal, traceHTimes } from '../dynamics/probe.ts';
@@ -34,7 +34,8 @@ import { mean } from '../numerics/vector.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { fashionConfig } from './config.ts';
 import { theoryCost } from './cost.ts';
-import { batches, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
+import { fashionTheoryOutputs } from './outputs.ts';
+import { batches, fashionDataStage, fashionPretrainStage, seedsOf, shapeConfig, shapeKeyPaths } from './stages.ts';
 
 /** Settings of `escapeTheory`. */
 export interface EscapeTheoryOptions {
@@ -280,9 +281,10 @@ export async function escapeTheory(o: EscapeTheoryOptions): Promise<EscapeTheory
 }
 
 /** The theory-against-experiment table at the sharp minimum of one seed. */
-export const fashionTheoryStage = defineStage<{ seed: number }>({
+export const fashionTheoryStage = defineStage({
   id: 'fashion.theory',
   version: 1,
+  outputs: fashionTheoryOutputs,
   description: 'fashion: predicted (linear, quadratic) vs measured loss increase over short noisy runs from the sharp minimum',
   isolate: true,
   gpus: gpusForBackend,
@@ -301,21 +303,21 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
     'fashion.probe.exactTraceHSigma',
     ...(fashionConfig(cfg)('theory').k === undefined ? ['fashion.probe.topK'] : []),
   ],
-  deps: (p) => ({ data: { stage: 'fashion.data' }, start: { stage: 'fashion.pretrain', params: { seed: p.seed } } }),
+  deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
   cost: (_p, cfg) => theoryCost(cfg),
   costNote: 'the Lanczos HVPs are a model (7.27 + 2.033·k, see stages/fashion/cost.ts)',
   async run(ctx, inputs) {
     const fashion = fashionConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     recordBackend(ctx, info);
-    const { train, dispose } = batches(inputs.data!);
+    const { train, dispose } = batches(inputs.data);
     const s = fashion('theory');
     const k = s.k ?? fashion('probe.topK');
     const lr = fashion('dynamics.lr');
     try {
       const r = await escapeTheory({
         model: createCnn(),
-        w0: (inputs.start!.w as NDArray<Float32Array>).data,
+        w0: inputs.start.w.data,
         train,
         kinds: fashion('dynamics.kinds').map((kind) => ({ kind, config: shapeConfig(ctx, kind) })),
         lr,
@@ -333,10 +335,10 @@ export const fashionTheoryStage = defineStage<{ seed: number }>({
       });
       ctx.setMeta('hvps', r.hvps);
       return {
-        rows: toJson(r.rows, 'rows'),
-        kinds: toJson(r.kinds, 'kinds'),
-        basis: toJson(r.basis, 'basis'),
-        trajectories: toJson(r.trajectories, 'trajectories'),
+        rows: r.rows,
+        kinds: r.kinds,
+        basis: r.basis,
+        trajectories: r.trajectories,
         settings: {
           runs: s.runs,
           steps: s.steps,

@@ -2,17 +2,19 @@
 import type { ExperimentReport } from '../experiment.ts';
 import { single } from '../report/inputs.ts';
 import { oneHiddenSection, type OneHiddenProtocol } from '../report/figures/onehidden.ts';
+import { optionalDep } from '../../pipeline/deps.ts';
 import { oneHiddenConfig } from './config.ts';
+import { oneHiddenSummaryStage } from './stages.ts';
 
 /** `onehidden.summary` as `onehidden`. */
 export const oneHiddenReport: ExperimentReport = {
-  inputs: (cfg) => (oneHiddenConfig(cfg)('enabled') ? { onehidden: { stage: 'onehidden.summary' } } : {}),
+  inputs: (cfg) => (oneHiddenConfig(cfg)('enabled') ? { onehidden: optionalDep(oneHiddenSummaryStage) } : {}),
   sections: (inputs, config) => {
-    const summary = single(inputs, 'onehidden');
+    const summary = single(inputs, 'onehidden', oneHiddenSummaryStage);
     return summary ? [oneHiddenSection(summary, config.onehidden as OneHiddenProtocol)] : [];
   },
   claims: (inputs) => {
-    const summary = single(inputs, 'onehidden');
-    return summary ? { oneHiddenRatios: (summary.perEpoch as unknown as { ratio: number | null }[]).map((r) => r.ratio) } : {};
+    const summary = single(inputs, 'onehidden', oneHiddenSummaryStage);
+    return summary ? { oneHiddenRatios: summary.perEpoch.map((r) => r.ratio) } : {};
   },
 };

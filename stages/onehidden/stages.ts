@@ -1,5 +1,7 @@
 /** The one-hidden-layer experiment (paper Fig. 4) as stages: one training run per seed, then a summary over seeds. */
+import { dep, named } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
+import { oneHiddenSummaryOutputs, oneHiddenTrainOutputs } from './outputs.ts';
 import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
 import { mean } from '../numerics/vector.ts';
@@ -14,9 +16,10 @@ import { oneHiddenCost } from './cost.ts';
 const seedsOf = (cfg: ConfigReader) => (oneHiddenConfig(cfg)('enabled') ? seedIndices(cfg, 'onehidden.seeds') : []);
 
 /** Data, initialisation, Adam training and the per-epoch indicator for one seed. */
-export const oneHiddenTrainStage = defineStage<{ seed: number }>({
+export const oneHiddenTrainStage = defineStage({
   id: 'onehidden.train',
   version: 2,
+  outputs: oneHiddenTrainOutputs,
   description: 'onehidden: Adam training with Tr(HΣ), Tr(HΣ̄) after every epoch',
   isolate: true,
   gpus: gpusForBackend,
@@ -51,13 +54,14 @@ export const oneHiddenTrainStage = defineStage<{ seed: number }>({
 export const oneHiddenSummaryStage = defineStage({
   id: 'onehidden.summary',
   version: 3,
+  outputs: oneHiddenSummaryOutputs,
   description: 'onehidden: indicator ratio per epoch over seeds (mean and range), and per seed',
   instances: (cfg) => (oneHiddenConfig(cfg)('enabled') ? [{}] : []),
   reads: ['onehidden.seeds'],
   cost: () => ({}),
-  deps: (_p, cfg) => Object.fromEntries(seedsOf(cfg).map((seed) => [`seed_${seed}`, { stage: 'onehidden.train', params: { seed } }])),
+  deps: (_p, cfg) => named('seed_', seedsOf(cfg).map((seed) => [`${seed}`, dep(oneHiddenTrainStage, { seed })] as const)),
   async run(_ctx, inputs) {
-    const runs = Object.values(inputs).map((i) => i.records as unknown as EpochRecord[]);
+    const runs = Object.values(inputs).map((i) => i.records);
     const epochs = runs[0]!.length;
     const pick = (e: number, f: (r: EpochRecord) => number) => runs.map((r) => f(r[e]!));
     // Seeds whose Tr(HΣ̄) is 0 at an epoch (ratio undefined) are left out of that epoch's ratio statistics.
@@ -75,7 +79,7 @@ export const oneHiddenSummaryStage = defineStage({
       };
     });
     const perSeed = Object.entries(inputs).flatMap(([name, i]) =>
-      (i.records as unknown as EpochRecord[]).map((r, epoch) => ({
+      i.records.map((r, epoch) => ({
         seed: Number(name.slice('seed_'.length)),
         epoch,
         loss: r.loss,

@@ -1,5 +1,4 @@
 /** Builds the report document from the summary stages' cached outputs (never from anything it recomputes). */
-import type { LoadedArtifacts } from '../../cache/values.ts';
 import type { LineageEntry, RunFacts } from '../../pipeline/stage.ts';
 import type { BeyondPart, Experiment } from '../experiment.ts';
 import { EXPERIMENTS } from '../experiments.ts';

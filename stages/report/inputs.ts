@@ -1,8 +1,11 @@
-/** The report's inputs by name, as its stage hands them to each experiment's report part, and two readers of them. */
-import type { LoadedArtifacts } from '../../cache/values.ts';
+/**
+ * The report's inputs by name, as its stage hands them to each experiment's report part, and two readers that type
+ * an input by the declared outputs of the stage it comes from.
+ */
+import type { OutputsOf } from '../../pipeline/deps.ts';
 
 /** One input of the report: a summary's outputs, or a seeded stage's outputs in seed order. */
-export type ReportInput = LoadedArtifacts | readonly LoadedArtifacts[];
+export type ReportInput = object | readonly object[];
 
 /**
  * The cached outputs the report reads, by input name (each experiment's report part names its own: `toy2d`,
@@ -10,16 +13,20 @@ export type ReportInput = LoadedArtifacts | readonly LoadedArtifacts[];
  */
 export type ReportInputs = Readonly<Record<string, ReportInput | undefined>>;
 
-/** The summary outputs of input `name`, when present. */
-export function single(inputs: ReportInputs, name: string): LoadedArtifacts | undefined {
+/**
+ * The outputs of input `name`, typed by the declared outputs of `stage` (the stage or its handle that the part's
+ * `inputs` depends on; the executor checked them against that declaration before storing them), when present.
+ * Example: `single(inputs, 'fashion', fashionSummaryStage)?.table`.
+ */
+export function single<S extends { readonly outputs?: unknown }>(inputs: ReportInputs, name: string, _stage: S): OutputsOf<S> | undefined {
   const x = inputs[name];
   if (Array.isArray(x)) throw new Error(`report input ${name}: one summary expected, got ${x.length} seeded outputs`);
-  return x as LoadedArtifacts | undefined;
+  return x as OutputsOf<S> | undefined;
 }
 
-/** The seeded outputs of input `name` in seed order, when present. */
-export function seeded(inputs: ReportInputs, name: string): readonly LoadedArtifacts[] | undefined {
+/** The seeded outputs of input `name` in seed order, typed by `stage`'s declared outputs as in `single`, when present. */
+export function seeded<S extends { readonly outputs?: unknown }>(inputs: ReportInputs, name: string, _stage: S): readonly OutputsOf<S>[] | undefined {
   const x = inputs[name];
   if (x !== undefined && !Array.isArray(x)) throw new Error(`report input ${name}: seeded outputs expected, got one summary`);
-  return x as readonly LoadedArtifacts[] | undefined;
+  return x as readonly OutputsOf<S>[] | undefined;
 }

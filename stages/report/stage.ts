@@ -4,11 +4,13 @@
  * when only its own version or the `report` config change.
  */
 import { NDArray, toJson, type Artifacts, type LoadedArtifacts } from '../../cache/values.ts';
+import type { ProducedOutputs } from '../../pipeline/outputs.ts';
 import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
 import type { Experiment } from '../experiment.ts';
 import { buildReport } from './build.ts';
 import type { ReportInputs } from './inputs.ts';
 import { renderMarkdown } from './markdown.ts';
+import { reportOutputs } from './outputs.ts';
 import { packageVersions } from './provenance.ts';
 import { documentFigures, renderReportFiles } from './render/bundle.ts';
 
@@ -50,6 +52,7 @@ export function reportStage(experiments: readonly Experiment[]) {
   return defineStage({
     id: 'report',
     version: 11,
+    outputs: reportOutputs,
     description: 'HTML report with the paper’s figures and a Markdown summary, from cached outputs only',
     reads: ['seed', 'backend', 'report', ...sections],
     deps: (_p, cfg) => reportInputs(experiments, cfg),
@@ -75,10 +78,10 @@ export function reportStage(experiments: readonly Experiment[]) {
         experiments,
       );
       const files = await renderReportFiles(doc, { onWarning: (m) => ctx.log(m) });
-      const out: Artifacts = { claims: toJson(claims.map((c) => ({ ...c })), 'claims') };
+      const out: ProducedOutputs<typeof reportOutputs> = { claims: claims.map((c) => ({ ...c })) };
       for (const [rel, contents] of Object.entries(files)) out[`files/${rel}`] = typeof contents === 'string' ? contents : new NDArray(contents, [contents.length]);
       out['files/summary.md'] = renderMarkdown(doc);
-      for (const f of documentFigures(doc)) out[`figure/${f.id}`] = toJson(f.data, `figure ${f.id}`);
+      for (const f of documentFigures(doc)) out[`figure/${f.id}`] = f.data;
       return out;
     },
   });

@@ -2,25 +2,28 @@
 import type { ExperimentReport } from '../experiment.ts';
 import { single } from '../report/inputs.ts';
 import type { BeyondProtocol } from '../report/figures/beyond.ts';
-import { toy2dSection, type Toy2dProtocol, type Toy2dRow } from '../report/figures/toy2d.ts';
+import { toy2dSection, type Toy2dProtocol } from '../report/figures/toy2d.ts';
+import { optionalDep } from '../../pipeline/deps.ts';
 import { toy2dConfig } from './config.ts';
+import { toy2dShapesSummaryStage } from './shape-summary.ts';
+import { toy2dSummaryStage } from './stages.ts';
 
 /** `toy2d.summary` as `toy2d`, and `toy2d.shapesSummary` as `toy2dShapes` when the shapes run. */
 export const toy2dReport: ExperimentReport = {
   inputs: (cfg) => {
     const c = toy2dConfig(cfg);
     return {
-      ...(c('enabled') ? { toy2d: { stage: 'toy2d.summary' } } : {}),
-      ...(c('enabled') && c('shapes.enabled') ? { toy2dShapes: { stage: 'toy2d.shapesSummary' } } : {}),
+      ...(c('enabled') ? { toy2d: optionalDep(toy2dSummaryStage) } : {}),
+      ...(c('enabled') && c('shapes.enabled') ? { toy2dShapes: optionalDep(toy2dShapesSummaryStage) } : {}),
     };
   },
   sections: (inputs, config) => {
-    const summary = single(inputs, 'toy2d');
+    const summary = single(inputs, 'toy2d', toy2dSummaryStage);
     return summary ? [toy2dSection(summary, config.toy2d as Toy2dProtocol)] : [];
   },
   claims: (inputs) => {
-    const summary = single(inputs, 'toy2d');
-    return summary ? { toy2d: summary.table as unknown as Toy2dRow[] } : {};
+    const summary = single(inputs, 'toy2d', toy2dSummaryStage);
+    return summary ? { toy2d: summary.table } : {};
   },
-  beyond: (inputs, config) => ({ shapes: single(inputs, 'toy2dShapes'), protocol: config.toy2d as BeyondProtocol }),
+  beyond: (inputs, config) => ({ shapes: single(inputs, 'toy2dShapes', toy2dShapesSummaryStage), protocol: config.toy2d as BeyondProtocol }),
 };

@@ -4,7 +4,9 @@
  * along the path) with each shape's escapes and Tr(HΣ) at (1, 1).
  */
 import { NDArray } from '../../cache/values.ts';
+import { dep } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
+import { toy2dDataOutputs, toy2dShapesOutputs } from './outputs.ts';
 import { toy2dData } from '../models/toy2d_f64.ts';
 import type { NoiseConfig } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
@@ -60,6 +62,7 @@ export function runShapeFamily(
 export const toy2dShapeDataStage = defineStage({
   id: 'toy2d.shapeData',
   version: 1,
+  outputs: toy2dDataOutputs,
   description: 'toy2d shapes: one data set of N points per repeat',
   instances: (cfg) => (shapeFrames(cfg).length > 0 ? [{}] : []),
   reads: ['seed', 'toy2d.shapes.repeats', 'toy2d.samples'],
@@ -76,18 +79,19 @@ export const toy2dShapeDataStage = defineStage({
 });
 
 /** Every shape's escapes and Tr(HΣ) at (1, 1) in one frame. */
-export const toy2dShapesStage = defineStage<{ frame: string }>({
+export const toy2dShapesStage = defineStage({
   id: 'toy2d.shapes',
   version: 1,
+  outputs: toy2dShapesOutputs,
   description: 'toy2d shapes: escapes and Tr(HΣ) for a family of noise covariances at one total variance',
   isolate: true,
   instances: (cfg) => shapeFrames(cfg).map((frame) => ({ frame })),
   reads: ['seed', 'toy2d.lr', 'toy2d.iterations', 'toy2d.variance', 'toy2d.start', 'toy2d.noise', 'toy2d.shapes.angles', 'toy2d.shapes.alphas', 'toy2d.shapes.kinds'],
-  deps: () => ({ data: { stage: 'toy2d.shapeData' } }),
+  deps: () => ({ data: dep(toy2dShapeDataStage) }),
   cost: (p, cfg) => ({ [shapeRepeatOp(p.frame as ShapeFrame)]: toy2dConfig(cfg)('shapes.repeats') }),
   async run(ctx, inputs) {
     const toy2d = toy2dConfig(ctx.config);
-    const data = inputs.data!.data as NDArray<Float64Array>;
+    const data = inputs.data.data;
     const [repeats, samples] = data.shape as [number, number, number];
     const rows = runShapeFamily(
       configuredFamily(ctx.config),

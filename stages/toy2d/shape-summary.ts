@@ -4,14 +4,15 @@
  * pairs of shapes with equal Tr(HΣ) (within `EQUAL_TRACE`) whose intervals are disjoint, and pairs where the larger
  * Tr(HΣ) escapes significantly less often. Each finding has a criterion fixed here and a verdict.
  */
-import { toJson } from '../../cache/values.ts';
+import { dep, named } from '../../pipeline/deps.ts';
 import { defineStage } from '../../pipeline/stage.ts';
+import { toy2dShapesSummaryOutputs } from './outputs.ts';
 import { wilsonInterval } from '../numerics/intervals.ts';
 import { Rng } from '../numerics/random.ts';
 import { spearmanBootstrap } from '../numerics/rank-correlation.ts';
 import { toy2dConfig } from './config.ts';
 import type { ShapeRow } from './shape-stages.ts';
-import { shapeFrames } from './shape-stages.ts';
+import { shapeFrames, toy2dShapesStage } from './shape-stages.ts';
 import type { ShapeFrame } from './shapes.ts';
 
 /** Two values of Tr(HΣ) within this relative distance count as equal. */
@@ -154,20 +155,21 @@ export function summarizeShapes(frames: readonly { frame: ShapeFrame; rows: read
 export const toy2dShapesSummaryStage = defineStage({
   id: 'toy2d.shapesSummary',
   version: 1,
+  outputs: toy2dShapesSummaryOutputs,
   description: 'toy2d shapes: Wilson intervals, Spearman ρ with a bootstrap interval, where Tr(HΣ) fails to order escapes',
   instances: (cfg) => (shapeFrames(cfg).length > 0 ? [{}] : []),
   reads: ['seed', 'toy2d.shapes.frames'],
   cost: () => ({}),
-  deps: (_p, cfg) => Object.fromEntries(shapeFrames(cfg).map((frame) => [frame, { stage: 'toy2d.shapes', params: { frame } }])),
+  deps: (_p, cfg) => named('', shapeFrames(cfg).map((frame) => [frame, dep(toy2dShapesStage, { frame })] as const)),
   async run(ctx, inputs) {
-    const frames = toy2dConfig(ctx.config)('shapes.frames').map((frame) => ({ frame, rows: inputs[frame]!.rows as unknown as ShapeRow[] }));
+    const frames = toy2dConfig(ctx.config)('shapes.frames').map((frame) => ({ frame, rows: inputs[frame].rows }));
     const s = summarizeShapes(frames, new Rng(ctx.seed));
     return {
-      table: toJson(s.table, 'table'),
-      correlation: toJson(s.correlation, 'correlation'),
-      equalTraceDisjoint: toJson(s.equalTraceDisjoint, 'equalTraceDisjoint'),
-      misordered: toJson(s.misordered, 'misordered'),
-      findings: toJson(s.findings, 'findings'),
+      table: s.table,
+      correlation: s.correlation,
+      equalTraceDisjoint: s.equalTraceDisjoint,
+      misordered: s.misordered,
+      findings: s.findings,
     };
   },
 });

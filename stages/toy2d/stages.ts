@@ -3,6 +3,7 @@
  * kind at (1,1) per seed → a summary over seeds.
  */
 import { NDArray } from '../../cache/values.ts';
+import { dep, inputs, named } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { toy2dData, toy2dEvaluate } from '../models/toy2d_f64.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
@@ -14,6 +15,7 @@ import { usesCovarianceShape } from './statistics.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { seedIndices } from '../seeds.ts';
 import { toy2dRepeatOp } from './cost.ts';
+import { toy2dDataOutputs, toy2dDynamicsOutputs, toy2dIndicatorOutputs, toy2dSummaryOutputs } from './outputs.ts';
 
 /** The seed indices, none when the experiment is off (`toy2d.enabled`). */
 const seedsOf = (cfg: ConfigReader) => (toy2dConfig(cfg)('enabled') ? seedIndices(cfg, 'toy2d.seeds') : []);
@@ -25,9 +27,10 @@ function readsCovariance(kind: NoiseKindName, cfg: ConfigReader): boolean {
 }
 
 /** Fresh data per repeat: repeats × samples × 2. */
-export const toy2dDataStage = defineStage<{ seed: number }>({
+export const toy2dDataStage = defineStage({
   id: 'toy2d.data',
   version: 1,
+  outputs: toy2dDataOutputs,
   description: 'toy2d: one data set of N points per repeat',
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: ['seed', 'toy2d.repeats', 'toy2d.samples'],
@@ -44,9 +47,10 @@ export const toy2dDataStage = defineStage<{ seed: number }>({
 });
 
 /** One noise kind run from (1,1) on every repeat. */
-export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
+export const toy2dDynamicsStage = defineStage({
   id: 'toy2d.dynamics',
   version: 1,
+  outputs: toy2dDynamicsOutputs,
   description: 'toy2d: dynamics of one noise kind from the sharp minimum, all repeats',
   isolate: true,
   instances: (cfg) => toy2dConfig(cfg)('kinds').flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
@@ -61,11 +65,11 @@ export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
     'toy2d.trajectory',
     ...(readsCovariance(p.kind as NoiseKindName, cfg) ? ['toy2d.covariance?'] : []),
   ],
-  deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
+  deps: (p) => ({ data: dep(toy2dDataStage, { seed: p.seed }) }),
   cost: (p, cfg) => ({ [toy2dRepeatOp(p.kind)]: toy2dConfig(cfg)('repeats') }),
   async run(ctx, inputs) {
     const toy2d = toy2dConfig(ctx.config);
-    const data = inputs.data!.data as NDArray<Float64Array>;
+    const data = inputs.data.data;
     const [repeats, samples] = data.shape as [number, number, number];
     const result = runToy2dDynamics({
       data: data.data,
@@ -99,17 +103,18 @@ export const toy2dDynamicsStage = defineStage<{ kind: string; seed: number }>({
 });
 
 /** Tr(HΣ_kind) at (1,1) for every kind, on this seed's data sets. */
-export const toy2dIndicatorStage = defineStage<{ seed: number }>({
+export const toy2dIndicatorStage = defineStage({
   id: 'toy2d.indicator',
   version: 1,
+  outputs: toy2dIndicatorOutputs,
   description: 'toy2d: Tr(HΣ) of each noise kind at (1,1), same total variance',
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   reads: ['toy2d.kinds', 'toy2d.noise', 'toy2d.variance', 'toy2d.covariance?'],
   cost: () => ({}),
-  deps: (p) => ({ data: { stage: 'toy2d.data', params: { seed: p.seed } } }),
+  deps: (p) => ({ data: dep(toy2dDataStage, { seed: p.seed }) }),
   async run(ctx, inputs) {
     const toy2d = toy2dConfig(ctx.config);
-    const data = inputs.data!.data as NDArray<Float64Array>;
+    const data = inputs.data.data;
     const [repeats, samples] = data.shape as [number, number, number];
     const kinds = toy2d('kinds');
     const rows = toy2dIndicators(data.data, repeats, samples, kinds, toy2d('noise'), toy2d('variance'), toy2d('covariance'));
@@ -133,24 +138,24 @@ export function toy2dLossGrid(data: Float64Array, samples: number, grid = LOSS_G
 export const toy2dSummaryStage = defineStage({
   id: 'toy2d.summary',
   version: 2,
+  outputs: toy2dSummaryOutputs,
   description: 'toy2d: escapes per kind over seeds, with Tr(HΣ) at (1,1); trajectories and loss surface for the figure',
   instances: (cfg) => (toy2dConfig(cfg)('enabled') ? [{}] : []),
   reads: ['toy2d.kinds', 'toy2d.seeds'],
   cost: () => ({}),
-  deps: (_p, cfg) => ({
-    data_first: { stage: 'toy2d.data', params: { seed: seedsOf(cfg)[0]! } },
-    ...Object.fromEntries(
-      toy2dConfig(cfg)('kinds').flatMap((kind) => seedsOf(cfg).map((seed) => [`dyn_${kind}_${seed}`, { stage: 'toy2d.dynamics', params: { kind, seed } }])),
+  deps: (_p, cfg) =>
+    inputs(
+      { data_first: dep(toy2dDataStage, { seed: seedsOf(cfg)[0]! }) },
+      named('dyn_', toy2dConfig(cfg)('kinds').flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(toy2dDynamicsStage, { kind, seed })] as const))),
+      named('ind_', seedsOf(cfg).map((seed) => [`${seed}`, dep(toy2dIndicatorStage, { seed })] as const)),
     ),
-    ...Object.fromEntries(seedsOf(cfg).map((seed) => [`ind_${seed}`, { stage: 'toy2d.indicator', params: { seed } }])),
-  }),
   async run(ctx, inputs) {
     const kinds = toy2dConfig(ctx.config)('kinds');
     const seeds = seedIndices(ctx.config, 'toy2d.seeds');
-    const indicators = seeds.map((s) => inputs[`ind_${s}`]!.indicators as unknown as KindIndicator[]);
+    const indicators = seeds.map((s) => inputs[`ind_${s}`].indicators);
     const rows = kinds.map((kind) => {
-      const counts = seeds.map((s) => (inputs[`dyn_${kind}_${s}`]!.summary as { escapes: number }).escapes);
-      const repeats = (inputs[`dyn_${kind}_${seeds[0]}`]!.summary as { repeats: number }).repeats;
+      const counts = seeds.map((s) => inputs[`dyn_${kind}_${s}`].summary.escapes);
+      const repeats = inputs[`dyn_${kind}_${seeds[0]}`].summary.repeats;
       const ind = indicators.map((list) => list.find((i) => i.kind === kind)).filter((i): i is KindIndicator => i !== undefined);
       return {
         kind,
@@ -164,15 +169,15 @@ export const toy2dSummaryStage = defineStage({
       };
     });
     // Trajectories of the first seed (the dynamics keep `toy2d.trajectory.repeats` of them, every few steps).
-    const trajectories: Record<string, number | string>[] = [];
+    const trajectories: { kind: string; repeat: number; point: number; w1: number; w2: number }[] = [];
     for (const kind of kinds) {
-      const tr = inputs[`dyn_${kind}_${seeds[0]}`]!.trajectories as NDArray<Float64Array>;
+      const tr = inputs[`dyn_${kind}_${seeds[0]}`].trajectories;
       const [repeats, points] = tr.shape as [number, number, number];
       for (let r = 0; r < repeats; r++) {
         for (let p = 0; p < points; p++) trajectories.push({ kind, repeat: r, point: p, w1: tr.data[(r * points + p) * 2]!, w2: tr.data[(r * points + p) * 2 + 1]! });
       }
     }
-    const data = inputs.data_first!.data as NDArray<Float64Array>;
+    const data = inputs.data_first.data;
     return { table: rows, trajectories, lossGrid: toy2dLossGrid(data.data, data.shape[1]!) };
   },
 });

@@ -10,12 +10,12 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { toJson } from '../../cache/values.ts';
+import { dep, named } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
 import { CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, type ImageSet } from '../data/cifar10.ts';
 import { CIFAR_DIR, loadImageSet } from '../data/image-datasets.ts';
 import { diagonalMinibatchStats } from '../dynamics/diagonal-statistics.ts';
-import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
+import { runDynamics } from '../dynamics/run.ts';
 import { checkWholeSet, resolveChunkSize } from '../models/chunking.ts';
 import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
 import type { Batch } from '../models/model.ts';
@@ -29,6 +29,7 @@ import { medianMsAsync, wallClock } from '../numerics/timing.ts';
 import { mean } from '../numerics/vector.ts';
 import { imageConfig } from './config.ts';
 import { vggDynamicsCost } from './cost.ts';
+import { imageDataOutputs, imageDynamicsOutputs, imageSummaryOutputs } from './outputs.ts';
 
 /** The two image datasets of the VGG experiments. */
 export type ImageDataset = 'svhn' | 'cifar10';
@@ -82,6 +83,7 @@ export function imageExperimentStages(ds: ImageDataset) {
   const data = defineStage({
     id: `${ds}.data`,
     version: 1,
+    outputs: imageDataOutputs,
     description: `${ds}: the training and test images used (counts, label histograms, checksums)`,
     instances: (cfg) => (enabled(cfg) ? [{}] : []),
     reads: [`${ds}.data`],
@@ -102,17 +104,18 @@ export function imageExperimentStages(ds: ImageDataset) {
     },
   });
 
-  const dynamics = defineStage<{ kind: string; seed: number }>({
+  const dynamics = defineStage({
     id: `${ds}.dynamics`,
     version: 2, // 2: the native backend's one-call value and gradient (stages/models/fused.ts)
+    outputs: imageDynamicsOutputs,
     description: `${ds}: VGG11 trained from the initialisation by one noise kind`,
     isolate: true,
     gpus: gpusForBackend,
     threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
     instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
     reads: ['seed', 'backend', `${ds}.force`, `${ds}.width`, `${ds}.data`, `${ds}.dynamics`, `${ds}.sharpness`],
-    deps: () => ({ data: { stage: `${ds}.data` } }),
-    cost: (p, cfg) => vggDynamicsCost(ds, p.kind as NoiseKindName, cfg),
+    deps: () => ({ data: dep(data) }),
+    cost: (p, cfg) => vggDynamicsCost(ds, p.kind, cfg),
     async run(ctx, inputs) {
       const backend = ctx.config<BackendName>('backend');
       const info = await initBackend(backend, { threads: ctx.threads });
@@ -124,7 +127,7 @@ export function imageExperimentStages(ds: ImageDataset) {
       const d = imageConfig(ctx.config, ds)('data');
       const model = createVgg11({ width: imageConfig(ctx.config, ds)('width') });
       const { train, test } = await loadSets(ds, d, ctx);
-      if (sha256(train.images, train.labels) !== (inputs.data!.summary as { trainSha256: string }).trainSha256) {
+      if (sha256(train.images, train.labels) !== inputs.data.summary.trainSha256) {
         throw new Error(`${ds}: the training images changed on disk since ${ds}.data ran; rerun with --force ${ds}.data`);
       }
       const limits = info.adapter?.limits ?? null;
@@ -143,7 +146,7 @@ export function imageExperimentStages(ds: ImageDataset) {
       const w0 = model.init(rng);
       try {
         await refuseOnCpu(ctx, ds, backend, model, w0, trainBatch, cfg, d);
-        const kind = ctx.params.kind as NoiseKindName;
+        const kind = ctx.params.kind;
         const r = await runDynamics({
           model,
           w0,
@@ -169,8 +172,8 @@ export function imageExperimentStages(ds: ImageDataset) {
         const sharp = await expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
         ctx.setMeta('finalWeightsSha256', sha256(new Uint8Array(r.final.buffer)));
         return {
-          log: toJson(r.log, 'log'),
-          summary: toJson({ kind, seed: ctx.params.seed, ...r.log.at(-1)!, sharpness: sharp.estimate, sharpnessStderr: sharp.stderr, ...(absolute ? { sharpnessMode: 'absolute', testAccuracyChange: sharp.testAccuracyChange?.estimate ?? null } : {}) }, 'summary'),
+          log: r.log,
+          summary: { kind, seed: ctx.params.seed, ...r.log.at(-1)!, sharpness: sharp.estimate, sharpnessStderr: sharp.stderr, ...(absolute ? { sharpnessMode: 'absolute' as const, testAccuracyChange: sharp.testAccuracyChange?.estimate ?? null } : {}) },
         };
       } finally {
         tf.dispose([trainBatch.x, trainBatch.y!, testBatch.x, testBatch.y!]);
@@ -181,16 +184,17 @@ export function imageExperimentStages(ds: ImageDataset) {
   const summary = defineStage({
     id: `${ds}.summary`,
     version: 2,
+    outputs: imageSummaryOutputs,
     description: `${ds}: final accuracy and sharpness per kind over seeds, and every run's log`,
     instances: (cfg) => (enabled(cfg) ? [{}] : []),
     reads: [`${ds}.dynamics.kinds`, `${ds}.seeds`],
     cost: () => ({}),
-    deps: (_p, cfg) => Object.fromEntries(kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, { stage: `${ds}.dynamics`, params: { kind, seed } }]))),
+    deps: (_p, cfg) => named('', kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(dynamics, { kind, seed })] as const))),
     async run(ctx, inputs) {
       const kinds = imageConfig(ctx.config, ds)('dynamics.kinds');
       const seeds = seedIndices(ctx.config, `${ds}.seeds`);
       const table = kinds.map((kind) => {
-        const rows = seeds.map((s) => inputs[`${kind}_${s}`]!.summary as unknown as DynamicsLog & { sharpness: number; sharpnessMode?: string; testAccuracyChange?: number | null });
+        const rows = seeds.map((s) => inputs[`${kind}_${s}`].summary);
         const test = rows.map((r) => r.testAccuracy ?? NaN);
         return {
           kind,
@@ -203,8 +207,8 @@ export function imageExperimentStages(ds: ImageDataset) {
           ...(rows[0]?.sharpnessMode ? { sharpnessMode: rows[0].sharpnessMode, testAccuracyChange: mean(rows.map((r) => r.testAccuracyChange ?? NaN)) } : {}),
         };
       });
-      const series = kinds.flatMap((kind) => seeds.flatMap((seed) => (inputs[`${kind}_${seed}`]!.log as unknown as DynamicsLog[]).map((l) => ({ kind, seed, ...l }))));
-      return { table, series: toJson(series, 'series') };
+      const series = kinds.flatMap((kind) => seeds.flatMap((seed) => inputs[`${kind}_${seed}`].log.map((l) => ({ kind, seed, ...l }))));
+      return { table, series };
     },
   });
 

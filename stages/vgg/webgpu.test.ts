@@ -15,9 +15,11 @@ import { buildPlan, selectInstances } from '../../pipeline/plan.ts';
 import { lineageOf } from '../../pipeline/execute.ts';
 import { resolveConfig } from '../../pipeline/project.ts';
 import { runToCompletion } from '../../pipeline/runner.ts';
+import { readOutputs } from '../../pipeline/outputs.ts';
 import { buildReport } from '../report/build.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { WEBGPU_TESTS } from '../tf/testing.ts';
+import { imageSummaryOutputs } from './outputs.ts';
 import { overrides, writeTinyDatasets } from './testing.ts';
 
 const onCi = process.env.CI === 'true' || process.env.CI === '1';
@@ -49,7 +51,7 @@ if (!WEBGPU_TESTS.ok && !onCi) {
     // The report over this run: the VGG section is there, and the provenance names the adapter.
     const summaryKey = plan.nodes.get('svhn.summary')!.key;
     const { doc } = buildReport(
-      { svhn: cache.readOutputs(cache.getManifest(summaryKey)!) },
+      { svhn: readOutputs(imageSummaryOutputs, cache.readOutputs(cache.getManifest(summaryKey)!), 'svhn.summary') },
       { title: 't', run: { profile: 'quick', overrides: [] }, backend: 'webgpu', config, lineage: lineageOf(cache, [summaryKey]), versions: {}, fashionTrainImages: null },
     );
     t.true(doc.sections.some((sec) => sec.id === 'svhn'));

@@ -1,9 +1,8 @@
 /** The batch-size part of "Beyond the paper": the findings reach both verdicts from the numbers, the figure's data and spec. */
 import test from 'ava';
-import type { LoadedArtifacts } from '../../../cache/values.ts';
 import { batchSizeTable, type BatchSeedRow, type BatchSizeRow } from '../../fashion/batch-size.ts';
 import { renderSvg } from '../render/vega.ts';
-import { BATCH_LINEAR_FACTOR, BATCH_MEASURES, batchSizeBlocks, batchSizeFigureData, batchSizeFindings } from './batch-size.ts';
+import { BATCH_LINEAR_FACTOR, BATCH_MEASURES, batchSizeBlocks, batchSizeFigureData, batchSizeFindings, type BatchSummary } from './batch-size.ts';
 
 /** Per-(m, seed) rows where SGD escapes more at smaller m (Tr(HΣ_m) ∝ (N − m)/m), with a short-horizon ratio per m. */
 function seedRows(sizes: number[], seeds: number, ratio: (m: number) => number, over: Partial<Record<number, Partial<BatchSeedRow>>> = {}): BatchSeedRow[] {
@@ -98,9 +97,9 @@ test('the figure: three measures per m with intervals, the linear prediction bes
 });
 
 test('the blocks render: figure, table, seed table with several seeds; the spec draws in vega', async (t) => {
-  const summary = (seeds: number, ratio: (m: number) => number) => {
+  const summary = (seeds: number, ratio: (m: number) => number): Pick<BatchSummary, 'table' | 'perSeed' | 'settings'> => {
     const perSeed = seedRows(SIZES, seeds, ratio);
-    return { table: table(perSeed), perSeed, settings: { trainImages: 300, estimateBatchSize: 20, lr: 0.07 } } as unknown as LoadedArtifacts;
+    return { table: table(perSeed), perSeed, settings: { trainImages: 300, estimateBatchSize: 20, lr: 0.07, traceFrom: 'fashion.indicator' } };
   };
   const { blocks, findings } = batchSizeBlocks(summary(3, () => 2));
   t.is(findings.length, 3);

@@ -3,8 +3,8 @@
  * over the batch sizes m of `fashion.batchSizes` (from `fashion.batchSummary`), a table, and three findings whose
  * criteria are fixed here.
  */
-import type { LoadedArtifacts } from '../../../cache/values.ts';
-import type { BatchSeedRow, BatchSizeRow } from '../../fashion/batch-size.ts';
+import type { OutputsOf } from '../../../pipeline/deps.ts';
+import type { BatchSeedRow, BatchSizeRow, fashionBatchSummaryStage } from '../../fashion/batch-size.ts';
 import { spearman } from '../../numerics/rank-correlation.ts';
 import type { ReportBlock } from '../document.ts';
 import { OKABE_ITO } from '../render/theme.ts';
@@ -143,14 +143,12 @@ function panel(data: readonly Record<string, unknown>[], measure: (typeof BATCH_
   };
 }
 
-/** `fashion.batchSummary`'s outputs, typed. */
-function batchSummaryOf(a: LoadedArtifacts): { table: BatchSizeRow[]; perSeed: BatchSeedRow[]; settings: { trainImages: number; estimateBatchSize: number; lr: number } } {
-  return { table: a.table as unknown as BatchSizeRow[], perSeed: a.perSeed as unknown as BatchSeedRow[], settings: a.settings as unknown as { trainImages: number; estimateBatchSize: number; lr: number } };
-}
+/** `fashion.batchSummary`'s outputs, as declared (stages/fashion/outputs.ts). */
+export type BatchSummary = OutputsOf<typeof fashionBatchSummaryStage>;
 
 /** The blocks of the batch-size part and its findings, from `fashion.batchSummary`'s outputs. */
-export function batchSizeBlocks(summary: LoadedArtifacts): { blocks: ReportBlock[]; findings: BatchFinding[] } {
-  const { table, perSeed, settings } = batchSummaryOf(summary);
+export function batchSizeBlocks(summary: Pick<BatchSummary, 'table' | 'perSeed' | 'settings'>): { blocks: ReportBlock[]; findings: BatchFinding[] } {
+  const { table, perSeed, settings } = summary;
   const data = batchSizeFigureData(table);
   const rise = panelScale(data, BATCH_MEASURES[0]);
   for (const d of data) if (d.measure === BATCH_MEASURES[1]) d.lowerShown = d.lower;

@@ -2,26 +2,36 @@
  * The "Beyond the paper" section: questions the paper leaves open, each answered by this run with a criterion fixed
  * in code (stages/toy2d/shape-summary.ts) and a verdict. First: does Tr(HΣ) alone order escapes across noise shapes?
  */
-import type { LoadedArtifacts } from '../../../cache/values.ts';
+import type { OutputsOf } from '../../../pipeline/deps.ts';
+import type { fashionSpectrumStage } from '../../fashion/spectrum.ts';
+import type { fashionTailIndexStage } from '../../fashion/tail-index.ts';
+import type { toy2dShapesSummaryStage } from '../../toy2d/shape-summary.ts';
 import type { ReportBlock, ReportSection } from '../document.ts';
 import { kindLabel, kindStyle } from '../render/theme.ts';
-import { batchSizeBlocks } from './batch-size.ts';
-import { fashionOutcomes } from './fashion.ts';
-import { theoryAtHorizon, theoryRows } from './theory.ts';
+import { batchSizeBlocks, type BatchSummary } from './batch-size.ts';
+import { fashionOutcomes, type FashionSummary } from './fashion.ts';
+import { theoryAtHorizon, theoryRows, type FashionTheory } from './theory.ts';
+
+/** `toy2d.shapesSummary`'s outputs, as declared (stages/toy2d/outputs.ts). */
+export type ShapesSummary = OutputsOf<typeof toy2dShapesSummaryStage>;
+/** `fashion.tailIndex[seed]`'s outputs, as declared (stages/fashion/outputs.ts). */
+export type TailIndex = OutputsOf<typeof fashionTailIndexStage>;
+/** `fashion.spectrum[seed]`'s outputs, as declared (stages/fashion/outputs.ts). */
+export type Spectrum = OutputsOf<typeof fashionSpectrumStage>;
 
 /** The cached outputs the section reads; each part is left out when its input is absent. */
 export interface BeyondInputs {
   /** `toy2d.shapesSummary`. */
-  readonly shapes?: LoadedArtifacts;
+  readonly shapes?: ShapesSummary;
   /** `fashion.summary` and the `fashion.theory[seed]` outputs (SGD against gld_full). */
-  readonly fashion?: LoadedArtifacts;
-  readonly theory?: readonly LoadedArtifacts[];
+  readonly fashion?: FashionSummary;
+  readonly theory?: readonly FashionTheory[];
   /** `fashion.tailIndex[seed]` outputs in seed order. */
-  readonly tailIndex?: readonly LoadedArtifacts[];
+  readonly tailIndex?: readonly TailIndex[];
   /** `fashion.spectrum[seed]` outputs in seed order (the figure shows the first seed). */
-  readonly spectrum?: readonly LoadedArtifacts[];
+  readonly spectrum?: readonly Spectrum[];
   /** `fashion.batchSummary` (SGD's escape against Tr(HΣ_m) over batch sizes). */
-  readonly batchSize?: LoadedArtifacts;
+  readonly batchSize?: BatchSummary;
 }
 
 /** Densities below this are drawn at it on the log axis (SLQ's Gaussian smoothing has no exact zeros). */
@@ -42,29 +52,7 @@ export interface BeyondProtocol {
   readonly shapes: { readonly repeats: number; readonly angles: number; readonly alphas: number };
 }
 
-interface Row {
-  frame: string;
-  family: string;
-  parameter: number | null;
-  label: string;
-  escapes: number;
-  repeats: number;
-  rate: number;
-  lower: number;
-  upper: number;
-  trHSigma: number;
-}
-
-interface Correlation {
-  frame: string;
-  shapes: number;
-  rho: number;
-  lower: number;
-  upper: number;
-  resamples: number;
-  degenerate: number;
-}
-
+/** One row of the findings table (the shapes', the SGD comparison's, the tail index's and the batch sizes'). */
 interface Finding {
   id: string;
   finding: string;
@@ -77,10 +65,8 @@ const FAMILY_LABEL: Record<string, string> = { rank1: 'rank 1 at angle φ', mixt
 const FRAME_LABEL: Record<string, string> = { fixed: 'Σ fixed at (1, 1)', local: 'Σ re-estimated along the path' };
 
 /** The noise-shape part, from `toy2d.shapesSummary`'s outputs. */
-function shapeBlocks(shapes: LoadedArtifacts, protocol: BeyondProtocol): { blocks: ReportBlock[]; findings: Finding[] } {
-  const rows = shapes.table as unknown as Row[];
-  const correlation = shapes.correlation as unknown as Correlation[];
-  const findings = shapes.findings as unknown as Finding[];
+function shapeBlocks(shapes: ShapesSummary, protocol: BeyondProtocol): { blocks: ReportBlock[]; findings: Finding[] } {
+  const { table: rows, correlation, findings } = shapes;
   const data = rows.map((r) => ({
     frame: FRAME_LABEL[r.frame] ?? r.frame,
     family: FAMILY_LABEL[r.family] ?? r.family,
@@ -180,7 +166,7 @@ const within = (r: number | null) => r !== null && r >= 1 / LIKE_SGD_FACTOR && r
 const sig3 = (x: number | null) => (x === null ? '–' : x.toPrecision(3));
 
 /** SGD against Gaussian noise of SGD's covariance (gld_full) and of its top-k part (gld_leading), Fashion-MNIST. */
-function sgdBlocks(fashion: LoadedArtifacts, theory: readonly LoadedArtifacts[]): { blocks: ReportBlock[]; findings: Finding[] } {
+function sgdBlocks(fashion: FashionSummary, theory: readonly FashionTheory[]): { blocks: ReportBlock[]; findings: Finding[] } {
   const outcomes = new Map(fashionOutcomes(fashion).map((o) => [o.kind, o]));
   const horizon = theory.length ? new Map(theoryAtHorizon(theoryRows(theory)).map((p) => [p.kind, p])) : new Map();
   const rows = COMPARED_WITH_SGD.filter((k) => outcomes.has(k)).map((kind) => {
@@ -240,8 +226,8 @@ function sgdBlocks(fashion: LoadedArtifacts, theory: readonly LoadedArtifacts[])
 }
 
 /** The tail index of SGD's gradient noise at the sharp minimum, per seed and direction. */
-function tailBlocks(tails: readonly LoadedArtifacts[]): { blocks: ReportBlock[]; findings: Finding[] } {
-  const rows = tails.flatMap((t, seed) => (t.rows as unknown as { direction: string; alpha: number; lower: number; upper: number; samples: number; k1: number; k2: number }[]).map((r) => ({ seed, ...r })));
+function tailBlocks(tails: readonly TailIndex[]): { blocks: ReportBlock[]; findings: Finding[] } {
+  const rows = tails.flatMap((t, seed) => t.rows.map((r) => ({ seed, ...r })));
   const top = rows.filter((r) => r.direction.startsWith('top'));
   const random = rows.filter((r) => r.direction.startsWith('random'));
   const list = (rs: typeof rows) => rs.map((r) => `${r.alpha.toFixed(2)} [${r.lower.toFixed(2)}, ${r.upper.toFixed(2)}]`).join('; ');
@@ -290,9 +276,8 @@ function tailBlocks(tails: readonly LoadedArtifacts[]): { blocks: ReportBlock[];
 }
 
 /** The Hessian's spectral density at the sharp minimum and at the end of each dynamics (first seed), top-k marked. */
-function spectrumBlocks(spectrum: LoadedArtifacts): ReportBlock[] {
-  const density = spectrum.density as unknown as { point: string; lambda: number; density: number }[];
-  const top = spectrum.top as unknown as { point: string; rank: number; eigenvalue: number; relativeResidual: number }[];
+function spectrumBlocks(spectrum: Spectrum): ReportBlock[] {
+  const { density, top } = spectrum;
   const label = (p: string) => (p === 'sharp minimum' ? p : kindLabel(p));
   const data = [
     ...density.map((d) => ({ layer: 'density', point: label(d.point), lambda: d.lambda, density: Math.max(d.density, DENSITY_FLOOR) })),

@@ -1,45 +1,25 @@
 /** The Fashion-MNIST section (paper Fig. 3): what each dynamics does from the same sharp minimum. */
-import type { LoadedArtifacts } from '../../../cache/values.ts';
-import type { DynamicsLog } from '../../dynamics/run.ts';
+import type { OutputsOf } from '../../../pipeline/deps.ts';
+import type { fashionSummaryStage } from '../../fashion/stages.ts';
 import type { ReportBlock, ReportSection } from '../document.ts';
 import { kindColor, kindLabel, kindShape } from '../render/theme.ts';
 import { kindLinesFigure } from './kind-lines.ts';
 import { spread } from './stats.ts';
 
+/** `fashion.summary`'s outputs, as declared (stages/fashion/outputs.ts). */
+export type FashionSummary = OutputsOf<typeof fashionSummaryStage>;
+
 /** One logged point of one dynamics run (`fashion.summary` → `series`). */
-export type FashionSeriesRow = DynamicsLog & { kind: string; seed: number };
+export type FashionSeriesRow = FashionSummary['series'][number];
 
-/** The curvature at one point of one run (`fashion.summary` → `probes`; iteration 0 is the sharp minimum). */
-export interface FashionProbeRow {
-  kind: string;
-  seed: number;
-  iteration: number;
-  hessianTop: number[];
-  traceH: number;
-  traceSigma: number;
-  traceHSigma: number;
-  traceHSigmaIsotropic: number;
-  ratio: number | null;
-  traceHSigmaOwn: number | null;
-  sharpness: number;
-  sharpnessStderr: number;
-  /** Present only under the released flatness protocol: `absolute`, with the mean |Δ test accuracy| of the same draws. */
-  sharpnessMode?: 'signed' | 'absolute';
-  testAccuracyChange?: number | null;
-}
+/**
+ * The curvature at one point of one run (`fashion.summary` → `probes`; iteration 0 is the sharp minimum).
+ * `sharpnessMode` is `absolute` only under the released flatness protocol, with the mean |Δ test accuracy| of the same draws.
+ */
+export type FashionProbeRow = FashionSummary['probes'][number];
 
-/** The sharp minimum of one seed (`fashion.summary` → `start`). */
-export interface FashionStart {
-  seed: number;
-  iterations: number;
-  reached: boolean;
-  trainLoss: number;
-  trainAccuracy: number;
-  cleanAccuracy: number;
-  randomAccuracy: number;
-  testLoss: number;
-  testAccuracy: number;
-}
+/** The sharp minimum of one seed (`fashion.summary` → `start`; clean and random-label accuracies are null without random labels). */
+export type FashionStart = FashionSummary['start'][number];
 
 /** Per kind at the end of the dynamics: the numbers the claims and the tables use. */
 export interface FashionOutcome {
@@ -53,9 +33,8 @@ export interface FashionOutcome {
 }
 
 /** Final outcomes per kind from the series and the summary table (mean over seeds). */
-export function fashionOutcomes(summary: LoadedArtifacts): FashionOutcome[] {
-  const table = summary.table as unknown as { kind: string; traceHSigmaAtStart: number; lossRise: number; finalTrainLoss: number; randomLabelAccuracy: number; sharpness: number }[];
-  const series = summary.series as unknown as FashionSeriesRow[];
+export function fashionOutcomes(summary: Pick<FashionSummary, 'table' | 'series'>): FashionOutcome[] {
+  const { table, series } = summary;
   return table.map((r) => {
     const runs = new Map<number, FashionSeriesRow>();
     for (const s of series) if (s.kind === r.kind && (runs.get(s.seed)?.iteration ?? -1) < s.iteration) runs.set(s.seed, s);
@@ -74,11 +53,10 @@ export function fashionOutcomes(summary: LoadedArtifacts): FashionOutcome[] {
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(100 * x).toFixed(1)}`);
 
 /** The section built from `fashion.summary`'s outputs. */
-export function fashionSection(summary: LoadedArtifacts): ReportSection {
-  const series = summary.series as unknown as FashionSeriesRow[];
-  const probes = summary.probes as unknown as FashionProbeRow[];
+export function fashionSection(summary: FashionSummary): ReportSection {
+  const { series, probes } = summary;
   const absoluteSharpness = probes.some((p) => p.sharpnessMode === 'absolute');
-  const starts = summary.start as unknown as FashionStart[];
+  const starts = summary.start;
   const kinds = [...new Set(series.map((r) => r.kind))];
   const outcomes = fashionOutcomes(summary);
   const subsets = series.flatMap((r) => [
@@ -264,20 +242,11 @@ export function fashionSection(summary: LoadedArtifacts): ReportSection {
 }
 
 /** One row of the summary's `lanczos` output: the Hessian top-k's cost and worst residual per dynamics. */
-interface LanczosRow {
-  kind: string;
-  seed: number;
-  refreshes: number;
-  hvpsPerRefreshMean: number | null;
-  hvpsPerRefreshMax: number | null;
-  maxUsedPairResidual: number | null;
-  refreshesUnconverged: number;
-  maxProbeResidual: number | null;
-}
+type LanczosRow = FashionSummary['lanczos'][number];
 
 /** The table of Hessian top-k costs and residuals (absent in summaries written before it existed). */
-function lanczosBlocks(summary: LoadedArtifacts): ReportBlock[] {
-  const rows = summary.lanczos as unknown as LanczosRow[] | undefined;
+function lanczosBlocks(summary: FashionSummary): ReportBlock[] {
+  const rows: readonly LanczosRow[] | undefined = summary.lanczos;
   if (!rows?.length) return [];
   const worst = (xs: (number | null)[]) => Math.max(...xs.filter((x): x is number => x !== null));
   const used = worst(rows.map((r) => r.maxUsedPairResidual));

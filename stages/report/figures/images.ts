@@ -1,5 +1,6 @@
 /** The VGG11 sections (paper Figs. 1 and 6): SVHN and CIFAR-10, rendered whenever their runs are in the cache. */
-import type { LoadedArtifacts } from '../../../cache/values.ts';
+import type { LoadedOutputs } from '../../../pipeline/outputs.ts';
+import type { imageSummaryOutputs } from '../../vgg/outputs.ts';
 import type { ReportSection } from '../document.ts';
 import { kindLabel } from '../render/theme.ts';
 import { kindLinesFigure } from './kind-lines.ts';
@@ -7,11 +8,13 @@ import { kindLinesFigure } from './kind-lines.ts';
 /** Display names of the image datasets. */
 const NAMES: Record<string, string> = { svhn: 'SVHN', cifar10: 'CIFAR-10' };
 
+/** `<ds>.summary`'s outputs, as declared (stages/vgg/outputs.ts). */
+export type ImageSummary = LoadedOutputs<typeof imageSummaryOutputs>;
+
 /** The section of one image dataset from its `<ds>.summary` outputs. */
-export function imageSection(ds: 'svhn' | 'cifar10', summary: LoadedArtifacts): ReportSection {
+export function imageSection(ds: 'svhn' | 'cifar10', summary: ImageSummary): ReportSection {
   const name = NAMES[ds]!;
-  const series = summary.series as unknown as { kind: string; seed: number; iteration: number; testAccuracy: number | null; trainLoss: number }[];
-  const table = summary.table as unknown as { kind: string; trainAccuracy: number; testAccuracy: number; testAccuracyMin: number; testAccuracyMax: number; sharpness: number; sharpnessMode?: string; testAccuracyChange?: number }[];
+  const { series, table } = summary;
   const absolute = table.some((r) => r.sharpnessMode === 'absolute');
   const kinds = table.map((r) => r.kind);
   return {

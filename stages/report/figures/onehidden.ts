@@ -1,19 +1,15 @@
 /** The one-hidden-layer section (paper Fig. 4): Tr(HΣ) against its isotropic counterpart Tr(HΣ̄) during training. */
-import type { LoadedArtifacts } from '../../../cache/values.ts';
+import type { OutputsOf } from '../../../pipeline/deps.ts';
+import type { oneHiddenSummaryStage } from '../../onehidden/stages.ts';
 import type { ReportSection } from '../document.ts';
 import { OKABE_ITO } from '../render/theme.ts';
 import { spreadBy } from './stats.ts';
 
+/** `onehidden.summary`'s outputs, as declared (stages/onehidden/outputs.ts). */
+export type OneHiddenSummary = OutputsOf<typeof oneHiddenSummaryStage>;
+
 /** One epoch of one seed, as `onehidden.summary` lists it in `perSeed`. */
-export interface OneHiddenEpoch {
-  seed: number;
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  traceHSigma: number;
-  traceHSigmaIso: number;
-  ratio: number | null;
-}
+export type OneHiddenEpoch = OneHiddenSummary['perSeed'][number];
 
 // Figure text avoids the combining macron of Σ̄, which the PNG renderer's font cannot place: Σ_iso instead.
 const QUANTITIES = { traceHSigma: 'Tr(HΣ), SGD noise', traceHSigmaIso: 'Tr(HΣ_iso), isotropic noise of the same TrΣ' } as const;
@@ -27,8 +23,8 @@ export interface OneHiddenProtocol {
 }
 
 /** The section built from `onehidden.summary`'s outputs. */
-export function oneHiddenSection(summary: LoadedArtifacts, protocol: OneHiddenProtocol): ReportSection {
-  const perSeed = summary.perSeed as unknown as OneHiddenEpoch[];
+export function oneHiddenSection(summary: OneHiddenSummary, protocol: OneHiddenProtocol): ReportSection {
+  const perSeed = summary.perSeed;
   const seeds = new Set(perSeed.map((r) => r.seed)).size;
   const traces = (Object.keys(QUANTITIES) as (keyof typeof QUANTITIES)[]).flatMap((q) =>
     spreadBy(perSeed.map((r) => ({ epoch: r.epoch, quantity: QUANTITIES[q], value: r[q] })), ['epoch', 'quantity'], 'value').filter((r) => r.min > 0),
@@ -111,7 +107,7 @@ export function oneHiddenSection(summary: LoadedArtifacts, protocol: OneHiddenPr
             { key: 'ratioMin', label: 'ratio min', format: 'sig' },
             { key: 'ratioMax', label: 'ratio max', format: 'sig' },
           ],
-          rows: summary.table as unknown as Record<string, unknown>[],
+          rows: summary.table,
         },
       },
     ],

@@ -2,17 +2,20 @@
  * Theory against experiment at the sharp minimum: the measured short-horizon loss increase of each noise kind beside
  * the indicator's prediction (t/2)·Tr(HΣ) and the quadratic model's ¼·Tr((I − e^{−2Ht})Σ) in H's top-k eigenbasis.
  */
-import type { LoadedArtifacts } from '../../../cache/values.ts';
+import type { OutputsOf } from '../../../pipeline/deps.ts';
+import type { fashionTheoryStage } from '../../fashion/theory.ts';
 import type { ReportSection } from '../document.ts';
 import { kindLabel, OKABE_ITO } from '../render/theme.ts';
-import type { TheoryRow as FashionTheoryRow } from '../../fashion/theory.ts';
+
+/** `fashion.theory[seed]`'s outputs, as declared (stages/fashion/outputs.ts). */
+export type FashionTheory = OutputsOf<typeof fashionTheoryStage>;
 
 /** One (kind, step) row of `fashion.theory[seed]`. */
-export type TheoryRow = FashionTheoryRow;
+export type TheoryRow = FashionTheory['rows'][number];
 
 /** Rows of every seed's theory stage, with the seed attached. */
-export function theoryRows(theories: readonly LoadedArtifacts[]): (TheoryRow & { seed: number })[] {
-  return theories.flatMap((t, seed) => (t.rows as unknown as TheoryRow[]).map((r) => ({ ...r, seed })));
+export function theoryRows(theories: readonly Pick<FashionTheory, 'rows'>[]): (TheoryRow & { seed: number })[] {
+  return theories.flatMap((t, seed) => t.rows.map((r) => ({ ...r, seed })));
 }
 
 /** One (kind, step) averaged over seeds: means of the measured and predicted increases, the combined standard error. */
@@ -60,9 +63,9 @@ export function theoryAtHorizon(rows: readonly (TheoryRow & { seed: number })[])
 }
 
 /** The section built from the `fashion.theory[seed]` outputs (in seed order). */
-export function theorySection(theories: readonly LoadedArtifacts[]): ReportSection {
+export function theorySection(theories: readonly FashionTheory[]): ReportSection {
   const rows = theoryRows(theories);
-  const settings = theories[0]!.settings as unknown as { runs: number; steps: number; every: number; k: number; lr: number };
+  const settings = theories[0]!.settings;
   const kinds = [...new Set(rows.map((r) => r.kind))].filter((k) => k !== 'gd');
   const curves = theoryBySeedMean(rows)
     .filter((p) => p.kind !== 'gd')

@@ -1,5 +1,6 @@
 /** The toy2d section (paper Fig. 2): loss contours with every dynamics' trajectories, and the success-count table. */
-import type { LoadedArtifacts } from '../../../cache/values.ts';
+import type { OutputsOf } from '../../../pipeline/deps.ts';
+import type { toy2dSummaryStage } from '../../toy2d/stages.ts';
 import type { ReportSection } from '../document.ts';
 import { kindColor, kindLabel } from '../render/theme.ts';
 import { contourLines } from './contour.ts';
@@ -26,12 +27,15 @@ export interface Toy2dProtocol {
   variance: number;
 }
 
+/** `toy2d.summary`'s outputs, as declared (stages/toy2d/outputs.ts). */
+export type Toy2dSummary = OutputsOf<typeof toy2dSummaryStage>;
+
 /** The section built from `toy2d.summary`'s outputs. */
-export function toy2dSection(summary: LoadedArtifacts, protocol: Toy2dProtocol): ReportSection {
-  const rows = summary.table as unknown as Toy2dRow[];
+export function toy2dSection(summary: Toy2dSummary, protocol: Toy2dProtocol): ReportSection {
+  const rows = summary.table;
   const kinds = rows.map((r) => r.kind);
-  const grid = summary.lossGrid as unknown as { w1: number[]; w2: number[]; loss: number[] };
-  const trajectories = summary.trajectories as unknown as { kind: string; repeat: number; point: number; w1: number; w2: number }[];
+  const grid = summary.lossGrid;
+  const trajectories = summary.trajectories;
   const contour = contourLines({ x: grid.w1, y: grid.w2, values: grid.loss }, TOY2D_LEVELS).map((p) => ({ layer: 'contour', level: p.level, line: p.line, order: p.order, w1: p.x, w2: p.y }));
   const paths = trajectories.map((p) => ({ layer: 'trajectory', kind: p.kind, path: `${p.kind}/${p.repeat}`, point: p.point, w1: p.w1, w2: p.w2 }));
   const markers = [

@@ -1,0 +1,85 @@
+/** The declared outputs of the toy2d stages (pipeline/outputs.ts): dtypes of arrays, schemas of JSON. */
+import { z } from 'zod';
+import { f64, json, u8 } from '../../pipeline/outputs.ts';
+import type { Toy2dRow } from '../report/figures/toy2d.ts';
+import { noiseKindName, numberOrNull } from '../schemas.ts';
+import type { KindIndicator } from './indicator.ts';
+import type { ShapeRow } from './shape-stages.ts';
+import type { Finding, ShapeCorrelation, ShapePair, ShapeSummaryRow } from './shape-summary.ts';
+import type { ShapeFrame } from './shapes.ts';
+
+/** `toy2d.data` and `toy2d.shapeData`: repeats × samples × 2. */
+export const toy2dDataOutputs = { data: { ...f64, rank: 3 } } as const;
+
+/** `toy2d.dynamics`. */
+export const toy2dDynamicsOutputs = {
+  final: { ...f64, rank: 2 },
+  finalLoss: f64,
+  escaped: u8,
+  trajectories: { ...f64, rank: 3 },
+  summary: json(z.object({ kind: z.string(), seed: z.number(), repeats: z.number(), escapes: z.number() })),
+} as const;
+
+const kindIndicator: z.ZodType<KindIndicator> = z.object({ kind: noiseKindName, mean: z.number(), sd: z.number(), closedForm: numberOrNull });
+/** `toy2d.indicator`. */
+export const toy2dIndicatorOutputs = { indicators: json(z.array(kindIndicator)) } as const;
+
+const toy2dRow: z.ZodType<Toy2dRow> = z.object({
+  kind: z.string(),
+  repeats: z.number(),
+  escapes: z.array(z.number()),
+  escapesMean: z.number(),
+  escapesMin: z.number(),
+  escapesMax: z.number(),
+  traceHSigma: numberOrNull,
+  traceHSigmaClosedForm: numberOrNull,
+});
+/** `toy2d.summary`. */
+export const toy2dSummaryOutputs = {
+  table: json(z.array(toy2dRow)),
+  trajectories: json(z.array(z.object({ kind: z.string(), repeat: z.number(), point: z.number(), w1: z.number(), w2: z.number() }))),
+  lossGrid: json(z.object({ w1: z.array(z.number()), w2: z.number().array(), loss: z.number().array() })),
+} as const;
+
+const shapeFrame = z.enum(['fixed', 'local']) satisfies z.ZodType<ShapeFrame>;
+const shapeRow = z.object({
+  index: z.number(),
+  family: z.enum(['rank1', 'mixture', 'kind']),
+  parameter: numberOrNull,
+  label: z.string(),
+  escapes: z.number(),
+  repeats: z.number(),
+  trHSigma: z.number(),
+}) satisfies z.ZodType<ShapeRow>;
+/** `toy2d.shapes`. */
+export const toy2dShapesOutputs = { rows: json(z.array(shapeRow)) } as const;
+
+const shapeSummaryRow: z.ZodType<ShapeSummaryRow> = shapeRow.extend({ frame: shapeFrame, rate: z.number(), lower: z.number(), upper: z.number() });
+const shapePair: z.ZodType<ShapePair> = z.object({
+  frame: shapeFrame,
+  a: z.string(),
+  b: z.string(),
+  trA: z.number(),
+  trB: z.number(),
+  rateA: z.number(),
+  rateB: z.number(),
+  gap: z.number(),
+});
+const shapeCorrelation: z.ZodType<ShapeCorrelation> = z.object({
+  frame: shapeFrame,
+  shapes: z.number(),
+  rho: z.number(),
+  lower: z.number(),
+  upper: z.number(),
+  resamples: z.number(),
+  degenerate: z.number(),
+});
+const finding: z.ZodType<Finding> = z.object({ id: z.string(), finding: z.string(), criterion: z.string(), thisRun: z.string(), verdict: z.enum(['holds', 'does not hold']) });
+/** `toy2d.shapesSummary`. */
+export const toy2dShapesSummaryOutputs = {
+  table: json(z.array(shapeSummaryRow)),
+  correlation: json(z.array(shapeCorrelation)),
+  equalTraceDisjoint: json(z.array(shapePair)),
+  misordered: json(z.array(shapePair)),
+  findings: json(z.array(finding)),
+} as const;
