@@ -23,7 +23,7 @@ export interface StageHandle<P extends Params = Params, O extends OutputDecls = 
 }
 
 /** The parameters of a stage's instances. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: matches a stage of any output and dependency type
 export type ParamsOf<S> = S extends StageSpec<infer P, any, any> ? P : S extends StageHandle<infer P, OutputDecls> ? P : Params;
 /** A stage's outputs as its dependents read them. */
 export type OutputsOf<S> = S extends { readonly outputs?: infer O } ? (O extends OutputDecls ? LoadedOutputs<O> : LoadedArtifacts) : LoadedArtifacts;

@@ -105,7 +105,7 @@ test('run --dry-run prints the estimates; --json has estimatedMs per row and the
   t.regex(r.stderr, /engine\.child: a child process started, the project loaded: \d+ ms CPU/);
   const human = await w.cli(['run', '--dry-run', 'slow.ms=1']);
   t.regex(human.stdout, /^cached +left +est +0$/m);
-  t.regex(human.stdout, /^run +slow +est +\S+  \(never run/m);
+  t.regex(human.stdout, /^run +slow +est +\S+ {2}\(never run/m);
   t.regex(human.stdout, /^run +join +est +– /m);
   t.regex(human.stdout, /estimated CPU time: \S+ for 7 instance\(s\) to run \(2 cached, counted 0\)/);
   t.notRegex(human.stdout, /measured on/);
@@ -113,7 +113,7 @@ test('run --dry-run prints the estimates; --json has estimatedMs per row and the
   const gpu = await execaNode(BIN, ['run', '--dry-run', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env: { ...w.env, TOY_MEASURED_ON: 'backend webgpu on NVIDIA H100 (nvidia, hopper)' }, reject: false });
   t.is(gpu.exitCode, 0, gpu.stderr);
   t.regex(gpu.stdout, /^estimated time \(wall clock\): \S+ for 7 instance\(s\) to run/m);
-  t.regex(gpu.stdout, /^  measured on: backend webgpu on NVIDIA H100 \(nvidia, hopper\)$/m);
+  t.regex(gpu.stdout, /^ {2}measured on: backend webgpu on NVIDIA H100 \(nvidia, hopper\)$/m);
   t.regex(gpu.stderr, /measured in \S+ on backend webgpu on NVIDIA H100/);
   const env = { ...w.env, TOY_MEASURE_FAIL: '1' };
   const f = await execaNode(BIN, ['run', '--dry-run', '--json', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env, reject: false });

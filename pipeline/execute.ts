@@ -48,7 +48,7 @@ export async function executeStage(node: PlanNode, cache: CacheStore, hooks: Exe
   const meta: Record<string, Json> = {};
   const started = Date.now();
   const ctx = makeContext(node, hooks, meta, started, () => lineageOf(cache, Object.values(node.inputKeys)));
-  let artifacts;
+  let artifacts: Awaited<ReturnType<typeof node.stage.run>>;
   try {
     artifacts = await node.stage.run(ctx, inputs);
   } catch (err) {

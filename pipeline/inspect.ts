@@ -142,7 +142,7 @@ function toCsv(header: string[], rows: unknown[][]): string {
     const s = typeof x === 'string' ? x : JSON.stringify(x);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [header.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
+  return `${[header.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n')}\n`;
 }
 
 function jsonType(v: Json): string {

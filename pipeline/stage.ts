@@ -178,7 +178,7 @@ export function declaredGpus<P extends Params>(stage: StageSpec<P>, instance: st
 }
 
 /** Any stage, whatever its parameter type. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a list of stages of every parameter and output type (StageSpec is invariant in them)
 export type AnyStage = StageSpec<any, any, Record<string, DepRef>>;
 
 /**

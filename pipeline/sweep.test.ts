@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CacheStore } from '../cache/store.ts';
-import { NDArray, type LoadedArtifacts } from '../cache/values.ts';
+import type { NDArray, LoadedArtifacts } from '../cache/values.ts';
 import { ConfigError } from './config.ts';
 import { buildPlan, matchInstances, selectInstances } from './plan.ts';
 import { defineProject, projectPlan, resolveConfig } from './project.ts';

@@ -292,7 +292,7 @@ function summaryNode(summary: SweepSummarySpec, plans: readonly Plan[], points: 
       if (!target) {
         const named = plan.order.filter((id) => plan.nodes.get(id)!.stage.id === summary.stage);
         throw new PlanError(
-          `sweepSummary.stage '${summary.stage}' is not an instance of point ${label}` + (named.length ? ` (that stage has instances ${named.join(', ')}; name one)` : ''),
+          `sweepSummary.stage '${summary.stage}' is not an instance of point ${label}${named.length ? ` (that stage has instances ${named.join(', ')}; name one)` : ''}`,
         );
       }
       return [{ name: label, instance: summary.stage }];

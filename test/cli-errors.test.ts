@@ -60,7 +60,7 @@ withTmpfs(`a worker that crashes without a word while the disk is full: the fail
   t.is((await w.cli(['run', 'slow.ms=1'])).exitCode, 0);
   const ballast = path.join(fs.dir, 'ballast');
   try {
-    for (let i = 0; ; i++) appendFileSync(ballast, Buffer.alloc(64 << 10));
+    for (let _i = 0; ; _i++) appendFileSync(ballast, Buffer.alloc(64 << 10));
   } catch (err) {
     t.is((err as NodeJS.ErrnoException).code, 'ENOSPC');
   }

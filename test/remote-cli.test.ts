@@ -13,6 +13,7 @@ import { mountTmpfs } from './fixtures/tmpfs.ts';
 
 const ALL = ['source', 'left', 'right', 'join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]', 'slow', 'summary'];
 const remoteDir = () => mkdtempSync(path.join(tmpdir(), 'sgdn-remote-cli-'));
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's --json output, read field by field by the assertions
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
 
 test('run with a remote pushes what it computes; a second run on a fresh local cache pulls everything and computes nothing', async (t) => {

@@ -28,6 +28,7 @@ const ws = () => {
   made.push(w.dir);
   return w;
 };
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's --json output, read field by field by the assertions
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
 
 async function keyOf(w: ReturnType<typeof workspace>, instance: string): Promise<string> {
@@ -87,13 +88,13 @@ test('a forged remote entry: status and push against the genuine entry report wh
 
   const push = await a.cli(['cache', 'push', '--remote', remote, 'join']);
   t.is(push.exitCode, 1);
-  t.regex(push.stdout, /^DIFFERS  join .*\(left as they are: /m);
+  t.regex(push.stdout, /^DIFFERS {2}join .*\(left as they are: /m);
   t.regex(push.stdout, /0 entries uploaded .*, 1 divergent/);
   t.is(readFileSync(path.join(remote, 'manifests', `${key}.json`), 'utf8'), forgedFile, 'not overwritten');
 
   const keep = await a.cli(['cache', 'push', '--remote', remote, '--keep', 'local', 'join']);
   t.is(keep.exitCode, 0, keep.stdout + keep.stderr);
-  t.regex(keep.stdout, /^pushed   join /m);
+  t.regex(keep.stdout, /^pushed {3}join /m);
   const after = await a.cli(['cache', 'status', '--remote', remote, 'join']);
   t.is(after.exitCode, 0, after.stdout);
 });

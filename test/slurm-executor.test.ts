@@ -23,6 +23,7 @@ import { useSlurmCluster, withCluster } from './fixtures/slurm-test.ts';
 const cluster = useSlurmCluster({ fakeGpu: true });
 const REAL = fileURLToPath(new URL('../pipeline.config.ts', import.meta.url));
 const ALL = ['source', 'left', 'right', 'join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]', 'slow', 'summary'];
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's --json output, read field by field by the assertions
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
 
 /** A toy workspace with a remote and a `run --executor slurm` on the cluster. */

@@ -175,7 +175,7 @@ function notFoundMessage(tried: readonly string[], debian: string, downloadDir: 
     ...tried.map((t) => `  - ${t}`),
     'Any one of these provides it:',
     `  - apt-get install ${DEBIAN_FASHION_PACKAGE}   (Debian, as root; installs into ${debian})`,
-    '  - set fashion.data.path=DIR to a directory holding ' + Object.values(FASHION_FILES).join(', '),
+    `  - set fashion.data.path=DIR to a directory holding ${Object.values(FASHION_FILES).join(', ')}`,
     `  - run once where the Debian archive or the official URLs can be reached; the files are verified and kept in ${downloadDir}`,
   ].join('\n');
 }

@@ -2,7 +2,7 @@
  * CIFAR-10 and SVHN: found in a configured directory, else in the download cache, else downloaded from the
  * official URLs and verified by MD5 where a network exists, else an error saying how to get them.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CIFAR_OFFICIAL, CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, readCifar10, type ImageSet } from './cifar10.ts';

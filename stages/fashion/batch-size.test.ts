@@ -62,7 +62,7 @@ test('SGD runs again only at the other batch sizes; the existing instances keep 
   const { plan } = planOf();
   const ids = plan.order.filter((id) => id.startsWith('fashion.batch'));
   t.deepEqual(ids, ['fashion.batchDynamics[batchSize=5,seed=0]', 'fashion.batchDynamics[batchSize=20,seed=0]', 'fashion.batchTheory[seed=0]', 'fashion.batchSummary']);
-  t.is(plan.nodes.get('fashion.batchSummary')!.deps['run_10_0'], 'fashion.dynamics[kind=sgd,seed=0]', 'm = 10 is the sgd dynamics itself');
+  t.is(plan.nodes.get('fashion.batchSummary')!.deps.run_10_0, 'fashion.dynamics[kind=sgd,seed=0]', 'm = 10 is the sgd dynamics itself');
   const off = planOf(['fashion.batchSizes.enabled=false']).plan;
   t.false(off.order.some((id) => id.startsWith('fashion.batch')));
   for (const id of off.order.filter((x) => x !== 'report')) t.is(plan.nodes.get(id)!.key, off.nodes.get(id)!.key, `${id} does not read fashion.batchSizes`);

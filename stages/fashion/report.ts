@@ -46,7 +46,7 @@ export const fashionReport: ExperimentReport = {
   },
   beyond: (inputs) => {
     const summary = single(inputs, 'fashion', fashionSummaryStage);
-    const withFull = summary?.table && summary.table.some((r) => r.kind === 'gld_full');
+    const withFull = summary?.table?.some((r) => r.kind === 'gld_full');
     return { fashion: withFull ? summary : undefined, theory: seeded(inputs, 'theory', fashionTheoryStage), tailIndex: seeded(inputs, 'tail', fashionTailIndexStage), spectrum: seeded(inputs, 'spectrum', fashionSpectrumStage), batchSize: single(inputs, 'batchSize', fashionBatchSummaryStage) };
   },
 };

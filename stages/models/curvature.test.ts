@@ -7,7 +7,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
-import { dot, readF64, relErr, TEST_BACKENDS, tolFor } from '../tf/testing.ts';
+import { dot, readF64, relErr, TEST_BACKENDS, } from '../tf/testing.ts';
 import { createCnn } from './cnn.ts';
 import {
   disposeBatch, expectedSharpness, gatherBatch, hessianOperator, hvp, hvpSession, meanLoss, minibatchValueAndGrad, perExampleGradients,

@@ -431,7 +431,7 @@ export async function expectedSharpness(
     const loss = await meanLoss(model, x, batch, opts);
     return test ? [loss, (await evaluateClassifier(model, x, test, { chunk: opts.chunkSize })).accuracy] : [loss];
   };
-  let r;
+  let r: Awaited<ReturnType<typeof perturbationChange>>;
   try {
     r = await perturbationChange(metrics, w, { delta: opts.delta, samples: opts.samples, rng: opts.rng, mode: opts.mode, antithetic: opts.antithetic });
   } catch (e) {

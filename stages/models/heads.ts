@@ -1,5 +1,5 @@
 /** Loss heads for sequential models. */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { softmaxCrossEntropy } from '../tf/ops.ts';
 import type { Head } from './sequential.ts';
 

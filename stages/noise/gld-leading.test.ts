@@ -1,6 +1,6 @@
 import test from 'ava';
 import { gldLeading } from './gld-leading.ts';
-import { assertEmpiricalCovariance, assertShapeEquals, D, noiseFixture, outerSum, trace } from './testing.ts';
+import { assertEmpiricalCovariance, assertShapeEquals, noiseFixture, outerSum, trace } from './testing.ts';
 
 test('gld_leading is Σ_{j≤k} λ_j v_j v_jᵀ of Σ, not rescaled by default', async (t) => {
   const f = await noiseFixture(4);

@@ -3,7 +3,7 @@
  * samples, a dense Hessian, all their statistics, and an empirical-covariance check with a principled tolerance.
  */
 import type { ExecutionContext } from 'ava';
-import { Covariance, minibatchCovariance } from '../numerics/covariance.ts';
+import { type Covariance, minibatchCovariance } from '../numerics/covariance.ts';
 import { symmetricEigen, type EigenPairs } from '../numerics/eigen.ts';
 import { randomSymmetric } from '../numerics/testing.ts';
 import { Rng } from '../numerics/random.ts';

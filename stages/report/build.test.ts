@@ -3,7 +3,6 @@
  * figures appear, that every spec renders to SVG with marks, and that figure data are what the summaries hold.
  */
 import test from 'ava';
-import type { LoadedArtifacts } from '../../cache/values.ts';
 import { buildReport, type ReportFacts } from './build.ts';
 import type { ReportInputs } from './inputs.ts';
 import type { ReportFigure } from './document.ts';

@@ -3,7 +3,7 @@
  * Vega-Lite specs) and `summary.md` from the summary stages' cached outputs only. It runs inline and reruns alone
  * when only its own version or the `report` config change.
  */
-import { NDArray, toJson, type Artifacts, type LoadedArtifacts } from '../../cache/values.ts';
+import { NDArray, type LoadedArtifacts } from '../../cache/values.ts';
 import type { ProducedOutputs } from '../../pipeline/outputs.ts';
 import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
 import type { Experiment } from '../experiment.ts';

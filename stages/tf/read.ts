@@ -6,7 +6,7 @@
  * so results there are unchanged. A read on a lost WebGPU device fails with the one-line reason (stages/tf/webgpu.ts)
  * instead of hanging. Each function leaves `t` alone: the caller still disposes it.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { throwIfDeviceLost, whenDeviceLost } from './webgpu.ts';
 
 /** The values of `t` as a new typed array (float32 tensors give a Float32Array). Example: `await readTensor(g)`. */

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** The Emscripten module object of the threaded binary, with the `tfjs` bridge BackendWasm expects. */
-export type ThreadedWasmModule = Record<string, unknown> & { tfjs: Record<string, (...args: number[]) => number | void> };
+export type ThreadedWasmModule = Record<string, unknown> & { tfjs: Record<string, (...args: number[]) => number | undefined> };
 
 const THREADED_WASM = 'tfjs-backend-wasm-threaded-simd.wasm';
 
@@ -38,7 +38,7 @@ export async function loadThreadedWasm(binaryDirectory: string, threads: number)
       mainScriptUrlOrBlob: factoryPath,
     }),
   );
-  const cwrap = module.cwrap as (name: string, ret: string | null, args: string[]) => (...a: number[]) => number | void;
+  const cwrap = module.cwrap as (name: string, ret: string | null, args: string[]) => (...a: number[]) => number | undefined;
   module.tfjs = {
     init: cwrap('init', null, []),
     initWithThreadsCount: cwrap('init_with_threads_count', null, ['number']),

@@ -7,7 +7,7 @@ let mod;
 try {
   mod = await import('webgpu');
 } catch (err) {
-  console.log(JSON.stringify({ ok: false, stage: 'package', reason: String(err && err.message ? err.message : err) }));
+  console.log(JSON.stringify({ ok: false, stage: 'package', reason: String(err?.message ? err.message : err) }));
   process.exit(0);
 }
 const LIMITS = [
@@ -40,6 +40,6 @@ try {
     console.log(JSON.stringify({ ok: true, adapter: out }));
   }
 } catch (err) {
-  console.log(JSON.stringify({ ok: false, stage: 'adapter', reason: String(err && err.message ? err.message : err) }));
+  console.log(JSON.stringify({ ok: false, stage: 'adapter', reason: String(err?.message ? err.message : err) }));
 }
 process.exit(0);

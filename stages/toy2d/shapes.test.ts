@@ -21,7 +21,7 @@ test('the family: 32 angles in [0, π), 11 mixtures from 0 to 1, then the kinds,
   t.is(f.length, 45);
   t.deepEqual(f[1], { family: 'rank1', angle: Math.PI / 32 });
   t.true(f.slice(0, 32).every((s) => s.family === 'rank1' && s.angle >= 0 && s.angle < Math.PI));
-  t.deepEqual(f.slice(32, 43).map((s) => (s.family === 'mixture' ? s.alpha : -1)), [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((a, i) => i / 10));
+  t.deepEqual(f.slice(32, 43).map((s) => (s.family === 'mixture' ? s.alpha : -1)), [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((_a, i) => i / 10));
   t.is(shapeLabel(f[44]!), 'gld_hessian');
   t.is(shapeLabel(f[8]!), 'rank1 φ=0.785');
 });

@@ -20,7 +20,6 @@ import { checkWholeSet, resolveChunkSize } from '../models/chunking.ts';
 import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
 import type { Batch } from '../models/model.ts';
 import { createVgg11 } from '../models/vgg.ts';
-import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { readAll } from '../tf/read.ts';

@@ -236,7 +236,7 @@ export class SlurmClient {
   async largestNodeCpus(partition?: string): Promise<number | undefined> {
     const args = ['--noheader', '--format=%c', ...(partition ? [`--partition=${partition}`] : [])];
     const r = await this.run('sinfo', args, { env: this.env, timeoutMs: this.timeoutMs }).catch(() => undefined);
-    if (!r || r.exitCode !== 0) return undefined;
+    if (r?.exitCode !== 0) return undefined;
     return parseSinfoCpus(r.stdout);
   }
 

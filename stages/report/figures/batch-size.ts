@@ -38,7 +38,7 @@ export function batchSizeFindings(table: readonly BatchSizeRow[]): BatchFinding[
   const fits = table.map((r) => r.randomFit);
   const rhoRise = spearman(traces, table.map((r) => r.lossRise));
   const rhoFit = fits.every((x) => x !== null) ? spearman(traces, fits as number[]) : null;
-  const escape: BatchFinding = {
+  const escapeFinding: BatchFinding = {
     id: 'batch-escape',
     finding: 'SGD escapes the sharp minimum further, and forgets more of the random labels, the larger its Tr(HΣ_m) (the smaller its batch).',
     criterion: `over the batch sizes (means over seeds), Spearman’s ρ between Tr(HΣ_m) and the final / start training loss ≥ ${BATCH_RHO_MIN}, and between Tr(HΣ_m) and the random-label fit ≤ −${BATCH_RHO_MIN}`,
@@ -65,7 +65,7 @@ export function batchSizeFindings(table: readonly BatchSizeRow[]): BatchFinding[
     thisRun: few ? notRun : `measured ÷ linear ${per((r) => r.ratioToLinear)}; largest / smallest ${spreadOf === null ? '– (not all positive)' : sig3(spreadOf)}`,
     verdict: few ? 'not run' : spreadOf !== null && spreadOf <= BATCH_LINEAR_FACTOR ? 'holds' : 'does not hold',
   };
-  return [escape, short, linear];
+  return [escapeFinding, short, linear];
 }
 
 /** The three measures of escape the figure plots, in panel order. */

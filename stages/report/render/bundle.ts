@@ -29,7 +29,7 @@ export function documentFigures(doc: ReportDocument): ReportFigure[] {
 }
 
 function json(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n';
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 /**

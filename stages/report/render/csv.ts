@@ -31,5 +31,5 @@ export function toCsv(records: readonly Record<string, unknown>[], columns: read
     // A lone empty field would be a blank line, which readers skip; quote it so the row survives.
     lines.push(line === '' && columns.length === 1 ? '""' : line);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -16,7 +16,7 @@ const html = renderHtml(doc, figuresOf(doc));
 
 test('the page is self-contained: inline CSS, no scripts, no external resources', (t) => {
   t.true(html.startsWith('<!doctype html>'));
-  t.regex(html, /<style>[^]*max-width[^]*<\/style>/);
+  t.regex(html, /<style>[\s\S]*max-width[\s\S]*<\/style>/);
   t.false(/<script/i.test(html), 'no script element, even from text that contains one');
   t.regex(html, /A &lt;script&gt;alert\(1\)&lt;\/script&gt; tag stays text/);
   t.false(/(src|href)="(https?:)?\/\//.test(html), 'no absolute URLs');
@@ -26,17 +26,17 @@ test('the page is self-contained: inline CSS, no scripts, no external resources'
 });
 
 test('each figure has its anchor, inline SVG, numbered caption and relative links to its files', (t) => {
-  const figures = [...html.matchAll(/<figure id="fig-([^"]+)" class="report-figure">([^]*?)<\/figure>/g)];
+  const figures = [...html.matchAll(/<figure id="fig-([^"]+)" class="report-figure">([\s\S]*?)<\/figure>/g)];
   t.deepEqual(figures.map((m) => m[1]), ['sample-loss', 'sample-scatter', 'sample-escape']);
   const [, id, body] = figures[1];
   t.regex(body, /<svg /);
   t.regex(body, /<span class="caption-label">Figure 2\.<\/span> <strong>Sharpness against test accuracy<\/strong> One point per run/);
   for (const ext of ['json', 'csv', 'vl.json', 'png']) t.true(body.includes(`href="figures/${id}.${ext}"`), ext);
-  t.regex(body, /id="fig-sample-scatter-clip1"[^]*url\(#fig-sample-scatter-clip1\)/, 'SVG ids are per figure');
+  t.regex(body, /id="fig-sample-scatter-clip1"[\s\S]*url\(#fig-sample-scatter-clip1\)/, 'SVG ids are per figure');
 });
 
 test('the table of contents links every section, figure and table', (t) => {
-  const toc = /<nav class="toc"[^]*?<\/nav>/.exec(html)![0];
+  const toc = /<nav class="toc"[\s\S]*?<\/nav>/.exec(html)![0];
   for (const a of ['#sec-dynamics', '#sec-escape', '#fig-sample-loss', '#fig-sample-scatter', '#fig-sample-escape', '#tab-escape-summary']) {
     t.true(toc.includes(`href="${a}"`), a);
   }
@@ -44,7 +44,7 @@ test('the table of contents links every section, figure and table', (t) => {
 });
 
 test('tables format cells by column and right-align numbers', (t) => {
-  const table = /<table id="tab-escape-summary"[^]*?<\/table>/.exec(html)![0];
+  const table = /<table id="tab-escape-summary"[\s\S]*?<\/table>/.exec(html)![0];
   t.regex(table, /<th scope="col">Kind<\/th><th scope="col" class="num">Escape rate<\/th>/);
   t.regex(table, /<tr><td>sgd<\/td><td class="num">81\.3%<\/td><td class="num">16<\/td><td class="num">1\.836<\/td><td class="num">1, 2, 3<\/td><\/tr>/);
   t.regex(table, /<td class="num">1\.235e-5<\/td><td class="num">–<\/td>/);

@@ -3,7 +3,7 @@
  * kernel does. tfjs-backend-wasm 4.22 copies the whole tensor, and the gradient tape clones every saved tensor
  * through Identity (2% of a CNN gradient).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /** The kernel function replacing wasm's Identity (strings go to `original`). */
 export function makeWasmIdentityKernel(original: tf.KernelConfig | undefined): tf.KernelFunc {

@@ -2,7 +2,7 @@
  * Direct access to a kernel's float32 inputs and output as typed arrays, on wasm (views of the wasm heap) and cpu
  * (the backend's own arrays), for kernels written as plain loops: no intermediate tensors, no copies.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** The cpu backend's storage, as far as these kernels use it. */

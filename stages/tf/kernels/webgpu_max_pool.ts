@@ -4,7 +4,7 @@
  * max_pool_grad.ts). Both only select values, so they equal the other backends bit for bit. tfjs's own webgpu
  * MaxPoolGrad (kept as the fallback for overlapping or padded windows) picks a window's last maximum instead.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { inputTensor } from './kernel_util.ts';
 import { MAX_POOL_PICK, tilingWindow } from './max_pool_grad.ts';
 
