@@ -59,15 +59,20 @@ export function configSchemaOf<const E extends readonly Experiment[]>(experiment
            * sbatch option each, its value attached, no control characters (pipeline/executors/slurm/safe-values.ts).
            */
           options: z
-            .array(z.string().superRefine((o, ctx) => {
-              const problem = sbatchOptionProblem(o);
-              if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(o)} ${problem}` });
-            }))
+            .array(
+              z.string().superRefine((o, ctx) => {
+                const problem = sbatchOptionProblem(o);
+                if (problem !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${JSON.stringify(o)} ${problem}` });
+              }),
+            )
             .optional(),
           /** How a job whose stage needs GPUs asks for them: `--gpus=N` (default), `--gres=gpu:N` or `--gpus-per-task=N`. */
           gpuRequest: z.enum(['gpus', 'gres', 'gpus-per-task']).optional(),
           /** A GPU type for those requests (`--gpus=h100:1`, `--gres=gpu:h100:1`). */
-          gpuType: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+          gpuType: z
+            .string()
+            .regex(/^[A-Za-z0-9_.-]+$/)
+            .optional(),
         })
         .strict()
         .optional(),

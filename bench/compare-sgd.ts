@@ -62,9 +62,12 @@ export async function timeSgdNoise(o: SgdTimingInputs): Promise<SgdTimings> {
     ms.hvpReusedPass = await medianMsAsync(() => readBack(() => [session.hvp(vt)]), reps);
     session.dispose();
     ms.evaluateTest = await medianMsAsync(() => evaluateClassifier(model, w, testBatch, { chunk: o.evalChunk }), Math.max(3, reps >> 1));
-    ms.sixtyMinibatchGradients = await medianMsAsync(async () => {
-      for (let b = 0; b < count; b++) await readBack(() => Object.values(minibatchValueAndGrad(model, wt, batch, minibatches.subarray(b * 20, b * 20 + 20))));
-    }, Math.max(3, reps >> 1));
+    ms.sixtyMinibatchGradients = await medianMsAsync(
+      async () => {
+        for (let b = 0; b < count; b++) await readBack(() => Object.values(minibatchValueAndGrad(model, wt, batch, minibatches.subarray(b * 20, b * 20 + 20))));
+      },
+      Math.max(3, reps >> 1),
+    );
     const times: number[] = [];
     let lz: SgdTimings['lanczos'] | undefined;
     for (let r = 0; r < o.lanczosRuns; r++) {
@@ -90,7 +93,11 @@ async function main(dir: string, threads: number, backend: BackendName): Promise
   const test = arrays.y_test!.length;
   const batch: Batch = { x: tf.tensor4d(arrays.x_train as Float32Array, [train, 28, 28, 1]), y: tf.tensor1d(arrays.y_train as Int32Array, 'int32') };
   const testBatch: Batch = { x: tf.tensor4d(arrays.x_test as Float32Array, [test, 28, 28, 1]), y: tf.tensor1d(arrays.y_test as Int32Array, 'int32') };
-  const s = settings as { reps: number; evalChunk: number; lanczos: { k: number; tol: number; tolPairs: number; runs: number; seed: number; maxIter?: number } };
+  const s = settings as {
+    reps: number;
+    evalChunk: number;
+    lanczos: { k: number; tol: number; tolPairs: number; runs: number; seed: number; maxIter?: number };
+  };
   const { ms, lanczos: lz } = await timeSgdNoise({
     model,
     w: arrays.w as Float32Array,
@@ -98,7 +105,13 @@ async function main(dir: string, threads: number, backend: BackendName): Promise
     batch,
     testBatch,
     minibatches: arrays.minibatches as Int32Array,
-    lanczosOptions: { k: s.lanczos.k, tol: s.lanczos.tol, tolPairs: s.lanczos.tolPairs, seed: s.lanczos.seed, ...(s.lanczos.maxIter ? { maxIter: s.lanczos.maxIter } : {}) },
+    lanczosOptions: {
+      k: s.lanczos.k,
+      tol: s.lanczos.tol,
+      tolPairs: s.lanczos.tolPairs,
+      seed: s.lanczos.seed,
+      ...(s.lanczos.maxIter ? { maxIter: s.lanczos.maxIter } : {}),
+    },
     reps: s.reps,
     lanczosRuns: s.lanczos.runs,
     evalChunk: s.evalChunk,

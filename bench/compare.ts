@@ -87,9 +87,17 @@ export function runTorch(dir: string, mode: 'check' | 'bench', threads: number):
 }
 
 /** Runs bench/compare-sgd.ts on an exchange directory with `threads` wasm threads and parses its JSON line. */
-export function runSgdNoiseThreaded(dir: string, threads: number, backend: BackendName = 'wasm'): { threads: number; ms: Record<string, number>; lanczosMatvecs: number } {
+export function runSgdNoiseThreaded(
+  dir: string,
+  threads: number,
+  backend: BackendName = 'wasm',
+): { threads: number; ms: Record<string, number>; lanczosMatvecs: number } {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compare-sgd.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, String(threads), backend], { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 30 * 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, String(threads), backend], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    timeout: 30 * 60_000,
+  });
   if (r.error) throw new Error(`${script}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${script} ${dir} ${threads} exited with ${r.status ?? r.signal}:\n${(r.stderr ?? '').trim().slice(-4000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { threads: number; ms: Record<string, number>; lanczosMatvecs: number };
@@ -149,7 +157,6 @@ export async function checkAgainstTorch(dir: string, model: FlatModel, w: Float3
     .map(([name, e]) => `${name}: relative difference ${e.relativeDifference.toExponential(3)} > ${CHECK_TOLERANCE} (‖torch‖ = ${e.torchNorm.toPrecision(6)})`);
   return { ...out, tolerance: CHECK_TOLERANCE, failures, torch };
 }
-
 
 interface Images {
   x: Float32Array;
@@ -295,7 +302,18 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         minibatches: { data: Int32Array.from(minibatches), shape: [mbCount, 20] },
         lanczos_random: { data: lanczosRandom, shape: [8, model.size] },
       },
-      { reps, evalChunk, lanczos: { k: lanczosOpts.k, tol: lanczosOpts.tol, tolPairs: lanczosOpts.tolPairs, seed: lanczosOpts.seed, runs: lanczosRuns, ...(opts.lanczosMaxIter ? { maxIter: opts.lanczosMaxIter } : {}) } },
+      {
+        reps,
+        evalChunk,
+        lanczos: {
+          k: lanczosOpts.k,
+          tol: lanczosOpts.tol,
+          tolPairs: lanczosOpts.tolPairs,
+          seed: lanczosOpts.seed,
+          runs: lanczosRuns,
+          ...(opts.lanczosMaxIter ? { maxIter: opts.lanczosMaxIter } : {}),
+        },
+      },
     );
 
     // 1. Correctness: the same loss, gradient and HVP, or nothing is timed.
@@ -331,15 +349,23 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
     for (let r = 1; r <= rounds; r++) {
       process.stderr.write(`compare: round ${r}/${rounds}: timing sgd-noise, ${gpu ? info.label : '1 thread'}...\n`);
       const one = await timeSgdNoise({
-        model, w, v, batch, testBatch, minibatches: Int32Array.from(minibatches), lanczosOptions: lanczosOpts, reps, lanczosRuns, evalChunk,
+        model,
+        w,
+        v,
+        batch,
+        testBatch,
+        minibatches: Int32Array.from(minibatches),
+        lanczosOptions: lanczosOpts,
+        reps,
+        lanczosRuns,
+        evalChunk,
       });
       sgdRounds.push(one.ms);
       lz = one.lanczos;
       process.stderr.write(`compare: round ${r}/${rounds}: timing torch, ${torchThreads} thread(s)...\n`);
       torchRounds.push(runTorch(dir, 'bench', torchThreads) as TorchRun);
     }
-    const medianByKey = (runs: readonly Record<string, number>[]) =>
-      Object.fromEntries(Object.keys(runs[0]!).map((k) => [k, median(runs.map((m) => m[k]!))]));
+    const medianByKey = (runs: readonly Record<string, number>[]) => Object.fromEntries(Object.keys(runs[0]!).map((k) => [k, median(runs.map((m) => m[k]!))]));
     const ms = medianByKey(sgdRounds);
     if (!lz) throw new Error('bench compare: rounds must be ≥ 1');
     const t1: TorchRun = { ...torchRounds[0]!, ms: medianByKey(torchRounds.map((t) => t.ms)) };
@@ -384,17 +410,36 @@ export async function benchCompare(opts: CompareOptions = {}): Promise<Record<st
         });
       }
     }
-    const adapterLine = gpu ? `sgd-noise on ${info.label}${info.adapter?.software ? ': a software adapter, times are not GPU speeds' : ''}; torch on ${t1.threadsInEffect} CPU threads\n` : '';
+    const adapterLine = gpu
+      ? `sgd-noise on ${info.label}${info.adapter?.software ? ': a software adapter, times are not GPU speeds' : ''}; torch on ${t1.threadsInEffect} CPU threads\n`
+      : '';
     process.stderr.write(`\n${adapterLine}${formatTable(rows)}\n\n`);
     const eigen = (xs: ArrayLike<number>) => Array.from(xs, (x) => round(x, 6));
     const torchEigen = t1.lanczos.eigenvalues as number[];
     return {
-      ...(gpu ? { adapter: { label: info.label, ...info.adapter, note: info.adapter?.software ? 'a software adapter (CPU Vulkan): the times are not GPU speeds' : 'a hardware adapter' } } : {}),
+      ...(gpu
+        ? {
+            adapter: {
+              label: info.label,
+              ...info.adapter,
+              note: info.adapter?.software ? 'a software adapter (CPU Vulkan): the times are not GPU speeds' : 'a hardware adapter',
+            },
+          }
+        : {}),
       threads: gpu
-        ? { cpuCount: cores, sgdNoise: { backend: info.label, note: 'webgpu: the work runs on the adapter' }, torch: { allCores: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env } } }
+        ? {
+            cpuCount: cores,
+            sgdNoise: { backend: info.label, note: 'webgpu: the work runs on the adapter' },
+            torch: { allCores: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env } },
+          }
         : {
             cpuCount: cores,
-            sgdNoise: { backend: info.label, oneThread: info.threads ?? 1, allCores: sgdAll!.threads, note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts) and, on native, as many native kernel threads' },
+            sgdNoise: {
+              backend: info.label,
+              oneThread: info.threads ?? 1,
+              allCores: sgdAll!.threads,
+              note: 'all-cores rows: a fresh process with the threaded wasm binary (stages/tf/wasm-threads.ts) and, on native, as many native kernel threads',
+            },
             torch: {
               oneThread: { requested: t1.threadsRequested, inEffect: t1.threadsInEffect, env: t1.env },
               allCores: { requested: tAll!.threadsRequested, inEffect: tAll!.threadsInEffect, env: tAll!.env },

@@ -34,7 +34,10 @@ export async function benchEngine(repeats = 5): Promise<Record<string, unknown>>
   const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-bench-'));
   const cache = CacheStore.open(dir);
   const results: Record<string, unknown> = {};
-  for (const [label, n] of [['cnn_11330_f32', 11_330], ['vgg11_9750922_f32', 9_750_922]] as const) {
+  for (const [label, n] of [
+    ['cnn_11330_f32', 11_330],
+    ['vgg11_9750922_f32', 9_750_922],
+  ] as const) {
     const data = new Float32Array(n).map((_, i) => Math.sin(i));
     const commits: number[] = [];
     const lookups: number[] = [];

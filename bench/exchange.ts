@@ -17,7 +17,12 @@ export interface ExchangeArray {
  * Writes `arrays` to DIR/data.bin and DIR/header.json (dtype, shape, offset of each, the model's parameter layout and
  * `settings`): what the torch scripts read. Example: `writeExchange(dir, model, {w: {data: w, shape: [w.length]}})`.
  */
-export function writeExchange(dir: string, model: Pick<FlatModel, 'name' | 'params'>, arrays: Record<string, ExchangeArray>, settings: Record<string, unknown> = {}): void {
+export function writeExchange(
+  dir: string,
+  model: Pick<FlatModel, 'name' | 'params'>,
+  arrays: Record<string, ExchangeArray>,
+  settings: Record<string, unknown> = {},
+): void {
   const entries: Record<string, { dtype: string; shape: number[]; offset: number }> = {};
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {

@@ -12,7 +12,16 @@ import * as tf from '@tensorflow/tfjs';
 import { performance } from 'node:perf_hooks';
 import { locateFashionMnist, readFashionSplit } from '../stages/data/fashion-mnist.ts';
 import { createCnn } from '../stages/models/cnn.ts';
-import { hvp, hvpSession, minibatchValueAndGrad, perExampleGradients, sliceBatch, valueAndGrad, valueAndGradRead, hessianOperator } from '../stages/models/curvature.ts';
+import {
+  hvp,
+  hvpSession,
+  minibatchValueAndGrad,
+  perExampleGradients,
+  sliceBatch,
+  valueAndGrad,
+  valueAndGradRead,
+  hessianOperator,
+} from '../stages/models/curvature.ts';
 import type { Batch } from '../stages/models/model.ts';
 import { minibatchCovariance } from '../stages/numerics/covariance.ts';
 import { lanczos, type LanczosResult } from '../stages/numerics/lanczos.ts';
@@ -40,7 +49,10 @@ async function loadImages(n: number, rng: Rng): Promise<{ batch: Batch; source: 
     return {
       batch: {
         x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 784)), [n, 28, 28, 1]),
-        y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32'),
+        y: tf.tensor1d(
+          Int32Array.from({ length: n }, () => rng.int(10)),
+          'int32',
+        ),
       },
       source: 'random images (Fashion-MNIST not found)',
     };

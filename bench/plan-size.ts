@@ -32,8 +32,17 @@ async function measureOne(points: number): Promise<void> {
 /** Measures each size in a child process and prints the samples and the per-instance slope of the last two. */
 function main(sizes: number[]): void {
   const self = fileURLToPath(import.meta.url);
-  const samples = sizes.map((n) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, '--one', String(n)], { encoding: 'utf8' }).trim().split('\n').at(-1)!) as Sample);
-  for (const s of samples) console.log(`${s.points} points, ${s.instances} instances: ${s.cpuMs.toFixed(0)} ms CPU, peak RSS ${(s.maxRssKiB / 1024).toFixed(0)} MiB`);
+  const samples = sizes.map(
+    (n) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', self, '--one', String(n)], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .at(-1)!,
+      ) as Sample,
+  );
+  for (const s of samples)
+    console.log(`${s.points} points, ${s.instances} instances: ${s.cpuMs.toFixed(0)} ms CPU, peak RSS ${(s.maxRssKiB / 1024).toFixed(0)} MiB`);
   const [a, b] = samples.slice(-2) as [Sample, Sample];
   const d = b.instances - a.instances;
   console.log(`per instance: ${((b.cpuMs - a.cpuMs) / d).toFixed(3)} ms CPU, ${((b.maxRssKiB - a.maxRssKiB) / d).toFixed(1)} KiB`);

@@ -35,7 +35,8 @@ const count = (name: keyof typeof values): number | undefined => {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!(Number.isInteger(n) && n >= (name === 'gd-steps' ? 0 : 1))) throw new Error(`bench: --${name} must be a ${name === 'gd-steps' ? 'non-negative' : 'positive'} integer, got '${String(raw)}'`);
+  if (!(Number.isInteger(n) && n >= (name === 'gd-steps' ? 0 : 1)))
+    throw new Error(`bench: --${name} must be a ${name === 'gd-steps' ? 'non-negative' : 'positive'} integer, got '${String(raw)}'`);
   return n;
 };
 const backend = (values.backend === 'auto' ? resolveAutoBackend() : values.backend) as BackendName;

@@ -90,7 +90,7 @@ test('a holder whose cache.lock is deleted locks it again with one line on stder
   await stop(h.child);
 });
 
-test("a holder whose LMDB lock file is deleted stops writing: its next commit fails naming the file", async (t) => {
+test('a holder whose LMDB lock file is deleted stops writing: its next commit fails naming the file', async (t) => {
   const { root, cache } = cacheDir();
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const h = await holder(t, cache);

@@ -45,7 +45,9 @@ export class CacheBusyError extends CacheError {
 export class CacheFilesReplacedError extends CacheError {
   /** Names the file and what to do. */
   constructor(readonly file: string) {
-    super(`${file} was deleted or replaced while this process had the cache open; stopped writing to it (another process could now write the file without LMDB's writer lock). Rerun: entries committed so far are kept. Never delete a cache's files while sgd-noise uses it`);
+    super(
+      `${file} was deleted or replaced while this process had the cache open; stopped writing to it (another process could now write the file without LMDB's writer lock). Rerun: entries committed so far are kept. Never delete a cache's files while sgd-noise uses it`,
+    );
   }
 }
 
@@ -176,13 +178,16 @@ export class CacheLock {
       if (again) {
         closeSync(lock.fd);
         this.lockFile = again;
-        process.stderr.write(`sgd-noise: the lock file ${lock.file} was deleted or replaced while this process (pid ${process.pid}) used the cache; locked it again (the lock on ${DATA_FILE} kept the cache safe meanwhile)\n`);
+        process.stderr.write(
+          `sgd-noise: the lock file ${lock.file} was deleted or replaced while this process (pid ${process.pid}) used the cache; locked it again (the lock on ${DATA_FILE} kept the cache safe meanwhile)\n`,
+        );
       }
     }
     if (!isRegistered(this.dir)) registerUser(this.dir);
     const data = this.dataFile;
     const lmdbLock = path.join(this.dir, LMDB_LOCK_FILE);
-    const replaced = identity(data.file) !== data.id ? data.file : this.lmdbLockId !== undefined && identity(lmdbLock) !== this.lmdbLockId ? lmdbLock : undefined;
+    const replaced =
+      identity(data.file) !== data.id ? data.file : this.lmdbLockId !== undefined && identity(lmdbLock) !== this.lmdbLockId ? lmdbLock : undefined;
     if (replaced !== undefined) {
       this.replaced = replaced;
       process.stderr.write(`sgd-noise: ${new CacheFilesReplacedError(replaced).message}\n`);

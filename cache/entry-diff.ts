@@ -58,7 +58,8 @@ export function diffEntries(local: Manifest, remote: Manifest): EntryDifference 
  */
 export function formatDifference(d: EntryDifference): string {
   const parts: string[] = [];
-  if (d.outputs.length) parts.push(`output${d.outputs.length > 1 ? 's' : ''} ${d.outputs.map((o) => `${o.name} (local ${o.local}, remote ${o.remote})`).join(', ')}`);
+  if (d.outputs.length)
+    parts.push(`output${d.outputs.length > 1 ? 's' : ''} ${d.outputs.map((o) => `${o.name} (local ${o.local}, remote ${o.remote})`).join(', ')}`);
   if (d.seed) parts.push('seed');
   if (d.meta.length) parts.push(`meta ${d.meta.join(', ')}`);
   const side = (name: string, p: Provenance) => `${name} computed ${p.createdAt} on ${p.host}${p.backend ? `, backend ${p.backend}` : ''}`;

@@ -44,8 +44,14 @@ interface StatEntry {
 
 const isEntry = (e: unknown): e is StatEntry => {
   const r = e as Record<string, unknown> | null;
-  return r !== null && typeof r === 'object' && ['size', 'mtimeNs', 'ino', 'dev'].every((k) => typeof r[k] === 'string') &&
-    typeof r.sha256 === 'string' && /^[0-9a-f]{64}$/.test(r.sha256) && typeof r.hashedAtMs === 'number';
+  return (
+    r !== null &&
+    typeof r === 'object' &&
+    ['size', 'mtimeNs', 'ino', 'dev'].every((k) => typeof r[k] === 'string') &&
+    typeof r.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(r.sha256) &&
+    typeof r.hashedAtMs === 'number'
+  );
 };
 
 /** File hashes with a stat cache; {@link FileHashCache.hash} is the {@link HashFile} to hand to the planner. */

@@ -15,7 +15,16 @@ async function healthyCache(n = 30): Promise<string> {
   for (let i = 0; i < n; i++) {
     const fields = { stage: 's', params: { i }, version: 1, config: { 'a.long.config.key': 'x'.repeat(300) }, inputs: {} };
     await store.commit(
-      { key: entryKey(fields), instance: `s[i=${i}]`, ...fields, seed: null, createdAt: 'now', durationMs: 1, host: { node: '', platform: '', pid: 1 }, meta: {} },
+      {
+        key: entryKey(fields),
+        instance: `s[i=${i}]`,
+        ...fields,
+        seed: null,
+        createdAt: 'now',
+        durationMs: 1,
+        host: { node: '', platform: '', pid: 1 },
+        meta: {},
+      },
       { w: new Float64Array(5000).fill(i) },
     );
   }

@@ -144,7 +144,8 @@ function walk(reader: LmdbFileReader, meta: MetaPage): LmdbCheck {
   const named: { name: string; record: DbRecord }[] = [];
   const main = walkTree(reader, meta, seen, 'the main table', meta.mainDb, (node) => {
     if (!(node.flags & F_SUBDATA)) return undefined;
-    if (!node.data || node.data.length !== DB_RECORD_SIZE) return `the table record '${node.key.toString('latin1')}' is ${node.dataSize} bytes, expected ${DB_RECORD_SIZE}`;
+    if (!node.data || node.data.length !== DB_RECORD_SIZE)
+      return `the table record '${node.key.toString('latin1')}' is ${node.dataSize} bytes, expected ${DB_RECORD_SIZE}`;
     named.push({ name: node.key.toString('utf8').replace(/\0$/, ''), record: readDbRecord(node.data, 0) });
     return undefined;
   });
@@ -228,8 +229,10 @@ function walkTree(
   };
   const checkOverflow = (first: number, bytes: number): string | undefined => {
     const count = overflowPageCount(bytes, pageSize);
-    if (first < 2 || first + count - 1 > lastPage) return `a ${bytes}-byte value on pages ${first}–${first + count - 1} lies outside the data pages 2–${lastPage}`;
-    if (first + count > pagesInFile) return `a ${bytes}-byte value on pages ${first}–${first + count - 1} lies beyond the end of the file (${pagesInFile} pages)`;
+    if (first < 2 || first + count - 1 > lastPage)
+      return `a ${bytes}-byte value on pages ${first}–${first + count - 1} lies outside the data pages 2–${lastPage}`;
+    if (first + count > pagesInFile)
+      return `a ${bytes}-byte value on pages ${first}–${first + count - 1} lies beyond the end of the file (${pagesInFile} pages)`;
     const header = reader.pageHeader(first, pageSize);
     if (header.pgno !== first) return `overflow page ${first}: its header names page ${header.pgno} (page header overwritten)`;
     if (!(header.flags & P_OVERFLOW)) return `page ${first} should start a ${bytes}-byte value but has page flags 0x${header.flags.toString(16)}`;

@@ -75,7 +75,10 @@ export function isCommitFailure(err: unknown): err is Error & { commitError: Pro
  */
 export async function unwrapCommitFailure(err: unknown, waitMs = 500): Promise<unknown> {
   if (!isCommitFailure(err)) return err;
-  const settled = Promise.resolve(err.commitError).then(() => undefined, (e: unknown) => e); // handled from now on
+  const settled = Promise.resolve(err.commitError).then(
+    () => undefined,
+    (e: unknown) => e,
+  ); // handled from now on
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), waitMs);

@@ -22,7 +22,10 @@ export function validateManifest(key: string, raw: unknown, digest?: string): Ma
   if (manifest.key !== key) throw new CorruptEntryError(key, `manifest is filed under another key (${manifest.key})`);
   const proven = entryKey({ ...manifest, missing: manifest.missing ? Object.keys(manifest.missing) : undefined });
   if (proven !== key) {
-    throw new CorruptEntryError(key, `manifest does not prove its key: its stage, params, version, config, inputs (and missing inputs, input files) hash to ${proven.slice(0, 12)}, not ${key.slice(0, 12)} (edited or damaged)`);
+    throw new CorruptEntryError(
+      key,
+      `manifest does not prove its key: its stage, params, version, config, inputs (and missing inputs, input files) hash to ${proven.slice(0, 12)}, not ${key.slice(0, 12)} (edited or damaged)`,
+    );
   }
   if (digest !== undefined && manifestDigest(manifest) !== digest) {
     throw new CorruptEntryError(key, 'manifest does not match its digest: a field outside the key (seed, outputs, metadata…) was edited or damaged');

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { outputRefSchema } from './values.ts';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a 64-digit hex SHA-256');
-const jsonValue: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(jsonValue)]),
-);
+const jsonValue: z.ZodType<unknown> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(jsonValue)]));
 
 /** Schema of a manifest: key → outputs, with the fingerprint that produced the key and run metadata. */
 export const manifestSchema = z

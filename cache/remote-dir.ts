@@ -51,8 +51,11 @@ const CAUSES: Readonly<Record<string, { cause: string; advice: string }>> = {
   EDQUOT: { cause: 'disk quota exceeded', advice: 'free space on the shared filesystem or raise the quota' },
   EIO: { cause: 'input/output error', advice: 'check the shared filesystem (its mount and server)' },
   ESTALE: { cause: 'stale file handle', advice: 'check the shared filesystem mount' },
-  ENOTDIR: { cause: 'a component of the path is not a directory', advice: 'the remote directory holds something that is not sgd-noise\'s layout; use an empty directory' },
-  EISDIR: { cause: 'is a directory, not a file', advice: 'the remote directory holds something that is not sgd-noise\'s layout; use an empty directory' },
+  ENOTDIR: {
+    cause: 'a component of the path is not a directory',
+    advice: "the remote directory holds something that is not sgd-noise's layout; use an empty directory",
+  },
+  EISDIR: { cause: 'is a directory, not a file', advice: "the remote directory holds something that is not sgd-noise's layout; use an empty directory" },
 };
 
 /** A remote kept as plain files in a directory. Open with {@link DirRemote.open} (or `openRemote` in remote.ts). */
@@ -82,7 +85,9 @@ export class DirRemote implements CacheRemote {
         throw new RemoteConfigError(`remote '${text}' is not a valid file:// URL (expected file:///absolute/path)`);
       }
       if (url.host !== '' && url.host !== 'localhost') {
-        throw new RemoteConfigError(`remote '${text}': a file:// URL names a directory mounted on this machine (file:///absolute/path), not one on host '${url.host}'`);
+        throw new RemoteConfigError(
+          `remote '${text}': a file:// URL names a directory mounted on this machine (file:///absolute/path), not one on host '${url.host}'`,
+        );
       }
       dir = fileURLToPath(new URL(`file://${url.pathname}`));
     } else dir = path.resolve(text);
@@ -171,7 +176,8 @@ export class DirRemote implements CacheRemote {
     if (await this.isRealDir(path.join(this.root, 'manifests'))) dirs.push(path.join(this.root, 'manifests'));
     const blobs = path.join(this.root, 'blobs');
     if (await this.isRealDir(blobs)) {
-      for (const sub of await this.list(blobs)) if (/^[0-9a-f]{2}$/.test(sub) && (await this.isRealDir(path.join(blobs, sub)))) dirs.push(path.join(blobs, sub));
+      for (const sub of await this.list(blobs))
+        if (/^[0-9a-f]{2}$/.test(sub) && (await this.isRealDir(path.join(blobs, sub)))) dirs.push(path.join(blobs, sub));
     }
     const removed: string[] = [];
     const now = Date.now();
@@ -230,7 +236,10 @@ export class DirRemote implements CacheRemote {
    * is not a regular file of an accepted size throws {@link UnexpectedFileError} (bad content, named); storage
    * failures throw a RemoteError.
    */
-  private async readOptional(file: string, opts: { maxBytes: number; exactBytes?: number; describeSize?: (actual: number, expected: number) => string; signal?: AbortSignal }): Promise<Uint8Array | undefined> {
+  private async readOptional(
+    file: string,
+    opts: { maxBytes: number; exactBytes?: number; describeSize?: (actual: number, expected: number) => string; signal?: AbortSignal },
+  ): Promise<Uint8Array | undefined> {
     try {
       return await readRegularFile(file, { ...opts, root: this.root });
     } catch (err) {

@@ -36,7 +36,13 @@ function member(name: string): SigningKey {
 /** An allowed-signers file (mode 0644) naming `members`. */
 function signersFile(members: Record<string, SigningKey>): string {
   const file = path.join(tmp('signers'), 'allowed_signers');
-  writeFileSync(file, `# the team\n${Object.entries(members).map(([name, k]) => `${name} ${k.publicKey} ${name}@example`).join('\n')}\n`, { mode: 0o644 });
+  writeFileSync(
+    file,
+    `# the team\n${Object.entries(members)
+      .map(([name, k]) => `${name} ${k.publicKey} ${name}@example`)
+      .join('\n')}\n`,
+    { mode: 0o644 },
+  );
   return file;
 }
 
@@ -63,7 +69,7 @@ function forge(remote: DirRemote, key: string, opts: { stripSignature?: boolean 
   return hash;
 }
 
-test('signed round trip: push signs every manifest; a pull requiring the members\' signatures imports them all and status names the signer', async (t) => {
+test("signed round trip: push signs every manifest; a pull requiring the members' signatures imports them all and status names the signer", async (t) => {
   const alice = member('alice');
   const trust: RemoteTrust = { signingKey: alice, allowedSigners: loadAllowedSigners(signersFile({ alice })) };
   const { cache, keys } = await filled(['a', 'b']);
@@ -81,7 +87,13 @@ test('signed round trip: push signs every manifest; a pull requiring the members
   t.deepEqual(pulled.entries, { transferred: 2, present: 0, missing: 0, corrupt: 0 });
   for (const key of keys) t.deepEqual(fresh.getManifest(key), cache.getManifest(key));
   const rows = await compareEntries(cache, remote, keys);
-  t.deepEqual(rows.map((r) => [r.remote, r.signer, r.difference]), [['present', 'alice', undefined], ['present', 'alice', undefined]]);
+  t.deepEqual(
+    rows.map((r) => [r.remote, r.signer, r.difference]),
+    [
+      ['present', 'alice', undefined],
+      ['present', 'alice', undefined],
+    ],
+  );
 });
 
 test('signing changes neither keys nor manifests: a signed and an unsigned push write the same manifest, digest and key', async (t) => {
@@ -145,23 +157,32 @@ test('without signatures a forged entry is imported by a fresh cache, but status
   t.is(fresh.getManifest(key)!.outputs.w!.blob, forged);
 
   const rows = await compareEntries(cache, dir, keys);
-  t.deepEqual(rows.map((r) => r.remote), ['present', 'present']);
+  t.deepEqual(
+    rows.map((r) => r.remote),
+    ['present', 'present'],
+  );
   t.deepEqual(rows[0]!.difference?.outputs, [{ name: 'w', local: genuine.slice(0, 12), remote: forged.slice(0, 12) }]);
   t.is(rows[1]!.difference, undefined);
 
   const pushed = await pushEntries(cache, dir, keys);
   t.deepEqual(pushed.transferred, []);
-  t.deepEqual(pushed.divergent.map((d) => [d.key, d.replaced]), [[key, false]]);
+  t.deepEqual(
+    pushed.divergent.map((d) => [d.key, d.replaced]),
+    [[key, false]],
+  );
   t.regex(pushed.divergent[0]!.reason, /^differ in output w \(local [0-9a-f]{12}, remote [0-9a-f]{12}\); local computed \S+ on .*; remote computed \S+ on /);
   t.is(readFileSync(dir.manifestPath(key), 'utf8'), forgedFile, 'the remote entry is not overwritten');
 
   const kept = await pushEntries(cache, dir, keys, { keep: 'local' });
   t.deepEqual(kept.transferred, [key]);
-  t.deepEqual(kept.divergent.map((d) => d.replaced), [true]);
+  t.deepEqual(
+    kept.divergent.map((d) => d.replaced),
+    [true],
+  );
   t.is((await compareEntries(cache, dir, keys))[0]!.difference, undefined);
 });
 
-test('pull --keep remote replaces a local entry whose results differ from the remote\'s; without it the local entry stays', async (t) => {
+test("pull --keep remote replaces a local entry whose results differ from the remote's; without it the local entry stays", async (t) => {
   const { cache, keys } = await filled(['a']);
   const key = keys[0]!;
   const dir = DirRemote.open(tmp('remote'));
@@ -172,7 +193,10 @@ test('pull --keep remote replaces a local entry whose results differ from the re
   t.not(cache.getManifest(key)!.outputs.w!.blob, forged);
   const taken = await pullEntries(dir, cache, keys, { keep: 'remote' });
   t.deepEqual(taken.transferred, [key]);
-  t.deepEqual(taken.divergent.map((d) => d.replaced), [true]);
+  t.deepEqual(
+    taken.divergent.map((d) => d.replaced),
+    [true],
+  );
   t.is(cache.getManifest(key)!.outputs.w!.blob, forged);
 });
 
@@ -196,9 +220,18 @@ test('entries signed by a key not in the allowed signers are refused, naming the
   const pulled = await pullEntries(withTrust(dir, { allowedSigners }), CacheStore.open(tmp('cache')), keys);
   t.deepEqual(pulled.transferred, []);
   t.true(pulled.corrupt[0]!.refused);
-  t.regex(pulled.corrupt[0]!.reason, new RegExp(`refused: signed by key ${mallory.fingerprint.replace(/[+/]/g, '\\$&')}, which is not in the allowed signers file ${allowedSigners.file}`));
-  t.deepEqual((await compareEntries(cache, withTrust(dir, { allowedSigners }), keys)).map((r) => r.remote), ['refused']);
-  await t.throwsAsync(pushEntries(cache, withTrust(dir, { allowedSigners }), keys), { instanceOf: SigningConfigError, message: /requires signed entries .* no signing key is set: --signing-key FILE or \$SGD_NOISE_SIGNING_KEY/ });
+  t.regex(
+    pulled.corrupt[0]!.reason,
+    new RegExp(`refused: signed by key ${mallory.fingerprint.replace(/[+/]/g, '\\$&')}, which is not in the allowed signers file ${allowedSigners.file}`),
+  );
+  t.deepEqual(
+    (await compareEntries(cache, withTrust(dir, { allowedSigners }), keys)).map((r) => r.remote),
+    ['refused'],
+  );
+  await t.throwsAsync(pushEntries(cache, withTrust(dir, { allowedSigners }), keys), {
+    instanceOf: SigningConfigError,
+    message: /requires signed entries .* no signing key is set: --signing-key FILE or \$SGD_NOISE_SIGNING_KEY/,
+  });
 });
 
 test('key files: a private key others can read, or not an ed25519 PEM key, and a bad allowed-signers file, give one-line errors naming the file and the fix', (t) => {
@@ -212,19 +245,40 @@ test('key files: a private key others can read, or not an ed25519 PEM key, and a
   };
   const pem = readFileSync(alice.file, 'utf8');
   const cases: [() => unknown, RegExp][] = [
-    [() => loadSigningKey(write('open', pem, 0o644)), /^signing key \S+open is accessible by others \(mode 0644\); a private key must be readable by its owner only: chmod 600 \S+open$/],
+    [
+      () => loadSigningKey(write('open', pem, 0o644)),
+      /^signing key \S+open is accessible by others \(mode 0644\); a private key must be readable by its owner only: chmod 600 \S+open$/,
+    ],
     [() => loadSigningKey(write('group', pem, 0o640)), /is accessible by others \(mode 0640\)/],
     [() => loadSigningKey(path.join(dir, 'absent')), /^signing key \S+absent does not exist; fix --signing-key FILE \/ \$SGD_NOISE_SIGNING_KEY$/],
     [() => loadSigningKey(write('text', 'hello\n')), /^signing key \S+text is not a private key in PEM format; make one with `sgd-noise cache keygen`$/],
     [() => loadSigningKey(write('pub', `${alice.publicKey} alice\n`)), /is not a private key in PEM format/],
-    [() => loadSigningKey(write('openssh', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n')), /is in OpenSSH's private key format, which node:crypto cannot read; make a key with `sgd-noise cache keygen`/],
-    [() => loadSigningKey(write('ec', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string)), /^signing key \S+ec is a ec key; sgd-noise signs with ed25519 keys only/],
+    [
+      () => loadSigningKey(write('openssh', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n')),
+      /is in OpenSSH's private key format, which node:crypto cannot read; make a key with `sgd-noise cache keygen`/,
+    ],
+    [
+      () => loadSigningKey(write('ec', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string)),
+      /^signing key \S+ec is a ec key; sgd-noise signs with ed25519 keys only/,
+    ],
     [() => loadSigningKey(dir), /^signing key \S+ is not a regular file/],
-    [() => loadAllowedSigners(write('rsa', 'bob ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ\n', 0o644)), /^allowed signers file \S+rsa line 1: key type ssh-rsa is not supported \(sgd-noise signs with ed25519 only\)$/],
-    [() => loadAllowedSigners(write('garbled', `# team\n\nbob ssh-ed25519 AAAAnotakey\n`, 0o644)), /^allowed signers file \S+garbled line 3: 'AAAAnotakey…' is not an ed25519 public key/],
-    [() => loadAllowedSigners(write('options', `bob namespaces="git" ${alice.publicKey}\n`, 0o644)), /line 1: expected NAME ssh-ed25519 BASE64-KEY \[comment\]/],
+    [
+      () => loadAllowedSigners(write('rsa', 'bob ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ\n', 0o644)),
+      /^allowed signers file \S+rsa line 1: key type ssh-rsa is not supported \(sgd-noise signs with ed25519 only\)$/,
+    ],
+    [
+      () => loadAllowedSigners(write('garbled', `# team\n\nbob ssh-ed25519 AAAAnotakey\n`, 0o644)),
+      /^allowed signers file \S+garbled line 3: 'AAAAnotakey…' is not an ed25519 public key/,
+    ],
+    [
+      () => loadAllowedSigners(write('options', `bob namespaces="git" ${alice.publicKey}\n`, 0o644)),
+      /line 1: expected NAME ssh-ed25519 BASE64-KEY \[comment\]/,
+    ],
     [() => loadAllowedSigners(write('empty', '# nobody\n', 0o644)), /names no signer/],
-    [() => loadAllowedSigners(write('writable', `alice ${alice.publicKey}\n`, 0o664)), /^allowed signers file \S+ is writable by its group \(mode 0664\); whoever can edit it can add a signer: chmod go-w /],
+    [
+      () => loadAllowedSigners(write('writable', `alice ${alice.publicKey}\n`, 0o664)),
+      /^allowed signers file \S+ is writable by its group \(mode 0664\); whoever can edit it can add a signer: chmod go-w /,
+    ],
   ];
   for (const [load, message] of cases) {
     const err = t.throws(load, { instanceOf: SigningConfigError }, String(message));
@@ -234,7 +288,10 @@ test('key files: a private key others can read, or not an ed25519 PEM key, and a
   const remoteRoot = tmp('remote');
   const inside = path.join(remoteRoot, 'allowed_signers');
   writeFileSync(inside, `alice ${alice.publicKey}\n`, { mode: 0o644 });
-  t.throws(() => loadAllowedSigners(inside, remoteRoot), { instanceOf: SigningConfigError, message: /lies inside the remote .*where anyone who can write the remote could add a signer/ });
+  t.throws(() => loadAllowedSigners(inside, remoteRoot), {
+    instanceOf: SigningConfigError,
+    message: /lies inside the remote .*where anyone who can write the remote could add a signer/,
+  });
   t.notThrows(() => loadAllowedSigners(inside));
 });
 
@@ -245,7 +302,10 @@ test('keygen writes the private key with mode 0600 and never overwrites either f
   t.is((statSync(file).mode & 0o777).toString(8), '600');
   t.regex(readFileSync(made.publicFile, 'utf8'), /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} ada\n$/);
   const before = readFileSync(file, 'utf8');
-  t.throws(() => generateKeyFiles(file, 'ada'), { instanceOf: SigningConfigError, message: /exists; keygen never overwrites a key: choose another --out FILE, or move it aside$/ });
+  t.throws(() => generateKeyFiles(file, 'ada'), {
+    instanceOf: SigningConfigError,
+    message: /exists; keygen never overwrites a key: choose another --out FILE, or move it aside$/,
+  });
   t.is(readFileSync(file, 'utf8'), before);
   t.is(loadSigningKey(file).publicKey, made.publicKey);
 });

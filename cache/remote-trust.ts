@@ -41,10 +41,7 @@ export function signEntry(key: string, digest: string, signer: SigningKey): Mani
 }
 
 /** What checking an entry's signature found: accepted (by whom, if signed), refused by the policy, or a bad signature. */
-export type SignatureCheck =
-  | { verdict: 'accepted'; signer?: string }
-  | { verdict: 'refused'; reason: string }
-  | { verdict: 'bad'; reason: string };
+export type SignatureCheck = { verdict: 'accepted'; signer?: string } | { verdict: 'refused'; reason: string } | { verdict: 'bad'; reason: string };
 
 /**
  * Checks the signature stored with entry `key` (whose manifest's digest was verified to be `digest`) against `trust`.

@@ -80,7 +80,9 @@ test('a FIFO where a manifest belongs is a corrupt entry, named, not a hang', as
   const e = await pushedEntry(t, 'fifo-manifest');
   fifoAt(t, e.manifest);
   const lookup = await within(remoteLookup(e.remote, e.key), 'lookup of a FIFO manifest');
-  t.deepEqual(lookup, { corrupt: `${e.manifest} is a FIFO (named pipe), expected a regular file; sgd-noise reads and writes only plain files and directories there (remove it)` });
+  t.deepEqual(lookup, {
+    corrupt: `${e.manifest} is a FIFO (named pipe), expected a regular file; sgd-noise reads and writes only plain files and directories there (remove it)`,
+  });
 });
 
 test('a blob that is a symbolic link is refused even when its target holds the right bytes (nothing is read through a link)', async (t) => {
@@ -95,7 +97,10 @@ test('a blob that is a symbolic link is refused even when its target holds the r
   const dev = await pushedEntry(t, 'dev-zero');
   rmSync(dev.blob);
   symlinkSync('/dev/zero', dev.blob);
-  t.regex((await within(remoteLookup(dev.remote, dev.key), 'lookup of a link to /dev/zero') as { corrupt: string }).corrupt, /is a symbolic link \(to \/dev\/zero\), expected a regular file/);
+  t.regex(
+    ((await within(remoteLookup(dev.remote, dev.key), 'lookup of a link to /dev/zero')) as { corrupt: string }).corrupt,
+    /is a symbolic link \(to \/dev\/zero\), expected a regular file/,
+  );
 });
 
 test('a directory where a blob belongs is named on pull; a push cannot replace it and says so in one line', async (t) => {
@@ -109,12 +114,15 @@ test('a directory where a blob belongs is named on pull; a push cannot replace i
   t.false(err.message.includes('\n'));
 });
 
-test('a blob whose size is not the manifest\'s, and a manifest over the stated maximum, are refused before they are read', async (t) => {
+test("a blob whose size is not the manifest's, and a manifest over the stated maximum, are refused before they are read", async (t) => {
   const e = await pushedEntry(t, 'size');
   rmSync(e.blob);
   writeFileSync(e.blob, '');
   truncateSync(e.blob, 1 << 30); // sparse: 1 GiB that would be read whole before
-  t.regex((await remoteLookup(e.remote, e.key) as { corrupt: string }).corrupt, new RegExp(`${e.blob} has 1073741824 bytes, the manifest says \\d+ \\(truncated or overwritten\\)`));
+  t.regex(
+    ((await remoteLookup(e.remote, e.key)) as { corrupt: string }).corrupt,
+    new RegExp(`${e.blob} has 1073741824 bytes, the manifest says \\d+ \\(truncated or overwritten\\)`),
+  );
   rmSync(e.manifest);
   writeFileSync(e.manifest, '');
   truncateSync(e.manifest, 64 << 20);

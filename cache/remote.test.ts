@@ -76,7 +76,8 @@ test('push then pull into a fresh cache gives byte-identical outputs and the sam
     const hit = fresh.lookup(key);
     t.is(hit.status, 'hit');
     t.deepEqual(fresh.getManifest(key), cache.getManifest(key));
-    for (const ref of Object.values(cache.getManifest(key)!.outputs)) t.deepEqual(Buffer.from(fresh.blobBytes(ref.blob)!), Buffer.from(cache.blobBytes(ref.blob)!));
+    for (const ref of Object.values(cache.getManifest(key)!.outputs))
+      t.deepEqual(Buffer.from(fresh.blobBytes(ref.blob)!), Buffer.from(cache.blobBytes(ref.blob)!));
     t.is(await remoteLookup(remote, key), 'present');
   }
   const again = await pullEntries(remote, fresh, keys);
@@ -193,7 +194,12 @@ test('temporary files of dead writers are ignored by readers and removed by push
   const report = await pushEntries(cache, remote, keys);
   t.deepEqual(report.cleaned.sort(), [partialBlob, partialManifest, oldForeign].sort());
   t.deepEqual(report.transferred, keys);
-  t.deepEqual(tempFiles(root).map((f) => path.join(root, f)).sort(), [newForeign, live].sort());
+  t.deepEqual(
+    tempFiles(root)
+      .map((f) => path.join(root, f))
+      .sort(),
+    [newForeign, live].sort(),
+  );
   t.is(await remoteLookup(remote, key), 'present');
 });
 
@@ -228,11 +234,14 @@ test('truncated and bit-flipped blobs, a manifest naming a missing blob and a ba
   t.regex(reasons.get(misfiled)!.reason, /filed under another key/);
   for (const key of [trunc, flip, gone, garbage, misfiled]) t.is(fresh.lookup(key).status, 'miss', `${key.slice(0, 12)} not imported`);
   t.is(fresh.lookup(ok).status, 'hit');
-  t.regex((await remoteLookup(remote, flip) as { corrupt: string }).corrupt, /does not match its hash/);
-  t.regex((await remoteLookup(remote, gone) as { corrupt: string }).corrupt, /is missing/);
+  t.regex(((await remoteLookup(remote, flip)) as { corrupt: string }).corrupt, /does not match its hash/);
+  t.regex(((await remoteLookup(remote, gone)) as { corrupt: string }).corrupt, /is missing/);
 
   const statuses = await compareEntries(fresh, remote, keys);
-  t.deepEqual(statuses.map((s) => s.remote), ['present', 'corrupt', 'corrupt', 'corrupt', 'corrupt', 'corrupt']);
+  t.deepEqual(
+    statuses.map((s) => s.remote),
+    ['present', 'corrupt', 'corrupt', 'corrupt', 'corrupt', 'corrupt'],
+  );
 
   const repair = await pushEntries(cache, remote, keys);
   t.deepEqual(repair.corrupt.map((c) => [c.key, c.side, c.repaired]).sort(), [trunc, flip, gone, garbage, misfiled].map((k) => [k, 'remote', true]).sort());
@@ -249,10 +258,16 @@ test('a corrupt local entry is not pushed and is repaired by a pull', async (t) 
   const ref = cache.getManifest(key)!.outputs.w!;
   await cache.unsafePutBlob(ref.blob, new Uint8Array(ref.bytes));
   const pushed = await pushEntries(cache, remote, keys);
-  t.deepEqual(pushed.corrupt.map((c) => [c.side, c.repaired]), [['local', false]]);
+  t.deepEqual(
+    pushed.corrupt.map((c) => [c.side, c.repaired]),
+    [['local', false]],
+  );
   const pulled = await pullEntries(remote, cache, keys);
   t.deepEqual(pulled.transferred, keys);
-  t.deepEqual(pulled.corrupt.map((c) => [c.side, c.repaired]), [['local', true]]);
+  t.deepEqual(
+    pulled.corrupt.map((c) => [c.side, c.repaired]),
+    [['local', true]],
+  );
   t.is(cache.lookup(key).status, 'hit');
 });
 
@@ -263,7 +278,10 @@ test('openRemote: a missing directory, a file, an unsupported scheme and a file:
   t.is(e1.message, `remote directory ${missing} does not exist; create it on a filesystem every node mounts, or fix --remote / $SGD_NOISE_REMOTE`);
   writeFileSync(path.join(root, 'f'), '');
   await t.throwsAsync(openRemote(path.join(root, 'f')), { instanceOf: RemoteConfigError, message: /is not a directory/ });
-  await t.throwsAsync(openRemote('s3://bucket/x'), { instanceOf: RemoteConfigError, message: /unsupported scheme 's3:'; supported: a directory path, or a file:\/\/ URL/ });
+  await t.throwsAsync(openRemote('s3://bucket/x'), {
+    instanceOf: RemoteConfigError,
+    message: /unsupported scheme 's3:'; supported: a directory path, or a file:\/\/ URL/,
+  });
   await t.throwsAsync(openRemote('file://server/x'), { instanceOf: RemoteConfigError, message: /not one on host 'server'/ });
   t.is((await openRemote(pathToFileURL(root).href)).location, root);
   for (const e of [e1]) t.false(e.message.includes('\n'));
@@ -281,7 +299,10 @@ test('an unwritable remote fails with one line naming the directory and the caus
     const { cache, keys } = await filled(['ro']);
     const remote = await openRemote(fs.dir);
     const err = await t.throwsAsync(pushEntries(cache, remote, keys), { instanceOf: RemoteError });
-    t.regex(err.message, new RegExp(`^remote ${fs.dir}: cannot create ${fs.dir}/blobs \\(read-only file system, EROFS\\); mount the shared filesystem read-write`));
+    t.regex(
+      err.message,
+      new RegExp(`^remote ${fs.dir}: cannot create ${fs.dir}/blobs \\(read-only file system, EROFS\\); mount the shared filesystem read-write`),
+    );
     t.false(err.message.includes('\n'));
     t.deepEqual(await pullEntries(remote, freshCache(), keys).then((r) => r.missing), keys, 'reading a read-only remote works');
   } finally {

@@ -259,7 +259,11 @@ function parseRemoteManifest(key: string, raw: Uint8Array): ParsedManifestFile {
 }
 
 /** The verified bytes of a blob, or what is wrong with it (one line naming the object). Storage failures throw. */
-async function readBlob(remote: CacheRemote, ref: OutputRef, signal?: AbortSignal): Promise<{ bytes: Uint8Array; problem?: undefined } | { problem: string; found: boolean }> {
+async function readBlob(
+  remote: CacheRemote,
+  ref: OutputRef,
+  signal?: AbortSignal,
+): Promise<{ bytes: Uint8Array; problem?: undefined } | { problem: string; found: boolean }> {
   let bytes: Uint8Array | undefined;
   try {
     bytes = await remote.getBlob(ref.blob, ref.bytes, signal ? { signal } : {});
@@ -343,7 +347,9 @@ export async function pushEntries(cache: CacheStore, remote: CacheRemote, keys: 
   const report = emptyReport('push', remote);
   const signer = remote.trust?.signingKey;
   if (remote.trust?.allowedSigners && !signer) {
-    throw new SigningConfigError(`the remote ${remote.location} requires signed entries (allowed signers ${remote.trust.allowedSigners.file}), and no signing key is set: --signing-key FILE or $SGD_NOISE_SIGNING_KEY (\`sgd-noise cache keygen\` makes one)`);
+    throw new SigningConfigError(
+      `the remote ${remote.location} requires signed entries (allowed signers ${remote.trust.allowedSigners.file}), and no signing key is set: --signing-key FILE or $SGD_NOISE_SIGNING_KEY (\`sgd-noise cache keygen\` makes one)`,
+    );
   }
   await remote.prepareWrite();
   if (opts.cleanup !== false) report.cleaned = await remote.cleanup();
@@ -451,7 +457,10 @@ export async function pullEntries(remote: CacheRemote, cache: CacheStore, keys: 
       continue;
     }
     opts.signal?.throwIfAborted();
-    await cache.importEntry(theirs.manifest, [...theirs.blobs].map(([hash, bytes]) => ({ hash, bytes })));
+    await cache.importEntry(
+      theirs.manifest,
+      [...theirs.blobs].map(([hash, bytes]) => ({ hash, bytes })),
+    );
     if (diverged) report.divergent.push(diverged);
     if (local.status === 'corrupt') report.corrupt.push({ key, side: 'local', reason: `local cache: ${local.reason}`, repaired: true });
     for (const ref of blobsOf(theirs.manifest)) {
@@ -489,7 +498,12 @@ export interface EntryComparison {
 }
 
 /** Compares `keys` between the local cache and the remote, verifying both sides fully (nothing is written). */
-export async function compareEntries(cache: CacheStore, remote: CacheRemote, keys: readonly string[], opts: RemoteReadOptions = {}): Promise<EntryComparison[]> {
+export async function compareEntries(
+  cache: CacheStore,
+  remote: CacheRemote,
+  keys: readonly string[],
+  opts: RemoteReadOptions = {},
+): Promise<EntryComparison[]> {
   const rows: EntryComparison[] = [];
   for (const key of new Set(keys)) {
     const local = cache.lookup(key);

@@ -55,7 +55,10 @@ export function describeFileType(stats: Stats): string {
 /** `is a symbolic link (to /dev/zero), expected a regular file`. */
 function notExpected(file: string, stats: Stats, expected: string, target?: string): UnexpectedFileError {
   const to = target === undefined ? '' : ` (to ${target})`;
-  return new UnexpectedFileError(file, `is ${describeFileType(stats)}${to}, expected ${expected}; sgd-noise reads and writes only plain files and directories there (remove it)`);
+  return new UnexpectedFileError(
+    file,
+    `is ${describeFileType(stats)}${to}, expected ${expected}; sgd-noise reads and writes only plain files and directories there (remove it)`,
+  );
 }
 
 /** The components of `file` strictly between `root` and `file` (the directories to check), absolute. */
@@ -226,7 +229,11 @@ export async function readRegularFile(file: string, opts: ReadOptions): Promise<
         got += bytesRead;
       }
       const grown = got === buf.length && got > stats.size ? got : undefined;
-      if (grown !== undefined) throw new UnexpectedFileError(file, `grew while being read (now more than ${stats.size} bytes); it is being written by something that is not sgd-noise`);
+      if (grown !== undefined)
+        throw new UnexpectedFileError(
+          file,
+          `grew while being read (now more than ${stats.size} bytes); it is being written by something that is not sgd-noise`,
+        );
       return buf.subarray(0, got);
     } finally {
       await handle.close();
@@ -395,7 +402,8 @@ export function readRegularFileSync(file: string, opts: OpenOptions & { maxBytes
       if (n === 0) break;
       got += n;
     }
-    if (got > stats.size) throw new UnexpectedFileError(file, `grew while being read (now more than ${stats.size} bytes); it is being written by something that is not sgd-noise`);
+    if (got > stats.size)
+      throw new UnexpectedFileError(file, `grew while being read (now more than ${stats.size} bytes); it is being written by something that is not sgd-noise`);
     return buf.subarray(0, got);
   } finally {
     closeSync(fd);

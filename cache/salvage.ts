@@ -101,7 +101,11 @@ export async function salvageCache(dir: string, { targetDir }: SalvageOptions = 
           report.blobs.checked++;
           if (message.state !== 'intact') {
             report.blobs.bad++;
-            report.findings.push({ kind: 'blob', key: message.key, problem: message.state === 'missing' ? 'listed but unreadable' : 'bytes do not match their hash' });
+            report.findings.push({
+              kind: 'blob',
+              key: message.key,
+              problem: message.state === 'missing' ? 'listed but unreadable' : 'bytes do not match their hash',
+            });
           }
           current = undefined;
         } else if (message.type === 'entry') {
@@ -122,7 +126,10 @@ export async function salvageCache(dir: string, { targetDir }: SalvageOptions = 
       if (report.complete || run.signal === null) break; // finished, or stopped with a reported error
       const died = `the reader died of ${run.signal}`;
       if (!current) {
-        report.findings.push({ kind: 'reader', problem: `${died} ${job.resume ? `after ${job.resume.pass} key ${job.resume.after}` : 'before reading any item'}, inside LMDB's own pages; the items after it could not be listed` });
+        report.findings.push({
+          kind: 'reader',
+          problem: `${died} ${job.resume ? `after ${job.resume.pass} key ${job.resume.after}` : 'before reading any item'}, inside LMDB's own pages; the items after it could not be listed`,
+        });
         break;
       }
       report.findings.push({ kind: current.pass === 'blobs' ? 'blob' : 'entry', key: current.key, problem: `reading it killed the reader (${run.signal})` });
@@ -201,7 +208,10 @@ function runReader(job: SalvageJob): { messages: SalvageMessage[]; signal: NodeJ
   }
   if (result.error) messages.push({ type: 'fatal', message: `cannot start the salvage reader: ${result.error.message}` });
   else if (result.signal === null && result.status !== 0 && !messages.some((m) => m.type === 'fatal')) {
-    messages.push({ type: 'fatal', message: `the salvage reader exited with code ${result.status}: ${(result.stderr ?? '').trim().split('\n').slice(-5).join('\n')}` });
+    messages.push({
+      type: 'fatal',
+      message: `the salvage reader exited with code ${result.status}: ${(result.stderr ?? '').trim().split('\n').slice(-5).join('\n')}`,
+    });
   }
   return { messages, signal: result.signal, stderr: result.stderr ?? '' };
 }

@@ -139,7 +139,7 @@ function readKeyFile(file: string, what: string, setting: string): { text: strin
 }
 
 const KEY_SETTING = '--signing-key FILE / $SGD_NOISE_SIGNING_KEY';
-const SIGNERS_SETTING = '--allowed-signers FILE / $SGD_NOISE_ALLOWED_SIGNERS / the project\'s allowedSigners';
+const SIGNERS_SETTING = "--allowed-signers FILE / $SGD_NOISE_ALLOWED_SIGNERS / the project's allowedSigners";
 
 /**
  * Loads a private signing key, refusing (one line each) a file that others may read (as ssh refuses an unprotected
@@ -148,10 +148,14 @@ const SIGNERS_SETTING = '--allowed-signers FILE / $SGD_NOISE_ALLOWED_SIGNERS / t
 export function loadSigningKey(file: string): SigningKey {
   const { text, mode } = readKeyFile(file, 'signing key', KEY_SETTING);
   if ((mode & 0o077) !== 0) {
-    throw new SigningConfigError(`signing key ${file} is accessible by others (mode 0${mode.toString(8)}); a private key must be readable by its owner only: chmod 600 ${file}`);
+    throw new SigningConfigError(
+      `signing key ${file} is accessible by others (mode 0${mode.toString(8)}); a private key must be readable by its owner only: chmod 600 ${file}`,
+    );
   }
   if (text.includes('-----BEGIN OPENSSH PRIVATE KEY-----')) {
-    throw new SigningConfigError(`signing key ${file} is in OpenSSH's private key format, which node:crypto cannot read; make a key with \`sgd-noise cache keygen\` (PKCS#8 PEM)`);
+    throw new SigningConfigError(
+      `signing key ${file} is in OpenSSH's private key format, which node:crypto cannot read; make a key with \`sgd-noise cache keygen\` (PKCS#8 PEM)`,
+    );
   }
   let privateKey: KeyObject;
   try {
@@ -160,7 +164,9 @@ export function loadSigningKey(file: string): SigningKey {
     throw new SigningConfigError(`signing key ${file} is not a private key in PEM format; make one with \`sgd-noise cache keygen\``);
   }
   if (privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new SigningConfigError(`signing key ${file} is a ${privateKey.asymmetricKeyType ?? 'unknown'} key; sgd-noise signs with ed25519 keys only: make one with \`sgd-noise cache keygen\``);
+    throw new SigningConfigError(
+      `signing key ${file} is a ${privateKey.asymmetricKeyType ?? 'unknown'} key; sgd-noise signs with ed25519 keys only: make one with \`sgd-noise cache keygen\``,
+    );
   }
   const publicKey = sshPublicKey(createPublicKey(privateKey));
   return { file, privateKey, publicKey, fingerprint: keyFingerprint(publicKey) };
@@ -174,10 +180,14 @@ export function loadSigningKey(file: string): SigningKey {
 export function loadAllowedSigners(file: string, remoteRoot?: string): AllowedSigners {
   const { text, mode } = readKeyFile(file, 'allowed signers file', SIGNERS_SETTING);
   if ((mode & 0o022) !== 0) {
-    throw new SigningConfigError(`allowed signers file ${file} is writable by ${mode & 0o002 ? 'everyone' : 'its group'} (mode 0${mode.toString(8)}); whoever can edit it can add a signer: chmod go-w ${file}`);
+    throw new SigningConfigError(
+      `allowed signers file ${file} is writable by ${mode & 0o002 ? 'everyone' : 'its group'} (mode 0${mode.toString(8)}); whoever can edit it can add a signer: chmod go-w ${file}`,
+    );
   }
   if (remoteRoot !== undefined && isInside(file, remoteRoot)) {
-    throw new SigningConfigError(`allowed signers file ${file} lies inside the remote ${remoteRoot}, where anyone who can write the remote could add a signer; keep it in the project's git repository or your home directory`);
+    throw new SigningConfigError(
+      `allowed signers file ${file} lies inside the remote ${remoteRoot}, where anyone who can write the remote could add a signer; keep it in the project's git repository or your home directory`,
+    );
   }
   const members = new Map<string, string[]>();
   text.split('\n').forEach((raw, i) => {
@@ -186,16 +196,21 @@ export function loadAllowedSigners(file: string, remoteRoot?: string): AllowedSi
     const where = `allowed signers file ${file} line ${i + 1}`;
     const [names, type, base64] = line.split(/\s+/);
     if (type !== KEY_TYPE) {
-      const hint = type?.startsWith('ssh-') || type?.startsWith('ecdsa-') || type?.startsWith('sk-')
-        ? `key type ${type} is not supported (sgd-noise signs with ed25519 only)`
-        : 'expected NAME ssh-ed25519 BASE64-KEY [comment] (options such as valid-after= are not supported)';
+      const hint =
+        type?.startsWith('ssh-') || type?.startsWith('ecdsa-') || type?.startsWith('sk-')
+          ? `key type ${type} is not supported (sgd-noise signs with ed25519 only)`
+          : 'expected NAME ssh-ed25519 BASE64-KEY [comment] (options such as valid-after= are not supported)';
       throw new SigningConfigError(`${where}: ${hint}`);
     }
     const key = `${KEY_TYPE} ${base64 ?? ''}`;
-    if (!parseSshPublicKey(key)) throw new SigningConfigError(`${where}: '${(base64 ?? '').slice(0, 24)}…' is not an ed25519 public key; copy the line keygen printed (or the .pub file)`);
+    if (!parseSshPublicKey(key))
+      throw new SigningConfigError(`${where}: '${(base64 ?? '').slice(0, 24)}…' is not an ed25519 public key; copy the line keygen printed (or the .pub file)`);
     members.set(key, [...(members.get(key) ?? []), ...names!.split(',').filter(Boolean)]);
   });
-  if (members.size === 0) throw new SigningConfigError(`allowed signers file ${file} names no signer; add a line NAME ssh-ed25519 BASE64-KEY per member (see \`sgd-noise cache keygen\`)`);
+  if (members.size === 0)
+    throw new SigningConfigError(
+      `allowed signers file ${file} names no signer; add a line NAME ssh-ed25519 BASE64-KEY per member (see \`sgd-noise cache keygen\`)`,
+    );
   return { file, members };
 }
 

@@ -32,10 +32,7 @@ import { decodeValue, encodeValue, type Artifacts, type LoadedArtifacts, type Ou
 export { CorruptEntryError } from './errors.ts';
 
 /** Result of looking a key up: a verified hit, a miss, or a corrupt entry with the reason. */
-export type Lookup =
-  | { status: 'hit'; manifest: Manifest }
-  | { status: 'miss' }
-  | { status: 'corrupt'; reason: string; badBlobs: string[] };
+export type Lookup = { status: 'hit'; manifest: Manifest } | { status: 'miss' } | { status: 'corrupt'; reason: string; badBlobs: string[] };
 
 /** A manifest as a stage runner fills it in: everything except the outputs, which `commit` adds. */
 export type PendingManifest = Omit<Manifest, 'outputs' | 'format'>;
@@ -301,7 +298,8 @@ export class CacheStore {
   async copyEntryTo(target: CacheStore, manifest: Manifest): Promise<void> {
     const blobs = Object.values(manifest.outputs).map((ref) => {
       const bytes = this.blobs.getBinary(ref.blob);
-      if (!bytes || sha256Hex(bytes) !== ref.blob) throw new CorruptEntryError(manifest.key, `blob ${ref.blob.slice(0, 12)} changed while being copied`, [ref.blob]);
+      if (!bytes || sha256Hex(bytes) !== ref.blob)
+        throw new CorruptEntryError(manifest.key, `blob ${ref.blob.slice(0, 12)} changed while being copied`, [ref.blob]);
       return { hash: ref.blob, bytes };
     });
     await target.importEntry(manifest, blobs);
@@ -455,7 +453,10 @@ export class CacheStore {
       const code = errorCodeName(await unwrapCommitFailure(err));
       if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
       await this.reclaimTail();
-      return { bytes: this.fileBytes(), inPlace: `no space for a compacted copy beside ${file} (${code}); trimmed it in place instead, so free pages inside it stay until a gc with free space` };
+      return {
+        bytes: this.fileBytes(),
+        inPlace: `no space for a compacted copy beside ${file} (${code}); trimmed it in place instead, so free pages inside it stay until a gc with free space`,
+      };
     }
     await this.env.close();
     renameSync(tmp, file);

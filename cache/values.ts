@@ -12,15 +12,7 @@ export const DTYPES = ['float32', 'float64', 'int32', 'uint32', 'int16', 'uint16
 /** One of {@link DTYPES}. */
 export type Dtype = (typeof DTYPES)[number];
 /** Any typed array an artifact may hold. */
-export type TypedArray =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | Uint32Array
-  | Int16Array
-  | Uint16Array
-  | Int8Array
-  | Uint8Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
 const CONSTRUCTORS = {
   float32: Float32Array,

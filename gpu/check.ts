@@ -89,7 +89,11 @@ class Deadline {
  * The median of `reps` timed runs of `f` after a warm-up, fewer when the warm-up says they would not fit before
  * `deadline` (at least one timed run if one fits, else the warm-up's time, marked `warmupOnly`).
  */
-async function timeAdaptive(f: () => Promise<unknown>, reps: number, deadline: Deadline): Promise<{ ms: number; reps: number; warmupMs: number; warmupOnly?: true }> {
+async function timeAdaptive(
+  f: () => Promise<unknown>,
+  reps: number,
+  deadline: Deadline,
+): Promise<{ ms: number; reps: number; warmupMs: number; warmupOnly?: true }> {
   let t0 = performance.now();
   await f();
   const warmupMs = performance.now() - t0;
@@ -140,7 +144,16 @@ interface SideValues {
   vgg?: { loss: number; grad: Float32Array };
 }
 
-async function cnnValues(model: FlatModel, w: Float32Array, batch: Batch, v: Float32Array, fused: boolean, sizes: CheckSizes, deadline: Deadline, rec: Json): Promise<NonNullable<SideValues['cnn']>> {
+async function cnnValues(
+  model: FlatModel,
+  w: Float32Array,
+  batch: Batch,
+  v: Float32Array,
+  fused: boolean,
+  sizes: CheckSizes,
+  deadline: Deadline,
+  rec: Json,
+): Promise<NonNullable<SideValues['cnn']>> {
   const { value, grad } = await valueAndGradRead(model, w, batch, { fused });
   const hv = await readHvp(model, w, batch, v);
   const out: NonNullable<SideValues['cnn']> = { loss: value, grad, hvp: hv };
@@ -180,7 +193,9 @@ function agreement(a: SideValues, b: { cnn?: Partial<NonNullable<SideValues['cnn
   put('cnnHvp', a.cnn?.hvp, b.cnn?.hvp);
   if (a.cnn?.eigenvalues && b.cnn?.eigenvalues && a.cnn.eigenvalues.length === b.cnn.eigenvalues.length) {
     put('cnnLanczosTop5', a.cnn.eigenvalues, b.cnn.eigenvalues);
-    out.cnnLanczosTop5EachEigenvalue = Array.from(a.cnn.eigenvalues, (x, i) => round(Math.abs(x - b.cnn!.eigenvalues![i]!) / Math.abs(b.cnn!.eigenvalues![i]!), 3));
+    out.cnnLanczosTop5EachEigenvalue = Array.from(a.cnn.eigenvalues, (x, i) =>
+      round(Math.abs(x - b.cnn!.eigenvalues![i]!) / Math.abs(b.cnn!.eigenvalues![i]!), 3),
+    );
   }
   put('vggLoss', a.vgg?.loss, b.vgg?.loss);
   put('vggGradient', a.vgg?.grad, b.vgg?.grad);
@@ -189,9 +204,13 @@ function agreement(a: SideValues, b: { cnn?: Partial<NonNullable<SideValues['cnn
 
 /** `python -c 'import torch'` and whether CUDA is there; the device the torch scripts get, or why they are skipped. */
 function torchProbe(python: string): { ok: true; version: string; device: 'cuda' | 'cpu'; note?: string } | { ok: false; reason: string } {
-  const r = spawnSync(python, ['-c', 'import json, torch; print(json.dumps([torch.__version__, torch.cuda.is_available()]))'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(python, ['-c', 'import json, torch; print(json.dumps([torch.__version__, torch.cuda.is_available()]))'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (r.error) return { ok: false, reason: `${python} could not be run (${r.error.message})` };
-  if (r.status !== 0) return { ok: false, reason: `\`${python} -c 'import torch'\` failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? `exit ${r.status}`}` };
+  if (r.status !== 0)
+    return { ok: false, reason: `\`${python} -c 'import torch'\` failed: ${(r.stderr ?? '').trim().split('\n').pop() ?? `exit ${r.status}`}` };
   const [version, cuda] = JSON.parse(r.stdout.trim().split('\n').pop()!) as [string, boolean];
   return cuda ? { ok: true, version, device: 'cuda' } : { ok: true, version, device: 'cpu', note: 'torch.cuda.is_available() is False: torch ran on the CPU' };
 }
@@ -199,12 +218,20 @@ function torchProbe(python: string): { ok: true; version: string; device: 'cuda'
 function runPython(python: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Json {
   const r = spawnSync(python, args, { encoding: 'utf8', timeout: Math.max(5_000, Math.floor(timeoutMs)), maxBuffer: 64 << 20, env });
   if (r.error) throw new Error(`${python} ${args.join(' ')}: ${r.error.message}${r.signal ? ` (${r.signal}: over its time budget)` : ''}`);
-  if (r.status !== 0) throw new Error(`${python} ${path.basename(args[0]!)} ${args[2]} exited with ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().slice(-1500)}`);
+  if (r.status !== 0)
+    throw new Error(`${python} ${path.basename(args[0]!)} ${args[2]} exited with ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().slice(-1500)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Json;
 }
 
 /** The check; returns the record it writes. */
-export async function runCheck(opts: { out: string; python: string; torchDir: string; budgetSeconds: number; wasmDirectory?: string; sizes?: 'auto' | 'hardware' | 'software' }): Promise<Json> {
+export async function runCheck(opts: {
+  out: string;
+  python: string;
+  torchDir: string;
+  budgetSeconds: number;
+  wasmDirectory?: string;
+  sizes?: 'auto' | 'hardware' | 'software';
+}): Promise<Json> {
   const start = performance.now();
   const total = opts.budgetSeconds * 1000;
   const until = (fractionSoFar: number) => new Deadline(start + total * fractionSoFar);
@@ -230,7 +257,9 @@ export async function runCheck(opts: { out: string; python: string; torchDir: st
   if (probe.ok) {
     adapter = probe.adapter;
     out.adapter = { ...probe.adapter, line: describeAdapter(probe.adapter) };
-    process.stdout.write(`adapter: ${describeAdapter(probe.adapter)}${probe.adapter.software ? ' — a software adapter: small sizes, times are not GPU speeds' : ''}\n`);
+    process.stdout.write(
+      `adapter: ${describeAdapter(probe.adapter)}${probe.adapter.software ? ' — a software adapter: small sizes, times are not GPU speeds' : ''}\n`,
+    );
   } else {
     out.adapter = { error: probe.reason };
     process.stdout.write(`adapter: none (${probe.reason})\n`);
@@ -407,7 +436,10 @@ export async function runCheck(opts: { out: string; python: string; torchDir: st
       try {
         for (const size of sizes.vggBatches) {
           if (perImage > 0 && perImage * size * 2 > deadline.left()) {
-            rows.push({ batch: size, skipped: `an estimated ${round((perImage * size * 2) / 1000, 3)} s for warm-up and one run; ${round(deadline.left() / 1000, 3)} s left` });
+            rows.push({
+              batch: size,
+              skipped: `an estimated ${round((perImage * size * 2) / 1000, 3)} s for warm-up and one run; ${round(deadline.left() / 1000, 3)} s left`,
+            });
             continue;
           }
           const bb = batchOf(vggData, vgg.inputShape, size);
@@ -449,7 +481,8 @@ export async function runCheck(opts: { out: string; python: string; torchDir: st
   const tv = torchRec.vgg as { batch: number; msPerImage?: number }[] | undefined;
   for (const row of (gpuRec.vgg as { batch: number; msPerImage?: number }[] | undefined) ?? []) {
     const other = tv?.find((r) => r.batch === row.batch);
-    if (row.msPerImage !== undefined && other?.msPerImage !== undefined) ratios[`vgg.batch${row.batch}.webgpuOverTorch`] = round(row.msPerImage / other.msPerImage, 3);
+    if (row.msPerImage !== undefined && other?.msPerImage !== undefined)
+      ratios[`vgg.batch${row.batch}.webgpuOverTorch`] = round(row.msPerImage / other.msPerImage, 3);
   }
   out.ratios = ratios;
   out.seconds = round((performance.now() - start) / 1000, 4);

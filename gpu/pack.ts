@@ -137,7 +137,8 @@ async function main(): Promise<void> {
   log('apt-get download libvulkan1...');
   const apt = spawnSync('apt-get', ['download', 'libvulkan1'], { cwd: path.join(PACK, 'deb'), encoding: 'utf8' });
   const deb = readdirSync(path.join(PACK, 'deb')).find((f) => f.startsWith('libvulkan1_') && f.endsWith('.deb'));
-  if (apt.status !== 0 || !deb) throw new Error(`gpu:pack: \`apt-get download libvulkan1\` failed (${(apt.stderr ?? apt.error?.message ?? '').trim().slice(-500)})`);
+  if (apt.status !== 0 || !deb)
+    throw new Error(`gpu:pack: \`apt-get download libvulkan1\` failed (${(apt.stderr ?? apt.error?.message ?? '').trim().slice(-500)})`);
 
   // Node.
   xzCached(process.execPath, path.join(PACK, 'node.xz'));
@@ -168,7 +169,9 @@ async function main(): Promise<void> {
   writeFileSync(path.join(PACK, 'MANIFEST.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const total = filesUnder(PACK).reduce((s, f) => s + statSync(f).size, 0);
   for (const f of manifest.files.filter((x) => x.bytes > 1e6)) log(`  ${f.path}: ${(f.bytes / 1e6).toFixed(1)} MB`);
-  process.stdout.write(`gpu:pack: wrote ${path.relative(process.cwd(), PACK) || PACK}: ${files.length + 1} files, ${(total / 1e6).toFixed(1)} MB (${total} bytes; limit ${PACK_LIMIT_BYTES / 1e6} MB)\n`);
+  process.stdout.write(
+    `gpu:pack: wrote ${path.relative(process.cwd(), PACK) || PACK}: ${files.length + 1} files, ${(total / 1e6).toFixed(1)} MB (${total} bytes; limit ${PACK_LIMIT_BYTES / 1e6} MB)\n`,
+  );
   if (total > PACK_LIMIT_BYTES) throw new Error(`gpu:pack: ${total} bytes is over the ${PACK_LIMIT_BYTES}-byte limit`);
 }
 

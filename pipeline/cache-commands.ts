@@ -42,8 +42,13 @@ export async function runCacheCommand(sub: string, dir: string, opts: CacheComma
     else {
       opts.write(formatWalk(report));
       const scan = report.scavenged;
-      if (scan) opts.write(`page scan: ${scan.pagesScanned} pages, ${scan.found} manifests that prove their keys, ${scan.copied} entries added that LMDB's trees did not reach`);
-      opts.write(`recovered ${report.entries.copied} entries (LMDB's trees listed ${report.entries.checked}, ${report.entries.ok} of them verified) and ${report.fingerprintsCopied} fingerprints into ${report.recoveredDir}; the next run recomputes whatever is missing`);
+      if (scan)
+        opts.write(
+          `page scan: ${scan.pagesScanned} pages, ${scan.found} manifests that prove their keys, ${scan.copied} entries added that LMDB's trees did not reach`,
+        );
+      opts.write(
+        `recovered ${report.entries.copied} entries (LMDB's trees listed ${report.entries.checked}, ${report.entries.ok} of them verified) and ${report.fingerprintsCopied} fingerprints into ${report.recoveredDir}; the next run recomputes whatever is missing`,
+      );
       if (report.damagedFile) opts.write(`kept the damaged file as ${report.damagedFile}`);
     }
     return 0;
@@ -110,21 +115,57 @@ export async function runRemoteCommand(sub: (typeof REMOTE_SUBCOMMANDS)[number],
     const both = pick((r) => r.remote === 'present' && r.local === 'present');
     const corrupt = rows.flatMap((r) => [
       ...(r.localReason ? [{ instance: r.instance, key: r.key, side: 'local' as const, reason: r.localReason }] : []),
-      ...(r.remoteReason ? [{ instance: r.instance, key: r.key, side: 'remote' as const, reason: r.remoteReason, ...(r.remote === 'refused' ? { refused: true } : {}) }] : []),
+      ...(r.remoteReason
+        ? [{ instance: r.instance, key: r.key, side: 'remote' as const, reason: r.remoteReason, ...(r.remote === 'refused' ? { refused: true } : {}) }]
+        : []),
     ]);
-    const divergent = rows.flatMap((r) => (r.difference ? [{ instance: r.instance, key: r.key, difference: r.difference, reason: formatDifference(r.difference) }] : []));
+    const divergent = rows.flatMap((r) =>
+      r.difference ? [{ instance: r.instance, key: r.key, difference: r.difference, reason: formatDifference(r.difference) }] : [],
+    );
     const bytes = (xs: typeof rows) => xs.reduce((a, r) => a + r.bytes, 0);
     const counts = { both: both.length, remoteLacks: remoteLacks.length, localLacks: localLacks.length, neither: neither.length, corrupt: corrupt.length };
     if (opts.json) {
       const ids = (xs: typeof rows) => xs.map((r) => r.instance);
-      opts.write(JSON.stringify({ profile: opts.profile, remote: remote.location, cache: cache.dir, instances: rows, remoteLacks: ids(remoteLacks), localLacks: ids(localLacks), neither: ids(neither), corrupt, divergent, counts, bytes: { remoteLacks: bytes(remoteLacks), localLacks: bytes(localLacks) } }, null, 2));
+      opts.write(
+        JSON.stringify(
+          {
+            profile: opts.profile,
+            remote: remote.location,
+            cache: cache.dir,
+            instances: rows,
+            remoteLacks: ids(remoteLacks),
+            localLacks: ids(localLacks),
+            neither: ids(neither),
+            corrupt,
+            divergent,
+            counts,
+            bytes: { remoteLacks: bytes(remoteLacks), localLacks: bytes(localLacks) },
+          },
+          null,
+          2,
+        ),
+      );
     } else {
       opts.write(`remote ${remote.location}, local cache ${cache.dir}, profile ${opts.profile}`);
       const width = Math.max(0, ...rows.map((r) => r.instance.length));
       for (const r of rows) {
-        const state = r.difference ? 'DIFFERS' : r.local === 'present' ? (r.remote === 'present' ? 'both' : 'push') : r.remote === 'present' ? 'pull' : 'neither';
+        const state = r.difference
+          ? 'DIFFERS'
+          : r.local === 'present'
+            ? r.remote === 'present'
+              ? 'both'
+              : 'push'
+            : r.remote === 'present'
+              ? 'pull'
+              : 'neither';
         const signed = r.signer !== undefined ? `signed by ${r.signer}` : '';
-        const why = { DIFFERS: 'both sides hold it, with different results', both: signed, push: 'the remote lacks it', pull: `the local cache lacks it${signed ? ` (${signed})` : ''}`, neither: 'on neither side' }[state];
+        const why = {
+          DIFFERS: 'both sides hold it, with different results',
+          both: signed,
+          push: 'the remote lacks it',
+          pull: `the local cache lacks it${signed ? ` (${signed})` : ''}`,
+          neither: 'on neither side',
+        }[state];
         opts.write(`${state.padEnd(8)} ${r.instance.padEnd(width)}  ${formatBytes(r.bytes).padStart(9)}  ${why}`.trimEnd());
       }
       for (const c of corrupt) opts.write(`${'refused' in c ? 'REFUSED' : 'CORRUPT'}  ${c.side} ${label(c.key)}: ${c.reason}`);
@@ -136,9 +177,10 @@ export async function runRemoteCommand(sub: (typeof REMOTE_SUBCOMMANDS)[number],
     }
     return corrupt.length > 0 || divergent.length > 0 ? 1 : 0;
   }
-  const report = sub === 'push'
-    ? await pushEntries(cache, remote, keys, opts.keep === 'local' ? { keep: 'local' } : {})
-    : await pullEntries(remote, cache, keys, opts.keep === 'remote' ? { keep: 'remote' } : {});
+  const report =
+    sub === 'push'
+      ? await pushEntries(cache, remote, keys, opts.keep === 'local' ? { keep: 'local' } : {})
+      : await pullEntries(remote, cache, keys, opts.keep === 'remote' ? { keep: 'remote' } : {});
   const unrepaired = report.corrupt.filter((c) => !c.repaired);
   const unresolved = report.divergent.filter((d) => !d.replaced);
   if (opts.json) {
@@ -150,7 +192,13 @@ export async function runRemoteCommand(sub: (typeof REMOTE_SUBCOMMANDS)[number],
           cache: cache.dir,
           transferred: report.transferred.map(named),
           missing: report.missing.map(named),
-          corrupt: report.corrupt.map((c) => ({ ...named(c.key), side: c.side, reason: c.reason, repaired: c.repaired, ...(c.refused ? { refused: true } : {}) })),
+          corrupt: report.corrupt.map((c) => ({
+            ...named(c.key),
+            side: c.side,
+            reason: c.reason,
+            repaired: c.repaired,
+            ...(c.refused ? { refused: true } : {}),
+          })),
           divergent: report.divergent.map((d) => ({ ...named(d.key), difference: d.difference, reason: d.reason, replaced: d.replaced })),
         },
         null,
@@ -161,10 +209,14 @@ export async function runRemoteCommand(sub: (typeof REMOTE_SUBCOMMANDS)[number],
     const verb = sub === 'push' ? 'pushed ' : 'pulled ';
     for (const key of report.transferred) opts.write(`${verb}  ${label(key)}`);
     for (const c of report.corrupt) {
-      opts.write(`${c.refused ? 'REFUSED' : 'CORRUPT'}  ${c.side} ${label(c.key)}: ${c.reason}${c.repaired ? ` (replaced by the verified ${c.side === 'remote' ? 'local' : 'remote'} copy)` : sub === 'push' ? ' (not pushed)' : ' (not imported)'}`);
+      opts.write(
+        `${c.refused ? 'REFUSED' : 'CORRUPT'}  ${c.side} ${label(c.key)}: ${c.reason}${c.repaired ? ` (replaced by the verified ${c.side === 'remote' ? 'local' : 'remote'} copy)` : sub === 'push' ? ' (not pushed)' : ' (not imported)'}`,
+      );
     }
     for (const d of report.divergent) {
-      const how = d.replaced ? ` (replaced the ${sub === 'push' ? "remote's entry by the local one" : "local entry by the remote's"}, --keep ${sub === 'push' ? 'local' : 'remote'})` : ` (left as they are: ${RESOLVE_DIVERGENCE})`;
+      const how = d.replaced
+        ? ` (replaced the ${sub === 'push' ? "remote's entry by the local one" : "local entry by the remote's"}, --keep ${sub === 'push' ? 'local' : 'remote'})`
+        : ` (left as they are: ${RESOLVE_DIVERGENCE})`;
       opts.write(`DIFFERS  ${label(d.key)}: ${d.reason}${how}`);
     }
     const { entries, blobs, bytes } = report;

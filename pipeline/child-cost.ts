@@ -22,6 +22,7 @@ export async function measureChildStartMs(projectModule: string): Promise<number
   const { execaNode } = await import('execa');
   const r = await execaNode('--input-type=module', ['-e', script], { nodeOptions: [...EXIT_WITH_PARENT_OPTIONS, '--import', TSX], reject: false });
   const ms = Number(r.stdout.trim().split('\n').at(-1));
-  if (r.exitCode !== 0 || !Number.isFinite(ms)) throw new Error(`starting a child that loads ${projectModule} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+  if (r.exitCode !== 0 || !Number.isFinite(ms))
+    throw new Error(`starting a child that loads ${projectModule} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
   return ms;
 }

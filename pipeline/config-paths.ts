@@ -16,7 +16,11 @@ import type { ConfigReader } from './stage.ts';
 export type Paths<T> = T extends readonly unknown[]
   ? never
   : T extends object
-    ? { [K in keyof T & string]: K | (NonNullable<T[K]> extends readonly unknown[] ? never : NonNullable<T[K]> extends object ? `${K}.${Paths<NonNullable<T[K]>>}` : never) }[keyof T & string]
+    ? {
+        [K in keyof T & string]:
+          | K
+          | (NonNullable<T[K]> extends readonly unknown[] ? never : NonNullable<T[K]> extends object ? `${K}.${Paths<NonNullable<T[K]>>}` : never);
+      }[keyof T & string]
     : never;
 
 /** The type at the dotted path P of T (an optional key's value includes undefined). */

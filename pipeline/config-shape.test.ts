@@ -42,9 +42,12 @@ test('numbers must be finite and exact; an unsafe one is shown as written', (t) 
   ]);
   const text = '[1, "9007199254740993", 9007199254740993]';
   const issues = shapeIssues(JSON.parse(text), 'seeds', 1, numberSource(text));
-  t.deepEqual(issues.map((i) => i.line), [
-    'seeds.2: 9007199254740993 (read as 9007199254740992) lies beyond ±9007199254740991 (2^53 − 1), where numbers lose digits and distinct values become equal; give a smaller number',
-  ]);
+  t.deepEqual(
+    issues.map((i) => i.line),
+    [
+      'seeds.2: 9007199254740993 (read as 9007199254740992) lies beyond ±9007199254740991 (2^53 − 1), where numbers lose digits and distinct values become equal; give a smaller number',
+    ],
+  );
   t.false(issues[0]!.structural);
   t.regex(lines(-(2 ** 60), 'seed')[0]!, /^seed: -1152921504606847000 lies beyond/);
 });

@@ -71,7 +71,10 @@ export function shapeIssues(value: unknown, at = '', depth = 0, source?: NumberS
     }
     const proto = Object.getPrototypeOf(v);
     if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
-      const made = Object.hasOwn(proto, 'constructor') && typeof proto.constructor === 'function' ? `a ${proto.constructor.name} object` : 'an object with a prototype of its own';
+      const made =
+        Object.hasOwn(proto, 'constructor') && typeof proto.constructor === 'function'
+          ? `a ${proto.constructor.name} object`
+          : 'an object with a prototype of its own';
       add(where, `expected a plain object, an array or a value, received ${made}`, true);
       continue;
     }

@@ -54,7 +54,8 @@ test('every number must be finite, whatever its schema: 1e999 is rejected naming
 
 test('a __proto__ or constructor path or key never reaches Object.prototype: each is refused naming the path', (t) => {
   t.teardown(() => delete (Object.prototype as Record<string, unknown>).polluted);
-  const reserved = (path: string, key: string) => `${path}: '${key}' is a reserved key name (__proto__, constructor, prototype name built-in object properties, never settings)`;
+  const reserved = (path: string, key: string) =>
+    `${path}: '${key}' is a reserved key name (__proto__, constructor, prototype name built-in object properties, never settings)`;
   const cases: [string, string[]][] = [
     ['__proto__.polluted=1', [reserved('__proto__', '__proto__')]],
     ['left.__proto__.polluted=1', [reserved('left.__proto__', '__proto__')]],
@@ -82,14 +83,30 @@ test('--profile names only the project own profiles: constructor, toString and _
 });
 
 test('an integer beyond 2^53 is refused as written, in an override, a sweep value and a profile: no two seeds share a key', (t) => {
-  const beyond = (path: string, shown: string) => `${path}: ${shown} lies beyond ±9007199254740991 (2^53 − 1), where numbers lose digits and distinct values become equal; give a smaller number`;
+  const beyond = (path: string, shown: string) =>
+    `${path}: ${shown} lies beyond ±9007199254740991 (2^53 − 1), where numbers lose digits and distinct values become equal; give a smaller number`;
   const issues = (f: () => unknown) => (t.throws(f, { instanceOf: ConfigError }) as ConfigError).issues;
-  t.deepEqual(issues(() => parseOverride('seed=9007199254740993')), [beyond('seed', '9007199254740993 (read as 9007199254740992)')]);
-  t.deepEqual(issues(() => resolveConfig(toy, 'quick', ['seed=9007199254740992'])), [beyond('seed', '9007199254740992')]);
-  t.deepEqual(issues(() => resolveConfig(toy, 'quick', ['fan.per={"a":1,"b":-18014398509481985}'])), [beyond('fan.per.b', '-18014398509481985 (read as -18014398509481984)')]);
-  t.deepEqual(issues(() => resolveConfig(toy, 'quick', [], ['seed=1,9007199254740993'])), [beyond('seed', '9007199254740993 (read as 9007199254740992)')]);
+  t.deepEqual(
+    issues(() => parseOverride('seed=9007199254740993')),
+    [beyond('seed', '9007199254740993 (read as 9007199254740992)')],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, 'quick', ['seed=9007199254740992'])),
+    [beyond('seed', '9007199254740992')],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, 'quick', ['fan.per={"a":1,"b":-18014398509481985}'])),
+    [beyond('fan.per.b', '-18014398509481985 (read as -18014398509481984)')],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, 'quick', [], ['seed=1,9007199254740993'])),
+    [beyond('seed', '9007199254740993 (read as 9007199254740992)')],
+  );
   const profile = defineProject({ ...toy, profiles: { ...toy.profiles, big: { ...toy.profiles.quick, seed: 2 ** 53 } } });
-  t.deepEqual(issues(() => resolveConfig(profile, 'big', [])), [beyond('seed', '9007199254740992')]);
+  t.deepEqual(
+    issues(() => resolveConfig(profile, 'big', [])),
+    [beyond('seed', '9007199254740992')],
+  );
   t.is(resolveConfig(toy, 'quick', ['seed=9007199254740991']).config.seed, Number.MAX_SAFE_INTEGER);
 });
 
@@ -99,17 +116,26 @@ test('a value or path nested too deep is one ConfigError naming where, before an
   t.is(err?.issues.length, 1);
   t.regex(err!.issues[0]!, /^left\.scale(\.0){30}: nested deeper than 32 levels/);
   const deepPath = Array.from({ length: 2000 }, () => 'a').join('.');
-  t.regex((t.throws(() => resolveConfig(toy, 'quick', [`${deepPath}=1`]), { instanceOf: ConfigError }) as ConfigError).issues[0]!, /^a(\.a){32}…: nested deeper than 32 levels/);
+  t.regex(
+    (t.throws(() => resolveConfig(toy, 'quick', [`${deepPath}=1`]), { instanceOf: ConfigError }) as ConfigError).issues[0]!,
+    /^a(\.a){32}…: nested deeper than 32 levels/,
+  );
   // A profile nested too deep is refused before structuredClone copies it.
   let deep: Record<string, unknown> = {};
   for (let i = 0; i < 20_000; i++) deep = { d: deep };
   const project = defineProject({ ...toy, profiles: { ...toy.profiles, deep: { ...toy.profiles.quick, left: deep as never } } });
-  t.regex((t.throws(() => resolveConfig(project, 'deep', []), { instanceOf: ConfigError }) as ConfigError).issues[0]!, /^left(\.d){31}: nested deeper than 32 levels/);
+  t.regex(
+    (t.throws(() => resolveConfig(project, 'deep', []), { instanceOf: ConfigError }) as ConfigError).issues[0]!,
+    /^left(\.d){31}: nested deeper than 32 levels/,
+  );
 });
 
 test('overrides are all checked before any is applied: every bad one is reported', (t) => {
   const err = t.throws(() => resolveConfig(toy, 'quick', ['left.scale=1e999', 'seed=9007199254740993', 'left.__proto__=1']), { instanceOf: ConfigError });
   t.is(err?.issues.length, 3);
   t.is(err?.message.split('\n').length, 4);
-  t.is(t.throws(() => resolveConfig(toy, 'quick', ['left.scale=1e999']))?.message, 'invalid configuration: left.scale: expected a finite number, received Infinity');
+  t.is(
+    t.throws(() => resolveConfig(toy, 'quick', ['left.scale=1e999']))?.message,
+    'invalid configuration: left.scale: expected a finite number, received Infinity',
+  );
 });

@@ -134,9 +134,7 @@ function describeIssue(issue: z.ZodIssue, reference: unknown): string {
     case 'unrecognized_keys': {
       const parent = getPath(reference, issue.path.join('.'));
       const known = parent && typeof parent === 'object' ? Object.keys(parent).filter((k) => !issue.keys.includes(k)) : [];
-      return issue.keys
-        .map((k) => `${[...issue.path, k].join('.')}: unknown key${known.length ? ` (known here: ${known.join(', ')})` : ''}`)
-        .join('\n  - ');
+      return issue.keys.map((k) => `${[...issue.path, k].join('.')}: unknown key${known.length ? ` (known here: ${known.join(', ')})` : ''}`).join('\n  - ');
     }
     case 'invalid_enum_value':
       return `${at}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, received ${JSON.stringify(issue.received)}`;

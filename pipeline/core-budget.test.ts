@@ -16,7 +16,10 @@ test('an instance alone gets the cores it can use, up to the budget', async (t) 
 test('instances that become ready together get one core each: no extras while anyone waits', async (t) => {
   const budget = new CoreBudget(2);
   const grants = await Promise.all([budget.acquire(2), budget.acquire(2)]);
-  t.deepEqual(grants.map((g) => g.cores), [1, 1]);
+  t.deepEqual(
+    grants.map((g) => g.cores),
+    [1, 1],
+  );
   for (const g of grants) g.release();
 });
 
@@ -99,7 +102,7 @@ test('under random demand the cores held never exceed the budget and all come ba
   let held = 0;
   let peak = 0;
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const work = async () => {
     const g: CoreGrant = await budget.acquire(1 + Math.floor(rand() * 4));
     held += g.cores;
@@ -175,7 +178,7 @@ test('GPUs then cores, in that order, never deadlock and never exceed either bud
   let heldCores = 0;
   let heldGpus = 0;
   let seed = 11;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const work = async () => {
     const gWant = Math.floor(rand() * 3);
     const g: GpuGrant = await gpus.acquire(gWant);

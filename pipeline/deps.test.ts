@@ -22,7 +22,13 @@ test('dep, optionalDep, named and inputs give the plain references the planner h
   t.deepEqual(dep(upstream), { stage: 'up' });
   t.false('params' in dep(upstream));
   t.deepEqual(optionalDep(upstream), { stage: 'up', optional: true });
-  const refs = inputs({ first: dep(upstream, { seed: 0 }) }, named('run_', [['0', dep(upstream, { seed: 0 })], ['1', dep(upstream, { seed: 1 })]] as const));
+  const refs = inputs(
+    { first: dep(upstream, { seed: 0 }) },
+    named('run_', [
+      ['0', dep(upstream, { seed: 0 })],
+      ['1', dep(upstream, { seed: 1 })],
+    ] as const),
+  );
   t.deepEqual(refs, { first: { stage: 'up', params: { seed: 0 } }, run_0: { stage: 'up', params: { seed: 0 } }, run_1: { stage: 'up', params: { seed: 1 } } });
   t.deepEqual(Object.keys(refs), ['first', 'run_0', 'run_1']);
 });
@@ -34,7 +40,8 @@ export const downstream = defineStage({
   version: 1,
   description: 'reads the typed upstream',
   reads: [],
-  deps: () => inputs({ one: dep(upstream, { seed: 0 }), maybe: optionalDep(upstream, { seed: 1 }) }, named('run_', [['1', dep(upstream, { seed: 1 })]] as const)),
+  deps: () =>
+    inputs({ one: dep(upstream, { seed: 0 }), maybe: optionalDep(upstream, { seed: 1 }) }, named('run_', [['1', dep(upstream, { seed: 1 })]] as const)),
   outputs: { total: json(z.number()) },
   async run(_ctx, inputs) {
     const w: NDArray<Float32Array> = inputs.one.w;

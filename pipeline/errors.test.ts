@@ -13,9 +13,21 @@ test('any thrown value gets a message and an exit code', (t) => {
     [lmdbError('Read-only file system', 30), /^\/c\/cache\.mdb: read-only file system \(EROFS\); put the cache on a writable/, 1],
     [lmdbError('Permission denied', 13), /^\/c\/cache\.mdb: permission denied \(EACCES\)/, 1],
     [lmdbError('No space left on device', 28), /^\/c\/cache\.mdb: no space left on device \(ENOSPC\); free space/, 1],
-    [lmdbError('MDB_MAP_FULL: Environment mapsize limit reached', -30792), /^\/c\/cache\.mdb: the cache file reached its maximum map size \(MDB_MAP_FULL\); run `sgd-noise gc`/, 1],
-    [lmdbError('MDB_CORRUPTED: Located page was wrong type', -30796), /^\/c\/cache\.mdb: the cache file is damaged .*\(MDB_CORRUPTED\); move the file aside/, 1],
-    [Object.assign(new Error("ENOTDIR: not a directory, mkdir '/f/x'"), { code: 'ENOTDIR', path: '/f/x' }), /^\/f\/x: a component of the path is not a directory \(ENOTDIR\)/, 2],
+    [
+      lmdbError('MDB_MAP_FULL: Environment mapsize limit reached', -30792),
+      /^\/c\/cache\.mdb: the cache file reached its maximum map size \(MDB_MAP_FULL\); run `sgd-noise gc`/,
+      1,
+    ],
+    [
+      lmdbError('MDB_CORRUPTED: Located page was wrong type', -30796),
+      /^\/c\/cache\.mdb: the cache file is damaged .*\(MDB_CORRUPTED\); move the file aside/,
+      1,
+    ],
+    [
+      Object.assign(new Error("ENOTDIR: not a directory, mkdir '/f/x'"), { code: 'ENOTDIR', path: '/f/x' }),
+      /^\/f\/x: a component of the path is not a directory \(ENOTDIR\)/,
+      2,
+    ],
     [new FileError('/d/cache.mdb', lmdbError('Read-only file system', 30)), /^\/d\/cache\.mdb: read-only file system \(EROFS\)/, 1],
     [new UsageError('--jobs: expected a positive integer, received 0'), /^--jobs: expected a positive integer, received 0$/, 2],
     [Object.assign(new TypeError("Unknown option '--x'"), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' }), /^Unknown option '--x'$/, 2],
@@ -70,7 +82,10 @@ test('issue 23: a file error advises the option that moves that file, by its rol
     t.regex(e.message, advice, role);
     if (role !== 'cache') t.notRegex(e.message, /--cache/, role);
   }
-  t.regex(new FileError('/r/index.html', enospc(), 'publish' as never).message, /^\/r\/index\.html: no space left on device \(ENOSPC\); free space on that filesystem or move the published files \(reports\) with --publish-dir DIR$/);
+  t.regex(
+    new FileError('/r/index.html', enospc(), 'publish' as never).message,
+    /^\/r\/index\.html: no space left on device \(ENOSPC\); free space on that filesystem or move the published files \(reports\) with --publish-dir DIR$/,
+  );
 });
 
 test('issue 23: EMFILE names the open-files limit from /proc/self/limits and `ulimit -n 4096`, from a real EMFILE in a child shell', async (t) => {
@@ -83,5 +98,9 @@ test('issue 23: EMFILE names the open-files limit from /proc/self/limits and `ul
   const errors = fileURLToPath(new URL('./errors.ts', import.meta.url));
   const script = `const { describeError } = await import(${JSON.stringify(errors)}); const fs = await import('node:fs'); const fds = []; try { for (;;) fds.push(fs.openSync('/dev/null', 'r')); } catch (err) { process.stdout.write(describeError(err, { debug: false, isUsage: () => false }).message); }`;
   const r = await execa('sh', ['-c', `ulimit -n 300 && exec "$0" --import tsx --input-type=module -e "$1"`, process.execPath, script], { reject: false });
-  t.regex(r.stdout, /too many open files \(EMFILE\); the open-files limit is 300 \(soft; hard 300; \/proc\/self\/limits\); raise it with `ulimit -n 4096`/, r.stderr);
+  t.regex(
+    r.stdout,
+    /too many open files \(EMFILE\); the open-files limit is 300 \(soft; hard 300; \/proc\/self\/limits\); raise it with `ulimit -n 4096`/,
+    r.stderr,
+  );
 });

@@ -60,7 +60,10 @@ test('cached instances cost 0 and are not counted; without measured costs nothin
   t.is(e.totalMs, (16 + 32 + 48) * ITEM);
   t.is(e.cached, 3);
   t.is(e.toRun, 6);
-  t.deepEqual(e.rows.filter((r) => r.action === 'cached').map((r) => r.estimatedMs), [0, 0, 0]);
+  t.deepEqual(
+    e.rows.filter((r) => r.action === 'cached').map((r) => r.estimatedMs),
+    [0, 0, 0],
+  );
   t.deepEqual(e.wallMs, { lower: 48, upper: 48 + 24 });
   const none = estimatePlan(plan, rows, counts, null, 1);
   t.is(none.totalMs, 0);
@@ -75,7 +78,7 @@ test('the summary names the total, what lacks an estimate and the wall-time boun
   t.is(lines[0], 'estimated CPU time: 7h08m for 9 instance(s) to run (0 cached, counted 0)');
   t.regex(lines.join('\n'), /3 instance\(s\) without an estimate \(not in the total\): right, join, summary/);
   t.regex(lines.join('\n'), /wall time with --jobs 2: between/);
-  t.true(lines.includes('  slow: sleeps, so its CPU time is far less than this'), 'the stage\'s cost note');
+  t.true(lines.includes('  slow: sleeps, so its CPU time is far less than this'), "the stage's cost note");
   t.is(formatEstimate(3 * 86_400_000 + 5 * 3_600_000), '3d05h');
   t.is(formatEstimate(61_000), '1m01s');
   t.is(formatEstimate(3_119_900), '52m00s');
@@ -85,7 +88,10 @@ test('the summary names the total, what lacks an estimate and the wall-time boun
 
 test('a bad count is an error naming the instance and the operation', (t) => {
   const bad = { ...plan.nodes.get('slow')!.stage, cost: () => ({ 'toy.step': Number.NaN }) };
-  const p = buildPlan(toy.stages.map((s) => (s.id === 'slow' ? bad : s)), config);
+  const p = buildPlan(
+    toy.stages.map((s) => (s.id === 'slow' ? bad : s)),
+    config,
+  );
   t.throws(() => operationCounts(p, [{ instance: 'slow', action: 'run' }], config), { message: /slow: cost\(\) counts NaN of 'toy\.step'/ });
 });
 
@@ -110,7 +116,10 @@ test('run --dry-run prints the estimates; --json has estimatedMs per row and the
   t.regex(human.stdout, /estimated CPU time: \S+ for 7 instance\(s\) to run \(2 cached, counted 0\)/);
   t.notRegex(human.stdout, /measured on/);
   // A project that measured on a GPU names it, and its times are wall-clock ones.
-  const gpu = await execaNode(BIN, ['run', '--dry-run', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env: { ...w.env, TOY_MEASURED_ON: 'backend webgpu on NVIDIA H100 (nvidia, hopper)' }, reject: false });
+  const gpu = await execaNode(BIN, ['run', '--dry-run', 'slow.ms=1', '--project', TOY, '--cache', w.cache], {
+    env: { ...w.env, TOY_MEASURED_ON: 'backend webgpu on NVIDIA H100 (nvidia, hopper)' },
+    reject: false,
+  });
   t.is(gpu.exitCode, 0, gpu.stderr);
   t.regex(gpu.stdout, /^estimated time \(wall clock\): \S+ for 7 instance\(s\) to run/m);
   t.regex(gpu.stdout, /^ {2}measured on: backend webgpu on NVIDIA H100 \(nvidia, hopper\)$/m);
@@ -120,7 +129,10 @@ test('run --dry-run prints the estimates; --json has estimatedMs per row and the
   t.is(f.exitCode, 0, f.stderr);
   t.regex(f.stderr, /measuring the costs failed: toy: cannot measure \(TOY_MEASURE_FAIL is set\); the dry-run below has no estimates/);
   t.is(JSON.parse(f.stdout).estimate.totalMs, 0);
-  const skip = await execaNode(BIN, ['run', '--dry-run', '--no-estimate', 'slow.ms=1', '--project', TOY, '--cache', w.cache], { env: { ...w.env, TOY_MEASURED: measured }, reject: false });
+  const skip = await execaNode(BIN, ['run', '--dry-run', '--no-estimate', 'slow.ms=1', '--project', TOY, '--cache', w.cache], {
+    env: { ...w.env, TOY_MEASURED: measured },
+    reject: false,
+  });
   t.notRegex(skip.stdout, /est/);
   t.throws(() => readFileSync(measured), undefined, '--no-estimate measures nothing');
 });

@@ -72,7 +72,11 @@ export function configReader(config: Record<string, unknown>): ConfigReader {
  * Each instance to run's operation counts (null when its stage declares no cost), with one `engine.child` (the
  * child process's start) added for isolated stages; errors name the instance.
  */
-export function operationCounts(plan: Plan, rows: readonly { instance: string; action: DryRunAction }[], config: Record<string, unknown>): Map<string, Record<string, number> | null> {
+export function operationCounts(
+  plan: Plan,
+  rows: readonly { instance: string; action: DryRunAction }[],
+  config: Record<string, unknown>,
+): Map<string, Record<string, number> | null> {
   const out = new Map<string, Record<string, number> | null>();
   for (const { instance, action } of rows) {
     if (action === 'cached') continue;
@@ -148,7 +152,11 @@ export function estimatePlan(
     criticalPathMs,
     jobs,
     wallMs: { lower: Math.max(criticalPathMs, totalMs / jobs), upper: totalMs / jobs + criticalPathMs },
-    costs: Object.fromEntries(Object.entries(costs ?? {}).filter(([op]) => used.has(op)).sort(([a], [b]) => (a < b ? -1 : 1))),
+    costs: Object.fromEntries(
+      Object.entries(costs ?? {})
+        .filter(([op]) => used.has(op))
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
     notes,
     ...(about.measuredOn ? { measuredOn: about.measuredOn } : {}),
     clock: about.clock ?? 'cpu',

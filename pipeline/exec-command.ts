@@ -78,7 +78,8 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
     // The base is the user's (a link to a scratch directory is fine), but it must be a directory; the node cache in it
     // is a fresh directory of mode 0700 (mkdtemp), so nobody else can put a FIFO or a link where its files go.
     const baseStats = statSync(base, { throwIfNoEntry: false });
-    if (baseStats && !baseStats.isDirectory()) throw new UnexpectedFileError(base, `is ${describeFileType(baseStats)}, expected a directory (--node-cache / $TMPDIR)`);
+    if (baseStats && !baseStats.isDirectory())
+      throw new UnexpectedFileError(base, `is ${describeFileType(baseStats)}, expected a directory (--node-cache / $TMPDIR)`);
     try {
       makeDirs(base);
       dir = mkdtempSync(path.join(base, 'sgdn-exec-'));
@@ -97,8 +98,12 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
       const pulled = await pullEntries(opts.remote, cache, inputs);
       const bad = pulled.corrupt.filter((c) => !c.repaired).map((c) => c.reason);
       if (pulled.missing.length > 0 || bad.length > 0) {
-        const names = Object.entries(node.inputKeys).filter(([, k]) => pulled.missing.includes(k)).map(([n, k]) => `${n} (${node.deps[n]}, ${k.slice(0, 12)})`);
-        throw new Error(`${opts.instance}: cannot get its inputs from the remote ${opts.remote.location}: ${[...(names.length ? [`missing ${names.join(', ')}`] : []), ...bad].join('; ')}`);
+        const names = Object.entries(node.inputKeys)
+          .filter(([, k]) => pulled.missing.includes(k))
+          .map(([n, k]) => `${n} (${node.deps[n]}, ${k.slice(0, 12)})`);
+        throw new Error(
+          `${opts.instance}: cannot get its inputs from the remote ${opts.remote.location}: ${[...(names.length ? [`missing ${names.join(', ')}`] : []), ...bad].join('; ')}`,
+        );
       }
     }
     await executeStage(node, cache, {
@@ -112,10 +117,16 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
     });
     const pushed = await pushEntries(cache, opts.remote, [node.key], { cleanup: false });
     if (pushed.entries.transferred + pushed.entries.present === 0) {
-      throw new Error(`${opts.instance}: pushing its entry to the remote failed: ${pushed.corrupt.map((c) => c.reason).join('; ') || 'not in the node-local cache'}`);
+      throw new Error(
+        `${opts.instance}: pushing its entry to the remote failed: ${pushed.corrupt.map((c) => c.reason).join('; ') || 'not in the node-local cache'}`,
+      );
     }
     // The remote already held a different result for this key (another job's): it stays, and the log says so.
-    for (const d of pushed.divergent) line({ type: 'log', message: `${opts.instance}: the remote already holds a different result for this key, kept there (this job's is dropped): ${d.reason}` });
+    for (const d of pushed.divergent)
+      line({
+        type: 'log',
+        message: `${opts.instance}: the remote already holds a different result for this key, kept there (this job's is dropped): ${d.reason}`,
+      });
     line({ type: 'done', key: node.key, pushed: pushed.entries.transferred > 0 });
     return 0;
   } catch (err) {

@@ -98,7 +98,16 @@ export function lineageOf(cache: CacheStore, keys: readonly string[]): LineageEn
     const m = cache.getManifest(key);
     if (!m) return;
     for (const k of Object.values(m.inputs)) visit(k);
-    out.push({ instance: m.instance, stage: m.stage, version: m.version, key: m.key, seed: m.seed, durationMs: m.durationMs, createdAt: m.createdAt, meta: m.meta });
+    out.push({
+      instance: m.instance,
+      stage: m.stage,
+      version: m.version,
+      key: m.key,
+      seed: m.seed,
+      durationMs: m.durationMs,
+      createdAt: m.createdAt,
+      meta: m.meta,
+    });
   };
   for (const k of keys) visit(k);
   return out;

@@ -52,11 +52,21 @@ test('isolated instances run through the executor, the rest inline; its job repo
   const events: RunEvent[] = [];
   const summary = await runToCompletion({ plan, cache, scope: profile, config, jobs: 1, publishRoot: dir, remote, executor: queue }, (e) => events.push(e));
   t.true(summary.ok, JSON.stringify(summary.failed));
-  t.deepEqual(calls.map((c) => [c.node.instance, c.threads]), [['slow', 3]], 'only the isolated stage, with the threads the executor grants (not the budget of 1)');
-  t.like(events.find((e) => e.type === 'start' && e.instance === 'slow'), { where: 'child', executor: 'queue', threads: 3 });
+  t.deepEqual(
+    calls.map((c) => [c.node.instance, c.threads]),
+    [['slow', 3]],
+    'only the isolated stage, with the threads the executor grants (not the budget of 1)',
+  );
+  t.like(
+    events.find((e) => e.type === 'start' && e.instance === 'slow'),
+    { where: 'child', executor: 'queue', threads: 3 },
+  );
   t.deepEqual(
     events.filter((e) => e.type === 'job').map((e) => (e.type === 'job' ? [e.instance, e.jobId, e.state] : [])),
-    [['slow', 'q1', 'running'], ['slow', 'q1', 'done']],
+    [
+      ['slow', 'q1', 'running'],
+      ['slow', 'q1', 'done'],
+    ],
   );
   t.is(cache.lookup(plan.nodes.get('slow')!.key).status, 'hit');
   t.true(events.some((e) => e.type === 'start' && e.instance === 'join' && e.where === 'inline' && e.executor === undefined));
@@ -90,12 +100,17 @@ function queueScheduler(): BatchScheduler {
       return id;
     },
     async states(ids) {
-      return new Map(ids.map((id): [string, BatchJobState] => {
-        const code = jobs.get(id)?.code;
-        if (!jobs.has(id)) return [id, { state: 'GONE', phase: 'lost', detail: 'GONE' }];
-        if (code === undefined) return [id, { state: 'RUNNING', phase: 'running', detail: 'RUNNING' }];
-        return [id, code === 0 ? { state: 'EXITED', phase: 'done', detail: 'EXITED' } : { state: 'EXITED', phase: 'failed', detail: `EXITED (exit code ${code})` }];
-      }));
+      return new Map(
+        ids.map((id): [string, BatchJobState] => {
+          const code = jobs.get(id)?.code;
+          if (!jobs.has(id)) return [id, { state: 'GONE', phase: 'lost', detail: 'GONE' }];
+          if (code === undefined) return [id, { state: 'RUNNING', phase: 'running', detail: 'RUNNING' }];
+          return [
+            id,
+            code === 0 ? { state: 'EXITED', phase: 'done', detail: 'EXITED' } : { state: 'EXITED', phase: 'failed', detail: `EXITED (exit code ${code})` },
+          ];
+        }),
+      );
     },
     async cancel(ids) {
       for (const id of ids) jobs.get(id)?.child.kill();
@@ -108,7 +123,16 @@ const queuePlugin: ExecutorPlugin = {
   summary: 'child processes of a job queue (needs --remote)',
   label: 'queue',
   needsRemote: true,
-  options: [{ name: 'queue-workers', type: 'string', arg: 'N', help: 'jobs at once, default 2', default: 2, parse: (text, flag) => positiveInteger(flag, text, 'jobs at once') }],
+  options: [
+    {
+      name: 'queue-workers',
+      type: 'string',
+      arg: 'N',
+      help: 'jobs at once, default 2',
+      default: 2,
+      parse: (text, flag) => positiveInteger(flag, text, 'jobs at once'),
+    },
+  ],
   create: (ctx) =>
     new BatchExecutor('queue', queueScheduler(), {
       cache: ctx.cache,
@@ -149,7 +173,9 @@ test('a job queue plugin, registered beside the registry, runs the isolated stag
   const help = await cli(['--help']);
   t.regex(help.stdout, /\[--executor local\|slurm\|queue\]/);
   t.regex(help.stdout, /queue: child processes of a job queue \(needs --remote\), with \[--queue-workers N\] \(jobs at once, default 2\)/);
-  await t.throwsAsync(cli(['run', ...common, '--executor', 'queue', '--remote', remote, '--queue-workers', '0']), { message: /^--queue-workers: expected a positive integer/ });
+  await t.throwsAsync(cli(['run', ...common, '--executor', 'queue', '--remote', remote, '--queue-workers', '0']), {
+    message: /^--queue-workers: expected a positive integer/,
+  });
   await t.throwsAsync(cli(['run', ...common, '--executor', 'queue']), { message: /^run --executor queue needs a remote/ });
   const run = await cli(['run', ...common, '--executor', 'queue', '--remote', remote, '--json']);
   t.is(run.code, 0, run.stdout);
@@ -157,6 +183,9 @@ test('a job queue plugin, registered beside the registry, runs the isolated stag
   t.true(readFileSync(log, 'utf8').split('\n').includes('slow'), 'the job ran the stage');
   const status = await cli(['status', ...common, '--json', '--quick']);
   const jobs = (JSON.parse(status.stdout) as { queue: JobsFile }).queue.jobs;
-  t.deepEqual(jobs.map((j) => [j.instance, j.phase, j.slurmState]), [['slow', 'done', 'EXITED']]);
+  t.deepEqual(
+    jobs.map((j) => [j.instance, j.phase, j.slurmState]),
+    [['slow', 'done', 'EXITED']],
+  );
   t.regex(readFileSync(jobs[0]!.log, 'utf8'), /"start"/, 'its log holds the job protocol lines the executor tails');
 });

@@ -71,6 +71,19 @@ export function localExecutor(projectModule: string): Executor {
     name: 'local',
     usesLocalCores: true,
     run: (job, hooks) =>
-      runInChild({ projectModule, config: job.config, instance: job.node.instance, ...(job.node.planned ? { planInstance: job.node.planned.instance } : {}), key: job.node.key, cacheDir: job.cacheDir, run: job.run, threads: job.threads, gpus: job.gpus ?? 0 }, hooks),
+      runInChild(
+        {
+          projectModule,
+          config: job.config,
+          instance: job.node.instance,
+          ...(job.node.planned ? { planInstance: job.node.planned.instance } : {}),
+          key: job.node.key,
+          cacheDir: job.cacheDir,
+          run: job.run,
+          threads: job.threads,
+          gpus: job.gpus ?? 0,
+        },
+        hooks,
+      ),
   };
 }

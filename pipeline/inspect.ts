@@ -108,7 +108,8 @@ export function exportJson(cache: CacheStore, manifest: Manifest, only?: string)
     const v = cache.readOutput(manifest.key, name, ref);
     outputs[name] = v instanceof NDArray ? { dtype: v.dtype, shape: [...v.shape], data: Array.from(v.data) } : v;
   }
-  if (only && !Object.hasOwn(outputs, only)) throw new Error(`${manifest.instance} has no output '${only}' (outputs: ${Object.keys(manifest.outputs).join(', ')})`);
+  if (only && !Object.hasOwn(outputs, only))
+    throw new Error(`${manifest.instance} has no output '${only}' (outputs: ${Object.keys(manifest.outputs).join(', ')})`);
   return { key: manifest.key, instance: manifest.instance, outputs };
 }
 
@@ -118,20 +119,33 @@ export function exportCsv(cache: CacheStore, manifest: Manifest, output: string)
   if (!ref) throw new Error(`${manifest.instance} has no output '${output}' (outputs: ${Object.keys(manifest.outputs).join(', ')})`);
   const v = cache.readOutput(manifest.key, output, ref);
   if (v instanceof NDArray) {
-    if (v.shape.length <= 1) return toCsv(['index', output], Array.from(v.data, (x, i) => [i, x]));
+    if (v.shape.length <= 1)
+      return toCsv(
+        ['index', output],
+        Array.from(v.data, (x, i) => [i, x]),
+      );
     const cols = v.data.length / v.shape[0]!;
     const rows = Array.from({ length: v.shape[0]! }, (_, r) => Array.from(v.data.subarray(r * cols, (r + 1) * cols)));
-    return toCsv(Array.from({ length: cols }, (_, c) => `c${c}`), rows);
+    return toCsv(
+      Array.from({ length: cols }, (_, c) => `c${c}`),
+      rows,
+    );
   }
   if (Array.isArray(v) && v.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) {
     const header = [...new Set(v.flatMap((r) => Object.keys(r as object)))];
-    return toCsv(header, v.map((r) => header.map((h) => (r as Record<string, Json>)[h] ?? '')));
+    return toCsv(
+      header,
+      v.map((r) => header.map((h) => (r as Record<string, Json>)[h] ?? '')),
+    );
   }
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const cols = Object.entries(v).filter(([, c]) => Array.isArray(c)) as [string, Json[]][];
     const n = cols[0]?.[1].length ?? 0;
     if (cols.length > 0 && cols.every(([, c]) => c.length === n)) {
-      return toCsv(cols.map(([h]) => h), Array.from({ length: n }, (_, i) => cols.map(([, c]) => c[i] ?? '')));
+      return toCsv(
+        cols.map(([h]) => h),
+        Array.from({ length: n }, (_, i) => cols.map(([, c]) => c[i] ?? '')),
+      );
     }
   }
   throw new Error(`output '${output}' of ${manifest.instance} has no tabular shape; export it as JSON`);

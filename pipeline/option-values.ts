@@ -4,7 +4,8 @@ import { UsageError } from './errors.ts';
 /** A positive integer option (`--max-jobs 4`), else a usage error naming it and what it is for. */
 export function positiveInteger(option: string, text: string, what: string): number {
   const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${option}: expected a positive integer (${what}), received '${text}'`);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${option}: expected a positive integer (${what}), received '${text}'`);
   return n;
 }
 

@@ -76,8 +76,15 @@ test.serial('a failed optional input: the stage runs without it under its own ke
   const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-opt-'));
   const first = await run(dir, false);
   t.false(first.summary.ok, 'the run still fails: a stage failed');
-  t.deepEqual(first.summary.failed.map((f) => f.instance), ['dataset']);
-  t.deepEqual(first.summary.skipped.map((s) => s.instance), ['strict'], 'a required input still blocks');
+  t.deepEqual(
+    first.summary.failed.map((f) => f.instance),
+    ['dataset'],
+  );
+  t.deepEqual(
+    first.summary.skipped.map((s) => s.instance),
+    ['strict'],
+    'a required input still blocks',
+  );
   t.deepEqual(first.summary.partial, [{ instance: 'report', missing: ['data'] }]);
   t.deepEqual(first.shown, { present: ['toy'], missing: { data: 'dataset' } });
   t.deepEqual(first.manifest!.missing, { data: 'dataset' });

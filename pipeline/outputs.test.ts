@@ -51,9 +51,14 @@ test('outputProblems: optional outputs may be absent, prefixed names match `pref
   const declared = { claims: json(z.array(z.string())), lanczos: optional(f32), 'files/*': file } as const;
   t.deepEqual(outputProblems(declared, { claims: ['a'], 'files/index.html': '<p>', 'files/a.png': new NDArray(new Uint8Array(3)) }), []);
   t.deepEqual(outputProblems(declared, { claims: [], lanczos: new Float32Array(1) }), []);
-  t.deepEqual(outputProblems(declared, { claims: [], 'files/x.bin': new Float32Array(1) }), ["output 'files/x.bin' should be a file (a string or a uint8 array), got a float32 array"]);
-  t.deepEqual(outputProblems(declared, { claims: [], 'filesx': 'a' }), ["output 'filesx' is not declared (declared: claims, lanczos, files/*)"]);
-  t.deepEqual(outputProblems(declared, { lanczos: { n: 1 } }), ["output 'lanczos' should be a float32 array, got a JSON object", "output 'claims' is declared but missing"]);
+  t.deepEqual(outputProblems(declared, { claims: [], 'files/x.bin': new Float32Array(1) }), [
+    "output 'files/x.bin' should be a file (a string or a uint8 array), got a float32 array",
+  ]);
+  t.deepEqual(outputProblems(declared, { claims: [], filesx: 'a' }), ["output 'filesx' is not declared (declared: claims, lanczos, files/*)"]);
+  t.deepEqual(outputProblems(declared, { lanczos: { n: 1 } }), [
+    "output 'lanczos' should be a float32 array, got a JSON object",
+    "output 'claims' is declared but missing",
+  ]);
 });
 
 test('readOutputs: outputs read back untyped come back typed when they match their declaration, and throw naming where and what otherwise', (t) => {
@@ -62,6 +67,8 @@ test('readOutputs: outputs read back untyped come back typed when they match the
   t.is(typed, loaded);
   const loss: number = typed.log[0]!.loss;
   t.is(loss, 1);
-  t.throws(() => readOutputs(OUTPUTS, { ...loaded, log: [{ loss: 'high' }] }, 'up[seed=0]'), { message: /^up\[seed=0\]: output 'log' fails its schema: 0\.loss: Expected number/ });
+  t.throws(() => readOutputs(OUTPUTS, { ...loaded, log: [{ loss: 'high' }] }, 'up[seed=0]'), {
+    message: /^up\[seed=0\]: output 'log' fails its schema: 0\.loss: Expected number/,
+  });
   t.throws(() => readOutputs(OUTPUTS, { log: loaded.log }, 'up[seed=1]'), { message: "up[seed=1]: output 'w' is declared but missing" });
 });

@@ -44,7 +44,8 @@ export type OutputDecls = Readonly<Record<string, OutputDecl>>;
 /** A JSON output checked against `schema`: `json(z.array(rowSchema))`. */
 export const json = <T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>): JsonOutput<T> => ({ kind: 'json', schema });
 /** An array output of `dtype`, optionally of a fixed rank: `array('float64', 3)`. */
-export const array = <D extends Dtype>(dtype: D, rank?: number): ArrayOutput<D> => (rank === undefined ? { kind: 'array', dtype } : { kind: 'array', dtype, rank });
+export const array = <D extends Dtype>(dtype: D, rank?: number): ArrayOutput<D> =>
+  rank === undefined ? { kind: 'array', dtype } : { kind: 'array', dtype, rank };
 /** A float32 array output of any rank. */
 export const f32 = array('float32');
 /** A float64 array output of any rank. */

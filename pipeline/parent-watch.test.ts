@@ -5,7 +5,10 @@ import { PARENT_CHECK_INTERVAL_MS, signalWithCheck, watchParent } from './parent
 test('a changed parent pid is reported once, through check() and through the signal polls', async (t) => {
   let ppid = 100;
   let orphaned = 0;
-  const watch = watchParent(() => orphaned++, () => ppid);
+  const watch = watchParent(
+    () => orphaned++,
+    () => ppid,
+  );
   t.teardown(() => watch.stop());
   const signal = signalWithCheck(new AbortController().signal, watch.check);
   t.false(signal.aborted);

@@ -49,7 +49,9 @@ export function planCost(count: number): string {
 export function parseMaxInstances(text: string): number {
   const n = Number(text);
   if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--max-instances: expected a positive integer (the most stage instances to plan, default ${DEFAULT_MAX_INSTANCES}), received '${text}'`);
+    throw new UsageError(
+      `--max-instances: expected a positive integer (the most stage instances to plan, default ${DEFAULT_MAX_INSTANCES}), received '${text}'`,
+    );
   }
   return n;
 }

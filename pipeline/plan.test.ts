@@ -79,7 +79,13 @@ test('a stage reading an undeclared key fails naming the key', async (t) => {
 });
 
 test('an optional read (key?) is keyed only when the config has it, and reads as undefined when absent', async (t) => {
-  const opt = defineStage({ id: 'opt', version: 1, description: '', reads: ['a', 'b?'], run: async (ctx) => ({ v: { b: ctx.config<number>('b') ?? 'absent' } }) });
+  const opt = defineStage({
+    id: 'opt',
+    version: 1,
+    description: '',
+    reads: ['a', 'b?'],
+    run: async (ctx) => ({ v: { b: ctx.config<number>('b') ?? 'absent' } }),
+  });
   const plain = defineStage({ id: 'opt', version: 1, description: '', reads: ['a'], run: noop });
   const without = buildPlan([opt], { a: 1 }).nodes.get('opt')!;
   t.is(without.key, buildPlan([plain], { a: 1 }).nodes.get('opt')!.key);

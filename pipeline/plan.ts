@@ -135,12 +135,23 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
     byId.set(stage.id, stage);
   }
 
-  interface Draft { instance: string; stage: AnyStage; params: Params; deps: Record<string, string>; optionalInputs: string[] }
+  interface Draft {
+    instance: string;
+    stage: AnyStage;
+    params: Params;
+    deps: Record<string, string>;
+    optionalInputs: string[];
+  }
   const drafts = new Map<string, Draft>();
   for (const stage of stages) {
     const paramSets = stage.instances ? stage.instances(read) : [{}];
     const count = drafts.size + paramSets.length;
-    checkPlanSize(count, maxInstances, () => `stage '${stage.id}' declares ${paramSets.length} instances, which makes the plan at least ${count}`, 'lower the settings its instances come from');
+    checkPlanSize(
+      count,
+      maxInstances,
+      () => `stage '${stage.id}' declares ${paramSets.length} instances, which makes the plan at least ${count}`,
+      'lower the settings its instances come from',
+    );
     for (const params of paramSets) {
       const id = instanceId(stage.id, params);
       if (drafts.has(id)) throw new PlanError(`stage '${stage.id}' declares instance ${id} twice`);
@@ -189,7 +200,14 @@ export function buildPlan(stages: readonly AnyStage[], config: Record<string, un
     }
     const inputKeys = Object.fromEntries(Object.entries(draft.deps).map(([name, dep]) => [name, nodes.get(dep)!.key]));
     const files = declaredFiles(id, draft.stage.files?.(draft.params, read) ?? {}, hashFile);
-    const key = stageKey({ stage: draft.stage.id, params: draft.params, version: draft.stage.version, config: slice, inputs: inputKeys, files: fileHashesOf({ files }) });
+    const key = stageKey({
+      stage: draft.stage.id,
+      params: draft.params,
+      version: draft.stage.version,
+      config: slice,
+      inputs: inputKeys,
+      files: fileHashesOf({ files }),
+    });
     nodes.set(id, { ...draft, reads: declared, config: slice, inputKeys, files, key, seed, missing: {} });
   }
   return { nodes, order };

@@ -50,7 +50,12 @@ const TSX = import.meta.resolve('tsx');
  * Measures, in a child process, the per-operation costs the plan's cost models need, and resolves to the upward
  * ranks; resolves to null (never rejects) when the project measures nothing or the measurement fails.
  */
-export async function measuredPriorities(plan: Plan, config: Record<string, unknown>, projectModule: string, signal?: AbortSignal): Promise<Map<string, number> | null> {
+export async function measuredPriorities(
+  plan: Plan,
+  config: Record<string, unknown>,
+  projectModule: string,
+  signal?: AbortSignal,
+): Promise<Map<string, number> | null> {
   try {
     const rows = plan.order.map((instance) => ({ instance, action: 'run' as const }));
     const needed = [...neededOperations(operationCounts(plan, rows, config))].filter((op) => op !== CHILD_START_OP);

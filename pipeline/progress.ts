@@ -112,7 +112,9 @@ class PlainDisplay implements ProgressDisplay {
       if (decile <= (this.lastDecile.get(e.instance) ?? 0) || decile >= 10) return;
       this.lastDecile.set(e.instance, decile);
       const { rate, etaMs } = rateAndEta(e.done, e.total, e.elapsedMs);
-      this.write(`progress ${e.instance} ${e.done}/${e.total} (${decile * 10}%) ${rate.toFixed(1)}/s ETA ${formatDuration(etaMs)}${e.note ? ` ${e.note}` : ''}`);
+      this.write(
+        `progress ${e.instance} ${e.done}/${e.total} (${decile * 10}%) ${rate.toFixed(1)}/s ETA ${formatDuration(etaMs)}${e.note ? ` ${e.note}` : ''}`,
+      );
       return;
     }
     const line = eventLine(e);

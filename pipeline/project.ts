@@ -64,7 +64,8 @@ export function defineProject<S extends z.ZodTypeAny>(project: Project<S>): Proj
     throw new Error(`project ${project.name}: default profile '${project.defaultProfile}' is not among the profiles`);
   }
   for (const name of Object.keys(project.sweeps ?? {})) {
-    if (!Object.hasOwn(project.profiles, name)) throw new Error(`project ${project.name}: sweeps are declared for profile '${name}', which is not among the profiles`);
+    if (!Object.hasOwn(project.profiles, name))
+      throw new Error(`project ${project.name}: sweeps are declared for profile '${name}', which is not among the profiles`);
   }
   return project;
 }

@@ -42,19 +42,32 @@ export function remoteSync(remote: CacheRemote, cache: CacheStore, signal: Abort
   let cleanedUp: Promise<unknown> | undefined;
   const push = async (node: PlanNode): Promise<void> => {
     try {
-      cleanedUp ??= remote.prepareWrite().then(() => remote.cleanup()).catch((err: unknown) => {
-        cleanedUp = undefined; // the next push tries again
-        throw err;
-      });
+      cleanedUp ??= remote
+        .prepareWrite()
+        .then(() => remote.cleanup())
+        .catch((err: unknown) => {
+          cleanedUp = undefined; // the next push tries again
+          throw err;
+        });
       await cleanedUp;
       const report = await pushEntries(cache, remote, [node.key], { cleanup: false, signal: signal });
       if (report.entries.transferred + report.entries.present === 0) {
         throw new Error(report.corrupt.map((c) => c.reason).join('; ') || 'the entry is not in the local cache');
       }
       // Another run stored a different result for this key meanwhile: both are kept, and the run says so.
-      if (report.divergent.length > 0) throw new Error(`the remote already holds a different result for this key: ${report.divergent[0]!.reason}; check which is genuine, then \`sgd-noise cache push --keep local\` or \`sgd-noise cache pull --keep remote\``);
+      if (report.divergent.length > 0)
+        throw new Error(
+          `the remote already holds a different result for this key: ${report.divergent[0]!.reason}; check which is genuine, then \`sgd-noise cache push --keep local\` or \`sgd-noise cache pull --keep remote\``,
+        );
       summary.pushed.push(node.instance);
-      emit({ type: 'pushed', instance: node.instance, key: node.key, blobs: report.blobs.transferred, bytes: report.bytes.transferred, already: report.entries.present > 0 });
+      emit({
+        type: 'pushed',
+        instance: node.instance,
+        key: node.key,
+        blobs: report.blobs.transferred,
+        bytes: report.bytes.transferred,
+        already: report.entries.present > 0,
+      });
     } catch (err) {
       // A push abandoned by cancelling is not a failure of the remote: the entry is kept locally either way.
       if (!signal.aborted) remoteFailed(node, 'push', err);

@@ -13,7 +13,14 @@ function chain(outputs: Record<string, string>) {
   const seen: { lineage?: LineageEntry[]; run?: RunFacts } = {};
   const stages = [
     defineStage({ id: 'a', version: 1, description: 'a', reads: ['n'], run: async (ctx) => ({ v: ctx.config<number>('n') }) }),
-    defineStage({ id: 'b', version: 2, description: 'b', reads: [], deps: () => ({ a: { stage: 'a' } }), run: async (_c, i) => ({ v: (i.a!.v as number) + 1 }) }),
+    defineStage({
+      id: 'b',
+      version: 2,
+      description: 'b',
+      reads: [],
+      deps: () => ({ a: { stage: 'a' } }),
+      run: async (_c, i) => ({ v: (i.a!.v as number) + 1 }),
+    }),
     defineStage({
       id: 'c',
       version: 1,

@@ -48,28 +48,44 @@ test.serial('a run pushes each computed entry (pushed events); a run on a fresh 
   t.deepEqual(second.summary.pushed, []);
 });
 
-test.serial('a failing push is loud (remote-failed events, run not ok) and corrupts nothing: the local cache is complete, the remote has no entry', async (t) => {
-  const root = tmp('remote');
-  const remote = DirRemote.open(root);
-  await remote.prepareWrite();
-  // Break the remote after it was found writable: manifests can no longer be written.
-  rmSync(path.join(root, 'manifests'), { recursive: true });
-  writeFileSync(path.join(root, 'manifests'), 'not a directory');
-  const opts = setup(remote);
-  const { summary, events } = await run(opts);
-  t.false(summary.ok);
-  t.deepEqual([...summary.ran].sort(), [...ALL].sort(), 'every stage still ran');
-  // each lookup in the remote failed (it cannot read manifests/ either), then each push
-  for (const op of ['pull', 'push']) t.deepEqual(summary.remoteFailed.filter((f) => f.op === op).map((f) => f.instance).sort(), [...ALL].sort(), op);
-  const failed = events.find((e): e is Extract<RunEvent, { type: 'remote-failed' }> => e.type === 'remote-failed' && e.op === 'push')!;
-  t.regex(failed.error, new RegExp(`^pushing to the remote failed: remote ${root}: cannot (list|write) .*manifests.* \\(a component of the path is not a directory, ENOTDIR\\).*kept in the local cache; \`sgd-noise cache push\` uploads it later`));
-  for (const id of ALL) t.is(opts.cache.lookup(opts.plan.nodes.get(id)!.key).status, 'hit', id);
-  t.is(readFileSync(path.join(root, 'manifests'), 'utf8'), 'not a directory');
-  rmSync(path.join(root, 'manifests'));
-  for (const id of ALL) t.is(await remoteLookup(remote, opts.plan.nodes.get(id)!.key), 'absent');
-  const leftovers = readdirSync(path.join(root, 'blobs'), { recursive: true }).filter((f) => String(f).includes('.tmp-'));
-  t.deepEqual(leftovers, []);
-});
+test.serial(
+  'a failing push is loud (remote-failed events, run not ok) and corrupts nothing: the local cache is complete, the remote has no entry',
+  async (t) => {
+    const root = tmp('remote');
+    const remote = DirRemote.open(root);
+    await remote.prepareWrite();
+    // Break the remote after it was found writable: manifests can no longer be written.
+    rmSync(path.join(root, 'manifests'), { recursive: true });
+    writeFileSync(path.join(root, 'manifests'), 'not a directory');
+    const opts = setup(remote);
+    const { summary, events } = await run(opts);
+    t.false(summary.ok);
+    t.deepEqual([...summary.ran].sort(), [...ALL].sort(), 'every stage still ran');
+    // each lookup in the remote failed (it cannot read manifests/ either), then each push
+    for (const op of ['pull', 'push'])
+      t.deepEqual(
+        summary.remoteFailed
+          .filter((f) => f.op === op)
+          .map((f) => f.instance)
+          .sort(),
+        [...ALL].sort(),
+        op,
+      );
+    const failed = events.find((e): e is Extract<RunEvent, { type: 'remote-failed' }> => e.type === 'remote-failed' && e.op === 'push')!;
+    t.regex(
+      failed.error,
+      new RegExp(
+        `^pushing to the remote failed: remote ${root}: cannot (list|write) .*manifests.* \\(a component of the path is not a directory, ENOTDIR\\).*kept in the local cache; \`sgd-noise cache push\` uploads it later`,
+      ),
+    );
+    for (const id of ALL) t.is(opts.cache.lookup(opts.plan.nodes.get(id)!.key).status, 'hit', id);
+    t.is(readFileSync(path.join(root, 'manifests'), 'utf8'), 'not a directory');
+    rmSync(path.join(root, 'manifests'));
+    for (const id of ALL) t.is(await remoteLookup(remote, opts.plan.nodes.get(id)!.key), 'absent');
+    const leftovers = readdirSync(path.join(root, 'blobs'), { recursive: true }).filter((f) => String(f).includes('.tmp-'));
+    t.deepEqual(leftovers, []);
+  },
+);
 
 test.serial('a corrupt remote entry is reported (where: remote), recomputed, and replaced by the push', async (t) => {
   const root = tmp('remote');

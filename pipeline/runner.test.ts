@@ -82,7 +82,10 @@ test.serial('--keep-going: dependents of a failed stage are skipped and named, o
   const { opts } = setup(['slow.fail=true']);
   const { summary, events } = await run({ ...opts, keepGoing: true });
   t.false(summary.ok);
-  t.deepEqual(summary.failed.map((f) => f.instance), ['slow']);
+  t.deepEqual(
+    summary.failed.map((f) => f.instance),
+    ['slow'],
+  );
   t.regex(summary.failed[0]!.error, /slow: diverged at iteration 2/);
   t.deepEqual(summary.skipped, [{ instance: 'summary', because: ['slow'] }]);
   t.deepEqual([...summary.ran].sort(), ALL.filter((id) => id !== 'slow' && id !== 'summary').sort());
@@ -93,7 +96,10 @@ test.serial('without --keep-going a failure cancels what has not finished', asyn
   const { opts } = setup(['slow.fail=true', 'slow.ms=20']);
   const { summary } = await run({ ...opts, jobs: 1 });
   t.false(summary.ok);
-  t.deepEqual(summary.failed.map((f) => f.instance), ['slow']);
+  t.deepEqual(
+    summary.failed.map((f) => f.instance),
+    ['slow'],
+  );
   t.false(summary.ran.includes('summary'));
 });
 
@@ -229,7 +235,10 @@ test.serial('with two GPUs the two GPU stages can overlap; gpus is the default b
   const one = gpuProject({ gpuA: 1, gpuB: 1 }, {});
   t.true((await runToCompletion(one.opts, (e) => events.push(e))).ok, 'no gpus option: a budget of 1');
   t.false(one.overlap('gpuA', 'gpuB'), one.log.join(', '));
-  t.like(events.find((e) => e.type === 'start' && e.instance === 'gpuA'), { gpus: 1 });
+  t.like(
+    events.find((e) => e.type === 'start' && e.instance === 'gpuA'),
+    { gpus: 1 },
+  );
 });
 
 test.serial('an instance that needs more GPUs than the run has fails at once, naming it; so does a bad gpus()', async (t) => {
@@ -251,7 +260,10 @@ test.serial('a child stage gets its GPUs as ctx.gpus through the worker; the GPU
   const { opts } = setup(['slow.gpus=1']);
   const { summary, events } = await run({ ...opts, projectModule: TOY_MODULE, selected: new Set(['slow']), gpus: 1 });
   t.true(summary.ok, JSON.stringify(summary.failed));
-  t.like(events.find((e) => e.type === 'start' && e.instance === 'slow'), { where: 'child', gpus: 1 });
+  t.like(
+    events.find((e) => e.type === 'start' && e.instance === 'slow'),
+    { where: 'child', gpus: 1 },
+  );
   t.is(opts.cache.getManifest(opts.plan.nodes.get('slow')!.key)!.meta.gpus, 1);
   const again = await run({ ...opts, projectModule: TOY_MODULE, selected: new Set(['slow']), gpus: 3 });
   t.deepEqual(again.summary.ran, [], 'another budget: the same keys, all hits');

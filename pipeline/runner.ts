@@ -95,7 +95,19 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
     const dependents = dependentCounts(opts.plan);
     const priorityOf = (id: string) => opts.priority?.(id) ?? dependents.get(id) ?? 0;
     const selected = opts.selected ?? new Set(opts.plan.order);
-    const summary: RunSummary = { hits: [], pulled: [], pushed: [], remoteFailed: [], ran: [], partial: [], failed: [], skipped: [], cancelled: [], wallMs: 0, ok: false };
+    const summary: RunSummary = {
+      hits: [],
+      pulled: [],
+      pushed: [],
+      remoteFailed: [],
+      ran: [],
+      partial: [],
+      failed: [],
+      skipped: [],
+      cancelled: [],
+      wallMs: 0,
+      ok: false,
+    };
     const memo = new Map<string, Observable<Outcome>>();
     const executor = opts.executor ?? (opts.projectModule ? localExecutor(opts.projectModule) : undefined);
 
@@ -118,18 +130,27 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
       const id = planned.instance;
       // An upstream that failed or was skipped blocks this node, unless every input it serves is optional.
       const absent = new Set(deps.filter((_, i) => upstream[i]!.status === 'failed' || upstream[i]!.status === 'skipped'));
-      const servesOnlyOptional = (dep: string) =>
-        Object.entries(planned.deps).every(([name, d]) => d !== dep || planned.optionalInputs.includes(name));
+      const servesOnlyOptional = (dep: string) => Object.entries(planned.deps).every(([name, d]) => d !== dep || planned.optionalInputs.includes(name));
       const blocked = upstream.flatMap((o, i) =>
         absent.has(deps[i]!) && servesOnlyOptional(deps[i]!)
           ? []
-          : o.status === 'failed' ? [deps[i]!] : o.status === 'skipped' ? o.because : o.status === 'cancelled' ? [`${deps[i]} (cancelled)`] : [],
+          : o.status === 'failed'
+            ? [deps[i]!]
+            : o.status === 'skipped'
+              ? o.because
+              : o.status === 'cancelled'
+                ? [`${deps[i]} (cancelled)`]
+                : [],
       );
       if (controller.signal.aborted) return cancelled(id);
       const missing = Object.keys(planned.deps).filter((name) => absent.has(planned.deps[name]!));
       const node = blocked.length === 0 && missing.length > 0 ? withoutInputs(planned, missing) : planned;
       if (missing.length > 0 && blocked.length === 0) {
-        emit({ type: 'log', instance: id, message: `running without ${missing.map((n) => `${n} (${planned.deps[n]})`).join(', ')}: upstream failed or was skipped` });
+        emit({
+          type: 'log',
+          instance: id,
+          message: `running without ${missing.map((n) => `${n} (${planned.deps[n]})`).join(', ')}: upstream failed or was skipped`,
+        });
       }
       if (blocked.length > 0) {
         const because = [...new Set(blocked)];
@@ -178,7 +199,16 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
           grant = await cores.acquire(want, controller.signal, priorityOf(id));
           threads = grant.cores;
         }
-        emit({ type: 'start', instance: id, key: node.key, reason, where, ...(threads > 1 ? { threads } : {}), ...(gpus > 0 ? { gpus } : {}), ...(elsewhere ? { executor: executor!.name } : {}) });
+        emit({
+          type: 'start',
+          instance: id,
+          key: node.key,
+          reason,
+          where,
+          ...(threads > 1 ? { threads } : {}),
+          ...(gpus > 0 ? { gpus } : {}),
+          ...(elsewhere ? { executor: executor!.name } : {}),
+        });
         const t0 = Date.now();
         const hooks: ExecutorHooks = {
           signal: controller.signal,
@@ -231,7 +261,9 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         ...(Object.keys(node.files).length > 0 ? { files: fileHashesOf(node) } : {}),
         at: new Date().toISOString(),
       });
-      publishOutputs(node, opts.cache, nodeConfig(node, opts.config), opts.publishRoot ?? process.cwd(), (file) => emit({ type: 'published', instance: node.instance, file }));
+      publishOutputs(node, opts.cache, nodeConfig(node, opts.config), opts.publishRoot ?? process.cwd(), (file) =>
+        emit({ type: 'published', instance: node.instance, file }),
+      );
     };
 
     const targets = opts.plan.order.filter((id) => selected.has(id));

@@ -31,23 +31,48 @@ test('a sweep value parses as an override value; labels use the full key and can
   t.deepEqual(parseSweep('fashion.dynamics.batchSize=5,10,20'), { key: 'fashion.dynamics.batchSize', values: [5, 10, 20] });
   t.deepEqual(parseSweep('a.kind=sgd,true,null,1.5').values, ['sgd', true, null, 1.5]);
   const points = sweepPoints([parseSweep('a.b=1,2'), parseSweep('c=x,y,z')]);
-  t.deepEqual(points.map((p) => p.label), ['a.b=1,c=x', 'a.b=1,c=y', 'a.b=1,c=z', 'a.b=2,c=x', 'a.b=2,c=y', 'a.b=2,c=z']);
+  t.deepEqual(
+    points.map((p) => p.label),
+    ['a.b=1,c=x', 'a.b=1,c=y', 'a.b=1,c=z', 'a.b=2,c=x', 'a.b=2,c=y', 'a.b=2,c=z'],
+  );
   t.deepEqual(points[4]!.values, { 'a.b': 2, c: 'y' });
   t.is(pointLabel({ 'a.m': { z: 1, a: [2] } }), 'a.m={"a":[2],"z":1}');
 });
 
 test('bad sweeps are ConfigErrors naming the config path', (t) => {
   const issues = (f: () => unknown) => (t.throws(f, { instanceOf: ConfigError }) as ConfigError).issues;
-  t.deepEqual(issues(() => parseSweep('left.scale')), ['left.scale: a sweep must look like key.path=value1,value2,…']);
-  t.deepEqual(issues(() => parseSweep('left.scale=')), ["left.scale: the sweep 'left.scale=' has an empty value (expected value1,value2,…)"]);
-  t.deepEqual(issues(() => parseSweep('left.scale=1,,2')), ["left.scale: the sweep 'left.scale=1,,2' has an empty value (expected value1,value2,…)"]);
-  t.deepEqual(issues(() => parseSweep('left.scale=1,2,1')), ['left.scale: the sweep repeats the value 1']);
-  t.deepEqual(issues(() => sweepPoints([parseSweep('left.scale=1'), parseSweep('left.scale=2')])), ['left.scale: swept twice (give its values in one --sweep)']);
-  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['left.scael=1,2'])), [
-    'left.scael: unknown key (known here: scale) (sweep point left.scael=1)',
-  ]);
-  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['left.scale=1,big'])), ['left.scale: expected number, received string (sweep point left.scale=big)']);
-  t.deepEqual(issues(() => resolveConfig(toy, undefined, ['left.scale=3'], ['left.scale=1,2'])), ['left.scale: both set by an override and swept by --sweep (give one)']);
+  t.deepEqual(
+    issues(() => parseSweep('left.scale')),
+    ['left.scale: a sweep must look like key.path=value1,value2,…'],
+  );
+  t.deepEqual(
+    issues(() => parseSweep('left.scale=')),
+    ["left.scale: the sweep 'left.scale=' has an empty value (expected value1,value2,…)"],
+  );
+  t.deepEqual(
+    issues(() => parseSweep('left.scale=1,,2')),
+    ["left.scale: the sweep 'left.scale=1,,2' has an empty value (expected value1,value2,…)"],
+  );
+  t.deepEqual(
+    issues(() => parseSweep('left.scale=1,2,1')),
+    ['left.scale: the sweep repeats the value 1'],
+  );
+  t.deepEqual(
+    issues(() => sweepPoints([parseSweep('left.scale=1'), parseSweep('left.scale=2')])),
+    ['left.scale: swept twice (give its values in one --sweep)'],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, undefined, [], ['left.scael=1,2'])),
+    ['left.scael: unknown key (known here: scale) (sweep point left.scael=1)'],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, undefined, [], ['left.scale=1,big'])),
+    ['left.scale: expected number, received string (sweep point left.scale=big)'],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, undefined, ['left.scale=3'], ['left.scale=1,2'])),
+    ['left.scale: both set by an override and swept by --sweep (give one)'],
+  );
 });
 
 test('the merged plan: shared upstreams keep their ids, the rest get one @point node each, with keys of the point plans', (t) => {
@@ -74,9 +99,15 @@ test('the merged plan: shared upstreams keep their ids, the rest get one @point 
     for (const id of SHARED) t.is(plan.nodes.get(id)!.key, own.nodes.get(id)!.key);
   }
   t.is(plan.nodes.get('source')!.point, undefined);
-  t.deepEqual(matchInstances(plan, 'fan[kind=b]'), [1, 2, 3, 4, 5].map((s) => `fan[kind=b]@left.scale=${s}`));
+  t.deepEqual(
+    matchInstances(plan, 'fan[kind=b]'),
+    [1, 2, 3, 4, 5].map((s) => `fan[kind=b]@left.scale=${s}`),
+  );
   t.deepEqual([...selectInstances(plan, ['join@left.scale=3'])].sort(), ['join@left.scale=3', 'left@left.scale=3', 'right', 'source']);
-  t.deepEqual(Object.values(plan.nodes.get(SWEEP_SUMMARY)!.deps), [1, 2, 3, 4, 5].map((s) => `join@left.scale=${s}`));
+  t.deepEqual(
+    Object.values(plan.nodes.get(SWEEP_SUMMARY)!.deps),
+    [1, 2, 3, 4, 5].map((s) => `join@left.scale=${s}`),
+  );
 });
 
 test.serial('five points over one key: one shared upstream run, five runs of each stage below the key, a rerun runs nothing', async (t) => {
@@ -98,11 +129,27 @@ test.serial('five points over one key: one shared upstream run, five runs of eac
 
 test.serial('two sweeps give their product; the summary has one row per point with the swept values and the metrics', async (t) => {
   const { plan, cache, run } = sweepRun(['left.scale=1,3', 'right.offset=0,5,7']);
-  const labels = ['left.scale=1,right.offset=0', 'left.scale=1,right.offset=5', 'left.scale=1,right.offset=7', 'left.scale=3,right.offset=0', 'left.scale=3,right.offset=5', 'left.scale=3,right.offset=7'];
-  t.deepEqual(plan.order.filter((id) => id.startsWith('join@')), labels.map((l) => `join@${l}`));
+  const labels = [
+    'left.scale=1,right.offset=0',
+    'left.scale=1,right.offset=5',
+    'left.scale=1,right.offset=7',
+    'left.scale=3,right.offset=0',
+    'left.scale=3,right.offset=5',
+    'left.scale=3,right.offset=7',
+  ];
+  t.deepEqual(
+    plan.order.filter((id) => id.startsWith('join@')),
+    labels.map((l) => `join@${l}`),
+  );
   // left reads only left.scale: one node per left.scale value, shared by that value's points; right likewise.
-  t.deepEqual(plan.order.filter((id) => id.startsWith('left@')), ['left@left.scale=1', 'left@left.scale=3']);
-  t.deepEqual(plan.order.filter((id) => id.startsWith('right@')), ['right@right.offset=0', 'right@right.offset=5', 'right@right.offset=7']);
+  t.deepEqual(
+    plan.order.filter((id) => id.startsWith('left@')),
+    ['left@left.scale=1', 'left@left.scale=3'],
+  );
+  t.deepEqual(
+    plan.order.filter((id) => id.startsWith('right@')),
+    ['right@right.offset=0', 'right@right.offset=5', 'right@right.offset=7'],
+  );
   t.deepEqual(plan.nodes.get('join@left.scale=3,right.offset=5')!.deps, { l: 'left@left.scale=3', r: 'right@right.offset=5' });
   t.deepEqual(plan.nodes.get('left@left.scale=3')!.point, { label: 'left.scale=3', values: { 'left.scale': 3 } });
   t.true(plan.nodes.has('source') && plan.nodes.has('slow'));
@@ -118,13 +165,23 @@ test.serial('two sweeps give their product; the summary has one row per point wi
   t.is(rows.length, 6);
   const x = cache.readOutputs(cache.getManifest(plan.nodes.get('source')!.key)!).x as NDArray<Float64Array>;
   labels.forEach((label, i) => {
-    const [s, o] = [[1, 0], [1, 5], [1, 7], [3, 0], [3, 5], [3, 7]][i]!;
+    const [s, o] = [
+      [1, 0],
+      [1, 5],
+      [1, 7],
+      [3, 0],
+      [3, 5],
+      [3, 7],
+    ][i]!;
     const z = Array.from(x.data, (v) => v * s! + (v + o!)); // join adds left (x·scale) and right (x + offset)
     t.deepEqual(Object.keys(rows[i]!), ['left.scale', 'right.offset', 'first', 'sum'], label);
     t.is(rows[i]!['left.scale'], s);
     t.is(rows[i]!['right.offset'], o);
     t.is(rows[i]!.first, z[0]);
-    t.is(rows[i]!.sum, z.reduce((a, b) => a + b, 0));
+    t.is(
+      rows[i]!.sum,
+      z.reduce((a, b) => a + b, 0),
+    );
   });
 });
 
@@ -138,7 +195,10 @@ test('the summary key follows its inputs and the points; a shared summary stage 
   const shared = sweepRun(['slow.steps=3,4']).plan;
   t.true(shared.nodes.has('join'));
   t.deepEqual(shared.nodes.get(SWEEP_SUMMARY)!.deps, { 'slow.steps=3': 'join', 'slow.steps=4': 'join' });
-  t.deepEqual(shared.order.filter((id) => id.includes('@')), ['slow@slow.steps=3', 'summary@slow.steps=3', 'slow@slow.steps=4', 'summary@slow.steps=4']);
+  t.deepEqual(
+    shared.order.filter((id) => id.includes('@')),
+    ['slow@slow.steps=3', 'summary@slow.steps=3', 'slow@slow.steps=4', 'summary@slow.steps=4'],
+  );
   // One point: an ordinary plan with the point's override, no summary.
   const one = sweepRun(['left.scale=3']).plan;
   t.deepEqual(one.order, buildPlan(toy.stages, resolveConfig(toy, undefined, ['left.scale=3']).config).order);
@@ -147,21 +207,27 @@ test('the summary key follows its inputs and the points; a shared summary stage 
 
 test("a profile's sweeps apply when it is selected; --sweep replaces one key's, an override drops it", (t) => {
   const project = defineProject({ ...toy, sweeps: { other: { 'left.scale': [1, 2], 'right.offset': [0, 1] } } });
-  t.deepEqual(resolveConfig(project, 'other', []).points.map((p) => p.point.label), [
-    'left.scale=1,right.offset=0', 'left.scale=1,right.offset=1', 'left.scale=2,right.offset=0', 'left.scale=2,right.offset=1',
-  ]);
-  t.deepEqual(resolveConfig(project, 'other', [], ['right.offset=9,8']).points.map((p) => p.point.label), [
-    'left.scale=1,right.offset=9', 'left.scale=1,right.offset=8', 'left.scale=2,right.offset=9', 'left.scale=2,right.offset=8',
-  ]);
-  t.deepEqual(resolveConfig(project, 'other', ['left.scale=5']).points.map((p) => p.point.label), ['right.offset=0', 'right.offset=1']);
+  t.deepEqual(
+    resolveConfig(project, 'other', []).points.map((p) => p.point.label),
+    ['left.scale=1,right.offset=0', 'left.scale=1,right.offset=1', 'left.scale=2,right.offset=0', 'left.scale=2,right.offset=1'],
+  );
+  t.deepEqual(
+    resolveConfig(project, 'other', [], ['right.offset=9,8']).points.map((p) => p.point.label),
+    ['left.scale=1,right.offset=9', 'left.scale=1,right.offset=8', 'left.scale=2,right.offset=9', 'left.scale=2,right.offset=8'],
+  );
+  t.deepEqual(
+    resolveConfig(project, 'other', ['left.scale=5']).points.map((p) => p.point.label),
+    ['right.offset=0', 'right.offset=1'],
+  );
   t.deepEqual(resolveConfig(project, 'quick', []).points, []);
   t.throws(() => defineProject({ ...toy, sweeps: { nope: { 'left.scale': [1] } } }), { message: /sweeps are declared for profile 'nope'/ });
   // Typed values (arrays) from a profile; an instance that only some points have is theirs alone.
   const kinds = defineProject({ ...toy, sweeps: { other: { 'fan.kinds': [['a'], ['a', 'b']] } } });
   const plan = projectPlan(kinds, resolveConfig(kinds, 'other', []));
-  t.deepEqual(plan.order.filter((id) => id.startsWith('fan') || id.startsWith('summary')), [
-    'fan[kind=a]', 'summary@fan.kinds=["a"]', 'fan[kind=b]@fan.kinds=["a","b"]', 'summary@fan.kinds=["a","b"]',
-  ]);
+  t.deepEqual(
+    plan.order.filter((id) => id.startsWith('fan') || id.startsWith('summary')),
+    ['fan[kind=a]', 'summary@fan.kinds=["a"]', 'fan[kind=b]@fan.kinds=["a","b"]', 'summary@fan.kinds=["a","b"]'],
+  );
   t.deepEqual(Object.values(plan.nodes.get('summary@fan.kinds=["a","b"]')!.deps).sort(), ['fan[kind=a]', 'fan[kind=b]@fan.kinds=["a","b"]', 'slow']);
 });
 
@@ -187,7 +253,10 @@ test.serial('a summary over several instances: a stage id stands for all its ins
   const node = plan.nodes.get(SWEEP_SUMMARY)!;
   t.deepEqual(node.config['sweep.stages'], ['join', 'fan']);
   t.false('sweep.stage' in node.config);
-  t.deepEqual(Object.values(node.deps), [1, 2].flatMap((s) => ['join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]'].map((id) => `${id}@left.scale=${s}`)));
+  t.deepEqual(
+    Object.values(node.deps),
+    [1, 2].flatMap((s) => ['join', 'fan[kind=a]', 'fan[kind=b]', 'fan[kind=c]'].map((id) => `${id}@left.scale=${s}`)),
+  );
   // The single-stage form keeps its key: the toy's own summary (stage 'join') differs from this one.
   t.not(node.key, projectPlan(toy, resolveConfig(toy, undefined, [], ['left.scale=1,2'])).nodes.get(SWEEP_SUMMARY)!.key);
   const cache = CacheStore.open(dir);
@@ -207,19 +276,39 @@ test.serial('a summary over several instances: a stage id stands for all its ins
     await cache.close();
   }
   const bad = defineProject({ ...toy, sweepSummary: { stages: ['join', 'nothing'], metrics: () => ({}) } });
-  t.throws(() => projectPlan(bad, resolveConfig(bad, undefined, [], ['left.scale=1,2'])), { message: /'nothing' is neither an instance nor a stage with instances in point left.scale=1/ });
+  t.throws(() => projectPlan(bad, resolveConfig(bad, undefined, [], ['left.scale=1,2'])), {
+    message: /'nothing' is neither an instance nor a stage with instances in point left.scale=1/,
+  });
 });
 
 test('a non-finite sweep value is a ConfigError naming the path, from --sweep and from a profile', (t) => {
   const issues = (f: () => unknown) => (t.throws(f, { instanceOf: ConfigError }) as ConfigError).issues;
-  t.deepEqual(issues(() => parseSweep('left.scale=1,1e999')), ['left.scale: expected a finite number, received Infinity']);
-  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['left.scale=-1e999,2'])), ['left.scale: expected a finite number, received -Infinity']);
-  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['fan.per={"a":1e999}'])), ['fan.per.a: expected a finite number, received Infinity']);
+  t.deepEqual(
+    issues(() => parseSweep('left.scale=1,1e999')),
+    ['left.scale: expected a finite number, received Infinity'],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, undefined, [], ['left.scale=-1e999,2'])),
+    ['left.scale: expected a finite number, received -Infinity'],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, undefined, [], ['fan.per={"a":1e999}'])),
+    ['fan.per.a: expected a finite number, received Infinity'],
+  );
   // NaN and Infinity are not JSON: strings, which a number setting refuses.
-  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['left.scale=1,NaN'])), ['left.scale: expected number, received string (sweep point left.scale=NaN)']);
-  t.deepEqual(issues(() => resolveConfig(toy, undefined, [], ['left.scale=Infinity,1'])), ['left.scale: expected number, received string (sweep point left.scale=Infinity)']);
+  t.deepEqual(
+    issues(() => resolveConfig(toy, undefined, [], ['left.scale=1,NaN'])),
+    ['left.scale: expected number, received string (sweep point left.scale=NaN)'],
+  );
+  t.deepEqual(
+    issues(() => resolveConfig(toy, undefined, [], ['left.scale=Infinity,1'])),
+    ['left.scale: expected number, received string (sweep point left.scale=Infinity)'],
+  );
   const declared = defineProject({ ...toy, sweeps: { other: { 'left.scale': [1, Number.POSITIVE_INFINITY], 'right.offset': [Number.NaN] } } });
-  t.deepEqual(issues(() => resolveConfig(declared, 'other', [])), ['left.scale: expected a finite number, received Infinity']);
+  t.deepEqual(
+    issues(() => resolveConfig(declared, 'other', [])),
+    ['left.scale: expected a finite number, received Infinity'],
+  );
   const reserved = defineProject({ ...toy, sweeps: { other: { 'left.__proto__.scale': [1, 2] } } });
   t.regex(issues(() => resolveConfig(reserved, 'other', []))[0]!, /^left\.__proto__: '__proto__' is a reserved key name/);
 });
@@ -228,9 +317,14 @@ test('a sweep over --max-instances is refused from its axes (points × instances
   const values = (n: number, prefix = '') => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`).join(',');
   // 1000 × 100 = 100,000 points of the toy's 9 instances: refused with the count, without making a point.
   const err = t.throws(() => resolveConfig(toy, undefined, [], [`left.scale=${values(1000)}`, `right.offset=${values(100)}`]));
-  t.is(err?.message, "the sweep's 100000 points (1000 values of left.scale × 100 values of right.offset) × 9 stage instances per point make 900000, over the limit of 50000 (planning them would take about 2 min and 9 GiB); sweep fewer values, or raise the limit with --max-instances N");
+  t.is(
+    err?.message,
+    "the sweep's 100000 points (1000 values of left.scale × 100 values of right.offset) × 9 stage instances per point make 900000, over the limit of 50000 (planning them would take about 2 min and 9 GiB); sweep fewer values, or raise the limit with --max-instances N",
+  );
   // 30 points × 9 = 270 instances: over a limit of 200, within one of 300 (and the plan is made).
-  t.throws(() => resolveConfig(toy, undefined, [], [`left.scale=${values(30)}`], { maxInstances: 200 }), { message: /^the sweep's 30 points \(30 values of left\.scale\) × 9 stage instances per point make 270, over the limit of 200 / });
+  t.throws(() => resolveConfig(toy, undefined, [], [`left.scale=${values(30)}`], { maxInstances: 200 }), {
+    message: /^the sweep's 30 points \(30 values of left\.scale\) × 9 stage instances per point make 270, over the limit of 200 /,
+  });
   const resolved = resolveConfig(toy, undefined, [], [`left.scale=${values(30)}`], { maxInstances: 300 });
   t.is(resolved.points.length, 30);
   t.is(projectPlan(toy, resolved).order.length, 3 + BELOW_LEFT.length * 30 + 1);
@@ -239,7 +333,10 @@ test('a sweep over --max-instances is refused from its axes (points × instances
 test('a plan over --max-instances is refused naming the stage; a sweep whose points grow is refused as they are planned', (t) => {
   const kinds = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
   const many = resolveConfig(toy, undefined, [`fan.kinds=${JSON.stringify(kinds(200))}`], [], { maxInstances: 100 });
-  t.throws(() => projectPlan(toy, many), { message: /^stage 'fan' declares 200 instances, which makes the plan at least 204, over the limit of 100 \(.*\); lower the settings its instances come from, or raise the limit with --max-instances N$/ });
+  t.throws(() => projectPlan(toy, many), {
+    message:
+      /^stage 'fan' declares 200 instances, which makes the plan at least 204, over the limit of 100 \(.*\); lower the settings its instances come from, or raise the limit with --max-instances N$/,
+  });
   // The base configuration has 3 kinds (9 instances, 27 for 3 points), but the points have 1, 80 and 81.
   const per = Object.fromEntries(kinds(81).map((k) => [k, 1]));
   const growing = defineProject({ ...toy, sweeps: { other: { 'fan.kinds': [['k0'], kinds(80), kinds(81)] } } });

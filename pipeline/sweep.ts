@@ -81,7 +81,9 @@ export function valueText(value: Json): string {
 
 /** The label of a point: `key=value` for each swept key, joined by `,` (`left.scale=2,right.offset=0`). */
 export function pointLabel(values: Readonly<Record<string, Json>>): string {
-  return Object.entries(values).map(([k, v]) => `${k}=${valueText(v)}`).join(',');
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${valueText(v)}`)
+    .join(',');
 }
 
 /** Parses one `--sweep key=v1,v2,…`; values as overrides parse them (JSON, else a string). Commas always split. */
@@ -92,7 +94,10 @@ export function parseSweep(text: string): SweepAxis {
   const raw = text.slice(eq + 1);
   const items = raw.split(',');
   if (raw === '' || items.some((v) => v === '')) throw new ConfigError([`${key}: the sweep '${text}' has an empty value (expected value1,value2,…)`]);
-  return sweepAxis(key, items.map((v) => parseOverride(`${key}=${v}`).value));
+  return sweepAxis(
+    key,
+    items.map((v) => parseOverride(`${key}=${v}`).value),
+  );
 }
 
 /**
@@ -127,7 +132,12 @@ export function checkSweepSize(axes: readonly SweepAxis[], perPoint: (limit: num
   const each = perPoint(limit);
   const sizes = axes.map((a) => `${a.values.length} values of ${a.key}`).join(' × ');
   const perPointText = each > limit ? `more than ${limit}` : String(each);
-  checkPlanSize(points * each, limit, () => `the sweep's ${points} points (${sizes}) × ${perPointText} stage instances per point make ${points * each}`, 'sweep fewer values');
+  checkPlanSize(
+    points * each,
+    limit,
+    () => `the sweep's ${points} points (${sizes}) × ${perPointText} stage instances per point make ${points * each}`,
+    'sweep fewer values',
+  );
 }
 
 /** The Cartesian product of the axes, the first axis varying slowest; a key swept twice is a ConfigError. */
@@ -136,7 +146,8 @@ export function sweepPoints(axes: readonly SweepAxis[]): SweepPoint[] {
   for (const { key } of axes) {
     if (keys.has(key)) throw new ConfigError([`${key}: swept twice (give its values in one --sweep)`]);
     for (const other of keys) {
-      if (key.startsWith(`${other}.`) || other.startsWith(`${key}.`)) throw new ConfigError([`${key}: swept together with ${other}, which contains it or lies in it`]);
+      if (key.startsWith(`${other}.`) || other.startsWith(`${key}.`))
+        throw new ConfigError([`${key}: swept together with ${other}, which contains it or lies in it`]);
     }
     keys.add(key);
   }
@@ -155,7 +166,11 @@ export function pointOverrides(point: SweepPoint): Override[] {
  * The sweep of a run: the profile's declared sweeps, each replaced by a `--sweep` of the same key and dropped when a
  * `key=value` override sets that key; then the `--sweep` flags of other keys, in flag order.
  */
-export function sweepAxes(declared: Readonly<Record<string, readonly Json[]>> | undefined, overrides: readonly Override[], sweepTexts: readonly string[]): SweepAxis[] {
+export function sweepAxes(
+  declared: Readonly<Record<string, readonly Json[]>> | undefined,
+  overrides: readonly Override[],
+  sweepTexts: readonly string[],
+): SweepAxis[] {
   const given = sweepTexts.map(parseSweep);
   for (const axis of given) {
     if (overrides.some((o) => o.path === axis.key)) throw new ConfigError([`${axis.key}: both set by an override and swept by --sweep (give one)`]);
@@ -218,7 +233,8 @@ export function buildSweepPlan(stages: readonly AnyStage[], points: readonly Poi
       const key = p.nodes.get(id)?.key;
       if (key === undefined) return;
       const group = groups.get(key);
-      if (group) group.push(i); // not a spread: a shared instance has one group of every point, so that was quadratic
+      if (group)
+        group.push(i); // not a spread: a shared instance has one group of every point, so that was quadratic
       else groups.set(key, [i]);
     });
     const members = [...groups.values()];
@@ -248,7 +264,14 @@ export function buildSweepPlan(stages: readonly AnyStage[], points: readonly Poi
       if (nodes.has(merged)) continue; // the same node as an earlier point's (same key)
       const node = plan.nodes.get(id)!;
       const rewire = (r: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(r).map(([name, dep]) => [name, idAt(dep, i)]));
-      nodes.set(merged, { ...node, instance: merged, deps: rewire(node.deps), missing: rewire(node.missing), ...(point ? { point } : {}), planned: { instance: id, config } });
+      nodes.set(merged, {
+        ...node,
+        instance: merged,
+        deps: rewire(node.deps),
+        missing: rewire(node.missing),
+        ...(point ? { point } : {}),
+        planned: { instance: id, config },
+      });
       order.push(merged);
     }
   });
@@ -342,7 +365,20 @@ function summaryNode(summary: SweepSummarySpec, plans: readonly Plan[], points: 
     },
   };
   const key = stageKey({ stage: SWEEP_SUMMARY, params: {}, version, config, inputs: inputKeys, files: {} });
-  return { instance: SWEEP_SUMMARY, stage, params: {}, reads: Object.keys(config), config, deps, inputKeys, optionalInputs: [], missing: {}, files: {}, key, seed: null };
+  return {
+    instance: SWEEP_SUMMARY,
+    stage,
+    params: {},
+    reads: Object.keys(config),
+    config,
+    deps,
+    inputKeys,
+    optionalInputs: [],
+    missing: {},
+    files: {},
+    key,
+    seed: null,
+  };
 }
 
 /** Between a point's label and an instance id in the summary's input names (a unit separator: in neither). */

@@ -51,10 +51,14 @@ export async function openTrustedRemote(location: string, settings: TrustSetting
   };
   const { signingKey, allowedSigners } = trust;
   if (writes && allowedSigners && !signingKey) {
-    throw new SigningConfigError(`the remote's entries must be signed (allowed signers ${allowedSigners.file}), and this command writes to it without a signing key: set --signing-key FILE or $SGD_NOISE_SIGNING_KEY (\`sgd-noise cache keygen\` makes one)`);
+    throw new SigningConfigError(
+      `the remote's entries must be signed (allowed signers ${allowedSigners.file}), and this command writes to it without a signing key: set --signing-key FILE or $SGD_NOISE_SIGNING_KEY (\`sgd-noise cache keygen\` makes one)`,
+    );
   }
   if (writes && allowedSigners && signingKey && !allowedSigners.members.has(signingKey.publicKey)) {
-    throw new SigningConfigError(`signing key ${signingKey.file} (${signingKey.fingerprint}) is not in the allowed signers file ${allowedSigners.file}, so the team would refuse what it signs; add the line 'NAME ${signingKey.publicKey}' there`);
+    throw new SigningConfigError(
+      `signing key ${signingKey.file} (${signingKey.fingerprint}) is not in the allowed signers file ${allowedSigners.file}, so the team would refuse what it signs; add the line 'NAME ${signingKey.publicKey}' there`,
+    );
   }
   return withTrust(remote, trust);
 }
@@ -73,7 +77,9 @@ export function keepOption(text: string | undefined, sub: string | undefined): '
   const expected = sub === 'push' ? 'local' : sub === 'pull' ? 'remote' : undefined;
   if (expected === undefined) throw new UsageError('--keep is an option of cache push (--keep local) and cache pull (--keep remote)');
   if (text !== expected) {
-    throw new UsageError(`cache ${sub} --keep: expected '${expected}' (${sub === 'push' ? "push writes the remote: --keep local replaces the remote's divergent entries by the local ones; to keep the remote's, run cache pull --keep remote" : "pull writes the local cache: --keep remote replaces local divergent entries by the remote's; to keep the local ones, run cache push --keep local"}), received '${text}'`);
+    throw new UsageError(
+      `cache ${sub} --keep: expected '${expected}' (${sub === 'push' ? "push writes the remote: --keep local replaces the remote's divergent entries by the local ones; to keep the remote's, run cache pull --keep remote" : "pull writes the local cache: --keep remote replaces local divergent entries by the remote's; to keep the local ones, run cache push --keep local"}), received '${text}'`,
+    );
   }
   return expected;
 }

@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   const project = await loadProject(job.projectModule);
   // The runner has just hashed the declared files; its stat cache makes this rebuild read none of them again.
   // The runner has checked the plan's size (--max-instances): one point's plan is rebuilt here whatever its size.
-  const plan = buildPlan(project.stages, job.config, { hashFile: FileHashCache.load(path.join(job.cacheDir, FILE_HASHES)).hash, maxInstances: Number.POSITIVE_INFINITY });
+  const plan = buildPlan(project.stages, job.config, {
+    hashFile: FileHashCache.load(path.join(job.cacheDir, FILE_HASHES)).hash,
+    maxInstances: Number.POSITIVE_INFINITY,
+  });
   const found = plan.nodes.get(job.planInstance ?? job.instance);
   if (!found) throw new Error(`worker: instance ${job.planInstance ?? job.instance} is not in the plan rebuilt from the job's config`);
   // A sweep point's instance keeps its `@label` id (in messages and its manifest), as when it runs inline.

@@ -37,7 +37,10 @@ test('rows apply only where their experiment runs; ids are unique and every clai
   const ids = DEVIATIONS.map((d) => d.id);
   t.is(new Set(ids).size, ids.length);
   const quick = applicableDeviations(reader('quick')).map((d) => d.id);
-  t.false(quick.some((id) => id.startsWith('vgg') || id.startsWith('cifar10')), 'SVHN and CIFAR-10 are off in quick');
+  t.false(
+    quick.some((id) => id.startsWith('vgg') || id.startsWith('cifar10')),
+    'SVHN and CIFAR-10 are off in quick',
+  );
   t.true(quick.includes('toy-covariance'));
   t.is(applicableDeviations(reader('paper')).length, DEVIATIONS.length);
   for (const c of judgeClaims({})) for (const id of claimDeviations(c.id)) t.true(ids.includes(id), `${c.id} → ${id}`);

@@ -153,7 +153,10 @@ export function reproducesCode(d: Deviation, cfg: DeviationConfig): boolean {
 function expandKey(key: string, cfg: DeviationConfig): string[] {
   const m = /^<([^>]+)>\.(.+)$/.exec(key);
   if (!m) return [key];
-  return m[1]!.split('|').filter((ds) => cfg(`${ds}.enabled`) === true).map((ds) => `${ds}.${m[2]}`);
+  return m[1]!
+    .split('|')
+    .filter((ds) => cfg(`${ds}.enabled`) === true)
+    .map((ds) => `${ds}.${m[2]}`);
 }
 
 /** Whether every field of `want` (an object) has that value in `have`. */

@@ -29,7 +29,12 @@ export interface ExperimentCost {
   /** False: its operations are plain JS and need no tfjs backend (default true). */
   readonly usesBackend?: boolean;
   /** Milliseconds per unit of each of its operations in `needed` (the others are left out). */
-  measure(cfg: ConfigReader, needed: ReadonlySet<string>, log: (line: string) => void, env: MeasureEnv): Partial<Record<string, number>> | Promise<Partial<Record<string, number>>>;
+  measure(
+    cfg: ConfigReader,
+    needed: ReadonlySet<string>,
+    log: (line: string) => void,
+    env: MeasureEnv,
+  ): Partial<Record<string, number>> | Promise<Partial<Record<string, number>>>;
 }
 
 /** The beyond-the-paper inputs one experiment gives, with the protocol numbers its part quotes. */

@@ -66,7 +66,10 @@ withTmpfs(`a worker that crashes without a word while the disk is full: the fail
   }
   const r = await w.cli(['run', 'slow.ms=1', 'slow.crash=true']);
   t.is(r.exitCode, 1);
-  t.regex(r.stderr, /FAILED\s+slow: worker process killed by SIGKILL while the cache's disk is full: \S+cache\.mdb: no space left on device \(ENOSPC: \d+ bytes free\)/);
+  t.regex(
+    r.stderr,
+    /FAILED\s+slow: worker process killed by SIGKILL while the cache's disk is full: \S+cache\.mdb: no space left on device \(ENOSPC: \d+ bytes free\)/,
+  );
 });
 
 test('a cache path below a file is a bad path: exit 2, naming the path and ENOTDIR', async (t) => {
@@ -88,7 +91,10 @@ withTmpfs(`issue 23: publishing into a read-only directory names --publish-dir, 
   await fs.remount('ro');
   const r = await w.cli(['run', 'slow.ms=1']);
   t.is(r.exitCode, 1, r.stderr);
-  t.regex(r.stderr, /FAILED\s+summary: \S+out\/summary\.json: read-only file system \(EROFS\); put the published files \(reports\) on a writable filesystem with --publish-dir DIR/);
+  t.regex(
+    r.stderr,
+    /FAILED\s+summary: \S+out\/summary\.json: read-only file system \(EROFS\); put the published files \(reports\) on a writable filesystem with --publish-dir DIR/,
+  );
   t.notRegex(r.stderr, /--cache|\.tmp:/);
   const elsewhere = path.join(w.dir, 'elsewhere');
   const moved = await w.cli(['run', 'slow.ms=1', '--publish-dir', elsewhere]);
@@ -101,7 +107,18 @@ withTmpfs(`issue 23: a Slurm log directory on a read-only filesystem names EROFS
   await fs.remount('ro');
   const w = workspace();
   mkdirSync(path.join(w.dir, 'remote'));
-  const r = await w.cli(['run', 'slow.ms=1', '--executor', 'slurm', '--remote', path.join(w.dir, 'remote'), '--slurm-log-dir', path.join(fs.dir, 'logs'), '--slurm-max-cpus', '1']);
+  const r = await w.cli([
+    'run',
+    'slow.ms=1',
+    '--executor',
+    'slurm',
+    '--remote',
+    path.join(w.dir, 'remote'),
+    '--slurm-log-dir',
+    path.join(fs.dir, 'logs'),
+    '--slurm-max-cpus',
+    '1',
+  ]);
   t.is(r.exitCode, 1, r.stderr);
   t.regex(r.stderr, /logs: read-only file system \(EROFS\); put the Slurm job scripts and logs on a writable filesystem with --slurm-log-dir DIR/);
   t.notRegex(r.stderr, /--cache|ENOENT|\n\s+at /);
@@ -126,15 +143,18 @@ withTmpfs(`issue 23: after ENOSPC (no stack trace), a gc on the still-full disk 
   t.is(rerun.exitCode, 0, rerun.stderr);
 });
 
-withTmpfs(`issue 23: disk full while the runner itself commits (an inline stage): one line, no lmdb "Commit failed" trace; gc on the full disk exits 0${skipped}`, async (t) => {
-  const fs = await mounted(t, '1m');
-  const w = workspace({ cache: path.join(fs.dir, 'cache') });
-  const big = ['--only', 'source', 'source.n=400000']; // 3.2 MB of float64 from the inline stage `source`
-  const full = await w.cli(['run', ...big]);
-  t.is(full.exitCode, 1, full.stderr);
-  t.regex(full.stderr, /FAILED\s+source: cannot store outputs: \S+cache\.mdb: no space left on device \(ENOSPC/);
-  t.notRegex(full.stderr, /Commit failed|\n\s+at |Node\.js v/);
-  const gc = await w.cli(['gc', ...big]);
-  t.is(gc.exitCode, 0, gc.stderr);
-  t.notRegex(gc.stderr, /No space left on device|\n\s+at /, 'a compacted copy that does not fit is not an error');
-});
+withTmpfs(
+  `issue 23: disk full while the runner itself commits (an inline stage): one line, no lmdb "Commit failed" trace; gc on the full disk exits 0${skipped}`,
+  async (t) => {
+    const fs = await mounted(t, '1m');
+    const w = workspace({ cache: path.join(fs.dir, 'cache') });
+    const big = ['--only', 'source', 'source.n=400000']; // 3.2 MB of float64 from the inline stage `source`
+    const full = await w.cli(['run', ...big]);
+    t.is(full.exitCode, 1, full.stderr);
+    t.regex(full.stderr, /FAILED\s+source: cannot store outputs: \S+cache\.mdb: no space left on device \(ENOSPC/);
+    t.notRegex(full.stderr, /Commit failed|\n\s+at |Node\.js v/);
+    const gc = await w.cli(['gc', ...big]);
+    t.is(gc.exitCode, 0, gc.stderr);
+    t.notRegex(gc.stderr, /No space left on device|\n\s+at /, 'a compacted copy that does not fit is not an error');
+  },
+);

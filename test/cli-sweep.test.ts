@@ -50,7 +50,10 @@ test('run --sweep: one shared upstream run, five of each stage below the key; st
   t.is(show.exitCode, 0, show.stderr);
   t.regex(show.stdout, /^join@left\.scale=3 {2}key [0-9a-f]{64}\n {2}point: left\.scale=3\n/);
   const shown = JSON.parse((await w.cli(['show', 'left', ...SWEEP, '--json'])).stdout) as { instance: string; point: Record<string, number> }[];
-  t.deepEqual(shown.map((d) => [d.instance, d.point]), SCALES.map((s) => [`left@left.scale=${s}`, { 'left.scale': s }]));
+  t.deepEqual(
+    shown.map((d) => [d.instance, d.point]),
+    SCALES.map((s) => [`left@left.scale=${s}`, { 'left.scale': s }]),
+  );
 
   const csv = await w.cli(['export', 'sweep.summary', '--output', 'rows', '--format', 'csv', ...SWEEP]);
   t.is(csv.exitCode, 0, csv.stderr);
@@ -70,22 +73,69 @@ test('two --sweep flags give their product; a per-point child-process stage runs
   const runs = count(w.executed());
   t.deepEqual([...runs.keys()].filter((k) => k.startsWith('slow')).sort(), ['slow@slow.steps=2', 'slow@slow.steps=3']);
   t.deepEqual([...runs.keys()].filter((k) => k.startsWith('summary')).sort(), [
-    'summary@slow.steps=2,fan.factor=1', 'summary@slow.steps=2,fan.factor=2', 'summary@slow.steps=2,fan.factor=4',
-    'summary@slow.steps=3,fan.factor=1', 'summary@slow.steps=3,fan.factor=2', 'summary@slow.steps=3,fan.factor=4',
+    'summary@slow.steps=2,fan.factor=1',
+    'summary@slow.steps=2,fan.factor=2',
+    'summary@slow.steps=2,fan.factor=4',
+    'summary@slow.steps=3,fan.factor=1',
+    'summary@slow.steps=3,fan.factor=2',
+    'summary@slow.steps=3,fan.factor=4',
   ]);
-  t.deepEqual([...runs.keys()].filter((k) => k.startsWith('fan[kind=a]')).sort(), ['fan[kind=a]@fan.factor=1', 'fan[kind=a]@fan.factor=2', 'fan[kind=a]@fan.factor=4']);
+  t.deepEqual([...runs.keys()].filter((k) => k.startsWith('fan[kind=a]')).sort(), [
+    'fan[kind=a]@fan.factor=1',
+    'fan[kind=a]@fan.factor=2',
+    'fan[kind=a]@fan.factor=4',
+  ]);
   for (const id of ['source', 'left', 'right', 'join']) t.is(runs.get(id), 1, id);
   t.true([...runs.values()].every((n) => n === 1));
   // --only takes a point's id, commas of its label included, in a comma-separated list.
-  const only = await w.cli(['run', '--dry-run', '--no-estimate', '--only', 'summary@slow.steps=2,fan.factor=4,left', '--sweep', 'slow.steps=2,3', '--sweep', 'fan.factor=1,2,4']);
-  t.is(only.exitCode, 0, only.stderr);
-  t.deepEqual(only.stdout.trim().split('\n').map((l) => l.split(/\s+/)[1]), [
-    'source', 'left', 'right', 'join', 'slow@slow.steps=2', 'fan[kind=a]@fan.factor=4', 'fan[kind=b]@fan.factor=4', 'fan[kind=c]@fan.factor=4', 'summary@slow.steps=2,fan.factor=4',
+  const only = await w.cli([
+    'run',
+    '--dry-run',
+    '--no-estimate',
+    '--only',
+    'summary@slow.steps=2,fan.factor=4,left',
+    '--sweep',
+    'slow.steps=2,3',
+    '--sweep',
+    'fan.factor=1,2,4',
   ]);
-  const dag = JSON.parse((await w.cli(['dag', '--sweep', 'slow.steps=2,3', '--sweep', 'fan.factor=1,2,4', '--json'])).stdout) as { nodes: { instance: string; point?: object }[] };
+  t.is(only.exitCode, 0, only.stderr);
+  t.deepEqual(
+    only.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[1]),
+    [
+      'source',
+      'left',
+      'right',
+      'join',
+      'slow@slow.steps=2',
+      'fan[kind=a]@fan.factor=4',
+      'fan[kind=b]@fan.factor=4',
+      'fan[kind=c]@fan.factor=4',
+      'summary@slow.steps=2,fan.factor=4',
+    ],
+  );
+  const dag = JSON.parse((await w.cli(['dag', '--sweep', 'slow.steps=2,3', '--sweep', 'fan.factor=1,2,4', '--json'])).stdout) as {
+    nodes: { instance: string; point?: object }[];
+  };
   t.deepEqual(dag.nodes.find((n) => n.instance === 'slow@slow.steps=3')!.point, { 'slow.steps': 3 });
-  const rows = JSON.parse((await w.cli(['export', 'sweep.summary', '--sweep', 'slow.steps=2,3', '--sweep', 'fan.factor=1,2,4'])).stdout).outputs.rows as Record<string, unknown>[];
-  t.deepEqual(rows.map((row) => [row['slow.steps'], row['fan.factor']]), [[2, 1], [2, 2], [2, 4], [3, 1], [3, 2], [3, 4]]);
+  const rows = JSON.parse((await w.cli(['export', 'sweep.summary', '--sweep', 'slow.steps=2,3', '--sweep', 'fan.factor=1,2,4'])).stdout).outputs.rows as Record<
+    string,
+    unknown
+  >[];
+  t.deepEqual(
+    rows.map((row) => [row['slow.steps'], row['fan.factor']]),
+    [
+      [2, 1],
+      [2, 2],
+      [2, 4],
+      [3, 1],
+      [3, 2],
+      [3, 4],
+    ],
+  );
   t.is(new Set(rows.map((row) => row.sum)).size, 1, 'join is shared: every point has its metrics');
 });
 

@@ -8,7 +8,11 @@ import { workspace } from './fixtures/cli-workspace.ts';
 test('an unknown output name lists the known ones (export and show --output)', async (t) => {
   const w = workspace();
   t.is((await w.cli(['run', 'slow.ms=1'])).exitCode, 0);
-  for (const args of [['export', 'join', '--output', 'nosuch'], ['show', 'join', '--output', 'nosuch'], ['export', 'join', '--output', 'nosuch', '--format', 'csv']]) {
+  for (const args of [
+    ['export', 'join', '--output', 'nosuch'],
+    ['show', 'join', '--output', 'nosuch'],
+    ['export', 'join', '--output', 'nosuch', '--format', 'csv'],
+  ]) {
     const r = await w.cli(args);
     t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
     t.is(r.stderr.trim(), "sgd-noise: join has no output 'nosuch'; its outputs: z");
@@ -22,7 +26,11 @@ test('inspection commands say the cache is missing instead of creating it; only 
   for (const args of [['ls'], ['status'], ['show', 'join'], ['export', 'join'], ['gc'], ['gc', '--dry-run'], ['report']]) {
     const r = await inTypo.cli(args);
     t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
-    t.regex(r.stderr, new RegExp(`no cache at ${typo.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(.* does not exist\\); only \`sgd-noise run\` creates one`), args.join(' '));
+    t.regex(
+      r.stderr,
+      new RegExp(`no cache at ${typo.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(.* does not exist\\); only \`sgd-noise run\` creates one`),
+      args.join(' '),
+    );
     t.false(existsSync(typo), `${args.join(' ')} created ${typo}`);
   }
   t.is((await inTypo.cli(['dag'])).exitCode, 0, 'dag needs no cache');
@@ -34,7 +42,12 @@ test('inspection commands say the cache is missing instead of creating it; only 
 
 test('--jobs 0 is rejected naming the option, before anything runs or any cache is made', async (t) => {
   const w = workspace();
-  for (const args of [['run', '--jobs', '0'], ['run', '--dry-run', '--jobs', '0'], ['run', '--jobs', '1.5'], ['run', '--jobs', 'two']]) {
+  for (const args of [
+    ['run', '--jobs', '0'],
+    ['run', '--dry-run', '--jobs', '0'],
+    ['run', '--jobs', '1.5'],
+    ['run', '--jobs', 'two'],
+  ]) {
     const r = await w.cli(args);
     t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, /^sgd-noise: --jobs: expected a positive integer \(the most stage instances to run at once\), received '/);
@@ -45,7 +58,12 @@ test('--jobs 0 is rejected naming the option, before anything runs or any cache 
 
 test('--gpus takes a non-negative integer, naming the option otherwise; a stage that needs more GPUs than given fails, naming both', async (t) => {
   const w = workspace();
-  for (const args of [['run', '--gpus', '1.5'], ['run', '--gpus', 'two'], ['run', '--gpus=-1'], ['run', '--dry-run', '--gpus', 'x']]) {
+  for (const args of [
+    ['run', '--gpus', '1.5'],
+    ['run', '--gpus', 'two'],
+    ['run', '--gpus=-1'],
+    ['run', '--dry-run', '--gpus', 'x'],
+  ]) {
     const r = await w.cli(args);
     t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
     t.regex(r.stderr, /^sgd-noise: --gpus: expected a non-negative integer \(the GPUs local runs may use\), received '/);
@@ -64,7 +82,10 @@ test('--slurm-gpu-request and --slurm-gpu-type are checked before any job is sub
   const remote = mkdtempSync(path.join(tmpdir(), 'sgdn-gpu-remote-'));
   const cases: Array<[string[], RegExp]> = [
     [['--slurm-gpu-request', 'mig'], /^sgd-noise: --slurm-gpu-request \(or slurm.gpuRequest\): expected gpus, gres, gpus-per-task, received 'mig'$/m],
-    [['--slurm-gpu-type', 'h100 --mem=1'], /^sgd-noise: --slurm-gpu-type \(or slurm.gpuType\): expected a GPU type of letters, digits, '_', '.' and '-' \(e.g. h100\), received "h100 --mem=1"$/m],
+    [
+      ['--slurm-gpu-type', 'h100 --mem=1'],
+      /^sgd-noise: --slurm-gpu-type \(or slurm.gpuType\): expected a GPU type of letters, digits, '_', '.' and '-' \(e.g. h100\), received "h100 --mem=1"$/m,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = await w.cli(['run', '--executor', 'slurm', '--remote', remote, ...args]);
@@ -79,10 +100,22 @@ test('a Slurm value that could rewrite a job script is refused in one line namin
   const remote = mkdtempSync(path.join(tmpdir(), 'sgdn-script-remote-'));
   const logs = mkdtempSync(path.join(tmpdir(), 'sgdn-script-logs-'));
   const cases: Array<[string[], RegExp]> = [
-    [['--slurm-option=--comment=x\ntouch /tmp/INJECTED'], /^sgd-noise: --slurm-option "--comment=x\\ntouch \/tmp\/INJECTED" contains a newline \(U\+000A\), which would end the #SBATCH line and run the rest as a shell command on the node; an sbatch option holds no control character$/m],
-    [['--slurm-option=--partition=cpu', '--slurm-option=-p gpu'], /^sgd-noise: --slurm-option "-p gpu" has a blank after the option name: give one option with its value attached, e\.g\. --partition=gpu or -pgpu$/m],
-    [['--slurm-log-dir', path.join(logs, 'a\\b')], /^sgd-noise: --slurm-log-dir ".*a\\\\b" contains a backslash: Slurm removes every backslash from an output path \(man sbatch, "filename pattern"\), so the log would land elsewhere; choose another with --slurm-log-dir DIR$/m],
-    [['--slurm-node-cache', '/tmp/node\tcache'], /^sgd-noise: --slurm-node-cache "\/tmp\/node\\tcache" contains a tab \(U\+0009\); no value handed to Slurm jobs may hold a control character$/m],
+    [
+      ['--slurm-option=--comment=x\ntouch /tmp/INJECTED'],
+      /^sgd-noise: --slurm-option "--comment=x\\ntouch \/tmp\/INJECTED" contains a newline \(U\+000A\), which would end the #SBATCH line and run the rest as a shell command on the node; an sbatch option holds no control character$/m,
+    ],
+    [
+      ['--slurm-option=--partition=cpu', '--slurm-option=-p gpu'],
+      /^sgd-noise: --slurm-option "-p gpu" has a blank after the option name: give one option with its value attached, e\.g\. --partition=gpu or -pgpu$/m,
+    ],
+    [
+      ['--slurm-log-dir', path.join(logs, 'a\\b')],
+      /^sgd-noise: --slurm-log-dir ".*a\\\\b" contains a backslash: Slurm removes every backslash from an output path \(man sbatch, "filename pattern"\), so the log would land elsewhere; choose another with --slurm-log-dir DIR$/m,
+    ],
+    [
+      ['--slurm-node-cache', '/tmp/node\tcache'],
+      /^sgd-noise: --slurm-node-cache "\/tmp\/node\\tcache" contains a tab \(U\+0009\); no value handed to Slurm jobs may hold a control character$/m,
+    ],
     [['slow.ms=1\r'], /^sgd-noise: override "slow\.ms=1\\r" contains a carriage return \(U\+000D\)/m],
   ];
   for (const [args, message] of cases) {

@@ -17,8 +17,7 @@ const TOY = fileURLToPath(new URL('./fixtures/toy-project.ts', import.meta.url))
 function workspace() {
   const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-cli-'));
   const env = { TOY_ROOT: dir, TOY_LOG: path.join(dir, 'log.txt'), TOY_PID_FILE: path.join(dir, 'worker.pid') };
-  const cli = (args: string[]) =>
-    execaNode(BIN, [...args, '--project', TOY, '--cache', path.join(dir, 'cache')], { env, reject: false, all: false });
+  const cli = (args: string[]) => execaNode(BIN, [...args, '--project', TOY, '--cache', path.join(dir, 'cache')], { env, reject: false, all: false });
   const executed = () => (existsSync(env.TOY_LOG) ? readFileSync(env.TOY_LOG, 'utf8').trim().split('\n').filter(Boolean) : []);
   return { dir, env, cli, executed };
 }
@@ -132,10 +131,16 @@ test('inspection commands print only JSON on stdout with --json', async (t) => {
   const right = status.instances.find((s: { instance: string }) => s.instance === 'right');
   t.deepEqual(right.reasons, ['config right.offset: 1 → 3']);
   const dry = JSON.parse((await w.cli(['run', '--dry-run', '--json', '--only', 'left', 'right', 'slow.ms=1'])).stdout);
-  t.deepEqual(dry.instances.map((r: { instance: string }) => r.instance), ['source', 'left', 'right']);
+  t.deepEqual(
+    dry.instances.map((r: { instance: string }) => r.instance),
+    ['source', 'left', 'right'],
+  );
   // Instance ids contain '=' and ',' and are still patterns, not overrides or list separators.
   const ids = JSON.parse((await w.cli(['run', '--dry-run', '--json', '--only', 'fan[kind=a],fan[kind=c]', 'slow.ms=1'])).stdout);
-  t.deepEqual(ids.instances.map((r: { instance: string }) => r.instance).filter((i: string) => i.startsWith('fan')), ['fan[kind=a]', 'fan[kind=c]']);
+  t.deepEqual(
+    ids.instances.map((r: { instance: string }) => r.instance).filter((i: string) => i.startsWith('fan')),
+    ['fan[kind=a]', 'fan[kind=c]'],
+  );
   const csv = (await w.cli(['export', 'join', '--format', 'csv', 'slow.ms=1'])).stdout.split('\n');
   t.is(csv[0], 'index,z');
   t.is(csv.length, 17); // header + 16 rows (execa strips the final newline)

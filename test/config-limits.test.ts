@@ -57,7 +57,12 @@ test.serial('--max-instances N raises the limit (a modest sweep and a plan witho
     cli(['dag', '--max-instances', '0']),
     cli(['dag', '--max-instances', 'many']),
   ]);
-  refused(t, over, /^sgd-noise: the sweep's 30 points \(30 values of left\.scale\) × 9 stage instances per point make 270, over the limit of 200 \(.*\); sweep fewer values, or raise the limit with --max-instances N$/, 'over');
+  refused(
+    t,
+    over,
+    /^sgd-noise: the sweep's 30 points \(30 values of left\.scale\) × 9 stage instances per point make 270, over the limit of 200 \(.*\); sweep fewer values, or raise the limit with --max-instances N$/,
+    'over',
+  );
   t.is(within.exitCode, 0, within.stderr);
   t.is((JSON.parse(within.stdout) as { nodes: unknown[] }).nodes.length, 3 + 6 * 30 + 1);
   refused(t, plain, /^sgd-noise: stage 'fan' declares 60 instances, which makes the plan at least 64, over the limit of 50 /, 'a plan without a sweep');
@@ -68,7 +73,10 @@ test.serial('--max-instances N raises the limit (a modest sweep and a plan witho
 test.serial('reserved keys in override paths, JSON values and sweep keys, and --profile constructor/toString/__proto__, are exit 2 naming them', async (t) => {
   const real = realCli(t);
   const toy = toyCli(t);
-  const reserved = (at: string, key: string) => new RegExp(`^sgd-noise: invalid configuration: ${at.replace(/\./g, '\\.')}: '${key}' is a reserved key name \\(__proto__, constructor, prototype name built-in object properties, never settings\\)$`);
+  const reserved = (at: string, key: string) =>
+    new RegExp(
+      `^sgd-noise: invalid configuration: ${at.replace(/\./g, '\\.')}: '${key}' is a reserved key name \\(__proto__, constructor, prototype name built-in object properties, never settings\\)$`,
+    );
   const [dataProto, valueProto, ctor, sweepKey, ...profiles] = await Promise.all([
     real(['run', '--dry-run', '--no-estimate', 'fashion.data.__proto__={"x":1}']),
     toy(['dag', 'left={"__proto__":{"scale":5},"scale":1}']),
@@ -83,8 +91,16 @@ test.serial('reserved keys in override paths, JSON values and sweep keys, and --
   refused(t, ctor, reserved('fan.per.constructor', 'constructor'), 'fan.per.constructor');
   refused(t, sweepKey, reserved('left.prototype', 'prototype'), 'a sweep key');
   const [constructorProfile, ...toyProfiles] = profiles;
-  refused(t, constructorProfile!, /^sgd-noise: invalid configuration: profile 'constructor' does not exist \(profiles: quick, paper, paper-code, batch-size, batch-size-paper\)$/, '--profile constructor');
-  for (const [r, name] of [[toyProfiles[0]!, 'toString'], [toyProfiles[1]!, '__proto__']] as const) {
+  refused(
+    t,
+    constructorProfile!,
+    /^sgd-noise: invalid configuration: profile 'constructor' does not exist \(profiles: quick, paper, paper-code, batch-size, batch-size-paper\)$/,
+    '--profile constructor',
+  );
+  for (const [r, name] of [
+    [toyProfiles[0]!, 'toString'],
+    [toyProfiles[1]!, '__proto__'],
+  ] as const) {
     refused(t, r, new RegExp(`^sgd-noise: invalid configuration: profile '${name}' does not exist \\(profiles: quick, other\\)$`), `--profile ${name}`);
   }
 });
@@ -103,7 +119,8 @@ test.serial('an integer beyond 2^53 is exit 2 naming the path and the number as 
   const real = realCli(t);
   const toy = toyCli(t);
   const [seed, swept] = await Promise.all([real(['dag', 'seed=9007199254740993']), toy(['dag', '--sweep', 'seed=1,9007199254740993'])]);
-  const line = /^sgd-noise: invalid configuration: seed: 9007199254740993 \(read as 9007199254740992\) lies beyond ±9007199254740991 \(2\^53 − 1\), where numbers lose digits and distinct values become equal; give a smaller number$/;
+  const line =
+    /^sgd-noise: invalid configuration: seed: 9007199254740993 \(read as 9007199254740992\) lies beyond ±9007199254740991 \(2\^53 − 1\), where numbers lose digits and distinct values become equal; give a smaller number$/;
   refused(t, seed, line, 'seed=9007199254740993');
   refused(t, swept, line, '--sweep seed=1,9007199254740993');
 });

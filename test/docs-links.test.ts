@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCS = path.join(ROOT, 'docs');
-const FILES = ['README.md', ...readdirSync(DOCS).filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f))];
+const FILES = [
+  'README.md',
+  ...readdirSync(DOCS)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => path.join('docs', f)),
+];
 
 /** The text outside fenced code blocks and inline code spans (links there are not links). */
 function prose(text: string): string {
@@ -32,7 +37,10 @@ function headingIds(text: string): Set<string> {
   const withoutFences = text.replace(/^```[^\n]*\n[\s\S]*?^```[^\n]*$/gm, '');
   for (const m of withoutFences.matchAll(/^#{1,6}[ \t]+(.+?)[ \t#]*$/gm)) {
     const plain = m[1]!.replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*]/g, '');
-    const base = plain.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+    const base = plain
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     ids.add(n === 0 ? base : `${base}-${n}`);
@@ -68,14 +76,17 @@ test('every relative link in README.md and docs/*.md names an existing file and,
 });
 
 test('every document in docs/ is linked from the README', (t) => {
-  const linked = new Set(
-    linkTargets(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).map((l) => path.normalize(l.split('#')[0]!)),
+  const linked = new Set(linkTargets(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).map((l) => path.normalize(l.split('#')[0]!)));
+  t.deepEqual(
+    FILES.filter((f) => f.startsWith('docs') && !linked.has(f)),
+    [],
   );
-  t.deepEqual(FILES.filter((f) => f.startsWith('docs') && !linked.has(f)), []);
 });
 
 test('the heading ids follow GitHub: code, punctuation and repeats', (t) => {
-  const ids = headingIds('# The GPU check: `npm run gpu:pack`, then `bash run.sh`\n## Backends: CNN value + gradient, N = 1200\n## A\n## A\n```\n# not a heading\n```\n');
+  const ids = headingIds(
+    '# The GPU check: `npm run gpu:pack`, then `bash run.sh`\n## Backends: CNN value + gradient, N = 1200\n## A\n## A\n```\n# not a heading\n```\n',
+  );
   t.deepEqual([...ids], ['the-gpu-check-npm-run-gpupack-then-bash-runsh', 'backends-cnn-value--gradient-n--1200', 'a', 'a-1']);
 });
 

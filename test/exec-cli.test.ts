@@ -25,7 +25,10 @@ test('exec refuses a key the node rebuilds differently, naming both', async (t) 
   const w = workspace();
   const nodeCache = mkdtempSync(path.join(tmpdir(), 'sgdn-exec-node-'));
   const wrong = 'ab'.repeat(32);
-  const r = await execaNode(BIN, ['exec', 'slow', '--key', wrong, '--remote', remoteDir(), '--node-cache', nodeCache, '--project', TOY], { env: w.env, reject: false });
+  const r = await execaNode(BIN, ['exec', 'slow', '--key', wrong, '--remote', remoteDir(), '--node-cache', nodeCache, '--project', TOY], {
+    env: w.env,
+    reject: false,
+  });
   t.is(r.exitCode, 1);
   const last = lastLine(r.stdout);
   t.is(last?.type, 'error');
@@ -38,7 +41,8 @@ test('exec names the inputs the remote lacks; with them there, it computes, push
   const nodeCache = mkdtempSync(path.join(tmpdir(), 'sgdn-exec-node-'));
   const key = await keyOf('slow');
   const w = workspace();
-  const exec = () => execaNode(BIN, ['exec', 'slow', '--key', key, '--remote', remote, '--node-cache', nodeCache, '--project', TOY], { env: w.env, reject: false });
+  const exec = () =>
+    execaNode(BIN, ['exec', 'slow', '--key', key, '--remote', remote, '--node-cache', nodeCache, '--project', TOY], { env: w.env, reject: false });
   const missing = await exec();
   t.is(missing.exitCode, 1);
   t.regex((lastLine(missing.stdout) as { message: string }).message, /^slow: cannot get its inputs from the remote .*: missing src \(source, [0-9a-f]{12}\)$/);

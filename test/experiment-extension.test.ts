@@ -69,7 +69,8 @@ const plain = sgdNoiseProject();
 const resolve = (overrides: string[] = []) => resolveConfig(project, 'quick', ['backend=wasm', ...overrides]).config;
 
 test('its section is in the config schema: defaults in every profile, overrides validated with their paths', (t) => {
-  for (const profile of Object.keys(project.profiles)) t.deepEqual(resolveConfig(project, profile, ['backend=wasm']).config.tiny, { enabled: true, n: 4, scale: 2 }, profile);
+  for (const profile of Object.keys(project.profiles))
+    t.deepEqual(resolveConfig(project, profile, ['backend=wasm']).config.tiny, { enabled: true, n: 4, scale: 2 }, profile);
   t.is((resolve(['tiny.n=7']).tiny as TinyConfig).n, 7);
   const bad = t.throws(() => resolve(['tiny.n=0']), { instanceOf: ConfigError });
   t.regex(bad!.message, /tiny\.n/);
@@ -101,7 +102,19 @@ test('it runs, and the report stage renders its section', async (t) => {
   const full = buildPlan(project.stages, config);
   const report = full.nodes.get('report')!;
   // the report over the new experiment alone: every other input left out, as when their upstreams fail
-  const plan: Plan = { nodes: new Map([['tiny.sum', full.nodes.get('tiny.sum')!], ['report', withoutInputs(report, report.optionalInputs.filter((n) => n !== 'tiny'))]]), order: ['tiny.sum', 'report'] };
+  const plan: Plan = {
+    nodes: new Map([
+      ['tiny.sum', full.nodes.get('tiny.sum')!],
+      [
+        'report',
+        withoutInputs(
+          report,
+          report.optionalInputs.filter((n) => n !== 'tiny'),
+        ),
+      ],
+    ]),
+    order: ['tiny.sum', 'report'],
+  };
   const cache = CacheStore.open(path.join(dir, 'cache'));
   const summary = await runToCompletion({ plan, cache, scope: 'quick', config, jobs: 1, publishRoot: dir });
   t.true(summary.ok, JSON.stringify(summary.failed));

@@ -46,7 +46,10 @@ test('cycles are listed as paths, each once, shortest through every edge', (t) =
   t.deepEqual(cycles(g({ a: ['b'], b: ['c'], c: [] })), []);
   t.deepEqual(cycles(g({ b: ['a'], a: ['b'] })), [['a', 'b', 'a']]);
   t.deepEqual(cycles(g({ a: ['a'] })), [['a', 'a']]);
-  t.deepEqual(cycles(g({ a: ['b'], b: ['c', 'a'], c: ['a'], d: ['a'] })), [['a', 'b', 'a'], ['a', 'b', 'c', 'a']]);
+  t.deepEqual(cycles(g({ a: ['b'], b: ['c', 'a'], c: ['a'], d: ['a'] })), [
+    ['a', 'b', 'a'],
+    ['a', 'b', 'c', 'a'],
+  ]);
 });
 
 test('the folder graph: tests and edges into a folder inside the importer (or around it) are left out', (t) => {

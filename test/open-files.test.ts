@@ -22,7 +22,10 @@ test('ulimit -n 64: one line naming the limit and `ulimit -n 4096`, exit 1, the 
     lines.add(r.stderr.trim());
   }
   t.is(lines.size, 1, [...lines].join('\n'));
-  t.regex([...lines][0]!, /^sgd-noise: the open-files limit is 64 \(soft; hard 64; \/proc\/self\/limits\), below the 256 sgd-noise needs .*EMFILE.*; raise it with `ulimit -n 4096` in the shell that runs sgd-noise$/);
+  t.regex(
+    [...lines][0]!,
+    /^sgd-noise: the open-files limit is 64 \(soft; hard 64; \/proc\/self\/limits\), below the 256 sgd-noise needs .*EMFILE.*; raise it with `ulimit -n 4096` in the shell that runs sgd-noise$/,
+  );
   const ok = await run(4096, ['dag', '--project', TOY]);
   t.is(ok.exitCode, 0, ok.stderr);
 });

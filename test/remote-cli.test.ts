@@ -76,7 +76,10 @@ test('cache push / pull / status: --json has counts and bytes; targets take thei
   t.regex(text.stdout, new RegExp(`push to ${remote}: 0 entries uploaded \\(0 blobs, 0 B\\), 9 already in the remote, 0 not in the local cache, 0 corrupt`));
 
   const b = workspace();
-  const pulled = await execaNode(BIN, ['cache', 'pull', '--json', 'fan', '--project', TOY, '--cache', b.cache], { env: { ...b.env, SGD_NOISE_REMOTE: remote }, reject: false });
+  const pulled = await execaNode(BIN, ['cache', 'pull', '--json', 'fan', '--project', TOY, '--cache', b.cache], {
+    env: { ...b.env, SGD_NOISE_REMOTE: remote },
+    reject: false,
+  });
   t.is(pulled.exitCode, 0, pulled.stderr);
   const l = json(pulled.stdout);
   t.is(l.entries.transferred, 7, 'fan[kind=a|b|c] and source, left, right, join');
@@ -135,7 +138,10 @@ test('cache status --remote names truncated and bit-flipped blobs and a manifest
 
   // push from the intact cache replaces them
   const repair = json((await a.cli(['cache', 'push', '--remote', remote, '--json'])).stdout);
-  t.deepEqual(repair.corrupt.map((c: { repaired: boolean }) => c.repaired), [true, true, true]);
+  t.deepEqual(
+    repair.corrupt.map((c: { repaired: boolean }) => c.repaired),
+    [true, true, true],
+  );
   t.is((await a.cli(['cache', 'status', '--remote', remote])).exitCode, 0);
 });
 
@@ -148,12 +154,18 @@ test('a bad --remote is one line and exit code 2; nothing is created', async (t)
   ]) {
     const r = await w.cli(args);
     t.is(r.exitCode, 2, args.join(' '));
-    t.is(r.stderr.trim(), `sgd-noise: remote directory ${missing} does not exist; create it on a filesystem every node mounts, or fix --remote / $SGD_NOISE_REMOTE`);
+    t.is(
+      r.stderr.trim(),
+      `sgd-noise: remote directory ${missing} does not exist; create it on a filesystem every node mounts, or fix --remote / $SGD_NOISE_REMOTE`,
+    );
     t.false(existsSync(w.cache), 'no local cache was created');
   }
   const s3 = await w.cli(['cache', 'status', '--remote', 's3://bucket/prefix']);
   t.is(s3.exitCode, 2);
-  t.is(s3.stderr.trim(), "sgd-noise: remote 's3://bucket/prefix': unsupported scheme 's3:'; supported: a directory path, or a file:// URL (file:///shared/sgd-noise-remote)");
+  t.is(
+    s3.stderr.trim(),
+    "sgd-noise: remote 's3://bucket/prefix': unsupported scheme 's3:'; supported: a directory path, or a file:// URL (file:///shared/sgd-noise-remote)",
+  );
   const none = await w.cli(['cache', 'push']);
   t.is(none.exitCode, 2);
   t.regex(none.stderr.trim(), /^sgd-noise: cache push needs a remote: --remote DIR .* or \$SGD_NOISE_REMOTE$/);
@@ -180,7 +192,10 @@ test('an unwritable remote: run and cache push fail with one line, exit code 1, 
     t.is((await w.cli(['run'])).exitCode, 0);
     const push = await w.cli(['cache', 'push', '--remote', fs.dir]);
     t.is(push.exitCode, 1);
-    t.regex(push.stderr.trim(), /^sgd-noise: remote .*read-only file system, EROFS\); mount the shared filesystem read-write, or choose another remote with --remote \/ \$SGD_NOISE_REMOTE$/);
+    t.regex(
+      push.stderr.trim(),
+      /^sgd-noise: remote .*read-only file system, EROFS\); mount the shared filesystem read-write, or choose another remote with --remote \/ \$SGD_NOISE_REMOTE$/,
+    );
   } finally {
     await fs.unmount();
   }

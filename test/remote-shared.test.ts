@@ -37,11 +37,21 @@ async function twoUsers(t: ExecutionContext): Promise<{ group: string; gid: numb
     t.teardown(() => execa('userdel', [name], { reject: false }));
   }
   const id = async (args: string[]) => Number((await execa('id', args)).stdout.trim());
-  return { group, gid: Number((await execa('getent', ['group', group])).stdout.split(':')[2]), users: await Promise.all(names.map(async (name) => ({ name, uid: await id(['-u', name]) }))) };
+  return {
+    group,
+    gid: Number((await execa('getent', ['group', group])).stdout.split(':')[2]),
+    users: await Promise.all(names.map(async (name) => ({ name, uid: await id(['-u', name]) }))),
+  };
 }
 
 /** Runs one user's side (push its tags, pull everything) as `user` with `umask`; its reports. */
-async function side(user: { name: string; uid: number }, umask: string, base: string, remote: string, tags: string[]): Promise<{ push: TransferReport; pull: TransferReport }> {
+async function side(
+  user: { name: string; uid: number },
+  umask: string,
+  base: string,
+  remote: string,
+  tags: string[],
+): Promise<{ push: TransferReport; pull: TransferReport }> {
   const home = path.join(base, user.name);
   mkdirSync(home, { recursive: true });
   chownSync(home, user.uid, -1);
@@ -85,9 +95,9 @@ for (const kind of ['sticky 1777 directory', 'setgid group directory (2770)'] as
     t.is(first.push.entries.transferred, 2);
     const second = await side(b, '022', base, remote, ['b', 'both']);
     t.deepEqual([second.push.entries.transferred, second.push.entries.present], [1, 1], 'the entry both made was already there');
-    t.deepEqual([second.pull.entries.transferred, second.pull.entries.corrupt], [3, 0], 'the second user reads the first one\'s entries');
+    t.deepEqual([second.pull.entries.transferred, second.pull.entries.corrupt], [3, 0], "the second user reads the first one's entries");
     const third = await side(a, '077', base, remote, ['c']);
-    t.deepEqual([third.pull.entries.transferred, third.pull.entries.corrupt], [4, 0], 'and the first the second one\'s');
+    t.deepEqual([third.pull.entries.transferred, third.pull.entries.corrupt], [4, 0], "and the first the second one's");
 
     // Directories: writable by whoever may write the remote (its group and other bits, setgid and sticky copied);
     // files: read-only, readable by them. Bits the writer's umask allowed may be there too (o+rx from umask 022).
@@ -102,6 +112,7 @@ for (const kind of ['sticky 1777 directory', 'setgid group directory (2770)'] as
         t.is(bits & 0o222, 0, `file ${rel} is read-only`);
       }
     }
-    if (kind !== 'sticky 1777 directory') for (const rel of ['blobs', 'manifests']) t.is(lstatSync(path.join(remote, rel)).gid, gid, `${rel} belongs to the group`);
+    if (kind !== 'sticky 1777 directory')
+      for (const rel of ['blobs', 'manifests']) t.is(lstatSync(path.join(remote, rel)).gid, gid, `${rel} belongs to the group`);
   });
 }

@@ -38,7 +38,9 @@ async function keyOf(w: ReturnType<typeof workspace>, instance: string): Promise
 
 /** The key of the entry of `instance` in the remote's manifest files. */
 function remoteKeyOf(remote: string, instance: string): string {
-  const name = readdirSync(path.join(remote, 'manifests')).find((f) => JSON.parse(readFileSync(path.join(remote, 'manifests', f), 'utf8')).manifest.instance === instance);
+  const name = readdirSync(path.join(remote, 'manifests')).find(
+    (f) => JSON.parse(readFileSync(path.join(remote, 'manifests', f), 'utf8')).manifest.instance === instance,
+  );
   return name!.slice(0, -'.json'.length);
 }
 
@@ -81,10 +83,19 @@ test('a forged remote entry: status and push against the genuine entry report wh
   const status = await a.cli(['cache', 'status', '--remote', remote, 'join']);
   t.is(status.exitCode, 1, status.stdout);
   t.regex(status.stdout, /^DIFFERS\s+join\s+.*both sides hold it, with different results$/m);
-  t.regex(status.stdout, new RegExp(`^DIFFERS  join \\(${key.slice(0, 12)}\\): differ in output z \\(local [0-9a-f]{12}, remote ${forged.slice(0, 12)}\\); local computed \\S+ on .*; remote computed \\S+ on `, 'm'));
+  t.regex(
+    status.stdout,
+    new RegExp(
+      `^DIFFERS  join \\(${key.slice(0, 12)}\\): differ in output z \\(local [0-9a-f]{12}, remote ${forged.slice(0, 12)}\\); local computed \\S+ on .*; remote computed \\S+ on `,
+      'm',
+    ),
+  );
   t.regex(status.stdout, /1 divergent \(check which result is genuine, then `sgd-noise cache push --keep local` or `sgd-noise cache pull --keep remote`\)$/m);
   const sj = json((await a.cli(['cache', 'status', '--remote', remote, '--json', 'join'])).stdout);
-  t.deepEqual(sj.divergent.map((d: { instance: string; difference: { outputs: { name: string }[] } }) => [d.instance, d.difference.outputs.map((o) => o.name)]), [['join', ['z']]]);
+  t.deepEqual(
+    sj.divergent.map((d: { instance: string; difference: { outputs: { name: string }[] } }) => [d.instance, d.difference.outputs.map((o) => o.name)]),
+    [['join', ['z']]],
+  );
 
   const push = await a.cli(['cache', 'push', '--remote', remote, 'join']);
   t.is(push.exitCode, 1);
@@ -142,12 +153,20 @@ test('exec (what a Slurm job runs) refuses inputs no member signed, and signs th
   const nodeCache = tmp('node');
   t.is((await w.cli(['run', 'source', '--remote', remote])).exitCode, 0, 'an unsigned input');
   const slowKey = await keyOf(w, 'slow');
-  const exec = () => execaNode(BIN, ['exec', 'slow', '--key', slowKey, '--remote', remote, '--node-cache', nodeCache, '--project', TOY, '--signing-key', key, '--allowed-signers', signers], { env: w.env, reject: false });
+  const exec = () =>
+    execaNode(
+      BIN,
+      ['exec', 'slow', '--key', slowKey, '--remote', remote, '--node-cache', nodeCache, '--project', TOY, '--signing-key', key, '--allowed-signers', signers],
+      { env: w.env, reject: false },
+    );
   const refused = await exec();
   t.is(refused.exitCode, 1);
   const last = parseJobLine(refused.stdout.trim().split('\n').pop() ?? '') as { type: string; message: string };
   t.is(last.type, 'error');
-  t.regex(last.message, /^slow: cannot get its inputs from the remote .*\.json: refused: unsigned, and this remote's entries must be signed by a member listed in /);
+  t.regex(
+    last.message,
+    /^slow: cannot get its inputs from the remote .*\.json: refused: unsigned, and this remote's entries must be signed by a member listed in /,
+  );
 
   t.is((await w.cli(['cache', 'push', 'source', '--remote', remote, '--signing-key', key, '--allowed-signers', signers])).exitCode, 0, 'the member signs it');
   const ok = await exec();

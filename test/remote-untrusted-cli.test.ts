@@ -60,39 +60,46 @@ test('cache pull from a remote whose blob links to /dev/zero names the link, pul
 });
 
 for (const signals of [1, 2]) {
-  test.serial(`run --remote with a FIFO blob computes that entry instead, and ${signals === 1 ? 'SIGTERM ends it (exit 143)' : 'a second SIGTERM ends it at once'}`, async (t) => {
-    const { remote, blob } = await filledRemote(t);
-    fifoAt(t, blob);
-    const b = workspace();
-    t.teardown(() => rmSync(b.dir, { recursive: true, force: true }));
-    const run = b.cli(['run', '--remote', remote, ...SLOW]);
-    let stderr = '';
-    run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    t.teardown(() => {
-      if (run.pid !== undefined && alive(run.pid)) run.kill('SIGKILL');
-    });
-    try {
-      await waitFor(() => stderr.includes('is a FIFO (named pipe), expected a regular file') && existsSync(b.env.TOY_PID_FILE), 'the FIFO to be named and the slow stage to start', 20_000);
-    } catch (err) {
-      t.fail(`${(err as Error).message}; stderr so far:\n${stderr}`);
-    }
-    run.kill('SIGTERM');
-    if (signals === 2) {
-      await waitFor(() => stderr.includes('SIGTERM: cancelling') || !alive(run.pid!), 'the first SIGTERM to be handled', 10_000).catch(() => undefined);
+  test.serial(
+    `run --remote with a FIFO blob computes that entry instead, and ${signals === 1 ? 'SIGTERM ends it (exit 143)' : 'a second SIGTERM ends it at once'}`,
+    async (t) => {
+      const { remote, blob } = await filledRemote(t);
+      fifoAt(t, blob);
+      const b = workspace();
+      t.teardown(() => rmSync(b.dir, { recursive: true, force: true }));
+      const run = b.cli(['run', '--remote', remote, ...SLOW]);
+      let stderr = '';
+      run.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      t.teardown(() => {
+        if (run.pid !== undefined && alive(run.pid)) run.kill('SIGKILL');
+      });
+      try {
+        await waitFor(
+          () => stderr.includes('is a FIFO (named pipe), expected a regular file') && existsSync(b.env.TOY_PID_FILE),
+          'the FIFO to be named and the slow stage to start',
+          20_000,
+        );
+      } catch (err) {
+        t.fail(`${(err as Error).message}; stderr so far:\n${stderr}`);
+      }
       run.kill('SIGTERM');
-    }
-    const ended = await Promise.race([run.catch((err: unknown) => err as never), sleep(15_000).then(() => undefined)]);
-    if (ended === undefined) return void t.fail(`run --remote did not end within 15 s of SIGTERM; stderr:\n${stderr}`);
-    t.regex(stderr, /^SIGTERM: cancelling, stopping running stages\.\.\.$/m);
-    t.notRegex(stderr, STACK);
-    if (signals === 1) t.is(ended.exitCode, 143, stderr);
-    // The second signal ends the process by SIGTERM's default action, unless the first had ended it already.
-    else {
-      t.true(ended.signal === 'SIGTERM' || ended.exitCode === 143, `exit ${ended.exitCode}, signal ${ended.signal}`);
-      t.log(stderr.includes('SIGTERM again: exiting now') ? 'the second SIGTERM ended the run' : 'the first SIGTERM had ended the run already');
-    }
-    t.true(b.executed().includes('fan[kind=a]'), 'the entry behind the FIFO was computed here');
-    const pid = Number(readFileSync(b.env.TOY_PID_FILE, 'utf8'));
-    await waitFor(() => !alive(pid), 'the worker to exit', 10_000);
-  });
+      if (signals === 2) {
+        await waitFor(() => stderr.includes('SIGTERM: cancelling') || !alive(run.pid!), 'the first SIGTERM to be handled', 10_000).catch(() => undefined);
+        run.kill('SIGTERM');
+      }
+      const ended = await Promise.race([run.catch((err: unknown) => err as never), sleep(15_000).then(() => undefined)]);
+      if (ended === undefined) return void t.fail(`run --remote did not end within 15 s of SIGTERM; stderr:\n${stderr}`);
+      t.regex(stderr, /^SIGTERM: cancelling, stopping running stages\.\.\.$/m);
+      t.notRegex(stderr, STACK);
+      if (signals === 1) t.is(ended.exitCode, 143, stderr);
+      // The second signal ends the process by SIGTERM's default action, unless the first had ended it already.
+      else {
+        t.true(ended.signal === 'SIGTERM' || ended.exitCode === 143, `exit ${ended.exitCode}, signal ${ended.signal}`);
+        t.log(stderr.includes('SIGTERM again: exiting now') ? 'the second SIGTERM ended the run' : 'the first SIGTERM had ended the run already');
+      }
+      t.true(b.executed().includes('fan[kind=a]'), 'the entry behind the FIFO was computed here');
+      const pid = Number(readFileSync(b.env.TOY_PID_FILE, 'utf8'));
+      await waitFor(() => !alive(pid), 'the worker to exit', 10_000);
+    },
+  );
 }

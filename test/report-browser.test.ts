@@ -27,7 +27,10 @@ browserTest('the rendered report opens from disk with every figure drawn and no 
   const result = await checkReportInBrowser(index);
   t.deepEqual(result.errors, []);
   t.is(result.figures, documentFigures(doc).length);
-  t.deepEqual(result.details.map((f) => f.id), documentFigures(doc).map((f) => `fig-${f.id}`));
+  t.deepEqual(
+    result.details.map((f) => f.id),
+    documentFigures(doc).map((f) => `fig-${f.id}`),
+  );
   for (const f of result.details) {
     t.true(f.width > 100 && f.height > 100, `${f.id}: ${f.width}×${f.height}`);
     t.true(f.marks > 0, `${f.id} has no marks`);

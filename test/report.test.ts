@@ -64,7 +64,8 @@ test.serial('the tiny run completes and publishes index.html, summary.md and eve
   const md = readFileSync(path.join(reportDir, 'summary.md'), 'utf8');
   const figures = [...md.matchAll(/!\[[^\]]*\]\(figures\/([^)]+)\.png\)/g)].map((m) => m[1]!);
   t.true(figures.length >= 10, `figures: ${figures.join(', ')}`);
-  for (const id of figures) for (const ext of ['svg', 'png', 'json', 'csv', 'vl.json']) t.true(existsSync(path.join(reportDir, 'figures', `${id}.${ext}`)), `${id}.${ext}`);
+  for (const id of figures)
+    for (const ext of ['svg', 'png', 'json', 'csv', 'vl.json']) t.true(existsSync(path.join(reportDir, 'figures', `${id}.${ext}`)), `${id}.${ext}`);
 });
 
 test.serial('the Markdown summary of the tiny run matches the golden file', (t) => {

@@ -31,7 +31,10 @@ function slurmWorkspace(c: SlurmCluster, remote = mkdtempSync(path.join(tmpdir()
   const w = workspace();
   const env = { ...w.env, ...c.env, SGD_NOISE_SLURM_POLL_MS: '250' };
   const slurm = (args: string[], extraEnv: Record<string, string> = {}) =>
-    execaNode(BIN, ['run', '--executor', 'slurm', '--remote', remote, ...args, '--project', TOY, '--cache', w.cache], { env: { ...env, ...extraEnv }, reject: false });
+    execaNode(BIN, ['run', '--executor', 'slurm', '--remote', remote, ...args, '--project', TOY, '--cache', w.cache], {
+      env: { ...env, ...extraEnv },
+      reject: false,
+    });
   const cli = (args: string[]) => execaNode(BIN, [...args, '--project', TOY, '--cache', w.cache], { env, reject: false });
   const jobs = (): JobsFile => JSON.parse(readFileSync(path.join(w.cache, 'slurm-jobs.json'), 'utf8')) as JobsFile;
   return { ...w, remote, env, slurm, cli, jobs };
@@ -64,7 +67,11 @@ async function assertRemoteVerifies(t: ExecutionContext, cacheDir: string, remot
     const keys = [...cache.entries()].map((e) => e.key);
     t.is(keys.length, count);
     const rows = await compareEntries(cache, await openRemote(remoteDir), keys);
-    t.deepEqual(rows.filter((r) => r.local !== 'present' || r.remote !== 'present'), [], 'every entry present and verified on both sides');
+    t.deepEqual(
+      rows.filter((r) => r.local !== 'present' || r.remote !== 'present'),
+      [],
+      'every entry present and verified on both sides',
+    );
   } finally {
     await cache.close();
   }
@@ -90,7 +97,11 @@ test.serial('toy: a Slurm run gives the keys and bytes of a local run; a second 
     t.deepEqual(sorted(summary.ran), sorted(ALL));
     t.deepEqual(summary.failed, []);
     const jobs = s.jobs();
-    t.deepEqual(jobs.jobs.map((j) => [j.instance, j.phase, j.slurmState, j.attempt]), [['slow', 'done', 'COMPLETED', 1]], 'only the isolated stage became a job');
+    t.deepEqual(
+      jobs.jobs.map((j) => [j.instance, j.phase, j.slurmState, j.attempt]),
+      [['slow', 'done', 'COMPLETED', 1]],
+      'only the isolated stage became a job',
+    );
     t.regex(r.stderr, /start {4}slow \(missing, slurm job\)/);
     t.regex(r.stderr, new RegExp(`job {6}slow: ${jobs.jobs[0]!.jobId} running`));
     t.regex(r.stderr, /progress slow \d+\/5/, 'progress lines tailed from the job log');
@@ -115,34 +126,38 @@ test.serial('toy: a Slurm run gives the keys and bytes of a local run; a second 
     t.notRegex(pulled.stderr, /^job /m);
     const status = await fresh.cli(['status']);
     t.regex(status.stdout, /Slurm jobs of the last run .*\n {2}\(none submitted: every instance was cached\)/);
-  }));
+  }),
+);
 
-test.serial('signed: with --signing-key and --allowed-signers the job\'s exec signs the entry it pushes; a fresh cache requiring signatures pulls everything', (t) =>
-  withCluster(t, cluster, async (c) => {
-    const s = slurmWorkspace(c);
-    const keys = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-keys-'));
-    t.teardown(() => rmSync(keys, { recursive: true, force: true }));
-    const key = path.join(keys, 'alice');
-    const made = await s.cli(['cache', 'keygen', '--out', key]);
-    t.is(made.exitCode, 0, made.stderr);
-    const publicKey = made.stdout.trim().split('\n').pop()!.split(' ').slice(1, 3).join(' ');
-    const signers = path.join(keys, 'allowed_signers');
-    writeFileSync(signers, `alice ${publicKey}\n`, { mode: 0o644 });
-    const r = await s.slurm(['--json', '--signing-key', key, '--allowed-signers', signers]);
-    t.is(r.exitCode, 0, r.stderr);
-    const [job] = s.jobs().jobs;
-    t.deepEqual([job!.instance, job!.phase], ['slow', 'done'], 'the isolated stage ran as a job');
-    const manifests = readdirSync(path.join(s.remote, 'manifests')).filter((f) => f.endsWith('.json'));
-    t.is(manifests.length, ALL.length);
-    for (const f of manifests) {
-      const signature = JSON.parse(readFileSync(path.join(s.remote, 'manifests', f), 'utf8')).signature as { key: string } | undefined;
-      t.is(signature?.key, publicKey, `${f} is signed by alice`);
-    }
-    const fresh = slurmWorkspace(c, s.remote);
-    const pulled = await fresh.cli(['cache', 'pull', '--remote', s.remote, '--allowed-signers', signers]);
-    t.is(pulled.exitCode, 0, pulled.stderr);
-    t.regex(pulled.stdout, new RegExp(`${ALL.length} entries downloaded`));
-  }));
+test.serial(
+  "signed: with --signing-key and --allowed-signers the job's exec signs the entry it pushes; a fresh cache requiring signatures pulls everything",
+  (t) =>
+    withCluster(t, cluster, async (c) => {
+      const s = slurmWorkspace(c);
+      const keys = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-keys-'));
+      t.teardown(() => rmSync(keys, { recursive: true, force: true }));
+      const key = path.join(keys, 'alice');
+      const made = await s.cli(['cache', 'keygen', '--out', key]);
+      t.is(made.exitCode, 0, made.stderr);
+      const publicKey = made.stdout.trim().split('\n').pop()!.split(' ').slice(1, 3).join(' ');
+      const signers = path.join(keys, 'allowed_signers');
+      writeFileSync(signers, `alice ${publicKey}\n`, { mode: 0o644 });
+      const r = await s.slurm(['--json', '--signing-key', key, '--allowed-signers', signers]);
+      t.is(r.exitCode, 0, r.stderr);
+      const [job] = s.jobs().jobs;
+      t.deepEqual([job!.instance, job!.phase], ['slow', 'done'], 'the isolated stage ran as a job');
+      const manifests = readdirSync(path.join(s.remote, 'manifests')).filter((f) => f.endsWith('.json'));
+      t.is(manifests.length, ALL.length);
+      for (const f of manifests) {
+        const signature = JSON.parse(readFileSync(path.join(s.remote, 'manifests', f), 'utf8')).signature as { key: string } | undefined;
+        t.is(signature?.key, publicKey, `${f} is signed by alice`);
+      }
+      const fresh = slurmWorkspace(c, s.remote);
+      const pulled = await fresh.cli(['cache', 'pull', '--remote', s.remote, '--allowed-signers', signers]);
+      t.is(pulled.exitCode, 0, pulled.stderr);
+      t.regex(pulled.stdout, new RegExp(`${ALL.length} entries downloaded`));
+    }),
+);
 
 test.serial('kill -9 of a job mid-stage: the retry succeeds and the remote verifies entry by entry', (t) =>
   withCluster(t, cluster, async (c) => {
@@ -156,10 +171,13 @@ test.serial('kill -9 of a job mid-stage: the retry succeeds and the remote verif
     const r = await run;
     t.is(r.exitCode, 0, r.stderr);
     const jobs = s.jobs().jobs;
-    t.deepEqual(jobs.map((j) => [j.instance, j.phase, j.slurmState, j.attempt]), [
-      ['slow', 'failed', 'FAILED', 1],
-      ['slow', 'done', 'COMPLETED', 2],
-    ]);
+    t.deepEqual(
+      jobs.map((j) => [j.instance, j.phase, j.slurmState, j.attempt]),
+      [
+        ['slow', 'failed', 'FAILED', 1],
+        ['slow', 'done', 'COMPLETED', 2],
+      ],
+    );
     t.regex(r.stderr, new RegExp(`slow: Slurm job ${jobs[0]!.jobId} FAILED \\(signal 9[^)]*\\) \\(attempt 1 of 2; retrying\\); last lines of its log`));
     t.true(processGone(pid));
     t.is(s.executed().filter((i) => i === 'slow').length, 2);
@@ -167,7 +185,8 @@ test.serial('kill -9 of a job mid-stage: the retry succeeds and the remote verif
     const status = await s.cli(['cache', 'status', '--remote', s.remote, '--json', 'slow.ms=100', 'slow.steps=30']);
     t.is(status.exitCode, 0, status.stderr);
     t.deepEqual(json(status.stdout).counts, { both: 9, remoteLacks: 0, localLacks: 0, neither: 0, corrupt: 0 });
-  }));
+  }),
+);
 
 test.serial('SIGINT on the coordinator cancels every job it submitted and exits 130', (t) =>
   withCluster(t, cluster, async (c) => {
@@ -204,7 +223,8 @@ test.serial('SIGINT on the coordinator cancels every job it submitted and exits 
     } finally {
       rmSync(gate, { force: true });
     }
-  }));
+  }),
+);
 
 test.serial('a corrupted blob in the remote is detected and recomputed by a job, which repairs the remote', (t) =>
   withCluster(t, cluster, async (c) => {
@@ -224,10 +244,14 @@ test.serial('a corrupted blob in the remote is detected and recomputed by a job,
     t.regex(r.stderr, /CORRUPT {2}slow \([0-9a-f]{12}\) in the remote: .*does not match its hash/);
     const summary = json(r.stdout);
     t.deepEqual(summary.ran, ['slow'], 'only the corrupt entry is recomputed');
-    t.deepEqual(b.jobs().jobs.map((j) => [j.instance, j.phase]), [['slow', 'done']]);
+    t.deepEqual(
+      b.jobs().jobs.map((j) => [j.instance, j.phase]),
+      [['slow', 'done']],
+    );
     t.deepEqual(await entries(b.cache), before, 'recomputed byte-identical');
     await assertRemoteVerifies(t, b.cache, b.remote, ALL.length);
-  }));
+  }),
+);
 
 test.serial('a job that fails deterministically is retried --retries times, then reported; its dependents are skipped', (t) =>
   withCluster(t, cluster, async (c) => {
@@ -236,34 +260,47 @@ test.serial('a job that fails deterministically is retried --retries times, then
     t.is(r.exitCode, 1, r.stderr);
     const summary = json(r.stdout);
     const jobs = s.jobs().jobs;
-    t.deepEqual(jobs.map((j) => [j.phase, j.slurmState, j.attempt]), [
-      ['failed', 'FAILED', 1],
-      ['failed', 'FAILED', 2],
-      ['failed', 'FAILED', 3],
-    ]);
+    t.deepEqual(
+      jobs.map((j) => [j.phase, j.slurmState, j.attempt]),
+      [
+        ['failed', 'FAILED', 1],
+        ['failed', 'FAILED', 2],
+        ['failed', 'FAILED', 3],
+      ],
+    );
     t.is(summary.failed.length, 1);
     const { instance, error } = summary.failed[0];
     t.is(instance, 'slow');
-    t.regex(error, new RegExp(`^slow: Slurm job ${jobs[2]!.jobId} FAILED \\(exit code 1, NonZeroExitCode\\): diverged at iteration 2 \\(attempt 3 of 3, no retry left\\); last lines of its log ${jobs[2]!.log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\n`));
+    t.regex(
+      error,
+      new RegExp(
+        `^slow: Slurm job ${jobs[2]!.jobId} FAILED \\(exit code 1, NonZeroExitCode\\): diverged at iteration 2 \\(attempt 3 of 3, no retry left\\); last lines of its log ${jobs[2]!.log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\n`,
+      ),
+    );
     t.regex(error, /\| error: slow: diverged at iteration 2$/, 'the log ends with the stage error');
     t.deepEqual(summary.skipped, [{ instance: 'summary', because: ['slow'] }]);
     t.is(s.executed().filter((i) => i === 'slow').length, 3);
     const status = await s.cli(['status']);
     t.regex(status.stdout, new RegExp(`${jobs[2]!.jobId} +failed +FAILED +slow \\(attempt 3\\)`));
-  }));
+  }),
+);
 
-test.serial('an sbatch error (a partition that does not exist) fails the instance at once, naming sbatch\'s message', (t) =>
+test.serial("an sbatch error (a partition that does not exist) fails the instance at once, naming sbatch's message", (t) =>
   withCluster(t, cluster, async (c) => {
     const s = slurmWorkspace(c);
     const r = await s.slurm(['--json', '--keep-going', '--slurm-option=--partition=no-such-partition']);
     t.is(r.exitCode, 1);
     t.deepEqual(json(r.stdout).failed, [
-      { instance: 'slow', error: 'slow: cannot submit its Slurm job: sbatch failed (exit code 1): sbatch: error: Batch job submission failed: Invalid partition name specified' },
+      {
+        instance: 'slow',
+        error: 'slow: cannot submit its Slurm job: sbatch failed (exit code 1): sbatch: error: Batch job submission failed: Invalid partition name specified',
+      },
     ]);
     t.deepEqual(s.jobs().jobs, []);
-  }));
+  }),
+);
 
-test.serial('a GPU stage\'s job asks Slurm for its GPU (--gpus=1, or --gres=gpu:1 in gres mode) and gets it; a CPU stage\'s asks for none', (t) =>
+test.serial("a GPU stage's job asks Slurm for its GPU (--gpus=1, or --gres=gpu:1 in gres mode) and gets it; a CPU stage's asks for none", (t) =>
   withCluster(t, cluster, async (c) => {
     /** The job of `slow` in a fresh workspace: Slurm's record of it (scontrol show job) and its manifest's meta. */
     const slowJob = async (args: string[]) => {
@@ -274,7 +311,12 @@ test.serial('a GPU stage\'s job asks Slurm for its GPU (--gpus=1, or --gres=gpu:
       t.like(job, { instance: 'slow', phase: 'done', slurmState: 'COMPLETED' });
       // A finished job stays visible to scontrol for MinJobAge (60 s) without accounting.
       const shown = await execa('scontrol', ['show', 'job', '-o', job!.jobId], { env: c.env });
-      const fields: Record<string, string | undefined> = Object.fromEntries(shown.stdout.trim().split(/\s+/).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
+      const fields: Record<string, string | undefined> = Object.fromEntries(
+        shown.stdout
+          .trim()
+          .split(/\s+/)
+          .map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
+      );
       const cache = CacheStore.open(s.cache);
       try {
         const manifest = [...cache.entries()].find((e) => e.manifest?.instance === 'slow')!.manifest!;
@@ -292,11 +334,16 @@ test.serial('a GPU stage\'s job asks Slurm for its GPU (--gpus=1, or --gres=gpu:
     t.is(gres.fields.TresPerNode, 'gres:gpu:1', 'sbatch --gres=gpu:1: one GPU per node');
     t.is(gres.fields.TresPerJob, undefined);
     const cpu = await slowJob([]);
-    t.deepEqual(Object.keys(cpu.fields).filter((k) => /^TresPer/.test(k)), [], `a CPU stage's job asks for no GPU: ${JSON.stringify(cpu.fields)}`);
+    t.deepEqual(
+      Object.keys(cpu.fields).filter((k) => /^TresPer/.test(k)),
+      [],
+      `a CPU stage's job asks for no GPU: ${JSON.stringify(cpu.fields)}`,
+    );
     t.is(cpu.meta.gpus, undefined);
-  }));
+  }),
+);
 
-test.serial('a log directory with % in its name gets the job\'s log; an #SBATCH option with blanks, # and quotes reaches Slurm as written', (t) =>
+test.serial("a log directory with % in its name gets the job's log; an #SBATCH option with blanks, # and quotes reaches Slurm as written", (t) =>
   withCluster(t, cluster, async (c) => {
     const s = slurmWorkspace(c);
     const logDir = path.join(s.dir, 'logs 100%j %x');
@@ -310,10 +357,15 @@ test.serial('a log directory with % in its name gets the job\'s log; an #SBATCH 
     // A finished job stays visible to scontrol for MinJobAge (60 s) without accounting.
     const shown = (await execa('scontrol', ['show', 'job', job!.jobId], { env: c.env })).stdout;
     const field = (name: string) => new RegExp(`^\\s*${name}=(.*?)\\s*$`, 'm').exec(shown)?.[1];
-    t.deepEqual(readdirSync(s.dir).filter((n) => n.startsWith('logs ')), ['logs 100%j %x'], 'no directory with an expanded name');
+    t.deepEqual(
+      readdirSync(s.dir).filter((n) => n.startsWith('logs ')),
+      ['logs 100%j %x'],
+      'no directory with an expanded name',
+    );
     t.is(field('Comment'), comment, 'the #SBATCH option arrived whole');
     t.regex(shown, /TimeLimit=00:05:00/, 'the #SBATCH line after it was read too');
-  }));
+  }),
+);
 
 test.serial('run --executor slurm without a remote is refused in one line', async (t) => {
   const w = workspace();
@@ -323,14 +375,23 @@ test.serial('run --executor slurm without a remote is refused in one line', asyn
 });
 
 /** The real pipeline's 2-D toy experiment, tiny: 3 noise kinds, 6 repeats of 60 iterations (no noise-shape study). */
-const TOY2D = ['--only', 'toy2d.*', 'toy2d.shapes.enabled=false', 'toy2d.kinds=["gd","sgd","gld_diag"]', 'toy2d.repeats=6', 'toy2d.iterations=60', 'toy2d.trajectory={"repeats":2,"every":10}'];
+const TOY2D = [
+  '--only',
+  'toy2d.*',
+  'toy2d.shapes.enabled=false',
+  'toy2d.kinds=["gd","sgd","gld_diag"]',
+  'toy2d.repeats=6',
+  'toy2d.iterations=60',
+  'toy2d.trajectory={"repeats":2,"every":10}',
+];
 
 test.serial('real pipeline (toy2d, tiny): a Slurm run gives the keys and bytes of a local run; a rerun submits nothing', (t) =>
   withCluster(t, cluster, async (c) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-real-'));
     const remote = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-remote-'));
     const env = { ...c.env, SGD_NOISE_SLURM_POLL_MS: '250' };
-    const run = (cache: string, extra: string[]) => execaNode(BIN, ['run', '--json', ...TOY2D, '--project', REAL, '--cache', cache, ...extra], { env, reject: false });
+    const run = (cache: string, extra: string[]) =>
+      execaNode(BIN, ['run', '--json', ...TOY2D, '--project', REAL, '--cache', cache, ...extra], { env, reject: false });
     let t0 = performance.now();
     const l = await run(path.join(dir, 'local'), []);
     const localMs = performance.now() - t0;
@@ -341,7 +402,11 @@ test.serial('real pipeline (toy2d, tiny): a Slurm run gives the keys and bytes o
     t.is(s.exitCode, 0, s.stderr);
     const jobs = (JSON.parse(readFileSync(path.join(dir, 'slurm', 'slurm-jobs.json'), 'utf8')) as JobsFile).jobs;
     t.log(`toy2d tiny: local ${localMs.toFixed(0)} ms, via Slurm ${slurmMs.toFixed(0)} ms (${jobs.length} jobs on a ${c.cpus}-CPU node)`);
-    t.deepEqual(sorted(jobs.map((j) => j.instance)), ['toy2d.dynamics[kind=gd,seed=0]', 'toy2d.dynamics[kind=gld_diag,seed=0]', 'toy2d.dynamics[kind=sgd,seed=0]']);
+    t.deepEqual(sorted(jobs.map((j) => j.instance)), [
+      'toy2d.dynamics[kind=gd,seed=0]',
+      'toy2d.dynamics[kind=gld_diag,seed=0]',
+      'toy2d.dynamics[kind=sgd,seed=0]',
+    ]);
     t.true(jobs.every((j) => j.phase === 'done'));
     const a = await entries(path.join(dir, 'local'));
     t.is(a.size, 6);
@@ -350,7 +415,8 @@ test.serial('real pipeline (toy2d, tiny): a Slurm run gives the keys and bytes o
     t.is(again.exitCode, 0, again.stderr);
     t.is(json(again.stdout).pulled.length, 6);
     t.deepEqual((JSON.parse(readFileSync(path.join(dir, 'fresh', 'slurm-jobs.json'), 'utf8')) as JobsFile).jobs, [], 'nothing submitted');
-  }));
+  }),
+);
 
 test.serial('real pipeline (toy2d, tiny): SIGINT cancels every job, pending ones included; --slurm-option reaches sbatch', (t) =>
   withCluster(t, cluster, async (c) => {
@@ -358,19 +424,31 @@ test.serial('real pipeline (toy2d, tiny): SIGINT cancels every job, pending ones
     const remote = mkdtempSync(path.join(tmpdir(), 'sgdn-slurm-remote-'));
     const cache = path.join(dir, 'cache');
     const jobsFile = path.join(cache, 'slurm-jobs.json');
-    const run = execaNode(BIN, ['run', ...TOY2D, '--project', REAL, '--cache', cache, '--executor', 'slurm', '--remote', remote, '--slurm-option=--begin=now+1hour'], {
-      env: { ...c.env, SGD_NOISE_SLURM_POLL_MS: '250' },
-      reject: false,
-    });
+    const run = execaNode(
+      BIN,
+      ['run', ...TOY2D, '--project', REAL, '--cache', cache, '--executor', 'slurm', '--remote', remote, '--slurm-option=--begin=now+1hour'],
+      {
+        env: { ...c.env, SGD_NOISE_SLURM_POLL_MS: '250' },
+        reject: false,
+      },
+    );
     const jobs = () => (existsSync(jobsFile) ? (JSON.parse(readFileSync(jobsFile, 'utf8')) as JobsFile).jobs : []);
     await waitFor(() => jobs().length === 3 && jobs().every((j) => j.phase === 'queued' && j.slurmState === 'PENDING'), 'three pending jobs', 60_000);
     const ids = jobs().map((j) => j.jobId);
     const reason = await execa('squeue', ['--noheader', '--format=%i %r', `--jobs=${ids.join(',')}`], { env: c.env });
-    t.deepEqual(reason.stdout.trim().split('\n').map((l) => l.split(' ')[1]), ['BeginTime', 'BeginTime', 'BeginTime'], '#SBATCH --begin from --slurm-option');
+    t.deepEqual(
+      reason.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[1]),
+      ['BeginTime', 'BeginTime', 'BeginTime'],
+      '#SBATCH --begin from --slurm-option',
+    );
     run.kill('SIGINT');
     const r = await run;
     t.is(r.exitCode, 130, r.stderr);
     const q = await execa('squeue', ['--noheader', '--format=%i', `--jobs=${ids.join(',')}`], { env: c.env, reject: false });
     t.is(q.stdout.trim(), '', 'squeue shows none of the jobs');
     t.true(jobs().every((j) => j.phase === 'cancelled'));
-  }));
+  }),
+);

@@ -52,7 +52,9 @@ for (const width of [1, 1 / 8]) {
       const tg = readFloat32File(dir, 'torch-grad.f32');
       const loss = relativeDifference(value, torchLoss);
       const gradient = relativeDifference(grad, tg);
-      t.log(`width ${width} (D = ${model.size}): loss ${value} / ${torchLoss} (${loss.toExponential(2)}), gradient ${gradient.toExponential(2)} (torch ${torch.ok ? torch.version : ''})`);
+      t.log(
+        `width ${width} (D = ${model.size}): loss ${value} / ${torchLoss} (${loss.toExponential(2)}), gradient ${gradient.toExponential(2)} (torch ${torch.ok ? torch.version : ''})`,
+      );
       t.true(loss <= TOLERANCE, `loss relative difference ${loss}`);
       t.true(gradient <= TOLERANCE, `gradient relative difference ${gradient}`);
       t.true(relativeDifference(new Float32Array(tg.length), tg) > 0, 'the gradient is not zero');
@@ -73,7 +75,11 @@ test.serial('a layout that is not VGG11 makes torch_vgg.py fail loudly', (t) => 
   const wrong = { ...model, params: model.params.map((p, i) => (i === 0 ? { ...p, shape: [4, 3, 3, 3] } : p)) };
   const dir = mkdtempSync(path.join(tmpdir(), 'sgd-noise-vgg-test-'));
   try {
-    writeExchange(dir, wrong, { w: { data: new Float32Array(model.size), shape: [model.size] }, x_train: { data: new Float32Array(3072), shape: [1, 32, 32, 3] }, y_train: { data: new Int32Array(1), shape: [1] } });
+    writeExchange(dir, wrong, {
+      w: { data: new Float32Array(model.size), shape: [model.size] },
+      x_train: { data: new Float32Array(3072), shape: [1, 32, 32, 3] },
+      y_train: { data: new Int32Array(1), shape: [1] },
+    });
     const r = runVgg(dir, 'check');
     t.not(r.status, 0);
     t.regex(r.stderr, /parameter layout/);

@@ -16,7 +16,12 @@ export const cacheCommand: Command = {
   remoteSubcommand: (cl) => remoteSub(cl.targets),
   remote(cl) {
     const sub = remoteSub(cl.targets);
-    return sub && { writes: sub === 'push', missing: `cache ${sub} needs a remote: --remote DIR (a directory or file:// URL every machine mounts) or $SGD_NOISE_REMOTE` };
+    return (
+      sub && {
+        writes: sub === 'push',
+        missing: `cache ${sub} needs a remote: --remote DIR (a directory or file:// URL every machine mounts) or $SGD_NOISE_REMOTE`,
+      }
+    );
   },
   cache: (cl) => (remoteSub(cl.targets) === 'pull' ? 'create' : 'read'),
   // The cache subcommands read a possibly damaged file in child processes only: this process never opens it.
@@ -28,6 +33,14 @@ export const cacheCommand: Command = {
   async run({ targets, plan, values, resolved, cache, remote, keep, out }) {
     const selected = selectInstances(plan, targets.slice(1));
     const instances = plan.order.filter((id) => selected.has(id)).map((id) => ({ instance: id, key: plan.nodes.get(id)!.key }));
-    return runRemoteCommand(remoteSub(targets)!, { json: values.json, write: out, profile: resolved.profile, cache, remote: remote!, instances, ...(keep ? { keep } : {}) });
+    return runRemoteCommand(remoteSub(targets)!, {
+      json: values.json,
+      write: out,
+      profile: resolved.profile,
+      cache,
+      remote: remote!,
+      instances,
+      ...(keep ? { keep } : {}),
+    });
   },
 };

@@ -17,7 +17,15 @@ function dagJson(plan: Plan) {
   return {
     nodes: plan.order.map((id) => {
       const n = plan.nodes.get(id)!;
-      return { instance: id, stage: n.stage.id, key: n.key, reads: n.reads, isolate: Boolean(n.stage.isolate), deps: n.deps, ...(n.point ? { point: n.point.values } : {}) };
+      return {
+        instance: id,
+        stage: n.stage.id,
+        key: n.key,
+        reads: n.reads,
+        isolate: Boolean(n.stage.isolate),
+        deps: n.deps,
+        ...(n.point ? { point: n.point.values } : {}),
+      };
     }),
     edges: plan.order.flatMap((id) => Object.values(plan.nodes.get(id)!.deps).map((from) => ({ from, to: id }))),
   };

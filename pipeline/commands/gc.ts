@@ -19,7 +19,9 @@ export const gcCommand: Command = {
     else {
       const verb = values['dry-run'] ? 'would remove' : 'removed';
       for (const key of report.manifests.removed) out(`${verb} ${key.slice(0, 12)}`);
-      out(`${verb} ${report.manifests.removed.length} entries and ${report.blobs.removed} blobs (${report.blobs.bytesRemoved} bytes); kept ${report.manifests.kept} entries; file ${report.fileBytes.before} → ${report.fileBytes.after} bytes`);
+      out(
+        `${verb} ${report.manifests.removed.length} entries and ${report.blobs.removed} blobs (${report.blobs.bytesRemoved} bytes); kept ${report.manifests.kept} entries; file ${report.fileBytes.before} → ${report.fileBytes.after} bytes`,
+      );
       if (report.compactedInPlace) out(`not compacted: ${report.compactedInPlace}`);
     }
     return 0;

@@ -23,7 +23,9 @@ export const lsCommand: Command = {
     if (values.json) json(rows);
     else {
       for (const r of rows) {
-        out(`${r.current ? '*' : ' '} ${r.key.slice(0, 12)}  ${(r.instance ?? `CORRUPT: ${r.error}`).padEnd(40)} ${r.bytes ?? '-'} B  ${r.durationMs === null ? '' : formatDuration(r.durationMs)}  ${r.createdAt ?? ''}`);
+        out(
+          `${r.current ? '*' : ' '} ${r.key.slice(0, 12)}  ${(r.instance ?? `CORRUPT: ${r.error}`).padEnd(40)} ${r.bytes ?? '-'} B  ${r.durationMs === null ? '' : formatDuration(r.durationMs)}  ${r.createdAt ?? ''}`,
+        );
       }
       out(`${rows.length} entries (* = reachable from profile ${resolved.profile}); file ${cache.fileBytes()} bytes`);
     }

@@ -65,7 +65,14 @@ export const isOverride = (p: string): boolean => /^[A-Za-z_][\w-]*(\.[\w-]+)*=/
 export function parseCommandLine(argv: string[], executors: readonly ExecutorPlugin[]): CommandLine {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...OPTIONS, ...executorFlags(executors) } });
   const [command, ...rest] = positionals;
-  return { command, values: values as Values, flags: values, overrides: rest.filter(isOverride), targets: rest.filter((p) => !isOverride(p)), positionals: rest };
+  return {
+    command,
+    values: values as Values,
+    flags: values,
+    overrides: rest.filter(isOverride),
+    targets: rest.filter((p) => !isOverride(p)),
+    positionals: rest,
+  };
 }
 
 /**
@@ -73,9 +80,13 @@ export function parseCommandLine(argv: string[], executors: readonly ExecutorPlu
  * and inside a sweep point's label (left@a=1,b=2: a piece that looks like key=value after an `@` id continues that id).
  */
 export function idList(xs: readonly string[] | undefined): string[] {
-  return (xs ?? []).flatMap((x) => x.split(/,(?![^[]*\])/).reduce<string[]>((acc, piece) => {
-    if (acc.length > 0 && acc.at(-1)!.includes('@') && /^[A-Za-z_][\w-]*(\.[\w-]+)*=/.test(piece)) acc[acc.length - 1] += `,${piece}`;
-    else acc.push(piece);
-    return acc;
-  }, [])).filter(Boolean);
+  return (xs ?? [])
+    .flatMap((x) =>
+      x.split(/,(?![^[]*\])/).reduce<string[]>((acc, piece) => {
+        if (acc.length > 0 && acc.at(-1)!.includes('@') && /^[A-Za-z_][\w-]*(\.[\w-]+)*=/.test(piece)) acc[acc.length - 1] += `,${piece}`;
+        else acc.push(piece);
+        return acc;
+      }, []),
+    )
+    .filter(Boolean);
 }

@@ -39,7 +39,9 @@ async function renderReportFromCache(
   if (!plan.nodes.has(stage)) {
     const perPoint = matchInstances(plan, stage);
     if (perPoint.length > 0) {
-      throw new UsageError(`with this sweep the '${stage}' stage has one instance per point (${perPoint.join(', ')}); render one with: sgd-noise run --only 'ID' and the same --sweep flags`);
+      throw new UsageError(
+        `with this sweep the '${stage}' stage has one instance per point (${perPoint.join(', ')}); render one with: sgd-noise run --only 'ID' and the same --sweep flags`,
+      );
     }
     throw new UsageError(`this project has no '${stage}' stage`);
   }
@@ -49,8 +51,12 @@ async function renderReportFromCache(
     process.stderr.write(
       `the report renders from cached outputs only, and ${missing.length} of the ${needed.length} stage instances it needs are not cached:
 ` +
-        missing.map((id) => `  ${id}
-`).join('') +
+        missing
+          .map(
+            (id) => `  ${id}
+`,
+          )
+          .join('') +
         `run them first: sgd-noise run --profile ${profile}
 `,
     );
@@ -64,9 +70,11 @@ async function renderReportFromCache(
   if (!summary.ok) return 1;
   if (!published) throw new Error(`the '${stage}' stage published no files`);
   const index = published.endsWith(path.sep) ? path.join(published, 'index.html') : published;
-  if (asJson) process.stdout.write(`${JSON.stringify({ index, rendered: summary.ran.includes(stage) })}
+  if (asJson)
+    process.stdout.write(`${JSON.stringify({ index, rendered: summary.ran.includes(stage) })}
 `);
-  else process.stdout.write(`${index}
+  else
+    process.stdout.write(`${index}
 `);
   if (open) {
     const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';

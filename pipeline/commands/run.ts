@@ -5,7 +5,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { CHILD_START_OP, measureChildStartMs } from '../child-cost.ts';
-import { estimatePlan, estimateSummary, formatEstimate, neededOperations, operationCounts, type DryRunAction, type MeasuredOn, type PlanEstimate } from '../estimate.ts';
+import {
+  estimatePlan,
+  estimateSummary,
+  formatEstimate,
+  neededOperations,
+  operationCounts,
+  type DryRunAction,
+  type MeasuredOn,
+  type PlanEstimate,
+} from '../estimate.ts';
 import { readOptions } from '../executors/plugin.ts';
 import { PlanError, matchInstances, selectInstances, type Plan } from '../plan.ts';
 import { measuredPriorities } from '../priorities.ts';
@@ -29,7 +38,9 @@ export const runCommand: Command = {
       : {
           writes: true,
           ...(executor.needsRemote
-            ? { missing: `run --executor ${executor.name} needs a remote, which the jobs read their inputs from and write their outputs to: --remote DIR (on a filesystem every node mounts) or $SGD_NOISE_REMOTE` }
+            ? {
+                missing: `run --executor ${executor.name} needs a remote, which the jobs read their inputs from and write their outputs to: --remote DIR (on a filesystem every node mounts) or $SGD_NOISE_REMOTE`,
+              }
             : {}),
         },
   cache: () => 'create',
@@ -37,15 +48,38 @@ export const runCommand: Command = {
 };
 
 async function run(ctx: CommandContext): Promise<number> {
-  const { values, flags, targets, plan, cache, cacheDir, remote, resolved, project, projectModule, overrides, sweeps, maxInstances, trust, publishRoot, jobs, gpus, fileHashes, out, json } = ctx;
+  const {
+    values,
+    flags,
+    targets,
+    plan,
+    cache,
+    cacheDir,
+    remote,
+    resolved,
+    project,
+    projectModule,
+    overrides,
+    sweeps,
+    maxInstances,
+    trust,
+    publishRoot,
+    jobs,
+    gpus,
+    fileHashes,
+    out,
+    json,
+  } = ctx;
   const plugin = ctx.executor;
   // `run --only a b` parses as --only a plus a bare b: bare words are patterns too.
   const selected = selectInstances(plan, [...idList(values.only), ...targets]);
-  const force = new Set(idList(values.force).flatMap((p) => {
-    const m = matchInstances(plan, p);
-    if (m.length === 0) throw new PlanError(`--force '${p}' matches no stage instance`);
-    return m;
-  }));
+  const force = new Set(
+    idList(values.force).flatMap((p) => {
+      const m = matchInstances(plan, p);
+      if (m.length === 0) throw new PlanError(`--force '${p}' matches no stage instance`);
+      return m;
+    }),
+  );
   if (values['dry-run']) {
     const status = planStatus(plan, cache, resolved.profile).filter((s) => selected.has(s.instance));
     const rows = status.map((s) => ({ ...s, action: (force.has(s.instance) ? 'run (forced)' : s.state === 'fresh' ? 'cached' : 'run') as DryRunAction }));
@@ -105,9 +139,10 @@ async function run(ctx: CommandContext): Promise<number> {
   const anyToRun = [...selected].some((id) => force.has(id) || !cache.has(plan.nodes.get(id)!.key));
   // With an executor elsewhere (Slurm) the heavy stages bypass the local core budget these ranks order, and measuring would
   // load the login node with the stages' operations: not measured.
-  const measured = project.measureCosts && !values['no-estimate'] && anyToRun && executor.usesLocalCores
-    ? measuredPriorities(plan, resolved.config, projectModule, measuring.signal).then((r) => void (ranks = r))
-    : Promise.resolve();
+  const measured =
+    project.measureCosts && !values['no-estimate'] && anyToRun && executor.usesLocalCores
+      ? measuredPriorities(plan, resolved.config, projectModule, measuring.signal).then((r) => void (ranks = r))
+      : Promise.resolve();
   const summary = await runToCompletion(
     {
       plan,

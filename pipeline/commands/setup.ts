@@ -50,14 +50,21 @@ export async function resolveRun(cl: CommandLine, cli: CliContext): Promise<Reso
  * The rest of the setup for `command` (undefined: an unknown command, refused once the plan is built): plan, checked
  * options, remote, executor and cache; or the exit code of a command that ended before the cache was opened.
  */
-export async function setUp(run: ResolvedRun, command: Command | undefined, executors: readonly ExecutorPlugin[], unknown: () => Error): Promise<CommandContext | number> {
+export async function setUp(
+  run: ResolvedRun,
+  command: Command | undefined,
+  executors: readonly ExecutorPlugin[],
+  unknown: () => Error,
+): Promise<CommandContext | number> {
   const { values, project, resolved, cacheDir, cli } = run;
   // Declared input files are hashed through a stat cache kept beside the LMDB file: unchanged files are not re-read.
   const fileHashes = FileHashCache.load(path.join(cacheDir, FILE_HASHES));
   const planFor = (r: typeof resolved) => projectPlan(project, r, { hashFile: fileHashes.hash });
   const plan = planFor(resolved);
   if (resolved.points.length >= 2 && ![...plan.nodes.values()].some((n) => n.point)) {
-    process.stderr.write(`warning: no stage instance reads the swept key(s) ${Object.keys(resolved.points[0]!.point.values).join(', ')}: every point shares every instance\n`);
+    process.stderr.write(
+      `warning: no stage instance reads the swept key(s) ${Object.keys(resolved.points[0]!.point.values).join(', ')}: every point shares every instance\n`,
+    );
   }
   if (!command) throw unknown();
   const jobs = values.jobs === undefined ? cpus().length : parseJobs(values.jobs);
@@ -90,7 +97,20 @@ export async function setUp(run: ResolvedRun, command: Command | undefined, exec
     throw new UsageError(`no cache at ${cacheDir} (${why}); only \`sgd-noise run\` creates one. Pass an existing cache with --cache DIR or $SGD_NOISE_CACHE`);
   }
   const out = (text: string) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  const setup: SetupContext = { ...run, fileHashes, planFor, plan, jobs, gpus, keep, remote, executor, executors, out, json: (value) => out(JSON.stringify(value, null, 2)) };
+  const setup: SetupContext = {
+    ...run,
+    fileHashes,
+    planFor,
+    plan,
+    jobs,
+    gpus,
+    keep,
+    remote,
+    executor,
+    executors,
+    out,
+    json: (value) => out(JSON.stringify(value, null, 2)),
+  };
   const ended = await command.beforeOpen?.(setup);
   if (ended !== undefined) return ended;
   let cache!: CacheStore;

@@ -41,7 +41,12 @@ async function showOrExport(asked: 'show' | 'export', { values, targets, plan, c
     }
     if (command === 'show') {
       const point = plan.nodes.get(instance)?.point;
-      described.push({ cached: true, ...describeEntry(cache, manifest), ...(plan.nodes.has(instance) ? { instance } : {}), ...(point ? { point: point.values } : {}) });
+      described.push({
+        cached: true,
+        ...describeEntry(cache, manifest),
+        ...(plan.nodes.has(instance) ? { instance } : {}),
+        ...(point ? { point: point.values } : {}),
+      });
       continue;
     }
     if (values.output !== undefined && !Object.hasOwn(manifest.outputs, values.output)) {
@@ -63,7 +68,13 @@ async function showOrExport(asked: 'show' | 'export', { values, targets, plan, c
   }
   if (command === 'show') {
     if (values.json) json(described.length === 1 ? described[0] : described);
-    else for (const d of described) out(d.cached ? formatEntry(d) : `${d.instance}  key ${d.key}${d.point ? `\n  point: ${pointLabel(d.point as Record<string, Json>)}` : ''}\n  not cached: ${(d.reasons as string[]).join('; ')}`);
+    else
+      for (const d of described)
+        out(
+          d.cached
+            ? formatEntry(d)
+            : `${d.instance}  key ${d.key}${d.point ? `\n  point: ${pointLabel(d.point as Record<string, Json>)}` : ''}\n  not cached: ${(d.reasons as string[]).join('; ')}`,
+        );
   }
   return 0;
 }

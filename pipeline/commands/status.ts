@@ -19,7 +19,8 @@ export const statusCommand: Command = {
     }
     if (values.json) json({ profile: resolved.profile, verified, instances: status, ...Object.fromEntries(jobs.map(([name, s]) => [name, s.json])) });
     else {
-      for (const s of status) out(`${s.state === 'fresh' ? 'fresh' : 'STALE'}  ${s.instance}${s.reasons.length ? `\n       ${s.reasons.join('\n       ')}` : ''}`);
+      for (const s of status)
+        out(`${s.state === 'fresh' ? 'fresh' : 'STALE'}  ${s.instance}${s.reasons.length ? `\n       ${s.reasons.join('\n       ')}` : ''}`);
       const stale = status.filter((s) => s.state === 'stale').length;
       const how = verified
         ? 'fresh = verified: the manifest proves its key and every blob matches its hash'

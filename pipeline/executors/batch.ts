@@ -280,11 +280,15 @@ export class BatchExecutor implements Executor {
     const report = await pushEntries(this.o.cache, this.o.remote, keys, { cleanup: false });
     const missing = [...report.missing, ...report.corrupt.filter((c) => c.side === 'local').map((c) => c.key)];
     if (missing.length > 0) {
-      throw new StageFailure(`${node.instance}: cannot put its inputs in the remote for the job: ${report.corrupt.map((c) => c.reason).join('; ') || `not in the local cache: ${missing.join(', ')}`}`);
+      throw new StageFailure(
+        `${node.instance}: cannot put its inputs in the remote for the job: ${report.corrupt.map((c) => c.reason).join('; ') || `not in the local cache: ${missing.join(', ')}`}`,
+      );
     }
     // The job would read the remote's entry, not this cache's: two results for one key must be resolved first.
     if (report.divergent.length > 0) {
-      throw new StageFailure(`${node.instance}: the remote holds other results for its inputs than the local cache: ${report.divergent.map((d) => `${d.key.slice(0, 12)} ${d.reason}`).join('; ')}; check which is genuine, then \`sgd-noise cache push --keep local\` or \`sgd-noise cache pull --keep remote\``);
+      throw new StageFailure(
+        `${node.instance}: the remote holds other results for its inputs than the local cache: ${report.divergent.map((d) => `${d.key.slice(0, 12)} ${d.reason}`).join('; ')}; check which is genuine, then \`sgd-noise cache push --keep local\` or \`sgd-noise cache pull --keep remote\``,
+      );
     }
     for (const k of keys) this.inRemote.add(k);
   }
@@ -326,12 +330,17 @@ export class BatchExecutor implements Executor {
     }
     // Only new files (O_CREAT|O_EXCL, which never follows a link): the log directory may be writable by a whole group,
     // and a link planted at a predictable name must not redirect the script, or the job's log, to another file.
-    for (const [file, text] of [[`${log.slice(0, -4)}.sh`, script], [log, '']] as const) {
+    for (const [file, text] of [
+      [`${log.slice(0, -4)}.sh`, script],
+      [log, ''],
+    ] as const) {
       try {
         writeFileSync(file, text, { flag: 'wx' });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileError(file, err, this.scheduler.logRole);
-        throw new StageFailure(`${node.instance}: cannot write ${file}: something is already there (a file or link another process or user put there); sgd-noise only creates new files in its ${label} log directory`);
+        throw new StageFailure(
+          `${node.instance}: cannot write ${file}: something is already there (a file or link another process or user put there); sgd-noise only creates new files in its ${label} log directory`,
+        );
       }
     }
     const cfg = <T>(p: string) => getPath(job.config, p) as T;
@@ -353,7 +362,16 @@ export class BatchExecutor implements Executor {
     } catch (err) {
       throw new StageFailure(`${node.instance}: cannot submit its ${label} job: ${(err as Error).message}`);
     }
-    const record: JobRecord = { instance: node.instance, key: node.key, jobId, attempt, phase: 'queued', slurmState: this.scheduler.submittedState, log, submittedAt: new Date().toISOString() };
+    const record: JobRecord = {
+      instance: node.instance,
+      key: node.key,
+      jobId,
+      attempt,
+      phase: 'queued',
+      slurmState: this.scheduler.submittedState,
+      log,
+      submittedAt: new Date().toISOString(),
+    };
     this.file.jobs.push(record);
     this.save();
     hooks.job?.({ jobId, state: 'queued', detail: 'submitted', attempt });
@@ -444,9 +462,12 @@ export class BatchExecutor implements Executor {
         if (!this.polling) this.polling = this.poll().finally(() => (this.polling = undefined));
       }, this.pollMs);
     }
-    this.tailTimer ??= setInterval(() => {
-      for (const a of this.active.values()) this.tailLog(a);
-    }, Math.min(1000, this.pollMs));
+    this.tailTimer ??= setInterval(
+      () => {
+        for (const a of this.active.values()) this.tailLog(a);
+      },
+      Math.min(1000, this.pollMs),
+    );
   }
 
   private stopTimers(): void {
@@ -466,7 +487,8 @@ export class BatchExecutor implements Executor {
       states = await this.scheduler.states(ids);
     } catch (err) {
       // The scheduler is unreachable for a moment: say so once, and ask again at the next interval.
-      if (!this.statesFailing) for (const id of ids) this.active.get(id)?.hooks.log(`cannot read job states (asking again every ${this.pollMs} ms): ${(err as Error).message}`);
+      if (!this.statesFailing)
+        for (const id of ids) this.active.get(id)?.hooks.log(`cannot read job states (asking again every ${this.pollMs} ms): ${(err as Error).message}`);
       this.statesFailing = true;
       return;
     }
@@ -541,7 +563,8 @@ export class BatchExecutor implements Executor {
         } else if (l.type === 'error') {
           a.stageError = l.message;
           a.tail.push(`error: ${l.message}`);
-        } else if (l.type === 'start') a.tail.push(`started on ${l.host}, pid ${l.pid}, ${l.threads} thread(s)${l.gpus ? `, ${l.gpus} GPU(s)` : ''}, node-local cache ${l.nodeCache}`);
+        } else if (l.type === 'start')
+          a.tail.push(`started on ${l.host}, pid ${l.pid}, ${l.threads} thread(s)${l.gpus ? `, ${l.gpus} GPU(s)` : ''}, node-local cache ${l.nodeCache}`);
         if (a.tail.length > 4 * BATCH_DEFAULTS.tailLines) a.tail.splice(0, a.tail.length - BATCH_DEFAULTS.tailLines);
       }
     } finally {

@@ -7,7 +7,4 @@ import type { ExecutorPlugin } from './plugin.ts';
 import { slurmPlugin } from './slurm/plugin.ts';
 
 /** The executors `run --executor NAME` knows. */
-export const EXECUTORS: readonly ExecutorPlugin[] = [
-  localPlugin,
-  slurmPlugin,
-];
+export const EXECUTORS: readonly ExecutorPlugin[] = [localPlugin, slurmPlugin];

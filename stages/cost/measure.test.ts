@@ -41,6 +41,12 @@ test('every needed operation is measured, in milliseconds per unit; unknown ones
   t.deepEqual(Object.keys(costs).sort(), [...needed].filter((op) => op !== 'nobody.measures.this').sort());
   for (const [op, ms] of Object.entries(costs)) t.true(Number.isFinite(ms) && ms > 0, `${op}: ${ms}`);
   t.is(costs[vggImageGradientOp('cifar10')], costs[vggImageGradientOp('svhn')], 'the same network is measured once');
-  t.true(lines.some((l) => l.startsWith('fashion: timing on')), lines.join('\n'));
-  t.true(lines.some((l) => l.startsWith(`${FASHION_OPS.hvp}: Hessian-vector product, N = 40`)), lines.join('\n'));
+  t.true(
+    lines.some((l) => l.startsWith('fashion: timing on')),
+    lines.join('\n'),
+  );
+  t.true(
+    lines.some((l) => l.startsWith(`${FASHION_OPS.hvp}: Hessian-vector product, N = 40`)),
+    lines.join('\n'),
+  );
 });

@@ -31,7 +31,9 @@ export function measureCostsOf(experiments: readonly Experiment[]): MeasureCosts
       const info = await initBackend(backend);
       measuredOn = info.adapter ? `backend ${info.backend} on ${describeAdapter(info.adapter)}` : `backend ${info.label}`;
       timing = clockFor(info.backend);
-      log(`${measuredOn} started in ${(performance.now() - t0).toFixed(0)} ms; ${timing.unit === 'wall' ? 'wall-clock times (the GPU\'s work is not CPU time)' : 'CPU times of this process'}`);
+      log(
+        `${measuredOn} started in ${(performance.now() - t0).toFixed(0)} ms; ${timing.unit === 'wall' ? "wall-clock times (the GPU's work is not CPU time)" : 'CPU times of this process'}`,
+      );
     }
     for (const { name, cost } of experiments) {
       if (!cost || ![...needed].some((op) => op.startsWith(`${name}.`))) continue;

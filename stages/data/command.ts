@@ -46,13 +46,19 @@ export const runCommand: CommandRunner = async (file, args, opts) => {
   }
   const r = await child;
   const code = (r as { code?: string }).code;
-  const startError = code === 'ENOENT' ? `${file} is not on PATH` : r.exitCode === undefined && !r.isCanceled ? (r.shortMessage ?? `${file} could not start`) : undefined;
+  const startError =
+    code === 'ENOENT' ? `${file} is not on PATH` : r.exitCode === undefined && !r.isCanceled ? (r.shortMessage ?? `${file} could not start`) : undefined;
   return { exitCode: r.exitCode ?? null, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), ...(startError ? { startError } : {}) };
 };
 
 /** The last non-empty line of a command's stderr (or stdout), for one-line failure reasons. */
 export function lastLine(r: CommandResult): string {
-  const last = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean).at(-1);
+  const last = (text: string) =>
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1);
   return last(r.stderr) ?? last(r.stdout) ?? '';
 }
 

@@ -35,7 +35,8 @@ function fakeApt(deb: string, o: { failDownload?: boolean; delayMs?: number; cal
   return async (file, args, opts) => {
     o.calls?.push({ file, args, cwd: opts.cwd });
     if (file === 'dpkg-deb') return runCommand(file, args, opts);
-    if (file === 'apt-cache') return { exitCode: 0, stdout: `Package: ${PKG}\nVersion: 1.0-1\nSize: ${existsSync(deb) ? statSync(deb).size : 1000}\n\n`, stderr: '' };
+    if (file === 'apt-cache')
+      return { exitCode: 0, stdout: `Package: ${PKG}\nVersion: 1.0-1\nSize: ${existsSync(deb) ? statSync(deb).size : 1000}\n\n`, stderr: '' };
     if (file === 'apt-get' && args.includes('update')) return { exitCode: 0, stdout: '', stderr: '' };
     if (file === 'apt-get' && args.includes('download')) {
       if (o.failDownload) return { exitCode: 100, stdout: '', stderr: `W: something\nE: Failed to fetch ${PKG}  404  Not Found` };
@@ -84,7 +85,10 @@ needsDpkg('the Debian archive: the package is downloaded with private apt state,
   t.deepEqual(Array.from(readFashionSplit(where.dir, 'train').labels), Array.from(raw.trainLabels.subarray(8)));
   t.deepEqual(leftovers(downloadDir), [], 'no scratch files are left beside the dataset');
   const update = calls.find((c) => c.file === 'apt-get' && c.args.includes('update'))!;
-  t.true(update.args.some((a) => a.startsWith('Dir::State::Lists=') && a.includes(update.cwd)), 'apt uses a private state directory');
+  t.true(
+    update.args.some((a) => a.startsWith('Dir::State::Lists=') && a.includes(update.cwd)),
+    'apt uses a private state directory',
+  );
   t.true(update.args.includes('Debug::NoLocking=1'));
   t.regex(lines[0]!, /^fetching dataset-fashion-mnist 1\.0-1 \(0\.0 MB\) from the Debian archive$/);
   t.is(progress.at(-1), statSync(deb).size);
@@ -98,12 +102,20 @@ needsDpkg('a package whose file does not match its checksum is rejected, not cac
   const { deb } = await buildFashionDeb(root, PKG, '1.0-1', 3);
   const expected = sha256Of(writeTinyFashion(path.join(root, 'other'), 12, 5, 99));
   const lines: string[] = [];
-  const err = await t.throwsAsync(locateFashionMnist({ debianDir, downloadDir, sha256: expected, run: fakeApt(deb), baseUrl: await closedUrl(), log: (l) => lines.push(l) }));
+  const err = await t.throwsAsync(
+    locateFashionMnist({ debianDir, downloadDir, sha256: expected, run: fakeApt(deb), baseUrl: await closedUrl(), log: (l) => lines.push(l) }),
+  );
   t.regex(err!.message, /Debian archive \(apt-get download dataset-fashion-mnist\): \S+\.gz: checksum mismatch/);
   t.regex(err!.message, /official URLs \(http:\/\/127\.0\.0\.1:\d+\/\): http:\/\/127\.0\.0\.1:\d+\/train-images-idx3-ubyte\.gz: fetch failed \(ECONNREFUSED\)/);
-  t.false(Object.values(FASHION_FILES).some((f) => existsSync(path.join(downloadDir, f))), 'nothing unverified is kept');
+  t.false(
+    Object.values(FASHION_FILES).some((f) => existsSync(path.join(downloadDir, f))),
+    'nothing unverified is kept',
+  );
   t.deepEqual(leftovers(downloadDir), []);
-  t.true(lines.some((l) => /^Debian archive .* failed: .*checksum mismatch/.test(l)), 'the failure is said before the next source is tried');
+  t.true(
+    lines.some((l) => /^Debian archive .* failed: .*checksum mismatch/.test(l)),
+    'the failure is said before the next source is tried',
+  );
 });
 
 test('a failing apt-get falls through to the official URLs with its exit code and last stderr line', async (t) => {
@@ -120,13 +132,23 @@ test('a failing apt-get falls through to the official URLs with its exit code an
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
   const lines: string[] = [];
   try {
-    const where = await locateFashionMnist({ debianDir, downloadDir, sha256: sha256Of(raw), run: fakeApt('/nonexistent.deb', { failDownload: true }), baseUrl: base, log: (l) => lines.push(l) });
+    const where = await locateFashionMnist({
+      debianDir,
+      downloadDir,
+      sha256: sha256Of(raw),
+      run: fakeApt('/nonexistent.deb', { failDownload: true }),
+      baseUrl: base,
+      log: (l) => lines.push(l),
+    });
     t.deepEqual(where, { dir: downloadDir, source: 'downloaded' });
   } finally {
     server.close();
   }
   t.true(lines.includes(`Debian archive (apt-get download ${PKG}) failed: apt-get download ${PKG} exited with 100: E: Failed to fetch ${PKG}  404  Not Found`));
-  t.true(lines.some((l) => l.startsWith(`downloading ${base}train-images-idx3-ubyte.gz (`)), 'each download says what it fetches and its size');
+  t.true(
+    lines.some((l) => l.startsWith(`downloading ${base}train-images-idx3-ubyte.gz (`)),
+    'each download says what it fetches and its size',
+  );
 });
 
 test('without apt-get on PATH every source is listed with why it failed', async (t) => {

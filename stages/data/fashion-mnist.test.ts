@@ -51,7 +51,10 @@ test('a download is verified by checksum before it is kept (served from loopback
   const root = mkdtempSync(path.join(tmpdir(), 'sgdn-fm-'));
   const served = path.join(root, 'served');
   const raw = writeTinyFashion(served);
-  const sha = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, createHash('sha256').update(v).digest('hex')])) as Record<keyof typeof FASHION_FILES, string>;
+  const sha = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, createHash('sha256').update(v).digest('hex')])) as Record<
+    keyof typeof FASHION_FILES,
+    string
+  >;
   const { readFileSync } = await import('node:fs');
   const server = createServer((req, res) => {
     const file = path.join(served, path.basename(req.url ?? ''));

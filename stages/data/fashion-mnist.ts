@@ -113,7 +113,9 @@ export async function locateFashionMnist(opts: LocateOptions = {}): Promise<Fash
     const scratch = makeScratchDir(downloadDir);
     try {
       const files = await fetchFiles(scratch);
-      installVerified(FILE_NAMES.map((name) => ({ from: files[name], to: path.join(downloadDir, FASHION_FILES[name]), expected: sha256[name], digest: sha256OfGunzipped })));
+      installVerified(
+        FILE_NAMES.map((name) => ({ from: files[name], to: path.join(downloadDir, FASHION_FILES[name]), expected: sha256[name], digest: sha256OfGunzipped })),
+      );
       return { dir: downloadDir, source };
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
@@ -138,7 +140,8 @@ function checkDownloadCache(dir: string, sha256: Record<keyof typeof FASHION_FIL
     try {
       got = sha256OfGunzipped(file); // a FIFO, device or link there is refused, not read (cache/safe-file.ts)
     } catch (err) {
-      if (!(err instanceof UnexpectedFileError)) got = `unreadable: ${(err as Error).message}`; // not gzip: fails below
+      if (!(err instanceof UnexpectedFileError))
+        got = `unreadable: ${(err as Error).message}`; // not gzip: fails below
       else {
         rmSync(file, { force: true });
         return `${err.message} (removed)`;
@@ -155,7 +158,15 @@ function checkDownloadCache(dir: string, sha256: Record<keyof typeof FASHION_FIL
 /** The four files from the Debian package, unpacked in `scratch` (verified by the caller). */
 async function fetchFromArchive(scratch: string, pkg: string, opts: LocateOptions): Promise<Record<keyof typeof FASHION_FILES, string>> {
   const members = Object.fromEntries(FILE_NAMES.map((n) => [n, `usr/share/datasets/fashion-mnist/${FASHION_FILES[n]}`]));
-  const files = await fetchDebianPackageFiles({ package: pkg, members, workDir: scratch, run: opts.run, signal: opts.signal, log: opts.log, progress: opts.progress });
+  const files = await fetchDebianPackageFiles({
+    package: pkg,
+    members,
+    workDir: scratch,
+    run: opts.run,
+    signal: opts.signal,
+    log: opts.log,
+    progress: opts.progress,
+  });
   return files as Record<keyof typeof FASHION_FILES, string>;
 }
 
@@ -164,7 +175,12 @@ async function fetchFromUrls(scratch: string, baseUrl: string, opts: LocateOptio
   const files = {} as Record<keyof typeof FASHION_FILES, string>;
   for (const name of FILE_NAMES) {
     files[name] = path.join(scratch, FASHION_FILES[name]);
-    await fetchToFile(new URL(FASHION_FILES[name], baseUrl).href, files[name], 'sha256', { log: opts.log, progress: opts.progress, signal: opts.signal, timeoutMs: 120_000 });
+    await fetchToFile(new URL(FASHION_FILES[name], baseUrl).href, files[name], 'sha256', {
+      log: opts.log,
+      progress: opts.progress,
+      signal: opts.signal,
+      timeoutMs: 120_000,
+    });
   }
   return files;
 }

@@ -59,7 +59,10 @@ export function parseIdx(bytes: Uint8Array, expectedMagic: number, file = '<buff
   const shape = Array.from({ length: dims }, (_, i) => view.getUint32(4 + 4 * i, false));
   const expected = headerBytes + shape.reduce((a, b) => a * b, 1);
   if (bytes.byteLength !== expected) {
-    throw new DatasetFileError(file, `${bytes.byteLength < expected ? 'truncated' : 'trailing bytes'}: ${bytes.byteLength} bytes, header [${shape.join(', ')}] implies ${expected}`);
+    throw new DatasetFileError(
+      file,
+      `${bytes.byteLength < expected ? 'truncated' : 'trailing bytes'}: ${bytes.byteLength} bytes, header [${shape.join(', ')}] implies ${expected}`,
+    );
   }
   return { shape, data: bytes.subarray(headerBytes) };
 }

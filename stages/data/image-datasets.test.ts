@@ -51,7 +51,14 @@ test('CIFAR-10: a served binary archive is verified, extracted, and read', async
 test('SVHN: a served .mat file is verified and read; a missing one says how to get it', async (t) => {
   const root = mkdtempSync(path.join(tmpdir(), 'sgdn-svhn-dl-'));
   const n = 3;
-  const mat = encodeMat5([{ name: 'X', dims: [32, 32, 3, n], data: new Uint8Array(3072 * n).fill(7) }, { name: 'y', dims: [n, 1], data: new Float64Array([1, 10, 4]) }], true, deflateSync);
+  const mat = encodeMat5(
+    [
+      { name: 'X', dims: [32, 32, 3, n], data: new Uint8Array(3072 * n).fill(7) },
+      { name: 'y', dims: [n, 1], data: new Float64Array([1, 10, 4]) },
+    ],
+    true,
+    deflateSync,
+  );
   writeFileSync(path.join(root, 'test_32x32.mat'), mat);
   await serving(root, async (base) => {
     const file = await locateSvhn('test', { downloadDir: path.join(root, 'dl'), official: { url: `${base}test_32x32.mat`, md5: md5(mat) } });

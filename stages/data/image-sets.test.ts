@@ -15,7 +15,8 @@ test('CIFAR-10 binary records decode to NHWC with labels', (t) => {
   const bytes = new Uint8Array(n * CIFAR_RECORD_BYTES);
   for (let k = 0; k < n; k++) {
     bytes[k * CIFAR_RECORD_BYTES] = (k * 4) % 10;
-    for (let ch = 0; ch < 3; ch++) for (let r = 0; r < 32; r++) for (let c = 0; c < 32; c++) bytes[k * CIFAR_RECORD_BYTES + 1 + ch * 1024 + r * 32 + c] = pixel(k, r, c, ch);
+    for (let ch = 0; ch < 3; ch++)
+      for (let r = 0; r < 32; r++) for (let c = 0; c < 32; c++) bytes[k * CIFAR_RECORD_BYTES + 1 + ch * 1024 + r * 32 + c] = pixel(k, r, c, ch);
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-cifar-'));
   writeFileSync(path.join(dir, CIFAR_TEST_FILES[0]!), bytes);
@@ -31,9 +32,17 @@ for (const compress of [false, true]) {
   test(`SVHN .mat (level 5, ${compress ? 'compressed' : 'plain'}) decodes X column-major to NHWC and maps label 10 to 0`, (t) => {
     const n = 4;
     const X = new Uint8Array(32 * 32 * 3 * n);
-    for (let k = 0; k < n; k++) for (let ch = 0; ch < 3; ch++) for (let c = 0; c < 32; c++) for (let r = 0; r < 32; r++) X[r + 32 * c + 1024 * ch + 3072 * k] = pixel(k, r, c, ch);
+    for (let k = 0; k < n; k++)
+      for (let ch = 0; ch < 3; ch++) for (let c = 0; c < 32; c++) for (let r = 0; r < 32; r++) X[r + 32 * c + 1024 * ch + 3072 * k] = pixel(k, r, c, ch);
     const y = new Float64Array([10, 1, 5, 9]);
-    const mat = encodeMat5([{ name: 'X', dims: [32, 32, 3, n], data: X }, { name: 'y', dims: [n, 1], data: y }], compress, deflateSync);
+    const mat = encodeMat5(
+      [
+        { name: 'X', dims: [32, 32, 3, n], data: X },
+        { name: 'y', dims: [n, 1], data: y },
+      ],
+      compress,
+      deflateSync,
+    );
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'sgdn-svhn-')), 'test_32x32.mat');
     writeFileSync(file, mat);
     const set = readSvhn(file);

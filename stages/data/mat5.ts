@@ -97,8 +97,14 @@ function readMatrix(body: Uint8Array, little: boolean, file: string): MatArray |
 
 function typed(el: Element, little: boolean, file: string): MatArray['data'] {
   const ctors: Record<number, { new (n: number): MatArray['data']; BYTES_PER_ELEMENT: number }> = {
-    [MI.INT8]: Int8Array, [MI.UINT8]: Uint8Array, [MI.INT16]: Int16Array, [MI.UINT16]: Uint16Array,
-    [MI.INT32]: Int32Array, [MI.UINT32]: Uint32Array, [MI.SINGLE]: Float32Array, [MI.DOUBLE]: Float64Array,
+    [MI.INT8]: Int8Array,
+    [MI.UINT8]: Uint8Array,
+    [MI.INT16]: Int16Array,
+    [MI.UINT16]: Uint16Array,
+    [MI.INT32]: Int32Array,
+    [MI.UINT32]: Uint32Array,
+    [MI.SINGLE]: Float32Array,
+    [MI.DOUBLE]: Float64Array,
   };
   const ctor = ctors[el.type];
   if (!ctor) throw new DatasetFileError(file, `unsupported MAT data type ${el.type}`);
@@ -106,10 +112,14 @@ function typed(el: Element, little: boolean, file: string): MatArray['data'] {
   const out = new ctor(n);
   const view = new DataView(el.body.buffer, el.body.byteOffset, el.body.byteLength);
   const get: Record<number, (i: number) => number> = {
-    [MI.INT8]: (i) => view.getInt8(i), [MI.UINT8]: (i) => view.getUint8(i),
-    [MI.INT16]: (i) => view.getInt16(i * 2, little), [MI.UINT16]: (i) => view.getUint16(i * 2, little),
-    [MI.INT32]: (i) => view.getInt32(i * 4, little), [MI.UINT32]: (i) => view.getUint32(i * 4, little),
-    [MI.SINGLE]: (i) => view.getFloat32(i * 4, little), [MI.DOUBLE]: (i) => view.getFloat64(i * 8, little),
+    [MI.INT8]: (i) => view.getInt8(i),
+    [MI.UINT8]: (i) => view.getUint8(i),
+    [MI.INT16]: (i) => view.getInt16(i * 2, little),
+    [MI.UINT16]: (i) => view.getUint16(i * 2, little),
+    [MI.INT32]: (i) => view.getInt32(i * 4, little),
+    [MI.UINT32]: (i) => view.getUint32(i * 4, little),
+    [MI.SINGLE]: (i) => view.getFloat32(i * 4, little),
+    [MI.DOUBLE]: (i) => view.getFloat64(i * 8, little),
   };
   const read = get[el.type]!;
   for (let i = 0; i < n; i++) out[i] = read(i);
@@ -117,7 +127,11 @@ function typed(el: Element, little: boolean, file: string): MatArray['data'] {
 }
 
 /** Writes a little-endian level-5 MAT-file of uint8/double arrays, optionally compressed (for tests). */
-export function encodeMat5(vars: { name: string; dims: number[]; data: Uint8Array | Float64Array }[], compress: boolean, deflate: (b: Uint8Array) => Uint8Array): Uint8Array {
+export function encodeMat5(
+  vars: { name: string; dims: number[]; data: Uint8Array | Float64Array }[],
+  compress: boolean,
+  deflate: (b: Uint8Array) => Uint8Array,
+): Uint8Array {
   const header = new Uint8Array(128);
   header.set(new TextEncoder().encode('MATLAB 5.0 MAT-file, written by sgd-noise tests'.padEnd(116, ' ')));
   new DataView(header.buffer).setUint16(124, 0x0100, true);

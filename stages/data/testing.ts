@@ -26,11 +26,19 @@ export function writeTinyFashion(dir: string, n = 12, m = 5, seed = 3): Record<k
 
 /** SHA-256 of each raw (decompressed) file, as the loader's expected checksums are defined. */
 export function sha256Of(raw: Record<keyof typeof FASHION_FILES, Uint8Array>): Record<keyof typeof FASHION_FILES, string> {
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, createHash('sha256').update(v).digest('hex')])) as Record<keyof typeof FASHION_FILES, string>;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, createHash('sha256').update(v).digest('hex')])) as Record<
+    keyof typeof FASHION_FILES,
+    string
+  >;
 }
 
 /** Builds `<dir>/<pkg>_<version>_all.deb` holding a tiny dataset under usr/share/datasets/fashion-mnist/. */
-export async function buildFashionDeb(dir: string, pkg: string, version: string, seed = 3): Promise<{ deb: string; raw: Record<keyof typeof FASHION_FILES, Uint8Array> }> {
+export async function buildFashionDeb(
+  dir: string,
+  pkg: string,
+  version: string,
+  seed = 3,
+): Promise<{ deb: string; raw: Record<keyof typeof FASHION_FILES, Uint8Array> }> {
   const tree = path.join(dir, `${pkg}-tree`);
   const raw = writeTinyFashion(path.join(tree, 'usr/share/datasets/fashion-mnist'), 12, 5, seed);
   mkdirSync(path.join(tree, 'DEBIAN'), { recursive: true });

@@ -37,7 +37,9 @@ function readCachedFile(file: string): Buffer {
 
 /** SHA-256 of a gzip file's decompressed bytes, hex (how the Fashion-MNIST constants are defined). */
 export const sha256OfGunzipped = (file: string): string =>
-  createHash('sha256').update(gunzipSync(readCachedFile(file), { maxOutputLength: MAX_GUNZIPPED_BYTES })).digest('hex');
+  createHash('sha256')
+    .update(gunzipSync(readCachedFile(file), { maxOutputLength: MAX_GUNZIPPED_BYTES }))
+    .digest('hex');
 
 /** Checks every file, then renames each into place; on a mismatch deletes it and throws naming file and digests. */
 export function installVerified(files: readonly PendingFile[]): void {
@@ -93,4 +95,3 @@ export function removeStaleScratch(dir: string): void {
     if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) rmSync(path.join(dir, name), { recursive: true, force: true });
   }
 }
-

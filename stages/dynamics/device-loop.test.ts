@@ -26,7 +26,10 @@ function data(): { train: Batch; randomized: Uint8Array; w0: Float32Array } {
   const n = 40;
   const train = {
     x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
-    y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(3)),
+      'int32',
+    ),
   };
   return { train, randomized: Uint8Array.from({ length: n }, (_, i) => (i >= 30 ? 1 : 0)), w0: model.init(rng) };
 }
@@ -62,14 +65,25 @@ async function on(backend: 'cpu' | 'webgpu', kind: NoiseKindName, over: Partial<
   }
 }
 
-gpuTest('every kind runs on the device with the CPU loop\'s logs, checkpoints and refreshes', async (t) => {
+gpuTest("every kind runs on the device with the CPU loop's logs, checkpoints and refreshes", async (t) => {
   for (const kind of Object.keys(NOISE_KINDS) as NoiseKindName[]) {
     const gpu = await on('webgpu', kind);
     const cpu = await on('cpu', kind);
-    t.deepEqual(gpu.log.map((l) => l.iteration), cpu.log.map((l) => l.iteration), kind);
-    t.deepEqual(gpu.checkpoints.map((c) => c.iteration), cpu.checkpoints.map((c) => c.iteration), kind);
+    t.deepEqual(
+      gpu.log.map((l) => l.iteration),
+      cpu.log.map((l) => l.iteration),
+      kind,
+    );
+    t.deepEqual(
+      gpu.checkpoints.map((c) => c.iteration),
+      cpu.checkpoints.map((c) => c.iteration),
+      kind,
+    );
     t.is(gpu.refreshes, cpu.refreshes, kind);
-    t.true(Math.abs(gpu.log[0]!.noiseTrace - cpu.log[0]!.noiseTrace) <= 1e-4 * cpu.log[0]!.noiseTrace + 1e-12, `${kind}: Tr Σ ${gpu.log[0]!.noiseTrace} vs ${cpu.log[0]!.noiseTrace}`);
+    t.true(
+      Math.abs(gpu.log[0]!.noiseTrace - cpu.log[0]!.noiseTrace) <= 1e-4 * cpu.log[0]!.noiseTrace + 1e-12,
+      `${kind}: Tr Σ ${gpu.log[0]!.noiseTrace} vs ${cpu.log[0]!.noiseTrace}`,
+    );
   }
 });
 

@@ -15,7 +15,13 @@ for (const backend of TEST_BACKENDS) {
     const model = createTinyConvNet();
     const rng = new Rng(8);
     const n = 30;
-    const train = { x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32') };
+    const train = {
+      x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
+      y: tf.tensor1d(
+        Int32Array.from({ length: n }, () => rng.int(3)),
+        'int32',
+      ),
+    };
     const w = model.init(rng);
     const needs = { ...NO_NEEDS, covarianceTrace: true, covarianceDiagonal: true };
     const stats = await diagonalMinibatchStats(model, w, train, needs, { kind: 'gld_diag', batchSize: 5, batches: 7, rng: new Rng(1) });
@@ -35,8 +41,12 @@ for (const backend of TEST_BACKENDS) {
       trace += v;
     }
     t.true(Math.abs(stats.covarianceTrace! - trace) <= 1e-6 * trace);
-    await t.throwsAsync(diagonalMinibatchStats(model, w, train, { ...NO_NEEDS, hessianTopK: 1 }, { kind: 'gld_hessian_top1', batchSize: 5, batches: 7, rng }), { message: /gld_hessian_top1 needs eigenpairs/ });
-    await t.throwsAsync(diagonalMinibatchStats(model, w, train, NOISE_KINDS.gld_full.needs({}), { kind: 'gld_full', batchSize: 5, batches: 7, rng }), { message: /gld_full needs eigenpairs of Σ or H or Σ's factor/ });
+    await t.throwsAsync(diagonalMinibatchStats(model, w, train, { ...NO_NEEDS, hessianTopK: 1 }, { kind: 'gld_hessian_top1', batchSize: 5, batches: 7, rng }), {
+      message: /gld_hessian_top1 needs eigenpairs/,
+    });
+    await t.throwsAsync(diagonalMinibatchStats(model, w, train, NOISE_KINDS.gld_full.needs({}), { kind: 'gld_full', batchSize: 5, batches: 7, rng }), {
+      message: /gld_full needs eigenpairs of Σ or H or Σ's factor/,
+    });
     tf.dispose([train.x, train.y]);
   });
 }

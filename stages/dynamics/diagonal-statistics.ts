@@ -11,9 +11,17 @@ import type { Rng } from '../numerics/random.ts';
 import { readTensor } from '../tf/read.ts';
 
 /** Statistics for kinds that need at most TrΣ and diag Σ; names the kind if it needs more (a rejected promise). */
-export async function diagonalMinibatchStats(model: FlatModel, w: Float32Array, train: Batch, needs: NoiseNeeds, o: { kind: NoiseKindName; batchSize: number; batches: number; rng: Rng }): Promise<NoiseStats> {
+export async function diagonalMinibatchStats(
+  model: FlatModel,
+  w: Float32Array,
+  train: Batch,
+  needs: NoiseNeeds,
+  o: { kind: NoiseKindName; batchSize: number; batches: number; rng: Rng },
+): Promise<NoiseStats> {
   if (needs.covarianceTopK > 0 || needs.hessianTopK > 0 || needs.covarianceFactor) {
-    throw new Error(`noise kind ${o.kind} needs eigenpairs of Σ or H or Σ's factor, which this experiment does not compute for ${model.name} (D = ${model.size}); use gd, sgd, gld_const, gld_dynamic or gld_diag`);
+    throw new Error(
+      `noise kind ${o.kind} needs eigenpairs of Σ or H or Σ's factor, which this experiment does not compute for ${model.name} (D = ${model.size}); use gd, sgd, gld_const, gld_dynamic or gld_diag`,
+    );
   }
   if (!needs.covarianceTrace && !needs.covarianceDiagonal) return { size: model.size };
   if (o.batches < 2) throw new Error(`diagonal statistics need at least 2 minibatches, got ${o.batches}`);

@@ -12,7 +12,10 @@ test('full-batch GD fits a small training set, random labels included, and stops
   const n = 12;
   const train = {
     x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
-    y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(3)),
+      'int32',
+    ),
   };
   const r = await pretrainGd(model, model.init(rng), train, { lr: 0.5, maxIterations: 3000, targetAccuracy: 1, checkEvery: 10 });
   t.true(r.reached, `accuracy ${r.log.at(-1)!.accuracy} after ${r.iterations}`);

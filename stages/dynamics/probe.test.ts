@@ -17,14 +17,19 @@ for (const backend of TEST_BACKENDS.filter((b) => b === 'wasm' || b === 'webgpu'
     const n = 40;
     const train = {
       x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
-      y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+      y: tf.tensor1d(
+        Int32Array.from({ length: n }, () => rng.int(3)),
+        'int32',
+      ),
     };
     const w = model.init(rng);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * 4;
-    const kinds = (['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'] as NoiseKindName[]).map((kind) => ({
-      kind,
-      config: { sigma: 1e-2, k: 4, rescaleToTrace: false },
-    }));
+    const kinds = (['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'] as NoiseKindName[]).map(
+      (kind) => ({
+        kind,
+        config: { sigma: 1e-2, k: 4, rescaleToTrace: false },
+      }),
+    );
     const r = await probeCurvature(model, w, train, kinds, {
       topK: 5,
       lanczos: { tol: 1e-6, tolPairs: 5, maxIter: 47 },
@@ -52,7 +57,10 @@ for (const backend of TEST_BACKENDS.filter((b) => b === 'wasm' || b === 'webgpu'
     t.true(Math.abs(by.gld_hessian!.traceHSigma - hess) < 1e-3 * Math.abs(hess), 'Hessian-shaped: TrΣ·Σλ²/Σλ');
     t.is(by.sgd!.traceHSigma, r.traceHSigma);
     // gld_full is Gaussian with SGD's own Σ: the same Tr Σ and the same exact Tr(HΣ) over the same factor rows.
-    t.true(Math.abs(by.gld_full!.traceHSigma - by.sgd!.traceHSigma) <= 1e-12 * Math.abs(by.sgd!.traceHSigma), `gld_full ${by.gld_full!.traceHSigma} vs sgd ${by.sgd!.traceHSigma}`);
+    t.true(
+      Math.abs(by.gld_full!.traceHSigma - by.sgd!.traceHSigma) <= 1e-12 * Math.abs(by.sgd!.traceHSigma),
+      `gld_full ${by.gld_full!.traceHSigma} vs sgd ${by.sgd!.traceHSigma}`,
+    );
     t.true(Math.abs(by.gld_full!.noiseTrace - r.traceSigma) <= 1e-12 * r.traceSigma);
     t.is(by.gld_full!.ratio, by.sgd!.ratio);
     t.true(r.ratio > 0 && Number.isFinite(r.sharpness.estimate));
@@ -65,7 +73,13 @@ test.serial('expected sharpness under the released flatness protocol: absolute c
   const model = createTinyConvNet();
   const rng = new Rng(8);
   const n = 30;
-  const train = { x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32') };
+  const train = {
+    x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(3)),
+      'int32',
+    ),
+  };
   const w = model.init(rng);
   const common = { delta: 0.5, samples: 30, rng: new Rng(2) };
   const signed = await expectedSharpness(model, w, train, { ...common, rng: new Rng(2) });

@@ -99,7 +99,14 @@ export async function probeCurvature(
   const base = hessianOperator(model, w, train);
   const H = counted(base);
   try {
-    const top = await lanczosOnBackend(H, { k: o.topK, tol: o.lanczos.tol, tolPairs: Math.min(o.topK, o.lanczos.tolPairs), tolRest: o.lanczos.tolRest, maxIter: o.lanczos.maxIter, rng: o.rng });
+    const top = await lanczosOnBackend(H, {
+      k: o.topK,
+      tol: o.lanczos.tol,
+      tolPairs: Math.min(o.topK, o.lanczos.tolPairs),
+      tolRest: o.lanczos.tolRest,
+      maxIter: o.lanczos.maxIter,
+      rng: o.rng,
+    });
     const lanczosHvps = top.matvecs;
     const hessianTop = { eigenvalues: top.eigenvalues, eigenvectors: top.eigenvectors };
 
@@ -114,7 +121,13 @@ export async function probeCurvature(
     for (const { kind: name, config } of kinds) {
       const kind = noiseKind(name);
       if (name === 'sgd') {
-        kindTraces.push({ kind: name, noiseTrace: sigma.trace, traceHSigma: ths, traceHSigmaIsotropic: indicator.traceHSigmaIsotropic, ratio: indicator.ratio });
+        kindTraces.push({
+          kind: name,
+          noiseTrace: sigma.trace,
+          traceHSigma: ths,
+          traceHSigmaIsotropic: indicator.traceHSigmaIsotropic,
+          ratio: indicator.ratio,
+        });
         continue;
       }
       const stats = await computeNoiseStats(kind.needs(config), { size: D, covariance: () => sigma, hessianTopK: async () => hessianTop });
@@ -125,7 +138,13 @@ export async function probeCurvature(
     }
 
     const absolute = o.sharpness.mode === 'absolute';
-    const sharp = await expectedSharpness(model, w, train, { delta: o.sharpness.delta, samples: o.sharpness.samples, rng: o.rng, mode: o.sharpness.mode, test: absolute ? o.test : undefined });
+    const sharp = await expectedSharpness(model, w, train, {
+      delta: o.sharpness.delta,
+      samples: o.sharpness.samples,
+      rng: o.rng,
+      mode: o.sharpness.mode,
+      test: absolute ? o.test : undefined,
+    });
     return {
       hessianTop: Array.from(top.eigenvalues),
       hessianTopResiduals: Array.from(top.relativeResiduals),

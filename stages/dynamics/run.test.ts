@@ -18,7 +18,10 @@ async function setup(backend: 'wasm' | 'webgpu' = 'wasm') {
   const n = 40;
   const train = {
     x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
-    y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(3)),
+      'int32',
+    ),
   };
   const randomized = Uint8Array.from({ length: n }, (_, i) => (i >= 30 ? 1 : 0));
   const w0 = model.init(rng);
@@ -48,14 +51,23 @@ for (const backend of BACKENDS) {
     const { model, base } = await setup(backend);
     for (const kind of Object.keys(NOISE_KINDS) as NoiseKindName[]) {
       const r = await runDynamics(base(kind));
-      t.deepEqual(r.log.map((l) => l.iteration), [0, 3, 6, 7], kind);
-      t.deepEqual(r.checkpoints.map((c) => c.iteration), [0, 7], kind);
+      t.deepEqual(
+        r.log.map((l) => l.iteration),
+        [0, 3, 6, 7],
+        kind,
+      );
+      t.deepEqual(
+        r.checkpoints.map((c) => c.iteration),
+        [0, 7],
+        kind,
+      );
       t.true(r.log.every((l) => l.cleanAccuracy !== null && l.randomAccuracy !== null && l.testAccuracy !== null));
       const trace = r.log[0]!.noiseTrace;
       if (kind === 'gd' || kind === 'sgd') t.is(trace, 0, kind);
       else t.true(trace > 0, `${kind} trace ${trace}`);
       if (kind === 'gld_const') t.true(Math.abs(trace - 1e-4 * model.size) < 1e-9, 'σ²D');
-      if (kind === 'gld_hessian' || kind === 'gld_hessian_top1' || kind === 'gld_leading' || kind === 'gld_full') t.true(r.refreshes === 3, `${kind}: ${r.refreshes} refreshes`);
+      if (kind === 'gld_hessian' || kind === 'gld_hessian_top1' || kind === 'gld_leading' || kind === 'gld_full')
+        t.true(r.refreshes === 3, `${kind}: ${r.refreshes} refreshes`);
     }
   });
 
@@ -91,7 +103,12 @@ test.serial('noiseSteps=refresh adds noise only on refresh steps: the rest is ex
 test.serial('gld_hessian_top1 can find u₁ by power steps; the power method refuses kinds that need k > 1', async (t) => {
   const { base } = await setup();
   const r = await runDynamics(base('gld_hessian_top1', { refresh: 1, iterations: 3, hessianEigvec: { method: 'power', iterations: 5 } }));
-  t.deepEqual(r.hessianRefreshes.map((x) => x.hvps), [5, 5, 5]);
+  t.deepEqual(
+    r.hessianRefreshes.map((x) => x.hvps),
+    [5, 5, 5],
+  );
   t.is(r.hessianHvps, 15);
-  await t.throwsAsync(runDynamics(base('gld_hessian', { hessianEigvec: { method: 'power', iterations: 5 } })), { message: /the power method finds one eigenvector, the kind needs 3/ });
+  await t.throwsAsync(runDynamics(base('gld_hessian', { hessianEigvec: { method: 'power', iterations: 5 } })), {
+    message: /the power method finds one eigenvector, the kind needs 3/,
+  });
 });

@@ -102,7 +102,11 @@ export class HessianTracker {
     const op = hessianOperator(this.model, w, this.batch);
     const rng = new Rng(this.seed + this.hvps);
     try {
-      const res = await powerIterationOnBackend(op, iterations, Float64Array.from({ length: this.model.size }, () => rng.uniform()));
+      const res = await powerIterationOnBackend(
+        op,
+        iterations,
+        Float64Array.from({ length: this.model.size }, () => rng.uniform()),
+      );
       this.hvps += res.matvecs;
       this.refreshes.push({ hvps: res.matvecs, maxRelativeResidual: res.relativeResidual, converged: res.relativeResidual <= this.opts.tol });
       return { eigenvalues: Float64Array.of(res.value), eigenvectors: [res.vector] };

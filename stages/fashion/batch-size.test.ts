@@ -61,7 +61,12 @@ const planOf = (extra: string[] = []) => {
 test('SGD runs again only at the other batch sizes; the existing instances keep their keys', (t) => {
   const { plan } = planOf();
   const ids = plan.order.filter((id) => id.startsWith('fashion.batch'));
-  t.deepEqual(ids, ['fashion.batchDynamics[batchSize=5,seed=0]', 'fashion.batchDynamics[batchSize=20,seed=0]', 'fashion.batchTheory[seed=0]', 'fashion.batchSummary']);
+  t.deepEqual(ids, [
+    'fashion.batchDynamics[batchSize=5,seed=0]',
+    'fashion.batchDynamics[batchSize=20,seed=0]',
+    'fashion.batchTheory[seed=0]',
+    'fashion.batchSummary',
+  ]);
   t.is(plan.nodes.get('fashion.batchSummary')!.deps.run_10_0, 'fashion.dynamics[kind=sgd,seed=0]', 'm = 10 is the sgd dynamics itself');
   const off = planOf(['fashion.batchSizes.enabled=false']).plan;
   t.false(off.order.some((id) => id.startsWith('fashion.batch')));
@@ -84,11 +89,15 @@ test.serial('the summary: Tr(HΣ_m) from the indicator, escape from each run, th
     const table = out('fashion.batchSummary').table as unknown as BatchSizeRow[];
     const probe = out('fashion.indicator[seed=0]').probe as unknown as ProbeResult;
     const start = (out('fashion.pretrain[seed=0]').summary as { trainLoss: number }).trainLoss;
-    t.deepEqual(table.map((r) => r.batchSize), [5, 10, 20]);
+    t.deepEqual(
+      table.map((r) => r.batchSize),
+      [5, 10, 20],
+    );
     for (const r of table) {
       const expected = (probe.traceHSigma * 10 * (N - r.batchSize)) / (r.batchSize * N);
       t.true(Math.abs(r.traceHSigma - expected) <= 1e-12 * expected, `Tr(HΣ_${r.batchSize}) = m₀(N − m)/(mN)·Tr(HS_m₀)`);
-      const log = out(r.batchSize === 10 ? 'fashion.dynamics[kind=sgd,seed=0]' : `fashion.batchDynamics[batchSize=${r.batchSize},seed=0]`).log as unknown as DynamicsLog[];
+      const log = out(r.batchSize === 10 ? 'fashion.dynamics[kind=sgd,seed=0]' : `fashion.batchDynamics[batchSize=${r.batchSize},seed=0]`)
+        .log as unknown as DynamicsLog[];
       t.is(r.lossRise, log.at(-1)!.trainLoss / start);
       t.is(r.randomFit, log.at(-1)!.randomAccuracy);
       t.true(Math.abs(r.linear - (2 * 0.07 ** 2 * r.traceHSigma) / 2) <= 1e-12 * r.linear, 'n·η²/2·Tr(HΣ_m) at the horizon n = 2');
@@ -99,11 +108,20 @@ test.serial('the summary: Tr(HΣ_m) from the indicator, escape from each run, th
     const short = out('fashion.batchTheory[seed=0]').rows as unknown as BatchTheoryRow[];
     const theory = out('fashion.theory[seed=0]').rows as unknown as TheoryRow[];
     const sgd = theory.filter((r) => r.kind === 'sgd');
-    t.deepEqual(short.filter((r) => r.batchSize === 10).map((r) => [r.step, r.measuredMean, r.noiseInduced, r.source]), sgd.map((r) => [r.step, r.measuredMean, r.noiseInduced, 'fashion.theory']));
+    t.deepEqual(
+      short.filter((r) => r.batchSize === 10).map((r) => [r.step, r.measuredMean, r.noiseInduced, r.source]),
+      sgd.map((r) => [r.step, r.measuredMean, r.noiseInduced, 'fashion.theory']),
+    );
     for (const m of [5, 20]) {
       const rows = short.filter((r) => r.batchSize === m);
-      t.deepEqual(rows.map((r) => r.step), [0, 1, 2]);
-      t.deepEqual(rows.map((r) => r.gdDrift), sgd.map((r) => r.gdDrift));
+      t.deepEqual(
+        rows.map((r) => r.step),
+        [0, 1, 2],
+      );
+      t.deepEqual(
+        rows.map((r) => r.gdDrift),
+        sgd.map((r) => r.gdDrift),
+      );
       t.is(rows[0]!.measuredMean, 0, 'every run starts at θ0');
       t.true(rows.every((r) => r.source === 'fashion.batchTheory'));
     }

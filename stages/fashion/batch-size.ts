@@ -241,7 +241,15 @@ export const fashionBatchTheoryStage = defineStage({
           const xs = series.deltas.map((d) => d[j]!);
           const mu = mean(xs);
           const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mu) ** 2, 0) / (xs.length - 1)) : 0;
-          rows.push({ batchSize: m, step, measuredMean: mu, measuredStderr: sd / Math.sqrt(xs.length), gdDrift: gd, noiseInduced: mu - gd, source: fromTheory(m) ? 'fashion.theory' : 'fashion.batchTheory' });
+          rows.push({
+            batchSize: m,
+            step,
+            measuredMean: mu,
+            measuredStderr: sd / Math.sqrt(xs.length),
+            gdDrift: gd,
+            noiseInduced: mu - gd,
+            source: fromTheory(m) ? 'fashion.theory' : 'fashion.batchTheory',
+          });
         });
         trajectories.push({ batchSize: m, steps: series.steps, deltas: series.deltas });
       }
@@ -251,7 +259,14 @@ export const fashionBatchTheoryStage = defineStage({
     return {
       rows,
       trajectories,
-      settings: { runs, steps, every, sizes, fromTheory: sizes.filter(fromTheory), note: 'noiseInduced = measuredMean − GD drift (fashion.theory’s GD run from the same θ0)' },
+      settings: {
+        runs,
+        steps,
+        every,
+        sizes,
+        fromTheory: sizes.filter(fromTheory),
+        note: 'noiseInduced = measuredMean − GD drift (fashion.theory’s GD run from the same θ0)',
+      },
     };
   },
 });
@@ -355,10 +370,22 @@ export const fashionBatchSummaryStage = defineStage({
   cost: () => ({}),
   deps: (_p, cfg) =>
     allOf(
-      named('start_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionPretrainStage, { seed })] as const)),
-      named('ind_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionStartProbeStage, { seed })] as const)),
-      named('short_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionBatchTheoryStage, { seed })] as const)),
-      named('run_', batchSizesOf(cfg).flatMap((m) => seedsOf(cfg).map((seed) => [`${m}_${seed}`, sgdRunRef(cfg, m, seed)] as const))),
+      named(
+        'start_',
+        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionPretrainStage, { seed })] as const),
+      ),
+      named(
+        'ind_',
+        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionStartProbeStage, { seed })] as const),
+      ),
+      named(
+        'short_',
+        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionBatchTheoryStage, { seed })] as const),
+      ),
+      named(
+        'run_',
+        batchSizesOf(cfg).flatMap((m) => seedsOf(cfg).map((seed) => [`${m}_${seed}`, sgdRunRef(cfg, m, seed)] as const)),
+      ),
     ),
   async run(ctx, inputs) {
     const fashion = fashionConfig(ctx.config);

@@ -122,7 +122,11 @@ export const fashionSchema = z
     const sizes = f.batchSizes.sizes;
     const big = f.batchSizes.enabled ? sizes.filter((m) => m >= f.data.train) : [];
     if (big.length > 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batchSizes', 'sizes'], message: `${big.join(', ')} not below data.train (${f.data.train}): a batch of every example has no noise (set fashion.batchSizes.sizes, or fashion.batchSizes.enabled=false)` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['batchSizes', 'sizes'],
+        message: `${big.join(', ')} not below data.train (${f.data.train}): a batch of every example has no noise (set fashion.batchSizes.sizes, or fashion.batchSizes.enabled=false)`,
+      });
     }
     if (new Set(sizes).size !== sizes.length) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batchSizes', 'sizes'], message: `repeats a batch size (${sizes.join(', ')})` });

@@ -62,7 +62,13 @@ const config = {
       gld_hessian_top1: { refresh: 2 },
       gld_full: { refresh: 2 },
     },
-    probe: { topK: 3, lanczos: { tol: 1e-3, tolPairs: 2, tolRest: 1e-2, maxIter: 12 }, hutchinsonSamples: 3, exactTraceHSigma: true, sharpness: { delta: 0.01, samples: 2 } },
+    probe: {
+      topK: 3,
+      lanczos: { tol: 1e-3, tolPairs: 2, tolRest: 1e-2, maxIter: 12 },
+      hutchinsonSamples: 3,
+      exactTraceHSigma: true,
+      sharpness: { delta: 0.01, samples: 2 },
+    },
     theory: { runs: 2, steps: 3, every: 2 },
     batchSizes: { enabled: true, sizes: [5, 10, 20] },
   },
@@ -101,7 +107,10 @@ async function setup() {
   const rng = new Rng(8);
   const data = (n: number): Batch => ({
     x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
-    y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(3)),
+      'int32',
+    ),
   });
   const c = counting(createTinyConvNet());
   return { ...c, train: data(N), test: data(T), randomized: new Uint8Array(N), w0: c.model.init(rng) };
@@ -121,12 +130,21 @@ test('the formulas count what the loops do by hand', (t) => {
 });
 
 test('released-code options: u₁ by a fixed number of power steps, and the absolute flatness protocol', (t) => {
-  const power = configReader({ ...config, fashion: { ...config.fashion, dynamics: { ...config.fashion.dynamics, gld_hessian_top1: { refresh: 1, eigvec: { method: 'power', iterations: 30 } } } } });
+  const power = configReader({
+    ...config,
+    fashion: { ...config.fashion, dynamics: { ...config.fashion.dynamics, gld_hessian_top1: { refresh: 1, eigvec: { method: 'power', iterations: 30 } } } },
+  });
   // A refresh at every one of the 5 iterations, 30 HVPs each (no Lanczos model).
   t.like(dynamicsCost('gld_hessian_top1', power), { [OPS.gradFull]: 5, [OPS.hvpOpen]: 5, [OPS.hvp]: 5 * 30 });
   const signed = probePointCost(['gd'], cfg);
   const samples = (config.fashion.probe.sharpness as { samples: number }).samples;
-  const absolute = probePointCost(['gd'], configReader({ ...config, fashion: { ...config.fashion, probe: { ...config.fashion.probe, sharpness: { ...config.fashion.probe.sharpness, mode: 'absolute' } } } }));
+  const absolute = probePointCost(
+    ['gd'],
+    configReader({
+      ...config,
+      fashion: { ...config.fashion, probe: { ...config.fashion.probe, sharpness: { ...config.fashion.probe.sharpness, mode: 'absolute' } } },
+    }),
+  );
   t.is(signed[OPS.lossImage], (2 * samples + 1) * N);
   t.is(absolute[OPS.lossImage], (samples + 1) * N);
   t.is(absolute[OPS.evalImage], (samples + 1) * T);
@@ -138,7 +156,14 @@ test('each kind’s noise shape and low-rank rows are what cost.ts assumes', (t)
   const e = (i: number) => Float64Array.from({ length: D }, (_, j) => (i === j ? 1 : 0));
   const pairs = { eigenvalues: Float64Array.from([3, 2, 1]), eigenvectors: [e(0), e(1), e(2)] };
   const factor = [e(0), e(1), e(2), e(3)];
-  const stats = { size: D, covarianceTrace: 2, covarianceDiagonal: new Float64Array(D).fill(1 / 3), covarianceTopK: pairs, covarianceFactor: factor, hessianTopK: pairs };
+  const stats = {
+    size: D,
+    covarianceTrace: 2,
+    covarianceDiagonal: new Float64Array(D).fill(1 / 3),
+    covarianceTopK: pairs,
+    covarianceFactor: factor,
+    hessianTopK: pairs,
+  };
   for (const kind of KINDS) {
     const shape = NOISE_KINDS[kind].build(stats, noiseOf(kind)).shape;
     t.is(shape.type, NOISE_KINDS[kind].shape, kind);
@@ -198,7 +223,13 @@ test.serial('a probe point: every HVP besides Lanczos, Σ and the sharpness eval
   for (const kinds of [['gd'], ['gld_leading'], ['gld_hessian_top1'], KINDS] as NoiseKindName[][]) {
     reset();
     const p = config.fashion.probe;
-    const r = await probeCurvature(model, w0, train, kinds.map((kind) => ({ kind, config: noiseOf(kind) })), { ...p, batchSize: m, rng: new Rng(2) });
+    const r = await probeCurvature(
+      model,
+      w0,
+      train,
+      kinds.map((kind) => ({ kind, config: noiseOf(kind) })),
+      { ...p, batchSize: m, rng: new Rng(2) },
+    );
     const f = probePointCost(kinds, cfg);
     t.is(r.hvps - r.lanczosHvps, f[OPS.hvp]! - lanczosHvps(p.topK, p.lanczos.maxIter), kinds.join(','));
     t.is(get('perExampleGradients', N), f[OPS.sigma]!);
@@ -234,7 +265,11 @@ test.serial('the theory stage: HVPs besides Lanczos, Σ and the short runs as co
   // Lanczos's HVPs are reported with the rest: compare what is not Lanczos through the formula's own split.
   const lanczosModel = lanczosHvps(K, Math.max(config.fashion.probe.lanczos.maxIter, K + 1));
   const rest = f[OPS.hvp]! - lanczosModel;
-  t.is(rest, 3 + Math.floor(N / m) + 2 + 2 + 1 + Math.floor(N / m), 'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1, gld_full (B)');
+  t.is(
+    rest,
+    3 + Math.floor(N / m) + 2 + 2 + 1 + Math.floor(N / m),
+    'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1, gld_full (B)',
+  );
   t.true(r.hvps >= rest + K, 'at least K Lanczos HVPs besides');
 });
 
@@ -255,7 +290,23 @@ test.serial('the batch-size study’s loops: SGD at another m and the short runs
   const { model, get, evalImages, train, test: testSet, randomized, w0, reset } = await setup();
   const d = config.fashion.dynamics;
   reset();
-  await runDynamics({ model, w0, train, randomized, test: testSet, kind: 'sgd', noise: {}, refresh: 1, lr: d.lr, batchSize: 5, iterations: d.iterations, logEvery: d.logEvery, checkpoints: [], hessian: { ...d.hessian, start: 'cold' }, rng: new Rng(3) });
+  await runDynamics({
+    model,
+    w0,
+    train,
+    randomized,
+    test: testSet,
+    kind: 'sgd',
+    noise: {},
+    refresh: 1,
+    lr: d.lr,
+    batchSize: 5,
+    iterations: d.iterations,
+    logEvery: d.logEvery,
+    checkpoints: [],
+    hessian: { ...d.hessian, start: 'cold' },
+    rng: new Rng(3),
+  });
   const f = batchDynamicsCost(5, cfg);
   t.is(get('loss', 5), f['fashion.grad.minibatch[m=5]']!);
   t.is(evalImages(), f[OPS.evalImage]!);

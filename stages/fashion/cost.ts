@@ -51,7 +51,6 @@ export function lanczosHvps(k: number, cap: number): number {
   return Math.min(Math.max(cap, k + 1), 7.27 + 2.033 * k);
 }
 
-
 const add = (into: Counts, op: string, n: number) => {
   if (n > 0) into[op] = (into[op] ?? 0) + n;
 };
@@ -69,7 +68,6 @@ export function pretrainCost(cfg: ConfigReader): Counts {
   const T = fashion('data.test');
   return { [FASHION_OPS.gradFull]: M, [FASHION_OPS.evalImage]: logCount(M, fashion('pretrain.checkEvery')) * N + N + T };
 }
-
 
 /**
  * `fashion.dynamics[kind]` over I = dynamics.iterations: I gradients (sgd: minibatch of m; every other kind: full
@@ -122,10 +120,7 @@ export function probePointCost(kinds: readonly string[], cfg: ConfigReader, regi
   const K = fashion('probe.topK');
   const rows = kinds.reduce((a, kind) => a + lowRankRows(kind, readKindSettings(cfg, kind, registry).noise, Math.floor(N / m), registry), 0);
   const hvps =
-    lanczosHvps(K, fashion('probe.lanczos.maxIter')) +
-    fashion('probe.hutchinsonSamples') +
-    (fashion('probe.exactTraceHSigma') ? Math.floor(N / m) : 0) +
-    rows;
+    lanczosHvps(K, fashion('probe.lanczos.maxIter')) + fashion('probe.hutchinsonSamples') + (fashion('probe.exactTraceHSigma') ? Math.floor(N / m) : 0) + rows;
   const samples = fashion('probe.sharpness.samples');
   // Signed (default): antithetic pairs, 2·samples + 1 loss evaluations of the N images. Absolute (the released
   // flatness.py): samples + 1 loss evaluations, and the test set evaluated as often for the accuracy change.

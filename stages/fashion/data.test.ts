@@ -6,11 +6,20 @@ import type { FashionSplit } from '../data/fashion-mnist.ts';
 import { Rng } from '../numerics/random.ts';
 import { prepareFashion } from './data.ts';
 
-const split = (count: number): FashionSplit => ({ count, rows: 1, cols: 1, images: new Uint8Array(count), labels: Uint8Array.from({ length: count }, (_, i) => i % 10) });
+const split = (count: number): FashionSplit => ({
+  count,
+  rows: 1,
+  cols: 1,
+  images: new Uint8Array(count),
+  labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
+});
 
 test('random labels go on the last ones by default, or from randomLabelsFrom on (the released 1000–1199 of 6000)', (t) => {
   const last = prepareFashion(split(60), split(5), 12, 2, new Rng(1));
-  t.deepEqual(Array.from(last.randomized.keys()).filter((i) => last.randomized[i]), [10, 11]);
+  t.deepEqual(
+    Array.from(last.randomized.keys()).filter((i) => last.randomized[i]),
+    [10, 11],
+  );
   const released = prepareFashion(split(6000), split(5), 6000, 200, new Rng(1), 1000);
   const marked = Array.from(released.randomized.keys()).filter((i) => released.randomized[i]);
   t.is(marked.length, 200);

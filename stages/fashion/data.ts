@@ -24,7 +24,14 @@ export interface FashionExperimentData {
  * Takes the first `n` training images and replaces the labels of `randomLabels` of them, from index `from` (default:
  * the last ones), by uniform random labels.
  */
-export function prepareFashion(train: FashionSplit, test: FashionSplit, n: number, randomLabels: number, rng: Rng, from = n - randomLabels): FashionExperimentData {
+export function prepareFashion(
+  train: FashionSplit,
+  test: FashionSplit,
+  n: number,
+  randomLabels: number,
+  rng: Rng,
+  from = n - randomLabels,
+): FashionExperimentData {
   if (n > train.count) throw new Error(`fashion: ${n} training images requested, the training set has ${train.count}`);
   if (randomLabels > n) throw new Error(`fashion: ${randomLabels} random labels requested for ${n} training images`);
   if (from < 0 || from + randomLabels > n) throw new Error(`fashion: random labels on ${from}..${from + randomLabels - 1} do not fit in ${n} training images`);

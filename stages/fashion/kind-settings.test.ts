@@ -23,7 +23,10 @@ test('the keys that shape a kind’s noise, as paths and values (what the probes
   for (const kind of ['gd', 'sgd', 'gld_dynamic', 'gld_diag', 'gld_hessian_top1', 'gld_full']) t.deepEqual(noiseKeyPaths(kind), [], kind);
   const read: string[] = [];
   const quick = cfgOf('quick');
-  t.deepEqual(readShapeConfig((p) => (read.push(p), quick(p)), 'gld_leading'), { k: 10, rescaleToTrace: false });
+  t.deepEqual(
+    readShapeConfig((p) => (read.push(p), quick(p)), 'gld_leading'),
+    { k: 10, rescaleToTrace: false },
+  );
   t.deepEqual(read, noiseKeyPaths('gld_leading'));
   t.throws(() => noiseKeyPaths('gld_fool'), { message: /unknown noise kind 'gld_fool'/ });
 });

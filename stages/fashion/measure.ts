@@ -25,7 +25,13 @@ import { normalizePixels } from './data.ts';
 function randomImages(rng: Rng, n: number): Batch {
   const x = new Float32Array(n * 784);
   for (let i = 0; i < x.length; i++) x[i] = rng.uniform() * 2 - 1;
-  return { x: tf.tensor4d(x, [n, 28, 28, 1]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32') };
+  return {
+    x: tf.tensor4d(x, [n, 28, 28, 1]),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(10)),
+      'int32',
+    ),
+  };
 }
 
 /** The first n images of a split of a local Fashion-MNIST copy, normalised as the stages normalise them. */
@@ -36,7 +42,13 @@ function realImages(dir: string, split: 'train' | 'test', n: number): Batch {
 }
 
 /** Training and evaluation images for timing: real when a local copy exists, else random (logged). */
-async function timingImages(cfg: <T>(path: string) => T, n: number, evalN: number, rng: Rng, log: (line: string) => void): Promise<{ train: Batch; test: Batch }> {
+async function timingImages(
+  cfg: <T>(path: string) => T,
+  n: number,
+  evalN: number,
+  rng: Rng,
+  log: (line: string) => void,
+): Promise<{ train: Batch; test: Batch }> {
   try {
     const where = await locateFashionMnist({ configured: fashionConfig(cfg)('data.path'), download: false });
     const images = { train: realImages(where.dir, 'train', n), test: realImages(where.dir, 'test', evalN) };
@@ -104,7 +116,11 @@ export async function measureFashionCosts(
       const small = sliceBatch(train, 0, Math.min(N, 2 * m));
       await minibatchGradientCovariance(model, w, small, m, rng); // warm-up on 2 minibatches
       tf.dispose([small.x, small.y!]);
-      done(FASHION_OPS.sigma, await timed(async () => minibatchGradientCovariance(model, w, train, m, rng), 2, 0), `Σ from ${Math.floor(N / m)} minibatches of ${m}`);
+      done(
+        FASHION_OPS.sigma,
+        await timed(async () => minibatchGradientCovariance(model, w, train, m, rng), 2, 0),
+        `Σ from ${Math.floor(N / m)} minibatches of ${m}`,
+      );
     }
     if (want(FASHION_OPS.evalImage)) {
       done(FASHION_OPS.evalImage, (await timed(() => evaluateClassifier(model, w, test), 3)) / evalN, `evaluation per image (of ${evalN})`);

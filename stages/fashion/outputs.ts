@@ -69,7 +69,9 @@ export const fashionDynamicsOutputs = {
 /** `fashion.indicator`. */
 export const fashionStartProbeOutputs = { probe: json(probeResult) } as const;
 /** `fashion.probe`: the probe at every checkpoint. */
-export const fashionProbeOutputs = { points: json(z.array(partly<ProbeResult & { iteration: number }>(z.object({ iteration: z.number() }).and(probeResult)))) } as const;
+export const fashionProbeOutputs = {
+  points: json(z.array(partly<ProbeResult & { iteration: number }>(z.object({ iteration: z.number() }).and(probeResult)))),
+} as const;
 
 const seriesRow = z.intersection(dynamicsLog, z.object({ kind: z.string(), seed: z.number() }));
 const probeRow = z.object({
@@ -146,7 +148,11 @@ const theoryBasis: z.ZodType<EscapeTheoryResult['basis']> = z.object({
   converged: z.boolean(),
   sii: z.record(z.string(), z.array(z.number())),
 });
-const theoryTrajectory: z.ZodType<EscapeTheoryResult['trajectories'][number]> = z.object({ kind: noiseKindName, steps: z.array(z.number()), deltas: z.array(z.array(z.number())) });
+const theoryTrajectory: z.ZodType<EscapeTheoryResult['trajectories'][number]> = z.object({
+  kind: noiseKindName,
+  steps: z.array(z.number()),
+  deltas: z.array(z.array(z.number())),
+});
 /** `fashion.theory`: predicted against measured short-horizon loss increase, and the settings the report quotes. */
 export const fashionTheoryOutputs = {
   rows: json(z.array(theoryRow)),
@@ -185,7 +191,9 @@ const batchTheoryRow: z.ZodType<BatchTheoryRow> = z.object({
 export const fashionBatchTheoryOutputs = {
   rows: json(z.array(batchTheoryRow)),
   trajectories: json(z.array(z.object({ batchSize: z.number(), steps: z.array(z.number()), deltas: z.array(z.array(z.number())) }))),
-  settings: json(z.object({ runs: z.number(), steps: z.number(), every: z.number(), sizes: z.array(z.number()), fromTheory: z.array(z.number()), note: z.string() })),
+  settings: json(
+    z.object({ runs: z.number(), steps: z.number(), every: z.number(), sizes: z.array(z.number()), fromTheory: z.array(z.number()), note: z.string() }),
+  ),
 } as const;
 
 const batchSeedRow: z.ZodType<BatchSeedRow> = z.object({

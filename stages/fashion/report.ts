@@ -22,7 +22,8 @@ import { fashionTheoryStage } from './theory.ts';
 export const fashionReport: ExperimentReport = {
   inputs: (cfg) => {
     const c = fashionConfig(cfg);
-    const perSeed = (name: string, stage: StageHandle<{ seed: number }>) => Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`${name}_${seed}`, optionalDep(stage, { seed })]));
+    const perSeed = (name: string, stage: StageHandle<{ seed: number }>) =>
+      Object.fromEntries(seedIndices(cfg, 'fashion.seeds').map((seed) => [`${name}_${seed}`, optionalDep(stage, { seed })]));
     return {
       fashion: optionalDep(fashionSummaryStage),
       ...perSeed('theory', fashionTheoryStage),
@@ -41,12 +42,20 @@ export const fashionReport: ExperimentReport = {
     const theory = seeded(inputs, 'theory', fashionTheoryStage);
     return {
       ...(summary ? { fashion: { starts: summary.start, outcomes: fashionOutcomes(summary), trainImages: facts.fashionTrainImages } } : {}),
-      ...(theory?.length ? { theory: theoryAtHorizon(theoryRows(theory)).map((r) => ({ kind: r.kind, traceHSigma: r.traceHSigma, noiseInduced: r.noiseInduced })) } : {}),
+      ...(theory?.length
+        ? { theory: theoryAtHorizon(theoryRows(theory)).map((r) => ({ kind: r.kind, traceHSigma: r.traceHSigma, noiseInduced: r.noiseInduced })) }
+        : {}),
     };
   },
   beyond: (inputs) => {
     const summary = single(inputs, 'fashion', fashionSummaryStage);
     const withFull = summary?.table?.some((r) => r.kind === 'gld_full');
-    return { fashion: withFull ? summary : undefined, theory: seeded(inputs, 'theory', fashionTheoryStage), tailIndex: seeded(inputs, 'tail', fashionTailIndexStage), spectrum: seeded(inputs, 'spectrum', fashionSpectrumStage), batchSize: single(inputs, 'batchSize', fashionBatchSummaryStage) };
+    return {
+      fashion: withFull ? summary : undefined,
+      theory: seeded(inputs, 'theory', fashionTheoryStage),
+      tailIndex: seeded(inputs, 'tail', fashionTailIndexStage),
+      spectrum: seeded(inputs, 'spectrum', fashionSpectrumStage),
+      batchSize: single(inputs, 'batchSize', fashionBatchSummaryStage),
+    };
   },
 };

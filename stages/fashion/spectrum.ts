@@ -57,7 +57,10 @@ export const fashionSpectrumStage = defineStage({
   deps: (p, cfg: ConfigReader) =>
     allOf(
       { data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) },
-      named('dyn_', kindsOf(cfg).map((kind) => [kind, dep(fashionDynamicsStage, { kind, seed: p.seed })] as const)),
+      named(
+        'dyn_',
+        kindsOf(cfg).map((kind) => [kind, dep(fashionDynamicsStage, { kind, seed: p.seed })] as const),
+      ),
     ),
   cost: (_p, cfg) => {
     const s = fashionConfig(cfg)('spectrum');
@@ -86,7 +89,14 @@ export const fashionSpectrumStage = defineStage({
         const op = hessianOperator(model, p.w, train);
         try {
           results.push({ point: p.point, slq: await slq(op, { probes: s.probes, steps: s.steps, rng }) });
-          const r = await lanczosOnBackend(op, { k: s.topK, tol: lz.tol, tolPairs: Math.min(lz.tolPairs, s.topK), tolRest: lz.tolRest, maxIter: lz.maxIter, rng });
+          const r = await lanczosOnBackend(op, {
+            k: s.topK,
+            tol: lz.tol,
+            tolPairs: Math.min(lz.tolPairs, s.topK),
+            tolRest: lz.tolRest,
+            maxIter: lz.maxIter,
+            rng,
+          });
           r.eigenvalues.forEach((eigenvalue, rank) => top.push({ point: p.point, rank: rank + 1, eigenvalue, relativeResidual: r.relativeResiduals[rank]! }));
         } finally {
           op.dispose();

@@ -8,7 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import { NDArray, type LoadedArtifacts } from '../../cache/values.ts';
 import { dep, inputs as allOf, named } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
-import { fashionDataOutputs, fashionDynamicsOutputs, fashionPretrainOutputs, fashionProbeOutputs, fashionStartProbeOutputs, fashionSummaryOutputs } from './outputs.ts';
+import {
+  fashionDataOutputs,
+  fashionDynamicsOutputs,
+  fashionPretrainOutputs,
+  fashionProbeOutputs,
+  fashionStartProbeOutputs,
+  fashionSummaryOutputs,
+} from './outputs.ts';
 import { FASHION_FILES, locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
@@ -94,7 +101,12 @@ export const fashionDataStage = defineStage({
       changed: d.changed,
       testImages: new NDArray(d.testImages, [d.testLabels.length, 28, 28]),
       testLabels: d.testLabels,
-      summary: { train: n, randomLabels: d.randomized.reduce((a, b) => a + b, 0), changedLabels: d.changed.reduce((a, b) => a + b, 0), test: d.testLabels.length },
+      summary: {
+        train: n,
+        randomLabels: d.randomized.reduce((a, b) => a + b, 0),
+        changedLabels: d.changed.reduce((a, b) => a + b, 0),
+        test: d.testLabels.length,
+      },
     };
   },
 });
@@ -298,10 +310,22 @@ export const fashionSummaryStage = defineStage({
   cost: () => ({}),
   deps: (_p, cfg) =>
     allOf(
-      named('start_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionPretrainStage, { seed })] as const)),
-      named('ind_', seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionStartProbeStage, { seed })] as const)),
-      named('dyn_', kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(fashionDynamicsStage, { kind, seed })] as const))),
-      named('probe_', kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(fashionProbeStage, { kind, seed })] as const))),
+      named(
+        'start_',
+        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionPretrainStage, { seed })] as const),
+      ),
+      named(
+        'ind_',
+        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionStartProbeStage, { seed })] as const),
+      ),
+      named(
+        'dyn_',
+        kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(fashionDynamicsStage, { kind, seed })] as const)),
+      ),
+      named(
+        'probe_',
+        kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(fashionProbeStage, { kind, seed })] as const)),
+      ),
     ),
   async run(ctx, inputs) {
     const seeds = seedIndices(ctx.config, 'fashion.seeds');

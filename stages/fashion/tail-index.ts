@@ -72,7 +72,16 @@ function randomDirection(rng: Rng, size: number): Float64Array {
  * Projections of `samples` minibatch gradient-noise vectors g_B − g on each of `directions` (float64 dot products),
  * as one Float64Array per direction.
  */
-export async function noiseProjections(model: FlatModel, w: Float32Array, train: Batch, batchSize: number, samples: number, directions: readonly Float64Array[], rng: Rng, onSample?: (done: number) => void): Promise<Float64Array[]> {
+export async function noiseProjections(
+  model: FlatModel,
+  w: Float32Array,
+  train: Batch,
+  batchSize: number,
+  samples: number,
+  directions: readonly Float64Array[],
+  rng: Rng,
+  onSample?: (done: number) => void,
+): Promise<Float64Array[]> {
   const n = train.x.shape[0]!;
   if (batchSize > n) throw new Error(`tail index: minibatches of ${batchSize} from ${n} training images`);
   const full = (await valueAndGradRead(model, w, train)).grad;
@@ -108,7 +117,10 @@ export const fashionTailIndexStage = defineStage({
   instances: (cfg) => (fashionConfig(cfg)('tailIndex').enabled ? seedsOf(cfg).map((seed) => ({ seed })) : []),
   reads: ['seed', 'backend', 'fashion.dynamics.batchSize', 'fashion.tailIndex', 'fashion.probe.lanczos'],
   deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
-  cost: (_p, cfg) => ({ [minibatchGradOp(fashionConfig(cfg)('dynamics.batchSize'))]: fashionConfig(cfg)('tailIndex').samples, 'fashion.hvp': fashionConfig(cfg)('probe.lanczos').maxIter }),
+  cost: (_p, cfg) => ({
+    [minibatchGradOp(fashionConfig(cfg)('dynamics.batchSize'))]: fashionConfig(cfg)('tailIndex').samples,
+    'fashion.hvp': fashionConfig(cfg)('probe.lanczos').maxIter,
+  }),
   costNote: 'the Lanczos HVPs for the top eigenvector are counted at fashion.probe.lanczos.maxIter (an upper bound)',
   async run(ctx, inputs) {
     const fashion = fashionConfig(ctx.config);
@@ -140,7 +152,11 @@ export const fashionTailIndexStage = defineStage({
         const e = tailIndexInterval(p, rng, { resamples: settings.resamples });
         return { direction: names[d]!, alpha: e.alpha, lower: e.lower, upper: e.upper, k1: e.k1, k2: e.k2, samples: p.length };
       });
-      return { rows, topEigenvalue, projections: new NDArray(Float64Array.from(projections.flatMap((p) => Array.from(p))), [projections.length, settings.samples]) };
+      return {
+        rows,
+        topEigenvalue,
+        projections: new NDArray(Float64Array.from(projections.flatMap((p) => Array.from(p))), [projections.length, settings.samples]),
+      };
     } finally {
       dispose();
     }

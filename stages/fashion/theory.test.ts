@@ -33,7 +33,10 @@ async function tiny(over: Partial<EscapeTheoryOptions> = {}): Promise<{ o: Escap
   const n = 40;
   const train = {
     x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 36)), [n, 6, 6, 1]),
-    y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(3)),
+      'int32',
+    ),
   };
   const o: EscapeTheoryOptions = {
     model,
@@ -62,13 +65,24 @@ test.serial('tiny net: table per (kind, step); gd has no noise-induced increase;
   try {
     const r = await escapeTheory(o);
     t.is(r.rows.length, ALL.length * 3);
-    t.deepEqual(r.kinds.map((k) => k.kind), ALL);
+    t.deepEqual(
+      r.kinds.map((k) => k.kind),
+      ALL,
+    );
     const by = (kind: string) => r.rows.filter((x) => x.kind === kind);
     const kind = (name: string) => r.kinds.find((k) => k.kind === name)!;
     for (const name of ALL) {
       const rows = by(name);
-      t.deepEqual(rows.map((x) => x.step), [0, 2, 4], name);
-      t.deepEqual(rows.map((x) => x.t), [0, 0.1, 0.2], name);
+      t.deepEqual(
+        rows.map((x) => x.step),
+        [0, 2, 4],
+        name,
+      );
+      t.deepEqual(
+        rows.map((x) => x.t),
+        [0, 0.1, 0.2],
+        name,
+      );
       t.true(rows[0]!.measuredMean === 0 && rows[0]!.linear === 0 && rows[0]!.quadraticDiscrete === 0, `${name} at step 0`);
       for (const x of rows) {
         t.is(x.noiseInduced, x.measuredMean - x.gdDrift);
@@ -83,9 +97,16 @@ test.serial('tiny net: table per (kind, step); gd has no noise-induced increase;
       t.true(x.linear === 0 && x.quadratic === 0 && x.quadraticDiscrete === 0);
     }
     t.is(kind('gd').topKCapture, null);
-    t.true(by('gd').some((x) => x.gdDrift !== 0), 'GD moves: the start is not a minimum of the tiny problem');
+    t.true(
+      by('gd').some((x) => x.gdDrift !== 0),
+      'GD moves: the start is not a minimum of the tiny problem',
+    );
     // Every kind shares the same drift; the noisy kinds differ from it.
-    for (const name of ALL) t.deepEqual(by(name).map((x) => x.gdDrift), by('gd').map((x) => x.gdDrift));
+    for (const name of ALL)
+      t.deepEqual(
+        by(name).map((x) => x.gdDrift),
+        by('gd').map((x) => x.gdDrift),
+      );
     for (const name of ['sgd', 'gld_diag', 'gld_hessian']) t.true(by(name)[2]!.noiseInduced !== 0 && by(name)[2]!.measuredStderr > 0, name);
     // gld_const: Σ = σ²I, so s_ii = σ², Tr(HΣ) = σ²·TrH and the quadratic models have closed forms in λ_i.
     t.true(r.basis.sii.gld_const!.every((s) => close(s, SIGMA ** 2, 1e-12)));
@@ -101,7 +122,10 @@ test.serial('tiny net: table per (kind, step); gd has no noise-induced increase;
         for (let j = 0; j < x.step; j++) g += (1 - o.lr * l) ** (2 * j);
         return a + 0.5 * l * o.lr ** 2 * SIGMA ** 2 * g;
       }, 0);
-      t.true(close(x.quadratic, q, 1e-9) && close(x.quadraticDiscrete, qd, 1e-9), `gld_const step ${x.step}: ${x.quadratic} vs ${q}, ${x.quadraticDiscrete} vs ${qd}`);
+      t.true(
+        close(x.quadratic, q, 1e-9) && close(x.quadraticDiscrete, qd, 1e-9),
+        `gld_const step ${x.step}: ${x.quadratic} vs ${q}, ${x.quadraticDiscrete} vs ${qd}`,
+      );
     }
     // With all D eigenpairs, Σλ_i s_ii is Tr(HΣ) for the kinds whose trace is exact (sgd over Σ's factor rows).
     for (const name of ['sgd', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full']) {
@@ -172,9 +196,13 @@ test.serial('the stage runs through the engine on a tiny Fashion-MNIST and write
   // The quick profile's kinds (every registered kind may not be in it: gld_full is in no profile yet).
   const profileKinds = (config as unknown as { fashion: { dynamics: { kinds: NoiseKindName[] } } }).fashion.dynamics.kinds;
   t.true(profileKinds.every((k) => ALL.includes(k)));
-  t.deepEqual(kinds.map((k) => k.kind), profileKinds);
+  t.deepEqual(
+    kinds.map((k) => k.kind),
+    profileKinds,
+  );
   t.is(rows.length, profileKinds.length * 3);
   t.like(settings, { runs: 2, steps: 2, every: 1, k: 2, lr: 0.07, noiseFixedAtStart: true });
-  for (const x of rows) t.true([x.measuredMean, x.gdDrift, x.linear, x.quadratic, x.quadraticDiscrete, x.traceHSigma].every(Number.isFinite), `${x.kind} step ${x.step}`);
+  for (const x of rows)
+    t.true([x.measuredMean, x.gdDrift, x.linear, x.quadratic, x.quadraticDiscrete, x.traceHSigma].every(Number.isFinite), `${x.kind} step ${x.step}`);
   t.true(rows.filter((x) => x.kind === 'gd').every((x) => x.noiseInduced === 0));
 });

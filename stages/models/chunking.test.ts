@@ -13,7 +13,10 @@ test('layer shapes: VGG11 peaks at conv1 (32·32·64), the CNN at conv1 (24·24�
   t.deepEqual(shapes[0], [32, 32, 3]);
   t.deepEqual(shapes[1], [32, 32, 64]);
   t.deepEqual(shapes.at(-1), [10]);
-  t.deepEqual(shapes.find((s) => s.length === 1), [512]); // flatten after five pools: 1·1·512
+  t.deepEqual(
+    shapes.find((s) => s.length === 1),
+    [512],
+  ); // flatten after five pools: 1·1·512
   t.is(largestActivation(vgg), 65_536);
   const cnn = createCnn();
   t.deepEqual(activationShapes(cnn)[1], [24, 24, 10]);
@@ -48,10 +51,14 @@ test('the smaller of the two limits decides; a batch that fits is one chunk', (t
 
 test('errors name the sizes when nothing fits', (t) => {
   const vgg = createVgg11();
-  t.throws(() => chunkSizeFor(vgg, { maxStorageBufferBindingSize: 32 * MiB, maxBufferSize: 64 * MiB }, 10), { message: /vgg11: its gradient \(D \+ 1 = 9750923 float32, 37\.2 MiB\) exceeds the adapter's buffer limit 32\.0 MiB; no chunking helps/ });
+  t.throws(() => chunkSizeFor(vgg, { maxStorageBufferBindingSize: 32 * MiB, maxBufferSize: 64 * MiB }, 10), {
+    message: /vgg11: its gradient \(D \+ 1 = 9750923 float32, 37\.2 MiB\) exceeds the adapter's buffer limit 32\.0 MiB; no chunking helps/,
+  });
   t.throws(() => chunkSizeFor(createCnn(), { maxStorageBufferBindingSize: 32 * 1024, maxBufferSize: 2 ** 30 }, 10), { message: /gradient/ });
   const small = { ...createCnn(), size: 10 };
-  t.throws(() => chunkSizeFor(small, { maxStorageBufferBindingSize: 32 * 1024, maxBufferSize: 2 ** 30 }, 10), { message: /one example's largest activation \(0\.0 MiB\) exceeds/ });
+  t.throws(() => chunkSizeFor(small, { maxStorageBufferBindingSize: 32 * 1024, maxBufferSize: 2 ** 30 }, 10), {
+    message: /one example's largest activation \(0\.0 MiB\) exceeds/,
+  });
   t.throws(() => chunkSizeFor(vgg, llvmpipe, 0), { message: /n must be a positive integer/ });
 });
 
@@ -69,6 +76,7 @@ test('resolveChunkSize: a CPU backend keeps a configured number; an adapter caps
 test('checkWholeSet: the whole set must fit one binding, the error says how many would', (t) => {
   t.notThrows(() => checkWholeSet('svhn training set', [32, 32, 3], 10_000, llvmpipe));
   t.throws(() => checkWholeSet('cifar10 training set', [32, 32, 3], 50_000, llvmpipe), {
-    message: /^the cifar10 training set \(50000 examples of \[32, 32, 3\] float32, 585\.9 MiB\) exceeds the adapter's buffer limit 128\.0 MiB: .* use at most 10922 examples here, or backend=native$/,
+    message:
+      /^the cifar10 training set \(50000 examples of \[32, 32, 3\] float32, 585\.9 MiB\) exceeds the adapter's buffer limit 128\.0 MiB: .* use at most 10922 examples here, or backend=native$/,
   });
 });

@@ -85,7 +85,9 @@ export function chunkSizeFor(model: LayeredModel, limits: BufferLimits, n: numbe
   const perExample = largestActivation(model) * F32;
   const fit = Math.floor(budget / perExample);
   if (fit < 1) {
-    throw new Error(`${model.name}: one example's largest activation (${mib(perExample)}) exceeds the buffer budget ${mib(budget)} (${CHUNK_SAFETY} × the adapter's limit ${mib(limit)})`);
+    throw new Error(
+      `${model.name}: one example's largest activation (${mib(perExample)}) exceeds the buffer budget ${mib(budget)} (${CHUNK_SAFETY} × the adapter's limit ${mib(limit)})`,
+    );
   }
   const chunks = Math.ceil(n / Math.min(n, fit));
   const chunkSize = Math.ceil(n / chunks);

@@ -7,11 +7,21 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
-import { dot, readF64, relErr, TEST_BACKENDS, } from '../tf/testing.ts';
+import { dot, readF64, relErr, TEST_BACKENDS } from '../tf/testing.ts';
 import { createCnn } from './cnn.ts';
 import {
-  disposeBatch, expectedSharpness, gatherBatch, hessianOperator, hvp, hvpSession, meanLoss, minibatchValueAndGrad, perExampleGradients,
-  sliceBatch, valueAndGrad, valueAndGradRead,
+  disposeBatch,
+  expectedSharpness,
+  gatherBatch,
+  hessianOperator,
+  hvp,
+  hvpSession,
+  meanLoss,
+  minibatchValueAndGrad,
+  perExampleGradients,
+  sliceBatch,
+  valueAndGrad,
+  valueAndGradRead,
 } from './curvature.ts';
 import type { Batch } from './model.ts';
 import { createToy2d, toy2dBatch } from './toy2d.ts';
@@ -19,7 +29,10 @@ import { createToy2d, toy2dBatch } from './toy2d.ts';
 function cnnBatch(rng: Rng, n: number): Batch {
   return {
     x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 784)), [n, 28, 28, 1]),
-    y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32'),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(10)),
+      'int32',
+    ),
   };
 }
 
@@ -156,7 +169,9 @@ test.serial(`paper CNN: ${TEST_BACKENDS.join(', ')} give the same loss, gradient
   }
   for (let b = 1; b < TEST_BACKENDS.length; b++) {
     const errs = [0, 1, 2].map((i) => relErr(out[b]![i]!, out[0]![i]!));
-    t.log(`${TEST_BACKENDS[b]} vs ${TEST_BACKENDS[0]}: loss ${errs[0]!.toExponential(2)}, gradient ${errs[1]!.toExponential(2)}, HVP ${errs[2]!.toExponential(2)}`);
+    t.log(
+      `${TEST_BACKENDS[b]} vs ${TEST_BACKENDS[0]}: loss ${errs[0]!.toExponential(2)}, gradient ${errs[1]!.toExponential(2)}, HVP ${errs[2]!.toExponential(2)}`,
+    );
     t.true(errs[0]! < 1e-6, `${TEST_BACKENDS[b]} loss`);
     t.true(errs[1]! < 1e-5, `${TEST_BACKENDS[b]} gradient`);
     t.true(errs[2]! < 1e-4, `${TEST_BACKENDS[b]} HVP`);

@@ -75,12 +75,7 @@ function overChunks<T extends tf.Tensor>(batch: Batch, opts: ChunkOptions, f: (c
 }
 
 /** Mean loss and its gradient: `const {value, grad} = valueAndGrad(model, w, batch)` (a minibatch is just a batch). */
-export function valueAndGrad(
-  model: FlatModel,
-  w: tf.Tensor1D | Float32Array,
-  batch: Batch,
-  opts: ChunkOptions = {},
-): { value: tf.Scalar; grad: tf.Tensor1D } {
+export function valueAndGrad(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): { value: tf.Scalar; grad: tf.Tensor1D } {
   const fused = opts.fused === false ? null : model.fusedValueAndGrad?.(w, batch);
   if (fused) return { value: tf.scalar(fused.value), grad: tf.tensor1d(fused.grad) };
   const p = asParamTensor(w, model.size);
@@ -159,12 +154,7 @@ export async function meanLoss(model: FlatModel, w: tf.Tensor1D | Float32Array, 
 }
 
 /** ∇ℓᵢ(w) for every example as an n×D float32 matrix, from batched backward passes (one per chunk). */
-export function perExampleGradients(
-  model: FlatModel,
-  w: tf.Tensor1D | Float32Array,
-  batch: Batch,
-  opts: ChunkOptions = {},
-): tf.Tensor2D {
+export function perExampleGradients(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): tf.Tensor2D {
   const p = asParamTensor(w, model.size);
   try {
     const n = batchSize(batch);
@@ -203,13 +193,7 @@ export function perExampleGradientsLoop(model: FlatModel, w: tf.Tensor1D | Float
  * Exact Hessian-vector product H(w)·v of the mean loss, by double backprop: ∇_w(∇_w L(w) · v). Example:
  * `hvp(model, w, batch, v)`. Float32 throughout; requires the gradient registrations of initBackend.
  */
-export function hvp(
-  model: FlatModel,
-  w: tf.Tensor1D | Float32Array,
-  batch: Batch,
-  v: tf.Tensor1D | Float32Array,
-  opts: ChunkOptions = {},
-): tf.Tensor1D {
+export function hvp(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, v: tf.Tensor1D | Float32Array, opts: ChunkOptions = {}): tf.Tensor1D {
   const p = asParamTensor(w, model.size);
   const q = asParamTensor(v, model.size);
   try {
@@ -299,12 +283,7 @@ export interface HessianOptions extends ChunkOptions {
  * Hessian-vector product; `matvecTensor` is the same product on a tensor, left on the device (what deviceLanczos
  * uses on webgpu). Call `dispose()` when done. Example: `lanczos(hessianOperator(model, w, batch), 20)`.
  */
-export function hessianOperator(
-  model: FlatModel,
-  w: tf.Tensor1D | Float32Array | Float64Array,
-  batch: Batch,
-  opts: HessianOptions = {},
-): DisposableOperator {
+export function hessianOperator(model: FlatModel, w: tf.Tensor1D | Float32Array | Float64Array, batch: Batch, opts: HessianOptions = {}): DisposableOperator {
   const wt = tf.keep(w instanceof tf.Tensor ? tf.clone(w) : tf.tensor1d(Float32Array.from(w)));
   if (wt.shape[0] !== model.size) {
     wt.dispose();
@@ -419,12 +398,7 @@ export interface SharpnessEstimate {
  * Expected sharpness E_ν[L(θ+ν)] − L(θ), ν ~ N(0, δ²I), by Monte Carlo over `samples` draws from `rng` (or, with
  * mode `absolute`, E|L(θ+ν) − L(θ)|). Example: `await expectedSharpness(model, w, batch, {delta: 0.01, samples: 50, rng: new Rng(1)})`.
  */
-export async function expectedSharpness(
-  model: FlatModel,
-  w: Float32Array,
-  batch: Batch,
-  opts: SharpnessOptions,
-): Promise<SharpnessEstimate> {
+export async function expectedSharpness(model: FlatModel, w: Float32Array, batch: Batch, opts: SharpnessOptions): Promise<SharpnessEstimate> {
   if (w.length !== model.size) throw new Error(`expectedSharpness: w has ${w.length} entries, ${model.name} has ${model.size}`);
   const test = opts.test;
   const metrics = async (x: Float32Array): Promise<number[]> => {

@@ -13,10 +13,16 @@ for (const backend of TEST_BACKENDS) {
     const model = createCnn();
     const rng = new Rng(5);
     const n = 50;
-    const batch = { x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 784)), [n, 28, 28, 1]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32') };
+    const batch = {
+      x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 784)), [n, 28, 28, 1]),
+      y: tf.tensor1d(
+        Int32Array.from({ length: n }, () => rng.int(10)),
+        'int32',
+      ),
+    };
     const w = model.init(rng);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * 20; // far from uniform predictions, so accuracy is informative
-    const groups = Uint8Array.from({ length: n }, (_, i) => i % 3 === 0 ? 1 : 0);
+    const groups = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
     // The same model without the fused method: evaluation falls back to perExampleLoss + predict.
     const separate: FlatModel = { ...model, lossAndPrediction: undefined };
     for (const chunk of [n, 16]) {

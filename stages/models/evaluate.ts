@@ -14,7 +14,12 @@ export interface Evaluation {
  * Evaluates `w` on `batch` (labels int32) in chunks of `chunk` examples, one forward pass per chunk where the model
  * offers it; values are read back with awaited reads. Example: `(await evaluateClassifier(model, w, test)).accuracy`.
  */
-export async function evaluateClassifier(model: FlatModel, w: Float32Array, batch: Batch, opts: { chunk?: number; groups?: Uint8Array } = {}): Promise<Evaluation> {
+export async function evaluateClassifier(
+  model: FlatModel,
+  w: Float32Array,
+  batch: Batch,
+  opts: { chunk?: number; groups?: Uint8Array } = {},
+): Promise<Evaluation> {
   const n = batch.x.shape[0]!;
   const chunk = Math.max(1, opts.chunk ?? 2000);
   const labels = await readTensor(batch.y!);

@@ -21,15 +21,19 @@ import { createTanhMlp } from './tiny.ts';
 
 const native = nativeAvailability();
 const nativeTest = native.ok ? test.serial : test.serial.skip;
-if (!native.ok) test('fused native gradient tests skipped', (t) => {
-  t.log(`skipped: ${native.reason}`);
-  t.pass();
-});
+if (!native.ok)
+  test('fused native gradient tests skipped', (t) => {
+    t.log(`skipped: ${native.reason}`);
+    t.pass();
+  });
 
 function randomBatch(rng: Rng, n: number, shape: number[], classes: number, dtype: 'int32' | 'float32' = 'int32'): Batch {
   const size = shape.reduce((a, b) => a * b, 1);
   const x = tf.tensor(Float32Array.from(rng.fillNormal(new Float64Array(n * size))), [n, ...shape]);
-  const y = tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(classes)), dtype);
+  const y = tf.tensor1d(
+    Int32Array.from({ length: n }, () => rng.int(classes)),
+    dtype,
+  );
   return { x, y };
 }
 

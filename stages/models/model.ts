@@ -68,7 +68,10 @@ export function unflatten(w: tf.Tensor1D, params: readonly ParamSpec[]): tf.Tens
     throw new Error(`unflatten: expected a parameter vector of length ${total}, got shape [${w.shape}]`);
   }
   if (params.length === 1) return [tf.reshape(w, params[0]!.shape as number[])];
-  const parts = tf.split(w, params.map((p) => p.size));
+  const parts = tf.split(
+    w,
+    params.map((p) => p.size),
+  );
   return parts.map((part, i) => tf.reshape(part, params[i]!.shape as number[]));
 }
 

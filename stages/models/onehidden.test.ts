@@ -53,13 +53,22 @@ test('onehidden has D = 300, ±1 output weights and an output clipped to [δ, 1�
   await initBackend('wasm');
   const model = createOneHidden();
   t.is(model.size, 300);
-  t.deepEqual(model.params.map((p) => [p.name, p.shape]), [['hidden.weight', [2, 100]], ['hidden.bias', [100]]]);
+  t.deepEqual(
+    model.params.map((p) => [p.name, p.shape]),
+    [
+      ['hidden.weight', [2, 100]],
+      ['hidden.bias', [100]],
+    ],
+  );
   const w = new Float32Array(300);
   w[0] = 1; // unit 0 (+1): z = x₀
   w[99] = 1; // unit 99 (−1): z = x₀
   w[1] = 0.25; // unit 1 (+1): z = x₀/4
   const p = model.predict(tf.tensor1d(w), tf.tensor2d([0.8, 0, 100, 0, -100, 0], [3, 2]));
-  t.deepEqual(Array.from(p.dataSync()).map((v) => +v.toFixed(6)), [0.2, 1 - DELTA, DELTA]);
+  t.deepEqual(
+    Array.from(p.dataSync()).map((v) => +v.toFixed(6)),
+    [0.2, 1 - DELTA, DELTA],
+  );
   p.dispose();
   t.throws(() => createOneHidden({ hidden: 3 }), { message: /even/ });
 });

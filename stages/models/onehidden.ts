@@ -23,8 +23,7 @@ export function createOneHidden(options: OneHiddenOptions = {}) {
   const delta = options.delta ?? 1e-3;
   if (hidden < 2 || hidden % 2 !== 0) throw new Error(`createOneHidden: hidden must be even and ≥ 2, got ${hidden}`);
   const outWeights = new Float32Array(hidden).map((_, k) => (k < hidden / 2 ? 1 : -1));
-  const output = (h: tf.Tensor) =>
-    tf.clipByValue(tf.squeeze(tf.matMul(h as tf.Tensor2D, tf.tensor2d(outWeights, [hidden, 1])), [1]), delta, 1 - delta);
+  const output = (h: tf.Tensor) => tf.clipByValue(tf.squeeze(tf.matMul(h as tf.Tensor2D, tf.tensor2d(outWeights, [hidden, 1])), [1]), delta, 1 - delta);
   const head: Head = {
     needsTargets: true,
     loss: (h, y) => tf.square(tf.sub(output(h), tf.cast(y!, 'float32'))) as tf.Tensor1D,

@@ -23,7 +23,10 @@ interface Row {
 
 const images = (rng: Rng, n: number, shape: number[], classes: number): Batch => ({
   x: tf.tensor(rng.fillNormal(new Float32Array(n * shape.reduce((a, b) => a * b, 1))), [n, ...shape]),
-  y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(classes)), 'int32'),
+  y: tf.tensor1d(
+    Int32Array.from({ length: n }, () => rng.int(classes)),
+    'int32',
+  ),
 });
 
 const rows: Row[] = [

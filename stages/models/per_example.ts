@@ -15,22 +15,14 @@ import { transposeMerged } from '../tf/ops.ts';
 export function perExampleDenseWeightGrads(a: tf.Tensor2D, dz: tf.Tensor2D): tf.Tensor2D {
   const [n, nin] = a.shape;
   const nout = dz.shape[1];
-  return tf.tidy(() =>
-    tf.reshape(tf.mul(tf.reshape(a, [n, nin, 1]), tf.reshape(dz, [n, 1, nout])), [n, nin * nout]),
-  );
+  return tf.tidy(() => tf.reshape(tf.mul(tf.reshape(a, [n, nin, 1]), tf.reshape(dz, [n, 1, nout])), [n, nin * nout]));
 }
 
 /**
  * Per-example gradients of a stride-1 conv filter [kh, kw, ci, co], flattened row-major: a [n, H, W, ci] and
  * dz [n, Ho, Wo, co] → [n, kh·kw·ci·co]. `pad` is the conv's padding rule ('valid', 'same', …).
  */
-export function perExampleConvFilterGrads(
-  a: tf.Tensor4D,
-  dz: tf.Tensor4D,
-  kh: number,
-  kw: number,
-  pad: 'valid' | 'same',
-): tf.Tensor2D {
+export function perExampleConvFilterGrads(a: tf.Tensor4D, dz: tf.Tensor4D, kh: number, kw: number, pad: 'valid' | 'same'): tf.Tensor2D {
   const [n, H, W, ci] = a.shape;
   const [n2, Ho, Wo, co] = dz.shape;
   if (n2 !== n) throw new Error(`perExampleConvFilterGrads: ${n} inputs but ${n2} output gradients`);

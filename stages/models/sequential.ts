@@ -280,12 +280,14 @@ function plan(spec: SequentialSpec): { paramLayers: ParamLayer[]; params: ParamS
   const params = layoutParams(blocks);
   const paramLayers = pending.map((pl): ParamLayer => {
     const l = pl.layer;
-    const [fanIn, fanOut] =
-      l.kind === 'conv2d'
-        ? [l.kernel * l.kernel * pl.inShape[2]!, l.kernel * l.kernel * l.filters]
-        : [pl.inShape[0]!, l.units];
+    const [fanIn, fanOut] = l.kind === 'conv2d' ? [l.kernel * l.kernel * pl.inShape[2]!, l.kernel * l.kernel * l.filters] : [pl.inShape[0]!, l.units];
     const role = (r: 'weight' | 'bias', index: number): ParamRole => ({
-      layer: l.name, kind: l.kind, role: r, fanIn, fanOut, spec: params[index]!,
+      layer: l.name,
+      kind: l.kind,
+      role: r,
+      fanIn,
+      fanOut,
+      spec: params[index]!,
     });
     return { ...pl, roles: [role('weight', pl.weight), role('bias', pl.bias)] };
   });

@@ -58,7 +58,10 @@ for (const backend of BACKENDS) {
     const n = 12;
     const batch = {
       x: tf.tensor4d(rng.fillNormal(new Float32Array(n * h * w0 * c)), [n, h, w0, c]),
-      y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+      y: tf.tensor1d(
+        Int32Array.from({ length: n }, () => rng.int(3)),
+        'int32',
+      ),
     };
     const w = model.init(rng);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * 5; // away from the near-zero init

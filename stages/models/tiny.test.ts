@@ -66,7 +66,10 @@ for (const backend of TEST_BACKENDS) {
     const n = 16;
     const batch = {
       x: tf.tensor2d(rng.fillNormal(new Float32Array(n * 4)), [n, 4]),
-      y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(3)), 'int32'),
+      y: tf.tensor1d(
+        Int32Array.from({ length: n }, () => rng.int(3)),
+        'int32',
+      ),
     };
     const w = model.init(rng);
     const gradAt = async (u: Float32Array) => {

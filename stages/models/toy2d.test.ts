@@ -29,7 +29,11 @@ test('closed forms: the sharp basin at (1,1) has Hessian eigenvalues 200 and 20,
 test('closed-form gradient and Hessian equal central differences of the closed-form loss, in both branches', (t) => {
   const rng = new Rng(31);
   const data = toy2dData(rng, 20);
-  for (const w of [[1.05, 0.97], [-0.9, -1.1], [0.2, -0.4]]) {
+  for (const w of [
+    [1.05, 0.97],
+    [-0.9, -1.1],
+    [0.2, -0.4],
+  ]) {
     const ev = toy2dEvaluate(w, data);
     const h = 1e-6;
     const f = (u: number[]) => toy2dEvaluate(u, data).loss;
@@ -77,7 +81,11 @@ for (const backend of TEST_BACKENDS) {
       flat += buf[6]!;
     }
     t.true(flat > 10 && flat < 90, `${flat} of 100 samples in the flat branch at the boundary point`);
-    for (const w of [[1.02, 0.99], [-1.03, -0.95], [0.82, 0.815]]) {
+    for (const w of [
+      [1.02, 0.99],
+      [-1.03, -0.95],
+      [0.82, 0.815],
+    ]) {
       const w32 = Float32Array.from(w);
       const ref = toy2dEvaluate(Float64Array.from(w32), data);
       const { value, grad } = valueAndGrad(model, w32, batch);
@@ -85,7 +93,11 @@ for (const backend of TEST_BACKENDS) {
       const g = await readF64(grad);
       t.true(relErr(g, ref.grad) < 1e-4, `gradient at ${w}: ${g} vs ${ref.grad}`);
       const [h00, h01, h11] = ref.hessian;
-      for (const v of [[1, 0], [0, 1], [0.6, -0.8]]) {
+      for (const v of [
+        [1, 0],
+        [0, 1],
+        [0.6, -0.8],
+      ]) {
         const hv = hvp(model, w32, batch, Float32Array.from(v));
         t.true(relErr(await readF64(hv), [h00 * v[0]! + h01 * v[1]!, h01 * v[0]! + h11 * v[1]!]) < 1e-5, `HVP at ${w}`);
         hv.dispose();

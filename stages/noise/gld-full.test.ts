@@ -5,7 +5,7 @@ import { NO_NEEDS } from './kind.ts';
 import { computeNoiseStats } from './stats.ts';
 import { assertShapeEquals, D, noiseFixture, trace } from './testing.ts';
 
-test('gld_full needs only Σ\'s factor and is Σ itself, with trace TrΣ', async (t) => {
+test("gld_full needs only Σ's factor and is Σ itself, with trace TrΣ", async (t) => {
   const f = await noiseFixture(6);
   const needs = gldFull.needs({});
   t.deepEqual({ ...needs }, { ...NO_NEEDS, covarianceFactor: true });
@@ -61,7 +61,7 @@ test('gld_full draws have covariance Σ (every entry within 4 standard errors) a
   t.log(`largest |Σ̂_ij − Σ_ij| / se = ${worst.toFixed(2)} over ${D * D} entries; E‖ξ‖² = ${sq.toFixed(4)} vs TrΣ = ${trace(S).toFixed(4)}`);
 });
 
-test('gld_full\'s Tr(HΣ_kind) is SGD\'s Tr(HΣ)', async (t) => {
+test("gld_full's Tr(HΣ_kind) is SGD's Tr(HΣ)", async (t) => {
   const f = await noiseFixture(8);
   const s = gldFull.build({ size: D, covarianceFactor: f.cov.factor }, {});
   // Σ_k c_kᵀHc_k over the kind's rows against Tr(H·Σ) from the dense matrices.

@@ -13,7 +13,10 @@ export const gldHessianTop1 = defineNoiseKind({
       refresh: positiveInt,
       /** How u₁ is found: Lanczos (default when absent; fashion.dynamics.hessian) or power steps from a uniform random vector. */
       eigvec: z
-        .discriminatedUnion('method', [z.object({ method: z.literal('lanczos') }).strict(), z.object({ method: z.literal('power'), iterations: positiveInt }).strict()])
+        .discriminatedUnion('method', [
+          z.object({ method: z.literal('lanczos') }).strict(),
+          z.object({ method: z.literal('power'), iterations: positiveInt }).strict(),
+        ])
         .optional(),
     })
     .strict(),

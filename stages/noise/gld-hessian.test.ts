@@ -12,7 +12,10 @@ test('gld_hessian is (TrΣ/Σλ)·Σ_{j≤k} λ_j u_j u_jᵀ of H, with trace Tr
   const s = gldHessian.build(f.stats, { k });
   const lam = Array.from(f.hessianEig.eigenvalues.slice(0, k));
   const trS = trace(f.sigmaDense);
-  const target = outerSum(f.hessianEig.eigenvectors.slice(0, k), lam.map((l) => (l * trS) / (lam[0]! + lam[1]! + lam[2]!)));
+  const target = outerSum(
+    f.hessianEig.eigenvectors.slice(0, k),
+    lam.map((l) => (l * trS) / (lam[0]! + lam[1]! + lam[2]!)),
+  );
   assertShapeEquals(t, s, target);
   t.true(Math.abs(s.trace - trS) < 1e-10 * trS);
   assertEmpiricalCovariance(t, s, target);

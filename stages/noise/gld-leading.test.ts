@@ -24,12 +24,22 @@ test('gld_leading with rescaleToTrace has trace TrΣ', async (t) => {
   const lam = Array.from(f.sigmaEig.eigenvalues.slice(0, k));
   const trS = trace(f.sigmaDense);
   const scale = trS / lam.reduce((a, b) => a + b, 0);
-  const target = outerSum(f.sigmaEig.eigenvectors.slice(0, k), lam.map((l) => l * scale));
+  const target = outerSum(
+    f.sigmaEig.eigenvectors.slice(0, k),
+    lam.map((l) => l * scale),
+  );
   assertShapeEquals(t, s, target);
   t.true(Math.abs(s.trace - trS) < 1e-10 * trS);
   assertEmpiricalCovariance(t, s, target);
   t.throws(() => gldLeading.needs({}), { message: /gld_leading: config.k must be a positive integer, got undefined/ });
-  t.throws(() => gldLeading.build({ ...f.stats, covarianceTopK: { eigenvalues: f.sigmaEig.eigenvalues.slice(0, 1), eigenvectors: f.sigmaEig.eigenvectors.slice(0, 1) } }, { k: 2 }), {
-    message: /needs 2 eigenpairs of Σ, got 1/,
-  });
+  t.throws(
+    () =>
+      gldLeading.build(
+        { ...f.stats, covarianceTopK: { eigenvalues: f.sigmaEig.eigenvalues.slice(0, 1), eigenvectors: f.sigmaEig.eigenvectors.slice(0, 1) } },
+        { k: 2 },
+      ),
+    {
+      message: /needs 2 eigenpairs of Σ, got 1/,
+    },
+  );
 });

@@ -29,13 +29,7 @@ export function placeSampler(sampler: NoiseSampler, placement: NoisePlacement): 
  * One update in place: θ ← θ − η(g + ξ) for 'gradient', θ ← θ − ηg + ξ for 'weights'; `noise` undefined means ξ = 0.
  * Example: `noisyStep(params, grad, 0.07, sampler.isZero ? undefined : sampler.sample(rng, xi), placement)`.
  */
-export function noisyStep(
-  params: Float32Array,
-  grad: Float32Array,
-  lr: number,
-  noise: Float32Array | undefined,
-  placement: NoisePlacement,
-): Float32Array {
+export function noisyStep(params: Float32Array, grad: Float32Array, lr: number, noise: Float32Array | undefined, placement: NoisePlacement): Float32Array {
   if (grad.length !== params.length) throw new Error(`noisyStep: gradient length ${grad.length} ≠ parameter length ${params.length}`);
   if (noise !== undefined && noise.length !== params.length) throw new Error(`noisyStep: noise length ${noise.length} ≠ parameter length ${params.length}`);
   // gradient: θ − η·g − η·ξ;  weights: θ − η·g + ξ.

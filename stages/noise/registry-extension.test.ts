@@ -25,7 +25,11 @@ const gldScaled = defineNoiseKind({
   style: { label: 'GLD scaled', color: OKABE_ITO.blue, dash: [3, 1], shape: 'star' },
   needs: () => Object.freeze({ ...NO_NEEDS, covarianceTrace: true }),
   build: (stats, config) =>
-    samplerFromShape('gld_scaled', { type: 'isotropic', size: stats.size, variance: ((config.scale as number) * requireStat('gld_scaled', stats, 'covarianceTrace')) / stats.size }),
+    samplerFromShape('gld_scaled', {
+      type: 'isotropic',
+      size: stats.size,
+      variance: ((config.scale as number) * requireStat('gld_scaled', stats, 'covarianceTrace')) / stats.size,
+    }),
 });
 
 /** The registry line. */
@@ -53,7 +57,13 @@ const dynamics = {
 const fashion = (kinds: string[]) => ({
   data: { train: 40, test: 24 },
   dynamics: { ...dynamics, kinds },
-  probe: { topK: 3, lanczos: { tol: 1e-3, tolPairs: 2, tolRest: 1e-2, maxIter: 12 }, hutchinsonSamples: 3, exactTraceHSigma: true, sharpness: { delta: 0.01, samples: 2 } },
+  probe: {
+    topK: 3,
+    lanczos: { tol: 1e-3, tolPairs: 2, tolRest: 1e-2, maxIter: 12 },
+    hutchinsonSamples: 3,
+    exactTraceHSigma: true,
+    sharpness: { delta: 0.01, samples: 2 },
+  },
   theory: { runs: 2, steps: 3, every: 2 },
 });
 const cfg = (kinds: string[]) => configReader({ fashion: fashion(kinds) });
@@ -64,7 +74,10 @@ test('the config schema built from the registry takes the new kind’s block and
   t.deepEqual(schema.parse(blocks), blocks);
   t.is(Object.keys(kindSettingsShape(KINDS)).at(-1), 'gld_scaled');
   const bad = schema.safeParse({ ...blocks, gld_scaled: { refresh: 4, scale: -1 } });
-  t.deepEqual(bad.error?.issues.map((i) => i.path.join('.')), ['gld_scaled.scale']);
+  t.deepEqual(
+    bad.error?.issues.map((i) => i.path.join('.')),
+    ['gld_scaled.scale'],
+  );
   t.false(schema.safeParse({ ...blocks, gld_scaled: { refresh: 4, scale: 1, sigma: 1 } }).success, 'strict');
   t.false(z.object(kindSettingsShape(NOISE_KINDS)).strict().safeParse(blocks).success, 'the registry without it does not know the block');
 });

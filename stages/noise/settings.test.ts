@@ -4,7 +4,17 @@ import { NOISE_KINDS } from './registry.ts';
 import { kindSettingsShape } from './settings.ts';
 
 test('the fashion.dynamics blocks come in registry order, gld_full before gld_hessian_top1 as the config always had them', (t) => {
-  t.deepEqual(Object.keys(kindSettingsShape(NOISE_KINDS)), ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_full', 'gld_hessian_top1']);
+  t.deepEqual(Object.keys(kindSettingsShape(NOISE_KINDS)), [
+    'gd',
+    'sgd',
+    'gld_const',
+    'gld_dynamic',
+    'gld_diag',
+    'gld_leading',
+    'gld_hessian',
+    'gld_full',
+    'gld_hessian_top1',
+  ]);
   for (const [name, schema] of Object.entries(kindSettingsShape(NOISE_KINDS))) t.is(schema, NOISE_KINDS[name as keyof typeof NOISE_KINDS].settings);
 });
 

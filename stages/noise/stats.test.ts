@@ -14,7 +14,9 @@ test('every registered kind builds from exactly the statistics it declares, and 
     const stats = await computeNoiseStats(needs, {
       size: D,
       covariance: () => (calls.covariance++, f.cov),
-      hessianTopK: async (k) => (calls.hessian.push(k), { eigenvalues: f.hessianEig.eigenvalues.slice(0, k), eigenvectors: f.hessianEig.eigenvectors.slice(0, k) }),
+      hessianTopK: async (k) => (
+        calls.hessian.push(k), { eigenvalues: f.hessianEig.eigenvalues.slice(0, k), eigenvectors: f.hessianEig.eigenvectors.slice(0, k) }
+      ),
     });
     t.is(calls.covariance, needsCovariance(needs) ? 1 : 0, kind.name);
     t.deepEqual(calls.hessian, needs.hessianTopK > 0 ? [needs.hessianTopK] : [], kind.name);
@@ -30,7 +32,10 @@ test('every registered kind builds from exactly the statistics it declares, and 
 
 test('mergeNeeds takes the union; missing sources are named', async (t) => {
   const merged = mergeNeeds(NOISE_KINDS.gld_diag.needs({}), NOISE_KINDS.gld_hessian.needs({ k: 3 }), NOISE_KINDS.gld_hessian_top1.needs({}));
-  t.deepEqual({ ...merged }, { minibatchGradient: false, covarianceTrace: true, covarianceDiagonal: true, covarianceTopK: 0, covarianceFactor: false, hessianTopK: 3 });
+  t.deepEqual(
+    { ...merged },
+    { minibatchGradient: false, covarianceTrace: true, covarianceDiagonal: true, covarianceTopK: 0, covarianceFactor: false, hessianTopK: 3 },
+  );
   t.true(mergeNeeds(merged, NOISE_KINDS.gld_full.needs({})).covarianceFactor);
   t.true(needsCovariance(NOISE_KINDS.gld_full.needs({})));
   t.deepEqual({ ...mergeNeeds() }, { ...NO_NEEDS });

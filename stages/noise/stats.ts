@@ -51,7 +51,8 @@ export async function computeNoiseStats(needs: NoiseNeeds, sources: NoiseStatSou
     if (needs.covarianceFactor) stats.covarianceFactor = cov.factor;
   }
   if (needs.hessianTopK > 0) {
-    if (sources.hessianTopK === undefined) throw new Error(`computeNoiseStats: the noise kind needs ${needs.hessianTopK} Hessian eigenpairs but no Hessian source was given`);
+    if (sources.hessianTopK === undefined)
+      throw new Error(`computeNoiseStats: the noise kind needs ${needs.hessianTopK} Hessian eigenpairs but no Hessian source was given`);
     stats.hessianTopK = await sources.hessianTopK(needs.hessianTopK);
   }
   return Object.freeze(stats);

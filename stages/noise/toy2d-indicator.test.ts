@@ -89,7 +89,11 @@ test('population covariance: every closed form holds exactly', async (t) => {
   t.true(Math.abs(raw.trace - 4.4) < 1e-12);
   const cov = raw.scaled(TOTAL / raw.trace);
   const k = await perKind(cov);
-  t.log(Object.entries(k).map(([name, v]) => `${name}: ${v.toFixed(6)}`).join(', '));
+  t.log(
+    Object.entries(k)
+      .map(([name, v]) => `${name}: ${v.toFixed(6)}`)
+      .join(', '),
+  );
   const close = (x: number, y: number) => Math.abs(x - y) < 1e-9;
   t.true(close(k.gld_const, ISO));
   t.true(close(k.gld_dynamic, ISO));

@@ -121,10 +121,12 @@ test.serial('the paper’s estimator (the stages’ minibatchGradientCovariance)
       }
       const f = shuffledPassEstimatorFactor(N, m0);
       const leftover = N - Math.floor(N / m0) * m0;
-      for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) t.true(close(S[i]![j]!, f * S1[i]![j]!, 1e-9), `N=${N} m0=${m0} (leftover ${leftover}) (${i},${j})`);
+      for (let i = 0; i < D; i++)
+        for (let j = 0; j < D; j++) t.true(close(S[i]![j]!, f * S1[i]![j]!, 1e-9), `N=${N} m0=${m0} (leftover ${leftover}) (${i},${j})`);
       t.true(close(trH, f * traceH(S1), 1e-9), `N=${N} m0=${m0}: E Tr(HS) ${trH} vs ${f * traceH(S1)}`);
       // From the estimate at m0, SGD's Tr(HΣ_m) at every m.
-      for (let m = 1; m <= N; m++) t.true(close(traceAtBatchSize(trH, N, m0, m), withoutReplacementFactor(N, m) * traceH(S1), 1e-9), `N=${N} m0=${m0} → m=${m}`);
+      for (let m = 1; m <= N; m++)
+        t.true(close(traceAtBatchSize(trH, N, m0, m), withoutReplacementFactor(N, m) * traceH(S1), 1e-9), `N=${N} m0=${m0} → m=${m}`);
     }
     tf.dispose([batch.x, batch.y!]);
   }

@@ -43,7 +43,8 @@ export function withoutReplacementFactor(N: number, m: number): number {
 /** N/(m₀(N − 1)): E[S_m₀] = this · Σ₁ for the paper's estimator from one shuffled pass of ⌊N/m₀⌋ ≥ 2 minibatches. */
 export function shuffledPassEstimatorFactor(N: number, m0: number): number {
   check(N, m0, 'shuffledPassEstimatorFactor');
-  if (Math.floor(N / m0) < 2) throw new Error(`shuffledPassEstimatorFactor: N=${N} gives ${Math.floor(N / m0)} minibatch(es) of m0=${m0}; the estimator needs at least 2`);
+  if (Math.floor(N / m0) < 2)
+    throw new Error(`shuffledPassEstimatorFactor: N=${N} gives ${Math.floor(N / m0)} minibatch(es) of m0=${m0}; the estimator needs at least 2`);
   return N / (m0 * (N - 1));
 }
 

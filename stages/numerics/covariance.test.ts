@@ -110,10 +110,13 @@ test('large n (Gram matrix solved by Lanczos) matches the dense eigensolver', as
 test('ξ = Cᵀz has covariance Σ (every entry within 5 sampling sd)', (t) => {
   const dd = 6;
   const cov = perExampleCovariance(gradients(10, dd, 4), 3);
-  const sigma = cov.factor.reduce((s, c) => {
-    for (let i = 0; i < dd; i++) for (let j = 0; j < dd; j++) s[i * dd + j]! += c[i]! * c[j]!;
-    return s;
-  }, new Float64Array(dd * dd));
+  const sigma = cov.factor.reduce(
+    (s, c) => {
+      for (let i = 0; i < dd; i++) for (let j = 0; j < dd; j++) s[i * dd + j]! += c[i]! * c[j]!;
+      return s;
+    },
+    new Float64Array(dd * dd),
+  );
   const draws = 40_000;
   const rng = new Rng(5);
   const acc = new Float64Array(dd * dd);

@@ -104,7 +104,10 @@ export class Covariance {
   scaled(s: number): Covariance {
     if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`Covariance.scaled: factor must be finite and ≥ 0, got ${s}`);
     const r = Math.sqrt(s);
-    return new Covariance(this.factor.map((c) => c.map((x) => x * r)), this.mean);
+    return new Covariance(
+      this.factor.map((c) => c.map((x) => x * r)),
+      this.mean,
+    );
   }
 
   /** At least the k leading eigenpairs of Σ (descending). */

@@ -31,7 +31,15 @@ function problem(n: number, seed: number): { matrix: Float64Array; spectrum: num
 }
 
 /** Checks the result against the dense eigensolver; returns the largest relative eigenvalue error. */
-function checkAgainstDense(t: import('ava').ExecutionContext, res: LanczosResult, matrix: Float64Array, n: number, tol: number, label: string, vectors = true): number {
+function checkAgainstDense(
+  t: import('ava').ExecutionContext,
+  res: LanczosResult,
+  matrix: Float64Array,
+  n: number,
+  tol: number,
+  label: string,
+  vectors = true,
+): number {
   const ref = symmetricEigen(matrix, n);
   const normA = Math.max(Math.abs(ref.values[0]!), Math.abs(ref.values[n - 1]!));
   let worst = 0;
@@ -57,14 +65,20 @@ for (const backend of TEST_BACKENDS) {
   test.serial(`[${backend}] top-k of random dense symmetric matrices match the dense eigensolver`, async (t) => {
     await initBackend(backend);
     const lines: string[] = [];
-    for (const [n, k, tol, seed] of [[60, 1, 1e-5, 1], [120, 3, 1e-4, 2], [200, 5, 1e-5, 3]] as const) {
+    for (const [n, k, tol, seed] of [
+      [60, 1, 1e-5, 1],
+      [120, 3, 1e-4, 2],
+      [200, 5, 1e-5, 3],
+    ] as const) {
       const { matrix } = problem(n, seed);
       const op = denseDeviceOperator(matrix, n);
       try {
         const res = await deviceLanczos(op, { k, tol, seed });
         t.true(res.converged, `n=${n} k=${k}`);
         const err = checkAgainstDense(t, res, matrix, n, tol, `n=${n} k=${k}`);
-        lines.push(`n=${n} k=${k} tol=${tol}: ${res.matvecs} matvecs, max eigenvalue error ${err.toExponential(1)}, max rel. residual ${Math.max(...res.relativeResiduals).toExponential(1)}`);
+        lines.push(
+          `n=${n} k=${k} tol=${tol}: ${res.matvecs} matvecs, max eigenvalue error ${err.toExponential(1)}, max rel. residual ${Math.max(...res.relativeResiduals).toExponential(1)}`,
+        );
       } finally {
         op.dispose();
       }
@@ -87,7 +101,7 @@ for (const backend of TEST_BACKENDS) {
     const perturbed = Float64Array.from(matrix);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j <= i; j++) {
-        const e = 1e-3 * rng.normal() / Math.sqrt(n);
+        const e = (1e-3 * rng.normal()) / Math.sqrt(n);
         perturbed[i * n + j] = perturbed[i * n + j]! + e;
         if (i !== j) perturbed[j * n + i] = perturbed[j * n + i]! + e;
       }
@@ -121,7 +135,9 @@ for (const backend of TEST_BACKENDS) {
       // Within the repeated eigenspace the vectors are not unique: check values and residuals only.
       checkAgainstDense(t, res, repeated, n, 1e-5, 'repeated', false);
       for (let i = 0; i < 4; i++) for (let j = 0; j < i; j++) t.true(Math.abs(dot(res.eigenvectors[i]!, res.eigenvectors[j]!)) < 1e-5);
-      t.log(`repeated λ=4 (×3): ${res.matvecs} matvecs, ${res.breakdowns} breakdowns, eigenvalues ${Array.from(res.eigenvalues, (x) => x.toFixed(7)).join(', ')}`);
+      t.log(
+        `repeated λ=4 (×3): ${res.matvecs} matvecs, ${res.breakdowns} breakdowns, eigenvalues ${Array.from(res.eigenvalues, (x) => x.toFixed(7)).join(', ')}`,
+      );
     } finally {
       op.dispose();
     }
@@ -160,7 +176,9 @@ for (const backend of TEST_BACKENDS) {
       // restart (the kept block's residuals) and a few for the start and breakdown retries.
       const bound = 3 * result.matvecs + result.restarts + 3 * (result.breakdowns + 1);
       t.true(perStep.length <= bound, `${perStep.length} reads for ${result.matvecs} matvecs and ${result.restarts} restarts`);
-      t.log(`${result.matvecs} matvecs, ${result.restarts} restarts: ${perStep.length} reads of ${perStep.reduce((a, b) => a + b, 0)} numbers in all (largest ${Math.max(...perStep)}), then ${k}×${n}`);
+      t.log(
+        `${result.matvecs} matvecs, ${result.restarts} restarts: ${perStep.length} reads of ${perStep.reduce((a, b) => a + b, 0)} numbers in all (largest ${Math.max(...perStep)}), then ${k}×${n}`,
+      );
       t.is(tf.memory().numTensors, before, 'no tensor left behind');
       // Again, with a warm start and through lanczosOnBackend; and an operator that fails mid-run.
       await lanczosOnBackend(op, { k, tol: 1e-5, seed: 14, start: result.eigenvectors });
@@ -195,7 +213,10 @@ for (const backend of TEST_BACKENDS) {
 function cnnBatch(rng: Rng, n: number) {
   return {
     x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 784)), [n, 28, 28, 1]),
-    y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32'),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(10)),
+      'int32',
+    ),
   };
 }
 
@@ -220,7 +241,9 @@ async function cnnTop3(backend: 'cpu' | 'webgpu'): Promise<LanczosResult> {
   const cpu = await cnnTop3('cpu');
   t.true(gpu.converged && cpu.converged);
   const errs = Array.from(gpu.eigenvalues, (x, i) => Math.abs(x - cpu.eigenvalues[i]!) / Math.abs(cpu.eigenvalues[i]!));
-  t.log(`D=11330: webgpu ${Array.from(gpu.eigenvalues, (x) => x.toPrecision(7)).join(', ')} (${gpu.matvecs} matvecs), cpu ${Array.from(cpu.eigenvalues, (x) => x.toPrecision(7)).join(', ')} (${cpu.matvecs} matvecs); relative differences ${errs.map((e) => e.toExponential(1)).join(', ')}`);
+  t.log(
+    `D=11330: webgpu ${Array.from(gpu.eigenvalues, (x) => x.toPrecision(7)).join(', ')} (${gpu.matvecs} matvecs), cpu ${Array.from(cpu.eigenvalues, (x) => x.toPrecision(7)).join(', ')} (${cpu.matvecs} matvecs); relative differences ${errs.map((e) => e.toExponential(1)).join(', ')}`,
+  );
   errs.forEach((e, i) => t.true(e <= 1e-4, `λ${i + 1}: ${e}`));
   for (let i = 0; i < 3; i++) t.true(Math.abs(Math.abs(dot(gpu.eigenvectors[i]!, cpu.eigenvectors[i]!)) - 1) < 1e-2, `eigenvector ${i + 1}`);
 });

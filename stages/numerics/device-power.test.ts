@@ -16,7 +16,10 @@ for (const backend of TEST_BACKENDS) {
     await initBackend(backend);
     const n = 120;
     const rng = new Rng(3);
-    const { matrix } = randomSymmetric(Array.from({ length: n }, (_, i) => 3 * Math.pow(0.8, i)), rng);
+    const { matrix } = randomSymmetric(
+      Array.from({ length: n }, (_, i) => 3 * Math.pow(0.8, i)),
+      rng,
+    );
     const start = Float64Array.from({ length: n }, () => rng.uniform());
     const op = denseDeviceOperator(matrix, n);
     const before = tf.memory().numTensors;
@@ -26,7 +29,10 @@ for (const backend of TEST_BACKENDS) {
       t.deepEqual(reads, [...Array.from({ length: 30 }, () => 3), n], 'three numbers per step, the vector once');
       t.is(device.matvecs, 30);
       t.true(Math.abs(device.value - host.value) <= 1e-5 * Math.abs(host.value), `${device.value} vs ${host.value}`);
-      t.true(Math.abs(device.relativeResidual - host.relativeResidual) <= 1e-5 + 1e-2 * host.relativeResidual, `${device.relativeResidual} vs ${host.relativeResidual}`);
+      t.true(
+        Math.abs(device.relativeResidual - host.relativeResidual) <= 1e-5 + 1e-2 * host.relativeResidual,
+        `${device.relativeResidual} vs ${host.relativeResidual}`,
+      );
       t.true(Math.abs(dot(device.vector, host.vector) - 1) < 1e-5);
       t.is(tf.memory().numTensors, before);
       await t.throwsAsync(devicePowerIteration(op, 3, new Float64Array(n)), { message: 'powerIteration: start vector is zero' });

@@ -1,12 +1,6 @@
 import test from 'ava';
 import { symmetricEigen } from './eigen.ts';
-import {
-  escapePredictions,
-  linearPrediction,
-  quadraticDiscretePrediction,
-  quadraticPrediction,
-  subspaceTraceHSigma,
-} from './escape-theory.ts';
+import { escapePredictions, linearPrediction, quadraticDiscretePrediction, quadraticPrediction, subspaceTraceHSigma } from './escape-theory.ts';
 import { denseMatmul, denseTrace, randomOrthonormalColumns, randomSymmetric } from './testing.ts';
 import { Rng } from './random.ts';
 
@@ -14,7 +8,10 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e
 
 /** A dense symmetric positive-definite D×D matrix with random eigenvectors (not commuting with anything given). */
 function randomSpd(d: number, rng: Rng): Float64Array {
-  return randomSymmetric(Array.from({ length: d }, () => 0.2 + rng.uniform() * 2), rng).matrix;
+  return randomSymmetric(
+    Array.from({ length: d }, () => 0.2 + rng.uniform() * 2),
+    rng,
+  ).matrix;
 }
 
 /** ½Tr(H·C_n) from the exact covariance recursion C_{n+1} = (I − ηH)C_n(I − ηH) + η²Σ, C_0 = 0, at each wanted n. */
@@ -89,7 +86,9 @@ test('dense non-commuting H and full-rank Σ: the discrete model over all D pair
     const steps = [0, 1, 3, 10, 30, 60];
     const exact = recursionLoss(h, sigma, d, lr, steps);
     const discrete = quadraticDiscretePrediction(steps, lr, lambdas, sii);
-    steps.forEach((n, j) => t.true(Math.abs(discrete[j]! - exact[j]!) <= 1e-15 + 1e-12 * Math.abs(exact[j]!), `seed ${seed} n=${n}: ${discrete[j]} vs ${exact[j]}`));
+    steps.forEach((n, j) =>
+      t.true(Math.abs(discrete[j]! - exact[j]!) <= 1e-15 + 1e-12 * Math.abs(exact[j]!), `seed ${seed} n=${n}: ${discrete[j]} vs ${exact[j]}`),
+    );
     // The linear model is the first step of the recursion exactly: ½Tr(H·η²Σ).
     const trHS = denseTrace(denseMatmul(h, sigma, d), d);
     t.true(rel(subspaceTraceHSigma(lambdas, sii), trHS) < 1e-12, 'Σλ_i s_ii = Tr(HΣ) with all pairs');

@@ -60,5 +60,8 @@ test('awaited metrics give exactly the estimate of synchronous ones (same draws,
     const sync = await perturbationChange(f, w, { delta: 0.1, samples: 7, rng: new Rng(4), mode });
     t.deepEqual(await perturbationChange(async (x: Float32Array) => f(x), w, { delta: 0.1, samples: 7, rng: new Rng(4), mode }), sync);
   }
-  await t.throwsAsync(perturbationChange(async (x: Float32Array) => f(x), w, { delta: 0.1, samples: 1, rng: new Rng(1) }), { message: /need ≥ 2 samples, got 1/ });
+  await t.throwsAsync(
+    perturbationChange(async (x: Float32Array) => f(x), w, { delta: 0.1, samples: 1, rng: new Rng(1) }),
+    { message: /need ≥ 2 samples, got 1/ },
+  );
 });

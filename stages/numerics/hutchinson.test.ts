@@ -15,9 +15,16 @@ function exactStderr(a: Float64Array, n: number, samples: number): number {
 }
 
 test('estimate lies within a few stderr of the exact trace; stderr matches theory', async (t) => {
-  for (const [seed, n] of [[1, 30], [2, 60], [3, 100]] as const) {
+  for (const [seed, n] of [
+    [1, 30],
+    [2, 60],
+    [3, 100],
+  ] as const) {
     const rng = new Rng(seed);
-    const { matrix } = randomSymmetric(Array.from({ length: n }, (_, i) => Math.exp(-i / 10) + (i % 3 === 0 ? -0.2 : 0)), rng);
+    const { matrix } = randomSymmetric(
+      Array.from({ length: n }, (_, i) => Math.exp(-i / 10) + (i % 3 === 0 ? -0.2 : 0)),
+      rng,
+    );
     const exact = denseTrace(matrix, n);
     const res = await hutchinson(denseOperator(matrix, n), { samples: 400, rng });
     const theory = exactStderr(matrix, n, 400);
@@ -30,7 +37,10 @@ test('estimate lies within a few stderr of the exact trace; stderr matches theor
 test('stderr shrinks like 1/√n and the error over many repetitions has the claimed spread', async (t) => {
   const n = 40;
   const rng = new Rng(7);
-  const { matrix } = randomSymmetric(Array.from({ length: n }, (_, i) => 1 / (1 + i)), rng);
+  const { matrix } = randomSymmetric(
+    Array.from({ length: n }, (_, i) => 1 / (1 + i)),
+    rng,
+  );
   const op = denseOperator(matrix, n);
   const small = await hutchinson(op, { samples: 100, seed: 1 });
   const large = await hutchinson(op, { samples: 1600, seed: 2 });

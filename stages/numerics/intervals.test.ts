@@ -15,8 +15,18 @@ function wilsonRoots(s: number, n: number, z: number): [number, number] {
 test('Wilson interval equals the roots of its defining quadratic', (t) => {
   const z95 = 1.959963984540054;
   const z99 = 2.5758293035489;
-  for (const [s, n] of [[1, 10], [3, 7], [81, 263], [15, 148], [999, 1000], [50, 100]] as [number, number][]) {
-    for (const [level, z] of [[0.95, z95], [0.99, z99]] as [number, number][]) {
+  for (const [s, n] of [
+    [1, 10],
+    [3, 7],
+    [81, 263],
+    [15, 148],
+    [999, 1000],
+    [50, 100],
+  ] as [number, number][]) {
+    for (const [level, z] of [
+      [0.95, z95],
+      [0.99, z99],
+    ] as [number, number][]) {
       const w = wilsonInterval(s, n, level);
       const [lo, hi] = wilsonRoots(s, n, z);
       t.true(Math.abs(w.lower - lo) < 1e-12 && Math.abs(w.upper - hi) < 1e-12, `${s}/${n} at ${level}: [${w.lower}, ${w.upper}] vs [${lo}, ${hi}]`);

@@ -50,7 +50,10 @@ for (const p of problems) {
 test('thick restarts (small maxBasis) still converge to the dense answer', async (t) => {
   const n = 150;
   const rng = new Rng(4);
-  const { matrix } = randomSymmetric(Array.from({ length: n }, (_, i) => 1 / Math.sqrt(1 + i)), rng);
+  const { matrix } = randomSymmetric(
+    Array.from({ length: n }, (_, i) => 1 / Math.sqrt(1 + i)),
+    rng,
+  );
   const ref = denseReference(matrix, n);
   const res = await lanczos(denseOperator(matrix, n), { k: 6, tol: 1e-8, maxBasis: 12, seed: 5, maxIter: 2000 });
   t.true(res.converged);
@@ -77,7 +80,10 @@ test('breakdown: a rank-3 operator asked for k=6 returns 3 eigenvalues and 3 zer
   const res = await lanczos(denseOperator(a, n), { k: 6, tol: 1e-10, seed: 9 });
   t.true(res.converged);
   t.true(res.breakdowns >= 1);
-  t.deepEqual(Array.from(res.eigenvalues.slice(0, 3), (x) => Math.round(x * 1e9) / 1e9), [3, 2, 1]);
+  t.deepEqual(
+    Array.from(res.eigenvalues.slice(0, 3), (x) => Math.round(x * 1e9) / 1e9),
+    [3, 2, 1],
+  );
   for (let i = 3; i < 6; i++) t.true(Math.abs(res.eigenvalues[i]!) < 1e-12);
   for (let i = 0; i < 6; i++) for (let j = 0; j < i; j++) t.true(Math.abs(dot(res.eigenvectors[i]!, res.eigenvectors[j]!)) < 1e-10);
 });
@@ -108,7 +114,10 @@ test('errors name the offending values', async (t) => {
 
 test('dependent warm-start vectors are dropped', async (t) => {
   const n = 40;
-  const { matrix, eigenvectors } = randomSymmetric(Array.from({ length: n }, (_, i) => n - i), new Rng(10));
+  const { matrix, eigenvectors } = randomSymmetric(
+    Array.from({ length: n }, (_, i) => n - i),
+    new Rng(10),
+  );
   const twice = scaleInPlace(2, Float64Array.from(eigenvectors[0]!));
   const res = await lanczos(denseOperator(matrix, n), { k: 3, tol: 1e-10, seed: 1, start: [eigenvectors[0]!, twice, eigenvectors[1]!] });
   t.is(res.startVectors, 2);
@@ -140,7 +149,11 @@ test('warm start from a perturbed operator’s eigenvectors: ≤ 20 matvecs, far
       return scaleInPlace(1 / norm(g), g);
     });
     const weights = Array.from({ length: 10 }, () => (rng.uniform() < 0.5 ? -eps : eps));
-    const perturbed = spectralOperator(basis, lambda.map((l) => l * (1 + eps * rng.normal())), { vectors, weights });
+    const perturbed = spectralOperator(
+      basis,
+      lambda.map((l) => l * (1 + eps * rng.normal())),
+      { vectors, weights },
+    );
     const coldP = await lanczos(perturbed, { ...options, seed: 4 });
     const warm = await lanczos(perturbed, { ...options, seed: 5, start: previous.eigenvectors });
     t.true(warm.converged);
@@ -183,5 +196,7 @@ test('tolRest holds every pair to a tolerance: all k pairs meet it, checked agai
     t.true(held.eigenvalues[i]! <= ref.values[i]! * (1 + 1e-12), `eigenvalue ${i} interlaces`);
   }
   t.true(held.matvecs > loose.matvecs);
-  t.log(`k=20: ${loose.matvecs} matvecs with only the top 5 checked (max trailing residual ${Math.max(...loose.relativeResiduals.slice(5)).toExponential(1)}), ${held.matvecs} with all 20 held`);
+  t.log(
+    `k=20: ${loose.matvecs} matvecs with only the top 5 checked (max trailing residual ${Math.max(...loose.relativeResiduals.slice(5)).toExponential(1)}), ${held.matvecs} with all 20 held`,
+  );
 });

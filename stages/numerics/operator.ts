@@ -14,10 +14,7 @@ export interface LinearOperator {
 }
 
 /** Wraps a function as an operator: `lambdaOperator((v) => dense.mul(v), 20)`. */
-export function lambdaOperator(
-  matvec: (v: Float64Array) => Float64Array | Promise<Float64Array>,
-  size: number,
-): LinearOperator {
+export function lambdaOperator(matvec: (v: Float64Array) => Float64Array | Promise<Float64Array>, size: number): LinearOperator {
   return { size, matvec };
 }
 

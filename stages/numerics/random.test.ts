@@ -36,5 +36,8 @@ test('truncated normal stays within its bound and permutation is a permutation',
   const rng = new Rng(5);
   for (let i = 0; i < 10_000; i++) t.true(Math.abs(rng.truncatedNormal(0.02)) <= 0.04);
   const p = Array.from(rng.permutation(100)).sort((x, y) => x - y);
-  t.deepEqual(p, Array.from({ length: 100 }, (_, i) => i));
+  t.deepEqual(
+    p,
+    Array.from({ length: 100 }, (_, i) => i),
+  );
 });

@@ -46,7 +46,9 @@ test('first two moments estimate tr(A)/D and tr(A²)/D within probe error', asyn
   const m2 = denseTrace(a2, n) / n;
   const sd1 = probeSd(matrix, n) / Math.sqrt(probes);
   const sd2 = probeSd(a2, n) / Math.sqrt(probes);
-  t.log(`m1 ${slqMoment(res, 1).toFixed(4)} vs ${m1.toFixed(4)} (sd ${sd1.toFixed(4)}); m2 ${slqMoment(res, 2).toFixed(3)} vs ${m2.toFixed(3)} (sd ${sd2.toFixed(3)})`);
+  t.log(
+    `m1 ${slqMoment(res, 1).toFixed(4)} vs ${m1.toFixed(4)} (sd ${sd1.toFixed(4)}); m2 ${slqMoment(res, 2).toFixed(3)} vs ${m2.toFixed(3)} (sd ${sd2.toFixed(3)})`,
+  );
   t.true(Math.abs(slqMoment(res, 1) - m1) < 4 * sd1);
   t.true(Math.abs(slqMoment(res, 2) - m2) < 4 * sd2);
 });
@@ -70,7 +72,11 @@ test('an operator with 3 distinct eigenvalues stops after 3 steps with exact nod
   const { matrix: small } = randomSymmetric([2, 2, 2, -1, -1, 5, 5, 5, 5, 5], new Rng(5));
   const res = await slq(denseOperator(small, 10), { probes: 2, steps: 8, probe: 'gaussian', seed: 6 });
   t.deepEqual(res.stepsTaken, [3, 3]);
-  for (const tau of res.nodes) t.deepEqual(Array.from(tau, (x) => Math.round(x * 1e8) / 1e8), [5, 2, -1]);
+  for (const tau of res.nodes)
+    t.deepEqual(
+      Array.from(tau, (x) => Math.round(x * 1e8) / 1e8),
+      [5, 2, -1],
+    );
   const d = slqDensity(res, [0], 1);
   t.true(d[0]! > 0);
 });

@@ -150,7 +150,11 @@ export function slqDensityGrid(
   if (!Number.isInteger(points) || points < 2) throw new Error(`slqDensityGrid: points must be an integer ≥ 2, got ${points}`);
   let lo = Infinity;
   let hi = -Infinity;
-  for (const tau of result.nodes) for (const x of tau) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  for (const tau of result.nodes)
+    for (const x of tau) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
   lo -= pad * options.sigma;
   hi += pad * options.sigma;
   const grid = Float64Array.from({ length: points }, (_, i) => lo + ((hi - lo) * i) / (points - 1));

@@ -38,7 +38,10 @@ test('tailIndexInterval covers α: on one seed at 95%, and in most of 20 seeds',
     for (let s = 0; s < SEEDS; s++) {
       const b = tailIndexInterval(sample(alpha, s), new Rng(s), { resamples: 200, permutations: 4 });
       if (b.lower <= alpha && alpha <= b.upper) covered++;
-      t.true(b.lower <= b.alpha + 1e-12 && b.alpha <= b.upper + 1e-12, `α=${alpha}, seed ${s}: the estimate ${b.alpha} lies in its own interval [${b.lower}, ${b.upper}]`);
+      t.true(
+        b.lower <= b.alpha + 1e-12 && b.alpha <= b.upper + 1e-12,
+        `α=${alpha}, seed ${s}: the estimate ${b.alpha} lies in its own interval [${b.lower}, ${b.upper}]`,
+      );
     }
     t.log(`α=${alpha}: seed 0 α̂ ${r.alpha.toFixed(4)} [${r.lower.toFixed(4)}, ${r.upper.toFixed(4)}]; 95% intervals covered α in ${covered}/${SEEDS} seeds`);
     // At 95% nominal, P(covered ≤ 15 of 20) ≈ 0.3%.

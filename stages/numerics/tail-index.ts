@@ -90,7 +90,15 @@ function shuffle(idx: Int32Array, rng: Rng): void {
 }
 
 /** The mean of 1/α̂ over `permutations` random orders of the samples at `idx` (which it shuffles). */
-function permutedInverseAlpha(samples: ArrayLike<number>, logAbs: Float64Array, k1: number, k2: number, idx: Int32Array, permutations: number, rng: Rng): number {
+function permutedInverseAlpha(
+  samples: ArrayLike<number>,
+  logAbs: Float64Array,
+  k1: number,
+  k2: number,
+  idx: Int32Array,
+  permutations: number,
+  rng: Rng,
+): number {
   let sum = 0;
   for (let p = 0; p < permutations; p++) {
     shuffle(idx, rng);

@@ -80,7 +80,11 @@ export class HouseholderBasis {
   private readonly dirs: Float64Array[];
 
   /** Draws `reflections` unit reflection directions in dimension n. */
-  constructor(readonly n: number, reflections: number, rng: Rng) {
+  constructor(
+    readonly n: number,
+    reflections: number,
+    rng: Rng,
+  ) {
     this.dirs = Array.from({ length: reflections }, () => {
       const h = rng.fillNormal(new Float64Array(n));
       return scaleInPlace(1 / norm(h), h);

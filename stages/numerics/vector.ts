@@ -75,17 +75,55 @@ export function gramMatrix(rows: readonly Float64Array[]): Float64Array {
   for (let i0 = 0; i0 < n; i0 += 4) {
     for (let j0 = 0; j0 <= i0; j0 += 4) {
       if (i0 + 4 <= n && j0 + 4 <= n) {
-        const a0 = rows[i0]!, a1 = rows[i0 + 1]!, a2 = rows[i0 + 2]!, a3 = rows[i0 + 3]!;
-        const b0 = rows[j0]!, b1 = rows[j0 + 1]!, b2 = rows[j0 + 2]!, b3 = rows[j0 + 3]!;
-        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-        let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+        const a0 = rows[i0]!,
+          a1 = rows[i0 + 1]!,
+          a2 = rows[i0 + 2]!,
+          a3 = rows[i0 + 3]!;
+        const b0 = rows[j0]!,
+          b1 = rows[j0 + 1]!,
+          b2 = rows[j0 + 2]!,
+          b3 = rows[j0 + 3]!;
+        let s00 = 0,
+          s01 = 0,
+          s02 = 0,
+          s03 = 0,
+          s10 = 0,
+          s11 = 0,
+          s12 = 0,
+          s13 = 0;
+        let s20 = 0,
+          s21 = 0,
+          s22 = 0,
+          s23 = 0,
+          s30 = 0,
+          s31 = 0,
+          s32 = 0,
+          s33 = 0;
         for (let t = 0; t < d; t++) {
-          const x0 = a0[t]!, x1 = a1[t]!, x2 = a2[t]!, x3 = a3[t]!;
-          const y0 = b0[t]!, y1 = b1[t]!, y2 = b2[t]!, y3 = b3[t]!;
-          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
-          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
-          s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
-          s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+          const x0 = a0[t]!,
+            x1 = a1[t]!,
+            x2 = a2[t]!,
+            x3 = a3[t]!;
+          const y0 = b0[t]!,
+            y1 = b1[t]!,
+            y2 = b2[t]!,
+            y3 = b3[t]!;
+          s00 += x0 * y0;
+          s01 += x0 * y1;
+          s02 += x0 * y2;
+          s03 += x0 * y3;
+          s10 += x1 * y0;
+          s11 += x1 * y1;
+          s12 += x1 * y2;
+          s13 += x1 * y3;
+          s20 += x2 * y0;
+          s21 += x2 * y1;
+          s22 += x2 * y2;
+          s23 += x2 * y3;
+          s30 += x3 * y0;
+          s31 += x3 * y1;
+          s32 += x3 * y2;
+          s33 += x3 * y3;
         }
         s.set([s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33]);
         for (let a = 0; a < 4; a++) {

@@ -24,7 +24,11 @@ export function oneHiddenCost(cfg: ConfigReader): Record<string, number> {
 }
 
 /** Milliseconds of one gradient and of one measurement: a one-epoch, one-iteration run is 2 measurements + 1 gradient. */
-export async function measureOneHiddenCosts(cfg: <T>(path: string) => T, needed: ReadonlySet<string>, log: (line: string) => void): Promise<Record<string, number>> {
+export async function measureOneHiddenCosts(
+  cfg: <T>(path: string) => T,
+  needed: ReadonlySet<string>,
+  log: (line: string) => void,
+): Promise<Record<string, number>> {
   const onehidden = oneHiddenConfig(cfg);
   if (!needed.has(ONEHIDDEN_OPS.grad) && !needed.has(ONEHIDDEN_OPS.measure)) return {};
   const rng = new Rng(4);
@@ -47,7 +51,15 @@ export async function measureOneHiddenCosts(cfg: <T>(path: string) => T, needed:
   } finally {
     tf.dispose([batch.x, batch.y]);
   }
-  const settings = { epochs: 1, itersPerEpoch: 1, lr: onehidden('lr'), decayEpochs: 1, covBatchSize: onehidden('covBatchSize'), covBatches: onehidden('covBatches'), rng };
+  const settings = {
+    epochs: 1,
+    itersPerEpoch: 1,
+    lr: onehidden('lr'),
+    decayEpochs: 1,
+    covBatchSize: onehidden('covBatchSize'),
+    covBatches: onehidden('covBatches'),
+    rng,
+  };
   await trainOneHidden(model, w, data, settings); // warm-up
   const t0 = cpuClock();
   await trainOneHidden(model, w, data, settings);

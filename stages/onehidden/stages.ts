@@ -25,7 +25,18 @@ export const oneHiddenTrainStage = defineStage({
   gpus: gpusForBackend,
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
   cost: (_p, cfg) => oneHiddenCost(cfg),
-  reads: ['seed', 'backend', 'onehidden.samples', 'onehidden.hidden', 'onehidden.epochs', 'onehidden.itersPerEpoch', 'onehidden.lr', 'onehidden.decayEpochs', 'onehidden.covBatchSize', 'onehidden.covBatches'],
+  reads: [
+    'seed',
+    'backend',
+    'onehidden.samples',
+    'onehidden.hidden',
+    'onehidden.epochs',
+    'onehidden.itersPerEpoch',
+    'onehidden.lr',
+    'onehidden.decayEpochs',
+    'onehidden.covBatchSize',
+    'onehidden.covBatches',
+  ],
   async run(ctx) {
     const onehidden = oneHiddenConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'));
@@ -59,7 +70,11 @@ export const oneHiddenSummaryStage = defineStage({
   instances: (cfg) => (oneHiddenConfig(cfg)('enabled') ? [{}] : []),
   reads: ['onehidden.seeds'],
   cost: () => ({}),
-  deps: (_p, cfg) => named('seed_', seedsOf(cfg).map((seed) => [`${seed}`, dep(oneHiddenTrainStage, { seed })] as const)),
+  deps: (_p, cfg) =>
+    named(
+      'seed_',
+      seedsOf(cfg).map((seed) => [`${seed}`, dep(oneHiddenTrainStage, { seed })] as const),
+    ),
   async run(_ctx, inputs) {
     const runs = Object.values(inputs).map((i) => i.records);
     const epochs = runs[0]!.length;

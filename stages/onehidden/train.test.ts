@@ -27,7 +27,10 @@ test('a short run records every epoch, learns, and its indicator is self-consist
     covBatches: 20,
     rng,
   });
-  t.deepEqual(records.map((r) => r.epoch), [0, 1, 2, 3]);
+  t.deepEqual(
+    records.map((r) => r.epoch),
+    [0, 1, 2, 3],
+  );
   t.true(records[3]!.loss < records[0]!.loss, `loss ${records[0]!.loss} → ${records[3]!.loss}`);
   for (const r of records) {
     t.true(r.traceH > 0 && r.traceSigma > 0 && r.traceHSigma > 0);

@@ -50,7 +50,12 @@ export function epochLr(lr: number, e: number, epochs: number, decay: number): n
 }
 
 /** Trains `model` from `w0` and measures the indicator after every epoch. */
-export async function trainOneHidden(model: FlatModel, w0: Float32Array, data: OneHiddenData, o: OneHiddenTrainOptions): Promise<{ records: EpochRecord[]; w: Float32Array }> {
+export async function trainOneHidden(
+  model: FlatModel,
+  w0: Float32Array,
+  data: OneHiddenData,
+  o: OneHiddenTrainOptions,
+): Promise<{ records: EpochRecord[]; w: Float32Array }> {
   const batch: Batch = { x: tf.tensor2d(data.x, [data.n, 2]), y: tf.tensor1d(data.y) };
   const w = Float32Array.from(w0);
   const adam = new Adam(model.size);
@@ -73,7 +78,15 @@ export async function trainOneHidden(model: FlatModel, w0: Float32Array, data: O
   return { records, w };
 }
 
-async function measure(model: FlatModel, w: Float32Array, batch: Batch, data: OneHiddenData, o: OneHiddenTrainOptions, epoch: number, lr: number): Promise<EpochRecord> {
+async function measure(
+  model: FlatModel,
+  w: Float32Array,
+  batch: Batch,
+  data: OneHiddenData,
+  o: OneHiddenTrainOptions,
+  epoch: number,
+  lr: number,
+): Promise<EpochRecord> {
   const D = model.size;
   const loss = await meanLoss(model, w, batch);
   const predicted = tf.tidy(() => model.predict(tf.tensor1d(w), batch.x));

@@ -8,7 +8,6 @@ import { beyondSection, type BeyondProtocol } from './figures/beyond.ts';
 import { claimsSection, judgeClaims, type Claim, type ClaimInputs } from './figures/claims.ts';
 import { provenanceSection } from './figures/provenance.ts';
 
-
 /** Facts for the title and the provenance section. */
 export interface ReportFacts {
   title: string;
@@ -37,7 +36,11 @@ function joinParts<T extends object>(parts: readonly (T | undefined)[]): T {
 }
 
 /** The document and the judged claims (also stored as their own output), from `experiments`' report parts (default: sgd-noise's). */
-export function buildReport(inputs: ReportInputs, facts: ReportFacts, experiments: readonly Experiment[] = EXPERIMENTS): { doc: ReportDocument; claims: Claim[] } {
+export function buildReport(
+  inputs: ReportInputs,
+  facts: ReportFacts,
+  experiments: readonly Experiment[] = EXPERIMENTS,
+): { doc: ReportDocument; claims: Claim[] } {
   const parts = experiments.flatMap((e) => (e.report ? [e.report] : []));
   const claims = judgeClaims(joinParts<ClaimInputs>(parts.map((r) => r.claims?.(inputs, facts))));
 
@@ -53,7 +56,11 @@ export function buildReport(inputs: ReportInputs, facts: ReportFacts, experiment
   const overrides = facts.run.overrides.length ? `, overrides ${facts.run.overrides.join(' ')}` : '';
   const incomplete = missing.length ? ` Incomplete: ${missing.map((m) => m.instance).join(', ')} did not run (see “Missing from this report”).` : '';
   return {
-    doc: { title: facts.title, subtitle: `Profile ${facts.run.profile}${overrides}; backend ${facts.backend}. Rendered from cached stage outputs only.${incomplete}`, sections },
+    doc: {
+      title: facts.title,
+      subtitle: `Profile ${facts.run.profile}${overrides}; backend ${facts.backend}. Rendered from cached stage outputs only.${incomplete}`,
+      sections,
+    },
     claims,
   };
 }

@@ -37,10 +37,7 @@ export interface ReportTable {
 }
 
 /** A block of a section. */
-export type ReportBlock =
-  | { type: 'figure'; figure: ReportFigure }
-  | { type: 'table'; table: ReportTable }
-  | { type: 'text'; text: string };
+export type ReportBlock = { type: 'figure'; figure: ReportFigure } | { type: 'table'; table: ReportTable } | { type: 'text'; text: string };
 
 /** A section of the report (one experiment, the claims, provenance). */
 export interface ReportSection {

@@ -23,7 +23,11 @@ test('escapeMarkdown keeps text literal: no raw HTML, code, emphasis or entities
 
 test('summary.md writes a title with backticks and HTML as text everywhere it appears', (t) => {
   const md = renderMarkdown(doc());
-  t.notRegex(replaceCodeSpans(md.replace(/\\`/g, ''), () => 'CODE'), /(?<!\\)<script>/, 'no raw HTML outside code spans');
+  t.notRegex(
+    replaceCodeSpans(md.replace(/\\`/g, ''), () => 'CODE'),
+    /(?<!\\)<script>/,
+    'no raw HTML outside code spans',
+  );
   t.true(md.startsWith('# a \\`tick\\` \\<script>'));
   // In the provenance text the override is one code span with a longer fence, so the backticks stay inside it.
   t.true(md.includes('`` report.title=a `tick` <script>alert(1)</script> &amp; **bold** ``'), md);

@@ -6,7 +6,17 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 
 /** Packages whose versions affect results or their storage. */
-export const TRACKED_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'lmdb', 'rxjs', 'zod', 'ml-matrix', 'vega', 'vega-lite', '@resvg/resvg-js'] as const;
+export const TRACKED_PACKAGES = [
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  'lmdb',
+  'rxjs',
+  'zod',
+  'ml-matrix',
+  'vega',
+  'vega-lite',
+  '@resvg/resvg-js',
+] as const;
 
 /** The installed version of each tracked package (or "missing"), plus node and the platform. */
 export function packageVersions(): Record<string, string> {

@@ -79,7 +79,8 @@ export function reportStage(experiments: readonly Experiment[]) {
       );
       const files = await renderReportFiles(doc, { onWarning: (m) => ctx.log(m) });
       const out: ProducedOutputs<typeof reportOutputs> = { claims: claims.map((c) => ({ ...c })) };
-      for (const [rel, contents] of Object.entries(files)) out[`files/${rel}`] = typeof contents === 'string' ? contents : new NDArray(contents, [contents.length]);
+      for (const [rel, contents] of Object.entries(files))
+        out[`files/${rel}`] = typeof contents === 'string' ? contents : new NDArray(contents, [contents.length]);
       out['files/summary.md'] = renderMarkdown(doc);
       for (const f of documentFigures(doc)) out[`figure/${f.id}`] = f.data;
       return out;

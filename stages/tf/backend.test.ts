@@ -37,7 +37,10 @@ test.serial('cpu starts and is reported; switching back to wasm works', async (t
 
 test.serial('tfjs-node backends, when not installed, fail with a clear install hint', async (t) => {
   await initBackend('wasm');
-  for (const [name, pkg] of [['tensorflow', '@tensorflow/tfjs-node'], ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu']] as const) {
+  for (const [name, pkg] of [
+    ['tensorflow', '@tensorflow/tfjs-node'],
+    ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
+  ] as const) {
     const err = await t.throwsAsync(initBackend(name));
     t.regex(err?.message ?? '', new RegExp(`${pkg.replace('/', '\\/')} is not installed`));
     t.regex(err?.message ?? '', new RegExp(`npm install --no-save ${pkg.replace('/', '\\/')}@4\\.22\\.0`));
@@ -71,6 +74,9 @@ test('stdout stays clean through wasm and cpu initialisation and a gradient', as
 
 test.serial('concurrent initBackend calls (two inline stages starting together) all succeed', async (t) => {
   const infos = await Promise.all([initBackend('wasm'), initBackend('cpu'), initBackend('wasm'), initBackend('wasm')]);
-  t.deepEqual(infos.map((i) => i.backend), ['wasm', 'cpu', 'wasm', 'wasm']);
+  t.deepEqual(
+    infos.map((i) => i.backend),
+    ['wasm', 'cpu', 'wasm', 'wasm'],
+  );
   t.is(tf.getBackend(), 'wasm');
 });

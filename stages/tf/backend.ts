@@ -121,13 +121,8 @@ async function initBackendNow(name: BackendName, options: InitBackendOptions): P
   }
   const active = tf.getBackend();
   if (!ok || active !== target) {
-    const hint =
-      name === 'wasm'
-        ? ` The .wasm binaries were expected in ${wasmDirectory} (tfjs-backend-wasm ${wasmModule?.version_wasm ?? '?'}).`
-        : '';
-    throw new Error(
-      `initBackend: backend '${target}' did not start (setBackend returned ${ok}, active backend is '${active}').${hint}`,
-    );
+    const hint = name === 'wasm' ? ` The .wasm binaries were expected in ${wasmDirectory} (tfjs-backend-wasm ${wasmModule?.version_wasm ?? '?'}).` : '';
+    throw new Error(`initBackend: backend '${target}' did not start (setBackend returned ${ok}, active backend is '${active}').${hint}`);
   }
   await tf.ready();
   registerAllGradients();

@@ -55,7 +55,9 @@ let loaded: { addon: NativeAddon } | { reason: string } | null = null;
 export function nativeAvailability(): { ok: true; addon: NativeAddon } | { ok: false; reason: string } {
   if (!loaded) {
     if (!existsSync(NATIVE_ADDON_PATH)) {
-      loaded = { reason: `the native kernels are not built (no ${path.relative(process.cwd(), NATIVE_ADDON_PATH)}; \`node native/build.mjs\` builds them and says why not)` };
+      loaded = {
+        reason: `the native kernels are not built (no ${path.relative(process.cwd(), NATIVE_ADDON_PATH)}; \`node native/build.mjs\` builds them and says why not)`,
+      };
     } else {
       try {
         loaded = { addon: createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon };

@@ -10,7 +10,13 @@ for (const backend of TEST_BACKENDS) {
   test.serial(`[${backend}] transposeMerged equals tf.transpose for merged and unmerged permutations`, async (t) => {
     await initBackend(backend);
     const x = seededNormal(new Rng(81), [2, 3, 4, 5, 2]);
-    for (const perm of [[2, 0, 1, 3, 4], [0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [3, 4, 0, 1, 2], [1, 0, 3, 2, 4]]) {
+    for (const perm of [
+      [2, 0, 1, 3, 4],
+      [0, 1, 2, 3, 4],
+      [4, 3, 2, 1, 0],
+      [3, 4, 0, 1, 2],
+      [1, 0, 3, 2, 4],
+    ]) {
       const a = transposeMerged(x, perm);
       const b = tf.transpose(x, perm);
       t.deepEqual(a.shape, b.shape);
@@ -23,7 +29,11 @@ for (const backend of TEST_BACKENDS) {
 
   test.serial(`[${backend}] logSoftmax and softmaxCrossEntropy match float64 values, also for large logits`, async (t) => {
     await initBackend(backend);
-    const z = [[1, 2, 3], [1000, 1001, 999], [-5, 0, 5]];
+    const z = [
+      [1, 2, 3],
+      [1000, 1001, 999],
+      [-5, 0, 5],
+    ];
     const ls = logSoftmax(tf.tensor2d(z));
     const ref = z.flatMap((row) => {
       const m = Math.max(...row);

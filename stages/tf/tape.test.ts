@@ -52,7 +52,14 @@ for (const backend of TEST_BACKENDS) {
 test.serial('recordTape refuses to run inside tf.grad; tapeVjp checks the cotangent shape', async (t) => {
   await initBackend('wasm');
   const w = tf.ones([3]) as tf.Tensor1D;
-  t.throws(() => gradOf((u: tf.Tensor1D) => { recordTape(() => null); return tf.sum(u); })(w), { message: /cannot record inside/ });
+  t.throws(
+    () =>
+      gradOf((u: tf.Tensor1D) => {
+        recordTape(() => null);
+        return tf.sum(u);
+      })(w),
+    { message: /cannot record inside/ },
+  );
   const { result: y, tape } = recordTape(() => tf.keep(tf.sum(tf.square(w))));
   t.throws(() => tapeVjp(filterTape(tape.nodes, [w], y), [w], y, tf.ones([2])), { message: /dy has shape \[2\]/ });
   tape.dispose();

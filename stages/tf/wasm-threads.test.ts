@@ -33,9 +33,18 @@ test('the threaded wasm binary runs with the threads asked for and gives the CNN
 
 test('withCoreCount raises os.cpus() only while it runs, also when it throws or its promise settles', async (t) => {
   const real = os.cpus().length;
-  t.is(withCoreCount(real + 4, () => os.cpus().length), 2 * (real + 4));
+  t.is(
+    withCoreCount(real + 4, () => os.cpus().length),
+    2 * (real + 4),
+  );
   t.is(os.cpus().length, real);
-  t.throws(() => withCoreCount(8, () => { throw new Error('boom'); }), { message: 'boom' });
+  t.throws(
+    () =>
+      withCoreCount(8, () => {
+        throw new Error('boom');
+      }),
+    { message: 'boom' },
+  );
   t.is(os.cpus().length, real);
   const inside = await withCoreCount(8, async () => {
     await new Promise((r) => setTimeout(r, 5));

@@ -34,9 +34,23 @@ test('no loader and no driver give one line naming the cause and the fix', (t) =
 });
 
 test('describeAdapter names the adapter, its vendor and architecture', (t) => {
-  const limits = { maxBufferSize: 1, maxStorageBufferBindingSize: 1, maxComputeWorkgroupStorageSize: 1, maxComputeInvocationsPerWorkgroup: 1, maxComputeWorkgroupSizeX: 1, maxComputeWorkgroupsPerDimension: 1, maxStorageBuffersPerShaderStage: 1 };
-  t.is(describeAdapter({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100 80GB HBM3', software: false, limits }), 'NVIDIA H100 80GB HBM3 (nvidia, hopper)');
-  t.is(describeAdapter({ vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: 'llvmpipe', software: true, limits }), 'llvmpipe (mesa, software)');
+  const limits = {
+    maxBufferSize: 1,
+    maxStorageBufferBindingSize: 1,
+    maxComputeWorkgroupStorageSize: 1,
+    maxComputeInvocationsPerWorkgroup: 1,
+    maxComputeWorkgroupSizeX: 1,
+    maxComputeWorkgroupsPerDimension: 1,
+    maxStorageBuffersPerShaderStage: 1,
+  };
+  t.is(
+    describeAdapter({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100 80GB HBM3', software: false, limits }),
+    'NVIDIA H100 80GB HBM3 (nvidia, hopper)',
+  );
+  t.is(
+    describeAdapter({ vendor: 'mesa', architecture: 'software', device: 'llvmpipe', description: 'llvmpipe', software: true, limits }),
+    'llvmpipe (mesa, software)',
+  );
 });
 
 gpuTest('initBackend(webgpu) records the adapter, its limits and a label naming it', async (t) => {
@@ -52,8 +66,14 @@ gpuTest('initBackend(webgpu) records the adapter, its limits and a label naming 
 gpuTest('conv2d, its two gradients and a matmul agree with the cpu backend (float32, ≤ 1e-5 relative)', async (t) => {
   const run = async (b: 'cpu' | 'webgpu') => {
     await initBackend(b);
-    const x = tf.tensor4d(Array.from({ length: 2 * 9 * 9 * 3 }, (_, i) => Math.sin(i * 0.37)), [2, 9, 9, 3]);
-    const f = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i * 0.11)), [3, 3, 3, 4]);
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * 9 * 9 * 3 }, (_, i) => Math.sin(i * 0.37)),
+      [2, 9, 9, 3],
+    );
+    const f = tf.tensor4d(
+      Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i * 0.11)),
+      [3, 3, 3, 4],
+    );
     const [dx, df] = tf.grads((a: tf.Tensor, b2: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b2 as tf.Tensor4D, 1, 'valid'))))([x, f]);
     const m = tf.matMul(tf.reshape(x, [18, 27]), tf.reshape(tf.slice(x, [0, 0, 0, 0], [1, 9, 3, 3]), [27, 3]));
     const out = [await readFloat32(dx!), await readFloat32(df!), await readFloat32(m)];
@@ -74,7 +94,10 @@ gpuTest('MaxPoolGrad and MaxPoolPick route ties to the first maximum, bit for bi
     const x = tf.tensor4d(values, [2, 6, 6, 3]);
     const dy = tf.tensor4d(dyValues, [2, 3, 3, 3]);
     const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), dy)))(x);
-    const d = tf.tensor4d(Array.from({ length: values.length }, (_, i) => i * 0.5), [2, 6, 6, 3]);
+    const d = tf.tensor4d(
+      Array.from({ length: values.length }, (_, i) => i * 0.5),
+      [2, 6, 6, 3],
+    );
     const picked = maxPoolPick(x, d, 2, 2);
     const out = [await readFloat32(dx), await readFloat32(picked)];
     tf.dispose([x, dy, dx, d, picked]);
@@ -108,12 +131,16 @@ gpuTest('a lost device fails the next read with one line naming the cause and th
 test('tfjs stages ask the runner for one GPU on webgpu and none on the CPU backends', async (t) => {
   const { gpusForBackend } = await import('./backend.ts');
   const { stages } = await import('../registry.ts');
-  const on = (backend: string) => (<T>(p: string) => (p === 'backend' ? backend : undefined) as T);
+  const on =
+    (backend: string) =>
+    <T>(p: string) =>
+      (p === 'backend' ? backend : undefined) as T;
   t.is(gpusForBackend({}, on('webgpu')), 1);
   t.is(gpusForBackend({}, on('native')), 0);
   const gpuStages = stages.filter((s) => s.gpus !== undefined).map((s) => s.id);
   t.log(gpuStages.join(', '));
-  for (const id of ['fashion.pretrain', 'fashion.dynamics', 'fashion.probe', 'onehidden.train', 'svhn.dynamics', 'cifar10.dynamics']) t.true(gpuStages.includes(id), id);
+  for (const id of ['fashion.pretrain', 'fashion.dynamics', 'fashion.probe', 'onehidden.train', 'svhn.dynamics', 'cifar10.dynamics'])
+    t.true(gpuStages.includes(id), id);
 });
 
 test.serial('Dawn run without a loader or without a driver: the probe names the cause and the fix', (t) => {
@@ -125,13 +152,23 @@ test.serial('Dawn run without a loader or without a driver: the probe names the 
   });
   t.log(noDriver.stdout);
   if (!WEBGPU_TESTS.ok && /not installed/.test(noDriver.stdout)) return void t.pass();
-  t.regex(noDriver.stdout, /^REASON the Vulkan loader found no GPU adapter that Dawn accepts\. The Vulkan loader found no driver at all\..*Install the GPU's Vulkan driver/m);
+  t.regex(
+    noDriver.stdout,
+    /^REASON the Vulkan loader found no GPU adapter that Dawn accepts\. The Vulkan loader found no driver at all\..*Install the GPU's Vulkan driver/m,
+  );
   const loader = findVulkanLoader();
   const unshare = execaSync('sh', ['-c', 'command -v unshare && [ "$(id -u)" = 0 ]'], { reject: false });
   if (loader === null || unshare.exitCode !== 0) return void t.log('the no-loader case needs root and unshare: not run');
-  const noLoader = execaSync('unshare', ['-m', 'sh', '-c', `mount --bind /dev/null ${loader} && exec "$0" "$@"`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', PROBE], { reject: false });
+  const noLoader = execaSync(
+    'unshare',
+    ['-m', 'sh', '-c', `mount --bind /dev/null ${loader} && exec "$0" "$@"`, process.execPath, '--import', 'tsx', '--input-type=module', '-e', PROBE],
+    { reject: false },
+  );
   t.log(noLoader.stdout);
-  t.regex(noLoader.stdout, /^REASON no usable Vulkan loader \(libvulkan\.so\.1\) \(Couldn't load Vulkan: .*\): install it \(Debian: `apt-get install libvulkan1`\), or use backend=native$/m);
+  t.regex(
+    noLoader.stdout,
+    /^REASON no usable Vulkan loader \(libvulkan\.so\.1\) \(Couldn't load Vulkan: .*\): install it \(Debian: `apt-get install libvulkan1`\), or use backend=native$/m,
+  );
 });
 
 /** Prints the probe's reason (a fresh process: the probe result is cached per process). */

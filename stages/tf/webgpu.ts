@@ -52,7 +52,16 @@ export const NVIDIA_ICD_CANDIDATES: readonly string[] = [
   '/usr/local/share/vulkan/icd.d/nvidia_icd.json',
 ];
 
-const LOADER_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib', '/usr/local/lib'];
+const LOADER_DIRS = [
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib/aarch64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+  '/usr/lib64',
+  '/lib64',
+  '/usr/lib',
+  '/usr/local/lib',
+];
 
 /** The path of the Vulkan loader `libvulkan.so.1` in the usual places and $LD_LIBRARY_PATH, or null. */
 export function findVulkanLoader(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -70,12 +79,15 @@ export function webgpuPackageStatus(): { ok: true } | { ok: false; reason: strin
   try {
     dir = path.dirname(createRequire(import.meta.url).resolve('webgpu'));
   } catch {
-    return { ok: false, reason: 'the optional package `webgpu` (Dawn\'s Node binding) is not installed; `npm install` installs it from the npm registry' };
+    return { ok: false, reason: "the optional package `webgpu` (Dawn's Node binding) is not installed; `npm install` installs it from the npm registry" };
   }
   try {
     createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-webgpu');
   } catch {
-    return { ok: false, reason: `the optional package @tensorflow/tfjs-backend-webgpu is not installed; \`npm install\` installs it (version ${tf.version.tfjs})` };
+    return {
+      ok: false,
+      reason: `the optional package @tensorflow/tfjs-backend-webgpu is not installed; \`npm install\` installs it (version ${tf.version.tfjs})`,
+    };
   }
   const arch = process.platform === 'darwin' ? 'universal' : process.arch;
   const binary = path.join(dir, 'dist', `${process.platform}-${arch}`, 'dawn.node');
@@ -96,12 +108,18 @@ export function noAdapterReason(dawnSays = '', env: NodeJS.ProcessEnv = process.
   const hint =
     nvidia && !env.VK_DRIVER_FILES && !env.VK_ICD_FILENAMES
       ? ` NVIDIA's driver manifest exists at ${nvidia}: set VK_DRIVER_FILES=${nvidia}.`
-      : ' Install the GPU\'s Vulkan driver (NVIDIA: its driver\'s Vulkan ICD, found through VK_DRIVER_FILES; for tests on a CPU: mesa-vulkan-drivers ≥ 25, from bookworm-backports on Debian 12).';
+      : " Install the GPU's Vulkan driver (NVIDIA: its driver's Vulkan ICD, found through VK_DRIVER_FILES; for tests on a CPU: mesa-vulkan-drivers ≥ 25, from bookworm-backports on Debian 12).";
   return `the Vulkan loader found no GPU adapter that Dawn accepts.${noDriver}${refused}${hint}`;
 }
 
 function firstLine(s: string): string {
-  const line = s.split('\n').map((l) => l.trim()).find((l) => /required|not supported|unsupported/i.test(l)) ?? s.trim().split('\n')[0] ?? '';
+  const line =
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /required|not supported|unsupported/i.test(l)) ??
+    s.trim().split('\n')[0] ??
+    '';
   return line.replace(/\s+/g, ' ').slice(0, 200);
 }
 
@@ -221,7 +239,7 @@ export async function startWebGpu(): Promise<AdapterInfo> {
     lost =
       `backend 'webgpu': the GPU device was lost (${l.reason === 'destroyed' ? 'destroyed' : 'driver reset or GPU fault'}` +
       `${l.message ? `: ${l.message.replace(/\s+/g, ' ').slice(0, 160)}` : ''}); the stage stopped and nothing it computed was kept. ` +
-      'Rerun it; if it recurs, check the GPU with `nvidia-smi` or the driver\'s log, or use backend=native';
+      "Rerun it; if it recurs, check the GPU with `nvidia-smi` or the driver's log, or use backend=native";
     rejectLost?.(new Error(lost));
   });
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');

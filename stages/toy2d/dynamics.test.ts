@@ -37,7 +37,10 @@ test('at (1,1) the Hessian is the sharp basin closed form and Σ is small', (t) 
 
 test('gd never leaves the sharp minimum; its trajectory starts at (1,1)', (t) => {
   const r = runToy2dDynamics(base({ kind: 'gd' }));
-  t.is(r.escaped.reduce((a, b) => a + b, 0), 0);
+  t.is(
+    r.escaped.reduce((a, b) => a + b, 0),
+    0,
+  );
   t.deepEqual(Array.from(r.trajectories.subarray(0, 2)), [1, 1]);
   t.is(r.points, 51);
   for (let i = 0; i < 20; i++) t.true(Math.abs(r.final[2 * i]! - 1) < 0.05);
@@ -59,8 +62,18 @@ test('Tr(HΣ) per kind at (1,1) matches the closed forms (1.1, 1.1, 202/110, 202
   t.true(Math.abs(closed.gld_hessian! - 202 / 110) < 1e-12);
   t.true(Math.abs(closed.gld_leading! - 202 / 110) < 1e-12);
   t.is(closed.gld_hessian_top1, 2);
-  const ind = toy2dIndicators(dataSets(100, 100, 9), 100, 100, ['gd', 'sgd', 'gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'], { k: 2, sigma: 1e-3 }, 0.01);
-  t.deepEqual(ind.map((i) => i.kind), ['gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full']);
+  const ind = toy2dIndicators(
+    dataSets(100, 100, 9),
+    100,
+    100,
+    ['gd', 'sgd', 'gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'],
+    { k: 2, sigma: 1e-3 },
+    0.01,
+  );
+  t.deepEqual(
+    ind.map((i) => i.kind),
+    ['gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'],
+  );
   // With k = 2 = D, gld_leading keeps all of Σ: it and gld_full agree on every repeat.
   const byKind = Object.fromEntries(ind.map((i) => [i.kind, i]));
   t.true(Math.abs(byKind.gld_full!.mean - byKind.gld_leading!.mean) < 1e-12 && Math.abs(byKind.gld_full!.sd - byKind.gld_leading!.sd) < 1e-12);

@@ -74,7 +74,13 @@ const shapeCorrelation: z.ZodType<ShapeCorrelation> = z.object({
   resamples: z.number(),
   degenerate: z.number(),
 });
-const finding: z.ZodType<Finding> = z.object({ id: z.string(), finding: z.string(), criterion: z.string(), thisRun: z.string(), verdict: z.enum(['holds', 'does not hold']) });
+const finding: z.ZodType<Finding> = z.object({
+  id: z.string(),
+  finding: z.string(),
+  criterion: z.string(),
+  thisRun: z.string(),
+  verdict: z.enum(['holds', 'does not hold']),
+});
 /** `toy2d.shapesSummary`. */
 export const toy2dShapesSummaryOutputs = {
   table: json(z.array(shapeSummaryRow)),

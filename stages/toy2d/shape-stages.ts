@@ -54,7 +54,15 @@ export function runShapeFamily(
   return family.map((spec, index) => {
     const r = runShapeDynamics({ data, repeats, samples, spec, frame, ...settings, rng: new Rng(settings.seed + 7919 * (index + 1)) });
     onShape?.(index + 1, family.length);
-    return { index, family: spec.family, parameter: shapeParameter(spec), label: shapeLabel(spec), escapes: r.escapes, repeats: r.repeats, trHSigma: r.trHSigma };
+    return {
+      index,
+      family: spec.family,
+      parameter: shapeParameter(spec),
+      label: shapeLabel(spec),
+      escapes: r.escapes,
+      repeats: r.repeats,
+      trHSigma: r.trHSigma,
+    };
   });
 }
 
@@ -86,7 +94,17 @@ export const toy2dShapesStage = defineStage({
   description: 'toy2d shapes: escapes and Tr(HΣ) for a family of noise covariances at one total variance',
   isolate: true,
   instances: (cfg) => shapeFrames(cfg).map((frame) => ({ frame })),
-  reads: ['seed', 'toy2d.lr', 'toy2d.iterations', 'toy2d.variance', 'toy2d.start', 'toy2d.noise', 'toy2d.shapes.angles', 'toy2d.shapes.alphas', 'toy2d.shapes.kinds'],
+  reads: [
+    'seed',
+    'toy2d.lr',
+    'toy2d.iterations',
+    'toy2d.variance',
+    'toy2d.start',
+    'toy2d.noise',
+    'toy2d.shapes.angles',
+    'toy2d.shapes.alphas',
+    'toy2d.shapes.kinds',
+  ],
   deps: () => ({ data: dep(toy2dShapeDataStage) }),
   cost: (p, cfg) => ({ [shapeRepeatOp(p.frame as ShapeFrame)]: toy2dConfig(cfg)('shapes.repeats') }),
   async run(ctx, inputs) {

@@ -160,7 +160,11 @@ export const toy2dShapesSummaryStage = defineStage({
   instances: (cfg) => (shapeFrames(cfg).length > 0 ? [{}] : []),
   reads: ['seed', 'toy2d.shapes.frames'],
   cost: () => ({}),
-  deps: (_p, cfg) => named('', shapeFrames(cfg).map((frame) => [frame, dep(toy2dShapesStage, { frame })] as const)),
+  deps: (_p, cfg) =>
+    named(
+      '',
+      shapeFrames(cfg).map((frame) => [frame, dep(toy2dShapesStage, { frame })] as const),
+    ),
   async run(ctx, inputs) {
     const frames = toy2dConfig(ctx.config)('shapes.frames').map((frame) => ({ frame, rows: inputs[frame].rows }));
     const s = summarizeShapes(frames, new Rng(ctx.seed));

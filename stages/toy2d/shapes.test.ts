@@ -21,7 +21,10 @@ test('the family: 32 angles in [0, π), 11 mixtures from 0 to 1, then the kinds,
   t.is(f.length, 45);
   t.deepEqual(f[1], { family: 'rank1', angle: Math.PI / 32 });
   t.true(f.slice(0, 32).every((s) => s.family === 'rank1' && s.angle >= 0 && s.angle < Math.PI));
-  t.deepEqual(f.slice(32, 43).map((s) => (s.family === 'mixture' ? s.alpha : -1)), [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((_a, i) => i / 10));
+  t.deepEqual(
+    f.slice(32, 43).map((s) => (s.family === 'mixture' ? s.alpha : -1)),
+    [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((_a, i) => i / 10),
+  );
   t.is(shapeLabel(f[44]!), 'gld_hessian');
   t.is(shapeLabel(f[8]!), 'rank1 φ=0.785');
 });
@@ -38,7 +41,10 @@ test('eigenbasis2 equals a dense eigendecomposition, with fixed signs', (t) => {
     t.true(Math.abs(e1[0] * e2[0] + e1[1] * e2[1]) < 1e-15);
     t.true(e1[0] > 0 || (e1[0] === 0 && e1[1] > 0));
   }
-  t.deepEqual(eigenbasis2(SHARP).e1.map((x) => +x.toFixed(12)), [Math.SQRT1_2, Math.SQRT1_2].map((x) => +x.toFixed(12)));
+  t.deepEqual(
+    eigenbasis2(SHARP).e1.map((x) => +x.toFixed(12)),
+    [Math.SQRT1_2, Math.SQRT1_2].map((x) => +x.toFixed(12)),
+  );
 });
 
 test('Tr(HΣ) of rank-1 and mixture shapes at the sharp Hessian has the closed forms v(λ₁cos²φ + λ₂sin²φ) and v((1−α)TrH/2 + αλ₁)', (t) => {
@@ -69,7 +75,12 @@ test("a kind's shape at (1,1) is its own covariance: Tr(HΣ) equals the toy indi
 });
 
 test('cholesky2 factors every positive semi-definite 2×2, rank 1 included, and the samples have that covariance', (t) => {
-  for (const s of [[2, 0.5, 0.5, 1], [1, 1, 1, 1], [0, 0, 0, 3], [4, -2, -2, 1]]) {
+  for (const s of [
+    [2, 0.5, 0.5, 1],
+    [1, 1, 1, 1],
+    [0, 0, 0, 3],
+    [4, -2, -2, 1],
+  ]) {
     const [a, b, c] = cholesky2(s);
     t.true(Math.abs(a * a - s[0]!) < 1e-12 && Math.abs(a * b - s[1]!) < 1e-12 && Math.abs(b * b + c * c - s[3]!) < 1e-12, `${s}`);
   }
@@ -90,14 +101,31 @@ test('cholesky2 factors every positive semi-definite 2×2, rank 1 included, and 
     s11 += y * y;
   }
   // standard error of an entry of a sample covariance: sqrt((Σᵢᵢ Σⱼⱼ + Σᵢⱼ²) / n) ≤ sqrt(2/n) here
-  for (const [got, want] of [[s00 / n, s[0]!], [s01 / n, s[1]!], [s11 / n, s[3]!]] as const) t.true(Math.abs(got - want) < 4 * Math.sqrt(2 / n), `${got} vs ${want}`);
+  for (const [got, want] of [
+    [s00 / n, s[0]!],
+    [s01 / n, s[1]!],
+    [s11 / n, s[3]!],
+  ] as const)
+    t.true(Math.abs(got - want) < 4 * Math.sqrt(2 / n), `${got} vs ${want}`);
 });
 
 test('noise along the sharp direction escapes far more often than along the flat one, with the same total variance', (t) => {
   const repeats = 60;
   const data = dataSets(repeats, 100, 6);
   const run = (angle: number, frame: 'fixed' | 'local') =>
-    runShapeDynamics({ data, repeats, samples: 100, spec: { family: 'rank1', angle }, frame, noise: NOISE, lr: 0.005, iterations: 500, variance: 0.01, start: [1, 1], rng: new Rng(9) });
+    runShapeDynamics({
+      data,
+      repeats,
+      samples: 100,
+      spec: { family: 'rank1', angle },
+      frame,
+      noise: NOISE,
+      lr: 0.005,
+      iterations: 500,
+      variance: 0.01,
+      start: [1, 1],
+      rng: new Rng(9),
+    });
   for (const frame of ['fixed', 'local'] as const) {
     const sharp = run(0, frame);
     const flat = run(Math.PI / 2, frame);

@@ -146,8 +146,14 @@ export const toy2dSummaryStage = defineStage({
   deps: (_p, cfg) =>
     inputs(
       { data_first: dep(toy2dDataStage, { seed: seedsOf(cfg)[0]! }) },
-      named('dyn_', toy2dConfig(cfg)('kinds').flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(toy2dDynamicsStage, { kind, seed })] as const))),
-      named('ind_', seedsOf(cfg).map((seed) => [`${seed}`, dep(toy2dIndicatorStage, { seed })] as const)),
+      named(
+        'dyn_',
+        toy2dConfig(cfg)('kinds').flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(toy2dDynamicsStage, { kind, seed })] as const)),
+      ),
+      named(
+        'ind_',
+        seedsOf(cfg).map((seed) => [`${seed}`, dep(toy2dIndicatorStage, { seed })] as const),
+      ),
     ),
   async run(ctx, inputs) {
     const kinds = toy2dConfig(ctx.config)('kinds');
@@ -174,7 +180,8 @@ export const toy2dSummaryStage = defineStage({
       const tr = inputs[`dyn_${kind}_${seeds[0]}`].trajectories;
       const [repeats, points] = tr.shape as [number, number, number];
       for (let r = 0; r < repeats; r++) {
-        for (let p = 0; p < points; p++) trajectories.push({ kind, repeat: r, point: p, w1: tr.data[(r * points + p) * 2]!, w2: tr.data[(r * points + p) * 2 + 1]! });
+        for (let p = 0; p < points; p++)
+          trajectories.push({ kind, repeat: r, point: p, w1: tr.data[(r * points + p) * 2]!, w2: tr.data[(r * points + p) * 2 + 1]! });
       }
     }
     const data = inputs.data_first.data;

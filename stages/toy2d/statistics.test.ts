@@ -34,11 +34,19 @@ function releasedLoop(w: [number, number], data: Float64Array, leftover: [number
 test('released-cumulative Σ equals a loop that accumulates per-sample gradients without zeroing, whatever was left over', (t) => {
   const rng = new Rng(7);
   const data = toy2dData(rng, 100);
-  for (const w of [[1, 1], [0.93, 1.04], [-0.2, 0.4]] as [number, number][]) {
+  for (const w of [
+    [1, 1],
+    [0.93, 1.04],
+    [-0.2, 0.4],
+  ] as [number, number][]) {
     const fast = toy2dPoint(w, data, 'released-cumulative').sigma;
-    for (const leftover of [[0, 0], [3.5, -12]] as [number, number][]) {
+    for (const leftover of [
+      [0, 0],
+      [3.5, -12],
+    ] as [number, number][]) {
       const slow = releasedLoop(w, data, leftover);
-      for (let i = 0; i < 4; i++) t.true(Math.abs(fast[i]! - slow[i]!) <= 1e-9 * Math.max(1, Math.abs(slow[i]!)), `w=${w} entry ${i}: ${fast[i]} vs ${slow[i]}`);
+      for (let i = 0; i < 4; i++)
+        t.true(Math.abs(fast[i]! - slow[i]!) <= 1e-9 * Math.max(1, Math.abs(slow[i]!)), `w=${w} entry ${i}: ${fast[i]} vs ${slow[i]}`);
     }
     // And it is not the per-sample covariance: the running sums grow like a random walk (about N/3 times larger).
     const correct = toy2dPoint(w, data).sigma;

@@ -12,7 +12,13 @@ import { imageConfig } from './config.ts';
 import { imageGradientMs, type ImageDataset } from './stages.ts';
 
 /** Milliseconds per image of `<ds>.image.gradient` when `needed` holds it (`env.soFar`: the other dataset's, reused at the same width). */
-export async function measureVgg(ds: ImageDataset, cfg: ConfigReader, needed: ReadonlySet<string>, log: (line: string) => void, env: MeasureEnv): Promise<Record<string, number>> {
+export async function measureVgg(
+  ds: ImageDataset,
+  cfg: ConfigReader,
+  needed: ReadonlySet<string>,
+  log: (line: string) => void,
+  env: MeasureEnv,
+): Promise<Record<string, number>> {
   const op = vggImageGradientOp(ds);
   if (!needed.has(op)) return {};
   const width = imageConfig(cfg, ds)('width');
@@ -26,7 +32,13 @@ export async function measureVgg(ds: ImageDataset, cfg: ConfigReader, needed: Re
   const model = createVgg11({ width });
   const w = model.init(rng);
   const n = 8;
-  const batch = { x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 32 * 32 * 3)), [n, 32, 32, 3]), y: tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(10)), 'int32') };
+  const batch = {
+    x: tf.tensor4d(rng.fillNormal(new Float32Array(n * 32 * 32 * 3)), [n, 32, 32, 3]),
+    y: tf.tensor1d(
+      Int32Array.from({ length: n }, () => rng.int(10)),
+      'int32',
+    ),
+  };
   try {
     const ms = await imageGradientMs(model, w, batch, env.timing.clock);
     log(`${op}: VGG11 (width ${width}) value + gradient per image (of ${n}): ${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms ${env.timing.unit}`);

@@ -25,7 +25,9 @@ const absoluteFlatness = z.object({ sharpnessMode: z.literal('absolute').optiona
 /** `<ds>.dynamics`: the log of one run and where it ended (its last log row with the sharpness there). */
 export const imageDynamicsOutputs = {
   log: json(z.array(dynamicsLog)),
-  summary: json(z.intersection(dynamicsLog, z.object({ kind: z.string(), seed: z.number(), sharpness: z.number(), sharpnessStderr: z.number() }).merge(absoluteFlatness))),
+  summary: json(
+    z.intersection(dynamicsLog, z.object({ kind: z.string(), seed: z.number(), sharpness: z.number(), sharpnessStderr: z.number() }).merge(absoluteFlatness)),
+  ),
 } as const;
 
 /** `<ds>.summary`: per kind the final accuracy and sharpness over seeds, and every run's log. */

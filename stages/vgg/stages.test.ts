@@ -24,8 +24,15 @@ for (const ds of ['svhn', 'cifar10'] as const) {
     const summary = await runToCompletion({ plan, cache, scope: 't', config, jobs: 1, selected: selectInstances(plan, [`${ds}.summary`]) });
     t.deepEqual(summary.failed, []);
     t.true(summary.ok);
-    const table = cache.readOutputs(cache.getManifest(plan.nodes.get(`${ds}.summary`)!.key)!).table as { kind: string; testAccuracy: number; sharpness: number }[];
-    t.deepEqual(table.map((r) => r.kind), ['gd', 'sgd', 'gld_diag']);
+    const table = cache.readOutputs(cache.getManifest(plan.nodes.get(`${ds}.summary`)!.key)!).table as {
+      kind: string;
+      testAccuracy: number;
+      sharpness: number;
+    }[];
+    t.deepEqual(
+      table.map((r) => r.kind),
+      ['gd', 'sgd', 'gld_diag'],
+    );
     for (const r of table) t.true(r.testAccuracy >= 0 && r.testAccuracy <= 1 && Number.isFinite(r.sharpness));
   });
 }
@@ -36,8 +43,19 @@ test.serial('on a CPU backend the VGG11 dynamics refuse to start, giving the est
   const { config } = resolveConfig(project, 'quick', [...overrides('svhn', paths.svhn, false), 'svhn.dynamics.iterations=200000']);
   const plan = buildPlan(project.stages, config);
   const cache = CacheStore.open(path.join(root, 'cache'));
-  const summary = await runToCompletion({ plan, cache, scope: 't', config, jobs: 1, keepGoing: true, selected: selectInstances(plan, ['svhn.dynamics[kind=gd,seed=0]']) });
+  const summary = await runToCompletion({
+    plan,
+    cache,
+    scope: 't',
+    config,
+    jobs: 1,
+    keepGoing: true,
+    selected: selectInstances(plan, ['svhn.dynamics[kind=gd,seed=0]']),
+  });
   t.is(summary.failed.length, 1);
-  t.regex(summary.failed[0]!.error, /svhn refuses to run VGG11 on the '(native|wasm)' backend: estimated .+ \(200000 iterations × .+ per image-gradient here\)\. .*set svhn\.force=true/);
+  t.regex(
+    summary.failed[0]!.error,
+    /svhn refuses to run VGG11 on the '(native|wasm)' backend: estimated .+ \(200000 iterations × .+ per image-gradient here\)\. .*set svhn\.force=true/,
+  );
   t.regex(summary.failed[0]!.error, /Use backend=webgpu on a machine with a GPU/);
 });

@@ -44,7 +44,11 @@ interface DataSettings {
 }
 
 async function loadSets(ds: ImageDataset, d: DataSettings, ctx: StageContext): Promise<{ train: ImageSet; test: ImageSet }> {
-  const report = { log: (line: string) => ctx.log(line), progress: (done: number, total: number, note?: string) => ctx.progress(done, total, note), signal: ctx.signal };
+  const report = {
+    log: (line: string) => ctx.log(line),
+    progress: (done: number, total: number, note?: string) => ctx.progress(done, total, note),
+    signal: ctx.signal,
+  };
   const src = { configured: d.path, download: d.download, report };
   return { train: await loadImageSet(ds, d.trainSplit, d.trainCount, src), test: await loadImageSet(ds, d.testSplit, d.testCount, src) };
 }
@@ -138,7 +142,10 @@ export function imageExperimentStages(ds: ImageDataset) {
       // CPU backends a configured number is used as it is. Results do not depend on the chunking beyond float32 rounding.
       const chunkSize = resolveChunkSize(cfg.chunkSize, limits, model, Math.max(train.count, test.count));
       ctx.setMeta('chunkSize', chunkSize);
-      if (chunkSize !== cfg.chunkSize) ctx.log(`chunks of ${chunkSize} images (${ds}.dynamics.chunkSize is ${cfg.chunkSize}${limits ? `; the adapter binds at most ${limits.maxStorageBufferBindingSize} bytes per buffer` : ''})`);
+      if (chunkSize !== cfg.chunkSize)
+        ctx.log(
+          `chunks of ${chunkSize} images (${ds}.dynamics.chunkSize is ${cfg.chunkSize}${limits ? `; the adapter binds at most ${limits.maxStorageBufferBindingSize} bytes per buffer` : ''})`,
+        );
       const trainBatch = toBatch(train);
       const testBatch = toBatch(test);
       const rng = new Rng(ctx.seed);
@@ -168,11 +175,25 @@ export function imageExperimentStages(ds: ImageDataset) {
         });
         const s = imageConfig(ctx.config, ds)('sharpness');
         const absolute = s.mode === 'absolute';
-        const sharp = await expectedSharpness(model, r.final, trainBatch, { delta: s.delta, samples: s.samples, rng, chunkSize, mode: s.mode, test: absolute ? testBatch : undefined });
+        const sharp = await expectedSharpness(model, r.final, trainBatch, {
+          delta: s.delta,
+          samples: s.samples,
+          rng,
+          chunkSize,
+          mode: s.mode,
+          test: absolute ? testBatch : undefined,
+        });
         ctx.setMeta('finalWeightsSha256', sha256(new Uint8Array(r.final.buffer)));
         return {
           log: r.log,
-          summary: { kind, seed: ctx.params.seed, ...r.log.at(-1)!, sharpness: sharp.estimate, sharpnessStderr: sharp.stderr, ...(absolute ? { sharpnessMode: 'absolute' as const, testAccuracyChange: sharp.testAccuracyChange?.estimate ?? null } : {}) },
+          summary: {
+            kind,
+            seed: ctx.params.seed,
+            ...r.log.at(-1)!,
+            sharpness: sharp.estimate,
+            sharpnessStderr: sharp.stderr,
+            ...(absolute ? { sharpnessMode: 'absolute' as const, testAccuracyChange: sharp.testAccuracyChange?.estimate ?? null } : {}),
+          },
         };
       } finally {
         tf.dispose([trainBatch.x, trainBatch.y!, testBatch.x, testBatch.y!]);
@@ -188,7 +209,11 @@ export function imageExperimentStages(ds: ImageDataset) {
     instances: (cfg) => (enabled(cfg) ? [{}] : []),
     reads: [`${ds}.dynamics.kinds`, `${ds}.seeds`],
     cost: () => ({}),
-    deps: (_p, cfg) => named('', kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(dynamics, { kind, seed })] as const))),
+    deps: (_p, cfg) =>
+      named(
+        '',
+        kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(dynamics, { kind, seed })] as const)),
+      ),
     async run(ctx, inputs) {
       const kinds = imageConfig(ctx.config, ds)('dynamics.kinds');
       const seeds = seedIndices(ctx.config, `${ds}.seeds`);

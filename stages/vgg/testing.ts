@@ -18,7 +18,17 @@ export function writeTinyDatasets(root: string): { svhn: string; cifar: string }
     const n = 24;
     const X = Uint8Array.from({ length: 3072 * n }, () => rng.int(256));
     const y = Float64Array.from({ length: n }, () => 1 + rng.int(10));
-    writeFileSync(path.join(svhn, `${split}_32x32.mat`), encodeMat5([{ name: 'X', dims: [32, 32, 3, n], data: X }, { name: 'y', dims: [n, 1], data: y }], true, deflateSync));
+    writeFileSync(
+      path.join(svhn, `${split}_32x32.mat`),
+      encodeMat5(
+        [
+          { name: 'X', dims: [32, 32, 3, n], data: X },
+          { name: 'y', dims: [n, 1], data: y },
+        ],
+        true,
+        deflateSync,
+      ),
+    );
   }
   const cifar = path.join(root, 'cifar-10-batches-bin');
   mkdirSync(cifar);

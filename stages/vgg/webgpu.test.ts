@@ -41,9 +41,18 @@ if (!WEBGPU_TESTS.ok && !onCi) {
     t.log(`svhn on webgpu: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     t.deepEqual(summary.failed, []);
     t.true(summary.ok);
-    const table = cache.readOutputs(cache.getManifest(plan.nodes.get('svhn.summary')!.key)!).table as { kind: string; trainAccuracy: number; testAccuracy: number; sharpness: number }[];
-    t.deepEqual(table.map((r) => r.kind), ['gd', 'sgd', 'gld_diag']);
-    for (const r of table) t.true(r.testAccuracy >= 0 && r.testAccuracy <= 1 && Number.isFinite(r.sharpness) && Number.isFinite(r.trainAccuracy), JSON.stringify(r));
+    const table = cache.readOutputs(cache.getManifest(plan.nodes.get('svhn.summary')!.key)!).table as {
+      kind: string;
+      trainAccuracy: number;
+      testAccuracy: number;
+      sharpness: number;
+    }[];
+    t.deepEqual(
+      table.map((r) => r.kind),
+      ['gd', 'sgd', 'gld_diag'],
+    );
+    for (const r of table)
+      t.true(r.testAccuracy >= 0 && r.testAccuracy <= 1 && Number.isFinite(r.sharpness) && Number.isFinite(r.trainAccuracy), JSON.stringify(r));
     const gd = cache.getManifest(plan.nodes.get('svhn.dynamics[kind=gd,seed=0]')!.key)!;
     t.regex(String(gd.meta.backend), /^webgpu \(.+\)$/);
     t.is((gd.meta.adapter as { description: string }).description, WEBGPU_TESTS.reason);
@@ -52,7 +61,15 @@ if (!WEBGPU_TESTS.ok && !onCi) {
     const summaryKey = plan.nodes.get('svhn.summary')!.key;
     const { doc } = buildReport(
       { svhn: readOutputs(imageSummaryOutputs, cache.readOutputs(cache.getManifest(summaryKey)!), 'svhn.summary') },
-      { title: 't', run: { profile: 'quick', overrides: [] }, backend: 'webgpu', config, lineage: lineageOf(cache, [summaryKey]), versions: {}, fashionTrainImages: null },
+      {
+        title: 't',
+        run: { profile: 'quick', overrides: [] },
+        backend: 'webgpu',
+        config,
+        lineage: lineageOf(cache, [summaryKey]),
+        versions: {},
+        fashionTrainImages: null,
+      },
     );
     t.true(doc.sections.some((sec) => sec.id === 'svhn'));
     const md = renderMarkdown(doc);

@@ -11,10 +11,12 @@ import { useSlurmCluster, waitForState, withCluster } from '../../../test/fixtur
 
 const slow = process.env.SGDN_SLURM_SLOW === '1';
 const cluster = slow ? useSlurmCluster({ minJobAgeS: 5 }) : () => ({ skip: 'slow Slurm tests run only with SGDN_SLURM_SLOW=1 (over a minute each)' });
-const skipUnlessSlow = slow ? withCluster : async (t: Parameters<typeof withCluster>[0]) => {
-  t.log('skipped: slow Slurm tests run only with SGDN_SLURM_SLOW=1 (over a minute each)');
-  t.pass();
-};
+const skipUnlessSlow = slow
+  ? withCluster
+  : async (t: Parameters<typeof withCluster>[0]) => {
+      t.log('skipped: slow Slurm tests run only with SGDN_SLURM_SLOW=1 (over a minute each)');
+      t.pass();
+    };
 
 test('a job past its time limit ends as TIMEOUT', (t) =>
   skipUnlessSlow(t, cluster, async (c) => {

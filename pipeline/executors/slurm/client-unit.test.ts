@@ -47,7 +47,11 @@ test('sbatchArgs maps every field and validates', (t) => {
       '--wrap=echo hi',
     ],
   );
-  t.false(sbatchArgs({ command: 'x', jobName: 'j', output: 'o', dependency: { afterok: ['1'] }, killOnInvalidDependency: false }).includes('--kill-on-invalid-dep=yes'));
+  t.false(
+    sbatchArgs({ command: 'x', jobName: 'j', output: 'o', dependency: { afterok: ['1'] }, killOnInvalidDependency: false }).includes(
+      '--kill-on-invalid-dep=yes',
+    ),
+  );
   t.false(sbatchArgs({ command: 'x', jobName: 'j', output: 'o', dependency: { afterok: [] } }).some((a) => a.startsWith('--dependency')));
   t.throws(() => sbatchArgs({ jobName: 'j', output: 'o' }), { message: 'Slurm job "j": give exactly one of script and command' });
   t.throws(() => sbatchArgs({ script: '#!/bin/sh', command: 'x', jobName: 'j', output: 'o' }), { message: /exactly one/ });
@@ -85,7 +89,9 @@ test('submit passes the script on stdin and the env to sbatch, and returns the i
 });
 
 test('a failing sbatch gives one line naming the command, exit code and last stderr line', async (t) => {
-  const { run } = fake({ sbatch: { exitCode: 1, stdout: '', stderr: 'sbatch: error: first\nsbatch: error: Batch job submission failed: Invalid partition name specified\n' } });
+  const { run } = fake({
+    sbatch: { exitCode: 1, stdout: '', stderr: 'sbatch: error: first\nsbatch: error: Batch job submission failed: Invalid partition name specified\n' },
+  });
   const e = await t.throwsAsync(new SlurmClient({ run }).submit({ command: 'x', jobName: 'j', output: 'o' }), { instanceOf: SlurmCommandError });
   t.is(e!.message, 'sbatch failed (exit code 1): sbatch: error: Batch job submission failed: Invalid partition name specified');
   t.is(e!.exitCode, 1);
@@ -110,7 +116,10 @@ test('states: live jobs from one squeue, finished and vanished ones from scontro
   const states = await new SlurmClient({ run }).states(['1', '2', '3', '4', '5']);
   t.deepEqual(calls.filter((c) => c.file === 'squeue').length, 1);
   t.deepEqual(calls.find((c) => c.file === 'squeue')!.args, ['--noheader', '--states=all', '--jobs=1,2,3,4,5', '--format=%i|%T|%r']);
-  t.deepEqual(calls.filter((c) => c.file === 'scontrol').map((c) => c.args[3]), ['2', '4', '5']);
+  t.deepEqual(
+    calls.filter((c) => c.file === 'scontrol').map((c) => c.args[3]),
+    ['2', '4', '5'],
+  );
   t.is(states.get('1')!.state, 'RUNNING');
   t.deepEqual(states.get('2'), { jobId: '2', state: 'COMPLETED', exitCode: 0, source: 'scontrol' });
   t.deepEqual(states.get('3'), { jobId: '3', state: 'PENDING', reason: 'Resources', source: 'squeue' });

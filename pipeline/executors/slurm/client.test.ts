@@ -127,7 +127,13 @@ test('an afterok job runs after its dependency; one whose dependency fails is ca
     t.true(Number(readFileSync(`${dir}/second`, 'utf8')) >= Number(readFileSync(`${dir}/first`, 'utf8')));
 
     const failing = await slurm.submit({ command: 'exit 1', jobName: 'failing', memMB: 50, output: path.join(dir, 'log3') });
-    const never = await slurm.submit({ command: `touch ${dir}/never`, jobName: 'never', memMB: 50, output: path.join(dir, 'log4'), dependency: { afterok: [failing] } });
+    const never = await slurm.submit({
+      command: `touch ${dir}/never`,
+      jobName: 'never',
+      memMB: 50,
+      output: path.join(dir, 'log4'),
+      dependency: { afterok: [failing] },
+    });
     const { info: neverInfo } = await waitForState(slurm, never, ended);
     t.log(`dependant of a failed job: ${JSON.stringify(neverInfo)}`);
     t.is(neverInfo.state, 'CANCELLED');

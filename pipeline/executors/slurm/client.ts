@@ -117,7 +117,8 @@ export function gpuOptions(spec: SlurmJobSpec): string[] {
   const n = spec.gpus ?? 0;
   if (!(Number.isInteger(n) && n >= 0)) throw new Error(`Slurm job ${job}: gpus must be a non-negative integer, got ${n}`);
   const request = spec.gpuRequest ?? 'gpus';
-  if (!GPU_REQUESTS.includes(request)) throw new Error(`Slurm job ${job}: gpuRequest must be one of ${GPU_REQUESTS.join(', ')}, got ${JSON.stringify(request)}`);
+  if (!GPU_REQUESTS.includes(request))
+    throw new Error(`Slurm job ${job}: gpuRequest must be one of ${GPU_REQUESTS.join(', ')}, got ${JSON.stringify(request)}`);
   if (spec.gpuType !== undefined && !GPU_TYPE.test(spec.gpuType)) {
     throw new Error(`Slurm job ${job}: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(spec.gpuType)}`);
   }
@@ -131,9 +132,7 @@ export function gpuOptions(spec: SlurmJobSpec): string[] {
 /** The `--dependency` value, e.g. `afterok:1:2,afterany:3`; undefined when there is none. */
 export function dependencyOption(d: SlurmDependency | undefined): string | undefined {
   if (!d) return undefined;
-  const parts = (['afterok', 'afterany', 'afternotok'] as const)
-    .filter((k) => (d[k]?.length ?? 0) > 0)
-    .map((k) => `${k}:${d[k]!.join(':')}`);
+  const parts = (['afterok', 'afterany', 'afternotok'] as const).filter((k) => (d[k]?.length ?? 0) > 0).map((k) => `${k}:${d[k]!.join(':')}`);
   return parts.length > 0 ? parts.join(',') : undefined;
 }
 
@@ -149,7 +148,10 @@ function checkValues(spec: SlurmJobSpec): void {
   const fail = (what: string) => {
     throw new Error(`Slurm job ${JSON.stringify(spec.jobName)}: ${what}`);
   };
-  for (const [field, value] of [['jobName', spec.jobName], ['workdir', spec.workdir]] as const) {
+  for (const [field, value] of [
+    ['jobName', spec.jobName],
+    ['workdir', spec.workdir],
+  ] as const) {
     const control = value === undefined ? undefined : controlCharacter(value);
     if (control !== undefined) fail(`${field} ${JSON.stringify(value)} contains ${control}`);
   }
@@ -213,7 +215,10 @@ export function sbatchArgs(spec: SlurmJobSpec): string[] {
 
 /** The largest CPU count in `sinfo --format=%c` output (lines like `2`, `48+`), or undefined. */
 export function parseSinfoCpus(stdout: string): number | undefined {
-  const counts = stdout.split('\n').map((l) => Number.parseInt(l.trim(), 10)).filter((n) => Number.isInteger(n) && n > 0);
+  const counts = stdout
+    .split('\n')
+    .map((l) => Number.parseInt(l.trim(), 10))
+    .filter((n) => Number.isInteger(n) && n > 0);
   return counts.length ? Math.max(...counts) : undefined;
 }
 
@@ -273,7 +278,15 @@ export class SlurmClient {
       }
       const shown = await this.showJob(id);
       const info = shown ?? live;
-      result.set(id, info ?? { jobId: id, state: 'UNKNOWN', reason: 'in neither squeue nor scontrol (finished more than MinJobAge ago, or never submitted)', source: 'none' });
+      result.set(
+        id,
+        info ?? {
+          jobId: id,
+          state: 'UNKNOWN',
+          reason: 'in neither squeue nor scontrol (finished more than MinJobAge ago, or never submitted)',
+          source: 'none',
+        },
+      );
     }
     return result;
   }

@@ -46,7 +46,14 @@ export class SlurmCommandError extends Error {
 
 /** The last non-empty line of `text` ('' when none). */
 export function lastLine(text: string): string {
-  return text.trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim() ?? '';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .pop()
+      ?.trim() ?? ''
+  );
 }
 
 /** The error for a command that exited non-zero, e.g. `squeue failed (exit code 1): slurm_load_jobs error: …`. */

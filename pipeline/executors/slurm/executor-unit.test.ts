@@ -60,7 +60,13 @@ class FakeSlurm {
 
 /** Three configs of the toy whose `slow` instances have different keys, a coordinator cache with their inputs. */
 async function setup(
-  opts: { maxJobs?: number; retries?: number; resourceDefaults?: { memMB?: number; timeMin?: number }; gpuRequest?: 'gpus' | 'gres' | 'gpus-per-task'; gpuType?: string } = {},
+  opts: {
+    maxJobs?: number;
+    retries?: number;
+    resourceDefaults?: { memMB?: number; timeMin?: number };
+    gpuRequest?: 'gpus' | 'gres' | 'gpus-per-task';
+    gpuType?: string;
+  } = {},
   overrides: string[] = [],
 ) {
   const remote = DirRemote.open(tmp('remote'));
@@ -118,7 +124,10 @@ test('one states() call per poll for every job in flight; a COMPLETED job is pul
   // poll lists all three at once, and no poll ever lists a job twice
   const later = s.fake.stateCalls.slice(from + 1);
   t.true(later.length >= 2);
-  t.true(later.every((ids) => ids.length === 3), `each poll asks for all jobs at once: ${JSON.stringify(s.fake.stateCalls)}`);
+  t.true(
+    later.every((ids) => ids.length === 3),
+    `each poll asks for all jobs at once: ${JSON.stringify(s.fake.stateCalls)}`,
+  );
   t.true(s.fake.stateCalls.every((ids) => new Set(ids).size === ids.length));
   for (const { node } of s.nodes) {
     await s.complete(node);
@@ -128,7 +137,11 @@ test('one states() call per poll for every job in flight; a COMPLETED job is pul
   for (const { node } of s.nodes) t.is(s.cache.lookup(node.key).status, 'hit');
   await s.executor.close();
   const file = JSON.parse(readFileSync(s.jobsFile, 'utf8')) as JobsFile;
-  t.deepEqual(file.jobs.map((j) => [j.jobId, j.phase]).sort(), [['100', 'done'], ['101', 'done'], ['102', 'done']]);
+  t.deepEqual(file.jobs.map((j) => [j.jobId, j.phase]).sort(), [
+    ['100', 'done'],
+    ['101', 'done'],
+    ['102', 'done'],
+  ]);
   t.truthy(file.finishedAt);
   t.deepEqual([...new Set(reports.map((r) => r.state))].sort(), ['done', 'queued', 'running']);
   t.true(s.executor.polls < 40, `polls ${s.executor.polls}`);
@@ -190,7 +203,10 @@ test('cancelling the run cancels every job in flight with one scancel', async (t
   controller.abort(new Error('cancelled by SIGINT'));
   const results = await Promise.allSettled(runs);
   t.true(results.every((r) => r.status === 'rejected' && /SIGINT/.test(String((r.reason as Error).message))));
-  t.deepEqual(s.fake.cancelCalls.map((ids) => ids.sort()), [['100', '101', '102']]);
+  t.deepEqual(
+    s.fake.cancelCalls.map((ids) => ids.sort()),
+    [['100', '101', '102']],
+  );
   await s.executor.close();
   const file = JSON.parse(readFileSync(s.jobsFile, 'utf8')) as JobsFile;
   t.true(file.jobs.every((j) => j.phase === 'cancelled'));
@@ -199,8 +215,16 @@ test('cancelling the run cancels every job in flight with one scancel', async (t
 test('the batch script execs the command with every argument quoted for /bin/sh, after the #SBATCH defaults', (t) => {
   t.is(shellQuote('slow.ms=1'), 'slow.ms=1');
   t.is(shellQuote(`a 'b'`), `'a '\\''b'\\'''`);
-  const script = jobScript({ instance: 'fan[kind=a]', key: 'k'.repeat(64), defaults: ['--partition=gpu'], argv: ['node', '/x y/bin.js', 'exec', 'fan[kind=a]', 'toy2d.kinds=["gd"]'] });
-  t.is(script, `#!/bin/sh\n# sgd-noise job: fan[kind=a] (${'k'.repeat(64)})\n#SBATCH --partition=gpu\nexec node '/x y/bin.js' exec 'fan[kind=a]' 'toy2d.kinds=["gd"]'\n`);
+  const script = jobScript({
+    instance: 'fan[kind=a]',
+    key: 'k'.repeat(64),
+    defaults: ['--partition=gpu'],
+    argv: ['node', '/x y/bin.js', 'exec', 'fan[kind=a]', 'toy2d.kinds=["gd"]'],
+  });
+  t.is(
+    script,
+    `#!/bin/sh\n# sgd-noise job: fan[kind=a] (${'k'.repeat(64)})\n#SBATCH --partition=gpu\nexec node '/x y/bin.js' exec 'fan[kind=a]' 'toy2d.kinds=["gd"]'\n`,
+  );
 });
 
 test('a job Slurm can never start (PENDING with PartitionConfig) is cancelled and fails at once, without a retry', async (t) => {
@@ -223,7 +247,7 @@ test('sinfo CPU counts: the largest node, "+" suffixes and noise ignored', (t) =
   t.is(parseSinfoCpus('n/a\n'), undefined);
 });
 
-test('the config\'s slurm defaults give --mem and --time to jobs whose stage declares no resources', async (t) => {
+test("the config's slurm defaults give --mem and --time to jobs whose stage declares no resources", async (t) => {
   const s = await setup({ resourceDefaults: { memMB: 4000, timeMin: 90 } });
   const run = s.executor.run(s.job(0), s.hooks(new AbortController().signal));
   while (s.fake.submitted.length < 1) await sleep(5);
@@ -235,7 +259,7 @@ test('the config\'s slurm defaults give --mem and --time to jobs whose stage dec
   await s.executor.close();
 });
 
-test('a GPU stage\'s job asks for its GPUs (--gpus=1, or --gres=gpu:1), its exec gets --gpus 1; a CPU stage\'s job asks for none', async (t) => {
+test("a GPU stage's job asks for its GPUs (--gpus=1, or --gres=gpu:1), its exec gets --gpus 1; a CPU stage's job asks for none", async (t) => {
   /** Submits the job of node 0 and returns the sbatch argv and the script, completing the job. */
   const submitted = async (s: Awaited<ReturnType<typeof setup>>) => {
     const run = s.executor.run(s.job(0), s.hooks(new AbortController().signal));
@@ -270,6 +294,8 @@ test('the GPU options are checked: an unknown request form or a type that is not
     await t.throwsAsync(setup({ gpuType: bad }), { message: /^Slurm executor: gpuType must match/ }, JSON.stringify(bad));
   }
   const s = await setup({}, ['slow.gpus=1.5']);
-  await t.throwsAsync(s.executor.run(s.job(0), s.hooks(new AbortController().signal)), { message: 'slow: gpus() must return a non-negative integer (the GPUs one run needs), got 1.5' });
+  await t.throwsAsync(s.executor.run(s.job(0), s.hooks(new AbortController().signal)), {
+    message: 'slow: gpus() must return a non-negative integer (the GPUs one run needs), got 1.5',
+  });
   t.is(s.fake.submitted.length, 0);
 });

@@ -82,7 +82,8 @@ export function slurmScheduler(o: SlurmExecutorOptions): BatchScheduler {
       if (o.gpuRequest !== undefined && !GPU_REQUESTS.includes(o.gpuRequest)) {
         throw new Error(`Slurm executor: gpuRequest must be one of ${GPU_REQUESTS.join(', ')}, got ${JSON.stringify(o.gpuRequest)}`);
       }
-      if (o.gpuType !== undefined && !GPU_TYPE.test(o.gpuType)) throw new Error(`Slurm executor: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(o.gpuType)}`);
+      if (o.gpuType !== undefined && !GPU_TYPE.test(o.gpuType))
+        throw new Error(`Slurm executor: gpuType must match ${GPU_TYPE} (e.g. h100), got ${JSON.stringify(o.gpuType)}`);
       checkValues(o, logDir);
     },
     script: ({ instance, key, argv }) => jobScript({ instance, key, defaults: o.sbatchDefaults ?? [], argv }),
@@ -127,7 +128,10 @@ function checkValues(o: SlurmExecutorOptions, logDir: string): void {
   }
   const log = slurmPathProblem(logDir);
   if (log !== undefined) fail('log directory', logDir, log);
-  for (const [what, value] of [['working directory', o.workdir], ['node cache', o.nodeCache]] as const) {
+  for (const [what, value] of [
+    ['working directory', o.workdir],
+    ['node cache', o.nodeCache],
+  ] as const) {
     const control = value === undefined ? undefined : controlCharacter(value);
     if (control !== undefined) fail(what, value!, `contains ${control}`);
   }

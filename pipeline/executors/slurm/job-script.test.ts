@@ -78,7 +78,10 @@ test('a job script built from hostile values reads back as exactly its options a
   t.false(existsSync(mark), 'no value ran as a command');
   const lines = script.split('\n');
   t.is(lines[1], `# sgd-noise job: fan[kind=a?#SBATCH --partition=evil?touch x] (${'k'.repeat(64)})`, 'the comment stays one line');
-  const header = lines.slice(0, lines.findIndex((l) => l.startsWith('exec ')));
+  const header = lines.slice(
+    0,
+    lines.findIndex((l) => l.startsWith('exec ')),
+  );
   t.is(header.filter((l) => l.startsWith('#SBATCH')).length, defaults.length, 'one #SBATCH line per option before the command');
 });
 
@@ -102,8 +105,13 @@ test('an option that is no single sbatch option is refused where the script is b
     t.regex(err!.message, message);
     t.false(err!.message.includes('\n'), 'one line');
   }
-  for (const [arg, message] of [['a\u0000b', /contains a NUL/], ['a\r\nb', /sbatch refuses a script with a "\\r\\n" line break/]] as const) {
-    t.throws(() => jobScript({ instance: 'slow', key: 'k', defaults: [], argv: ['node', arg] }), { message: new RegExp(`^job script of slow: argument 1 of the command, .*${message.source}`) });
+  for (const [arg, message] of [
+    ['a\u0000b', /contains a NUL/],
+    ['a\r\nb', /sbatch refuses a script with a "\\r\\n" line break/],
+  ] as const) {
+    t.throws(() => jobScript({ instance: 'slow', key: 'k', defaults: [], argv: ['node', arg] }), {
+      message: new RegExp(`^job script of slow: argument 1 of the command, .*${message.source}`),
+    });
   }
 });
 
@@ -125,18 +133,32 @@ test('sbatch arguments: output paths name the literal file, and no value can add
     [{ env: { A: 'x\u0000y' } }, /env\.A contains a NUL/],
   ];
   for (const [change, message] of bad) t.throws(() => sbatchArgs({ ...base, ...change }), { message }, JSON.stringify(change));
-  t.deepEqual(sbatchArgs({ ...base, dependency: { afterok: ['12', '13_4'] }, extraOptions: ['--comment=a b'] }).filter((a) => /^--(dependency|comment)/.test(a)), ['--dependency=afterok:12:13_4', '--comment=a b']);
+  t.deepEqual(
+    sbatchArgs({ ...base, dependency: { afterok: ['12', '13_4'] }, extraOptions: ['--comment=a b'] }).filter((a) => /^--(dependency|comment)/.test(a)),
+    ['--dependency=afterok:12:13_4', '--comment=a b'],
+  );
 });
 
 test('the checks a Slurm run makes before anything runs name the option or config path, in one line', (t) => {
-  const ok = { options: [{ name: '--slurm-option', value: '--partition=cpu' }], logDir: { name: '--slurm-log-dir', value: '/shared/logs 100%' }, plain: [{ name: '--remote', value: '/shared/r' }], args: [{ name: 'override', value: 'report.title=a\nb' }] };
+  const ok = {
+    options: [{ name: '--slurm-option', value: '--partition=cpu' }],
+    logDir: { name: '--slurm-log-dir', value: '/shared/logs 100%' },
+    plain: [{ name: '--remote', value: '/shared/r' }],
+    args: [{ name: 'override', value: 'report.title=a\nb' }],
+  };
   t.is(slurmRunProblem(ok), undefined);
   t.is(
     slurmRunProblem({ ...ok, options: [{ name: 'slurm.options.1', value: '--x=1\nreboot' }] }),
     'slurm.options.1 "--x=1\\nreboot" contains a newline (U+000A), which would end the #SBATCH line and run the rest as a shell command on the node; an sbatch option holds no control character',
   );
-  t.regex(slurmRunProblem({ ...ok, logDir: { name: '--slurm-log-dir', value: '/a\\b' } })!, /^--slurm-log-dir "\/a\\\\b" contains a backslash: .*; choose another with --slurm-log-dir DIR$/);
-  t.regex(slurmRunProblem({ ...ok, plain: [{ name: '--slurm-node-cache', value: '/tmp/\u0007' }] })!, /^--slurm-node-cache "\/tmp\/\\u0007" contains a control character \(U\+0007\)/);
+  t.regex(
+    slurmRunProblem({ ...ok, logDir: { name: '--slurm-log-dir', value: '/a\\b' } })!,
+    /^--slurm-log-dir "\/a\\\\b" contains a backslash: .*; choose another with --slurm-log-dir DIR$/,
+  );
+  t.regex(
+    slurmRunProblem({ ...ok, plain: [{ name: '--slurm-node-cache', value: '/tmp/\u0007' }] })!,
+    /^--slurm-node-cache "\/tmp\/\\u0007" contains a control character \(U\+0007\)/,
+  );
   t.regex(slurmRunProblem({ ...ok, args: [{ name: '--sweep', value: 'a=1\r' }] })!, /^--sweep "a=1\\r" contains a carriage return/);
   t.is(sbatchOptionProblem('--comment=a b#c'), undefined, 'blanks and # in the value are quoted, not refused');
 });
@@ -144,9 +166,23 @@ test('the checks a Slurm run makes before anything runs name the option or confi
 test('the Slurm executor refuses such values when it is made, before it creates its log directory', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sgdn-script-logs-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const make = (o: Partial<SlurmExecutorOptions>) => new SlurmExecutor({ client: {} as never, cache: {} as never, remote: {} as never, remoteLocation: '/r', logDir: dir, command: ['node'], planArgs: [], runId: 'run', ...o });
+  const make = (o: Partial<SlurmExecutorOptions>) =>
+    new SlurmExecutor({
+      client: {} as never,
+      cache: {} as never,
+      remote: {} as never,
+      remoteLocation: '/r',
+      logDir: dir,
+      command: ['node'],
+      planArgs: [],
+      runId: 'run',
+      ...o,
+    });
   const refused: Array<[Partial<SlurmExecutorOptions>, RegExp]> = [
-    [{ sbatchDefaults: ['--partition=cpu', '--comment=x\ntouch /tmp/INJECTED'] }, /^Slurm executor: #SBATCH option "--comment=x\\ntouch \/tmp\/INJECTED" contains a newline/],
+    [
+      { sbatchDefaults: ['--partition=cpu', '--comment=x\ntouch /tmp/INJECTED'] },
+      /^Slurm executor: #SBATCH option "--comment=x\\ntouch \/tmp\/INJECTED" contains a newline/,
+    ],
     [{ logDir: path.join(dir, 'a\\b') }, /^Slurm executor: log directory ".*a\\\\b\/run" contains a backslash/],
     [{ workdir: '/w\n' }, /^Slurm executor: working directory "\/w\\n" contains a newline/],
     [{ nodeCache: '/n\u0007' }, /^Slurm executor: node cache "\/n\\u0007" contains a control character \(U\+0007\)/],

@@ -4,15 +4,7 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import {
-  isTerminal,
-  parseExitCode,
-  parseSbatchParsable,
-  parseScontrolFields,
-  parseScontrolJobs,
-  parseSqueue,
-  parseState,
-} from './parse.ts';
+import { isTerminal, parseExitCode, parseSbatchParsable, parseScontrolFields, parseScontrolJobs, parseSqueue, parseState } from './parse.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 

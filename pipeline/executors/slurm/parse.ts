@@ -74,9 +74,7 @@ export interface SlurmJobInfo {
 /** The state word of `text` (`CANCELLED by 0` → `CANCELLED`, `COMPLETED+` → `COMPLETED`), and the raw word if unknown. */
 export function parseState(text: string): { state: SlurmJobState; rawState?: string } {
   const word = text.trim().split(/[\s+]/)[0] ?? '';
-  return (SLURM_JOB_STATES as readonly string[]).includes(word) && word !== 'UNKNOWN'
-    ? { state: word as SlurmJobState }
-    : { state: 'UNKNOWN', rawState: word };
+  return (SLURM_JOB_STATES as readonly string[]).includes(word) && word !== 'UNKNOWN' ? { state: word as SlurmJobState } : { state: 'UNKNOWN', rawState: word };
 }
 
 /** The job id printed by `sbatch --parsable` (`42` or `42;cluster`); throws naming the output when there is none. */

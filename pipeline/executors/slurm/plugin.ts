@@ -32,8 +32,22 @@ export const slurmPlugin: ExecutorPlugin = {
   needsRemote: true,
   options: [
     { name: 'slurm-option', type: 'string', multiple: true, arg: 'OPT', help: '#SBATCH defaults, e.g.\n--slurm-option=--partition=P', default: [] },
-    { name: 'max-jobs', type: 'string', arg: 'N', help: `jobs in flight, default ${SLURM_DEFAULTS.maxJobs}`, default: SLURM_DEFAULTS.maxJobs, parse: (t, f) => positiveInteger(f, t, 'the most Slurm jobs in flight') },
-    { name: 'retries', type: 'string', arg: 'N', help: `default ${SLURM_DEFAULTS.retries}`, default: SLURM_DEFAULTS.retries, parse: (t, f) => nonNegativeInteger(f, t) },
+    {
+      name: 'max-jobs',
+      type: 'string',
+      arg: 'N',
+      help: `jobs in flight, default ${SLURM_DEFAULTS.maxJobs}`,
+      default: SLURM_DEFAULTS.maxJobs,
+      parse: (t, f) => positiveInteger(f, t, 'the most Slurm jobs in flight'),
+    },
+    {
+      name: 'retries',
+      type: 'string',
+      arg: 'N',
+      help: `default ${SLURM_DEFAULTS.retries}`,
+      default: SLURM_DEFAULTS.retries,
+      parse: (t, f) => nonNegativeInteger(f, t),
+    },
     { name: 'slurm-log-dir', type: 'string', arg: 'DIR', help: 'shared; default REMOTE/slurm-logs', newLine: true },
     { name: 'slurm-node-cache', type: 'string', arg: 'DIR', help: "default the node's $TMPDIR" },
     {
@@ -45,19 +59,38 @@ export const slurmPlugin: ExecutorPlugin = {
       parse: (t, f) => positiveInteger(f, t, 'the most CPUs a job asks for by default'),
     },
     // Checked with the config's slurm.gpuRequest / slurm.gpuType, which they replace (slurmGpuOptions).
-    { name: 'slurm-gpu-request', type: 'string', arg: GPU_REQUESTS.join('|'), help: "how a stage's\nGPUs are asked for: --gpus=N, the default, --gres=gpu:N or --ntasks=1 --gpus-per-task=N" },
+    {
+      name: 'slurm-gpu-request',
+      type: 'string',
+      arg: GPU_REQUESTS.join('|'),
+      help: "how a stage's\nGPUs are asked for: --gpus=N, the default, --gres=gpu:N or --ntasks=1 --gpus-per-task=N",
+    },
     { name: 'slurm-gpu-type', type: 'string', arg: 'T', help: 'a GPU type: --gpus=T:N, --gres=gpu:T:N', newLine: true },
   ],
   check: checkSlurmValues,
   async create(ctx) {
-    const o = ctx.options as { 'slurm-option': string[]; 'max-jobs': number; retries: number; 'slurm-log-dir'?: string; 'slurm-node-cache'?: string; 'slurm-max-cpus'?: number; 'slurm-gpu-request'?: string; 'slurm-gpu-type'?: string };
-    const pollMs = process.env.SGD_NOISE_SLURM_POLL_MS ? positiveInteger('$SGD_NOISE_SLURM_POLL_MS', process.env.SGD_NOISE_SLURM_POLL_MS, 'milliseconds between job state polls') : undefined;
+    const o = ctx.options as {
+      'slurm-option': string[];
+      'max-jobs': number;
+      retries: number;
+      'slurm-log-dir'?: string;
+      'slurm-node-cache'?: string;
+      'slurm-max-cpus'?: number;
+      'slurm-gpu-request'?: string;
+      'slurm-gpu-type'?: string;
+    };
+    const pollMs = process.env.SGD_NOISE_SLURM_POLL_MS
+      ? positiveInteger('$SGD_NOISE_SLURM_POLL_MS', process.env.SGD_NOISE_SLURM_POLL_MS, 'milliseconds between job state polls')
+      : undefined;
     const client = new SlurmClient();
     // Defaults from the config's optional `slurm` section (a project may declare it; see pipeline.config.ts).
     const slurmConfig = (ctx.config.slurm ?? {}) as SlurmConfig;
     // Without --slurm-max-cpus, no job asks for more CPUs than the largest node (of the partition) has: Slurm would
     // keep such a job pending for ever.
-    const partition = [...(slurmConfig.options ?? []), ...o['slurm-option']].map((x) => /^(?:--partition=|-p)(.+)$/.exec(x)?.[1]).filter(Boolean).pop(); // the last one wins, as in sbatch
+    const partition = [...(slurmConfig.options ?? []), ...o['slurm-option']]
+      .map((x) => /^(?:--partition=|-p)(.+)$/.exec(x)?.[1])
+      .filter(Boolean)
+      .pop(); // the last one wins, as in sbatch
     const largest = o['slurm-max-cpus'] === undefined ? await client.largestNodeCpus(partition) : undefined;
     const maxCpus = o['slurm-max-cpus'] ?? Math.min(SLURM_DEFAULTS.maxCpus, largest ?? SLURM_DEFAULTS.maxCpus);
     const remote = ctx.remote!;
@@ -71,7 +104,10 @@ export const slurmPlugin: ExecutorPlugin = {
       planArgs: ctx.planArgs,
       ...(o['slurm-node-cache'] !== undefined ? { nodeCache: o['slurm-node-cache'] } : {}),
       sbatchDefaults: [...(slurmConfig.options ?? []), ...o['slurm-option']],
-      resourceDefaults: { ...(slurmConfig.memMB !== undefined ? { memMB: slurmConfig.memMB } : {}), ...(slurmConfig.timeMin !== undefined ? { timeMin: slurmConfig.timeMin } : {}) },
+      resourceDefaults: {
+        ...(slurmConfig.memMB !== undefined ? { memMB: slurmConfig.memMB } : {}),
+        ...(slurmConfig.timeMin !== undefined ? { timeMin: slurmConfig.timeMin } : {}),
+      },
       workdir: process.cwd(),
       maxJobs: o['max-jobs'],
       retries: o.retries,
@@ -92,7 +128,9 @@ export const slurmPlugin: ExecutorPlugin = {
 
 /** The jobs of a Slurm run, one line each, under a line naming the run. */
 function formatSlurmJobs(s: JobsFile & { running: boolean; live: boolean }): string[] {
-  const lines = [`Slurm jobs of ${s.running ? 'the running' : 'the last'} run ${s.runId} (coordinator pid ${s.pid}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}; logs in ${s.logDir}${s.live ? '; states from squeue now' : ''}):`];
+  const lines = [
+    `Slurm jobs of ${s.running ? 'the running' : 'the last'} run ${s.runId} (coordinator pid ${s.pid}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}; logs in ${s.logDir}${s.live ? '; states from squeue now' : ''}):`,
+  ];
   for (const j of s.jobs) {
     lines.push(`  ${j.jobId.padEnd(8)} ${j.phase.padEnd(9)} ${j.slurmState.padEnd(13)} ${j.instance}${j.attempt > 1 ? ` (attempt ${j.attempt})` : ''}`);
   }
@@ -106,7 +144,9 @@ function slurmGpuOptions(request: string | undefined, type: string | undefined):
     throw new UsageError(`--slurm-gpu-request (or slurm.gpuRequest): expected ${GPU_REQUESTS.join(', ')}, received '${request}'`);
   }
   if (type !== undefined && !GPU_TYPE.test(type)) {
-    throw new UsageError(`--slurm-gpu-type (or slurm.gpuType): expected a GPU type of letters, digits, '_', '.' and '-' (e.g. h100), received ${JSON.stringify(type)}`);
+    throw new UsageError(
+      `--slurm-gpu-type (or slurm.gpuType): expected a GPU type of letters, digits, '_', '.' and '-' (e.g. h100), received ${JSON.stringify(type)}`,
+    );
   }
   return { ...(request !== undefined ? { gpuRequest: request as GpuRequest } : {}), ...(type !== undefined ? { gpuType: type } : {}) };
 }
@@ -120,17 +160,21 @@ function checkSlurmValues(run: ExecutorCheck): void {
   const options = (run.flags['slurm-option'] as string[] | undefined) ?? [];
   const logDirFlag = run.flags['slurm-log-dir'] as string | undefined;
   const nodeCache = run.flags['slurm-node-cache'] as string | undefined;
-  const logDir = logDirFlag !== undefined
-    ? { name: '--slurm-log-dir', value: path.resolve(logDirFlag) }
-    : { name: `the default log directory (${run.remote?.name ?? '--remote'}/slurm-logs)`, value: path.join(run.remote?.value ?? '', 'slurm-logs') };
+  const logDir =
+    logDirFlag !== undefined
+      ? { name: '--slurm-log-dir', value: path.resolve(logDirFlag) }
+      : { name: `the default log directory (${run.remote?.name ?? '--remote'}/slurm-logs)`, value: path.join(run.remote?.value ?? '', 'slurm-logs') };
   const problem = slurmRunProblem({
-    options: [...configOptions.map((value, i) => ({ name: `slurm.options.${i}`, value: String(value) })), ...options.map((value) => ({ name: '--slurm-option', value }))],
+    options: [
+      ...configOptions.map((value, i) => ({ name: `slurm.options.${i}`, value: String(value) })),
+      ...options.map((value) => ({ name: '--slurm-option', value })),
+    ],
     logDir,
     plain: [
       ...(run.remote ? [run.remote] : []),
       ...(nodeCache !== undefined ? [{ name: '--slurm-node-cache', value: nodeCache }] : []),
       { name: '--project', value: run.projectModule },
-      { name: 'the working directory (the jobs\' --chdir)', value: process.cwd() },
+      { name: "the working directory (the jobs' --chdir)", value: process.cwd() },
     ],
     args: [...run.overrides.map((value) => ({ name: 'override', value })), ...run.sweeps.map((value) => ({ name: '--sweep', value }))],
   });

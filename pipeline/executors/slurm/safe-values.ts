@@ -50,7 +50,8 @@ export function sbatchOptionProblem(opt: string): string | undefined {
   if (/^-[^-]\s/.test(opt) || /^--[^=]*\s/.test(opt)) {
     return 'has a blank after the option name: give one option with its value attached, e.g. --partition=gpu or -pgpu';
   }
-  if (/hetjob|packjob/i.test(opt)) return 'contains "hetjob" or "packjob", which sbatch reads on an #SBATCH line as the start of another heterogeneous job component';
+  if (/hetjob|packjob/i.test(opt))
+    return 'contains "hetjob" or "packjob", which sbatch reads on an #SBATCH line as the start of another heterogeneous job component';
   return undefined;
 }
 
@@ -63,7 +64,8 @@ export function directiveArgument(opt: string): string {
 export function slurmPathProblem(p: string): string | undefined {
   const control = controlCharacter(p);
   if (control !== undefined) return `contains ${control}; a path Slurm writes to holds no control character`;
-  if (p.includes('\\')) return 'contains a backslash: Slurm removes every backslash from an output path (man sbatch, "filename pattern"), so the log would land elsewhere';
+  if (p.includes('\\'))
+    return 'contains a backslash: Slurm removes every backslash from an output path (man sbatch, "filename pattern"), so the log would land elsewhere';
   return undefined;
 }
 

@@ -9,7 +9,7 @@ function seedRows(sizes: number[], seeds: number, ratio: (m: number) => number, 
   const N = 300;
   return sizes.flatMap((m) =>
     Array.from({ length: seeds }, (_, seed) => {
-      const traceHSigma = (60 * (N - m)) / (m * N) * (1 + 0.01 * seed);
+      const traceHSigma = ((60 * (N - m)) / (m * N)) * (1 + 0.01 * seed);
       const linear = (5 * 0.07 * 0.07 * traceHSigma) / 2;
       const rise = ratio(m) * linear;
       return {
@@ -38,7 +38,10 @@ const SIZES = [5, 10, 20, 50, 100];
 
 test('the per-m table: means over seeds, the loss rise as mean final over mean start, ranges of the per-seed values', (t) => {
   const rows = table(seedRows(SIZES, 3, () => 1));
-  t.deepEqual(rows.map((r) => r.batchSize), SIZES);
+  t.deepEqual(
+    rows.map((r) => r.batchSize),
+    SIZES,
+  );
   const r5 = rows[0]!;
   t.is(r5.seeds, 3);
   t.true(Math.abs(r5.lossRise - 100 * 1.1) < 1e-9, 'mean final / mean start');
@@ -51,8 +54,14 @@ test('the per-m table: means over seeds, the loss rise as mean final over mean s
 
 test('the findings hold when escape grows with Tr(HΣ_m) and the rise scales with it', (t) => {
   const f = batchSizeFindings(table(seedRows(SIZES, 1, (m) => 10 + m / 100)));
-  t.deepEqual(f.map((x) => x.id), ['batch-escape', 'batch-short-horizon', 'batch-linear']);
-  t.deepEqual(f.map((x) => x.verdict), ['holds', 'holds', 'holds']);
+  t.deepEqual(
+    f.map((x) => x.id),
+    ['batch-escape', 'batch-short-horizon', 'batch-linear'],
+  );
+  t.deepEqual(
+    f.map((x) => x.verdict),
+    ['holds', 'holds', 'holds'],
+  );
   t.regex(f[0]!.thisRun, /ρ\(Tr\(HΣ_m\), loss rise\) = 1\.000, ρ\(Tr\(HΣ_m\), random-label fit\) = -1\.000/);
 });
 
@@ -78,7 +87,10 @@ test('the findings fail on the numbers: escape out of order, a rise that does no
 
 test('fewer than three batch sizes are not judged', (t) => {
   const f = batchSizeFindings(table(seedRows([5, 100], 1, () => 1)));
-  t.deepEqual(f.map((x) => x.verdict), ['not run', 'not run', 'not run']);
+  t.deepEqual(
+    f.map((x) => x.verdict),
+    ['not run', 'not run', 'not run'],
+  );
   t.regex(f[0]!.thisRun, /not judged \(fewer than 3\)/);
 });
 
@@ -103,7 +115,10 @@ test('the blocks render: figure, table, seed table with several seeds; the spec 
   };
   const { blocks, findings } = batchSizeBlocks(summary(3, () => 2));
   t.is(findings.length, 3);
-  t.deepEqual(blocks.map((b) => b.type), ['text', 'figure', 'table', 'table']);
+  t.deepEqual(
+    blocks.map((b) => b.type),
+    ['text', 'figure', 'table', 'table'],
+  );
   t.is(batchSizeBlocks(summary(1, () => 2)).blocks.length, 3, 'one seed: no per-seed table');
   const figure = blocks.find((b) => b.type === 'figure')!;
   if (figure.type !== 'figure') return t.fail();

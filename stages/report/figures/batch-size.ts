@@ -36,17 +36,25 @@ export function batchSizeFindings(table: readonly BatchSizeRow[]): BatchFinding[
   const per = (f: (r: BatchSizeRow) => number | null) => table.map((r) => `m=${r.batchSize}: ${sig3(f(r))}`).join(', ');
 
   const fits = table.map((r) => r.randomFit);
-  const rhoRise = spearman(traces, table.map((r) => r.lossRise));
+  const rhoRise = spearman(
+    traces,
+    table.map((r) => r.lossRise),
+  );
   const rhoFit = fits.every((x) => x !== null) ? spearman(traces, fits as number[]) : null;
   const escapeFinding: BatchFinding = {
     id: 'batch-escape',
     finding: 'SGD escapes the sharp minimum further, and forgets more of the random labels, the larger its Tr(HΣ_m) (the smaller its batch).',
     criterion: `over the batch sizes (means over seeds), Spearman’s ρ between Tr(HΣ_m) and the final / start training loss ≥ ${BATCH_RHO_MIN}, and between Tr(HΣ_m) and the random-label fit ≤ −${BATCH_RHO_MIN}`,
-    thisRun: few ? notRun : `ρ(Tr(HΣ_m), loss rise) = ${rhoText(rhoRise)}, ρ(Tr(HΣ_m), random-label fit) = ${rhoText(rhoFit)}; loss rise ${per((r) => r.lossRise)}`,
+    thisRun: few
+      ? notRun
+      : `ρ(Tr(HΣ_m), loss rise) = ${rhoText(rhoRise)}, ρ(Tr(HΣ_m), random-label fit) = ${rhoText(rhoFit)}; loss rise ${per((r) => r.lossRise)}`,
     verdict: few ? 'not run' : rhoRise !== null && rhoFit !== null && rhoRise >= BATCH_RHO_MIN && rhoFit <= -BATCH_RHO_MIN ? 'holds' : 'does not hold',
   };
 
-  const rhoShort = spearman(traces, table.map((r) => r.shortHorizonRise));
+  const rhoShort = spearman(
+    traces,
+    table.map((r) => r.shortHorizonRise),
+  );
   const short: BatchFinding = {
     id: 'batch-short-horizon',
     finding: 'SGD’s short-horizon noise-induced loss rise from the sharp minimum grows with Tr(HΣ_m).',
@@ -62,7 +70,9 @@ export function batchSizeFindings(table: readonly BatchSizeRow[]): BatchFinding[
     id: 'batch-linear',
     finding: 'The linear indicator accounts for how SGD’s short-horizon rise changes with m: the rise scales as Tr(HΣ_m), whatever its constant.',
     criterion: `measured rise ÷ (n·η²/2)·Tr(HΣ_m) is positive at every batch size, and its largest over its smallest is ≤ ${BATCH_LINEAR_FACTOR}`,
-    thisRun: few ? notRun : `measured ÷ linear ${per((r) => r.ratioToLinear)}; largest / smallest ${spreadOf === null ? '– (not all positive)' : sig3(spreadOf)}`,
+    thisRun: few
+      ? notRun
+      : `measured ÷ linear ${per((r) => r.ratioToLinear)}; largest / smallest ${spreadOf === null ? '– (not all positive)' : sig3(spreadOf)}`,
     verdict: few ? 'not run' : spreadOf !== null && spreadOf <= BATCH_LINEAR_FACTOR ? 'holds' : 'does not hold',
   };
   return [escapeFinding, short, linear];
@@ -82,11 +92,38 @@ export function batchSizeFigureData(table: readonly BatchSizeRow[]): Record<stri
   const several = table.some((r) => r.seeds > 1);
   const order = [...table].sort((a, b) => a.batchSize - b.batchSize).map((r) => r.batchSize);
   return table.flatMap((r) => {
-    const base = { batchSize: r.batchSize, label: `m = ${r.batchSize}`, labelAbove: order.indexOf(r.batchSize) % 2 === 0, traceHSigma: r.traceHSigma, seeds: r.seeds };
+    const base = {
+      batchSize: r.batchSize,
+      label: `m = ${r.batchSize}`,
+      labelAbove: order.indexOf(r.batchSize) % 2 === 0,
+      traceHSigma: r.traceHSigma,
+      seeds: r.seeds,
+    };
     return [
-      { ...base, measure: BATCH_MEASURES[0], series: MEASURED, value: r.lossRise, lower: several ? r.lossRiseMin : null, upper: several ? r.lossRiseMax : null },
-      { ...base, measure: BATCH_MEASURES[1], series: MEASURED, value: r.randomFit, lower: several ? r.randomFitMin : null, upper: several ? r.randomFitMax : null },
-      { ...base, measure: BATCH_MEASURES[2], series: MEASURED, value: r.shortHorizonRise, lower: r.shortHorizonRise - 2 * r.shortHorizonStderr, upper: r.shortHorizonRise + 2 * r.shortHorizonStderr },
+      {
+        ...base,
+        measure: BATCH_MEASURES[0],
+        series: MEASURED,
+        value: r.lossRise,
+        lower: several ? r.lossRiseMin : null,
+        upper: several ? r.lossRiseMax : null,
+      },
+      {
+        ...base,
+        measure: BATCH_MEASURES[1],
+        series: MEASURED,
+        value: r.randomFit,
+        lower: several ? r.randomFitMin : null,
+        upper: several ? r.randomFitMax : null,
+      },
+      {
+        ...base,
+        measure: BATCH_MEASURES[2],
+        series: MEASURED,
+        value: r.shortHorizonRise,
+        lower: r.shortHorizonRise - 2 * r.shortHorizonStderr,
+        upper: r.shortHorizonRise + 2 * r.shortHorizonStderr,
+      },
       { ...base, measure: BATCH_MEASURES[2], series: LINEAR, value: r.linear, lower: null, upper: null },
     ];
   });
@@ -116,12 +153,24 @@ export function panelScale(data: Record<string, unknown>[], measure: string): { 
 }
 
 /** One panel of the figure: the measure's points joined in order of m, labelled, with interval rules where it has them. */
-function panel(data: readonly Record<string, unknown>[], measure: (typeof BATCH_MEASURES)[number], yTitle: string, yScale: Record<string, unknown>, o: { format?: string; labels?: boolean } = {}): Record<string, unknown> {
+function panel(
+  data: readonly Record<string, unknown>[],
+  measure: (typeof BATCH_MEASURES)[number],
+  yTitle: string,
+  yScale: Record<string, unknown>,
+  o: { format?: string; labels?: boolean } = {},
+): Record<string, unknown> {
   // an empty layer (no intervals: one seed) would give vega an empty extent
   const intervals = data.some((d) => d.measure === measure && typeof d.lower === 'number');
   const x = { field: 'traceHSigma', type: 'quantitative', title: 'SGD’s Tr(HΣ_m) at the sharp minimum (log)', scale: { type: 'log' } };
   const y = { field: 'value', type: 'quantitative', title: yTitle, scale: yScale, ...(o.format ? { axis: { format: o.format } } : {}) };
-  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: [MEASURED, LINEAR], range: [OKABE_ITO.black, OKABE_ITO.vermillion] }, legend: { orient: 'bottom', labelLimit: 320 } };
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: { domain: [MEASURED, LINEAR], range: [OKABE_ITO.black, OKABE_ITO.vermillion] },
+    legend: { orient: 'bottom', labelLimit: 320 },
+  };
   const label = (above: boolean) => ({
     transform: [{ filter: `datum.series === '${MEASURED}' && datum.labelAbove === ${above}` }],
     mark: { type: 'text', dx: 6, dy: above ? -8 : 10, align: 'left', fontSize: 9 },
@@ -133,10 +182,29 @@ function panel(data: readonly Record<string, unknown>[], measure: (typeof BATCH_
     transform: [{ filter: { field: 'measure', equal: measure } }],
     layer: [
       { mark: { type: 'line', strokeWidth: 1.2, opacity: 0.7 }, encoding: { x, y, color, order: { field: 'batchSize', type: 'quantitative' } } },
-      ...(intervals ? [{ mark: { type: 'rule', strokeWidth: 1.2 }, encoding: { x, y: { field: 'lowerShown', type: 'quantitative', scale: yScale }, y2: { field: 'upper' }, color } }] : []),
+      ...(intervals
+        ? [
+            {
+              mark: { type: 'rule', strokeWidth: 1.2 },
+              encoding: { x, y: { field: 'lowerShown', type: 'quantitative', scale: yScale }, y2: { field: 'upper' }, color },
+            },
+          ]
+        : []),
       {
         mark: { type: 'point', filled: true, size: 45 },
-        encoding: { x, y, color, tooltip: [{ field: 'label' }, { field: 'series' }, { field: 'traceHSigma', format: '.3g' }, { field: 'value', format: '.3g' }, { field: 'lower', format: '.3g' }, { field: 'upper', format: '.3g' }] },
+        encoding: {
+          x,
+          y,
+          color,
+          tooltip: [
+            { field: 'label' },
+            { field: 'series' },
+            { field: 'traceHSigma', format: '.3g' },
+            { field: 'value', format: '.3g' },
+            { field: 'lower', format: '.3g' },
+            { field: 'upper', format: '.3g' },
+          ],
+        },
       },
       ...(o.labels ? [label(true), label(false)] : []),
     ],
@@ -176,7 +244,9 @@ export function batchSizeBlocks(summary: Pick<BatchSummary, 'table' | 'perSeed' 
         caption:
           `One point per batch size (mean over ${seeds} seed${seeds === 1 ? '' : 's'}), joined in order of m, at the same Tr(HΣ_m) in every panel (labelled in the first); log Tr(HΣ_m) axis. Short-horizon rise: L(θ_${horizon}) − L(θ₀) minus GD’s drift. ` +
           `${seeds > 1 ? 'Bars: range over seeds (loss rise, random-label fit); ' : 'One seed, so no range over seeds; '}short-horizon rise: ±2 standard errors over the runs, with the linear prediction in vermillion.` +
-          (clipped > 0 ? ` ${clipped} bar${clipped === 1 ? '' : 's'} reaching the bottom of a log axis extend${clipped === 1 ? 's' : ''} below it (the data hold the true ends).` : ''),
+          (clipped > 0
+            ? ` ${clipped} bar${clipped === 1 ? '' : 's'} reaching the bottom of a log axis extend${clipped === 1 ? 's' : ''} below it (the data hold the true ends).`
+            : ''),
         data,
         spec: {
           title: { text: 'Does SGD’s escape follow Tr(HΣ_m) across batch sizes?', subtitle: 'Fashion-MNIST, from the sharp minimum' },

@@ -95,7 +95,8 @@ function shapeBlocks(shapes: ShapesSummary, protocol: BeyondProtocol): { blocks:
       figure: {
         id: 'beyond-shapes-escape',
         title: 'Escape rate against Tr(HΣ) across noise shapes of equal total variance',
-        caption: 'One point per covariance, coloured by family; bars are Wilson 95% intervals of the escape rate. Left: Σ held at its value at (1, 1); right: re-estimated along the path.',
+        caption:
+          'One point per covariance, coloured by family; bars are Wilson 95% intervals of the escape rate. Left: Σ held at its value at (1, 1); right: re-estimated along the path.',
         data,
         spec: {
           title: { text: 'Does Tr(HΣ) order escapes across noise shapes?', subtitle: 'same total variance; escape = ends in the flat basin' },
@@ -106,7 +107,12 @@ function shapeBlocks(shapes: ShapesSummary, protocol: BeyondProtocol): { blocks:
             layer: [
               {
                 mark: { type: 'rule', strokeWidth: 1, opacity: 0.6 },
-                encoding: { x, y: { field: 'lower', type: 'quantitative', title: 'escape rate', scale: { domain: [0, 1] } }, y2: { field: 'upper' }, color: { field: 'family', type: 'nominal', title: 'shape', legend: { labelLimit: 320 } } },
+                encoding: {
+                  x,
+                  y: { field: 'lower', type: 'quantitative', title: 'escape rate', scale: { domain: [0, 1] } },
+                  y2: { field: 'upper' },
+                  color: { field: 'family', type: 'nominal', title: 'shape', legend: { labelLimit: 320 } },
+                },
               },
               {
                 mark: { type: 'point', filled: true, size: 40 },
@@ -161,7 +167,8 @@ function shapeBlocks(shapes: ShapesSummary, protocol: BeyondProtocol): { blocks:
   return { blocks, findings };
 }
 
-const ratio = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b);
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
 const within = (r: number | null) => r !== null && r >= 1 / LIKE_SGD_FACTOR && r <= LIKE_SGD_FACTOR;
 const sig3 = (x: number | null) => (x === null ? '–' : x.toPrecision(3));
 
@@ -287,7 +294,8 @@ function spectrumBlocks(spectrum: Spectrum): ReportBlock[] {
   // each kind in its fixed colour and dash (gld_full shares SGD's colour, not its dash); the start in grey, solid
   const points = [...new Set(density.map((d) => d.point))];
   const domain = points.map(label);
-  const styleOf = (p: string) => (p === 'sharp minimum' ? { color: '#7f7f7f', dash: [] as number[] } : { color: kindStyle(p).color, dash: [...kindStyle(p).dash] });
+  const styleOf = (p: string) =>
+    p === 'sharp minimum' ? { color: '#7f7f7f', dash: [] as number[] } : { color: kindStyle(p).color, dash: [...kindStyle(p).dash] };
   const color = { field: 'point', type: 'nominal', title: 'point', scale: { domain, range: points.map((p) => styleOf(p).color) }, legend: { labelLimit: 320 } };
   const dash = { field: 'point', type: 'nominal', title: 'point', scale: { domain, range: points.map((p) => styleOf(p).dash) }, legend: null };
   return [
@@ -350,7 +358,8 @@ export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): R
     table: {
       id: 'beyond-findings',
       title: 'Findings beyond the paper',
-      caption: 'Each criterion is fixed in code (stages/toy2d/shape-summary.ts, stages/report/figures/beyond.ts, stages/report/figures/batch-size.ts) before any run.',
+      caption:
+        'Each criterion is fixed in code (stages/toy2d/shape-summary.ts, stages/report/figures/beyond.ts, stages/report/figures/batch-size.ts) before any run.',
       columns: [
         { key: 'finding', label: 'finding', format: 'text' },
         { key: 'thisRun', label: 'this run', format: 'text' },

@@ -14,12 +14,30 @@ const outcome = (kind: string, traceHSigmaAtStart: number, lossRise: number, ran
 
 /** Numbers shaped like the paper's results. */
 function paperLike(): ClaimInputs {
-  const toy = (kind: string, escapes: number, trace: number | null) => ({ kind, repeats: 100, escapes: [escapes], escapesMean: escapes, escapesMin: escapes, escapesMax: escapes, traceHSigma: trace, traceHSigmaClosedForm: trace });
+  const toy = (kind: string, escapes: number, trace: number | null) => ({
+    kind,
+    repeats: 100,
+    escapes: [escapes],
+    escapesMean: escapes,
+    escapesMin: escapes,
+    escapesMax: escapes,
+    traceHSigma: trace,
+    traceHSigmaClosedForm: trace,
+  });
   return {
-    toy2d: [toy('gd', 0, null), toy('gld_const', 1, 1.1), toy('gld_diag', 2, 1.1), toy('gld_leading', 40, 1.83), toy('gld_hessian', 28, 1.84), toy('gld_hessian_top1', 48, 2)],
+    toy2d: [
+      toy('gd', 0, null),
+      toy('gld_const', 1, 1.1),
+      toy('gld_diag', 2, 1.1),
+      toy('gld_leading', 40, 1.83),
+      toy('gld_hessian', 28, 1.84),
+      toy('gld_hessian_top1', 48, 2),
+    ],
     oneHiddenRatios: [100, 130, 140],
     fashion: {
-      starts: [{ seed: 0, iterations: 3000, reached: true, trainLoss: 0.01, trainAccuracy: 1, cleanAccuracy: 1, randomAccuracy: 1, testLoss: 1.5, testAccuracy: 0.67 }],
+      starts: [
+        { seed: 0, iterations: 3000, reached: true, trainLoss: 0.01, trainAccuracy: 1, cleanAccuracy: 1, randomAccuracy: 1, testLoss: 1.5, testAccuracy: 0.67 },
+      ],
       outcomes: [
         outcome('gd', 0, 0.5, 1, 0.66),
         outcome('gld_const', 0.001, 0.5, 1, 0.66),
@@ -66,9 +84,26 @@ test('each claim fails when its criterion is violated', (t) => {
   sgd.testAccuracy = { mean: 0.65, min: 0.65, max: 0.65, sd: 0, n: 1 }; // below GD
   x.theory![0]!.noiseInduced = 0; // breaks the ranking
   x.theory![2]!.noiseInduced = 0.000001;
-  x.images = [{ ds: 'svhn', rows: [{ kind: 'gd', testAccuracy: 0.9 }, { kind: 'sgd', testAccuracy: 0.85 }] }];
+  x.images = [
+    {
+      ds: 'svhn',
+      rows: [
+        { kind: 'gd', testAccuracy: 0.9 },
+        { kind: 'sgd', testAccuracy: 0.85 },
+      ],
+    },
+  ];
   const v = verdicts(x);
-  for (const id of ['fashion-sharp-minimum', 'toy2d-escapes', 'onehidden-ratio', 'fashion-escape', 'fashion-generalisation', 'theory-indicator', 'svhn-sgd-vs-gd']) t.is(v[id], 'does not hold', id);
+  for (const id of [
+    'fashion-sharp-minimum',
+    'toy2d-escapes',
+    'onehidden-ratio',
+    'fashion-escape',
+    'fashion-generalisation',
+    'theory-indicator',
+    'svhn-sgd-vs-gd',
+  ])
+    t.is(v[id], 'does not hold', id);
   t.is(v['toy2d-indicator'], 'holds');
 });
 

@@ -42,7 +42,14 @@ const STAYING = ['gd', 'gld_const'];
 /** Every claim, judged. */
 export function judgeClaims(x: ClaimInputs): Claim[] {
   const claims: Omit<Claim, 'dependsOn'>[] = [];
-  const notRun = (id: string, claim: string, paper: string, criterion: string): Omit<Claim, 'dependsOn'> => ({ id, claim, paper, thisRun: 'experiment not in this run', criterion, verdict: 'not run' });
+  const notRun = (id: string, claim: string, paper: string, criterion: string): Omit<Claim, 'dependsOn'> => ({
+    id,
+    claim,
+    paper,
+    thisRun: 'experiment not in this run',
+    criterion,
+    verdict: 'not run',
+  });
 
   // Fashion: the sharp minimum.
   {
@@ -70,7 +77,8 @@ export function judgeClaims(x: ClaimInputs): Claim[] {
   // toy2d: the ordering of escapes.
   {
     const id = 'toy2d-escapes';
-    const claim = 'On the two-basin toy problem GD never escapes the sharp minimum, GLD const and GLD diag rarely do, and the curvature-aligned kinds (GLD leading, GLD Hessian, GLD 1st eigvec) often do.';
+    const claim =
+      'On the two-basin toy problem GD never escapes the sharp minimum, GLD const and GLD diag rarely do, and the curvature-aligned kinds (GLD leading, GLD Hessian, GLD 1st eigvec) often do.';
     const paper = 'Fig. 2: GD 0; GLD const and GLD diag rare; GLD leading, GLD Hessian, GLD 1st eigvec frequent';
     const criterion = 'mean escapes: GD 0; GLD const and GLD diag ≤ 5% of repeats; GLD leading, GLD Hessian, GLD 1st eigvec ≥ 15% of repeats';
     if (!x.toy2d) claims.push(notRun(id, claim, paper, criterion));
@@ -144,7 +152,8 @@ export function judgeClaims(x: ClaimInputs): Claim[] {
     const id = 'fashion-escape';
     const claim = 'From the sharp minimum, SGD and the curvature-aligned kinds (GLD leading, GLD Hessian, GLD 1st eigvec) escape, while GD and GLD const stay.';
     const paper = 'Fig. 3: SGD, GLD leading, GLD Hessian and GLD 1st eigvec leave the sharp minimum; GD and GLD const do not';
-    const criterion = 'escape: final training loss ≥ 10× the start and random-label fit below the start; stay: loss < 2× the start and random-label fit within 5 points of the start';
+    const criterion =
+      'escape: final training loss ≥ 10× the start and random-label fit below the start; stay: loss < 2× the start and random-label fit within 5 points of the start';
     if (!x.fashion) claims.push(notRun(id, claim, paper, criterion));
     else {
       const escaped = (k: string) => (outcome(k) ? outcome(k)!.lossRise >= 10 && outcome(k)!.randomFit < startRandom : false);
@@ -167,7 +176,8 @@ export function judgeClaims(x: ClaimInputs): Claim[] {
     const id = 'fashion-indicator-order';
     const claim = 'Tr(HΣ) at the sharp minimum orders the noise kinds as their escapes do.';
     const paper = 'Section 5: the larger Tr(HΣ), the more efficient the escape';
-    const criterion = 'Spearman ρ between Tr(HΣ_kind) at the start and the loss rise ≥ 0.7 over all kinds, and every escaping kind’s Tr(HΣ) above every staying kind’s';
+    const criterion =
+      'Spearman ρ between Tr(HΣ_kind) at the start and the loss rise ≥ 0.7 over all kinds, and every escaping kind’s Tr(HΣ) above every staying kind’s';
     if (!x.fashion) claims.push(notRun(id, claim, paper, criterion));
     else {
       const o = x.fashion.outcomes;
@@ -213,7 +223,8 @@ export function judgeClaims(x: ClaimInputs): Claim[] {
   // Theory: the indicator predicts the short-horizon increase.
   {
     const id = 'theory-indicator';
-    const claim = 'For a short time near a minimum, the expected loss increase of a noise kind is (t/2)·Tr(HΣ): the indicator ranks the kinds by how fast they raise the loss.';
+    const claim =
+      'For a short time near a minimum, the expected loss increase of a noise kind is (t/2)·Tr(HΣ): the indicator ranks the kinds by how fast they raise the loss.';
     const paper = 'Proposition 1 (first-order expansion) and Section 3';
     const criterion = 'Spearman ρ between Tr(HΣ_kind) and the measured noise-induced increase at the horizon ≥ 0.7 over the noisy kinds';
     if (!x.theory) claims.push(notRun(id, claim, paper, criterion));
@@ -245,7 +256,15 @@ export function judgeClaims(x: ClaimInputs): Claim[] {
     const sgd = run?.rows.find((r) => r.kind === 'sgd');
     const gd = run?.rows.find((r) => r.kind === 'gd');
     if (!run || !sgd || !gd) claims.push(notRun(id, claim, paper, criterion));
-    else claims.push({ id, claim, paper, thisRun: `SGD ${pct(sgd.testAccuracy)}, GD ${pct(gd.testAccuracy)}`, criterion, verdict: sgd.testAccuracy > gd.testAccuracy ? 'holds' : 'does not hold' });
+    else
+      claims.push({
+        id,
+        claim,
+        paper,
+        thisRun: `SGD ${pct(sgd.testAccuracy)}, GD ${pct(gd.testAccuracy)}`,
+        criterion,
+        verdict: sgd.testAccuracy > gd.testAccuracy ? 'holds' : 'does not hold',
+      });
   }
   return claims.map((c) => ({ ...c, dependsOn: claimDeviations(c.id).join(', ') || '–' }));
 }

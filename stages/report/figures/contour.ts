@@ -31,7 +31,9 @@ export function contourLines(grid: Grid, levels: readonly number[]): ContourPoin
   let line = 0;
   // d3-contour puts value i at coordinate i + 0.5; the ring parts outside [0.5, n − 0.5] follow the border.
   const inside = ([cx, cy]: number[]) => cx! >= 0.5 && cx! <= nx - 0.5 && cy! >= 0.5 && cy! <= ny - 0.5;
-  for (const c of contours().size([nx, ny]).thresholds([...levels])([...grid.values])) {
+  for (const c of contours()
+    .size([nx, ny])
+    .thresholds([...levels])([...grid.values])) {
     for (const polygon of c.coordinates) {
       for (const ring of polygon) {
         let order = 0;

@@ -65,8 +65,12 @@ export function fashionSection(summary: FashionSummary): ReportSection {
   ]);
   const lastProbe = Math.max(...probes.map((p) => p.iteration));
   const spectrum = [
-    ...probes.filter((p) => p.iteration === 0 && p.kind === kinds[0]).flatMap((p) => p.hessianTop.map((value, i) => ({ series: 'start', kind: null, seed: p.seed, rank: i + 1, value }))),
-    ...probes.filter((p) => p.iteration === lastProbe).flatMap((p) => p.hessianTop.map((value, i) => ({ series: 'end', kind: p.kind, seed: p.seed, rank: i + 1, value }))),
+    ...probes
+      .filter((p) => p.iteration === 0 && p.kind === kinds[0])
+      .flatMap((p) => p.hessianTop.map((value, i) => ({ series: 'start', kind: null, seed: p.seed, rank: i + 1, value }))),
+    ...probes
+      .filter((p) => p.iteration === lastProbe)
+      .flatMap((p) => p.hessianTop.map((value, i) => ({ series: 'end', kind: p.kind, seed: p.seed, rank: i + 1, value }))),
   ].filter((r) => r.value > 0);
   return {
     id: 'fashion',
@@ -129,7 +133,8 @@ export function fashionSection(summary: FashionSummary): ReportSection {
         figure: kindLinesFigure({
           id: 'fashion-clean-vs-random',
           title: 'Training accuracy: clean against random-labelled images',
-          caption: 'Left: the training images with their true labels; right: the images whose labels were replaced at random. Forgetting the random labels while keeping the clean ones is the regularisation effect.',
+          caption:
+            'Left: the training images with their true labels; right: the images whose labels were replaced at random. Forgetting the random labels while keeping the clean ones is the regularisation effect.',
           rows: subsets,
           kinds,
           y: 'accuracy',
@@ -215,7 +220,8 @@ export function fashionSection(summary: FashionSummary): ReportSection {
         table: {
           id: 'fashion-final',
           title: 'Where each dynamics ends',
-          caption: 'Test accuracy as mean ± sample sd over seeds (range in brackets); the other columns are means over seeds. Loss rise = final training loss ÷ training loss at the sharp minimum.',
+          caption:
+            'Test accuracy as mean ± sample sd over seeds (range in brackets); the other columns are means over seeds. Loss rise = final training loss ÷ training loss at the sharp minimum.',
           columns: [
             { key: 'dynamics', label: 'dynamics', format: 'text' },
             { key: 'traceHSigmaAtStart', label: 'Tr(HΣ) at start', format: 'sig' },
@@ -231,7 +237,9 @@ export function fashionSection(summary: FashionSummary): ReportSection {
             finalTrainLoss: o.finalTrainLoss,
             lossRise: o.lossRise,
             randomFit: o.randomFit,
-            testAccuracy: o.testAccuracy ? `${pct(o.testAccuracy.mean)} ± ${pct(o.testAccuracy.sd)} (${pct(o.testAccuracy.min)}–${pct(o.testAccuracy.max)}, ${o.testAccuracy.n} seed${o.testAccuracy.n === 1 ? '' : 's'})` : '–',
+            testAccuracy: o.testAccuracy
+              ? `${pct(o.testAccuracy.mean)} ± ${pct(o.testAccuracy.sd)} (${pct(o.testAccuracy.min)}–${pct(o.testAccuracy.max)}, ${o.testAccuracy.n} seed${o.testAccuracy.n === 1 ? '' : 's'})`
+              : '–',
             sharpness: o.sharpness,
           })),
         },

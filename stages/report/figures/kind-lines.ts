@@ -56,9 +56,18 @@ export function kindLinesFigure(o: KindLinesOptions): ReportFigure {
       encoding: { y: { field: 'min', type: 'quantitative', scale: yScale }, y2: { field: 'max' } },
     },
   ];
-  const inner = { width: o.width ?? 460, height: o.height ?? 280, encoding: { x: { field: x, type: 'quantitative', title: o.xTitle ?? 'iteration' }, color: kindColor(kinds, { title: 'Dynamics' }) }, layer: layers };
+  const inner = {
+    width: o.width ?? 460,
+    height: o.height ?? 280,
+    encoding: { x: { field: x, type: 'quantitative', title: o.xTitle ?? 'iteration' }, color: kindColor(kinds, { title: 'Dynamics' }) },
+    layer: layers,
+  };
   const spec = o.column
-    ? { title: { text: o.title, subtitle: o.subtitle }, facet: { column: { field: o.column.field, type: 'nominal', title: o.column.title } }, spec: { ...inner, width: o.width ?? 320 } }
+    ? {
+        title: { text: o.title, subtitle: o.subtitle },
+        facet: { column: { field: o.column.field, type: 'nominal', title: o.column.title } },
+        spec: { ...inner, width: o.width ?? 320 },
+      }
     : { title: { text: o.title, subtitle: o.subtitle }, ...inner };
   const notes = [seeds > 1 ? `Lines: mean over ${seeds} seeds; bands: their range.` : 'One seed.'];
   if (dropped) notes.push(`${dropped} points with a non-positive value are not shown on the log axis.`);

@@ -27,12 +27,20 @@ export function oneHiddenSection(summary: OneHiddenSummary, protocol: OneHiddenP
   const perSeed = summary.perSeed;
   const seeds = new Set(perSeed.map((r) => r.seed)).size;
   const traces = (Object.keys(QUANTITIES) as (keyof typeof QUANTITIES)[]).flatMap((q) =>
-    spreadBy(perSeed.map((r) => ({ epoch: r.epoch, quantity: QUANTITIES[q], value: r[q] })), ['epoch', 'quantity'], 'value').filter((r) => r.min > 0),
+    spreadBy(
+      perSeed.map((r) => ({ epoch: r.epoch, quantity: QUANTITIES[q], value: r[q] })),
+      ['epoch', 'quantity'],
+      'value',
+    ).filter((r) => r.min > 0),
   );
   const ratios = spreadBy(perSeed, ['epoch'], 'ratio');
   const band = (y: string, color: string) => ({
     mark: { type: 'area', opacity: 0.18, color },
-    encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { field: 'min', type: 'quantitative', scale: y === 'log' ? { type: 'log' } : {} }, y2: { field: 'max' } },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative' },
+      y: { field: 'min', type: 'quantitative', scale: y === 'log' ? { type: 'log' } : {} },
+      y2: { field: 'max' },
+    },
   });
   const spreadNote = seeds > 1 ? `Lines: mean over ${seeds} seeds; bands: their range.` : 'One seed.';
   return {
@@ -56,7 +64,13 @@ export function oneHiddenSection(summary: OneHiddenSummary, protocol: OneHiddenP
             height: 280,
             encoding: {
               x: { field: 'epoch', type: 'quantitative', title: `epoch (${protocol.itersPerEpoch} Adam iterations each)`, scale: { nice: false } },
-              color: { field: 'quantity', type: 'nominal', title: null, scale: { range: [OKABE_ITO.vermillion, OKABE_ITO.blue] }, legend: { orient: 'bottom', labelLimit: 400, direction: 'vertical' } },
+              color: {
+                field: 'quantity',
+                type: 'nominal',
+                title: null,
+                scale: { range: [OKABE_ITO.vermillion, OKABE_ITO.blue] },
+                legend: { orient: 'bottom', labelLimit: 400, direction: 'vertical' },
+              },
             },
             layer: [
               {
@@ -86,7 +100,10 @@ export function oneHiddenSection(summary: OneHiddenSummary, protocol: OneHiddenP
               band('linear', OKABE_ITO.bluishGreen),
               {
                 mark: { type: 'line', point: true, color: OKABE_ITO.bluishGreen },
-                encoding: { x: { field: 'epoch', type: 'quantitative', title: `epoch (${protocol.itersPerEpoch} Adam iterations each)`, scale: { nice: false } }, y: { field: 'mean', type: 'quantitative', title: 'ratio (dimensionless)' } },
+                encoding: {
+                  x: { field: 'epoch', type: 'quantitative', title: `epoch (${protocol.itersPerEpoch} Adam iterations each)`, scale: { nice: false } },
+                  y: { field: 'mean', type: 'quantitative', title: 'ratio (dimensionless)' },
+                },
               },
             ],
           },

@@ -18,7 +18,12 @@ export function flattenConfig(value: unknown, prefix = ''): { key: string; value
  * It holds nothing that differs between two identical runs (wall times, dates), so the report is byte-identical for
  * one cache key, like every other artifact; `sgd-noise ls` and `show` give each entry's wall time.
  */
-export function provenanceSection(o: { run: RunFacts; config: Record<string, unknown>; lineage: readonly LineageEntry[]; versions: Record<string, string> }): ReportSection {
+export function provenanceSection(o: {
+  run: RunFacts;
+  config: Record<string, unknown>;
+  lineage: readonly LineageEntry[];
+  versions: Record<string, string>;
+}): ReportSection {
   return {
     id: 'provenance',
     title: 'Provenance',
@@ -138,7 +143,8 @@ function adapterTables(lineage: readonly LineageEntry[]): ReportSection['blocks'
       table: {
         id: 'provenance-adapters',
         title: 'GPU adapters',
-        caption: 'The WebGPU adapter each webgpu stage ran on, as the driver describes it, with the buffer limits that size its chunks. A software adapter (llvmpipe, SwiftShader) runs on the CPU.',
+        caption:
+          'The WebGPU adapter each webgpu stage ran on, as the driver describes it, with the buffer limits that size its chunks. A software adapter (llvmpipe, SwiftShader) runs on the CPU.',
         columns: [
           { key: 'description', label: 'adapter', format: 'text' },
           { key: 'vendor', label: 'vendor', format: 'text' },

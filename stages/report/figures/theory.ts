@@ -72,13 +72,23 @@ export function theorySection(theories: readonly FashionTheory[]): ReportSection
     .flatMap((p) => {
       const dynamics = kindLabel(p.kind);
       return [
-        { dynamics, step: p.step, curve: 'measured (minus GD drift)', value: p.noiseInduced, lo: p.noiseInduced - 2 * p.stderr, hi: p.noiseInduced + 2 * p.stderr },
+        {
+          dynamics,
+          step: p.step,
+          curve: 'measured (minus GD drift)',
+          value: p.noiseInduced,
+          lo: p.noiseInduced - 2 * p.stderr,
+          hi: p.noiseInduced + 2 * p.stderr,
+        },
         { dynamics, step: p.step, curve: 'indicator (t/2)·Tr(HΣ)', value: p.linear },
         { dynamics, step: p.step, curve: 'quadratic model, top-k', value: p.quadratic },
         { dynamics, step: p.step, curve: 'discrete quadratic, top-k', value: p.quadraticDiscrete },
       ];
     });
-  const curveColors = { domain: ['measured (minus GD drift)', 'indicator (t/2)·Tr(HΣ)', 'quadratic model, top-k', 'discrete quadratic, top-k'], range: [OKABE_ITO.black, OKABE_ITO.vermillion, OKABE_ITO.blue, OKABE_ITO.skyBlue] };
+  const curveColors = {
+    domain: ['measured (minus GD drift)', 'indicator (t/2)·Tr(HΣ)', 'quadratic model, top-k', 'discrete quadratic, top-k'],
+    range: [OKABE_ITO.black, OKABE_ITO.vermillion, OKABE_ITO.blue, OKABE_ITO.skyBlue],
+  };
   const horizon = theoryAtHorizon(rows);
   return {
     id: 'theory',

@@ -36,7 +36,14 @@ export function toy2dSection(summary: Toy2dSummary, protocol: Toy2dProtocol): Re
   const kinds = rows.map((r) => r.kind);
   const grid = summary.lossGrid;
   const trajectories = summary.trajectories;
-  const contour = contourLines({ x: grid.w1, y: grid.w2, values: grid.loss }, TOY2D_LEVELS).map((p) => ({ layer: 'contour', level: p.level, line: p.line, order: p.order, w1: p.x, w2: p.y }));
+  const contour = contourLines({ x: grid.w1, y: grid.w2, values: grid.loss }, TOY2D_LEVELS).map((p) => ({
+    layer: 'contour',
+    level: p.level,
+    line: p.line,
+    order: p.order,
+    w1: p.x,
+    w2: p.y,
+  }));
   const paths = trajectories.map((p) => ({ layer: 'trajectory', kind: p.kind, path: `${p.kind}/${p.repeat}`, point: p.point, w1: p.w1, w2: p.w2 }));
   const markers = [
     { layer: 'marker', w1: 1, w2: 1, text: 'sharp minimum (1, 1)' },
@@ -69,7 +76,12 @@ export function toy2dSection(summary: Toy2dSummary, protocol: Toy2dProtocol): Re
               {
                 transform: [{ filter: "datum.layer === 'contour'" }],
                 mark: { type: 'line', strokeWidth: 0.7, color: '#b0b0b0', clip: true },
-                encoding: { x: axis('w1', 'w₁'), y: axis('w2', 'w₂'), detail: { field: 'line', type: 'nominal' }, order: { field: 'order', type: 'quantitative' } },
+                encoding: {
+                  x: axis('w1', 'w₁'),
+                  y: axis('w2', 'w₂'),
+                  detail: { field: 'line', type: 'nominal' },
+                  order: { field: 'order', type: 'quantitative' },
+                },
               },
               {
                 transform: [{ filter: "datum.layer === 'trajectory'" }],

@@ -37,7 +37,19 @@ test('unsafe or repeated figure ids are refused', async (t) => {
   const doc = sampleReportDocument();
   const bad = { ...doc, sections: [{ id: 's', title: 'S', blocks: [{ type: 'figure' as const, figure: { ...sampleBarFigure(), id: '../evil' } }] }] };
   await t.throwsAsync(renderReportFiles(bad, quiet), { message: /figure id '\.\.\/evil' is not file-name-safe/ });
-  const twice = { ...doc, sections: [{ id: 's', title: 'S', blocks: [{ type: 'figure' as const, figure: sampleBarFigure() }, { type: 'figure' as const, figure: sampleBarFigure() }] }] };
+  const twice = {
+    ...doc,
+    sections: [
+      {
+        id: 's',
+        title: 'S',
+        blocks: [
+          { type: 'figure' as const, figure: sampleBarFigure() },
+          { type: 'figure' as const, figure: sampleBarFigure() },
+        ],
+      },
+    ],
+  };
   await t.throwsAsync(renderReportFiles(twice, quiet), { message: /'sample-escape' appears twice/ });
 });
 

@@ -22,7 +22,10 @@ test('columns are the union of keys in first-seen order', (t) => {
 
 test('toCsv writes a header and one line per record, missing keys empty', (t) => {
   t.is(
-    toCsv([{ kind: 'sgd', loss: 0.5 }, { kind: 'gld, const', note: 'x "y"' }]),
+    toCsv([
+      { kind: 'sgd', loss: 0.5 },
+      { kind: 'gld, const', note: 'x "y"' },
+    ]),
     'kind,loss,note\nsgd,0.5,\n"gld, const",,"x ""y"""\n',
   );
   t.is(toCsv([{ a: null }, { a: 1 }]), 'a\n""\n1\n', 'an empty single field stays a row');

@@ -11,7 +11,8 @@ export function csvField(value: unknown): string {
   else if (typeof value === 'string') s = value;
   else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') s = String(value);
   else if (value instanceof Date) s = value.toISOString();
-  else if (ArrayBuffer.isView(value)) s = JSON.stringify(Object.values(value)); // a typed array's elements, in order
+  else if (ArrayBuffer.isView(value))
+    s = JSON.stringify(Object.values(value)); // a typed array's elements, in order
   else s = JSON.stringify(value);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

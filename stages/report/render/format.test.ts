@@ -39,7 +39,10 @@ test('formatSig honours the digit count', (t) => {
 });
 
 test('numeric columns: numeric formats, or numbers only', (t) => {
-  const rows = [{ a: 1, b: 'x', c: null, d: [1, 2] }, { a: 2.5, b: 3, c: null, d: [3] }];
+  const rows = [
+    { a: 1, b: 'x', c: null, d: [1, 2] },
+    { a: 2.5, b: 3, c: null, d: [3] },
+  ];
   t.true(isNumericColumn({ key: 'a', label: 'A' }, rows));
   t.false(isNumericColumn({ key: 'b', label: 'B' }, rows));
   t.false(isNumericColumn({ key: 'c', label: 'C' }, rows), 'an all-empty column is not numeric');

@@ -3,7 +3,8 @@ import type { ReportDocument } from '../document.ts';
 import { figureFiles, namespaceSvgIds, renderHtml, type RenderedFigure } from './html.ts';
 import { sampleReportDocument } from './sample-document.ts';
 
-const fakeSvg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><clipPath id="clip1"><rect/></clipPath></defs><path clip-path="url(#clip1)" d="M0,0"/></svg>';
+const fakeSvg =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><clipPath id="clip1"><rect/></clipPath></defs><path clip-path="url(#clip1)" d="M0,0"/></svg>';
 
 function figuresOf(doc: ReportDocument): Map<string, RenderedFigure> {
   const map = new Map<string, RenderedFigure>();
@@ -27,7 +28,10 @@ test('the page is self-contained: inline CSS, no scripts, no external resources'
 
 test('each figure has its anchor, inline SVG, numbered caption and relative links to its files', (t) => {
   const figures = [...html.matchAll(/<figure id="fig-([^"]+)" class="report-figure">([\s\S]*?)<\/figure>/g)];
-  t.deepEqual(figures.map((m) => m[1]), ['sample-loss', 'sample-scatter', 'sample-escape']);
+  t.deepEqual(
+    figures.map((m) => m[1]),
+    ['sample-loss', 'sample-scatter', 'sample-escape'],
+  );
   const [, id, body] = figures[1];
   t.regex(body, /<svg /);
   t.regex(body, /<span class="caption-label">Figure 2\.<\/span> <strong>Sharpness against test accuracy<\/strong> One point per run/);

@@ -28,7 +28,11 @@ test('code spans hold backticks literally: codeSpan picks a longer fence, inline
   for (const text of ['report.title=a`b', '`x`', 'a``b`c', 'plain', ' spaced ']) {
     const span = codeSpan(text);
     t.is(inlineToHtml(span), `<code>${escapeHtml(text)}</code>`, span);
-    t.is(replaceCodeSpans(span, (c) => `[${c}]`), `[${text}]`, span);
+    t.is(
+      replaceCodeSpans(span, (c) => `[${c}]`),
+      `[${text}]`,
+      span,
+    );
   }
   t.is(codeSpan('plain'), '`plain`');
   t.is(inlineToHtml('a ` lone backtick'), 'a ` lone backtick');

@@ -88,7 +88,8 @@ export function countInkPixels(png: DecodedPng, background: [number, number, num
       Math.abs(png.rgba[o] - background[0]) > tolerance ||
       Math.abs(png.rgba[o + 1] - background[1]) > tolerance ||
       Math.abs(png.rgba[o + 2] - background[2]) > tolerance
-    ) n++;
+    )
+      n++;
   }
   return n;
 }

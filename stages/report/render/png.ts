@@ -7,14 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 
-const FONT_FILES = [
-  'DejaVuSans.ttf',
-  'DejaVuSans-Bold.ttf',
-  'DejaVuSans-Oblique.ttf',
-  'DejaVuSans-BoldOblique.ttf',
-  'DejaVuSerif.ttf',
-  'DejaVuSansMono.ttf',
-];
+const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf', 'DejaVuSerif.ttf', 'DejaVuSansMono.ttf'];
 
 let fontPaths: string[] | undefined;
 

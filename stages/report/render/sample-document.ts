@@ -17,9 +17,7 @@ function lcg(seed: number): () => number {
 /** Log-y line chart: training loss of four kinds over iterations. */
 export function sampleLineFigure(): ReportFigure {
   const kinds = ['gd', 'sgd', 'gld_const', 'gld_diag'];
-  const data = kinds.flatMap((kind, k) =>
-    Array.from({ length: 30 }, (_, i) => ({ kind, iteration: i * 100, loss: 2.3 * Math.exp(-i / (6 + 3 * k)) + 1e-3 })),
-  );
+  const data = kinds.flatMap((kind, k) => Array.from({ length: 30 }, (_, i) => ({ kind, iteration: i * 100, loss: 2.3 * Math.exp(-i / (6 + 3 * k)) + 1e-3 })));
   return {
     id: 'sample-loss',
     title: 'Training loss',
@@ -42,9 +40,7 @@ export function sampleLineFigure(): ReportFigure {
 /** Scatter with one series per registered noise kind. */
 export function sampleScatterFigure(): ReportFigure {
   const rand = lcg(7);
-  const data = KIND_ORDER.flatMap((kind, k) =>
-    Array.from({ length: 12 }, () => ({ kind, sharpness: 5 + 20 * rand() + 4 * k, accuracy: 0.6 + 0.3 * rand() })),
-  );
+  const data = KIND_ORDER.flatMap((kind, k) => Array.from({ length: 12 }, () => ({ kind, sharpness: 5 + 20 * rand() + 4 * k, accuracy: 0.6 + 0.3 * rand() })));
   return {
     id: 'sample-scatter',
     title: 'Sharpness against test accuracy',

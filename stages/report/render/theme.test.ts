@@ -20,8 +20,11 @@ for (const [kind, label] of expected) {
   });
 }
 
-test('the nine kinds have eight distinct colours (gld_full shares SGD\'s), and distinct dashes and shapes', (t) => {
-  t.deepEqual([...KIND_ORDER], expected.map(([k]) => k));
+test("the nine kinds have eight distinct colours (gld_full shares SGD's), and distinct dashes and shapes", (t) => {
+  t.deepEqual(
+    [...KIND_ORDER],
+    expected.map(([k]) => k),
+  );
   const styles = Object.values(KIND_STYLES);
   t.is(new Set(styles.map((s) => s.color)).size, 8);
   t.is(KIND_STYLES.gld_full.color, KIND_STYLES.sgd.color);

@@ -72,17 +72,29 @@ function channel(kinds: readonly string[], range: unknown[], opts: KindEncodingO
  * Example: `encoding: {color: kindColor(['sgd', 'gld_const'])}`.
  */
 export function kindColor(kinds: readonly string[], opts: KindEncodingOptions = {}): Record<string, unknown> {
-  return channel(kinds, kinds.map((k) => kindStyle(k).color), opts);
+  return channel(
+    kinds,
+    kinds.map((k) => kindStyle(k).color),
+    opts,
+  );
 }
 
 /** A Vega-Lite `strokeDash` encoding with the fixed dash pattern of each kind (a redundant channel for lines). */
 export function kindDash(kinds: readonly string[], opts: KindEncodingOptions = {}): Record<string, unknown> {
-  return channel(kinds, kinds.map((k) => [...kindStyle(k).dash]), opts);
+  return channel(
+    kinds,
+    kinds.map((k) => [...kindStyle(k).dash]),
+    opts,
+  );
 }
 
 /** A Vega-Lite `shape` encoding with the fixed point shape of each kind (a redundant channel for points). */
 export function kindShape(kinds: readonly string[], opts: KindEncodingOptions = {}): Record<string, unknown> {
-  return channel(kinds, kinds.map((k) => kindStyle(k).shape), opts);
+  return channel(
+    kinds,
+    kinds.map((k) => kindStyle(k).shape),
+    opts,
+  );
 }
 
 /** The Vega-Lite `config` every figure gets (a spec's own `config` is merged over it). */

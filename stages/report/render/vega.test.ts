@@ -35,8 +35,14 @@ test('a scatter draws every point and a bar chart every bar', async (t) => {
 });
 
 test('rendering is deterministic, clip-path ids included', async (t) => {
-  const clipped = { mark: { type: 'line', clip: true }, encoding: { x: { field: 'x', type: 'quantitative', scale: { domain: [0, 1] } }, y: { field: 'y', type: 'quantitative' } } };
-  const rows = [{ x: 0, y: 1 }, { x: 2, y: 3 }];
+  const clipped = {
+    mark: { type: 'line', clip: true },
+    encoding: { x: { field: 'x', type: 'quantitative', scale: { domain: [0, 1] } }, y: { field: 'y', type: 'quantitative' } },
+  };
+  const rows = [
+    { x: 0, y: 1 },
+    { x: 2, y: 3 },
+  ];
   const first = await renderSvg(clipped, rows, quiet);
   t.regex(first, /id="clip1"/);
   const fig = sampleLineFigure();

@@ -63,11 +63,7 @@ export interface RenderSvgOptions {
  * Render a Vega-Lite spec with its records to an SVG string (theme applied, data inlined). Deterministic: clip-path
  * and gradient ids restart for every figure. Example: `await renderSvg({mark: 'bar', encoding: {...}}, rows)`.
  */
-export function renderSvg(
-  spec: VegaLiteSpec,
-  data: readonly Record<string, unknown>[],
-  options: RenderSvgOptions = {},
-): Promise<string> {
+export function renderSvg(spec: VegaLiteSpec, data: readonly Record<string, unknown>[], options: RenderSvgOptions = {}): Promise<string> {
   const run = queue.then(() => renderOne(spec, data, options));
   queue = run.catch(() => undefined);
   return run;

@@ -34,7 +34,15 @@ const MM_B = Float64Array.from(Float32Array.from({ length: 12 }, (_, i) => Math.
 const coeffs = (n: number) => Float64Array.from({ length: n }, (_, i) => 0.5 + 0.25 * i);
 
 // ---------- conv rows: quadratic / bilinear functions whose Hessians are products of loop-reference convs ----------
-interface ConvGeom { n: number; H: number; W: number; ci: number; co: number; k: number; pad: 'valid' | 'same' }
+interface ConvGeom {
+  n: number;
+  H: number;
+  W: number;
+  ci: number;
+  co: number;
+  k: number;
+  pad: 'valid' | 'same';
+}
 const geoms: ConvGeom[] = [
   { n: 2, H: 6, W: 5, ci: 2, co: 3, k: 3, pad: 'valid' },
   { n: 2, H: 5, W: 5, ci: 2, co: 2, k: 3, pad: 'same' },
@@ -111,7 +119,11 @@ function maxPoolRow(): Row {
   return {
     id: 'maxPool 2×2: ½ Σ c ⊙ maxpool(x)²',
     dim: size,
-    f: (x) => tf.mul(0.5, tf.sum(tf.mul(tf.square(tf.maxPool(tf.reshape(x, [...shape]) as tf.Tensor4D, 2, 2, 'valid')), tf.tensor(f32(c), [2, 4, 3, 3], 'float32')))) as tf.Scalar,
+    f: (x) =>
+      tf.mul(
+        0.5,
+        tf.sum(tf.mul(tf.square(tf.maxPool(tf.reshape(x, [...shape]) as tf.Tensor4D, 2, 2, 'valid')), tf.tensor(f32(c), [2, 4, 3, 3], 'float32'))),
+      ) as tf.Scalar,
     point: (rng) => normals(rng, size),
     grad: (x) => {
       const arg = pick(x);
@@ -157,8 +169,17 @@ const rows: Row[] = [
     dim: 5,
     f: (w) => tf.sum(tf.mul(tf.sigmoid(w), tf.tensor1d(f32(coeffs(5))))) as tf.Scalar,
     point: (rng) => normals(rng, 5),
-    grad: (w) => map(w, (x, i) => { const s = 1 / (1 + Math.exp(-x)); return coeffs(5)[i]! * s * (1 - s); }),
-    hvp: diagHvp((w) => map(w, (x, i) => { const s = 1 / (1 + Math.exp(-x)); return coeffs(5)[i]! * s * (1 - s) * (1 - 2 * s); })),
+    grad: (w) =>
+      map(w, (x, i) => {
+        const s = 1 / (1 + Math.exp(-x));
+        return coeffs(5)[i]! * s * (1 - s);
+      }),
+    hvp: diagHvp((w) =>
+      map(w, (x, i) => {
+        const s = 1 / (1 + Math.exp(-x));
+        return coeffs(5)[i]! * s * (1 - s) * (1 - 2 * s);
+      }),
+    ),
     tol: 1e-5,
   },
   {
@@ -190,8 +211,17 @@ const rows: Row[] = [
     dim: 4,
     f: (w) => tf.add(tf.sum(tf.pow(tf.tensor1d([0.5, 1.5, 2, 3], 'float32'), w)), tf.sum(tf.pow(w, tf.scalar(3)))) as tf.Scalar,
     point: (rng) => map(normals(rng, 4), (x) => 0.5 + Math.abs(x)),
-    grad: (w) => map(w, (x, i) => { const a = [0.5, 1.5, 2, 3][i]!; return a ** x * Math.log(a) + 3 * x * x; }),
-    hvp: diagHvp((w) => map(w, (x, i) => { const a = [0.5, 1.5, 2, 3][i]!; return a ** x * Math.log(a) ** 2 + 6 * x; })),
+    grad: (w) =>
+      map(w, (x, i) => {
+        const a = [0.5, 1.5, 2, 3][i]!;
+        return a ** x * Math.log(a) + 3 * x * x;
+      }),
+    hvp: diagHvp((w) =>
+      map(w, (x, i) => {
+        const a = [0.5, 1.5, 2, 3][i]!;
+        return a ** x * Math.log(a) ** 2 + 6 * x;
+      }),
+    ),
     tol: 2e-5,
   },
   {
@@ -247,15 +277,17 @@ const rows: Row[] = [
       return tf.add(tf.sum(tf.square(tf.sum(W, 0))), tf.mean(tf.square(W))) as tf.Scalar;
     },
     point: (rng) => normals(rng, 12),
-    grad: (w) => map(w, (x, k) => {
-      const j = k % 4;
-      const col = w[j]! + w[4 + j]! + w[8 + j]!;
-      return 2 * col + (2 * x) / 12;
-    }),
-    hvp: (_w, v) => map(v, (x, k) => {
-      const j = k % 4;
-      return 2 * (v[j]! + v[4 + j]! + v[8 + j]!) + (2 * x) / 12;
-    }),
+    grad: (w) =>
+      map(w, (x, k) => {
+        const j = k % 4;
+        const col = w[j]! + w[4 + j]! + w[8 + j]!;
+        return 2 * col + (2 * x) / 12;
+      }),
+    hvp: (_w, v) =>
+      map(v, (x, k) => {
+        const j = k % 4;
+        return 2 * (v[j]! + v[4 + j]! + v[8 + j]!) + (2 * x) / 12;
+      }),
     tol: 1e-5,
   },
   {
@@ -273,7 +305,12 @@ const rows: Row[] = [
 
 function matmul64(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): Float64Array {
   const out = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) { let s = 0; for (let l = 0; l < k; l++) s += a[i * k + l]! * b[l * m + j]!; out[i * m + j] = s; }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let l = 0; l < k; l++) s += a[i * k + l]! * b[l * m + j]!;
+      out[i * m + j] = s;
+    }
   return out;
 }
 function transpose64(a: ArrayLike<number>, n: number, m: number): Float64Array {

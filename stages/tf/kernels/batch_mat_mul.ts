@@ -16,7 +16,7 @@ function transposeLast(t: tf.Tensor): tf.Tensor {
 
 /** The kernel function replacing BatchMatMul: explicit transposes, then the backend's own untransposed kernel. */
 export function makeBatchMatMulKernel(original: tf.KernelConfig | undefined): tf.KernelFunc {
-  if (!original) throw new Error('BatchMatMul override needs the backend\'s own kernel');
+  if (!original) throw new Error("BatchMatMul override needs the backend's own kernel");
   return ({ inputs, backend, attrs }) => {
     const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
     if (!transposeA && !transposeB) return original.kernelFunc({ inputs, backend, attrs });

@@ -34,7 +34,13 @@ async function runKernel(kernelName: string, inputs: tf.NamedTensorMap, attrs: t
   return out;
 }
 
-interface ConvCase { id: string; x: number[]; k: number; co: number; pad: 'valid' | 'same' }
+interface ConvCase {
+  id: string;
+  x: number[];
+  k: number;
+  co: number;
+  pad: 'valid' | 'same';
+}
 const convCases: ConvCase[] = [
   { id: 'paper CNN conv1 (5×5 valid, 1→10)', x: [6, 28, 28, 1], k: 5, co: 10, pad: 'valid' },
   { id: 'paper CNN conv2 (5×5 valid, 10→10)', x: [5, 12, 12, 10], k: 5, co: 10, pad: 'valid' },
@@ -81,7 +87,11 @@ for (const backend of TEST_BACKENDS.filter((b) => b !== 'webgpu')) {
   test.serial(`[${backend}] Conv2DBackpropInput replacement equals the backend's own kernel (valid and same)`, async (t) => {
     await initBackend(backend);
     const rng = new Rng(4);
-    for (const [pad, k] of [['valid', 5], ['same', 3], ['valid', 3]] as const) {
+    for (const [pad, k] of [
+      ['valid', 5],
+      ['same', 3],
+      ['valid', 3],
+    ] as const) {
       const inputShape: [number, number, number, number] = [3, 9, 7, 4];
       const p = pad === 'same' ? (k - 1) / 2 : 0;
       const dy = seededNormal(rng, [3, 9 + 2 * p - k + 1, 7 + 2 * p - k + 1, 5]);
@@ -148,7 +158,11 @@ test.serial('overlapping max-pool windows: cpu and webgpu fall back to their own
 test.serial('wasm max-pool forward (tiling windows, wide inputs) equals a loop reference', async (t) => {
   await initBackend('wasm');
   const rng = new Rng(9);
-  for (const shape of [[2, 6, 6, 3], [3, 8, 6, 4], [1, 24, 24, 10]] as [number, number, number, number][]) {
+  for (const shape of [
+    [2, 6, 6, 3],
+    [3, 8, 6, 4],
+    [1, 24, 24, 10],
+  ] as [number, number, number, number][]) {
     const x = seededNormal(rng, shape) as tf.Tensor4D;
     const y = tf.maxPool(x, 2, 2, 'valid');
     const xv = await readF64(x);
@@ -158,7 +172,7 @@ test.serial('wasm max-pool forward (tiling windows, wide inputs) equals a loop r
   }
 });
 
-test.serial('MaxPoolGrad with ties: one position per window, the first maximum, as cpu\'s stock kernel (wasm\'s and webgpu\'s differ)', async (t) => {
+test.serial("MaxPoolGrad with ties: one position per window, the first maximum, as cpu's stock kernel (wasm's and webgpu's differ)", async (t) => {
   // relu of rounded values: many exact ties (zeros and repeated small integers) inside windows
   const rng = new Rng(5);
   const raw = Float32Array.from(rng.fillNormal(new Float32Array(3 * 8 * 6 * 4), 0, 2), (v) => Math.max(0, Math.round(v)));
@@ -204,7 +218,9 @@ test.serial('MaxPoolPick (the gradient of MaxPoolGrad) equals the mask form kh·
       if (backend === 'cpu') cpuMaskForm = maskForm;
     }
     t.deepEqual(Array.from(await readF64(picked)), Array.from(maskForm), `[${backend}] equals the mask form${backend === 'webgpu' ? ' (on cpu)' : ''}`);
-    const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const dx = tf
+      .engine()
+      .runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid' } as unknown as tf.NamedAttrMap) as tf.Tensor;
     const sums = tf.tidy(() => [tf.sum(tf.mul(dx, d)), tf.sum(tf.mul(dy, picked))]);
     const lhs = (await readF64(sums[0]!))[0]!;
     const rhs = (await readF64(sums[1]!))[0]!;
@@ -229,7 +245,7 @@ test.serial('wasm Sum over leading axes (bias gradients) equals the stock kernel
     const ours = await runKernel('Sum', { x }, { axis, keepDims } as unknown as tf.NamedAttrMap);
     const stock = await runStock('Sum', { x }, { axis, keepDims } as unknown as tf.NamedAttrMap);
     t.deepEqual(Array.from(ours), Array.from(stock), `[${shape}] over [${axis}]${keepDims ? ', keepDims' : ''}`);
-    const shapeOut = (tf.engine().runKernel('Sum', { x }, { axis, keepDims } as unknown as tf.NamedAttrMap) as tf.Tensor);
+    const shapeOut = tf.engine().runKernel('Sum', { x }, { axis, keepDims } as unknown as tf.NamedAttrMap) as tf.Tensor;
     t.deepEqual(shapeOut.shape, tf.sum(tf.clone(x), axis, keepDims).shape);
     tf.dispose([x, shapeOut]);
   }
@@ -261,7 +277,12 @@ test.serial('strided conv filter gradients: cpu falls back to its stock kernel, 
 test.serial('wasm BatchMatMul replacement equals the stock kernel for every transpose combination, batched too', async (t) => {
   await initBackend('wasm');
   const rng = new Rng(10);
-  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  for (const [transposeA, transposeB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     for (const batch of [[], [3]]) {
       const a = seededNormal(rng, [...batch, ...(transposeA ? [4, 5] : [5, 4])]);
       const b = seededNormal(rng, [...batch, ...(transposeB ? [6, 4] : [4, 6])]);
@@ -282,11 +303,33 @@ test.serial('wasm Slice and SplitV replacements equal the stock kernels (contigu
   const f = seededNormal(rng, [6, 5, 4]);
   const i = tf.cast(tf.mul(f, 100), 'int32');
   for (const x of [f, i]) {
-    for (const [begin, size] of [[[2, 0, 0], [3, 5, 4]], [[0, 0, 0], [1, 5, 4]], [[1, 2, 1], [2, 3, 2]], [[0, 1, 0], [6, 1, 4]]]) {
+    for (const [begin, size] of [
+      [
+        [2, 0, 0],
+        [3, 5, 4],
+      ],
+      [
+        [0, 0, 0],
+        [1, 5, 4],
+      ],
+      [
+        [1, 2, 1],
+        [2, 3, 2],
+      ],
+      [
+        [0, 1, 0],
+        [6, 1, 4],
+      ],
+    ]) {
       const attrs = { begin, size } as unknown as tf.NamedAttrMap;
       t.deepEqual(Array.from(await runKernel('Slice', { x }, attrs)), Array.from(await runStock('Slice', { x }, attrs)), `${x.dtype} slice ${begin} ${size}`);
     }
-    for (const [numOrSizeSplits, axis] of [[[1, 3, 2], 0], [3, 0], [[2, 3], 1], [2, 2]] as const) {
+    for (const [numOrSizeSplits, axis] of [
+      [[1, 3, 2], 0],
+      [3, 0],
+      [[2, 3], 1],
+      [2, 2],
+    ] as const) {
       const attrs = { numOrSizeSplits, axis } as unknown as tf.NamedAttrMap;
       const ours = tf.engine().runKernel('SplitV', { x }, attrs) as unknown as tf.Tensor[];
       const stock = stockKernel('SplitV', 'wasm')!.kernelFunc({ inputs: { x }, backend: tf.backend(), attrs }) as tf.TensorInfo[];

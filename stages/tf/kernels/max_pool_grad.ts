@@ -25,14 +25,7 @@ export function tilingWindow(
   const [kh, kw] = pair(attrs.filterSize);
   const [sh, sw] = pair(attrs.strides);
   if (kh !== sh || kw !== sw) return null;
-  const info = tf.backend_util.computePool2DInfo(
-    inShape as [number, number, number, number],
-    [kh, kw],
-    [sh, sw],
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = tf.backend_util.computePool2DInfo(inShape as [number, number, number, number], [kh, kw], [sh, sw], 1, attrs.pad, attrs.dimRoundingMode);
   const { top, bottom, left, right } = info.padInfo;
   if (top !== 0 || bottom !== 0 || left !== 0 || right !== 0) return null;
   if (info.outHeight * kh !== inShape[1] || info.outWidth * kw !== inShape[2]) return null;

@@ -101,10 +101,18 @@ nativeTest('native filter gradient of a long sum (691,200 pixels) stays within 1
 
 nativeTest('native max-pool scatter, pick and forward equal the JS kernels bit for bit, ties included, on every instruction set', (t) => {
   const rng = new Rng(7);
-  for (const shape of [[3, 12, 8, 5], [2, 4, 6, 20], [1, 2, 2, 16]]) {
+  for (const shape of [
+    [3, 12, 8, 5],
+    [2, 4, 6, 20],
+    [1, 2, 2, 16],
+  ]) {
     const size = shape.reduce((a, b) => a * b, 1);
     const x = Float32Array.from(normal(rng, size), (v) => Math.round(v * 2) / 2); // many ties
-    for (const [kh, kw] of [[2, 2], [2, 1], [1, 2]] as const) {
+    for (const [kh, kw] of [
+      [2, 2],
+      [2, 1],
+      [1, 2],
+    ] as const) {
       const pooled = size / kh / kw;
       const dims = Int32Array.from([...shape, kh, kw]);
       const d = normal(rng, size);
@@ -130,14 +138,24 @@ nativeTest('native max-pool scatter, pick and forward equal the JS kernels bit f
         addon.maxPoolForward(x, o, dims);
         return o;
       });
-      t.deepEqual(fwd, Float32Array.from(firstMaxIndices(x, shape, kh, kw), (at) => x[at]!), `forward ${shape} ${kh}×${kw}`);
+      t.deepEqual(
+        fwd,
+        Float32Array.from(firstMaxIndices(x, shape, kh, kw), (at) => x[at]!),
+        `forward ${shape} ${kh}×${kw}`,
+      );
     }
   }
 });
 
 nativeTest('native matmul: every transpose, batched and broadcast, against a float64 loop; identical on every instruction set', (t) => {
   const rng = new Rng(17);
-  for (const [batchA, batchB, m, k, n] of [[1, 1, 20, 160, 50], [1, 1, 13, 7, 33], [3, 3, 5, 9, 17], [1, 4, 6, 5, 3], [2, 1, 1, 1, 1]] as const) {
+  for (const [batchA, batchB, m, k, n] of [
+    [1, 1, 20, 160, 50],
+    [1, 1, 13, 7, 33],
+    [3, 3, 5, 9, 17],
+    [1, 4, 6, 5, 3],
+    [2, 1, 1, 1, 1],
+  ] as const) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         const batch = Math.max(batchA, batchB);
@@ -182,7 +200,10 @@ nativeTest('native row sum (float64 block totals) and bias add against float64 r
   for (let j = 0; j < inner; j++) t.true(Math.abs(sum[j]! - ref[j]!) <= 1e-6 * Math.max(1, Math.abs(ref[j]!)) + 1e-3, `column ${j}`);
   const out = new Float32Array(rows * inner);
   addon.addRows(x, bias, out, Int32Array.from([rows, inner]));
-  t.deepEqual(out, Float32Array.from(x, (v, i) => v + bias[i % inner]!));
+  t.deepEqual(
+    out,
+    Float32Array.from(x, (v, i) => v + bias[i % inner]!),
+  );
 });
 
 nativeTest('native kernels check every length against the dimensions and reject bad geometry with a clear error', (t) => {
@@ -211,7 +232,11 @@ nativeTest("backend 'native': tfjs ops on it equal wasm's to float32 rounding, a
       const pooled = tf.maxPool(tf.add(y, other) as tf.Tensor4D, 2, 2, 'valid');
       const g = tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.maxPool(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), 2, 2, 'valid'))))(f);
       const flat = tf.reshape(pooled, [2, 64]);
-      const mm = [tf.matMul(flat, flat, false, true), tf.matMul(flat, flat, true, false), tf.matMul(tf.reshape(flat, [2, 4, 16]), tf.reshape(flat, [2, 4, 16]), true, false)];
+      const mm = [
+        tf.matMul(flat, flat, false, true),
+        tf.matMul(flat, flat, true, false),
+        tf.matMul(tf.reshape(flat, [2, 4, 16]), tf.reshape(flat, [2, 4, 16]), true, false),
+      ];
       return [y, pooled, g, tf.sum(y, [0, 1, 2]), tf.sum(y, 3), ...mm].map((a) => a.dataSync().slice());
     });
   t.regex(backendInfo().label, /^native \((avx512|avx2|baseline)\)$/);

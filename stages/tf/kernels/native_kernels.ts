@@ -16,7 +16,13 @@ import { leadingAxesCount } from './sum.ts';
 export function nativeConvDims(
   xShape: readonly number[],
   filterShape: readonly number[],
-  attrs: { strides: number | readonly number[]; pad: tf.Conv2DAttrs['pad']; dataFormat?: string; dilations?: number | readonly number[]; dimRoundingMode?: tf.Conv2DAttrs['dimRoundingMode'] },
+  attrs: {
+    strides: number | readonly number[];
+    pad: tf.Conv2DAttrs['pad'];
+    dataFormat?: string;
+    dilations?: number | readonly number[];
+    dimRoundingMode?: tf.Conv2DAttrs['dimRoundingMode'];
+  },
 ): Int32Array | null {
   if (!allOnes(attrs.strides) || !allOnes(attrs.dilations) || attrs.dataFormat === 'NCHW') return null;
   const [n, h, w, ci] = xShape as [number, number, number, number];
@@ -71,7 +77,13 @@ export function makeNativeConv2DBackpropInputKernel(fallback: Fallback): tf.Kern
     const dims = float32(dy, filter) ? nativeConvDims(a.inputShape, filter.shape, a) : null;
     if (!dims || dims[7] !== dy.shape[1] || dims[8] !== dy.shape[2]) return fallbackOr('Conv2DBackpropInput', fallback, args);
     const addon = nativeAddon();
-    return float32Kernel(args.backend as tf.KernelBackend, [...a.inputShape], [dy, filter], (dx, dyv, wv) => addon.conv2dBackpropInput(dyv, wv, dx, dims), false);
+    return float32Kernel(
+      args.backend as tf.KernelBackend,
+      [...a.inputShape],
+      [dy, filter],
+      (dx, dyv, wv) => addon.conv2dBackpropInput(dyv, wv, dx, dims),
+      false,
+    );
   };
 }
 
@@ -156,7 +168,12 @@ export function makeNativeAddKernel(fallback: Fallback): tf.KernelFunc {
 }
 
 /** The addon's matmul dims and the output shape for BatchMatMul of `a` and `b`, or null (other batch broadcasts). */
-export function nativeMatmulDims(a: readonly number[], b: readonly number[], transposeA: boolean, transposeB: boolean): { dims: Int32Array; shape: number[] } | null {
+export function nativeMatmulDims(
+  a: readonly number[],
+  b: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): { dims: Int32Array; shape: number[] } | null {
   if (a.length < 2 || a.length !== b.length) return null;
   const r = a.length;
   const [m, ka] = transposeA ? [a[r - 1]!, a[r - 2]!] : [a[r - 2]!, a[r - 1]!];

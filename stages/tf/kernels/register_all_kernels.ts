@@ -56,7 +56,7 @@ const ENTRIES: readonly KernelEntry[] = [
     // wasm's own MaxPoolGrad misroutes gradients (inputs ≥ 6 wide, see kernels.test.ts): never fall back to it
     make: (original, backendName) =>
       backendName === 'webgpu' ? makeWebGpuMaxPoolGradKernel(original) : makeMaxPoolGradKernel(backendName === 'wasm' ? undefined : original),
-    why: 'wasm kernel is wrong for inputs ≥ 6 wide and ~30× slower than a scatter loop; webgpu\'s routes ties to the last maximum',
+    why: "wasm kernel is wrong for inputs ≥ 6 wide and ~30× slower than a scatter loop; webgpu's routes ties to the last maximum",
   },
   {
     kernelName: MAX_POOL_PICK,
@@ -80,7 +80,7 @@ const ENTRIES: readonly KernelEntry[] = [
     kernelName: 'SplitV',
     backends: ['wasm'],
     make: makeWasmSplitVKernel,
-    why: 'wasm SplitV runs that Slice once per part (3 s to split VGG11\'s parameters)',
+    why: "wasm SplitV runs that Slice once per part (3 s to split VGG11's parameters)",
   },
   {
     kernelName: 'Sum',

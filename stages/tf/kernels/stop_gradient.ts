@@ -11,5 +11,4 @@ import { inputTensor } from './kernel_util.ts';
 export const STOP_GRADIENT = 'StopGradient';
 
 /** The identity kernel function behind `stopGradient`, valid on any backend. */
-export const stopGradientKernel: tf.KernelFunc = ({ inputs }) =>
-  tf.clone(inputTensor(inputs.x, STOP_GRADIENT, 'x'));
+export const stopGradientKernel: tf.KernelFunc = ({ inputs }) => tf.clone(inputTensor(inputs.x, STOP_GRADIENT, 'x'));

@@ -67,7 +67,11 @@ export function makeWebGpuMaxPoolGradKernel(original: tf.KernelConfig | undefine
       if (original) return original.kernelFunc({ inputs, backend, attrs });
       throw new Error('MaxPoolGrad on webgpu: only non-overlapping windows are implemented');
     }
-    const program = windowProgram('sgdNoiseMaxPoolGradFirst', [...x.shape], ['x', 'dy'], `
+    const program = windowProgram(
+      'sgdNoiseMaxPoolGradFirst',
+      [...x.shape],
+      ['x', 'dy'],
+      `
           let b = coords[0];
           let ch = coords[3];
           let i = coords[1] / uniforms.window.x;
@@ -77,7 +81,8 @@ export function makeWebGpuMaxPoolGradKernel(original: tf.KernelConfig | undefine
           if (bestR == coords[1] && bestC == coords[2]) {
             out = getDy(b, i, j, ch);
           }
-          setOutputAtIndex(index, out);`);
+          setOutputAtIndex(index, out);`,
+    );
     return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [x, dy], 'float32', [{ type: 'int32', data: window }]);
   };
 }
@@ -88,12 +93,17 @@ export const webGpuMaxPoolPickKernel: tf.KernelFunc = ({ inputs, backend, attrs 
   const d = inputTensor<tf.Tensor4D>(inputs.d, MAX_POOL_PICK, 'd');
   const { kh, kw } = attrs as unknown as { kh: number; kw: number };
   const [n, H, W, c] = x.shape;
-  const program = windowProgram('sgdNoiseMaxPoolPick', [n, H / kh, W / kw, c], ['x', 'd'], `
+  const program = windowProgram(
+    'sgdNoiseMaxPoolPick',
+    [n, H / kh, W / kw, c],
+    ['x', 'd'],
+    `
           let b = coords[0];
           let i = coords[1];
           let j = coords[2];
           let ch = coords[3];
           ${FIRST_MAX}
-          setOutputAtIndex(index, getD(b, bestR, bestC, ch));`);
+          setOutputAtIndex(index, getD(b, bestR, bestC, ch));`,
+  );
   return (backend as unknown as WebGpuBackendLike).runWebGPUProgram(program, [x, d], 'float32', [{ type: 'int32', data: [kh, kw] }]);
 };
