@@ -14,6 +14,7 @@ import { runDynamics } from '../dynamics/run.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import { kindDefaults } from '../noise/settings.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
 import { logCount } from '../numerics/log-count.ts';
 import { Rng } from '../numerics/random.ts';
@@ -52,6 +53,8 @@ const config = {
       logEvery: 2,
       checkpoints: [0, 5, 5],
       hessian: { tol: 1e-3, tolPairs: 2, tolRest: 1e-2, maxIter: 12, start: 'cold' },
+      // every kind's block (a kind added to the registry brings its own), then small settings for the paper's kinds
+      ...kindDefaults(NOISE_KINDS),
       gd: {},
       sgd: {},
       gld_const: { sigma: 1e-2 },
@@ -74,11 +77,12 @@ const config = {
   },
 };
 const cfg = configReader(config);
+const blockOf = (kind: NoiseKindName) => (config.fashion.dynamics as Record<string, unknown>)[kind];
 const noiseOf = (kind: NoiseKindName): NoiseConfig => {
-  const c = config.fashion.dynamics[kind] as { sigma?: number; k?: number; rescaleToTrace?: boolean };
+  const c = blockOf(kind) as { sigma?: number; k?: number; rescaleToTrace?: boolean };
   return { sigma: c.sigma, k: c.k, rescaleToTrace: c.rescaleToTrace };
 };
-const refreshOf = (kind: NoiseKindName) => (config.fashion.dynamics[kind] as { refresh?: number }).refresh ?? 1;
+const refreshOf = (kind: NoiseKindName) => (blockOf(kind) as { refresh?: number }).refresh ?? 1;
 
 /** A model that counts its calls per method and batch size. */
 function counting(model: FlatModel) {
