@@ -10,6 +10,7 @@ import { createTinyConvNet } from '../models/tiny.ts';
 import type { Batch } from '../models/model.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
+import { testNoise } from '../noise/testing.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { relErr, WEBGPU_TESTS } from '../tf/testing.ts';
@@ -42,7 +43,7 @@ function options(kind: NoiseKindName, d: ReturnType<typeof data>, over: Partial<
     randomized: d.randomized,
     test: d.train,
     kind,
-    noise: { sigma: 1e-2, k: 3, rescaleToTrace: false },
+    noise: testNoise(kind, { sigma: 1e-2, k: 3, rescaleToTrace: false }),
     lr: 0.05,
     batchSize: 5,
     refresh: 3,

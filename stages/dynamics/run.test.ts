@@ -2,6 +2,7 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { createTinyConvNet } from '../models/tiny.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
+import { testNoise } from '../noise/testing.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
@@ -32,7 +33,7 @@ async function setup(backend: 'wasm' | 'webgpu' = 'wasm') {
     randomized,
     test: train,
     kind,
-    noise: { sigma: 1e-2, k: 3, rescaleToTrace: false },
+    noise: testNoise(kind, { sigma: 1e-2, k: 3, rescaleToTrace: false }),
     lr: 0.05,
     batchSize: 5,
     refresh: 3,

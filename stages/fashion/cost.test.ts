@@ -16,10 +16,12 @@ import { createTinyConvNet } from '../models/tiny.ts';
 import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { kindDefaults } from '../noise/settings.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
+import { PAPER_KINDS } from '../noise/testing.ts';
 import { logCount } from '../numerics/log-count.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { sgdShortRuns } from './batch-size.ts';
+import { readKindSettings } from './kind-settings.ts';
 import {
   FASHION_OPS as OPS,
   batchDynamicsCost,
@@ -77,12 +79,9 @@ const config = {
   },
 };
 const cfg = configReader(config);
-const blockOf = (kind: NoiseKindName) => (config.fashion.dynamics as Record<string, unknown>)[kind];
-const noiseOf = (kind: NoiseKindName): NoiseConfig => {
-  const c = blockOf(kind) as { sigma?: number; k?: number; rescaleToTrace?: boolean };
-  return { sigma: c.sigma, k: c.k, rescaleToTrace: c.rescaleToTrace };
-};
-const refreshOf = (kind: NoiseKindName) => (blockOf(kind) as { refresh?: number }).refresh ?? 1;
+/** A kind's noise config and refresh interval, read from its whole block as the fashion stages read it. */
+const noiseOf = (kind: NoiseKindName): NoiseConfig => readKindSettings(cfg, kind).noise;
+const refreshOf = (kind: NoiseKindName) => readKindSettings(cfg, kind).refresh;
 
 /** A model that counts its calls per method and batch size. */
 function counting(model: FlatModel) {
@@ -269,10 +268,11 @@ test.serial('the theory stage: HVPs besides Lanczos, Σ and the short runs as co
   // Lanczos's HVPs are reported with the rest: compare what is not Lanczos through the formula's own split.
   const lanczosModel = lanczosHvps(K, Math.max(config.fashion.probe.lanczos.maxIter, K + 1));
   const rest = f[OPS.hvp]! - lanczosModel;
+  const added = KINDS.filter((kind) => !(PAPER_KINDS as readonly string[]).includes(kind));
   t.is(
     rest,
-    3 + Math.floor(N / m) + 2 + 2 + 1 + Math.floor(N / m),
-    'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1, gld_full (B)',
+    3 + Math.floor(N / m) + 2 + 2 + 1 + Math.floor(N / m) + added.reduce((a, kind) => a + lowRankRows(kind, noiseOf(kind), Math.floor(N / m)), 0),
+    'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1, gld_full (B), and of any kind added to the registry',
   );
   t.true(r.hvps >= rest + K, 'at least K Lanczos HVPs besides');
 });

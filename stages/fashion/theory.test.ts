@@ -19,6 +19,7 @@ import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, encodeIdx } from '../data/idx.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
+import { testNoise } from '../noise/testing.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { escapeTheory, type EscapeTheoryOptions, type TheoryKind, type TheoryRow } from './theory.ts';
@@ -42,7 +43,7 @@ async function tiny(over: Partial<EscapeTheoryOptions> = {}): Promise<{ o: Escap
     model,
     w0: model.init(rng),
     train,
-    kinds: ALL.map((kind) => ({ kind, config: { sigma: SIGMA, k: 3, rescaleToTrace: false } })),
+    kinds: ALL.map((kind) => ({ kind, config: testNoise(kind, { sigma: SIGMA, k: 3, rescaleToTrace: false }) })),
     lr: 0.05,
     batchSize: 5,
     runs: 3,

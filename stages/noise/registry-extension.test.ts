@@ -43,6 +43,7 @@ const dynamics = {
   logEvery: 2,
   checkpoints: [0, 6],
   hessian: { tol: 1e-3, tolPairs: 2, tolRest: 1e-2, maxIter: 12, start: 'cold' },
+  ...kindDefaults(NOISE_KINDS), // every registered kind's block, then small settings for the paper's kinds
   gd: {},
   sgd: {},
   gld_const: { sigma: 1e-2 },

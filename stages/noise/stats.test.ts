@@ -2,7 +2,7 @@ import test from 'ava';
 import { NO_NEEDS } from './kind.ts';
 import { NOISE_KINDS } from './registry.ts';
 import { computeNoiseStats, mergeNeeds, needsCovariance } from './stats.ts';
-import { D, noiseFixture } from './testing.ts';
+import { D, noiseFixture, testNoise } from './testing.ts';
 
 const config = { sigma: 0.1, k: 2 };
 
@@ -10,7 +10,7 @@ test('every registered kind builds from exactly the statistics it declares, and 
   const f = await noiseFixture(9);
   for (const kind of Object.values(NOISE_KINDS)) {
     const calls = { covariance: 0, hessian: [] as number[] };
-    const needs = kind.needs(config);
+    const needs = kind.needs(testNoise(kind.name, config));
     const stats = await computeNoiseStats(needs, {
       size: D,
       covariance: () => (calls.covariance++, f.cov),
@@ -24,7 +24,7 @@ test('every registered kind builds from exactly the statistics it declares, and 
     t.is(stats.covarianceDiagonal !== undefined, needs.covarianceDiagonal, kind.name);
     t.is(stats.covarianceTopK?.eigenvalues.length ?? 0, needs.covarianceTopK, kind.name);
     t.is(stats.covarianceFactor !== undefined, needs.covarianceFactor, kind.name);
-    const sampler = kind.build(stats, config);
+    const sampler = kind.build(stats, testNoise(kind.name, config));
     t.is(sampler.kind, kind.name);
     t.is(sampler.shape.size, D);
   }

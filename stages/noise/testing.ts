@@ -7,8 +7,33 @@ import { type Covariance, minibatchCovariance } from '../numerics/covariance.ts'
 import { symmetricEigen, type EigenPairs } from '../numerics/eigen.ts';
 import { randomSymmetric } from '../numerics/testing.ts';
 import { Rng } from '../numerics/random.ts';
-import type { NoiseSampler, NoiseStats } from './kind.ts';
+import type { NoiseConfig, NoiseSampler, NoiseStats } from './kind.ts';
+import { noiseKind } from './registry.ts';
 import { shapeDense } from './shape.ts';
+
+/** The paper's eight kinds, then gld_full: the registry's first nine entries (a kind added to it comes after them). */
+export const PAPER_KINDS = Object.freeze([
+  'gd',
+  'sgd',
+  'gld_const',
+  'gld_dynamic',
+  'gld_diag',
+  'gld_leading',
+  'gld_hessian',
+  'gld_hessian_top1',
+  'gld_full',
+] as const);
+
+/**
+ * The noise config a test gives kind `name`: `paper` (the test's own settings) for the paper's kinds, and for a kind
+ * added to the registry the noise keys of its own `defaults`. Example: `testNoise(kind, { sigma: 1e-2, k: 3 })`.
+ */
+export function testNoise(name: string, paper: NoiseConfig): NoiseConfig {
+  if ((PAPER_KINDS as readonly string[]).includes(name)) return paper;
+  const kind = noiseKind(name);
+  const defaults = kind.defaults as NoiseConfig;
+  return Object.fromEntries(kind.noiseKeys.map((key) => [key, defaults[key]]));
+}
 
 /** Dimension of the fixture problem. */
 export const D = 6;

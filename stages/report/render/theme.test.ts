@@ -1,5 +1,5 @@
 import test from 'ava';
-import { KIND_STYLES, KIND_ORDER, OKABE_ITO, kindColor, kindDash, kindLabel, kindShape } from './theme.ts';
+import { KIND_STYLES, KIND_ORDER, OKABE_ITO, kindColor, kindDash, kindLabel, kindShape, type KindStyle } from './theme.ts';
 
 const expected: [string, string][] = [
   ['gd', 'GD'],
@@ -22,14 +22,29 @@ for (const [kind, label] of expected) {
 
 test("the nine kinds have eight distinct colours (gld_full shares SGD's), and distinct dashes and shapes", (t) => {
   t.deepEqual(
-    [...KIND_ORDER],
+    KIND_ORDER.slice(0, expected.length),
     expected.map(([k]) => k),
+    'the paper’s kinds first in the legend, any added kind after them',
   );
-  const styles = Object.values(KIND_STYLES);
+  const styles = expected.map(([k]) => KIND_STYLES[k as keyof typeof KIND_STYLES]);
   t.is(new Set(styles.map((s) => s.color)).size, 8);
   t.is(KIND_STYLES.gld_full.color, KIND_STYLES.sgd.color);
   t.is(new Set(styles.map((s) => s.shape)).size, 9);
   t.is(new Set(styles.map((s) => s.dash.join(','))).size, 8, 'gd and sgd are both solid; every GLD kind has its own dash');
+});
+
+test('every kind, however many, is drawn unlike every other: its label, its line (colour, dash) and its points (colour, shape)', (t) => {
+  const line = (s: KindStyle) => `${s.color} ${s.dash.join(',')}`;
+  const points = (s: KindStyle) => `${s.color} ${s.shape}`;
+  const kinds = Object.entries(KIND_STYLES);
+  for (const [i, [a, sa]] of kinds.entries()) {
+    t.true((Object.values(OKABE_ITO) as string[]).includes(sa.color), `${a}: an Okabe–Ito colour`);
+    for (const [b, sb] of kinds.slice(i + 1)) {
+      t.not(sa.label, sb.label, `${a} and ${b}: labels`);
+      t.not(line(sa), line(sb), `${a} and ${b}: lines`);
+      t.not(points(sa), points(sb), `${a} and ${b}: points`);
+    }
+  }
 });
 
 test('a kind keeps its colour whatever other kinds a figure shows', (t) => {
