@@ -29,7 +29,7 @@ import { initBackend, recordBackend, type BackendName, gpusForBackend } from '..
 import { fashionConfig } from './config.ts';
 import { batchDynamicsCost, batchTheoryCost } from './cost.ts';
 import { fashionBatchDynamicsOutputs, fashionBatchSummaryOutputs, fashionBatchTheoryOutputs } from './outputs.ts';
-import { batches, fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionStartProbeStage, kindsOf, seedsOf } from './stages.ts';
+import { batches, fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionStartProbeStage, kindsOf, seedInputs, seedsOf } from './stages.ts';
 import { fashionTheoryStage } from './theory.ts';
 
 /** The batch sizes of the study, none when it is off. */
@@ -370,18 +370,9 @@ export const fashionBatchSummaryStage = defineStage({
   cost: () => ({}),
   deps: (_p, cfg) =>
     allOf(
-      named(
-        'start_',
-        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionPretrainStage, { seed })] as const),
-      ),
-      named(
-        'ind_',
-        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionStartProbeStage, { seed })] as const),
-      ),
-      named(
-        'short_',
-        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionBatchTheoryStage, { seed })] as const),
-      ),
+      seedInputs('start_', fashionPretrainStage, cfg),
+      seedInputs('ind_', fashionStartProbeStage, cfg),
+      seedInputs('short_', fashionBatchTheoryStage, cfg),
       named(
         'run_',
         batchSizesOf(cfg).flatMap((m) => seedsOf(cfg).map((seed) => [`${m}_${seed}`, sgdRunRef(cfg, m, seed)] as const)),

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { NDArray, type LoadedArtifacts } from '../../cache/values.ts';
-import { dep, inputs as allOf, named } from '../../pipeline/deps.ts';
+import { dep, inputs as allOf, named, type ParamsOf, type StageHandle } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
 import {
   fashionDataOutputs,
@@ -35,6 +35,13 @@ import { seedIndices } from '../seeds.ts';
 
 /** Seed indices 0..fashion.seeds−1. */
 export const seedsOf = (cfg: ConfigReader) => seedIndices(cfg, 'fashion.seeds');
+
+/** One input per seed of fashion.seeds, named `<prefix><seed>`, on `stage`'s instance for that seed (typed by its outputs). */
+export const seedInputs = <const Pre extends string, S extends StageHandle<{ seed: number }>>(prefix: Pre, stage: S, cfg: ConfigReader) =>
+  named(
+    prefix,
+    seedsOf(cfg).map((seed) => [`${seed}`, dep(stage, { seed } as ParamsOf<S>)] as const),
+  );
 /** The noise kinds of `fashion.dynamics.kinds`. */
 export const kindsOf = (cfg: ConfigReader) => fashionConfig(cfg)('dynamics.kinds');
 
@@ -310,14 +317,8 @@ export const fashionSummaryStage = defineStage({
   cost: () => ({}),
   deps: (_p, cfg) =>
     allOf(
-      named(
-        'start_',
-        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionPretrainStage, { seed })] as const),
-      ),
-      named(
-        'ind_',
-        seedsOf(cfg).map((seed) => [`${seed}`, dep(fashionStartProbeStage, { seed })] as const),
-      ),
+      seedInputs('start_', fashionPretrainStage, cfg),
+      seedInputs('ind_', fashionStartProbeStage, cfg),
       named(
         'dyn_',
         kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => [`${kind}_${seed}`, dep(fashionDynamicsStage, { kind, seed })] as const)),
