@@ -12,6 +12,7 @@ import { sbatchOptionProblem } from './pipeline/executors/slurm/safe-values.ts';
 import { measureCostsOf } from './stages/cost/measure.ts';
 import { posInt } from './stages/config-schema.ts';
 import { experimentShape, type Experiment } from './stages/experiment.ts';
+import { compareReportOf } from './stages/report/compare-report.ts';
 import { EXPERIMENTS } from './stages/experiments.ts';
 import { fashionPaper } from './stages/fashion/config.ts';
 import { fashionSweepSummary } from './stages/fashion/sweep.ts';
@@ -219,6 +220,7 @@ export function sgdNoiseProject(experiments: readonly Experiment[] = EXPERIMENTS
     defaultProfile: 'quick',
     stages: stagesOf(experiments),
     measureCosts: measureCostsOf(experiments),
+    compareReport: compareReportOf(experiments),
   });
 }
 

@@ -32,6 +32,7 @@ export async function main(argv: string[], context: CliContext = {}, executors: 
     return name || values.help ? 0 : 2;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (values.compare && command && !command.takesCompare) throw new UsageError(`--compare is an option of report, not of ${name}`);
   const early = command?.early?.(cl);
   if (early !== undefined) return early;
   const run = await resolveRun(cl, context);

@@ -2,11 +2,12 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
-import type { Json } from '../cache/values.ts';
+import type { Json, LoadedArtifacts } from '../cache/values.ts';
 import { ConfigError, applyOverrides, parseOverrides, validateConfig, type Override } from './config.ts';
 import { buildPlan, countInstances, type Plan, type PlanOptions } from './plan.ts';
 import { DEFAULT_MAX_INSTANCES } from './plan-limits.ts';
-import type { AnyStage } from './stage.ts';
+import type { RunView } from './run-view.ts';
+import type { AnyStage, LineageEntry } from './stage.ts';
 import { buildSweepPlan, checkSweepSize, pointConfigs, sweepAxes, sweepPoints, type PointConfig, type SweepSummarySpec } from './sweep.ts';
 
 /** Everything the engine needs to know about a project. */
@@ -39,7 +40,27 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly allowedSigners?: string;
   /** The stage `sgd-noise report` renders from cached outputs (none: the project has no report command). */
   readonly reportStage?: string;
+  /**
+   * Renders one report over several runs from each run's `reportStage` inputs (`sgd-noise report --compare A B …`;
+   * none: the project cannot compare runs).
+   */
+  readonly compareReport?: CompareReport;
 }
+
+/** One run of a comparison as the project's compare renderer gets it. */
+export interface CompareRun {
+  readonly view: RunView;
+  /** The report stage's inputs in this run, read from the cache: input name → that entry's outputs. */
+  readonly inputs: Readonly<Record<string, LoadedArtifacts>>;
+  /** The cache entries behind those inputs, each once, inputs first (for provenance). */
+  readonly lineage: readonly LineageEntry[];
+}
+
+/**
+ * Renders a comparison of `runs` (two or more, in the order given, labels unique): relative path → contents of every
+ * file, `index.html` among them. `log` takes warnings, one line each (the CLI prints them on stderr).
+ */
+export type CompareReport = (runs: readonly CompareRun[], log: (line: string) => void) => Promise<Record<string, string | Uint8Array>>;
 
 /**
  * Milliseconds per unit of each operation in `needed`, measured with the resolved `config` (its backend and sizes);

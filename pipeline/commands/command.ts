@@ -71,6 +71,8 @@ export interface Command {
   readonly direct?: (run: ResolvedRun) => Promise<number>;
   /** Whether it takes `--executor` (the other commands refuse a non-default one). */
   readonly takesExecutor?: boolean;
+  /** Whether it takes `--compare` (the other commands refuse it). */
+  readonly takesCompare?: boolean;
   /** The push/pull/status subcommand that `--keep` belongs to, if any. */
   readonly remoteSubcommand?: (cl: CommandLine) => string | undefined;
   /** The remote it opens (none: it opens none). */

@@ -28,6 +28,7 @@ const OPTIONS = {
   format: { type: 'string' },
   'all-profiles': { type: 'boolean', default: false },
   open: { type: 'boolean', default: false },
+  compare: { type: 'boolean', default: false },
   debug: { type: 'boolean', default: false },
   quick: { type: 'boolean', default: false },
   key: { type: 'string' },
@@ -50,7 +51,7 @@ export interface CommandLine {
   readonly values: Values;
   /** Every flag as parsed, the executor plugins' included. */
   readonly flags: Readonly<Record<string, unknown>>;
-  /** `key.path=value` overrides, in order. */
+  /** `key.path=value` overrides, in order (none with `--compare`, whose positionals are all run references). */
   readonly overrides: string[];
   /** The other positionals after the command: targets (instance ids, stages, patterns) or a subcommand. */
   readonly targets: string[];
@@ -65,12 +66,14 @@ export const isOverride = (p: string): boolean => /^[A-Za-z_][\w-]*(\.[\w-]+)*=/
 export function parseCommandLine(argv: string[], executors: readonly ExecutorPlugin[]): CommandLine {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...OPTIONS, ...executorFlags(executors) } });
   const [command, ...rest] = positionals;
+  // `report --compare A B …`: every positional is a run reference, `key=value[,…]` ones included, none an override.
+  const compare = values.compare === true;
   return {
     command,
     values: values as Values,
     flags: values,
-    overrides: rest.filter(isOverride),
-    targets: rest.filter((p) => !isOverride(p)),
+    overrides: compare ? [] : rest.filter(isOverride),
+    targets: compare ? rest : rest.filter((p) => !isOverride(p)),
     positionals: rest,
   };
 }

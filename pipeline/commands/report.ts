@@ -1,6 +1,7 @@
 /**
  * `sgd-noise report`: renders the report stage the project declares (`reportStage` in defineProject) from cached
- * outputs only, and prints the path of its index.html (`--open`: opens it).
+ * outputs only, and prints the path of its index.html (`--open`: opens it). `report --compare A B …` renders one
+ * report over several runs instead (report-compare.ts).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -10,11 +11,23 @@ import { matchInstances, selectInstances, type Plan } from '../plan.ts';
 import { failureLine } from '../progress.ts';
 import { runToCompletion } from '../runner.ts';
 import { noTargets, type Command } from './command.ts';
+import { renderComparison } from './report-compare.ts';
 
 /** `report`; see the module comment. */
 export const reportCommand: Command = {
   cache: () => 'read',
-  async run({ values, targets, project, plan, cache, resolved, overrides, publishRoot }) {
+  takesCompare: true,
+  async run(ctx) {
+    const { values, targets, project, plan, cache, resolved, overrides, publishRoot } = ctx;
+    if (values.compare) {
+      if (ctx.sweeps.length > 0) throw new UsageError('report --compare takes no --sweep: name each point as a reference (key=value[,key=value…])');
+      const written = await renderComparison(ctx);
+      if (written === undefined) return 1;
+      if (values.json) process.stdout.write(`${JSON.stringify({ index: written.index, runs: written.labels })}\n`);
+      else process.stdout.write(`${written.index}\n`);
+      if (values.open) openInBrowser(written.index);
+      return 0;
+    }
     noTargets('report', targets);
     if (project.reportStage === undefined) throw new UsageError(`project ${project.name} declares no report stage (reportStage in defineProject)`);
     return renderReportFromCache(project.reportStage, plan, cache, resolved.profile, resolved.config, overrides, publishRoot, values.open, values.json);
@@ -76,15 +89,18 @@ async function renderReportFromCache(
   else
     process.stdout.write(`${index}
 `);
-  if (open) {
-    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-    try {
-      const child = spawn(opener, [index], { detached: true, stdio: 'ignore' });
-      child.on('error', () => process.stderr.write(`cannot start ${opener}; open ${index} in a browser\n`));
-      child.unref();
-    } catch {
-      process.stderr.write(`cannot start ${opener}; open ${index} in a browser\n`);
-    }
-  }
+  if (open) openInBrowser(index);
   return 0;
+}
+
+/** Opens `index` in the desktop's browser, detached; says on stderr when the opener cannot start. */
+function openInBrowser(index: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const child = spawn(opener, [index], { detached: true, stdio: 'ignore' });
+    child.on('error', () => process.stderr.write(`cannot start ${opener}; open ${index} in a browser\n`));
+    child.unref();
+  } catch {
+    process.stderr.write(`cannot start ${opener}; open ${index} in a browser\n`);
+  }
 }

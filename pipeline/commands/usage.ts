@@ -29,6 +29,9 @@ commands:
   ls       cache entries
   show     <stage|instance|key>   metadata, config slice, inputs, output summaries  [--output NAME [--format csv]]
   report   render the report from cached outputs only and print its path   [--open]
+  report --compare A B [C…]   one report overlaying two or more runs (a profile name, or key=value[,key=value…]
+           on --profile, or PROFILE:key=value,…), from cached outputs only; written to
+           reports/compare-<labels>/ (--out DIR: there)   [--open] [--json]
   export   <stage|instance|key>   [--output NAME] [--out FILE] [--format json|csv]
   gc       drop entries the current config does not reach, then compact  [--all-profiles] [--dry-run]
            (needs the cache alone: refuses while another sgd-noise process uses it)

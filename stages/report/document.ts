@@ -17,6 +17,11 @@ export interface ReportFigure {
   data: Record<string, unknown>[];
   /** The spec without `data` (the renderer adds `data: {values}`), title, axes with units, legend. */
   spec: VegaLiteSpec;
+  /**
+   * How a comparison of runs shows it (stages/report/compare-figure.ts): `overlay` (default) draws every run in one
+   * chart, `panels` one chart per run side by side (maps such as loss contours, which overlaid runs would hide).
+   */
+  compare?: 'overlay' | 'panels';
 }
 
 /** One column of a table: the record key, its header and an optional number format. */
@@ -34,6 +39,8 @@ export interface ReportTable {
   caption?: string;
   columns: TableColumn[];
   rows: Record<string, unknown>[];
+  /** The columns that name a row (default: the first), by which a comparison of runs matches rows across them. */
+  keys?: string[];
 }
 
 /** A block of a section. */

@@ -298,6 +298,7 @@ export function batchSizeBlocks(summary: Pick<BatchSummary, 'table' | 'perSeed' 
           { key: 'ratioToLinear', label: '× linear', format: 'sig' },
         ],
         rows: perSeed.map((r: BatchSeedRow) => ({ ...r })),
+        keys: ['batchSize', 'seed'],
       },
     });
   }

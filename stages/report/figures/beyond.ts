@@ -161,6 +161,7 @@ function shapeBlocks(shapes: ShapesSummary, protocol: BeyondProtocol): { blocks:
           { key: 'upper', label: '95% upper', format: 'percent' },
         ],
         rows: data,
+        keys: ['frame', 'shape'],
       },
     },
   ];
@@ -276,6 +277,7 @@ function tailBlocks(tails: readonly TailIndex[]): { blocks: ReportBlock[]; findi
           { key: 'k1', label: 'block size K1', format: 'integer' },
         ],
         rows,
+        keys: ['seed', 'direction'],
       },
     },
   ];
@@ -337,6 +339,7 @@ function spectrumBlocks(spectrum: Spectrum): ReportBlock[] {
           { key: 'relativeResidual', label: 'relative residual', format: 'sig' },
         ],
         rows: top.map((t) => ({ ...t, point: label(t.point) })),
+        keys: ['point', 'rank'],
       },
     },
   ];

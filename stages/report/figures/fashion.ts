@@ -278,6 +278,7 @@ function lanczosBlocks(summary: FashionSummary): ReportBlock[] {
           { key: 'maxProbeResidual', label: 'largest probe residual', format: 'sig' },
         ],
         rows: rows.map((r) => ({ ...r, dynamics: kindLabel(r.kind) })),
+        keys: ['dynamics', 'seed'],
       },
     },
   ];

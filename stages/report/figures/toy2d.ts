@@ -68,6 +68,7 @@ export function toy2dSection(summary: Toy2dSummary, protocol: Toy2dProtocol): Re
           title: 'Trajectories from the sharp minimum',
           caption: `Grey: contours of the training loss of the first data set (levels ${TOY2D_LEVELS.join(', ')}). Coloured: ${trajectoryCount} trajectories per dynamics (first seed).`,
           data: [...contour, ...paths, ...markers],
+          compare: 'panels',
           spec: {
             title: { text: 'Toy problem: trajectories from the sharp minimum', subtitle: 'loss contours of one data set; coloured lines are dynamics' },
             width: 440,
