@@ -131,7 +131,7 @@ test('a job an earlier coordinator left running is adopted by the next one: wait
   const logs: string[] = [];
   const reports: JobReport[] = [];
   const run = next.run(s.job(0), s.hooks(new AbortController().signal, logs, reports));
-  await sleep(100);
+  while (logs.length === 0) await sleep(5);
   t.is(s.fake.submitted.length, 1, 'nothing submitted');
   await s.complete(0);
   s.fake.set(earlier!.jobId, 'done', 'COMPLETED');
@@ -199,8 +199,9 @@ test('jobs no instance of the next run claims stay listed, their states refreshe
   const other = left.jobs.find((j) => j.key === s.nodes[1]!.node.key)!;
   const next = s.coordinator();
   const controller = new AbortController();
-  const run = next.run(s.job(0), s.hooks(controller.signal));
-  await sleep(100);
+  const logs: string[] = [];
+  const run = next.run(s.job(0), s.hooks(controller.signal, logs));
+  while (!logs.some((l) => l.startsWith('adopted '))) await sleep(5); // under load, pushing the inputs can take a while
   controller.abort(new Error('cancelled by SIGINT'));
   await t.throwsAsync(run, { message: 'cancelled by SIGINT' });
   t.deepEqual(s.fake.cancelCalls, [[adopted.jobId]], "only the adopted job is cancelled: the other is not this run's");

@@ -13,7 +13,7 @@ import { UsageError } from '../../errors.ts';
 import { CoordinatorBusyError, CoordinatorLock } from '../coordinator-lock.ts';
 import type { DetachContext } from '../plugin.ts';
 import type { SlurmJobInfo, SlurmJobSpec, SlurmJobState } from './client.ts';
-import { coordinatorScript, readCoordinatorRecord, SLURM_COORDINATOR_FILE, submitCoordinator } from './coordinator.ts';
+import { coordinatorScript, readCoordinatorRecord, refuseWhileCoordinatorLives, SLURM_COORDINATOR_FILE, submitCoordinator } from './coordinator.ts';
 import { formatSlurmTime, slurmTimeMinutes } from './safe-values.ts';
 
 const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `sgdn-coordinator-${p}-`));
@@ -101,9 +101,19 @@ test('refused while the recorded coordinator is queued or running, or while a co
     slurm.states_.set('41', state);
     await t.throwsAsync(submitCoordinator(run(cacheDir), o), {
       instanceOf: UsageError,
-      message: new RegExp(`^the coordinator of this cache, Slurm job 41 \\(submitted \\S+\\), is still ${state}; a second would drive the same jobs`),
+      message: new RegExp(
+        `^the detached coordinator of this cache, Slurm job 41 \\(submitted \\S+\\), is still ${state}; a second coordinator would drive the same jobs`,
+      ),
     });
   }
+  // the coordinator job itself (its run's create() asks the same) is not refused by its own record
+  process.env.SLURM_JOB_ID = '41';
+  try {
+    await refuseWhileCoordinatorLives(cacheDir, jobsFile, slurm);
+  } finally {
+    delete process.env.SLURM_JOB_ID;
+  }
+  await t.throwsAsync(refuseWhileCoordinatorLives(cacheDir, jobsFile, slurm), { message: /is still RUNNING/ });
   slurm.states_.set('41', 'TIMEOUT');
   const lock = CoordinatorLock.take(`${jobsFile}.lock`, { runId: 'r', label: 'Slurm' });
   await t.throwsAsync(submitCoordinator(run(cacheDir), o), { instanceOf: CoordinatorBusyError });

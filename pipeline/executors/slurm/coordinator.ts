@@ -131,6 +131,25 @@ export async function coordinatorState(client: Pick<SlurmClient, 'states'>, jobI
   return { phase, detail: describeState(info) };
 }
 
+/**
+ * Throws a UsageError while a coordinator of this cache runs (it holds the jobs file's lock: a CoordinatorBusyError
+ * naming it) or the detached coordinator recorded in `cacheDir` is still queued or starting (unless this process is
+ * that coordinator): a second coordinator would drive the same jobs.
+ */
+export async function refuseWhileCoordinatorLives(cacheDir: string, jobsFile: string, client: Pick<SlurmClient, 'states'>): Promise<void> {
+  const holder = probeCoordinator(`${jobsFile}.lock`);
+  if (holder !== undefined) throw new CoordinatorBusyError('pid' in holder ? holder : undefined, cacheDir, 'Slurm');
+  const earlier = readCoordinatorRecord(cacheDir);
+  if (!earlier || earlier.jobId === process.env.SLURM_JOB_ID) return;
+  const state = await coordinatorState(client, earlier.jobId);
+  if (state.phase === 'pending' || state.phase === 'running') {
+    throw new UsageError(
+      `the detached coordinator of this cache, Slurm job ${earlier.jobId} (submitted ${earlier.submittedAt}), is still ${state.detail}; a second coordinator would drive the same jobs. ` +
+        `Follow it with \`sgd-noise status --cache ${cacheDir}\`, or stop it with \`sgd-noise cancel --cache ${cacheDir}\` first`,
+    );
+  }
+}
+
 /** What `submitCoordinator` needs beside the run: where logs go and how to reach Slurm. */
 export interface CoordinatorSubmission {
   client: Pick<SlurmClient, 'submit' | 'states'>;
@@ -148,18 +167,7 @@ export interface CoordinatorSubmission {
  * running: a second would drive the same jobs.
  */
 export async function submitCoordinator(run: DetachContext, o: CoordinatorSubmission): Promise<ExecutorReport> {
-  const holder = probeCoordinator(`${o.jobsFile}.lock`);
-  if (holder !== undefined) throw new CoordinatorBusyError('pid' in holder ? holder : undefined, run.cacheDir, 'Slurm');
-  const earlier = readCoordinatorRecord(run.cacheDir);
-  if (earlier) {
-    const state = await coordinatorState(o.client, earlier.jobId);
-    if (state.phase === 'pending' || state.phase === 'running') {
-      throw new UsageError(
-        `the coordinator of this cache, Slurm job ${earlier.jobId} (submitted ${earlier.submittedAt}), is still ${state.detail}; a second would drive the same jobs. ` +
-          `Follow it with \`${run.follow.status}\`, or stop it with \`${run.follow.cancel}\` first`,
-      );
-    }
-  }
+  await refuseWhileCoordinatorLives(run.cacheDir, o.jobsFile, o.client);
   const script = coordinatorScript({ cacheDir: run.cacheDir, options: o.options, argv: run.argv });
   try {
     mkdirSharedSync(o.logDir);

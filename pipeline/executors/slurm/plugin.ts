@@ -13,6 +13,7 @@ import {
   coordinatorState,
   DEFAULT_COORDINATOR_MINUTES,
   readCoordinatorRecord,
+  refuseWhileCoordinatorLives,
   submitCoordinator,
   type CoordinatorRecord,
   type CoordinatorState,
@@ -105,6 +106,8 @@ export const slurmPlugin: ExecutorPlugin = {
       ? positiveInteger('$SGD_NOISE_SLURM_POLL_MS', process.env.SGD_NOISE_SLURM_POLL_MS, 'milliseconds between job state polls')
       : undefined;
     const client = new SlurmClient();
+    // Another coordinator, running or (detached) still queued, would drive the same jobs: refused before anything starts.
+    await refuseWhileCoordinatorLives(ctx.cacheDir, path.join(ctx.cacheDir, SLURM_JOBS_FILE), client);
     // Defaults from the config's optional `slurm` section (a project may declare it; see pipeline.config.ts).
     const slurmConfig = (ctx.config.slurm ?? {}) as SlurmConfig;
     // Without --slurm-max-cpus, no job asks for more CPUs than the largest node (of the partition) has: Slurm would
