@@ -63,6 +63,11 @@ export interface Executor {
   run(job: ExecutorJob, hooks: ExecutorHooks): Promise<void>;
   /** Stops timers and waits for pending cancellations (called once the run has finished). */
   close?(): Promise<void>;
+  /**
+   * Stops watching its jobs WITHOUT cancelling them, so that a later run adopts them (synchronous: the process ends
+   * right after). For a coordinator that is itself a batch job and is being ended by its scheduler.
+   */
+  leave?(): void;
 }
 
 /** Today's executor: a child Node process on this machine per instance (pipeline/child.ts). */

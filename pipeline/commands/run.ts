@@ -15,6 +15,8 @@ import {
   type MeasuredOn,
   type PlanEstimate,
 } from '../estimate.ts';
+import { leaveJobsIfDetached } from '../detached.ts';
+import type { Executor } from '../executor.ts';
 import { readOptions } from '../executors/plugin.ts';
 import { PlanError, matchInstances, selectInstances, type Plan } from '../plan.ts';
 import { measuredPriorities } from '../priorities.ts';
@@ -24,6 +26,7 @@ import { runToCompletion } from '../runner.ts';
 import { planStatus } from '../status.ts';
 import { trustArgs } from '../trust-options.ts';
 import type { Command, CommandContext } from './command.ts';
+import { detachRun } from './detach.ts';
 import { idList } from './options.ts';
 
 /** The `sgd-noise` entry point, which cluster jobs run. */
@@ -71,6 +74,7 @@ async function run(ctx: CommandContext): Promise<number> {
     json,
   } = ctx;
   const plugin = ctx.executor;
+  if (flags.detach) return detachRun(ctx); // run --detach: the coordinator becomes a job of its own (detach.ts)
   // `run --only a b` parses as --only a plus a bare b: bare words are patterns too.
   const selected = selectInstances(plan, [...idList(values.only), ...targets]);
   const force = new Set(
@@ -106,7 +110,9 @@ async function run(ctx: CommandContext): Promise<number> {
   }
   const controller = new AbortController();
   let signalExit = 0;
+  let executor: Executor | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
+    leaveJobsIfDetached(sig, executor); // a detached coordinator ended by its scheduler: its jobs stay, for a rerun to adopt
     if (signalExit) leaveNow(sig); // second signal: leave now
     signalExit = sig === 'SIGINT' ? 130 : 143;
     process.stderr.write(`\n${sig}: cancelling, stopping running stages...\n`);
@@ -116,7 +122,7 @@ async function run(ctx: CommandContext): Promise<number> {
   await remote?.prepareWrite();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const executor = await plugin.create({
+  executor = await plugin.create({
     cache,
     cacheDir,
     remote,

@@ -1,5 +1,6 @@
 /** Every command of `sgd-noise`, one line each (command.ts says what one declares). */
 import { cacheCommand } from './cache.ts';
+import { cancelCommand } from './cancel.ts';
 import type { Command } from './command.ts';
 import { dagCommand } from './dag.ts';
 import { execCommand } from './exec.ts';
@@ -15,6 +16,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   run: runCommand,
   exec: execCommand,
   status: statusCommand,
+  cancel: cancelCommand,
   dag: dagCommand,
   ls: lsCommand,
   show: showCommand,

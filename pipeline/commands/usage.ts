@@ -25,6 +25,8 @@ commands:
   exec     <instance> --key K --remote R   run one instance as a cluster job does (pull inputs, run, push)
            [--node-cache DIR] [--threads N] [--gpus N]
   status   fresh or stale (and why) per stage instance; fresh entries are verified  [--quick: existence only]${statusUsage(executors, INDENT)}
+  cancel   stop the coordinator of this cache's batch run (run --detach's job, or one started here) and every
+           job it submitted; waits until the scheduler shows none of them (exit 0 also when nothing runs)
   dag      the stage graph        [--mermaid]
   ls       cache entries
   show     <stage|instance|key>   metadata, config slice, inputs, output summaries  [--output NAME [--format csv]]

@@ -15,9 +15,15 @@
  * - A job that ended well has its entry pulled from the remote (verified) into the local cache before `run` resolves.
  * - When the run's signal aborts, every job in flight is cancelled with one `cancel` call.
  * - The jobs and their states are written to a small JSON file (atomically: temporary file + rename) that
- *   `sgd-noise status` reads through the executor's plugin.
+ *   `sgd-noise status` reads through the executor's plugin (jobs-file.ts).
+ * - One coordinator per jobs file: it holds a lock beside it (coordinator-lock.ts), and a second is refused.
+ * - Jobs an earlier coordinator of the same cache left queued or running (it was killed: a time limit, a node failure,
+ *   `kill -9`) are adopted: the instance whose key a job of the old jobs file names waits on that job as if it had
+ *   submitted it (same attempt count, same log), instead of submitting another. Jobs no instance of this run claims
+ *   stay listed (for `cancel` and a later run), with their states refreshed when the run ends.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { pullEntries, pushEntries, remoteLookup, type CacheRemote } from '../../cache/remote.ts';
 import { mkdirSharedSync, openRegularFileSync, UnexpectedFileError } from '../../cache/safe-file.ts';
@@ -26,10 +32,14 @@ import { getPath } from '../config.ts';
 import { CoreBudget } from '../core-budget.ts';
 import { FileError, type FileRole } from '../errors.ts';
 import { StageFailure } from '../execute.ts';
-import type { Executor, ExecutorHooks, ExecutorJob, JobReport } from '../executor.ts';
+import type { Executor, ExecutorHooks, ExecutorJob } from '../executor.ts';
 import { parseJobLine } from '../job-protocol.ts';
 import type { PlanNode } from '../plan.ts';
 import { declaredGpus } from '../stage.ts';
+import { CoordinatorLock, probeCoordinator } from './coordinator-lock.ts';
+import { isOpen, readJobsFile, readJobsFileChecked, writeJobsFile, type JobRecord, type JobsFile } from './jobs-file.ts';
+
+export { readJobsFile, type JobRecord, type JobsFile } from './jobs-file.ts';
 
 /** Defaults of the batch executor's options. */
 export const BATCH_DEFAULTS = {
@@ -99,6 +109,8 @@ export interface BatchScheduler {
   states(ids: readonly string[]): Promise<Map<string, BatchJobState>>;
   /** Cancels the jobs (ONE call). */
   cancel(ids: readonly string[]): Promise<void>;
+  /** The id of the job this process itself runs in (a coordinator submitted as a job), if any. */
+  currentJob?(): string | undefined;
 }
 
 /** How the batch executor stages, submits and watches jobs. */
@@ -130,33 +142,6 @@ export interface BatchExecutorOptions {
   runId?: string;
 }
 
-/** One job record in the jobs file. */
-export interface JobRecord {
-  instance: string;
-  key: string;
-  jobId: string;
-  attempt: number;
-  /** queued, running, done or failed (see JobPhase), or cancelled. */
-  phase: JobReport['state'] | 'cancelled';
-  /** The last state the scheduler reported (the field's name is format 1's, from when Slurm was the only one). */
-  slurmState: string;
-  log: string;
-  submittedAt: string;
-  endedAt?: string;
-  error?: string;
-}
-
-/** The jobs file: one run of a batch executor. */
-export interface JobsFile {
-  format: 1;
-  runId: string;
-  pid: number;
-  startedAt: string;
-  finishedAt?: string;
-  logDir: string;
-  jobs: JobRecord[];
-}
-
 interface Active {
   record: JobRecord;
   hooks: ExecutorHooks;
@@ -171,6 +156,8 @@ interface Active {
   neverStarts?: BatchJobState;
   /** Set once the log was found to be something other than a regular file (named once in the tail, then ignored). */
   logRefused?: boolean;
+  /** The directory below which no component of the log's path may be a link. */
+  logRoot: string;
 }
 
 /** A job that can never start: the instance fails at once, no attempt is retried. */
@@ -190,6 +177,9 @@ export class BatchExecutor implements Executor {
   private tailTimer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private toCancel = new Set<string>();
+  private readonly lock?: CoordinatorLock;
+  /** Open jobs of an earlier coordinator on this cache, by instance key, not yet adopted. */
+  private readonly adoptable = new Map<string, JobRecord>();
   private cancelling?: Promise<void>;
   private seq = 0;
   private statesFailing = false;
@@ -207,16 +197,50 @@ export class BatchExecutor implements Executor {
     this.pollMs = o.pollMs ?? BATCH_DEFAULTS.pollMs;
     this.maxCpus = o.maxCpus ?? BATCH_DEFAULTS.maxCpus;
     const runId = o.runId ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
-    this.file = { format: 1, runId, pid: process.pid, startedAt: new Date().toISOString(), logDir: path.join(o.logDir, runId), jobs: [] };
-    scheduler.check?.(this.file.logDir);
-    // Shared like the remote it usually lies in (each new directory gets its parent's group bits), never a link.
+    const job = scheduler.currentJob?.();
+    this.lock = o.jobsFile ? CoordinatorLock.take(`${o.jobsFile}.lock`, { runId, label: scheduler.label, ...(job ? { job } : {}) }) : undefined;
     try {
-      mkdirSharedSync(this.file.logDir);
+      const carried = this.openJobsOfEarlierRun();
+      this.file = {
+        format: 1,
+        runId,
+        pid: process.pid,
+        host: hostname(),
+        ...(job ? { job } : {}),
+        startedAt: new Date().toISOString(),
+        logDir: path.join(o.logDir, runId),
+        jobs: carried,
+      };
+      for (const r of carried) this.adoptable.set(r.key, r);
+      scheduler.check?.(this.file.logDir);
+      // Shared like the remote it usually lies in (each new directory gets its parent's group bits), never a link.
+      try {
+        mkdirSharedSync(this.file.logDir);
+      } catch (err) {
+        if (err instanceof UnexpectedFileError) throw err;
+        throw new FileError((err as { path?: string }).path ?? this.file.logDir, err, scheduler.logRole);
+      }
+      this.save();
     } catch (err) {
-      if (err instanceof UnexpectedFileError) throw err;
-      throw new FileError((err as { path?: string }).path ?? this.file.logDir, err, scheduler.logRole);
+      this.lock?.release();
+      throw err;
     }
-    this.save();
+  }
+
+  /**
+   * The jobs the last coordinator on this cache left queued or running (its jobs file), to adopt or keep listed; none
+   * when there is no such file. A file that is not a jobs file is named on stderr: its jobs cannot be adopted.
+   */
+  private openJobsOfEarlierRun(): JobRecord[] {
+    if (!this.o.jobsFile) return [];
+    let previous: JobsFile | undefined;
+    try {
+      previous = readJobsFileChecked(this.o.jobsFile);
+    } catch (err) {
+      process.stderr.write(`warning: ${(err as Error).message}; jobs it may list are not adopted (a rerun may submit them again)\n`);
+      return [];
+    }
+    return (previous?.jobs ?? []).filter(isOpen).map((j) => ({ ...j, fromRun: j.fromRun ?? previous!.runId }));
   }
 
   /** The jobs submitted so far (every attempt). */
@@ -251,7 +275,10 @@ export class BatchExecutor implements Executor {
       await this.ensureInputsInRemote(node);
       for (let attempt = 1; ; attempt++) {
         hooks.signal.throwIfAborted();
-        const outcome = await this.attempt(job, hooks, attempt); // a job that can never start throws: no retry
+        // A job an earlier coordinator submitted for this very key and left running is waited on, not submitted again.
+        const adopted = attempt === 1 ? this.takeAdoptable(node.key) : undefined;
+        if (adopted) attempt = adopted.attempt;
+        const outcome = await this.attempt(job, hooks, attempt, adopted); // a job that can never start throws: no retry
         if (outcome.ok) {
           await this.pullResult(node);
           return;
@@ -269,8 +296,55 @@ export class BatchExecutor implements Executor {
     await this.cancelling;
     await this.polling;
     this.stopTimers();
+    await this.refreshUnclaimed();
     this.file.finishedAt = new Date().toISOString();
     this.save();
+    this.lock?.release();
+  }
+
+  /**
+   * Stops watching without cancelling anything: the jobs keep running and a later run on this cache adopts them. For
+   * a coordinator that is itself a batch job and was told to end (its time limit, `scancel` of it alone).
+   */
+  leave(): void {
+    this.stopTimers();
+    this.file.leftAt = new Date().toISOString();
+    this.save();
+    this.lock?.release();
+  }
+
+  /** The open job of an earlier coordinator for `key`, taken (each is adopted once). */
+  private takeAdoptable(key: string): JobRecord | undefined {
+    const r = this.adoptable.get(key);
+    this.adoptable.delete(key);
+    return r;
+  }
+
+  /**
+   * The states of the earlier coordinator's jobs that no instance of this run claimed (ONE states call), so that the
+   * file tells the next run and `cancel` which of them may still be live. Unreadable states leave the file as it is.
+   */
+  private async refreshUnclaimed(): Promise<void> {
+    const open = [...this.adoptable.values()].filter(isOpen);
+    if (open.length === 0) return;
+    let states: Map<string, BatchJobState>;
+    try {
+      states = await this.scheduler.states(open.map((r) => r.jobId));
+    } catch {
+      return;
+    }
+    const now = new Date().toISOString();
+    for (const r of open) {
+      const info = states.get(r.jobId);
+      if (!info) continue;
+      r.slurmState = info.state;
+      if (info.phase === 'queued' || info.phase === 'running') r.phase = info.phase;
+      else {
+        r.phase = info.phase === 'done' ? 'done' : 'failed';
+        r.endedAt = now;
+        if (info.phase === 'lost') r.error = `${this.scheduler.label} no longer knows it: it ended while no coordinator watched`;
+      }
+    }
   }
 
   /** Every input of `node` must be in the remote for the job to pull it (a local hit may never have been pushed). */
@@ -300,84 +374,24 @@ export class BatchExecutor implements Executor {
     throw new StageFailure(`${node.instance}: the job completed but its entry cannot be pulled from the remote: ${why}`);
   }
 
-  /** Submits one attempt and waits for it to end. */
-  private async attempt(job: ExecutorJob, hooks: ExecutorHooks, attempt: number): Promise<{ ok: true } | { ok: false; message: string; lines: string }> {
+  /** Submits one attempt (or adopts an earlier coordinator's job for it) and waits for it to end. */
+  private async attempt(
+    job: ExecutorJob,
+    hooks: ExecutorHooks,
+    attempt: number,
+    adopted?: JobRecord,
+  ): Promise<{ ok: true } | { ok: false; message: string; lines: string }> {
     const { node } = job;
     const label = this.scheduler.label;
-    const n = ++this.seq;
-    const safe = node.instance.replace(/[^A-Za-z0-9_.=-]+/g, '_').slice(0, 80);
-    const log = path.join(this.file.logDir, `${String(n).padStart(3, '0')}-${safe}.${attempt}.log`);
     const gpus = this.gpusFor(node, job.config);
-    const argv = [
-      ...this.o.command,
-      'exec',
-      node.instance,
-      '--key',
-      node.key,
-      '--remote',
-      this.o.remoteLocation,
-      '--threads',
-      String(job.threads),
-      ...(gpus > 0 ? ['--gpus', String(gpus)] : []),
-      ...(this.o.nodeCache ? ['--node-cache', this.o.nodeCache] : []),
-      ...this.o.planArgs,
-    ];
-    let script: string;
-    try {
-      script = this.scheduler.script({ instance: node.instance, key: node.key, argv });
-    } catch (err) {
-      throw new StageFailure(`${node.instance}: cannot write its ${label} job script: ${(err as Error).message}`);
-    }
-    // Only new files (O_CREAT|O_EXCL, which never follows a link): the log directory may be writable by a whole group,
-    // and a link planted at a predictable name must not redirect the script, or the job's log, to another file.
-    for (const [file, text] of [
-      [`${log.slice(0, -4)}.sh`, script],
-      [log, ''],
-    ] as const) {
-      try {
-        writeFileSync(file, text, { flag: 'wx' });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileError(file, err, this.scheduler.logRole);
-        throw new StageFailure(
-          `${node.instance}: cannot write ${file}: something is already there (a file or link another process or user put there); sgd-noise only creates new files in its ${label} log directory`,
-        );
-      }
-    }
     const cfg = <T>(p: string) => getPath(job.config, p) as T;
     const res = { ...this.o.resourceDefaults, ...node.stage.resources?.(node.params, cfg) };
-    let jobId: string;
-    try {
-      jobId = await this.scheduler.submit({
-        instance: node.instance,
-        key: node.key,
-        argv,
-        script,
-        log,
-        workdir: this.o.workdir ?? process.cwd(),
-        cpus: job.threads,
-        gpus,
-        ...(res.memMB !== undefined ? { memMB: res.memMB } : {}),
-        ...(res.timeMin !== undefined ? { timeMin: res.timeMin } : {}),
-      });
-    } catch (err) {
-      throw new StageFailure(`${node.instance}: cannot submit its ${label} job: ${(err as Error).message}`);
-    }
-    const record: JobRecord = {
-      instance: node.instance,
-      key: node.key,
-      jobId,
-      attempt,
-      phase: 'queued',
-      slurmState: this.scheduler.submittedState,
-      log,
-      submittedAt: new Date().toISOString(),
-    };
-    this.file.jobs.push(record);
-    this.save();
-    hooks.job?.({ jobId, state: 'queued', detail: 'submitted', attempt });
+    const record = adopted ? this.adopt(adopted, hooks) : await this.submit(job, hooks, attempt, gpus, res);
+    const { jobId, log } = record;
     let settle!: (info: BatchJobState) => void;
     const ended = new Promise<BatchJobState>((resolve) => (settle = resolve));
-    const a: Active = { record, hooks, offset: 0, partial: '', tail: [], lastDetail: 'submitted', settle, cancelled: false };
+    const logRoot = path.resolve(log).startsWith(`${path.resolve(this.o.logDir)}${path.sep}`) ? path.resolve(this.o.logDir) : path.dirname(log);
+    const a: Active = { record, hooks, offset: 0, partial: '', tail: [], lastDetail: adopted ? 'adopted' : 'submitted', settle, cancelled: false, logRoot };
     this.active.set(jobId, a);
     const onAbort = () => this.requestCancel(a);
     if (hooks.signal.aborted) onAbort();
@@ -429,6 +443,91 @@ export class BatchExecutor implements Executor {
     this.save();
     hooks.job?.({ jobId, state: 'failed', detail, attempt });
     return { ok: false, message, lines };
+  }
+
+  /** Writes the job's script and empty log, submits it and records it in the jobs file. */
+  private async submit(job: ExecutorJob, hooks: ExecutorHooks, attempt: number, gpus: number, res: { memMB?: number; timeMin?: number }): Promise<JobRecord> {
+    const { node } = job;
+    const label = this.scheduler.label;
+    const n = ++this.seq;
+    const safe = node.instance.replace(/[^A-Za-z0-9_.=-]+/g, '_').slice(0, 80);
+    const log = path.join(this.file.logDir, `${String(n).padStart(3, '0')}-${safe}.${attempt}.log`);
+    const argv = [
+      ...this.o.command,
+      'exec',
+      node.instance,
+      '--key',
+      node.key,
+      '--remote',
+      this.o.remoteLocation,
+      '--threads',
+      String(job.threads),
+      ...(gpus > 0 ? ['--gpus', String(gpus)] : []),
+      ...(this.o.nodeCache ? ['--node-cache', this.o.nodeCache] : []),
+      ...this.o.planArgs,
+    ];
+    let script: string;
+    try {
+      script = this.scheduler.script({ instance: node.instance, key: node.key, argv });
+    } catch (err) {
+      throw new StageFailure(`${node.instance}: cannot write its ${label} job script: ${(err as Error).message}`);
+    }
+    // Only new files (O_CREAT|O_EXCL, which never follows a link): the log directory may be writable by a whole group,
+    // and a link planted at a predictable name must not redirect the script, or the job's log, to another file.
+    for (const [file, text] of [
+      [`${log.slice(0, -4)}.sh`, script],
+      [log, ''],
+    ] as const) {
+      try {
+        writeFileSync(file, text, { flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FileError(file, err, this.scheduler.logRole);
+        throw new StageFailure(
+          `${node.instance}: cannot write ${file}: something is already there (a file or link another process or user put there); sgd-noise only creates new files in its ${label} log directory`,
+        );
+      }
+    }
+    let jobId: string;
+    try {
+      jobId = await this.scheduler.submit({
+        instance: node.instance,
+        key: node.key,
+        argv,
+        script,
+        log,
+        workdir: this.o.workdir ?? process.cwd(),
+        cpus: job.threads,
+        gpus,
+        ...(res.memMB !== undefined ? { memMB: res.memMB } : {}),
+        ...(res.timeMin !== undefined ? { timeMin: res.timeMin } : {}),
+      });
+    } catch (err) {
+      throw new StageFailure(`${node.instance}: cannot submit its ${label} job: ${(err as Error).message}`);
+    }
+    const record: JobRecord = {
+      instance: node.instance,
+      key: node.key,
+      jobId,
+      attempt,
+      phase: 'queued',
+      slurmState: this.scheduler.submittedState,
+      log,
+      submittedAt: new Date().toISOString(),
+    };
+    this.file.jobs.push(record);
+    this.save();
+    hooks.job?.({ jobId, state: 'queued', detail: 'submitted', attempt });
+    return record;
+  }
+
+  /** Takes over an earlier coordinator's job (already in the jobs file): says so, and reports its last known phase. */
+  private adopt(record: JobRecord, hooks: ExecutorHooks): JobRecord {
+    const phase = record.phase === 'running' ? 'running' : 'queued';
+    hooks.log(
+      `adopted ${this.scheduler.label} job ${record.jobId} (attempt ${record.attempt}), submitted by run ${record.fromRun ?? '?'} at ${record.submittedAt} and left ${record.slurmState}: waiting on it, not submitting another`,
+    );
+    hooks.job?.({ jobId: record.jobId, state: phase, detail: `adopted from run ${record.fromRun ?? '?'}`, attempt: record.attempt });
+    return record;
   }
 
   private async inRemoteNow(key: string): Promise<boolean> {
@@ -530,7 +629,7 @@ export class BatchExecutor implements Executor {
     let fd: number;
     // Never blocks (a FIFO) nor follows a link (the run's log directory or the log itself): see cache/safe-file.ts.
     try {
-      const opened = openRegularFileSync(a.record.log, { root: path.resolve(this.o.logDir) });
+      const opened = openRegularFileSync(a.record.log, { root: a.logRoot });
       if (!opened) return; // not created yet (the job has not started)
       fd = opened.fd;
     } catch (err) {
@@ -573,40 +672,34 @@ export class BatchExecutor implements Executor {
   }
 
   private save(): void {
-    if (!this.o.jobsFile) return;
-    mkdirSync(path.dirname(this.o.jobsFile), { recursive: true });
-    const tmp = `${this.o.jobsFile}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(this.file, null, 2)}\n`);
-    renameSync(tmp, this.o.jobsFile);
+    if (this.o.jobsFile) writeJobsFile(this.o.jobsFile, this.file);
   }
 }
 
-/** The jobs file of the last batch run on this cache, or undefined (none, or unreadable). */
-export function readJobsFile(file: string): JobsFile | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as JobsFile;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The jobs file with whether its coordinator still runs, and with `refresh`'s live states for jobs not yet ended. */
+/**
+ * The jobs file with whether its coordinator still runs (it holds the lock beside the file, on whatever host; a file
+ * from before the lock: its pid is alive here) and `refresh`'s live states for jobs not yet ended. Undefined when
+ * there is no jobs file or it is not one.
+ */
 export async function jobsStatus(
   file: string,
   refresh: (ids: string[]) => Promise<Map<string, BatchJobState>>,
 ): Promise<(JobsFile & { running: boolean; live: boolean }) | undefined> {
   const jobs = readJobsFile(file);
   if (!jobs) return undefined;
-  let running = false;
-  try {
-    process.kill(jobs.pid, 0);
-    running = jobs.finishedAt === undefined;
-  } catch {
-    running = false;
+  const lockFile = `${file}.lock`;
+  let running: boolean;
+  if (existsSync(lockFile)) running = probeCoordinator(lockFile) !== undefined;
+  else {
+    try {
+      process.kill(jobs.pid, 0);
+      running = jobs.finishedAt === undefined && (jobs.host === undefined || jobs.host === hostname());
+    } catch {
+      running = false;
+    }
   }
   let live = false;
-  const open = jobs.jobs.filter((j) => j.phase === 'queued' || j.phase === 'running');
+  const open = jobs.jobs.filter(isOpen);
   if (open.length > 0) {
     try {
       const states = await refresh(open.map((j) => j.jobId));

@@ -33,6 +33,8 @@ export interface PluginOption {
   readonly default?: unknown;
   /** Checks the flag's text and converts it, throwing a UsageError that names `flag` (`--max-jobs`). */
   readonly parse?: (text: string, flag: string) => unknown;
+  /** Belongs to `run --detach` (the coordinator job itself): not passed on to the coordinator's own `run`. */
+  readonly detachOnly?: boolean;
 }
 
 /** What a plugin's checks see before anything is opened: the run's values that its jobs would get. */
@@ -73,6 +75,28 @@ export interface ExecutorJobsStatus {
   readonly lines: readonly string[];
 }
 
+/** What a plugin's `detach` gets: the run to submit as a job of its own, which then coordinates the others. */
+export interface DetachContext {
+  readonly cacheDir: string;
+  readonly remote: CacheRemote | undefined;
+  readonly config: Record<string, unknown>;
+  /** The coordinator's command: `[node, …/bin/sgd-noise.js, 'run', …]`, the same run without `--detach`. */
+  readonly argv: readonly string[];
+  /** Its working directory (relative paths of the command line are relative to it). */
+  readonly workdir: string;
+  /** The plugin's options, checked and converted, with their defaults. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Command lines (shell-quoted) to follow the run and to stop it. */
+  readonly follow: { readonly status: string; readonly cancel: string };
+}
+
+/** What a command of a plugin prints: `json` for `--json`, else `lines`; `ok` false makes the exit code 1. */
+export interface ExecutorReport {
+  readonly json: unknown;
+  readonly lines: readonly string[];
+  readonly ok: boolean;
+}
+
 /** An executor plugin; see the module comment. */
 export interface ExecutorPlugin {
   /** `--executor NAME`, and the key of its jobs in `status --json`. */
@@ -90,6 +114,16 @@ export interface ExecutorPlugin {
   create(ctx: ExecutorContext): Executor | Promise<Executor>;
   /** The jobs of the running or last run on this cache, for `status`; undefined when it has none. */
   status?(cacheDir: string): Promise<ExecutorJobsStatus | undefined>;
+  /**
+   * `run --detach`: submits the run's coordinator as a job of its own and returns at once, saying how to follow it.
+   * Refuses (throws a UsageError) while a coordinator of this cache is queued or running.
+   */
+  detach?(ctx: DetachContext): Promise<ExecutorReport>;
+  /**
+   * `sgd-noise cancel`: cancels the coordinator of this cache's run and every job it submitted, waiting until the
+   * scheduler shows none of them; undefined when no run of this plugin is recorded in the cache directory.
+   */
+  cancel?(cacheDir: string): Promise<ExecutorReport | undefined>;
 }
 
 /** The plugin's options from the parsed flags: each checked by its `parse`, else its `default`. */

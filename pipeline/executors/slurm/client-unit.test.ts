@@ -145,6 +145,17 @@ test('cancel calls scancel with the ids, and fails loudly', async (t) => {
   const { run, calls } = fake({ scancel: ok('') });
   await new SlurmClient({ run }).cancel(['1', '2']);
   t.deepEqual(calls[0]!.args, ['1', '2']);
-  const bad = fake({ scancel: { exitCode: 1, stdout: '', stderr: 'scancel: error: Invalid job id x' } });
-  await t.throwsAsync(new SlurmClient({ run: bad.run }).cancel(['x']), { message: 'scancel failed (exit code 1): scancel: error: Invalid job id x' });
+  const bad = fake({ scancel: { exitCode: 1, stdout: '', stderr: 'scancel: error: Kill job error on job id 99: Access/permission denied' } });
+  await t.throwsAsync(new SlurmClient({ run: bad.run }).cancel(['99']), {
+    message: 'scancel failed (exit code 1): scancel: error: Kill job error on job id 99: Access/permission denied',
+  });
+});
+
+test('ids that are no Slurm job id (from an edited jobs file: an option, a blank) never reach scancel or squeue', async (t) => {
+  const { run, calls } = fake({ scancel: ok(''), squeue: ok('') });
+  for (const id of ['--user=root', '-u', '1 2', '1,2', 'x', '']) {
+    await t.throwsAsync(new SlurmClient({ run }).cancel(['1', id]), { message: `scancel: ${JSON.stringify(id)} is not a Slurm job id (e.g. 123 or 123_4)` });
+    await t.throwsAsync(new SlurmClient({ run }).states([id]), { message: /^squeue: .* is not a Slurm job id/ });
+  }
+  t.deepEqual(calls, []);
 });

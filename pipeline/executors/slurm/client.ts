@@ -136,8 +136,14 @@ export function dependencyOption(d: SlurmDependency | undefined): string | undef
   return parts.length > 0 ? parts.join(',') : undefined;
 }
 
-/** Job ids as `--dependency` takes them: `123`, or an array task `123_4`. */
-const JOB_ID = /^[0-9]+(?:_[0-9]+)?$/;
+/** Job ids as `--dependency`, squeue and scancel take them: `123`, or an array task `123_4`. */
+export const JOB_ID = /^[0-9]+(?:_[0-9]+)?$/;
+
+/** Throws, naming `command`, unless every id is a job id: an id from a file must never reach a command as an option. */
+function checkJobIds(command: string, ids: readonly string[]): void {
+  const bad = ids.find((id) => !JOB_ID.test(id));
+  if (bad !== undefined) throw new Error(`${command}: ${JSON.stringify(bad)} is not a Slurm job id (e.g. 123 or 123_4)`);
+}
 
 /**
  * Throws, naming the job and the field, where a value of `spec` would reach sbatch as something else: a control
@@ -265,6 +271,7 @@ export class SlurmClient {
   async states(jobIds: readonly string[]): Promise<Map<string, SlurmJobInfo>> {
     const result = new Map<string, SlurmJobInfo>();
     if (jobIds.length === 0) return result;
+    checkJobIds('squeue', jobIds);
     const args = ['--noheader', '--states=all', `--jobs=${jobIds.join(',')}`, `--format=${SQUEUE_FORMAT}`];
     const q = await this.run('squeue', args, { env: this.env, timeoutMs: this.timeoutMs });
     // squeue fails with "Invalid job id specified" only when none of the ids is known any more
@@ -306,6 +313,7 @@ export class SlurmClient {
   /** Cancels `jobIds` (pending or running) with `scancel`; jobs that already ended are no error. */
   async cancel(jobIds: readonly string[]): Promise<void> {
     if (jobIds.length === 0) return;
+    checkJobIds('scancel', jobIds);
     const args = [...jobIds];
     const r = await this.run('scancel', args, { env: this.env, timeoutMs: this.timeoutMs });
     if (r.exitCode !== 0) throw commandFailed('scancel', args, r);

@@ -7,10 +7,13 @@
  * the job script, the sbatch request, the reading of Slurm's states and the checks of what reaches sbatch.
  */
 import { BATCH_DEFAULTS, BatchExecutor, type BatchExecutorOptions, type BatchJobState, type BatchScheduler } from '../batch.ts';
-import { GPU_REQUESTS, GPU_TYPE, isTerminal, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
+import { GPU_REQUESTS, GPU_TYPE, isTerminal, JOB_ID, type GpuRequest, type SlurmClient, type SlurmJobInfo } from './client.ts';
 import { argumentProblem, controlCharacter, directiveArgument, printable, sbatchOptionProblem, slurmPathProblem } from './safe-values.ts';
 
+import { shellQuote } from '../../shell-quote.ts';
+
 export { readJobsFile, type JobRecord, type JobsFile } from '../batch.ts';
+export { shellQuote } from '../../shell-quote.ts';
 
 /** The part of {@link SlurmClient} the executor uses (tests pass a fake). */
 export type SlurmApi = Pick<SlurmClient, 'submit' | 'states' | 'cancel'>;
@@ -30,11 +33,6 @@ export interface SlurmExecutorOptions extends BatchExecutorOptions {
   gpuRequest?: GpuRequest;
   /** A GPU type for those requests (`--gpus=h100:1`, `--gres=gpu:h100:1`); letters, digits, `_`, `.`, `-`. */
   gpuType?: string;
-}
-
-/** Quotes `s` for /bin/sh: bare when it holds only plain characters, else in single quotes (which keep everything). */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -100,6 +98,10 @@ export function slurmScheduler(o: SlurmExecutorOptions): BatchScheduler {
       }),
     states: async (ids) => new Map([...(await o.client.states(ids))].map(([id, info]) => [id, batchState(info)])),
     cancel: (ids) => o.client.cancel(ids),
+    currentJob: () => {
+      const id = process.env.SLURM_JOB_ID;
+      return id !== undefined && JOB_ID.test(id) ? id : undefined;
+    },
   };
 }
 

@@ -1,14 +1,25 @@
 /**
  * The Slurm plugin: `--executor slurm` runs each isolated instance as one sbatch job (slurm/executor.ts, the batch
- * executor over Slurm). Its options, their checks, the executor's construction and `status`'s view of the jobs file
- * are all here; the CLI knows them only through this declaration.
+ * executor over Slurm); `--detach` submits the coordinator itself as a job (slurm/coordinator.ts) and `cancel` stops
+ * it and its jobs (slurm/cancel.ts). Its options, their checks, the executor's construction and `status`'s view of the
+ * coordinator and the jobs file are all here; the CLI knows them only through this declaration.
  */
 import path from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { nonNegativeInteger, positiveInteger } from '../../option-values.ts';
 import { GPU_REQUESTS, GPU_TYPE, SlurmClient, type GpuRequest } from './client.ts';
+import { cancelSlurmRun } from './cancel.ts';
+import {
+  coordinatorState,
+  DEFAULT_COORDINATOR_MINUTES,
+  readCoordinatorRecord,
+  refuseWhileCoordinatorLives,
+  submitCoordinator,
+  type CoordinatorRecord,
+  type CoordinatorState,
+} from './coordinator.ts';
 import { SLURM_DEFAULTS, SlurmExecutor, batchState } from './executor.ts';
-import { slurmRunProblem } from './safe-values.ts';
+import { formatSlurmTime, slurmRunProblem, slurmTimeMinutes } from './safe-values.ts';
 import { jobsStatus, type JobsFile } from '../batch.ts';
 import type { ExecutorCheck, ExecutorPlugin } from '../plugin.ts';
 
@@ -66,6 +77,18 @@ export const slurmPlugin: ExecutorPlugin = {
       help: "how a stage's\nGPUs are asked for: --gpus=N, the default, --gres=gpu:N or --ntasks=1 --gpus-per-task=N",
     },
     { name: 'slurm-gpu-type', type: 'string', arg: 'T', help: 'a GPU type: --gpus=T:N, --gres=gpu:T:N', newLine: true },
+    { name: 'detach', type: 'boolean', help: 'submit the coordinator as a Slurm job of its own and return', newLine: true },
+    {
+      name: 'coordinator-time',
+      type: 'string',
+      arg: 'T',
+      help: `its time limit, default ${formatSlurmTime(DEFAULT_COORDINATOR_MINUTES)}`,
+      newLine: true,
+      default: DEFAULT_COORDINATOR_MINUTES,
+      parse: coordinatorTime,
+      detachOnly: true,
+    },
+    { name: 'coordinator-option', type: 'string', multiple: true, arg: 'OPT', help: 'its #SBATCH lines', default: [], detachOnly: true },
   ],
   check: checkSlurmValues,
   async create(ctx) {
@@ -83,6 +106,8 @@ export const slurmPlugin: ExecutorPlugin = {
       ? positiveInteger('$SGD_NOISE_SLURM_POLL_MS', process.env.SGD_NOISE_SLURM_POLL_MS, 'milliseconds between job state polls')
       : undefined;
     const client = new SlurmClient();
+    // Another coordinator, running or (detached) still queued, would drive the same jobs: refused before anything starts.
+    await refuseWhileCoordinatorLives(ctx.cacheDir, path.join(ctx.cacheDir, SLURM_JOBS_FILE), client);
     // Defaults from the config's optional `slurm` section (a project may declare it; see pipeline.config.ts).
     const slurmConfig = (ctx.config.slurm ?? {}) as SlurmConfig;
     // Without --slurm-max-cpus, no job asks for more CPUs than the largest node (of the partition) has: Slurm would
@@ -99,7 +124,7 @@ export const slurmPlugin: ExecutorPlugin = {
       cache: ctx.cache,
       remote,
       remoteLocation: remote.location,
-      logDir: path.resolve(o['slurm-log-dir'] ?? path.join(remote.location, 'slurm-logs')),
+      logDir: slurmLogDir(o['slurm-log-dir'], remote.location),
       command: ctx.command,
       planArgs: ctx.planArgs,
       ...(o['slurm-node-cache'] !== undefined ? { nodeCache: o['slurm-node-cache'] } : {}),
@@ -117,22 +142,68 @@ export const slurmPlugin: ExecutorPlugin = {
       jobsFile: path.join(ctx.cacheDir, SLURM_JOBS_FILE),
     });
   },
+  async detach(run) {
+    const o = run.options as { 'slurm-log-dir'?: string; 'coordinator-time': number; 'coordinator-option': string[] };
+    return submitCoordinator(run, {
+      client: new SlurmClient(),
+      logDir: slurmLogDir(o['slurm-log-dir'], run.remote!.location),
+      jobsFile: path.join(run.cacheDir, SLURM_JOBS_FILE),
+      timeLimitMin: o['coordinator-time'],
+      options: o['coordinator-option'],
+    });
+  },
   async status(cacheDir) {
+    const client = new SlurmClient({ timeoutMs: 10_000 });
     const jobs = await jobsStatus(path.join(cacheDir, SLURM_JOBS_FILE), async (ids) => {
-      const states = await new SlurmClient({ timeoutMs: 10_000 }).states(ids);
+      const states = await client.states(ids);
       return new Map([...states].map(([id, info]) => [id, batchState(info)]));
     });
-    return jobs && { json: jobs, lines: formatSlurmJobs(jobs) };
+    const record = readCoordinatorRecord(cacheDir);
+    const coordinator = record && { ...record, state: await coordinatorState(client, record.jobId) };
+    if (!jobs && !coordinator) return undefined;
+    return {
+      json: { ...jobs, ...(coordinator ? { coordinator } : {}) },
+      lines: [
+        ...(coordinator ? formatCoordinator(coordinator) : []),
+        ...(jobs ? formatSlurmJobs(jobs) : ['Slurm jobs: none yet (the coordinator has not started its run)']),
+      ],
+    };
   },
+  cancel: (cacheDir) => cancelSlurmRun(cacheDir, path.join(cacheDir, SLURM_JOBS_FILE), new SlurmClient({ timeoutMs: 30_000 })),
 };
+
+/** The shared directory of job scripts and logs: `--slurm-log-dir`, else REMOTE/slurm-logs. */
+function slurmLogDir(flag: string | undefined, remote: string): string {
+  return path.resolve(flag ?? path.join(remote, 'slurm-logs'));
+}
+
+/** `--coordinator-time T`: a Slurm time limit (`7-00:00:00`, `48:00:00`, `90`), in minutes; else a usage error. */
+function coordinatorTime(text: string, flag: string): number {
+  const minutes = slurmTimeMinutes(text);
+  if (minutes === undefined) {
+    throw new UsageError(
+      `${flag}: expected a Slurm time limit of at least a minute (MINUTES, HOURS:MINUTES:SECONDS, DAYS-HOURS[:MINUTES[:SECONDS]], e.g. 7-00:00:00), received ${JSON.stringify(text)}`,
+    );
+  }
+  return minutes;
+}
+
+/** The detached coordinator, in one line: its job, its state, when it was submitted, its log. */
+function formatCoordinator(c: CoordinatorRecord & { state: CoordinatorState }): string[] {
+  const state = c.state.phase === 'ended' ? `ended, ${c.state.detail}` : c.state.detail;
+  return [`Slurm coordinator job ${c.jobId} (detached, submitted ${c.submittedAt} from ${c.host}): ${state}; its log: ${c.log}`];
+}
 
 /** The jobs of a Slurm run, one line each, under a line naming the run. */
 function formatSlurmJobs(s: JobsFile & { running: boolean; live: boolean }): string[] {
+  const where = `coordinator pid ${s.pid}${s.host ? ` on ${s.host}` : ''}${s.job ? `, in Slurm job ${s.job}` : ''}`;
+  const end = s.finishedAt ? `, finished ${s.finishedAt}` : s.leftAt ? `, left its jobs running at ${s.leftAt} for a rerun to adopt` : '';
   const lines = [
-    `Slurm jobs of ${s.running ? 'the running' : 'the last'} run ${s.runId} (coordinator pid ${s.pid}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}; logs in ${s.logDir}${s.live ? '; states from squeue now' : ''}):`,
+    `Slurm jobs of ${s.running ? 'the running' : 'the last'} run ${s.runId} (${where}${end}; logs in ${s.logDir}${s.live ? '; states from squeue now' : ''}):`,
   ];
   for (const j of s.jobs) {
-    lines.push(`  ${j.jobId.padEnd(8)} ${j.phase.padEnd(9)} ${j.slurmState.padEnd(13)} ${j.instance}${j.attempt > 1 ? ` (attempt ${j.attempt})` : ''}`);
+    const notes = [...(j.attempt > 1 ? [`attempt ${j.attempt}`] : []), ...(j.fromRun ? [`submitted by run ${j.fromRun}`] : [])];
+    lines.push(`  ${j.jobId.padEnd(8)} ${j.phase.padEnd(9)} ${j.slurmState.padEnd(13)} ${j.instance}${notes.length ? ` (${notes.join(', ')})` : ''}`);
   }
   if (s.jobs.length === 0) lines.push('  (none submitted: every instance was cached)');
   return lines;
@@ -156,6 +227,13 @@ function slurmGpuOptions(request: string | undefined, type: string | undefined):
  * usage error names the option or config path (`--slurm-option`, `slurm.options.2`, `--slurm-log-dir`, ...).
  */
 function checkSlurmValues(run: ExecutorCheck): void {
+  const detachOnly = (['coordinator-time', 'coordinator-option'] as const).find((f) => run.flags[f] !== undefined);
+  if (detachOnly !== undefined && !run.flags.detach) throw new UsageError(`--${detachOnly} describes the coordinator's own job: it goes with --detach`);
+  if (run.flags['coordinator-time'] !== undefined) coordinatorTime(run.flags['coordinator-time'] as string, '--coordinator-time');
+  const coordinatorOptions = (run.flags['coordinator-option'] as string[] | undefined) ?? [];
+  const timeOption = coordinatorOptions.find((x) => /^(?:--time(?:=|$)|-t)/.test(x));
+  if (timeOption !== undefined)
+    throw new UsageError(`--coordinator-option ${JSON.stringify(timeOption)}: give the coordinator's time limit with --coordinator-time`);
   const configOptions = (run.config.slurm as { options?: unknown[] } | undefined)?.options ?? [];
   const options = (run.flags['slurm-option'] as string[] | undefined) ?? [];
   const logDirFlag = run.flags['slurm-log-dir'] as string | undefined;
@@ -168,6 +246,7 @@ function checkSlurmValues(run: ExecutorCheck): void {
     options: [
       ...configOptions.map((value, i) => ({ name: `slurm.options.${i}`, value: String(value) })),
       ...options.map((value) => ({ name: '--slurm-option', value })),
+      ...coordinatorOptions.map((value) => ({ name: '--coordinator-option', value })),
     ],
     logDir,
     plain: [

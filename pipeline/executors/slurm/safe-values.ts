@@ -123,3 +123,34 @@ export function slurmRunProblem(v: SlurmRunValues): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Minutes of a Slurm time limit written as sbatch's `--time` takes it: `MINUTES`, `MINUTES:SECONDS`,
+ * `HOURS:MINUTES:SECONDS`, `DAYS-HOURS`, `DAYS-HOURS:MINUTES` or `DAYS-HOURS:MINUTES:SECONDS` (seconds rounded up to
+ * a minute, Slurm's granularity); undefined for anything else or a limit under a minute.
+ *
+ * ```ts
+ * slurmTimeMinutes('7-00:00:00'); // 10080
+ * slurmTimeMinutes('90');         // 90
+ * slurmTimeMinutes('1:30:00');    // 90
+ * ```
+ */
+export function slurmTimeMinutes(text: string): number | undefined {
+  const m = /^(?:(\d+)-(\d+)(?::(\d+)(?::(\d+))?)?|(\d+)(?::(\d+)(?::(\d+))?)?)$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = (s: string | undefined) => (s === undefined ? 0 : Number(s));
+  let seconds: number;
+  if (m[1] !== undefined) seconds = ((n(m[1]) * 24 + n(m[2])) * 60 + n(m[3])) * 60 + n(m[4]);
+  else if (m[7] !== undefined) seconds = (n(m[5]) * 60 + n(m[6])) * 60 + n(m[7]);
+  else seconds = n(m[5]) * 60 + n(m[6]);
+  const minutes = Math.ceil(seconds / 60);
+  return Number.isSafeInteger(minutes) && minutes >= 1 ? minutes : undefined;
+}
+
+/** A time limit in minutes as Slurm prints one: `7-00:00:00`, `1:30:00`. */
+export function formatSlurmTime(minutes: number): string {
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const mm = String(minutes % 60).padStart(2, '0');
+  return d > 0 ? `${d}-${String(h).padStart(2, '0')}:${mm}:00` : `${h}:${mm}:00`;
+}
