@@ -15,6 +15,7 @@ import { experimentShape, type Experiment } from './stages/experiment.ts';
 import { EXPERIMENTS } from './stages/experiments.ts';
 import { fashionPaper } from './stages/fashion/config.ts';
 import { fashionSweepSummary } from './stages/fashion/sweep.ts';
+import { headlinesOf } from './stages/headlines.ts';
 import { oneHiddenPaper } from './stages/onehidden/config.ts';
 import { stagesOf } from './stages/registry.ts';
 import { resolveAutoBackend } from './stages/tf/auto.ts';
@@ -216,6 +217,7 @@ export function sgdNoiseProject(experiments: readonly Experiment[] = EXPERIMENTS
       'batch-size-paper': { 'fashion.dynamics.batchSize': BATCH_SIZES },
     },
     sweepSummary: fashionSweepSummary,
+    headlines: headlinesOf(experiments),
     defaultProfile: 'quick',
     stages: stagesOf(experiments),
     measureCosts: measureCostsOf(experiments),

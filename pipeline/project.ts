@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import type { Json } from '../cache/values.ts';
+import type { HeadlinesSpec } from './headlines.ts';
 import { ConfigError, applyOverrides, parseOverrides, validateConfig, type Override } from './config.ts';
 import { buildPlan, countInstances, type Plan, type PlanOptions } from './plan.ts';
 import { DEFAULT_MAX_INSTANCES } from './plan-limits.ts';
@@ -39,6 +40,11 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly allowedSigners?: string;
   /** The stage `sgd-noise report` renders from cached outputs (none: the project has no report command). */
   readonly reportStage?: string;
+  /**
+   * The headline numbers of a run, read from cached outputs only, that `sgd-noise runs` lists and `sgd-noise diff`
+   * compares (pipeline/headlines.ts); none: those commands show no metrics, claims or deviations.
+   */
+  readonly headlines?: HeadlinesSpec;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { shortCommit, type CodeFacts } from '../../../pipeline/code-facts.ts';
 import { flattenConfig, getPath } from '../../../pipeline/config.ts';
 import type { LineageEntry, RunFacts } from '../../../pipeline/stage.ts';
-import { applicableDeviations, reproduceCell, reproducesCode } from '../../deviations.ts';
+import { applicableDeviations, deviationChoice, reproduceCell } from '../../deviations.ts';
 import type { ReportSection } from '../document.ts';
 import { codeSpan } from '../render/markup.ts';
 
@@ -113,7 +113,7 @@ function deviationsTable(config: Record<string, unknown>): ReportSection['blocks
         code: d.code,
         paperProfile: d.paperProfile,
         reproduce: reproduceCell(d).replace(/<br>/g, '; ').replace(/`/g, ''),
-        thisRun: d.reproduce.length === 0 ? 'no key' : reproducesCode(d, cfg) ? 'the released code' : 'this project’s choice',
+        thisRun: deviationChoice(d, cfg),
       })),
     },
   };
