@@ -49,6 +49,7 @@ export const diffCommand: Command = {
 function recordFacts(r: ReadRunRecord): { name: string; value: string }[] {
   return [
     { name: 'started', value: r.startedAt },
+    ...(r.sweeps.length ? [{ name: 'sweeps', value: r.sweeps.map((s) => `--sweep ${s}`).join(' ') }] : []),
     { name: 'outcome', value: r.outcome },
     { name: 'commit', value: shortCommit(r.code) },
   ];

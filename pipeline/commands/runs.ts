@@ -82,13 +82,13 @@ function runLines(r: ReadRunRecord, h: ReadHeadlines | undefined): string[] {
   return lines;
 }
 
-/** `7 of 9 hold (1 does not hold, 1 not run)`. */
+/** `7 of 9 hold (1 does not, 1 not run)`. */
 function claimsLine(claims: readonly HeadlineClaim[]): string {
   const by = new Map<string, number>();
   for (const c of claims) by.set(c.verdict, (by.get(c.verdict) ?? 0) + 1);
   const holds = by.get('holds') ?? 0;
   by.delete('holds');
-  const rest = [...by].map(([verdict, n]) => `${n} ${verdict}`);
+  const rest = [...by].map(([verdict, n]) => (verdict === 'does not hold' ? `${n} ${n === 1 ? 'does' : 'do'} not` : `${n} ${verdict}`));
   return `${holds} of ${claims.length} hold${rest.length ? ` (${rest.join(', ')})` : ''}`;
 }
 
