@@ -149,6 +149,11 @@ export function updateRunRecord(cacheDir: string, record: RunRecord): void {
   syncDir(dir);
 }
 
+/** Deletes a run's record (a run that was refused before anything ran); a record already gone is no error. */
+export function removeRunRecord(cacheDir: string, id: string): void {
+  rmSync(path.join(runsDir(cacheDir), `${id}.json`), { force: true });
+}
+
 /** A record file that could not be read or failed validation (reported, never trusted). */
 export interface UnreadableRecord {
   readonly file: string;

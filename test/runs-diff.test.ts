@@ -57,7 +57,9 @@ test.serial('every run writes its record: outcome, counts and the keys it resolv
   const w = workspace();
   t.is((await w.cli(['run', 'slow.ms=1'])).exitCode, 0);
   t.is((await w.cli(['run', 'slow.ms=1', 'slow.fail=true', '--keep-going'])).exitCode, 1);
-  const [failed, ok] = await listed(w);
+  t.is((await w.cli(['run', '--force', 'nosuch'])).exitCode, 2);
+  const [failed, ok, ...more] = await listed(w);
+  t.deepEqual(more, [], 'a run refused before anything ran leaves no record');
   t.is(ok!.outcome, 'ok');
   t.deepEqual(ok!.overrides, ['slow.ms=1']);
   t.like(ok!.counts, { ran: 9, cached: 0, failed: 0 });

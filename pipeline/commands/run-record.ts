@@ -2,14 +2,15 @@
  * The run record of one `sgd-noise run` (pipeline/run-records.ts), kept around the run itself: written before anything
  * runs (outcome `running`, the selected instances and their planned keys, the code's commit), rewritten at the end
  * with the outcome, the wall time, the counts, the keys the instances were really found or stored under (an instance
- * that ran without a failed optional input has its own key) and the first GPU adapter a stage recorded.
+ * that ran without a failed optional input has its own key) and the first GPU adapter a stage recorded. A record that
+ * cannot be written (a full disk) is a warning on stderr: the run goes on, and fails or not on its own.
  */
 import type { CacheStore } from '../../cache/store.ts';
 import { codeFacts, type CodeFacts } from '../code-facts.ts';
 import { FileError } from '../errors.ts';
 import type { RunEvent, RunSummary } from '../events.ts';
 import { selectInstances } from '../plan.ts';
-import { createRunRecord, runsDir, updateRunRecord, type RunRecord } from '../run-records.ts';
+import { createRunRecord, removeRunRecord, runsDir, updateRunRecord, type RunRecord } from '../run-records.ts';
 import type { CommandContext } from './command.ts';
 import { idList } from './options.ts';
 
@@ -29,7 +30,7 @@ export async function recordRun(ctx: CommandContext, run: (observer: RunObserver
   const selected = selectInstances(plan, [...idList(values.only), ...targets]);
   const code = await codeFacts(project.root);
   const keys: Record<string, string> = Object.fromEntries(plan.order.filter((id) => selected.has(id)).map((id) => [id, plan.nodes.get(id)!.key]));
-  let record: RunRecord;
+  let record: RunRecord | undefined;
   try {
     record = createRunRecord(cacheDir, {
       profile: resolved.profile,
@@ -42,21 +43,31 @@ export async function recordRun(ctx: CommandContext, run: (observer: RunObserver
       backend: typeof resolved.config.backend === 'string' ? resolved.config.backend : null,
     });
   } catch (err) {
-    throw new FileError(runsDir(cacheDir), err);
+    // The run itself may still work (or fail with its own words, as on a full disk): it goes on without a record.
+    process.stderr.write(`warning: no run record for this run: ${new FileError(runsDir(cacheDir), err).message}\n`);
   }
   const started = Date.now();
   let summary: RunSummary | undefined;
   let exit: number | undefined;
+  let began = false;
   try {
     exit = await run({
       code,
       observe(e) {
+        began = true;
         if (e.type === 'hit' || e.type === 'done') keys[e.instance] = e.key;
         else if (e.type === 'finished') summary = e.summary;
       },
     });
     return exit;
   } finally {
+    // A mistake refused before the plan started (a bad --force, an unwritable remote) ran nothing: no record of it.
+    if (record && exit === undefined && !began) removeRunRecord(cacheDir, record.id);
+    else if (record) finish(record);
+  }
+
+  /** Rewrites the record with how the run ended; a failure to is a warning (the run's outcome stands). */
+  function finish(record: RunRecord): void {
     const outcome: RunRecord['outcome'] = exit === 130 || exit === 143 ? 'cancelled' : exit === 0 && summary?.ok ? 'ok' : 'failed';
     try {
       updateRunRecord(cacheDir, {
@@ -79,7 +90,7 @@ export async function recordRun(ctx: CommandContext, run: (observer: RunObserver
       });
       if (process.stderr.isTTY) process.stderr.write(`run recorded as ${record.id} (sgd-noise runs lists it, sgd-noise diff compares it)\n`);
     } catch (err) {
-      process.stderr.write(`warning: could not finish the run record ${record.id}: ${(err as Error).message}\n`);
+      process.stderr.write(`warning: could not finish the run record ${record.id}: ${new FileError(runsDir(cacheDir), err).message}\n`);
     }
   }
 }
