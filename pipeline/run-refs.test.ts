@@ -51,7 +51,7 @@ test('a run id, or a prefix of exactly one', (t) => {
   t.is(resolveRunRef(ctx.ids[1]!.slice(0, 13), ctx).label, ctx.ids[1], '20261207T1901: one minute, one run');
   const many = t.throws(() => resolveRunRef('20261207', ctx), { instanceOf: UsageError });
   t.regex(many.message, /is the start of 3 run ids/);
-  t.throws(() => resolveRunRef('2025', ctx), { instanceOf: UsageError, message: /not the start of any run id/ });
+  t.throws(() => resolveRunRef('2025', ctx), { instanceOf: UsageError, message: /^run reference '2025' matches nothing: .*not a run id or its start/ });
 });
 
 test('a profile is its configuration now, planned: every instance with its key', (t) => {
@@ -71,9 +71,13 @@ test('key=value sets apply to the command’s profile, or PROFILE:key=value to a
   t.like(point.config, { seed: 1, left: { scale: 5 }, right: { offset: 2 } });
   t.is(resolveRunRef('left.scale=5', { ...ctx, profile: 'other' }).config.seed, 2);
   t.like(resolveRunRef('other:left.scale=5', ctx), { profile: 'other', overrides: ['left.scale=5'] });
-  t.throws(() => resolveRunRef('nosuch:left.scale=5', ctx), { instanceOf: UsageError, message: /profile 'nosuch' does not exist/ });
+  t.throws(() => resolveRunRef('nosuch:left.scale=5', ctx), { instanceOf: UsageError, message: /'nosuch' is not a profile \(profiles: quick, other\)/ });
+  t.throws(() => resolveRunRef('oops,left.scale=5', ctx), {
+    instanceOf: UsageError,
+    message: /^run reference 'oops,left\.scale=5' matches nothing \('oops' is not key=value\)/,
+  });
   const bad = t.throws(() => resolveRunRef('left.scale=big', ctx), { instanceOf: ConfigError });
-  t.regex(bad.message, /left\.scale.*\(run reference 'left\.scale=big'\)/);
+  t.regex(bad.message, /run reference 'left\.scale=big': .*left\.scale/);
 });
 
 test('a point label splits at the commas that start a pair, not inside a JSON value', (t) => {
@@ -99,4 +103,14 @@ test('resolveRunRefs reads the records once and resolves each', (t) => {
     [ctx.ids[1], ctx.ids[2], 'quick'],
   );
   t.is(listRunRecords(ctx.cacheDir).records.length, 3);
+});
+
+test('a profile that declares a sweep names several runs: refused, naming a point to give instead', (t) => {
+  const swept = { ...toy, sweeps: { other: { 'left.scale': [1, 2] } } };
+  const ctx = { ...withRecords(), project: swept, planFor: (r: Parameters<typeof projectPlan>[1]) => projectPlan(swept, r) };
+  t.throws(() => resolveRunRef('other', ctx), {
+    instanceOf: UsageError,
+    message: "run reference 'other': profile other sweeps left.scale, so it names 2 runs; name one point, e.g. other:left.scale=1",
+  });
+  t.is((resolveRunRef('other:left.scale=2', ctx).config.left as { scale: number }).scale, 2, 'a point of it is one run');
 });

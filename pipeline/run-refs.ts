@@ -9,7 +9,7 @@
  *
  * A recorded run keeps the keys it resolved to; a profile or point is planned now, its keys those of the code and
  * input files of today. A reference that matches nothing, or more than one run id, is a usage error naming it and
- * what it could have been.
+ * what it could have been; so is a profile that declares a sweep (it names several runs: the error names a point).
  *
  * ```ts
  * const [a, b] = resolveRunRefs(['HEAD~1', 'HEAD'], { project, cacheDir, planFor });
@@ -45,11 +45,16 @@ export function resolveRunRef(ref: string, ctx: RunRefContext): RunView {
   const records = ctx.records ?? listRunRecords(ctx.cacheDir).records;
   const record = findRunRecord(ref, records, ctx);
   if (record) return recordView(record);
-  if (ref.includes('=')) return pointView(ref, ctx);
+  if (ref.includes('=')) return pointView(ref, { ...ctx, records });
   if (Object.hasOwn(ctx.project.profiles, ref)) return plannedView(ref, 'profile', ref, [], ctx);
-  throw new UsageError(
-    `run reference '${ref}' matches nothing: not HEAD or HEAD~n (${records.length} run record${records.length === 1 ? '' : 's'}), ` +
-      `not a run id or its prefix (ids look like 20261207T194512Z-3f9a: sgd-noise runs lists them), not a profile (${Object.keys(ctx.project.profiles).join(', ')}), ` +
+  throw matchesNothing(ref, ctx.project, records.length);
+}
+
+/** The error for a reference that is none of the forms, listing them. */
+function matchesNothing(ref: string, project: Project, records: number, why = ''): UsageError {
+  return new UsageError(
+    `run reference '${ref}' matches nothing${why}: not HEAD or HEAD~n (${records} run record${records === 1 ? '' : 's'}), ` +
+      `not a run id or its start (ids look like 20261207T194512Z-3f9a: sgd-noise runs lists them), not a profile (${Object.keys(project.profiles).join(', ')}), ` +
       'and not key=value[,key=value…] (a sweep point or overrides, optionally PROFILE:key=value)',
   );
 }
@@ -76,14 +81,13 @@ export function findRunRecord(ref: string, records: readonly ReadRunRecord[], ct
     }
     return found;
   }
-  if (!/^\d{4,}/.test(ref)) return undefined;
+  if (!/^\d{4,}/.test(ref) || ref.includes('=')) return undefined;
   const exact = records.find((r) => r.id === ref);
   if (exact) return exact;
   const matches = records.filter((r) => r.id.startsWith(ref));
   if (matches.length > 1) {
     throw new UsageError(`run reference '${ref}' is the start of ${matches.length} run ids (${matches.map((r) => r.id).join(', ')}): give more of one`);
   }
-  if (matches.length === 0) throw new UsageError(`run reference '${ref}' is not the start of any run id in ${ctx.cacheDir}/runs (sgd-noise runs lists them)`);
   return matches[0];
 }
 
@@ -113,11 +117,11 @@ function pointView(ref: string, ctx: RunRefContext): RunView {
   const m = /^([^=:,]+):(.*)$/.exec(ref);
   const profile = m ? m[1]! : (ctx.profile ?? ctx.project.defaultProfile);
   if (m && !Object.hasOwn(ctx.project.profiles, profile)) {
-    throw new UsageError(`run reference '${ref}': profile '${profile}' does not exist (profiles: ${Object.keys(ctx.project.profiles).join(', ')})`);
+    throw new UsageError(`run reference '${ref}': '${profile}' is not a profile (profiles: ${Object.keys(ctx.project.profiles).join(', ')})`);
   }
   const pieces = pointPieces(m ? m[2]! : ref);
   const bad = pieces.find((p) => !PAIR_START.test(p));
-  if (bad !== undefined) throw new UsageError(`run reference '${ref}': '${bad}' is not key=value (a sweep point is key=value[,key=value…])`);
+  if (bad !== undefined) throw matchesNothing(ref, ctx.project, ctx.records?.length ?? 0, ` ('${bad}' is not key=value)`);
   return plannedView(ref, 'point', profile, pieces, ctx);
 }
 
@@ -126,8 +130,15 @@ function plannedView(label: string, source: 'profile' | 'point', profile: string
   try {
     resolved = resolveConfig(ctx.project, profile, overrides, [], ctx.maxInstances === undefined ? {} : { maxInstances: ctx.maxInstances });
   } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(err.issues.map((i) => `${i} (run reference '${label}')`));
+    if (err instanceof ConfigError) throw new ConfigError(err.issues.map((i) => `run reference '${label}': ${i}`));
     throw err;
+  }
+  // A view is one configuration: a profile that declares a sweep names several runs (one of its points names one).
+  if (resolved.points.length > 0) {
+    const first = resolved.points[0]!.point;
+    throw new UsageError(
+      `run reference '${label}': profile ${profile} sweeps ${Object.keys(first.values).join(', ')}, so it names ${resolved.points.length} runs; name one point, e.g. ${profile}:${first.label}`,
+    );
   }
   const plan = ctx.planFor(resolved);
   return {

@@ -74,6 +74,13 @@ test.serial('every run writes its record: outcome, counts and the keys it resolv
   t.regex(text, new RegExp(`^${failed!.id}  \\S+ \\S+Z  failed .* no git checkout  quick slow\\.ms=1 slow\\.fail=true$`, 'm'));
   t.regex(text, /^ {4}claims\s+1 of 2 hold \(1 does not\)$/m);
   t.regex(text, /^ {4}fan\s+a \S+ {2}b \S+ {2}c \S+$/m);
+  // The records are no cache entries: gc and cache verify leave them, and go by the cache file alone.
+  t.is((await w.cli(['gc'])).exitCode, 0);
+  t.is((await w.cli(['cache', 'verify'])).exitCode, 0);
+  t.deepEqual(
+    (await listed(w)).map((r) => r.id),
+    [failed!.id, ok!.id],
+  );
 });
 
 test.serial('two runs started together on one cache both write their record', async (t) => {

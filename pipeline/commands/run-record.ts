@@ -61,8 +61,9 @@ export async function recordRun(ctx: CommandContext, run: (observer: RunObserver
     });
     return exit;
   } finally {
-    // A mistake refused before the plan started (a bad --force, an unwritable remote) ran nothing: no record of it.
-    if (record && exit === undefined && !began) removeRunRecord(cacheDir, record.id);
+    // A run whose plan never started ran nothing here: a mistake refused (a bad --force, an unwritable remote), or a
+    // run handed on elsewhere (a coordinator submitted as a job of its own, which records itself). No record of it.
+    if (record && !began) removeRunRecord(cacheDir, record.id);
     else if (record) finish(record);
   }
 
