@@ -1,3 +1,8 @@
+/**
+ * A run as the comparison commands (`report --compare`, `diff`) see it, whatever named it: a run record, a profile
+ * or a sweep point / override set. The resolver of run references (pipeline/run-refs.ts) makes these.
+ */
+
 /** A run as the comparison commands see it: its label, its configuration, and the cache entry of each instance. */
 export interface RunView {
   /** Short name for legends and column heads: the run id (short), the profile, or the point label. */
