@@ -16,6 +16,7 @@ import { compareReportOf } from './stages/report/compare-report.ts';
 import { EXPERIMENTS } from './stages/experiments.ts';
 import { fashionPaper } from './stages/fashion/config.ts';
 import { fashionSweepSummary } from './stages/fashion/sweep.ts';
+import { headlinesOf } from './stages/headlines.ts';
 import { oneHiddenPaper } from './stages/onehidden/config.ts';
 import { stagesOf } from './stages/registry.ts';
 import { resolveAutoBackend } from './stages/tf/auto.ts';
@@ -217,6 +218,7 @@ export function sgdNoiseProject(experiments: readonly Experiment[] = EXPERIMENTS
       'batch-size-paper': { 'fashion.dynamics.batchSize': BATCH_SIZES },
     },
     sweepSummary: fashionSweepSummary,
+    headlines: headlinesOf(experiments),
     defaultProfile: 'quick',
     stages: stagesOf(experiments),
     measureCosts: measureCostsOf(experiments),

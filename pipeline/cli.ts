@@ -35,7 +35,7 @@ export async function main(argv: string[], context: CliContext = {}, executors: 
   if (values.compare && command && !command.takesCompare) throw new UsageError(`--compare is an option of report, not of ${name}`);
   const early = command?.early?.(cl);
   if (early !== undefined) return early;
-  const run = await resolveRun(cl, context);
+  const run = await resolveRun(command?.ownArguments ? { ...cl, overrides: [], targets: cl.positionals } : cl, context);
   if (command?.direct) return command.direct(run);
   const ctx = await setUp(run, command, executors, () => new UsageError(`unknown command '${name}'\n${usage(executors)}`));
   return typeof ctx === 'number' ? ctx : command!.run(ctx);

@@ -148,3 +148,14 @@ export function leafPaths(root: unknown, prefix = ''): string[] {
   if (root === null || typeof root !== 'object' || Array.isArray(root)) return prefix ? [prefix] : [];
   return Object.entries(root).flatMap(([k, v]) => leafPaths(v, prefix ? `${prefix}.${k}` : k));
 }
+
+/**
+ * Flattens nested config objects into dotted keys; arrays and scalars are leaves (JSON-encoded). Example:
+ * `flattenConfig({ a: { b: 1, c: [2] } })` is `[{ key: 'a.b', value: '1' }, { key: 'a.c', value: '[2]' }]`.
+ */
+export function flattenConfig(value: unknown, prefix = ''): { key: string; value: string }[] {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flattenConfig(v, prefix ? `${prefix}.${k}` : k));
+  }
+  return [{ key: prefix, value: JSON.stringify(value) }];
+}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
+import type { HeadlinesSpec } from './headlines.ts';
 import { ConfigError, applyOverrides, parseOverrides, validateConfig, type Override } from './config.ts';
 import { buildPlan, countInstances, type Plan, type PlanOptions } from './plan.ts';
 import { DEFAULT_MAX_INSTANCES } from './plan-limits.ts';
@@ -45,6 +46,11 @@ export interface Project<S extends z.ZodTypeAny = z.ZodTypeAny> {
    * none: the project cannot compare runs).
    */
   readonly compareReport?: CompareReport;
+  /**
+   * The headline numbers of a run, read from cached outputs only, that `sgd-noise runs` lists and `sgd-noise diff`
+   * compares (pipeline/headlines.ts); none: those commands show no metrics, claims or deviations.
+   */
+  readonly headlines?: HeadlinesSpec;
 }
 
 /** One run of a comparison as the project's compare renderer gets it. */

@@ -8,6 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { Observable, defer, forkJoin, from, lastValueFrom, mergeMap, of, shareReplay, tap, type Subscription } from 'rxjs';
 import type { CacheRemote } from '../cache/remote.ts';
 import type { CacheStore } from '../cache/store.ts';
+import type { CodeFacts } from './code-facts.ts';
 import { localExecutor, type Executor, type ExecutorHooks } from './executor.ts';
 import { getPath } from './config.ts';
 import type { RunEvent, RunReason, RunSummary } from './events.ts';
@@ -55,6 +56,8 @@ export interface RunOptions {
   publishRoot?: string;
   /** The `key.path=value` overrides as typed, handed to stages as run facts (with `scope` as the profile). */
   overrides?: string[];
+  /** The code this run runs (git commit, dirty flag, lockfile hash), handed to stages as run facts; outside every key. */
+  code?: CodeFacts;
   /**
    * A cache remote: an entry missing locally is looked up there and pulled (verified, then imported) instead of
    * computed, and every computed entry is pushed. A failed pull or push is a `remote-failed` event and makes the run
@@ -215,7 +218,7 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
           progress: (done, total, note, elapsedMs) => emit({ type: 'progress', instance: id, done, total, note, elapsedMs }),
           log: (message) => emit({ type: 'log', instance: id, message }),
           job: (report) => emit({ type: 'job', instance: id, ...report }),
-          run: { profile: opts.scope, overrides: opts.overrides ?? [] },
+          run: { profile: opts.scope, overrides: opts.overrides ?? [], ...(opts.code ? { code: opts.code } : {}) },
           threads,
           gpus,
         };

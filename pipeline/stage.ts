@@ -3,6 +3,7 @@
  * The engine derives everything else (instances, cache keys, seeds, scheduling) from these declarations.
  */
 import type { Json } from '../cache/values.ts';
+import type { CodeFacts } from './code-facts.ts';
 import type { InputsOf } from './deps.ts';
 import type { OutputDecls, ProducedOutputs } from './outputs.ts';
 
@@ -25,10 +26,14 @@ export interface DepRef {
 /** Read access to the resolved configuration by dotted path: `cfg('fashion.dynamics.lr')`. */
 export type ConfigReader = <T = unknown>(path: string) => T;
 
-/** Facts about the run outside the cache key: the profile and the `key.path=value` overrides as typed. */
+/**
+ * Facts about the run outside the cache key: the profile, the `key.path=value` overrides as typed and, when the command
+ * line started it, the code it ran (git commit, dirty flag, lockfile hash; pipeline/code-facts.ts).
+ */
 export interface RunFacts {
   profile: string;
   overrides: string[];
+  code?: CodeFacts;
 }
 
 /** One transitive upstream instance as recorded in its manifest. */

@@ -1,4 +1,5 @@
 /** Messages between the runner and a worker process (over the IPC channel; results go through the cache). */
+import type { RunFacts } from './stage.ts';
 
 /** What the runner sends a worker: enough to rebuild the plan and find the one instance to run. */
 export interface WorkerJob {
@@ -9,8 +10,8 @@ export interface WorkerJob {
   planInstance?: string;
   key: string;
   cacheDir: string;
-  /** Run facts for the stage context. */
-  run: { profile: string; overrides: string[] };
+  /** Run facts for the stage context (profile, overrides, the code's commit). */
+  run: RunFacts;
   /** Cores the runner granted this instance (its `ctx.threads`). */
   threads: number;
   /** GPUs the runner granted this instance (its `ctx.gpus`). */

@@ -149,6 +149,12 @@ export function reproducesCode(d: Deviation, cfg: DeviationConfig): boolean {
   return d.reproduce.every(({ key, value }) => expandKey(key, cfg).every((k) => JSON.stringify(cfg(k)) === JSON.stringify(value) || subsetOf(value, cfg(k))));
 }
 
+/** Which of the two a run with this configuration follows on row `d` (the provenance table's "this run" column). */
+export function deviationChoice(d: Deviation, cfg: DeviationConfig): 'no key' | 'the released code' | 'this project’s choice' {
+  if (d.reproduce.length === 0) return 'no key';
+  return reproducesCode(d, cfg) ? 'the released code' : 'this project’s choice';
+}
+
 /** `<svhn|cifar10>.x` → the enabled ones of svhn.x and cifar10.x; other keys as they are. */
 function expandKey(key: string, cfg: DeviationConfig): string[] {
   const m = /^<([^>]+)>\.(.+)$/.exec(key);

@@ -5,6 +5,8 @@
  * one folder and one line there.
  */
 import type { z } from 'zod';
+import type { LoadedArtifacts } from '../cache/values.ts';
+import type { HeadlineMetric } from '../pipeline/headlines.ts';
 import type { DepRef, ConfigReader, AnyStage } from '../pipeline/stage.ts';
 import type { ReportSection } from './report/document.ts';
 import type { BeyondInputs, BeyondProtocol } from './report/figures/beyond.ts';
@@ -55,6 +57,20 @@ export interface ExperimentReport {
   beyond?(inputs: ReportInputs, config: Readonly<Record<string, unknown>>): BeyondPart;
 }
 
+/**
+ * An experiment's headline numbers (`sgd-noise runs` lists them, `sgd-noise diff` compares them; pipeline/headlines.ts),
+ * read from its cached outputs only, through the same readers as its report part.
+ */
+export interface ExperimentHeadlines {
+  /** Stage ids (every instance) or instance ids whose cached outputs `metrics` reads. */
+  readonly stages: readonly string[];
+  /**
+   * Its metrics from the outputs of those instances that are cached, by instance id, under the run's `cfg`; those of an
+   * instance not cached are null (so two runs list the same ids), none when the experiment is switched off.
+   */
+  metrics(outputs: Readonly<Record<string, LoadedArtifacts>>, cfg: ConfigReader): HeadlineMetric[];
+}
+
 /** One experiment: config section `name`, stages with ids `name.…`, cost operations `name.…`. */
 export interface Experiment<N extends string = string, S extends z.ZodTypeAny = z.ZodTypeAny> {
   readonly name: N;
@@ -70,6 +86,8 @@ export interface Experiment<N extends string = string, S extends z.ZodTypeAny = 
   readonly cost?: ExperimentCost;
   /** Its part of the report (none: the report leaves it out). */
   readonly report?: ExperimentReport;
+  /** Its headline numbers for `sgd-noise runs` and `diff` (none: it has none there). */
+  readonly headlines?: ExperimentHeadlines;
 }
 
 /** Declares an experiment with its schema and defaults checked against each other. */

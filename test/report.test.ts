@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import project from '../pipeline.config.ts';
 import { CacheStore } from '../cache/store.ts';
 import { main } from '../pipeline/cli.ts';
+import { readHeadlines } from '../pipeline/headlines.ts';
 import { buildPlan } from '../pipeline/plan.ts';
 import { resolveConfig } from '../pipeline/project.ts';
 import { runToCompletion } from '../pipeline/runner.ts';
@@ -87,6 +88,44 @@ browserTest('the real report opens in headless Chromium with every figure drawn 
     t.true(f.marks > 0, `${f.id} has no marks`);
   }
   t.true(existsSync(path.join(reportDir, 'screenshot.png')));
+});
+
+test.serial('the tiny run’s headlines, read from the cache: every metric present, the report’s verdicts, accuracies from the series', async (t) => {
+  const overrides = tinyRunOverrides(dataDir, reportDir);
+  const { config } = resolveConfig(project, 'quick', overrides);
+  const plan = buildPlan(project.stages, config);
+  const instances = new Map(plan.order.map((id) => [id, plan.nodes.get(id)!.key]));
+  const cache = CacheStore.open(cacheDir);
+  try {
+    const h = readHeadlines(project.headlines!, { label: 'tiny', source: 'point', profile: 'quick', overrides, config, instances }, cache);
+    t.is(h.problem, undefined);
+    t.deepEqual(h.absent, []);
+    t.deepEqual(
+      h.metrics.filter((m) => m.value === null || !Number.isFinite(m.value)).map((m) => m.id),
+      [],
+    );
+    const stored = cache.readOutputs(cache.getManifest(instances.get('report')!)!).claims as { id: string; verdict: string }[];
+    t.deepEqual(
+      h.claims.map((c) => [c.id, c.verdict]),
+      stored.map((c) => [c.id, c.verdict]),
+    );
+    // Final test accuracy per kind: the mean over seeds of each run's last logged test accuracy, from the series itself.
+    const series = cache.readOutputs(cache.getManifest(instances.get('fashion.summary')!)!).series as {
+      kind: string;
+      seed: number;
+      iteration: number;
+      testAccuracy: number;
+    }[];
+    for (const m of h.metrics.filter((x) => x.id.startsWith('fashion.testAccuracy.'))) {
+      const kind = m.id.split('.').at(-1)!;
+      const last = new Map<number, { iteration: number; testAccuracy: number }>();
+      for (const s of series) if (s.kind === kind && (last.get(s.seed)?.iteration ?? -1) < s.iteration) last.set(s.seed, s);
+      const expected = [...last.values()].reduce((a, s) => a + s.testAccuracy, 0) / last.size;
+      t.true(Math.abs(m.value! - expected) < 1e-12, `${kind}: ${m.value} against ${expected}`);
+    }
+  } finally {
+    await cache.close();
+  }
 });
 
 test.serial('changing only the report’s own settings re-renders the report and reruns nothing else', async (t) => {

@@ -69,6 +69,11 @@ export interface Command {
   readonly early?: (cl: CommandLine) => number | undefined;
   /** Instead of everything after the config is resolved (a cluster job's `exec`, which has a cache of its own). */
   readonly direct?: (run: ResolvedRun) => Promise<number>;
+  /**
+   * Whether its arguments are all its own (run references such as `fashion.dynamics.lr=0.05`), none of them a
+   * `key=value` override of the configuration (`diff`).
+   */
+  readonly ownArguments?: boolean;
   /** Whether it takes `--executor` (the other commands refuse a non-default one). */
   readonly takesExecutor?: boolean;
   /** Whether it takes `--compare` (the other commands refuse it). */

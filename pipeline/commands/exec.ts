@@ -1,5 +1,6 @@
 /** `sgd-noise exec <instance> --key K --remote R`: runs one instance as a cluster job does (exec-command.ts). */
 import path from 'node:path';
+import { codeFacts } from '../code-facts.ts';
 import { UsageError } from '../errors.ts';
 import { execInstance } from '../exec-command.ts';
 import { nonNegativeInteger, positiveInteger } from '../option-values.ts';
@@ -26,7 +27,8 @@ async function exec(run: ResolvedRun): Promise<number> {
     ...(values['node-cache'] !== undefined ? { nodeCacheBase: path.resolve(values['node-cache']) } : {}),
     ...(values.threads !== undefined ? { threads: positiveInteger('--threads', values.threads, 'the CPUs the job was granted') } : {}),
     ...(values.gpus !== undefined ? { gpus: nonNegativeInteger('--gpus', values.gpus) } : {}),
-    run: { profile: run.resolved.profile, overrides: run.overrides },
+    // The job's own checkout: the code that computes this entry (each node may see the shared checkout or its own copy).
+    run: { profile: run.resolved.profile, overrides: run.overrides, code: await codeFacts(run.project.root) },
   });
 }
 

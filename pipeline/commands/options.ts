@@ -27,6 +27,8 @@ const OPTIONS = {
   out: { type: 'string' },
   format: { type: 'string' },
   'all-profiles': { type: 'boolean', default: false },
+  md: { type: 'boolean', default: false },
+  all: { type: 'boolean', default: false },
   open: { type: 'boolean', default: false },
   compare: { type: 'boolean', default: false },
   debug: { type: 'boolean', default: false },

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { CacheStore } from '../../cache/store.ts';
+import { codeFacts, type CodeFacts } from '../code-facts.ts';
 import { UsageError } from '../errors.ts';
 import { matchInstances, selectInstances, type Plan } from '../plan.ts';
 import { failureLine } from '../progress.ts';
@@ -30,7 +31,8 @@ export const reportCommand: Command = {
     }
     noTargets('report', targets);
     if (project.reportStage === undefined) throw new UsageError(`project ${project.name} declares no report stage (reportStage in defineProject)`);
-    return renderReportFromCache(project.reportStage, plan, cache, resolved.profile, resolved.config, overrides, publishRoot, values.open, values.json);
+    const code = await codeFacts(project.root);
+    return renderReportFromCache(project.reportStage, plan, cache, resolved.profile, resolved.config, overrides, code, publishRoot, values.open, values.json);
   },
 };
 
@@ -45,6 +47,7 @@ async function renderReportFromCache(
   profile: string,
   config: Record<string, unknown>,
   overrides: string[],
+  code: CodeFacts,
   root: string,
   open: boolean,
   asJson: boolean,
@@ -76,10 +79,13 @@ async function renderReportFromCache(
     return 1;
   }
   let published: string | undefined;
-  const summary = await runToCompletion({ plan, cache, scope: profile, config, selected: new Set([stage]), jobs: 1, publishRoot: root, overrides }, (e) => {
-    if (e.type === 'published' && e.instance === stage) published = e.file;
-    if (e.type === 'failed') process.stderr.write(`${failureLine(e.instance, e.error)}\n`);
-  });
+  const summary = await runToCompletion(
+    { plan, cache, scope: profile, config, selected: new Set([stage]), jobs: 1, publishRoot: root, overrides, code },
+    (e) => {
+      if (e.type === 'published' && e.instance === stage) published = e.file;
+      if (e.type === 'failed') process.stderr.write(`${failureLine(e.instance, e.error)}\n`);
+    },
+  );
   if (!summary.ok) return 1;
   if (!published) throw new Error(`the '${stage}' stage published no files`);
   const index = published.endsWith(path.sep) ? path.join(published, 'index.html') : published;

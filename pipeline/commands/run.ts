@@ -28,6 +28,7 @@ import { trustArgs } from '../trust-options.ts';
 import type { Command, CommandContext } from './command.ts';
 import { detachRun } from './detach.ts';
 import { idList } from './options.ts';
+import { recordRun, type RunObserver } from './run-record.ts';
 
 /** The `sgd-noise` entry point, which cluster jobs run. */
 const BIN = fileURLToPath(new URL('../../bin/sgd-noise.js', import.meta.url));
@@ -47,10 +48,11 @@ export const runCommand: Command = {
             : {}),
         },
   cache: () => 'create',
-  run,
+  // Every run but a dry run writes its run record (run-record.ts): the body gets the code facts and reports its events.
+  run: (ctx) => (ctx.values['dry-run'] ? run(ctx) : recordRun(ctx, (record) => run(ctx, record))),
 };
 
-async function run(ctx: CommandContext): Promise<number> {
+async function run(ctx: CommandContext, record?: RunObserver): Promise<number> {
   const {
     values,
     flags,
@@ -164,11 +166,15 @@ async function run(ctx: CommandContext): Promise<number> {
       projectModule,
       publishRoot,
       overrides,
+      code: record?.code,
       remote,
       executor,
       priority: (id) => ranks?.get(id),
     },
-    (e) => display.handle(e),
+    (e) => {
+      display.handle(e);
+      record?.observe(e);
+    },
   );
   measuring.abort();
   await measured;

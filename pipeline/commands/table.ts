@@ -3,11 +3,13 @@ import { cacheCommand } from './cache.ts';
 import { cancelCommand } from './cancel.ts';
 import type { Command } from './command.ts';
 import { dagCommand } from './dag.ts';
+import { diffCommand } from './diff.ts';
 import { execCommand } from './exec.ts';
 import { gcCommand } from './gc.ts';
 import { lsCommand } from './ls.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
+import { runsCommand } from './runs.ts';
 import { exportCommand, showCommand } from './show.ts';
 import { statusCommand } from './status.ts';
 
@@ -21,6 +23,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   ls: lsCommand,
   show: showCommand,
   report: reportCommand,
+  runs: runsCommand,
+  diff: diffCommand,
   export: exportCommand,
   gc: gcCommand,
   cache: cacheCommand,

@@ -34,6 +34,12 @@ commands:
   report --compare A B [C…]   one report overlaying two or more runs (a profile name, or key=value[,key=value…]
            on --profile, or PROFILE:key=value,…), from cached outputs only; written to
            reports/compare-<labels>/ (--out DIR: there)   [--open] [--json]
+  runs     the recorded runs (<cache>/runs/), newest first: outcome, wall time, commit, and their headline metrics
+           and claims read from the cache  [--json: every record whole]
+  diff     [A] [B]   what differs between two runs: config keys, headline metrics (with the change), claims and
+           deviation rows, instances (shared: same key)  [--md: Markdown for a pull request] [--all: unchanged rows too]
+           A, B: HEAD, HEAD~n, a run id or its prefix, a profile, or key=value[,key=value] (a point on --profile;
+           PROFILE:key=value for another); default the last two runs, one given: it against the newest
   export   <stage|instance|key>   [--output NAME] [--out FILE] [--format json|csv]
   gc       drop entries the current config does not reach, then compact  [--all-profiles] [--dry-run]
            (needs the cache alone: refuses while another sgd-noise process uses it)

@@ -3,6 +3,7 @@ import { defineExperiment } from '../experiment.ts';
 import { fashionBatchDynamicsStage, fashionBatchSummaryStage, fashionBatchTheoryStage } from './batch-size.ts';
 import { fashionPaper, fashionSchema } from './config.ts';
 import { measureFashionCosts } from './measure.ts';
+import { fashionHeadlines } from './headlines.ts';
 import { fashionReport } from './report.ts';
 import { fashionSpectrumStage } from './spectrum.ts';
 import { fashionDataStage, fashionDynamicsStage, fashionPretrainStage, fashionProbeStage, fashionStartProbeStage, fashionSummaryStage } from './stages.ts';
@@ -31,4 +32,5 @@ export const fashion = defineExperiment({
   ],
   cost: { measure: (cfg, needed, log, env) => measureFashionCosts(cfg, needed, log, env.timing) },
   report: fashionReport,
+  headlines: fashionHeadlines,
 });

@@ -2,6 +2,7 @@
 import { defineExperiment } from '../experiment.ts';
 import { oneHiddenPaper, oneHiddenSchema } from './config.ts';
 import { measureOneHiddenCosts } from './cost.ts';
+import { oneHiddenHeadlines } from './headlines.ts';
 import { oneHiddenReport } from './report.ts';
 import { oneHiddenSummaryStage, oneHiddenTrainStage } from './stages.ts';
 
@@ -14,4 +15,5 @@ export const onehidden = defineExperiment({
   stages: [oneHiddenTrainStage, oneHiddenSummaryStage],
   cost: { measure: (cfg, needed, log) => measureOneHiddenCosts(cfg, needed, log) },
   report: oneHiddenReport,
+  headlines: oneHiddenHeadlines,
 });

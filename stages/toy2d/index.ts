@@ -2,6 +2,7 @@
 import { defineExperiment } from '../experiment.ts';
 import { toy2dPaper, toy2dSchema } from './config.ts';
 import { measureToy2dCosts } from './cost.ts';
+import { toy2dHeadlines } from './headlines.ts';
 import { toy2dReport } from './report.ts';
 import { toy2dShapeDataStage, toy2dShapesStage } from './shape-stages.ts';
 import { toy2dShapesSummaryStage } from './shape-summary.ts';
@@ -17,4 +18,5 @@ export const toy2d = defineExperiment({
   // pure float64 JS: no tfjs backend
   cost: { usesBackend: false, measure: (cfg, needed, log) => measureToy2dCosts(cfg, needed, log) },
   report: toy2dReport,
+  headlines: toy2dHeadlines,
 });

@@ -2,6 +2,7 @@
 import { defineExperiment } from '../experiment.ts';
 import { cifarQuick, imageSchema, svhnPaper } from './config.ts';
 import { measureVgg } from './measure.ts';
+import { imageHeadlines } from './headlines.ts';
 import { imageReport } from './report.ts';
 import { imageExperimentStages, type ImageDataset } from './stages.ts';
 
@@ -20,5 +21,6 @@ export function imageExperiment<D extends ImageDataset>(ds: D) {
     stages: imageExperimentStages(ds),
     cost: { measure: (cfg, needed, log, env) => measureVgg(ds, cfg, needed, log, env) },
     report: imageReport(ds),
+    headlines: imageHeadlines(ds),
   });
 }

@@ -1,22 +1,20 @@
 /** The provenance section: resolved configuration, run facts, every stage instance behind the report, software. */
-import { getPath } from '../../../pipeline/config.ts';
+import { shortCommit, type CodeFacts } from '../../../pipeline/code-facts.ts';
+import { flattenConfig, getPath } from '../../../pipeline/config.ts';
 import type { LineageEntry, RunFacts } from '../../../pipeline/stage.ts';
-import { applicableDeviations, reproduceCell, reproducesCode } from '../../deviations.ts';
+import { applicableDeviations, deviationChoice, reproduceCell } from '../../deviations.ts';
 import type { ReportSection } from '../document.ts';
 import { codeSpan } from '../render/markup.ts';
 
-/** Flattens nested config objects into dotted keys; arrays and scalars are leaves (JSON-encoded). */
-export function flattenConfig(value: unknown, prefix = ''): { key: string; value: string }[] {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flattenConfig(v, prefix ? `${prefix}.${k}` : k));
-  }
-  return [{ key: prefix, value: JSON.stringify(value) }];
-}
+export { flattenConfig } from '../../../pipeline/config.ts';
 
 /**
  * The section from the run facts, the resolved config slice the report read, the lineage and the package versions.
- * It holds nothing that differs between two identical runs (wall times, dates), so the report is byte-identical for
- * one cache key, like every other artifact; `sgd-noise ls` and `show` give each entry's wall time.
+ * It holds no wall times or dates; `sgd-noise ls` and `show` give each entry's wall time. It does hold the code of
+ * the run that rendered it (git commit, dirty flag, lockfile hash: run facts, outside the report's key), so a rerun
+ * at the same commit is byte-identical, like every other artifact; a run at another commit that changes no key finds
+ * the report cached and keeps the entry rendered under the first commit (`sgd-noise run --force report` renders it
+ * again). Each run's own commit is in its run record (`sgd-noise runs`).
  */
 export function provenanceSection(o: {
   run: RunFacts;
@@ -57,6 +55,7 @@ export function provenanceSection(o: {
           })),
         },
       },
+      ...codeTables(o.run.code),
       ...adapterTables(o.lineage),
       deviationsTable(o.config),
       {
@@ -114,10 +113,44 @@ function deviationsTable(config: Record<string, unknown>): ReportSection['blocks
         code: d.code,
         paperProfile: d.paperProfile,
         reproduce: reproduceCell(d).replace(/<br>/g, '; ').replace(/`/g, ''),
-        thisRun: d.reproduce.length === 0 ? 'no key' : reproducesCode(d, cfg) ? 'the released code' : 'this project’s choice',
+        thisRun: deviationChoice(d, cfg),
       })),
     },
   };
+}
+
+/**
+ * The code of the run that rendered the report (git commit, short and full, whether the tree had uncommitted changes,
+ * the lockfile's hash), or that it ran outside a git checkout; none when the run facts carry no code (an embedding
+ * caller of the runner).
+ */
+function codeTables(code: CodeFacts | undefined): ReportSection['blocks'] {
+  if (!code) return [];
+  const rows =
+    code.commit === null
+      ? [{ fact: 'git commit', value: code.reason === 'not a git checkout' ? 'no git checkout' : `none (${code.reason ?? 'unknown'})` }]
+      : [
+          { fact: 'git commit', value: shortCommit(code) },
+          { fact: 'full commit', value: code.commit },
+          { fact: 'working tree', value: code.dirty === null ? 'unknown' : code.dirty ? 'dirty (uncommitted or untracked files)' : 'clean' },
+        ];
+  rows.push({ fact: 'package-lock.json SHA-256', value: code.lockfileSha256 ?? 'no package-lock.json' });
+  return [
+    {
+      type: 'table',
+      table: {
+        id: 'provenance-code',
+        title: 'Code',
+        caption:
+          'The code of the run that rendered this report: its git commit, whether the working tree had changes, and the hash of the lockfile that pinned its packages. Outside the cache keys; every run’s own is in its run record (sgd-noise runs).',
+        columns: [
+          { key: 'fact', label: 'fact', format: 'text' },
+          { key: 'value', label: 'value', format: 'text' },
+        ],
+        rows,
+      },
+    },
+  ];
 }
 
 /** The GPU adapters the stages recorded (`meta.adapter`, webgpu runs only), one row each; none on CPU backends. */
