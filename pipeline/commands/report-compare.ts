@@ -12,10 +12,10 @@ import { lineageOf } from '../execute.ts';
 import { shellQuote } from '../executors/slurm/executor.ts';
 import type { CompareRun } from '../project.ts';
 import { writeOutputFile } from '../publish.ts';
+import { resolveRunRefs } from '../run-refs.ts';
 import type { RunView } from '../run-view.ts';
 import { loadViewInputs, uncachedInputs, viewStageInputs, type ViewInput } from '../view-inputs.ts';
 import type { CommandContext } from './command.ts';
-import { resolveCompareRefs } from './compare-refs.ts';
 
 /** Where a comparison was written, and the labels of its runs in order. */
 export interface ComparisonWritten {
@@ -59,14 +59,14 @@ function runCommandOf(view: RunView, flags: { project?: string; cache?: string }
  */
 export async function renderComparison(ctx: CommandContext): Promise<ComparisonWritten | undefined> {
   const { project, targets, values, cache } = ctx;
-  if (targets.length < 2) throw new UsageError(`report --compare takes two or more run references (profiles or key=value[,key=value…]); got ${targets.length}`);
+  if (targets.length < 2) throw new UsageError(`report --compare takes two or more run references (HEAD~n, run ids, profiles or key=value[,key=value…]); got ${targets.length}`);
   if (project.reportStage === undefined || project.compareReport === undefined) {
     throw new UsageError(
       `project ${project.name} cannot compare runs (it declares no ${project.reportStage === undefined ? 'reportStage' : 'compareReport'} in defineProject)`,
     );
   }
   const stage = project.reportStage;
-  const views = uniqueLabels(resolveCompareRefs(targets, { project, profile: values.profile, planFor: ctx.planFor, maxInstances: ctx.maxInstances }));
+  const views = uniqueLabels(resolveRunRefs(targets, { project, cacheDir: ctx.cacheDir, profile: values.profile, planFor: ctx.planFor, maxInstances: ctx.maxInstances }));
   const planned = views.map((view) => ({
     view,
     inputs: viewStageInputs(project.stages, view, stage, { hashFile: ctx.fileHashes.hash, maxInstances: ctx.maxInstances }),

@@ -31,9 +31,8 @@ commands:
   ls       cache entries
   show     <stage|instance|key>   metadata, config slice, inputs, output summaries  [--output NAME [--format csv]]
   report   render the report from cached outputs only and print its path   [--open]
-  report --compare A B [C…]   one report overlaying two or more runs (a profile name, or key=value[,key=value…]
-           on --profile, or PROFILE:key=value,…), from cached outputs only; written to
-           reports/compare-<labels>/ (--out DIR: there)   [--open] [--json]
+  report --compare A B [C…]   one report overlaying two or more runs (run references, as for diff below),
+           from cached outputs only; written to reports/compare-<labels>/ (--out DIR: there)   [--open] [--json]
   runs     the recorded runs (<cache>/runs/), newest first: outcome, wall time, commit, and their headline metrics
            and claims read from the cache  [--json: every record whole]
   diff     [A] [B]   what differs between two runs: config keys, headline metrics (with the change), claims and
