@@ -15,6 +15,7 @@ import { main } from '../pipeline/cli.ts';
 import { UsageError } from '../pipeline/errors.ts';
 import { buildPlan } from '../pipeline/plan.ts';
 import { resolveConfig } from '../pipeline/project.ts';
+import { createRunRecord, updateRunRecord } from '../pipeline/run-records.ts';
 import { runToCompletion } from '../pipeline/runner.ts';
 import { CHROMIUM_PATH, checkReportInBrowser, chromiumAvailable } from './fixtures/browser.ts';
 import project, { TINY_FASHION_DIR, TINY_KINDS } from './fixtures/tiny-project.ts';
@@ -139,6 +140,40 @@ browserTest('in headless Chromium every figure draws; the dynamics curves have o
   t.true(
     seen['fig-toy2d-trajectories']!.titles.includes('tiny') && seen['fig-toy2d-trajectories']!.titles.includes(LR),
     seen['fig-toy2d-trajectories']!.titles.join(', '),
+  );
+});
+
+test.serial('report --compare HEAD~1 HEAD reads two recorded runs under the keys they recorded, labelled by run id', async (t) => {
+  t.timeout(120_000);
+  // Two records as `run` writes them (older first), for the two computed runs; configs resolved as the runs resolved them.
+  const ids: string[] = [];
+  for (const [i, overrides] of [[], [LR]].entries()) {
+    const { config } = resolveConfig(project, 'tiny', overrides);
+    const instances = Object.fromEntries(plans[i]!.order.map((id) => [id, plans[i]!.nodes.get(id)!.key]));
+    const start: Parameters<typeof createRunRecord>[1] = {
+      profile: 'tiny',
+      overrides,
+      sweeps: [],
+      config,
+      points: [],
+      instances,
+      code: { commit: null, dirty: null, lockfileSha256: null, reason: 'test' },
+      backend: 'wasm',
+    };
+    const record = createRunRecord(cacheDir, start, new Date(Date.UTC(2026, 0, 1, 0, 0, i)));
+    updateRunRecord(cacheDir, { ...record, outcome: 'ok', finishedAt: record.startedAt, wallMs: 1 });
+    ids.push(record.id);
+  }
+  const out = path.join(root, 'by-record');
+  const r = await cli(['report', '--compare', 'HEAD~1', 'HEAD', '--json', '--out', out, ...common]);
+  t.is(r.code, 0, r.stderr);
+  const { runs } = JSON.parse(r.stdout) as { runs: string[] };
+  t.deepEqual(runs, ids);
+  const md = readFileSync(path.join(out, 'summary.md'), 'utf8');
+  const settings = md.split('### Settings that differ')[1]!.split('###')[0]!;
+  t.deepEqual(
+    settings.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| key')),
+    ['| fashion.dynamics.lr | 0.07 | 0.05 |'],
   );
 });
 

@@ -59,14 +59,17 @@ function runCommandOf(view: RunView, flags: { project?: string; cache?: string }
  */
 export async function renderComparison(ctx: CommandContext): Promise<ComparisonWritten | undefined> {
   const { project, targets, values, cache } = ctx;
-  if (targets.length < 2) throw new UsageError(`report --compare takes two or more run references (HEAD~n, run ids, profiles or key=value[,key=value…]); got ${targets.length}`);
+  if (targets.length < 2)
+    throw new UsageError(`report --compare takes two or more run references (HEAD~n, run ids, profiles or key=value[,key=value…]); got ${targets.length}`);
   if (project.reportStage === undefined || project.compareReport === undefined) {
     throw new UsageError(
       `project ${project.name} cannot compare runs (it declares no ${project.reportStage === undefined ? 'reportStage' : 'compareReport'} in defineProject)`,
     );
   }
   const stage = project.reportStage;
-  const views = uniqueLabels(resolveRunRefs(targets, { project, cacheDir: ctx.cacheDir, profile: values.profile, planFor: ctx.planFor, maxInstances: ctx.maxInstances }));
+  const views = uniqueLabels(
+    resolveRunRefs(targets, { project, cacheDir: ctx.cacheDir, profile: values.profile, planFor: ctx.planFor, maxInstances: ctx.maxInstances }),
+  );
   const planned = views.map((view) => ({
     view,
     inputs: viewStageInputs(project.stages, view, stage, { hashFile: ctx.fileHashes.hash, maxInstances: ctx.maxInstances }),
