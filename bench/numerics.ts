@@ -28,6 +28,7 @@ import { lanczos, type LanczosResult } from '../stages/numerics/lanczos.ts';
 import { Rng } from '../stages/numerics/random.ts';
 import { initBackend, type BackendName } from '../stages/tf/backend.ts';
 import { readFloat32 } from '../stages/tf/read.ts';
+import { backendFields } from './backend-fields.ts';
 import { readBack } from './reads.ts';
 import { median, medianMsAsync } from './timing.ts';
 
@@ -163,7 +164,7 @@ export async function benchNumerics(backend: BackendName = 'wasm', reps = 5): Pr
   tf.dispose([wt, v, batch.x, batch.y!]);
 
   return {
-    backend: info.backend,
+    ...backendFields(info),
     versions: info.versions,
     model: { name: model.name, parameters: model.size },
     images: { n: N, source },

@@ -34,7 +34,7 @@ export async function runInChild(job: WorkerJob, hooks: ExecHooks): Promise<void
     await child.sendMessage(job as never);
     for await (const raw of child.getEachMessage()) {
       const message = raw as unknown as WorkerMessage;
-      if (message.type === 'progress') hooks.progress(message.done, message.total, message.note, message.elapsedMs);
+      if (message.type === 'progress') hooks.progress(message.done, message.total, message.note, message.elapsedMs, message.metrics);
       else if (message.type === 'log') hooks.log(message.message);
       else if (message.type === 'error') reported = message.message;
       else if (message.type === 'done') finished = message.key === job.key;

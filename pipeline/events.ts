@@ -1,5 +1,20 @@
 /** The events a pipeline run emits; progress displays, logs and tests all consume this one stream. */
 
+/**
+ * A number a stage reports with its progress (`ctx.progress(done, total, note, metrics)`), such as its latest training
+ * loss: the engine only carries and shows it, as `label value`. Example: `{name: 'testAccuracy', label: 'test acc',
+ * value: 0.662, format: 'percent'}` shows as `test acc 66.2%`.
+ */
+export interface ProgressMetric {
+  /** A stable name for machine readers (`run --progress json`), e.g. `trainLoss`. */
+  name: string;
+  /** What displays print before the value, e.g. `loss`. */
+  label: string;
+  value: number;
+  /** `percent`: a fraction shown as a percentage (0.662 → 66.2%); absent: the number, 3 significant digits. */
+  format?: 'percent';
+}
+
 /** Why an instance was not taken from the cache. */
 export type RunReason = 'missing' | 'forced' | 'corrupt';
 
@@ -14,7 +29,8 @@ export type RunEvent =
   | { type: 'start'; instance: string; key: string; reason: RunReason; where: 'inline' | 'child'; threads?: number; gpus?: number; executor?: string }
   /** A job of a non-local executor changed state (submitted and waiting, running, ended); `attempt` counts from 1. */
   | { type: 'job'; instance: string; jobId: string; state: JobPhase; detail: string; attempt: number }
-  | { type: 'progress'; instance: string; done: number; total: number; note?: string; elapsedMs: number }
+  /** `metrics`: the stage's latest numbers (see {@link ProgressMetric}), when it reports any. */
+  | { type: 'progress'; instance: string; done: number; total: number; note?: string; elapsedMs: number; metrics?: ProgressMetric[] }
   | { type: 'log'; instance: string; message: string }
   | { type: 'done'; instance: string; key: string; durationMs: number }
   | { type: 'published'; instance: string; file: string }

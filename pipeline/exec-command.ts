@@ -108,7 +108,8 @@ export async function execInstance(opts: ExecOptions): Promise<number> {
     }
     await executeStage(node, cache, {
       signal: controller.signal,
-      progress: (done, total, note, elapsedMs) => line({ type: 'progress', done, total, ...(note !== undefined ? { note } : {}), elapsedMs }),
+      progress: (done, total, note, elapsedMs, metrics) =>
+        line({ type: 'progress', done, total, ...(note !== undefined ? { note } : {}), elapsedMs, ...(metrics ? { metrics } : {}) }),
       log: (message) => line({ type: 'log', message }),
       run: opts.run,
       threads,

@@ -10,13 +10,14 @@ import type { Manifest } from '../cache/manifest.ts';
 import type { Json, LoadedArtifacts } from '../cache/values.ts';
 import { getPath } from './config.ts';
 import { describeFileError, messageOf, type FileRole } from './errors.ts';
+import type { ProgressMetric } from './events.ts';
 import { outputProblems } from './outputs.ts';
 import { fileHashesOf, type PlanNode } from './plan.ts';
 import type { LineageEntry, RunFacts, StageContext } from './stage.ts';
 
 /** Callbacks through which a running stage reports to whoever runs it. */
 export interface ExecHooks {
-  progress(done: number, total: number, note: string | undefined, elapsedMs: number): void;
+  progress(done: number, total: number, note: string | undefined, elapsedMs: number, metrics?: ProgressMetric[]): void;
   log(message: string): void;
   signal: AbortSignal;
   /** Facts about the run (profile, overrides) handed to the stage; defaults to unknown profile, no overrides. */
@@ -139,12 +140,14 @@ function makeContext(node: PlanNode, hooks: ExecHooks, meta: Record<string, Json
       if (node.seed === null) throw new StageFailure(`${node.instance} uses its seed without declaring 'seed' among its reads`);
       return node.seed;
     },
-    progress(done, total, note) {
+    progress(done, total, note, metrics) {
       hooks.heartbeat?.();
       const now = Date.now();
       if (done < total && now - lastReport < PROGRESS_INTERVAL_MS) return;
       lastReport = now;
-      hooks.progress(done, total, note, now - started);
+      // Plain copies: they cross process boundaries (IPC, a job's log lines) and must not change under the display.
+      const copied = metrics?.length ? metrics.map(({ name, label, value, format }) => ({ name, label, value, ...(format ? { format } : {}) })) : undefined;
+      hooks.progress(done, total, note, now - started, copied);
     },
     log: (message) => hooks.log(message),
     signal: hooks.signal,

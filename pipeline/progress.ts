@@ -1,9 +1,11 @@
 /**
- * Shows a run's events to a person: on a TTY a live bar per running stage (iteration / total, rate, ETA); otherwise
- * (CI, pipes) one plain line per event, with progress lines thinned to every 10% so logs stay readable.
+ * Shows a run's events: to a person, on a TTY a live bar per running stage (iteration / total, rate, ETA, the stage's
+ * latest metrics); otherwise (CI, pipes) one plain line per event, with progress lines thinned to every 10% so logs
+ * stay readable. To a program (`run --progress json`), one JSON event per line.
  */
 import cliProgress from 'cli-progress';
-import type { RunEvent, RunSummary } from './events.ts';
+import { UsageError } from './errors.ts';
+import type { ProgressMetric, RunEvent, RunSummary } from './events.ts';
 
 /** Consumes run events and draws them. */
 export interface ProgressDisplay {
@@ -11,9 +13,38 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-/** A display writing to `stream`: live bars when it is a TTY, plain lines otherwise. */
-export function createProgressDisplay(stream: NodeJS.WriteStream = process.stderr, live = Boolean(stream.isTTY)): ProgressDisplay {
-  return live ? new LiveDisplay(stream) : new PlainDisplay(stream);
+/** How `run` shows its events (`--progress`): `auto` bars on a TTY and plain lines otherwise, `plain` lines, `json` events. */
+export type ProgressMode = 'auto' | 'plain' | 'json';
+
+/** The modes `--progress` takes. */
+export const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'plain', 'json'];
+
+/** `--progress MODE` (default `auto`), or a usage error naming the option and the modes. */
+export function parseProgressMode(text: string | undefined): ProgressMode {
+  if (text === undefined) return 'auto';
+  if ((PROGRESS_MODES as readonly string[]).includes(text)) return text as ProgressMode;
+  throw new UsageError(`--progress: expected one of ${PROGRESS_MODES.join(', ')}, received '${text}'`);
+}
+
+/** A display writing to `stream`: under `auto` live bars when it is a TTY, plain lines otherwise. */
+export function createProgressDisplay(stream: NodeJS.WriteStream = process.stderr, mode: ProgressMode = 'auto'): ProgressDisplay {
+  if (mode === 'json') return new JsonDisplay(stream);
+  return mode === 'auto' && stream.isTTY ? new LiveDisplay(stream) : new PlainDisplay(stream);
+}
+
+/** One metric's value: a percentage with one decimal, else 3 significant digits (exponent below 0.001 and from 10⁴). */
+export function formatMetricValue(m: Pick<ProgressMetric, 'value' | 'format'>): string {
+  const v = m.value;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return String(v);
+  if (m.format === 'percent') return `${(100 * v).toFixed(1)}%`;
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(2);
+  return Number(v.toPrecision(3)).toString();
+}
+
+/** The metrics as one display string, `label value` pairs two spaces apart: `loss 0.0123  test acc 66.2%`. */
+export function formatMetrics(metrics: readonly ProgressMetric[] | undefined): string {
+  return (metrics ?? []).map((m) => `${m.label} ${formatMetricValue(m)}`).join('  ');
 }
 
 /** "1m05s", "3.2s", "450ms". */
@@ -112,8 +143,9 @@ class PlainDisplay implements ProgressDisplay {
       if (decile <= (this.lastDecile.get(e.instance) ?? 0) || decile >= 10) return;
       this.lastDecile.set(e.instance, decile);
       const { rate, etaMs } = rateAndEta(e.done, e.total, e.elapsedMs);
+      const metrics = formatMetrics(e.metrics);
       this.write(
-        `progress ${e.instance} ${e.done}/${e.total} (${decile * 10}%) ${rate.toFixed(1)}/s ETA ${formatDuration(etaMs)}${e.note ? ` ${e.note}` : ''}`,
+        `progress ${e.instance} ${e.done}/${e.total} (${decile * 10}%) ${rate.toFixed(1)}/s ETA ${formatDuration(etaMs)}${e.note ? ` ${e.note}` : ''}${metrics ? `  ${metrics}` : ''}`,
       );
       return;
     }
@@ -136,7 +168,7 @@ class LiveDisplay implements ProgressDisplay {
     this.multi = new cliProgress.MultiBar(
       {
         stream,
-        format: '{bar} {instance} {value}/{total} {rate}/s ETA {etaText} {note}',
+        format: '{bar} {instance} {value}/{total} {rate}/s ETA {etaText} {note}{metrics}',
         hideCursor: true,
         clearOnComplete: true,
         stopOnComplete: false,
@@ -150,13 +182,14 @@ class LiveDisplay implements ProgressDisplay {
 
   handle(e: RunEvent): void {
     if (e.type === 'start') {
-      this.bars.set(e.instance, this.multi.create(1, 0, { instance: e.instance, rate: '-', etaText: '-', note: '' }));
+      this.bars.set(e.instance, this.multi.create(1, 0, { instance: e.instance, rate: '-', etaText: '-', note: '', metrics: '' }));
     } else if (e.type === 'progress') {
       const bar = this.bars.get(e.instance);
       if (!bar) return;
       const { rate, etaMs } = rateAndEta(e.done, e.total, e.elapsedMs);
       bar.setTotal(e.total);
-      bar.update(e.done, { rate: rate.toFixed(1), etaText: formatDuration(etaMs), note: e.note ?? '' });
+      const metrics = formatMetrics(e.metrics);
+      bar.update(e.done, { rate: rate.toFixed(1), etaText: formatDuration(etaMs), note: e.note ?? '', metrics: metrics ? `  ${metrics}` : '' });
     } else {
       if (e.type === 'done' || e.type === 'failed' || e.type === 'cancelled') {
         const bar = this.bars.get(e.instance);
@@ -171,4 +204,15 @@ class LiveDisplay implements ProgressDisplay {
   stop(): void {
     this.multi.stop();
   }
+}
+
+/** `run --progress json`: every event as one line of JSON (a NaN or infinite metric value is written as null). */
+class JsonDisplay implements ProgressDisplay {
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  handle(e: RunEvent): void {
+    this.stream.write(`${JSON.stringify(e)}\n`);
+  }
+
+  stop(): void {}
 }

@@ -136,6 +136,15 @@ test.serial('a stage in a child process reports progress and stores its outputs 
   t.true(events.some((e) => e.type === 'start' && e.instance === 'slow' && e.where === 'child'));
   const progress = events.filter((e) => e.type === 'progress' && e.instance === 'slow');
   t.true(progress.length >= 2, `got ${progress.length} progress events`);
+  // The stage's metrics cross the process boundary with its progress; the last report (done = total) is never dropped.
+  for (const e of progress) {
+    if (e.type !== 'progress') continue;
+    t.deepEqual(e.metrics, [
+      { name: 'step', label: 'step', value: e.done },
+      { name: 'fraction', label: 'done', value: e.done / 6, format: 'percent' },
+    ]);
+  }
+  t.like(progress.at(-1), { done: 6, total: 6, note: 'steps' });
   const manifest = opts.cache.getManifest(opts.plan.nodes.get('slow')!.key)!;
   t.not(manifest.meta.pid, process.pid, 'ran in another process');
 });

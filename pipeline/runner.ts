@@ -215,7 +215,8 @@ export function runPlan(opts: RunOptions): Observable<RunEvent> {
         const t0 = Date.now();
         const hooks: ExecutorHooks = {
           signal: controller.signal,
-          progress: (done, total, note, elapsedMs) => emit({ type: 'progress', instance: id, done, total, note, elapsedMs }),
+          progress: (done, total, note, elapsedMs, metrics) =>
+            emit({ type: 'progress', instance: id, done, total, note, elapsedMs, ...(metrics?.length ? { metrics } : {}) }),
           log: (message) => emit({ type: 'log', instance: id, message }),
           job: (report) => emit({ type: 'job', instance: id, ...report }),
           run: { profile: opts.scope, overrides: opts.overrides ?? [], ...(opts.code ? { code: opts.code } : {}) },

@@ -5,6 +5,7 @@
 import type { Json } from '../cache/values.ts';
 import type { CodeFacts } from './code-facts.ts';
 import type { InputsOf } from './deps.ts';
+import type { ProgressMetric } from './events.ts';
 import type { OutputDecls, ProducedOutputs } from './outputs.ts';
 
 /** A value a stage instance may be parameterised by (noise kind, seed index, …). */
@@ -80,8 +81,12 @@ export interface StageContext<P extends Params = Params> {
   config<T = unknown>(path: string): T;
   /** The instance's seed, derived from the root seed and the instance id; requires `seed` among the reads. */
   readonly seed: number;
-  /** Reports progress: `done` of `total` units (iterations, batches…), with an optional short note. */
-  progress(done: number, total: number, note?: string): void;
+  /**
+   * Reports progress: `done` of `total` units (iterations, batches…), with an optional short note and the stage's
+   * latest numbers (`metrics`, shown as `label value` beside its progress bar and carried by `run --progress json`).
+   * Reports closer than 100 ms apart are dropped, so pass the latest values with every call.
+   */
+  progress(done: number, total: number, note?: string, metrics?: readonly ProgressMetric[]): void;
   /** A line for the run log. */
   log(message: string): void;
   /** Aborted when the run is cancelled; long loops should call `throwIfAborted` regularly. */

@@ -72,6 +72,15 @@ export function planStatus(plan: Plan, cache: CacheStore, scope: string, { verif
   return plan.order.map((id) => states.get(id)!);
 }
 
+/** Status of every instance in plan order where there is no cache at all: each one stale, never run. */
+export function neverRunStatus(plan: Plan): InstanceStatus[] {
+  return plan.order.map((id) => {
+    const node = plan.nodes.get(id)!;
+    const point = node.point ? { point: node.point.values } : {};
+    return { instance: id, stage: node.stage.id, key: node.key, state: 'stale', verified: false, reasons: ['never run: there is no cache yet'], ...point };
+  });
+}
+
 function show(value: unknown): string {
   if (value === undefined) return '(absent)';
   const text = JSON.stringify(value);

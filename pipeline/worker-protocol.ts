@@ -1,4 +1,5 @@
 /** Messages between the runner and a worker process (over the IPC channel; results go through the cache). */
+import type { ProgressMetric } from './events.ts';
 import type { RunFacts } from './stage.ts';
 
 /** What the runner sends a worker: enough to rebuild the plan and find the one instance to run. */
@@ -20,7 +21,7 @@ export interface WorkerJob {
 
 /** What a worker sends back while and after running. */
 export type WorkerMessage =
-  | { type: 'progress'; done: number; total: number; note?: string; elapsedMs: number }
+  | { type: 'progress'; done: number; total: number; note?: string; elapsedMs: number; metrics?: ProgressMetric[] }
   | { type: 'log'; message: string }
   | { type: 'done'; key: string }
   | { type: 'error'; message: string };

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const pending: Promise<void>[] = [];
   await executeStage(node, cache, {
     signal: signalWithCheck(controller.signal, parent.check),
-    progress: (done, total, note, elapsedMs) => void pending.push(send({ type: 'progress', done, total, note, elapsedMs })),
+    progress: (done, total, note, elapsedMs, metrics) => void pending.push(send({ type: 'progress', done, total, note, elapsedMs, metrics })),
     heartbeat: parent.check,
     log: (message) => void pending.push(send({ type: 'log', message })),
     run: job.run,

@@ -51,6 +51,14 @@ test('exec names the inputs the remote lacks; with them there, it computes, push
   t.is(ok.exitCode, 0, ok.stdout + ok.stderr);
   t.like(lastLine(ok.stdout), { type: 'done', key, pushed: true });
   t.regex(ok.stdout, /^@sgd-noise \{"type":"progress","done":5,"total":5/m);
+  const finalProgress = ok.stdout
+    .split('\n')
+    .map(parseJobLine)
+    .findLast((l) => l?.type === 'progress');
+  t.deepEqual(finalProgress?.type === 'progress' ? finalProgress.metrics : undefined, [
+    { name: 'step', label: 'step', value: 5 },
+    { name: 'fraction', label: 'done', value: 1, format: 'percent' },
+  ]);
   t.is(await remoteLookup(await openRemote(remote), key), 'present');
   t.deepEqual(readdirSync(nodeCache), []);
   t.deepEqual(w.executed(), ['source', 'slow']);

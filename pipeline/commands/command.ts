@@ -84,6 +84,11 @@ export interface Command {
   readonly remote?: (cl: CommandLine, executor: ExecutorPlugin) => RemoteUse | undefined;
   /** none: it needs no cache; read: one must exist; create: it makes one if missing. */
   readonly cache: (cl: CommandLine) => 'none' | 'read' | 'create';
+  /**
+   * Instead of the "no cache" usage error when a command that reads the cache finds none (`status` in a fresh
+   * checkout: nothing has run yet); `missing` says which of the directory or its cache.mdb is absent. Creates nothing.
+   */
+  readonly withoutCache?: (ctx: SetupContext, missing: string) => Promise<number>;
   /** After the cache was found to exist and before it is opened; a number ends the command there. */
   readonly beforeOpen?: (ctx: SetupContext) => Promise<number | undefined>;
   readonly run: (ctx: CommandContext) => Promise<number>;

@@ -22,6 +22,7 @@ const OPTIONS = {
   jobs: { type: 'string' },
   gpus: { type: 'string' },
   'keep-going': { type: 'boolean', default: false },
+  progress: { type: 'string' },
   mermaid: { type: 'boolean', default: false },
   output: { type: 'string' },
   out: { type: 'string' },

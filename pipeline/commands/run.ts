@@ -20,7 +20,7 @@ import type { Executor } from '../executor.ts';
 import { readOptions } from '../executors/plugin.ts';
 import { PlanError, matchInstances, selectInstances, type Plan } from '../plan.ts';
 import { measuredPriorities } from '../priorities.ts';
-import { createProgressDisplay, summaryLine } from '../progress.ts';
+import { createProgressDisplay, parseProgressMode, summaryLine } from '../progress.ts';
 import type { Project } from '../project.ts';
 import { runToCompletion } from '../runner.ts';
 import { planStatus } from '../status.ts';
@@ -77,6 +77,7 @@ async function run(ctx: CommandContext, record?: RunObserver): Promise<number> {
   } = ctx;
   const plugin = ctx.executor;
   if (flags.detach) return detachRun(ctx); // run --detach: the coordinator becomes a job of its own (detach.ts)
+  const progressMode = parseProgressMode(values.progress);
   // `run --only a b` parses as --only a plus a bare b: bare words are patterns too.
   const selected = selectInstances(plan, [...idList(values.only), ...targets]);
   const force = new Set(
@@ -138,7 +139,7 @@ async function run(ctx: CommandContext, record?: RunObserver): Promise<number> {
     ],
     options: readOptions(plugin, flags),
   });
-  const display = createProgressDisplay(process.stderr);
+  const display = createProgressDisplay(process.stderr, progressMode);
   // Critical-path priorities from the cost models, measured in a child while the first stages run.
   // Only when something is to be computed; the measuring child runs at the lowest CPU priority and is stopped when
   // the run ends (and waited for: it inherits the open cache file), so a warm rerun neither waits for it nor pays.
@@ -182,7 +183,7 @@ async function run(ctx: CommandContext, record?: RunObserver): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   if (values.json) json({ ...summary, inputFiles: fileHashes.counts });
-  else if (process.stderr.isTTY) process.stderr.write(`${summaryLine(summary)}\n`);
+  else if (process.stderr.isTTY && progressMode !== 'json') process.stderr.write(`${summaryLine(summary)}\n`);
   if (signalExit) return signalExit;
   return summary.ok ? 0 : 1;
 }

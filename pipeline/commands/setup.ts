@@ -92,10 +92,6 @@ export async function setUp(
   }
   // Only `run` (and `cache pull`) create a cache; the others read one, and a mistyped --cache must not make an empty one.
   const cacheUse = command.cache(run);
-  if (cacheUse === 'read' && !existsSync(cli.cacheFile!)) {
-    const why = existsSync(cacheDir) ? `${cacheDir} holds no cache.mdb` : `${cacheDir} does not exist`;
-    throw new UsageError(`no cache at ${cacheDir} (${why}); only \`sgd-noise run\` creates one. Pass an existing cache with --cache DIR or $SGD_NOISE_CACHE`);
-  }
   const out = (text: string) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   const setup: SetupContext = {
     ...run,
@@ -111,6 +107,12 @@ export async function setUp(
     out,
     json: (value) => out(JSON.stringify(value, null, 2)),
   };
+  if (cacheUse === 'read' && !existsSync(cli.cacheFile!)) {
+    const dirExists = existsSync(cacheDir);
+    if (command.withoutCache) return command.withoutCache(setup, dirExists ? 'the directory holds no cache.mdb' : 'the directory does not exist');
+    const why = dirExists ? `${cacheDir} holds no cache.mdb` : `${cacheDir} does not exist`;
+    throw new UsageError(`no cache at ${cacheDir} (${why}); only \`sgd-noise run\` creates one. Pass an existing cache with --cache DIR or $SGD_NOISE_CACHE`);
+  }
   const ended = await command.beforeOpen?.(setup);
   if (ended !== undefined) return ended;
   let cache!: CacheStore;

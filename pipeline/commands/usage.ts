@@ -15,12 +15,13 @@ export function usage(executors: readonly ExecutorPlugin[]): string {
 
 commands:
   run      run the pipeline      [--only ID ...] [--force ID] [--dry-run] [--no-estimate] [--jobs N] [--gpus N]
-           [--keep-going]
+           [--keep-going] [--progress auto|plain|json]
            --jobs N: cores to use (default: all); --gpus N: GPUs local runs may use (default 1; 0: none): a stage
            that declares gpus = g waits until g are free, CPU-only stages run beside it, one needing more than N
            fails; --dry-run: what would run, with estimated CPU times;
            --no-estimate: measure no operation costs (the dry-run shows no times; a run orders stages by number of
-           dependents instead of by critical path)
+           dependents instead of by critical path); --progress: how events reach stderr: auto (default: live bars
+           on a TTY, plain lines otherwise), plain (lines), json (one JSON event per line, metrics included)
            ${executorUsage(executors, INDENT)}
   exec     <instance> --key K --remote R   run one instance as a cluster job does (pull inputs, run, push)
            [--node-cache DIR] [--threads N] [--gpus N]

@@ -655,7 +655,7 @@ export class BatchExecutor implements Executor {
         const l = parseJobLine(raw);
         if (!l) {
           if (raw.trim() !== '') a.tail.push(raw);
-        } else if (l.type === 'progress') a.hooks.progress(l.done, l.total, l.note, l.elapsedMs);
+        } else if (l.type === 'progress') a.hooks.progress(l.done, l.total, l.note, l.elapsedMs, l.metrics);
         else if (l.type === 'log') {
           a.hooks.log(l.message);
           a.tail.push(l.message);

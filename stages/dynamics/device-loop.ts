@@ -84,7 +84,7 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
         await checkFinite();
         checkpoints.push({ iteration: t, w: await readFloat32(w) });
       }
-      o.onProgress?.(t, o.iterations);
+      o.onProgress?.(t, o.iterations, log.at(-1));
     }
     if (o.iterations === 0) await record(0);
     await checkFinite();

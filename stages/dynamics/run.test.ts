@@ -7,7 +7,8 @@ import type { NoiseKindName } from '../noise/kind.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { TEST_BACKENDS } from '../tf/testing.ts';
-import { runDynamics, type DynamicsOptions } from './run.ts';
+import { dynamicsMetrics } from './progress-metrics.ts';
+import { runDynamics, type DynamicsLog, type DynamicsOptions } from './run.ts';
 
 /** wasm, the experiments' backend, and webgpu where an adapter exists. */
 const BACKENDS = TEST_BACKENDS.filter((b) => b === 'wasm' || b === 'webgpu');
@@ -84,6 +85,33 @@ for (const backend of BACKENDS) {
     t.deepEqual(Array.from(h1.final), Array.from(h2.final));
   });
 }
+
+test.serial('progress after every iteration carries the latest log row, which the stages show as loss and test acc', async (t) => {
+  const { base } = await setup();
+  const seen: { done: number; latest: DynamicsLog | undefined }[] = [];
+  const r = await runDynamics(base('sgd', { onProgress: (done, _total, latest) => seen.push({ done, latest }) }));
+  t.deepEqual(
+    seen.map((s) => s.done),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
+  // logged at 0, 3, 6, 7: after iteration t the latest row is the last one logged at or before t
+  t.deepEqual(
+    seen.map((s) => s.latest?.iteration),
+    [0, 0, 3, 3, 3, 6, 7],
+  );
+  for (const s of seen)
+    t.is(
+      s.latest,
+      r.log.find((l) => l.iteration === s.latest!.iteration),
+    );
+  const last = r.log.at(-1)!;
+  t.deepEqual(dynamicsMetrics(last), [
+    { name: 'trainLoss', label: 'loss', value: last.trainLoss },
+    { name: 'testAccuracy', label: 'test acc', value: last.testAccuracy!, format: 'percent' },
+  ]);
+  t.deepEqual(dynamicsMetrics({ ...last, testAccuracy: null }), [{ name: 'trainLoss', label: 'loss', value: last.trainLoss }], 'no test set, no test acc');
+  t.deepEqual(dynamicsMetrics(undefined), []);
+});
 
 test.serial('a diverging run fails naming the iteration', async (t) => {
   const { base } = await setup();

@@ -49,7 +49,8 @@ export interface DynamicsOptions {
   /** Replaces the default statistics (Σ from one shuffled pass of minibatches, warm-started Hessian top-k). */
   statistics?: (w: Float32Array, needs: NoiseNeeds) => Promise<NoiseStats>;
   rng: Rng;
-  onProgress?(done: number, total: number): void;
+  /** After every iteration: `done` of `total`, and the latest log row (its evaluations; none adds work). */
+  onProgress?(done: number, total: number, latest: DynamicsLog | undefined): void;
   signal?: AbortSignal;
 }
 
@@ -130,7 +131,7 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
     if (!w.every(Number.isFinite)) throw new Error(`${o.kind} diverged at iteration ${t}: non-finite parameters`);
     if (t % o.logEvery === 0 || t === o.iterations) await record(t);
     if (wanted.has(t)) checkpoints.push({ iteration: t, w: Float32Array.from(w) });
-    o.onProgress?.(t, o.iterations);
+    o.onProgress?.(t, o.iterations, log.at(-1));
   }
   if (o.iterations === 0) await record(0);
   return { log, final: w, checkpoints, refreshes, hessianHvps: tracker.hvps, hessianRefreshes: tracker.refreshes };

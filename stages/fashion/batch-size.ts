@@ -17,6 +17,7 @@
 import { dep, inputs as allOf, named, type Dep } from '../../pipeline/deps.ts';
 import { deriveSeed } from '../../pipeline/seed.ts';
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
+import { dynamicsMetrics } from '../dynamics/progress-metrics.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
 import type { HessianTopKOptions } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
@@ -92,7 +93,7 @@ export const fashionBatchDynamicsStage = defineStage({
         hessian: NO_HESSIAN,
         rng: new Rng(ctx.seed),
         signal: ctx.signal,
-        onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
+        onProgress: (done, total, latest) => ctx.progress(done, total, 'iterations', dynamicsMetrics(latest)),
       });
       return { log: r.log, final: r.final };
     } finally {

@@ -20,6 +20,7 @@ import { FASHION_FILES, locateFashionMnist, readFashionSplit } from '../data/fas
 import { evaluateClassifier } from '../models/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
+import { dynamicsMetrics } from '../dynamics/progress-metrics.ts';
 import { runDynamics } from '../dynamics/run.ts';
 import { createCnn } from '../models/cnn.ts';
 import type { Batch } from '../models/model.ts';
@@ -223,7 +224,7 @@ export const fashionDynamicsStage = defineStage({
         hessian: fashion('dynamics.hessian'),
         rng: new Rng(ctx.seed),
         signal: ctx.signal,
-        onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
+        onProgress: (done, total, latest) => ctx.progress(done, total, 'iterations', dynamicsMetrics(latest)),
       });
       ctx.setMeta('refreshes', r.refreshes);
       ctx.setMeta('hessianHvps', r.hessianHvps);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { defineNoiseKind, NO_NEEDS, requireStat, samplerFromShape } from './kind.ts';
 import { positiveInt } from './settings.ts';
-import { OKABE_ITO } from './style.ts';
+import { TOL_MUTED } from './style.ts';
 
 /**
  * GLD full: ξ ~ N(0, Σ) with Σ = Σ_k c_k c_kᵀ the same minibatch-gradient covariance the other kinds use (factor rows
@@ -18,8 +18,9 @@ export const gldFull = defineNoiseKind({
   // Its block has always come before gld_hessian_top1's: resolved configs and the report's provenance table keep that key order.
   settingsBefore: 'gld_hessian_top1',
   shape: 'lowRank',
-  // The Gaussian with SGD's own Σ: SGD's colour (the palette has eight), told apart by its dash and shape.
-  style: { label: 'GLD full', color: OKABE_ITO.vermillion, dash: [10, 2, 2, 2], shape: 'wedge' },
+  // The ninth colour: Okabe–Ito has eight. Paul Tol's wine, a dark red near SGD's vermillion in hue (the Gaussian with
+  // SGD's own Σ), stays ΔE2000 ≥ 17 from every Okabe–Ito colour under each simulated colour-vision deficiency.
+  style: { label: 'GLD full', color: TOL_MUTED.wine, dash: [10, 2, 2, 2], shape: 'wedge' },
   needs: () => Object.freeze({ ...NO_NEEDS, covarianceFactor: true }),
   build: (stats) => samplerFromShape('gld_full', { type: 'lowRank', size: stats.size, rows: requireStat('gld_full', stats, 'covarianceFactor') }),
 });

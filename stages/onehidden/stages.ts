@@ -52,9 +52,12 @@ export const oneHiddenTrainStage = defineStage({
       covBatchSize: onehidden('covBatchSize'),
       covBatches: onehidden('covBatches'),
       rng,
-      onEpoch: (done, total) => {
+      onEpoch: (done, total, record) => {
         ctx.throwIfAborted();
-        ctx.progress(done, total, 'epochs');
+        ctx.progress(done, total, 'epochs', [
+          { name: 'trainLoss', label: 'loss', value: record.loss },
+          { name: 'trainAccuracy', label: 'train acc', value: record.accuracy, format: 'percent' },
+        ]);
       },
     });
     return { records: records.map((r) => ({ ...r })), weights: w };

@@ -3,7 +3,7 @@ import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
 import { oneHiddenData } from './data.ts';
-import { epochLr, trainOneHidden } from './train.ts';
+import { epochLr, trainOneHidden, type EpochRecord } from './train.ts';
 
 test('the learning rate is constant, then decays linearly over the last epochs', (t) => {
   const lrs = Array.from({ length: 31 }, (_, e) => epochLr(1, e, 31, 10));
@@ -18,6 +18,7 @@ test('a short run records every epoch, learns, and its indicator is self-consist
   const model = createOneHidden();
   const data = oneHiddenData(new Rng(1), 200);
   const rng = new Rng(2);
+  const reported: [number, number, EpochRecord][] = [];
   const { records } = await trainOneHidden(model, model.init(new Rng(3)), data, {
     epochs: 3,
     itersPerEpoch: 10,
@@ -26,10 +27,16 @@ test('a short run records every epoch, learns, and its indicator is self-consist
     covBatchSize: 10,
     covBatches: 20,
     rng,
+    onEpoch: (done, total, record) => reported.push([done, total, record]),
   });
   t.deepEqual(
     records.map((r) => r.epoch),
     [0, 1, 2, 3],
+  );
+  t.deepEqual(
+    reported,
+    [1, 2, 3].map((e) => [e, 3, records[e]!]),
+    'each epoch reports its own record (the stage shows its loss and accuracy)',
   );
   t.true(records[3]!.loss < records[0]!.loss, `loss ${records[0]!.loss} → ${records[3]!.loss}`);
   for (const r of records) {

@@ -26,7 +26,8 @@ export interface OneHiddenTrainOptions {
   /** Minibatches per estimate, each drawn without replacement independently of the others (the released code). */
   covBatches: number;
   rng: Rng;
-  onEpoch?(done: number, total: number): void;
+  /** Called after every epoch with that epoch's record (what it measured anyway). */
+  onEpoch?(done: number, total: number, record: EpochRecord): void;
 }
 
 /** What is recorded at initialisation (epoch 0) and after every epoch. */
@@ -70,7 +71,7 @@ export async function trainOneHidden(
         adam.step(w, g, lr);
       }
       records.push(await measure(model, w, batch, data, o, e + 1, lr));
-      o.onEpoch?.(e + 1, o.epochs);
+      o.onEpoch?.(e + 1, o.epochs, records.at(-1)!);
     }
   } finally {
     tf.dispose([batch.x, batch.y!]);

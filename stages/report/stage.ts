@@ -51,7 +51,7 @@ export function reportStage(experiments: readonly Experiment[]) {
   const sections = experiments.map((e) => e.name);
   return defineStage({
     id: 'report',
-    version: 11,
+    version: 12,
     outputs: reportOutputs,
     description: 'HTML report with the paper’s figures and a Markdown summary, from cached outputs only',
     reads: ['seed', 'backend', 'report', ...sections],

@@ -47,8 +47,14 @@ test('gd never leaves the sharp minimum; its trajectory starts at (1,1)', (t) =>
 });
 
 test('same seed, same result; the Hessian-top-1 noise escapes more often than isotropic noise', (t) => {
-  const a = runToy2dDynamics(base({ kind: 'gld_hessian_top1', rng: new Rng(5) }));
+  const reported: number[] = [];
+  const a = runToy2dDynamics(base({ kind: 'gld_hessian_top1', rng: new Rng(5), onRepeat: (_done, _total, escapes) => reported.push(escapes) }));
   const b = runToy2dDynamics(base({ kind: 'gld_hessian_top1', rng: new Rng(5) }));
+  // after each repeat, the escapes among the repeats so far (what the stage shows beside its progress)
+  t.deepEqual(
+    reported,
+    Array.from(a.escaped, (_, r) => a.escaped.subarray(0, r + 1).reduce((x, y) => x + y, 0)),
+  );
   t.deepEqual(Array.from(a.final), Array.from(b.final));
   const iso = runToy2dDynamics(base({ kind: 'gld_const', rng: new Rng(5) }));
   const count = (e: Uint8Array) => e.reduce((x, y) => x + y, 0);

@@ -33,8 +33,8 @@ export interface Toy2dDynamicsOptions {
   trajectoryEvery: number;
   /** How Σ is computed for the kinds whose shape uses it (default per-sample; see `Toy2dCovariance`). */
   covariance?: Toy2dCovariance;
-  /** Called after each repeat. */
-  onRepeat?(done: number, total: number): void;
+  /** Called after each repeat, with how many of the `done` repeats so far escaped. */
+  onRepeat?(done: number, total: number, escapes: number): void;
 }
 
 /** Where every repeat ended, whether it escaped, and a few trajectories. */
@@ -68,6 +68,7 @@ export function runToy2dDynamics(o: Toy2dDynamicsOptions): Toy2dDynamicsResult {
   const final = new Float64Array(o.repeats * 2);
   const finalLoss = new Float64Array(o.repeats);
   const escaped = new Uint8Array(o.repeats);
+  let escapes = 0;
   const trajectories = new Float64Array(keep * points * 2);
   const xi = new Float32Array(2);
   const batch = new Int32Array(o.sgdBatch);
@@ -101,7 +102,8 @@ export function runToy2dDynamics(o: Toy2dDynamicsOptions): Toy2dDynamicsResult {
     final[2 * r + 1] = w[1]!;
     finalLoss[r] = toy2dEvaluate(w, data).loss;
     escaped[r] = isEscaped(w[0]!, w[1]!) ? 1 : 0;
-    o.onRepeat?.(r + 1, o.repeats);
+    escapes += escaped[r]!;
+    o.onRepeat?.(r + 1, o.repeats, escapes);
   }
   return { final, finalLoss, escaped, trajectories, points };
 }

@@ -86,9 +86,9 @@ export const toy2dDynamicsStage = defineStage({
       rng: new Rng(ctx.seed),
       trajectoryRepeats: toy2d('trajectory.repeats'),
       trajectoryEvery: toy2d('trajectory.every'),
-      onRepeat: (done, total) => {
+      onRepeat: (done, total, escapes) => {
         ctx.throwIfAborted();
-        ctx.progress(done, total, 'repeats');
+        ctx.progress(done, total, 'repeats', [{ name: 'escapedFraction', label: 'escaped', value: escapes / done, format: 'percent' }]);
       },
     });
     const escapes = result.escaped.reduce((a, b) => a + b, 0);

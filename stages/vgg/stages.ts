@@ -15,6 +15,7 @@ import { defineStage, type ConfigReader, type StageContext } from '../../pipelin
 import { CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, type ImageSet } from '../data/cifar10.ts';
 import { CIFAR_DIR, loadImageSet } from '../data/image-datasets.ts';
 import { diagonalMinibatchStats } from '../dynamics/diagonal-statistics.ts';
+import { dynamicsMetrics } from '../dynamics/progress-metrics.ts';
 import { runDynamics } from '../dynamics/run.ts';
 import { checkWholeSet, resolveChunkSize } from '../models/chunking.ts';
 import { expectedSharpness, valueAndGrad } from '../models/curvature.ts';
@@ -171,7 +172,7 @@ export function imageExperimentStages(ds: ImageDataset) {
           statistics: async (w, needs) => diagonalMinibatchStats(model, w, trainBatch, needs, { kind, batchSize: cfg.batchSize, batches: cfg.covBatches, rng }),
           rng,
           signal: ctx.signal,
-          onProgress: (done, total) => ctx.progress(done, total, 'iterations'),
+          onProgress: (done, total, latest) => ctx.progress(done, total, 'iterations', dynamicsMetrics(latest)),
         });
         const s = imageConfig(ctx.config, ds)('sharpness');
         const absolute = s.mode === 'absolute';

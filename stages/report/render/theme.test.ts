@@ -1,5 +1,8 @@
 import test from 'ava';
-import { KIND_STYLES, KIND_ORDER, OKABE_ITO, kindColor, kindDash, kindLabel, kindShape, type KindStyle } from './theme.ts';
+import { KIND_STYLES, KIND_ORDER, OKABE_ITO, TOL_MUTED, kindColor, kindDash, kindLabel, kindShape, type KindStyle } from './theme.ts';
+
+/** The colour-blind-safe palettes a kind's colour comes from (stages/noise/style.test.ts checks the pairs under simulated deficiencies). */
+const SAFE_COLOURS: string[] = [...Object.values(OKABE_ITO), ...Object.values(TOL_MUTED)];
 
 const expected: [string, string][] = [
   ['gd', 'GD'],
@@ -14,21 +17,21 @@ const expected: [string, string][] = [
 ];
 
 for (const [kind, label] of expected) {
-  test(`kind ${kind} is labelled '${label}' and drawn in an Okabe–Ito colour`, (t) => {
+  test(`kind ${kind} is labelled '${label}' and drawn in a colour of the colour-blind-safe palettes`, (t) => {
     t.is(kindLabel(kind), label);
-    t.true((Object.values(OKABE_ITO) as string[]).includes(KIND_STYLES[kind as keyof typeof KIND_STYLES].color));
+    t.true(SAFE_COLOURS.includes(KIND_STYLES[kind as keyof typeof KIND_STYLES].color));
   });
 }
 
-test("the nine kinds have eight distinct colours (gld_full shares SGD's), and distinct dashes and shapes", (t) => {
+test('the nine kinds have nine distinct colours, and distinct dashes and shapes', (t) => {
   t.deepEqual(
     KIND_ORDER.slice(0, expected.length),
     expected.map(([k]) => k),
     'the paper’s kinds first in the legend, any added kind after them',
   );
   const styles = expected.map(([k]) => KIND_STYLES[k as keyof typeof KIND_STYLES]);
-  t.is(new Set(styles.map((s) => s.color)).size, 8);
-  t.is(KIND_STYLES.gld_full.color, KIND_STYLES.sgd.color);
+  t.is(new Set(styles.map((s) => s.color)).size, 9);
+  t.is(KIND_STYLES.gld_full.color, TOL_MUTED.wine, 'Okabe–Ito has eight: the ninth is Paul Tol’s wine');
   t.is(new Set(styles.map((s) => s.shape)).size, 9);
   t.is(new Set(styles.map((s) => s.dash.join(','))).size, 8, 'gd and sgd are both solid; every GLD kind has its own dash');
 });
@@ -38,7 +41,7 @@ test('every kind, however many, is drawn unlike every other: its label, its line
   const points = (s: KindStyle) => `${s.color} ${s.shape}`;
   const kinds = Object.entries(KIND_STYLES);
   for (const [i, [a, sa]] of kinds.entries()) {
-    t.true((Object.values(OKABE_ITO) as string[]).includes(sa.color), `${a}: an Okabe–Ito colour`);
+    t.true(SAFE_COLOURS.includes(sa.color), `${a}: a colour of the colour-blind-safe palettes`);
     for (const [b, sb] of kinds.slice(i + 1)) {
       t.not(sa.label, sb.label, `${a} and ${b}: labels`);
       t.not(line(sa), line(sb), `${a} and ${b}: lines`);

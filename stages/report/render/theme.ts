@@ -1,15 +1,15 @@
 /**
  * The one look every report figure shares: a Vega-Lite `config` (fonts, axes, legend, white background) and a fixed,
- * colour-blind-safe style per noise kind (Okabe–Ito colour, dash pattern, point shape) so a kind looks the same in
- * every figure. Builders encode `color`/`strokeDash`/`shape` with the helpers below instead of picking colours.
+ * colour-blind-safe style per noise kind (a colour of its own from Okabe–Ito's palette or Paul Tol's muted one, dash
+ * pattern, point shape) so a kind looks the same in every figure. Builders encode `color`/`strokeDash`/`shape` with the helpers below instead of picking colours.
  */
 import type { NoiseKindName } from '../../noise/kind.ts';
 import { NOISE_KINDS, type NoiseKinds } from '../../noise/registry.ts';
-import { OKABE_ITO, type KindStyle } from '../../noise/style.ts';
+import { OKABE_ITO, TOL_MUTED, type KindStyle } from '../../noise/style.ts';
 import type { VegaLiteSpec } from '../document.ts';
 
 // The palette and the style type live with the kinds (each declares its style); re-exported for figure builders.
-export { OKABE_ITO, type KindStyle };
+export { OKABE_ITO, TOL_MUTED, type KindStyle };
 
 /** Font stack of every figure; DejaVu Sans is what the PNG renderer loads (see png.ts), browsers fall back. */
 export const FONT_FAMILY = 'DejaVu Sans, Helvetica, Arial, sans-serif';
@@ -19,7 +19,7 @@ export function kindStyles<R extends NoiseKinds>(kinds: R): { readonly [K in key
   return Object.freeze(Object.fromEntries(Object.entries(kinds).map(([name, kind]) => [name, kind.style]))) as { readonly [K in keyof R]: KindStyle };
 }
 
-/** The fixed style of every registered noise kind (gld_full shares SGD's colour); the key order is the legend order. Example: `KIND_STYLES.sgd.label === 'SGD'`. */
+/** The fixed style of every registered noise kind, each its own colour; the key order is the legend order. Example: `KIND_STYLES.sgd.label === 'SGD'`. */
 export const KIND_STYLES: Readonly<Record<NoiseKindName, KindStyle>> = kindStyles(NOISE_KINDS);
 
 /** Every noise kind in legend order. */
