@@ -22,6 +22,29 @@ export interface ReportFacts {
   missing?: readonly { input: string; instance: string }[];
 }
 
+/**
+ * The facts of one run's report from its configuration (`read` by dotted path), as the report stage and `report
+ * --compare` both give them: the title, the backend, the config slice the report reads (`seed`, `backend`, each
+ * experiment's section, `report`) and the Fashion-MNIST training size when that experiment gave inputs.
+ */
+export function reportFacts(
+  experiments: readonly Experiment[],
+  read: <T = unknown>(path: string) => T,
+  o: Pick<ReportFacts, 'run' | 'lineage' | 'versions' | 'missing'> & { hasFashion: boolean },
+): ReportFacts {
+  const keys = ['seed', 'backend', ...experiments.map((e) => e.name), 'report'];
+  return {
+    title: read<string>('report.title'),
+    run: o.run,
+    backend: read<string>('backend'),
+    config: Object.fromEntries(keys.map((k) => [k, read(k)])),
+    lineage: o.lineage,
+    versions: o.versions,
+    fashionTrainImages: o.hasFashion ? read<number>('fashion.data.train') : null,
+    ...(o.missing === undefined ? {} : { missing: o.missing }),
+  };
+}
+
 /** Joins experiments' parts of one record: arrays are concatenated in list order, anything else is set. */
 function joinParts<T extends object>(parts: readonly (T | undefined)[]): T {
   const out: Record<string, unknown> = {};

@@ -7,7 +7,7 @@
 import { getPath } from '../../pipeline/config.ts';
 import type { CompareReport, CompareRun } from '../../pipeline/project.ts';
 import type { Experiment } from '../experiment.ts';
-import { buildReport } from './build.ts';
+import { buildReport, reportFacts } from './build.ts';
 import { runStyle } from './compare-figure.ts';
 import { mergeReports, runColumnKey } from './compare.ts';
 import type { ReportDocument, ReportSection } from './document.ts';
@@ -52,20 +52,15 @@ export function comparisonDocument(runs: readonly CompareRun[], experiments: rea
 
 /** One run's report document, as the report stage would build it from the same cache entries. */
 function runDocument(run: CompareRun, experiments: readonly Experiment[], versions: Record<string, string>): ReportDocument {
-  const cfg = run.view.config;
-  const read = <T>(p: string) => getPath(cfg, p) as T;
-  const keys = ['seed', 'backend', ...experiments.map((e) => e.name), 'report'];
+  const read = <T>(p: string) => getPath(run.view.config, p) as T;
   return buildReport(
     gatherInputs(run.inputs),
-    {
-      title: read<string>('report.title'),
+    reportFacts(experiments, read, {
       run: { profile: run.view.profile, overrides: [...run.view.overrides] },
-      backend: read<string>('backend'),
-      config: Object.fromEntries(keys.map((k) => [k, cfg[k]])),
       lineage: run.lineage,
       versions,
-      fashionTrainImages: run.inputs.fashion ? read<number>('fashion.data.train') : null,
-    },
+      hasFashion: run.inputs.fashion !== undefined,
+    }),
     experiments,
   ).doc;
 }

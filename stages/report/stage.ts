@@ -7,7 +7,7 @@ import { NDArray, type LoadedArtifacts } from '../../cache/values.ts';
 import type { ProducedOutputs } from '../../pipeline/outputs.ts';
 import { defineStage, type ConfigReader, type DepRef } from '../../pipeline/stage.ts';
 import type { Experiment } from '../experiment.ts';
-import { buildReport } from './build.ts';
+import { buildReport, reportFacts } from './build.ts';
 import type { ReportInputs } from './inputs.ts';
 import { renderMarkdown } from './markdown.ts';
 import { reportOutputs } from './outputs.ts';
@@ -60,21 +60,16 @@ export function reportStage(experiments: readonly Experiment[]) {
     async run(ctx, artifacts) {
       const versions = packageVersions();
       ctx.setMeta('versions', versions);
-      const pick = (name: string): LoadedArtifacts | undefined => artifacts[name];
       const summaries = gatherInputs(artifacts);
-      const config = Object.fromEntries(['seed', 'backend', ...sections, 'report'].map((k) => [k, ctx.config(k)]));
       const { doc, claims } = buildReport(
         summaries,
-        {
-          title: ctx.config<string>('report.title'),
+        reportFacts(experiments, ctx.config, {
           run: ctx.run,
-          backend: ctx.config<string>('backend'),
-          config,
           lineage: ctx.lineage(),
           versions,
-          fashionTrainImages: pick('fashion') ? ctx.config<number>('fashion.data.train') : null,
+          hasFashion: artifacts.fashion !== undefined,
           missing: Object.entries(ctx.missing).map(([input, instance]) => ({ input, instance })),
-        },
+        }),
         experiments,
       );
       const files = await renderReportFiles(doc, { onWarning: (m) => ctx.log(m) });
