@@ -106,6 +106,10 @@ const tableRow = z.object({
   finalTrainLoss: z.number(),
   lossRise: z.number(),
   randomLabelAccuracy: z.number(),
+  /** Mean over seeds of the largest logged training loss, over the mean start loss (the run's excursion). */
+  peakLossRise: z.number(),
+  /** Mean over seeds of the lowest logged random-label accuracy. */
+  lowestRandomFit: z.number(),
   testAccuracy: z.number(),
   testAccuracyMin: z.number(),
   testAccuracyMax: z.number(),

@@ -28,6 +28,7 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS, type NoiseKinds } from '../noise/registry.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
+import { runExcursion } from './excursion.ts';
 import { fashionConfig } from './config.ts';
 import { dynamicsCost, indicatorCost, pretrainCost, probeCost } from './cost.ts';
 import { normalizePixels, prepareFashion } from './data.ts';
@@ -308,10 +309,13 @@ export const fashionProbeStage = defineStage({
   },
 });
 
-/** Per kind: final training loss, fit of the random labels, test accuracy, sharpness, Tr(HΣ_kind) at the start. */
+/**
+ * Per kind: final training loss, fit of the random labels, test accuracy, sharpness, Tr(HΣ_kind) at the start, and the
+ * run's excursion (its peak training loss and lowest random-label fit over the logged iterations).
+ */
 export const fashionSummaryStage = defineStage({
   id: 'fashion.summary',
-  version: 3,
+  version: 4,
   outputs: fashionSummaryOutputs,
   description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds); logs and probes for the figures',
   reads: ['fashion.dynamics.kinds', 'fashion.seeds'],
@@ -340,12 +344,15 @@ export const fashionSummaryStage = defineStage({
       const atStart = seeds.map((s) => inputs[`ind_${s}`].probe.kinds.find((k) => k.kind === kind)!);
       const startLoss = stat(starts.map((x) => x.trainLoss)).mean;
       const finalLoss = stat(last.map((l) => l.trainLoss));
+      const excursions = seeds.map((s) => runExcursion(inputs[`dyn_${kind}_${s}`].log));
       return {
         kind,
         traceHSigmaAtStart: stat(atStart.map((k) => k.traceHSigma)).mean,
         finalTrainLoss: finalLoss.mean,
         lossRise: finalLoss.mean / startLoss,
         randomLabelAccuracy: stat(last.map((l) => l.randomAccuracy ?? NaN)).mean,
+        peakLossRise: stat(excursions.map((e) => e.peakTrainLoss)).mean / startLoss,
+        lowestRandomFit: stat(excursions.map((e) => e.lowestRandomFit ?? NaN)).mean,
         testAccuracy: stat(last.map((l) => l.testAccuracy ?? NaN)).mean,
         testAccuracyMin: stat(last.map((l) => l.testAccuracy ?? NaN)).min,
         testAccuracyMax: stat(last.map((l) => l.testAccuracy ?? NaN)).max,

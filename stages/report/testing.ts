@@ -94,6 +94,8 @@ export function syntheticInputs(withImages: boolean, shift = 0): ReportInputs {
       finalTrainLoss: 0.01 * (1 + 20 * k),
       lossRise: 1 + 20 * k,
       randomLabelAccuracy: 1 - 0.2 * k,
+      peakLossRise: 1 + 30 * k,
+      lowestRandomFit: 1 - 0.25 * k,
       testAccuracy: 0.6,
       sharpness: 0.01,
     })),

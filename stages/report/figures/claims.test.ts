@@ -1,5 +1,5 @@
 import test from 'ava';
-import { judgeClaims, type ClaimInputs } from './claims.ts';
+import { ESCAPE_FIT_DROP, hasEscaped, hasStayed, judgeClaims, type ClaimInputs } from './claims.ts';
 import type { FashionOutcome } from './fashion.ts';
 
 const outcome = (kind: string, traceHSigmaAtStart: number, lossRise: number, randomFit: number, test: number): FashionOutcome => ({
@@ -8,6 +8,9 @@ const outcome = (kind: string, traceHSigmaAtStart: number, lossRise: number, ran
   lossRise,
   finalTrainLoss: 0.01 * lossRise,
   randomFit,
+  // A run that went no further than where it ended; tests set an excursion beyond the end where they need one.
+  peakLossRise: lossRise,
+  lowestRandomFit: randomFit,
   testAccuracy: { mean: test, min: test, max: test, sd: 0, n: 1 },
   sharpness: 0.01,
 });
@@ -80,7 +83,8 @@ test('each claim fails when its criterion is violated', (t) => {
   x.toy2d![1]!.escapesMean = 9; // GLD const escapes 9% > 5%
   x.oneHiddenRatios = [100, 9.9];
   const sgd = x.fashion!.outcomes.find((o) => o.kind === 'sgd')!;
-  sgd.lossRise = 5; // no longer an order of magnitude
+  sgd.lossRise = 5;
+  sgd.peakLossRise = 5; // no longer an order of magnitude, at any point of the run
   sgd.testAccuracy = { mean: 0.65, min: 0.65, max: 0.65, sd: 0, n: 1 }; // below GD
   x.theory![0]!.noiseInduced = 0; // breaks the ranking
   x.theory![2]!.noiseInduced = 0.000001;
@@ -118,4 +122,28 @@ test('the indicator-order claim needs the escaping kinds’ Tr(HΣ) above the ot
 test('missing experiments are "not run", never "holds"', (t) => {
   const v = verdicts({});
   t.true(Object.values(v).every((x) => x === 'not run'));
+});
+
+test('escape is judged by the excursion: a run that escapes and returns has escaped; a run that never leaves stays', (t) => {
+  // SGD at paper length: leaves (loss ×40, random-label fit 20%) and ends re-fitting every label at a loss below its start.
+  const returned = { ...outcome('sgd', 8, 0.8, 1, 0.69), peakLossRise: 40, lowestRandomFit: 0.2 };
+  t.true(hasEscaped(returned, 1));
+  t.false(hasStayed(returned, 1));
+  const never = outcome('gd', 0, 0.9, 1, 0.66);
+  t.true(hasStayed(never, 1));
+  t.false(hasEscaped(never, 1));
+  // A loss spike alone, with the random labels still fit, is neither an escape nor a stay.
+  const spike = { ...outcome('gld_diag', 0.2, 1, 1, 0.66), peakLossRise: 12, lowestRandomFit: 1 - ESCAPE_FIT_DROP / 2 };
+  t.false(hasEscaped(spike, 1));
+  t.false(hasStayed(spike, 1));
+
+  const x = paperLike();
+  const sgd = x.fashion!.outcomes.find((o) => o.kind === 'sgd')!;
+  Object.assign(sgd, { lossRise: 0.8, randomFit: 1, peakLossRise: 40, lowestRandomFit: 0.2 });
+  const claim = judgeClaims(x).find((c) => c.id === 'fashion-escape')!;
+  t.is(claim.verdict, 'holds');
+  t.regex(claim.thisRun, /SGD peak loss ×40\.0, lowest random fit 20\.0% \(final ×0\.800, 100\.0%\)/);
+  // The same run judged by its end alone would have stayed; an escaping kind that never left fails the claim.
+  Object.assign(sgd, { peakLossRise: 0.8, lowestRandomFit: 1 });
+  t.is(judgeClaims(x).find((c) => c.id === 'fashion-escape')!.verdict, 'does not hold');
 });

@@ -25,9 +25,14 @@ export type FashionStart = FashionSummary['start'][number];
 export interface FashionOutcome {
   kind: string;
   traceHSigmaAtStart: number;
+  /** Final training loss over the start's. */
   lossRise: number;
   finalTrainLoss: number;
+  /** Final random-label accuracy. */
   randomFit: number;
+  /** The run's excursion: its largest logged training loss over the start's, and its lowest random-label accuracy. */
+  peakLossRise: number;
+  lowestRandomFit: number;
   testAccuracy: ReturnType<typeof spread>;
   sharpness: number;
 }
@@ -44,6 +49,8 @@ export function fashionOutcomes(summary: Pick<FashionSummary, 'table' | 'series'
       lossRise: r.lossRise,
       finalTrainLoss: r.finalTrainLoss,
       randomFit: r.randomLabelAccuracy,
+      peakLossRise: r.peakLossRise,
+      lowestRandomFit: r.lowestRandomFit,
       testAccuracy: spread([...runs.values()].map((s) => s.testAccuracy)),
       sharpness: r.sharpness,
     };
@@ -221,13 +228,15 @@ export function fashionSection(summary: FashionSummary): ReportSection {
           id: 'fashion-final',
           title: 'Where each dynamics ends',
           caption:
-            'Test accuracy as mean ± sample sd over seeds (range in brackets); the other columns are means over seeds. Loss rise = final training loss ÷ training loss at the sharp minimum.',
+            'Test accuracy as mean ± sample sd over seeds (range in brackets); the other columns are means over seeds. Loss rise = final training loss ÷ training loss at the sharp minimum; peak loss rise and lowest random-label fit are the extremes over the logged iterations (the run’s excursion, by which escape is judged).',
           columns: [
             { key: 'dynamics', label: 'dynamics', format: 'text' },
             { key: 'traceHSigmaAtStart', label: 'Tr(HΣ) at start', format: 'sig' },
             { key: 'finalTrainLoss', label: 'final training loss', format: 'sig' },
             { key: 'lossRise', label: 'loss rise (×)', format: 'sig' },
             { key: 'randomFit', label: 'random-label fit', format: 'percent' },
+            { key: 'peakLossRise', label: 'peak loss rise (×)', format: 'sig' },
+            { key: 'lowestRandomFit', label: 'lowest random-label fit', format: 'percent' },
             { key: 'testAccuracy', label: 'test accuracy (%)', format: 'text' },
             { key: 'sharpness', label: 'expected sharpness', format: 'sig' },
           ],
@@ -237,6 +246,8 @@ export function fashionSection(summary: FashionSummary): ReportSection {
             finalTrainLoss: o.finalTrainLoss,
             lossRise: o.lossRise,
             randomFit: o.randomFit,
+            peakLossRise: o.peakLossRise,
+            lowestRandomFit: o.lowestRandomFit,
             testAccuracy: o.testAccuracy
               ? `${pct(o.testAccuracy.mean)} ± ${pct(o.testAccuracy.sd)} (${pct(o.testAccuracy.min)}–${pct(o.testAccuracy.max)}, ${o.testAccuracy.n} seed${o.testAccuracy.n === 1 ? '' : 's'})`
               : '–',
