@@ -68,6 +68,11 @@ export const NO_NEEDS: NoiseNeeds = Object.freeze({
 export interface ExampleWeights {
   /** Fills `out` (length N, the number of examples) with one draw of the weights 1 + ε_i at batch size m; returns it. */
   draw(rng: Rng, m: number, out: Float64Array): Float64Array;
+  /**
+   * True when every draw keeps a random subset at one common weight (Bernoulli): a step then costs a minibatch gradient
+   * on that subset, of mean size m; false when every example has its own weight (a full-batch weighted gradient).
+   */
+  readonly subset: boolean;
   /** Cov((1/N)Gᵀε) = sigmaM·Σ_m + meanOuter·ḡḡᵀ for N examples at batch size m, exactly. */
   covariance(n: number, m: number): { readonly sigmaM: number; readonly meanOuter: number };
 }

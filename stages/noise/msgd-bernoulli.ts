@@ -18,7 +18,7 @@ export const msgdBernoulli = defineNoiseKind({
   noiseKeys: [],
   shape: 'zero',
   style: { label: 'M-SGD Bernoulli', color: EXTRA_COLOURS.forest, dash: [3, 2, 8, 2], shape: 'M0,-1L0.95,-0.31L0.59,0.81L-0.59,0.81L-0.95,-0.31Z' },
-  exampleWeights: { draw: bernoulliWeights, covariance: bernoulliCovariance },
+  exampleWeights: { subset: true, draw: bernoulliWeights, covariance: bernoulliCovariance },
   needs: () => Object.freeze({ ...NO_NEEDS, exampleWeights: true }),
   build: (stats) => samplerFromShape('msgd_bernoulli', { type: 'zero', size: stats.size }),
 });

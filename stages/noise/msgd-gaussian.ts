@@ -19,7 +19,7 @@ export const msgdGaussian = defineNoiseKind({
   shape: 'zero',
   // Paul Tol's indigo, ΔE2000 ≥ 10 from every other kind's colour under every simulated deficiency.
   style: { label: 'M-SGD Gaussian', color: TOL_MUTED.indigo, dash: [12, 3], shape: 'arrow' },
-  exampleWeights: { draw: gaussianSgdWeights, covariance: gaussianCovariance },
+  exampleWeights: { subset: false, draw: gaussianSgdWeights, covariance: gaussianCovariance },
   needs: () => Object.freeze({ ...NO_NEEDS, exampleWeights: true }),
   build: (stats) => samplerFromShape('msgd_gaussian', { type: 'zero', size: stats.size }),
 });
