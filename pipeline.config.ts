@@ -130,6 +130,8 @@ const quick: Config = {
     },
     theory: { runs: 16, steps: 5, every: 1 },
     spectrum: { enabled: true, probes: 3, steps: 40, topK: 5, grid: 400 },
+    // reduced: M-SGD Bernoulli (minibatch-priced steps) beside SGD; paper adds M-SGD Gaussian (full-batch steps)
+    batchSizes: { ...fashionPaper.batchSizes, kinds: ['sgd', 'msgd_bernoulli'] },
   },
   svhn: { ...svhnPaper, enabled: false, seeds: 1 },
   cifar10: { ...cifarQuick, enabled: false, seeds: 1 },

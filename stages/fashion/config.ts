@@ -95,10 +95,14 @@ export const fashionSchema = z
         enabled: z.boolean(),
         sizes: z.array(posInt).nonempty(),
         /**
-         * The kinds run at every m (absent: ['sgd']): sgd and the M-SGD kinds, whose noise is set by m
-         * (stages/noise/example-weights.ts). M-SGD at m = dynamics.batchSize is its own dynamics when among the kinds.
+         * The kinds run at every m (absent: ['sgd']): sgd, always, and M-SGD kinds, whose noise m sets too
+         * (stages/noise/example-weights.ts). An M-SGD kind at m = dynamics.batchSize is its own dynamics when among the kinds.
          */
-        kinds: z.array(batchKindName).nonempty().optional(),
+        kinds: z
+          .array(batchKindName)
+          .nonempty()
+          .refine((ks) => ks.includes('sgd'), { message: "must include 'sgd' (the study is SGD's; M-SGD kinds run beside it)" })
+          .optional(),
       })
       .strict(),
     /** Theory against experiment at the sharp minimum: short runs from it with each kind's noise fixed there. */

@@ -237,14 +237,16 @@ export function minibatchOpSize(op: string): number | undefined {
 }
 
 /**
- * `fashion.batchDynamics[batchSize=m]`: SGD as `fashion.dynamics[kind=sgd]` counts it, at batch size m: I minibatch
- * gradients of m and logCount(I, logEvery) evaluations of the N training and T test images (no checkpoints).
+ * `fashion.batchDynamics[batchSize=m]`: SGD (or the M-SGD kind `kind`) as `fashion.dynamics[kind]` counts it, at batch
+ * size m: I gradients (`stepGradOp`: minibatches of m for sgd and M-SGD Bernoulli, the weighted full batch for M-SGD
+ * Gaussian) and logCount(I, logEvery) evaluations of the N training and T test images (no checkpoints).
  */
-export function batchDynamicsCost(m: number, cfg: ConfigReader): Counts {
+export function batchDynamicsCost(m: number, cfg: ConfigReader, kind: NoiseKindName = 'sgd', registry: NoiseKinds = NOISE_KINDS): Counts {
   const fashion = fashionConfig(cfg);
   const I = fashion('dynamics.iterations');
   const out: Counts = {};
-  add(out, minibatchGradOp(m), I);
+  const k = noiseKind(kind, registry);
+  add(out, stepGradOp(k, k.needs({}), m), I);
   add(out, FASHION_OPS.evalImage, logCount(I, fashion('dynamics.logEvery')) * (fashion('data.train') + fashion('data.test')));
   return out;
 }
