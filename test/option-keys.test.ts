@@ -98,8 +98,6 @@ test('fashion.batchSizes moves only the batch-size study’s instances; switchin
   t.deepEqual(noReport(moved(base, keys('quick', ['fashion.batchSizes.sizes=[5,20,50]']))), [
     'fashion.batchDynamics[batchSize=10,seed=0]',
     'fashion.batchDynamics[batchSize=100,seed=0]',
-    'fashion.batchKindDynamics[batchSize=10,kind=msgd_bernoulli,seed=0]',
-    'fashion.batchKindDynamics[batchSize=100,kind=msgd_bernoulli,seed=0]',
     'fashion.batchSummary',
     'fashion.batchTheory[seed=0]',
   ]);
