@@ -130,6 +130,9 @@ const quick: Config = {
     },
     theory: { runs: 16, steps: 5, every: 1 },
     spectrum: { enabled: true, probes: 3, steps: 40, topK: 5, grid: 400 },
+    // SGD alone here: M-SGD at every m would add about 45 s (Bernoulli) to 5 min (Gaussian) of CPU, over quick's budget;
+    // paper runs both (the M-SGD kinds still enter the study's `kinds` table at m₀ = dynamics.batchSize on paper)
+    batchSizes: { ...fashionPaper.batchSizes, kinds: ['sgd'] },
   },
   svhn: { ...svhnPaper, enabled: false, seeds: 1 },
   cifar10: { ...cifarQuick, enabled: false, seeds: 1 },

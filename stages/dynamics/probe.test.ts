@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
-import { denseHessian, expectedSharpness } from '../models/curvature.ts';
+import { valueAndGradRead, denseHessian, expectedSharpness } from '../models/curvature.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { symmetricEigen } from '../numerics/eigen.ts';
@@ -24,12 +24,24 @@ for (const backend of TEST_BACKENDS.filter((b) => b === 'wasm' || b === 'webgpu'
     };
     const w = model.init(rng);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * 4;
-    const kinds = (['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'] as NoiseKindName[]).map(
-      (kind) => ({
-        kind,
-        config: { sigma: 1e-2, k: 4, rescaleToTrace: false },
-      }),
-    );
+    const kinds = (
+      [
+        'gd',
+        'sgd',
+        'gld_const',
+        'gld_dynamic',
+        'gld_diag',
+        'gld_leading',
+        'gld_hessian',
+        'gld_hessian_top1',
+        'gld_full',
+        'msgd_gaussian',
+        'msgd_bernoulli',
+      ] as NoiseKindName[]
+    ).map((kind) => ({
+      kind,
+      config: { sigma: 1e-2, k: 4, rescaleToTrace: false },
+    }));
     const r = await probeCurvature(model, w, train, kinds, {
       topK: 5,
       lanczos: { tol: 1e-6, tolPairs: 5, maxIter: 47 },
@@ -63,6 +75,15 @@ for (const backend of TEST_BACKENDS.filter((b) => b === 'wasm' || b === 'webgpu'
     );
     t.true(Math.abs(by.gld_full!.noiseTrace - r.traceSigma) <= 1e-12 * r.traceSigma);
     t.is(by.gld_full!.ratio, by.sgd!.ratio);
+    // M-SGD: Gaussian is SGD's Σ exactly; Bernoulli's is ((N − 1)/N)·Σ + ((N − m)/(mN))·ḡḡᵀ with ḡᵀHḡ from the dense H.
+    t.is(by.msgd_gaussian!.traceHSigma, by.sgd!.traceHSigma);
+    t.is(by.msgd_gaussian!.noiseTrace, r.traceSigma);
+    const g = Float64Array.from((await valueAndGradRead(model, w, train)).grad);
+    let gHg = 0;
+    for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) gHg += g[i]! * H[i * D + j]! * g[j]!;
+    const [a, b] = [(n - 1) / n, (n - 5) / (5 * n)];
+    const expected = a * r.traceHSigma + b * gHg;
+    t.true(Math.abs(by.msgd_bernoulli!.traceHSigma - expected) <= 1e-4 * Math.abs(expected), `msgd_bernoulli ${by.msgd_bernoulli!.traceHSigma} vs ${expected}`);
     t.true(r.ratio > 0 && Number.isFinite(r.sharpness.estimate));
     tf.dispose([train.x, train.y]);
   });

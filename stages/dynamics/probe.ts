@@ -3,12 +3,13 @@
  * space on the device), TrH (Hutchinson, with the
  * same probes giving an estimate of diag H), SGD's gradient-noise covariance Σ at batch size m, Tr(HΣ) (exact over
  * Σ's factor rows, or restricted to H's top-k eigenspace), Tr(HΣ̄), the paper's conditions, expected sharpness, and
- * Tr(HΣ_kind) for every noise kind at that point.
+ * Tr(HΣ_kind) for every noise kind at that point (the M-SGD kinds' from SGD's Σ and the mean gradient ḡ:
+ * a·Σ + b·ḡḡᵀ, stages/noise/example-weights.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { expectedSharpness, hessianOperator } from '../models/curvature.ts';
+import { expectedSharpness, hessianOperator, valueAndGradRead } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
-import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import { requireExampleWeights, type NoiseConfig, type NoiseKindName } from '../noise/kind.ts';
 import { noiseKind } from '../noise/registry.ts';
 import type { NoiseShape } from '../noise/shape.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
@@ -118,8 +119,19 @@ export async function probeCurvature(
     const conditions = paperConditions(hessianTop, Math.min(o.topK - 1, 20), traceH, sigma);
 
     const kindTraces: KindTrace[] = [];
+    let mean: Promise<MeanGradientCurvature> | undefined;
     for (const { kind: name, config } of kinds) {
       const kind = noiseKind(name);
+      if (kind.needs(config).exampleWeights) {
+        // M-SGD: Σ_kind = a·Σ_m + b·ḡḡᵀ exactly, with SGD's Σ_m as estimated here (as sgd's own row takes it)
+        const { sigmaM: a, meanOuter: b } = requireExampleWeights(kind).covariance(train.x.shape[0]!, o.batchSize);
+        const g = b === 0 ? { gHg: 0, gg: 0 } : await (mean ??= meanGradientCurvature(model, w, train, H));
+        const noiseTrace = a * sigma.trace + b * g.gg;
+        const iso = (noiseTrace * traceH) / D;
+        const value = a * ths + b * g.gHg;
+        kindTraces.push({ kind: name, noiseTrace, traceHSigma: value, traceHSigmaIsotropic: iso, ratio: iso > 0 ? value / iso : null });
+        continue;
+      }
       if (name === 'sgd') {
         kindTraces.push({
           kind: name,
@@ -170,6 +182,19 @@ export async function probeCurvature(
   } finally {
     base.dispose?.();
   }
+}
+
+/** The full-batch mean gradient ḡ at a point with ḡᵀHḡ and ‖ḡ‖² (the M-SGD kinds' ḡḡᵀ term). */
+export interface MeanGradientCurvature {
+  readonly g: Float64Array;
+  readonly gHg: number;
+  readonly gg: number;
+}
+
+/** ḡ = ∇L(w) on `train`, ḡᵀHḡ (one product with H) and ‖ḡ‖². Example: `await meanGradientCurvature(model, w, train, H)`. */
+export async function meanGradientCurvature(model: FlatModel, w: Float32Array, train: Batch, H: LinearOperator): Promise<MeanGradientCurvature> {
+  const g = Float64Array.from((await valueAndGradRead(model, w, train)).grad);
+  return { g, gHg: dot(g, await H.matvec(g)), gg: dot(g, g) };
 }
 
 /**

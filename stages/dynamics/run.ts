@@ -1,11 +1,10 @@
 /**
  * Noisy gradient dynamics of a network from a given start point (paper §5): θ ← θ − η(∇L(θ) + ξ), ξ ~ N(0, Σ_kind),
  * with the kind's statistics refreshed every `refresh` iterations, or, for `sgd`, the gradient of a random
- * minibatch of m examples. Logs training, clean / random-label and test metrics on a schedule and keeps the weights
+ * minibatch of m examples, or, for the M-SGD kinds, the gradient of the loss with example weights drawn every step. Logs training, clean / random-label and test metrics on a schedule and keeps the weights
  * at the checkpoints for later curvature probing.
  */
 import * as tf from '@tensorflow/tfjs';
-import { minibatchValueAndGrad, valueAndGrad } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName, NoiseNeeds, NoiseSampler, NoiseStats } from '../noise/kind.ts';
 import { noisyStep } from '../noise/placement.ts';
@@ -14,7 +13,7 @@ import type { Rng } from '../numerics/random.ts';
 import { readAll } from '../tf/read.ts';
 import { runDynamicsOnDevice } from './device-loop.ts';
 import { evaluateClassifier } from '../models/evaluate.ts';
-import { logRow, noiseStatistics } from './loop-parts.ts';
+import { logRow, noiseStatistics, stepValueAndGrad } from './loop-parts.ts';
 import { HessianTracker, type EigvecMethod, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
 
 /** Settings of one dynamics run. */
@@ -63,7 +62,7 @@ export interface DynamicsLog {
   randomAccuracy: number | null;
   testLoss: number | null;
   testAccuracy: number | null;
-  /** Tr Σ_kind of the noise in force (0 for gd and sgd). */
+  /** Tr Σ_kind of the noise in force (0 for gd, sgd and the M-SGD kinds, whose noise is inside the gradient). */
   noiseTrace: number;
 }
 
@@ -86,7 +85,7 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
   if (tf.getBackend() === 'webgpu') return runDynamicsOnDevice(o);
   const kind = noiseKind(o.kind);
   const needs = kind.needs(o.noise);
-  const n = o.train.x.shape[0]!;
+  const weights = new Float64Array(needs.exampleWeights ? o.train.x.shape[0]! : 0);
   const w = Float32Array.from(o.w0);
   const xi = new Float32Array(w.length);
   const tracker = new HessianTracker(o.model, o.train, o.hessian, o.rng.nextUint32());
@@ -105,16 +104,14 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
 
   for (let t = 1; t <= o.iterations; t++) {
     o.signal?.throwIfAborted();
-    const refreshing = !needs.minibatchGradient && (sampler === undefined || (t - 1) % o.refresh === 0);
+    const refreshing = !needs.minibatchGradient && !needs.exampleWeights && (sampler === undefined || (t - 1) % o.refresh === 0);
     if (refreshing) {
       const stats = await noiseStatistics(o, needs, tracker, w);
       sampler = kind.build(stats, o.noise);
       refreshes++;
     }
     if (t === 1) await record(0);
-    const { value, grad } = needs.minibatchGradient
-      ? minibatchValueAndGrad(o.model, w, o.train, o.rng.permutation(n).subarray(0, o.batchSize))
-      : valueAndGrad(o.model, w, o.train, { chunkSize: o.chunkSize });
+    const { value, grad } = stepValueAndGrad(o, kind, needs, w, weights);
     let g: Float32Array;
     let loss: number;
     try {

@@ -18,7 +18,7 @@ import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, encodeIdx } from '../data/idx.ts';
 import type { ProbeResult } from '../dynamics/probe.ts';
 import type { DynamicsLog } from '../dynamics/run.ts';
 import { Rng } from '../numerics/random.ts';
-import type { BatchSizeRow, BatchTheoryRow } from './batch-size.ts';
+import { batchKindTable, type BatchSizeRow, type BatchTheoryRow } from './batch-size.ts';
 import type { TheoryRow } from './theory.ts';
 
 const N = 40;
@@ -51,6 +51,7 @@ const overrides = (extra: string[] = []) => [
   'fashion.probe={"topK":3,"lanczos":{"tol":0.001,"tolPairs":2,"tolRest":0.01,"maxIter":8},"hutchinsonSamples":2,"exactTraceHSigma":true,"sharpness":{"delta":0.01,"samples":2}}',
   'fashion.theory={"runs":2,"steps":2,"every":1,"k":2}',
   'fashion.batchSizes.sizes=[5,10,20]',
+  'fashion.batchSizes.kinds=["sgd"]',
   ...extra,
 ];
 const planOf = (extra: string[] = []) => {
@@ -76,6 +77,42 @@ test('SGD runs again only at the other batch sizes; the existing instances keep 
   t.true(noSgd.nodes.has('fashion.batchDynamics[batchSize=10,seed=0]'));
   // the sizes must stay below N
   t.throws(() => planOf(['fashion.batchSizes.sizes=[5,40]']), { message: /fashion\.batchSizes\.sizes: 40 not below data\.train \(40\)/ });
+});
+
+test('M-SGD kinds of fashion.batchSizes.kinds run at every m but their own dynamics’ m₀; SGD’s instances keep their keys', (t) => {
+  const base = planOf().plan;
+  const { plan } = planOf(['fashion.batchSizes.kinds=["sgd","msgd_bernoulli","msgd_gaussian"]', 'fashion.dynamics.kinds=["gd","sgd","msgd_gaussian"]']);
+  const ids = plan.order.filter((id) => id.startsWith('fashion.batchKindDynamics'));
+  t.deepEqual(ids.sort(), [
+    'fashion.batchKindDynamics[batchSize=10,kind=msgd_bernoulli,seed=0]',
+    'fashion.batchKindDynamics[batchSize=20,kind=msgd_bernoulli,seed=0]',
+    'fashion.batchKindDynamics[batchSize=20,kind=msgd_gaussian,seed=0]',
+    'fashion.batchKindDynamics[batchSize=5,kind=msgd_bernoulli,seed=0]',
+    'fashion.batchKindDynamics[batchSize=5,kind=msgd_gaussian,seed=0]',
+  ]);
+  t.is(plan.nodes.get('fashion.batchSummary')!.deps.krun_msgd_gaussian_10_0, 'fashion.dynamics[kind=msgd_gaussian,seed=0]', 'its own dynamics at m₀');
+  for (const id of base.order.filter((x) => x.startsWith('fashion.batchDynamics'))) {
+    t.is(plan.nodes.get(id)!.key, base.nodes.get(id)!.key, `${id} does not read fashion.batchSizes.kinds`);
+  }
+  t.throws(() => planOf(['fashion.batchSizes.kinds=["msgd_bernoulli"]']), { message: /must include 'sgd'/ });
+  t.throws(() => planOf(['fashion.batchSizes.kinds=["sgd","gld_full"]']), { message: /gld_full is not sgd or an M-SGD kind/ });
+});
+
+test('the kinds table: mean final loss over mean start loss, ranges over seeds, the run each came from', (t) => {
+  const log = (trainLoss: number, randomAccuracy: number, testAccuracy: number) =>
+    ({ iteration: 9, trainLoss, trainAccuracy: 1, cleanAccuracy: 1, randomAccuracy, testLoss: 1, testAccuracy, noiseTrace: 0 }) as DynamicsLog;
+  const rows = batchKindTable([
+    { kind: 'msgd_bernoulli', batchSize: 5, startLoss: 0.1, last: log(0.3, 0.5, 0.6), run: 'fashion.batchKindDynamics' },
+    { kind: 'msgd_bernoulli', batchSize: 5, startLoss: 0.3, last: log(0.3, 0.7, 0.62), run: 'fashion.batchKindDynamics' },
+    { kind: 'sgd', batchSize: 5, startLoss: 0.1, last: log(0.2, 0.9, 0.64), run: 'fashion.batchDynamics' },
+  ]);
+  t.is(rows.length, 2);
+  const b = rows[0]!;
+  t.is(b.lossRise, 0.3 / 0.2);
+  t.true(b.lossRiseMin === 1 && Math.abs(b.lossRiseMax - 3) < 1e-12, `${b.lossRiseMin}, ${b.lossRiseMax}`);
+  t.true(Math.abs(b.randomFit! - 0.6) < 1e-15);
+  t.deepEqual([b.randomFitMin, b.randomFitMax, b.testAccuracyMin, b.testAccuracyMax, b.seeds, b.run], [0.5, 0.7, 0.6, 0.62, 2, 'fashion.batchKindDynamics']);
+  t.deepEqual([rows[1]!.kind, rows[1]!.lossRise, rows[1]!.seeds], ['sgd', 2, 1]);
 });
 
 test.serial('the summary: Tr(HΣ_m) from the indicator, escape from each run, the short rise from the short runs', async (t) => {

@@ -1,10 +1,13 @@
 /**
  * Beyond the paper: SGD's batch size m against its escape from the Fashion-MNIST sharp minimum
- * (`fashion.batchSizes`). Three stages:
+ * (`fashion.batchSizes`), and the same for the M-SGD kinds of `fashion.batchSizes.kinds` (their noise is set by m:
+ * stages/noise/example-weights.ts). Three stages:
  *
  * - `fashion.batchDynamics[batchSize, seed]`: SGD from the sharp minimum at batch size m, with the iterations, learning
  *   rate and logging of `fashion.dynamics` (the same `runDynamics`). m = fashion.dynamics.batchSize is the sgd
  *   dynamics `fashion.dynamics[kind=sgd, seed]` itself and is not run again (unless sgd is not among the kinds).
+ *   `fashion.batchDynamics[batchSize, kind, seed]` is the same for an M-SGD kind of fashion.batchSizes.kinds (its
+ *   long run only: its short-horizon rise is measured at fashion.dynamics.batchSize by fashion.theory).
  * - `fashion.batchTheory[seed]`: SGD's short-horizon loss rise at each m, by the theory stage's protocol (its runs,
  *   horizon and logging; real minibatches from θ0). At m = fashion.dynamics.batchSize it takes `fashion.theory`'s sgd
  *   rows, and everywhere that stage's GD drift and start loss, so nothing is measured twice.
@@ -12,9 +15,13 @@
  *   indicator's estimate at fashion.dynamics.batchSize with no new Hessian work (`numerics/batch-scaling.ts`:
  *   Tr(HΣ_m) = m₀(N − m)/(mN)·Tr(HS_m₀), SGD's minibatches being drawn without replacement), the final training-loss
  *   rise, the random-label fit, the test accuracy, and the short-horizon rise beside the linear prediction
- *   n·η²/2·Tr(HΣ_m). The report's "Beyond the paper" section plots escape against Tr(HΣ_m) from it.
+ *   n·η²/2·Tr(HΣ_m). The report's "Beyond the paper" section plots escape against Tr(HΣ_m) from it. Its `kinds`
+ *   table has, per (kind, m), where each kind of fashion.batchSizes.kinds ended (sgd's rows repeat `table`'s).
  */
 import { dep, inputs as allOf, named, type Dep } from '../../pipeline/deps.ts';
+import { optionalConfig } from '../optional-config.ts';
+import type { NoiseKindName } from '../noise/kind.ts';
+import { NOISE_KINDS } from '../noise/registry.ts';
 import { deriveSeed } from '../../pipeline/seed.ts';
 import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
 import { dynamicsMetrics } from '../dynamics/progress-metrics.ts';
@@ -39,9 +46,19 @@ export function batchSizesOf(cfg: ConfigReader): number[] {
   return fashion('batchSizes.enabled') ? fashion('batchSizes.sizes') : [];
 }
 
+/** The kinds of the batch-size study: fashion.batchSizes.kinds, absent = ['sgd']. */
+export function batchKindsOf(cfg: ConfigReader): NoiseKindName[] {
+  return optionalConfig<NoiseKindName[]>(cfg, 'fashion.batchSizes.kinds') ?? ['sgd'];
+}
+
+/** Whether `kind` at batch size m is its own dynamics: m = fashion.dynamics.batchSize and `kind` among the kinds. */
+export function isMainRun(cfg: ConfigReader, m: number, kind: NoiseKindName = 'sgd'): boolean {
+  return m === fashionConfig(cfg)('dynamics.batchSize') && kindsOf(cfg).includes(kind);
+}
+
 /** Whether SGD at batch size m is the sgd dynamics itself: m = fashion.dynamics.batchSize and sgd among the kinds. */
 export function isMainSgd(cfg: ConfigReader, m: number): boolean {
-  return m === fashionConfig(cfg)('dynamics.batchSize') && kindsOf(cfg).includes('sgd');
+  return isMainRun(cfg, m, 'sgd');
 }
 
 /** The batch sizes whose SGD run is one of `fashion.batchDynamics` (all but the sgd dynamics' own). */
@@ -49,7 +66,13 @@ export const extraBatchSizes = (cfg: ConfigReader) => batchSizesOf(cfg).filter((
 
 /** The upstream instance of SGD's run at batch size m for one seed (either stage: its `log` is what is read). */
 export function sgdRunRef(cfg: ConfigReader, m: number, seed: number): Dep<{ log: DynamicsLog[] }> {
-  return isMainSgd(cfg, m) ? dep(fashionDynamicsStage, { kind: 'sgd', seed }) : dep(fashionBatchDynamicsStage, { batchSize: m, seed });
+  return runRef(cfg, 'sgd', m, seed);
+}
+
+/** The upstream instance of `kind`'s run at batch size m for one seed: its own dynamics at m₀, else fashion.batchDynamics. */
+export function runRef(cfg: ConfigReader, kind: NoiseKindName, m: number, seed: number): Dep<{ log: DynamicsLog[] }> {
+  if (isMainRun(cfg, m, kind)) return dep(fashionDynamicsStage, { kind, seed });
+  return kind === 'sgd' ? dep(fashionBatchDynamicsStage, { batchSize: m, seed }) : dep(fashionBatchKindDynamicsStage, { kind, batchSize: m, seed });
 }
 
 /** SGD draws no Hessian statistics: runDynamics wants Lanczos settings, which it never uses for sgd. */
@@ -83,6 +106,60 @@ export const fashionBatchDynamicsStage = defineStage({
         randomized,
         test,
         kind: 'sgd',
+        noise: {},
+        refresh: 1,
+        lr: fashion('dynamics.lr'),
+        batchSize: ctx.params.batchSize,
+        iterations: fashion('dynamics.iterations'),
+        logEvery: fashion('dynamics.logEvery'),
+        checkpoints: [],
+        hessian: NO_HESSIAN,
+        rng: new Rng(ctx.seed),
+        signal: ctx.signal,
+        onProgress: (done, total, latest) => ctx.progress(done, total, 'iterations', dynamicsMetrics(latest)),
+      });
+      return { log: r.log, final: r.final };
+    } finally {
+      dispose();
+    }
+  },
+});
+
+/** An M-SGD kind of fashion.batchSizes.kinds from the sharp minimum of one seed at batch size m (as fashion.batchDynamics runs SGD). */
+export const fashionBatchKindDynamicsStage = defineStage({
+  id: 'fashion.batchKindDynamics',
+  version: 1,
+  outputs: fashionBatchDynamicsOutputs,
+  description: 'fashion: an M-SGD kind from the sharp minimum at another batch size m (beyond the paper)',
+  isolate: true,
+  gpus: gpusForBackend,
+  // Bernoulli's steps are minibatches of mean size m (one thread, as sgd); Gaussian's are weighted full batches
+  threads: (p: { kind: string }) => (NOISE_KINDS[p.kind as NoiseKindName]?.exampleWeights?.subset ? 1 : Infinity),
+  instances: (cfg) =>
+    batchKindsOf(cfg)
+      .filter((kind) => kind !== 'sgd')
+      .flatMap((kind) =>
+        batchSizesOf(cfg)
+          .filter((m) => !isMainRun(cfg, m, kind))
+          .flatMap((batchSize) => seedsOf(cfg).map((seed) => ({ kind: kind as string, batchSize, seed }))),
+      ),
+  reads: (p) => ['seed', 'backend', 'fashion.dynamics.iterations', 'fashion.dynamics.lr', 'fashion.dynamics.logEvery', `fashion.dynamics.${p.kind}`],
+  deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
+  cost: (p, cfg) => batchDynamicsCost(p.batchSize, cfg, p.kind as NoiseKindName),
+  async run(ctx, inputs) {
+    const fashion = fashionConfig(ctx.config);
+    const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
+    recordBackend(ctx, info);
+    const model = createCnn();
+    const { train, test, randomized, dispose } = batches(inputs.data);
+    try {
+      const r = await runDynamics({
+        model,
+        w0: inputs.start.w.data,
+        train,
+        randomized,
+        test,
+        kind: ctx.params.kind as NoiseKindName,
         noise: {},
         refresh: 1,
         lr: fashion('dynamics.lr'),
@@ -320,6 +397,53 @@ export interface BatchSizeRow {
   run: 'fashion.dynamics' | 'fashion.batchDynamics';
 }
 
+/** One (kind, batch size) of the summary's `kinds` table: where the kind's run from the sharp minimum ended (over seeds). */
+export interface BatchKindRow {
+  kind: NoiseKindName;
+  batchSize: number;
+  seeds: number;
+  /** Mean final training loss over mean start loss (as fashion.summary's lossRise); range of the per-seed ratios. */
+  lossRise: number;
+  lossRiseMin: number;
+  lossRiseMax: number;
+  randomFit: number | null;
+  randomFitMin: number | null;
+  randomFitMax: number | null;
+  testAccuracy: number | null;
+  testAccuracyMin: number | null;
+  testAccuracyMax: number | null;
+  /** The stage the run came from. */
+  run: 'fashion.dynamics' | 'fashion.batchDynamics' | 'fashion.batchKindDynamics';
+}
+
+/** The `kinds` table from each (kind, m)'s per-seed start loss and final log row. */
+export function batchKindTable(
+  runs: readonly { kind: NoiseKindName; batchSize: number; startLoss: number; last: DynamicsLog; run: BatchKindRow['run'] }[],
+): BatchKindRow[] {
+  const keys = [...new Set(runs.map((r) => `${r.kind}|${r.batchSize}`))];
+  return keys.map((key) => {
+    const rs = runs.filter((r) => `${r.kind}|${r.batchSize}` === key);
+    const rise = range(rs.map((r) => r.last.trainLoss / r.startLoss));
+    const fit = range(rs.map((r) => r.last.randomAccuracy));
+    const acc = range(rs.map((r) => r.last.testAccuracy));
+    return {
+      kind: rs[0]!.kind,
+      batchSize: rs[0]!.batchSize,
+      seeds: rs.length,
+      lossRise: mean(rs.map((r) => r.last.trainLoss)) / mean(rs.map((r) => r.startLoss)),
+      lossRiseMin: rise.min!,
+      lossRiseMax: rise.max!,
+      randomFit: fit.mean,
+      randomFitMin: fit.min,
+      randomFitMax: fit.max,
+      testAccuracy: acc.mean,
+      testAccuracyMin: acc.min,
+      testAccuracyMax: acc.max,
+      run: rs[0]!.run,
+    };
+  });
+}
+
 /** Mean, min and max of the finite values, or nulls. */
 function range(xs: readonly (number | null)[]): { mean: number | null; min: number | null; max: number | null } {
   const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
@@ -363,11 +487,19 @@ export function batchSizeTable(perSeed: readonly BatchSeedRow[], runOf: (m: numb
 /** Per m: SGD's Tr(HΣ_m) at the sharp minimum against its escape (mean and range over seeds). */
 export const fashionBatchSummaryStage = defineStage({
   id: 'fashion.batchSummary',
-  version: 1,
+  version: 2, // 2: the per-(kind, m) `kinds` table (fashion.batchSizes.kinds)
   outputs: fashionBatchSummaryOutputs,
   description: 'fashion: per batch size, SGD’s Tr(HΣ_m) at the sharp minimum, its escape and its short-horizon loss rise (beyond the paper)',
   instances: (cfg) => (batchSizesOf(cfg).length > 0 ? [{}] : []),
-  reads: ['fashion.batchSizes.sizes', 'fashion.dynamics.batchSize', 'fashion.dynamics.kinds', 'fashion.dynamics.lr', 'fashion.data.train', 'fashion.seeds'],
+  reads: [
+    'fashion.batchSizes.sizes',
+    'fashion.batchSizes.kinds',
+    'fashion.dynamics.batchSize',
+    'fashion.dynamics.kinds',
+    'fashion.dynamics.lr',
+    'fashion.data.train',
+    'fashion.seeds',
+  ],
   cost: () => ({}),
   deps: (_p, cfg) =>
     allOf(
@@ -377,6 +509,12 @@ export const fashionBatchSummaryStage = defineStage({
       named(
         'run_',
         batchSizesOf(cfg).flatMap((m) => seedsOf(cfg).map((seed) => [`${m}_${seed}`, sgdRunRef(cfg, m, seed)] as const)),
+      ),
+      named(
+        'krun_',
+        batchKindsOf(cfg)
+          .filter((kind) => kind !== 'sgd')
+          .flatMap((kind) => batchSizesOf(cfg).flatMap((m) => seedsOf(cfg).map((seed) => [`${kind}_${m}_${seed}`, runRef(cfg, kind, m, seed)] as const))),
       ),
     ),
   async run(ctx, inputs) {
@@ -416,8 +554,27 @@ export const fashionBatchSummaryStage = defineStage({
     );
     const table = batchSizeTable(perSeed, (m) => (main(m) ? 'fashion.dynamics' : 'fashion.batchDynamics'));
     const series = sizes.flatMap((m) => seeds.flatMap((seed) => inputs[`run_${m}_${seed}`].log.map((l) => ({ batchSize: m, seed, ...l }))));
+    const batchKinds = batchKindsOf(ctx.config);
+    const kinds = batchKindTable(
+      batchKinds.flatMap((kind) =>
+        sizes.flatMap((m) =>
+          seeds.map((seed) => ({
+            kind,
+            batchSize: m,
+            startLoss: inputs[`start_${seed}`].summary.trainLoss,
+            last: (kind === 'sgd' ? inputs[`run_${m}_${seed}`] : inputs[`krun_${kind}_${m}_${seed}`]).log.at(-1)!,
+            run: isMainRun(ctx.config, m, kind)
+              ? ('fashion.dynamics' as const)
+              : kind === 'sgd'
+                ? ('fashion.batchDynamics' as const)
+                : ('fashion.batchKindDynamics' as const),
+          })),
+        ),
+      ),
+    );
     return {
       table,
+      kinds,
       perSeed,
       series,
       settings: {

@@ -6,6 +6,12 @@ import { noiseKindName, posInt, sharpnessSchema } from '../config-schema.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
 import { kindDefaults, kindSettingsShape } from '../noise/settings.ts';
 
+/** A kind of the batch-size study: sgd or an M-SGD kind (a kind whose noise the batch size m sets). */
+const batchKindName = noiseKindName.superRefine((kind, ctx) => {
+  if (kind !== 'sgd' && NOISE_KINDS[kind].exampleWeights === undefined)
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `fashion.batchSizes.kinds: ${kind} is not sgd or an M-SGD kind (its noise does not depend on m)` });
+});
+
 /** The schema of `fashion`. */
 export const fashionSchema = z
   .object({
@@ -84,7 +90,21 @@ export const fashionSchema = z
      * estimate at dynamics.batchSize (stages/numerics/batch-scaling.ts), and the short-horizon loss rise at each m is
      * measured as `theory` measures it. Each m must be below data.train.
      */
-    batchSizes: z.object({ enabled: z.boolean(), sizes: z.array(posInt).nonempty() }).strict(),
+    batchSizes: z
+      .object({
+        enabled: z.boolean(),
+        sizes: z.array(posInt).nonempty(),
+        /**
+         * The kinds run at every m (absent: ['sgd']): sgd, always, and M-SGD kinds, whose noise m sets too
+         * (stages/noise/example-weights.ts). An M-SGD kind at m = dynamics.batchSize is its own dynamics when among the kinds.
+         */
+        kinds: z
+          .array(batchKindName)
+          .nonempty()
+          .refine((ks) => ks.includes('sgd'), { message: "must include 'sgd' (the study is SGD's; M-SGD kinds run beside it)" })
+          .optional(),
+      })
+      .strict(),
     /** Theory against experiment at the sharp minimum: short runs from it with each kind's noise fixed there. */
     theory: z
       .object({
@@ -153,7 +173,19 @@ export const fashionPaper: FashionConfig = {
   data: { path: null, download: true, train: 1200, randomLabels: 200, test: 10_000 },
   pretrain: { lr: 0.1, maxIterations: 10_000, targetAccuracy: 1, checkEvery: 10 },
   dynamics: {
-    kinds: ['gd', 'sgd', 'gld_const', 'gld_dynamic', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full'],
+    kinds: [
+      'gd',
+      'sgd',
+      'gld_const',
+      'gld_dynamic',
+      'gld_diag',
+      'gld_leading',
+      'gld_hessian',
+      'gld_hessian_top1',
+      'gld_full',
+      'msgd_gaussian',
+      'msgd_bernoulli',
+    ],
     iterations: 20_000, // the released code's default
     lr: 0.07,
     batchSize: 20,
@@ -173,7 +205,7 @@ export const fashionPaper: FashionConfig = {
   theory: { runs: 16, steps: 20, every: 1 },
   tailIndex: { enabled: true, samples: 2000, directions: 5, resamples: 1000 },
   spectrum: { enabled: true, probes: 10, steps: 80, topK: 5, grid: 400 },
-  batchSizes: { enabled: true, sizes: [5, 10, 20, 50, 100] },
+  batchSizes: { enabled: true, sizes: [5, 10, 20, 50, 100], kinds: ['sgd', 'msgd_gaussian', 'msgd_bernoulli'] },
 };
 
 /** `cfg` below `fashion`, typed: `fashionConfig(cfg)('dynamics.batchSize')` is a number. */

@@ -99,10 +99,14 @@ function counting(model: FlatModel) {
     perExampleGradients: (w, b) => (bump('perExampleGradients', b.x.shape[0]!), model.perExampleGradients(w, b)),
   };
   const get = (what: string, n: number) => calls.get(`${what}:${n}`) ?? 0;
+  /** Gradients on a strict subset of the N examples, of any size (M-SGD Bernoulli keeps a random number of them). */
+  const subsets = () => [...calls].filter(([key]) => key.startsWith('loss:') && Number(key.slice(5)) < N).reduce((a, [, c]) => a + c, 0);
+  /** Weighted full-batch losses (M-SGD Gaussian): perExampleLoss calls on N beyond the evaluations' own. */
+  const weighted = () => get('perExampleLoss', N) - get('predict', N);
   /** Images evaluated by evaluateClassifier (it predicts; meanLoss does not). */
   const evalImages = () => get('predict', N) * N + get('predict', T) * T;
   const reset = () => calls.clear();
-  return { model: wrapped, get, evalImages, reset };
+  return { model: wrapped, get, subsets, weighted, evalImages, reset };
 }
 
 async function setup() {
@@ -189,7 +193,7 @@ test.serial('pre-training: full-batch gradients and evaluated images as counted'
 });
 
 test.serial('dynamics of every kind: gradients, evaluations, Σ and Hessian refreshes as counted', async (t) => {
-  const { model, get, evalImages, train, test: testSet, randomized, w0, reset } = await setup();
+  const { model, get, subsets, weighted, evalImages, train, test: testSet, randomized, w0, reset } = await setup();
   for (const kind of KINDS) {
     reset();
     const d = config.fashion.dynamics;
@@ -214,7 +218,8 @@ test.serial('dynamics of every kind: gradients, evaluations, Σ and Hessian refr
     const opens = f[OPS.hvpOpen] ?? 0;
     t.is(r.hessianRefreshes.length, opens, `${kind}: Hessian refreshes`);
     t.is(get('loss', N), (f[OPS.gradFull] ?? 0) + opens, `${kind}: full-batch gradients (+ one recorded pass per Hessian operator)`);
-    t.is(get('loss', m), f[minibatchGradOp(m)] ?? 0, `${kind}: minibatch gradients`);
+    t.is(NOISE_KINDS[kind].exampleWeights?.subset ? subsets() : get('loss', m), f[minibatchGradOp(m)] ?? 0, `${kind}: minibatch gradients`);
+    t.is(weighted(), f[OPS.gradWeighted] ?? 0, `${kind}: weighted full-batch gradients`);
     t.is(get('perExampleGradients', N), f[OPS.sigma] ?? 0, `${kind}: Σ`);
     t.is(evalImages(), f[OPS.evalImage]!, `${kind}: evaluated images`);
     if (opens > 0) t.true(r.hessianHvps <= opens * Math.max(d.hessian.maxIter, noiseOf(kind).k ?? 1) + opens, `${kind}: HVPs within the cap`);
@@ -236,13 +241,13 @@ test.serial('a probe point: every HVP besides Lanczos, Σ and the sharpness eval
     const f = probePointCost(kinds, cfg);
     t.is(r.hvps - r.lanczosHvps, f[OPS.hvp]! - lanczosHvps(p.topK, p.lanczos.maxIter), kinds.join(','));
     t.is(get('perExampleGradients', N), f[OPS.sigma]!);
-    t.is(get('loss', N), f[OPS.hvpOpen]!, 'one recorded pass');
+    t.is(get('loss', N), f[OPS.hvpOpen]! + (f[OPS.gradFull] ?? 0), 'one recorded pass (and ḡ for M-SGD Bernoulli)');
     t.is(get('perExampleLoss', N), f[OPS.lossImage]! / N, 'sharpness: base + 2 per sample');
   }
 });
 
 test.serial('the theory stage: HVPs besides Lanczos, Σ and the short runs as counted', async (t) => {
-  const { model, get, evalImages, train, w0, reset } = await setup();
+  const { model, get, subsets, weighted, evalImages, train, w0, reset } = await setup();
   reset();
   const r = await escapeTheory({
     model,
@@ -263,7 +268,8 @@ test.serial('the theory stage: HVPs besides Lanczos, Σ and the short runs as co
   t.true(r.hvps > 0);
   t.is(get('perExampleGradients', N), f[OPS.sigma]!);
   t.is(get('loss', N), f[OPS.gradFull]! + f[OPS.hvpOpen]!);
-  t.is(get('loss', m), f[minibatchGradOp(m)]!);
+  t.is(subsets(), f[minibatchGradOp(m)]!, 'sgd and M-SGD Bernoulli');
+  t.is(weighted(), f[OPS.gradWeighted] ?? 0, 'M-SGD Gaussian');
   t.is(evalImages(), f[OPS.evalImage]!);
   // Lanczos's HVPs are reported with the rest: compare what is not Lanczos through the formula's own split.
   const lanczosModel = lanczosHvps(K, Math.max(config.fashion.probe.lanczos.maxIter, K + 1));
@@ -271,8 +277,8 @@ test.serial('the theory stage: HVPs besides Lanczos, Σ and the short runs as co
   const added = KINDS.filter((kind) => !(PAPER_KINDS as readonly string[]).includes(kind));
   t.is(
     rest,
-    3 + Math.floor(N / m) + 2 + 2 + 1 + Math.floor(N / m) + added.reduce((a, kind) => a + lowRankRows(kind, noiseOf(kind), Math.floor(N / m)), 0),
-    'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1, gld_full (B), and of any kind added to the registry',
+    3 + Math.floor(N / m) + 2 + 2 + 1 + Math.floor(N / m) + 1 + added.reduce((a, kind) => a + lowRankRows(kind, noiseOf(kind), Math.floor(N / m)), 0),
+    'Hutchinson + B + the low-rank rows of gld_leading, gld_hessian, gld_hessian_top1, gld_full (B), ḡᵀHḡ for M-SGD Bernoulli, and the low-rank rows of any kind added to the registry',
   );
   t.true(r.hvps >= rest + K, 'at least K Lanczos HVPs besides');
 });

@@ -9,7 +9,7 @@
  * copies, the child process's start and tfjs's initialisation (about 1–3 s per instance here).
  */
 import type { ConfigReader } from '../../pipeline/stage.ts';
-import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
+import type { NoiseConfig, NoiseKind, NoiseKindName, NoiseNeeds } from '../noise/kind.ts';
 import { NOISE_KINDS, noiseKind, type NoiseKinds } from '../noise/registry.ts';
 import { needsCovariance } from '../noise/stats.ts';
 import { logCount } from '../numerics/log-count.ts';
@@ -21,6 +21,11 @@ import { readKindSettings } from './kind-settings.ts';
 export const FASHION_OPS = {
   /** One full-batch value + gradient on the N training images (`valueAndGrad`). */
   gradFull: 'fashion.grad.full',
+  /**
+   * One value + gradient of the example-weighted loss on all N images with weights of every sign (`weightedValueAndGrad`
+   * by tfjs's autodiff: an M-SGD Gaussian step). An M-SGD Bernoulli step is a minibatch gradient of mean size m.
+   */
+  gradWeighted: 'fashion.grad.weighted',
   /**
    * One value + gradient on a random minibatch (gathered, as `minibatchValueAndGrad`), counted per batch size m as
    * `fashion.grad.minibatch[m=<m>]` (`minibatchGradOp`) and timed at that m: a sweep of fashion.dynamics.batchSize
@@ -56,6 +61,30 @@ const add = (into: Counts, op: string, n: number) => {
 };
 
 /**
+ * The gradient one step of a kind costs: a minibatch of m (sgd; M-SGD Bernoulli, whose kept subset has mean size m), the
+ * weighted full batch (M-SGD Gaussian), or the full batch (every other kind).
+ */
+export function stepGradOp(kind: NoiseKind, needs: NoiseNeeds, m: number): string {
+  if (needs.minibatchGradient || kind.exampleWeights?.subset) return minibatchGradOp(m);
+  return needs.exampleWeights ? FASHION_OPS.gradWeighted : FASHION_OPS.gradFull;
+}
+
+/** Whether a kind's noise is inside its gradient (sgd, the M-SGD kinds): no statistics, no refreshes. */
+const inGradient = (needs: NoiseNeeds) => needs.minibatchGradient || needs.exampleWeights;
+
+/**
+ * The extra work of a probe point or the theory stage for the M-SGD kinds among `kinds` whose Σ_kind has a ḡḡᵀ term
+ * (Bernoulli): one full-batch gradient ḡ and one HVP ḡᵀHḡ, shared by them all.
+ */
+function meanGradientWork(kinds: readonly string[], cfg: ConfigReader, registry: NoiseKinds): { grads: number; hvps: number } {
+  const fashion = fashionConfig(cfg);
+  const N = fashion('data.train');
+  const m = fashion('dynamics.batchSize');
+  const any = kinds.some((k) => (noiseKind(k, registry).exampleWeights?.covariance(N, m).meanOuter ?? 0) !== 0);
+  return { grads: any ? 1 : 0, hvps: any ? 1 : 0 };
+}
+
+/**
  * `fashion.pretrain`, an upper bound (GD stops once the training set is fit, usually well before the cap M =
  * pretrain.maxIterations): M full-batch gradients, the accuracy check (an evaluation of the N training images) at 0,
  * every checkEvery steps and at M, then the final evaluation of the training and test sets: logCount(M, checkEvery)·N
@@ -70,8 +99,8 @@ export function pretrainCost(cfg: ConfigReader): Counts {
 }
 
 /**
- * `fashion.dynamics[kind]` over I = dynamics.iterations: I gradients (sgd: minibatch of m; every other kind: full
- * batch); logCount(I, logEvery) evaluations of the N training and T test images; and, for kinds other than sgd, a
+ * `fashion.dynamics[kind]` over I = dynamics.iterations: I gradients (`stepGradOp`: sgd and M-SGD Bernoulli a minibatch
+ * of m; M-SGD Gaussian the weighted full batch; every other kind the full batch); logCount(I, logEvery) evaluations of the N training and T test images; and, for kinds other than sgd, a
  * refresh every `refresh` iterations, ⌈I/refresh⌉ in all, each computing what the kind needs: Σ (gld_dynamic,
  * gld_diag, gld_leading, gld_hessian, gld_hessian_top1, gld_full) and the Hessian's top-k (gld_hessian, gld_hessian_top1: one
  * operator opened and lanczosHvps(k, hessian.maxIter) HVPs). gd and gld_const need nothing at a refresh.
@@ -84,9 +113,9 @@ export function dynamicsCost(kind: string, cfg: ConfigReader, kinds: NoiseKinds 
   const { noise, refresh, eigvec } = readKindSettings(cfg, kind, kinds);
   const needs = noiseKind(kind, kinds).needs(noise);
   const out: Counts = {};
-  add(out, needs.minibatchGradient ? minibatchGradOp(fashion('dynamics.batchSize')) : FASHION_OPS.gradFull, I);
+  add(out, stepGradOp(noiseKind(kind, kinds), needs, fashion('dynamics.batchSize')), I);
   add(out, FASHION_OPS.evalImage, logCount(I, fashion('dynamics.logEvery')) * (N + T));
-  const refreshes = needs.minibatchGradient ? 0 : Math.ceil(I / refresh);
+  const refreshes = inGradient(needs) ? 0 : Math.ceil(I / refresh);
   if (needsCovariance(needs)) add(out, FASHION_OPS.sigma, refreshes);
   if (needs.hessianTopK > 0) {
     // A kind with an `eigvec` setting (gld_hessian_top1) may find u₁ by a fixed number of power steps (the released code's way): that many HVPs.
@@ -110,8 +139,8 @@ export function lowRankRows(kind: string, noise: NoiseConfig, sigmaRows: number,
  * One curvature probe (`probeCurvature`) with the given kinds: a Hessian operator opened; Lanczos top-K (K =
  * probe.topK) with lanczosHvps(K, probe.lanczos.maxIter) HVPs; probe.hutchinsonSamples HVPs for TrH and diag H; Σ
  * once; Tr(HΣ) exactly, B HVPs (one per factor row; none with exactTraceHSigma false); each low-rank kind's rows,
- * one HVP each; and expected sharpness, (2·samples + 1) loss evaluations of the N images (antithetic pairs and the
- * base).
+ * one HVP each; for M-SGD Bernoulli the mean gradient ḡ and ḡᵀHḡ (one gradient, one HVP); and expected sharpness,
+ * (2·samples + 1) loss evaluations of the N images (antithetic pairs and the base).
  */
 export function probePointCost(kinds: readonly string[], cfg: ConfigReader, registry: NoiseKinds = NOISE_KINDS): Counts {
   const fashion = fashionConfig(cfg);
@@ -119,8 +148,13 @@ export function probePointCost(kinds: readonly string[], cfg: ConfigReader, regi
   const m = fashion('dynamics.batchSize');
   const K = fashion('probe.topK');
   const rows = kinds.reduce((a, kind) => a + lowRankRows(kind, readKindSettings(cfg, kind, registry).noise, Math.floor(N / m), registry), 0);
+  const mean = meanGradientWork(kinds, cfg, registry);
   const hvps =
-    lanczosHvps(K, fashion('probe.lanczos.maxIter')) + fashion('probe.hutchinsonSamples') + (fashion('probe.exactTraceHSigma') ? Math.floor(N / m) : 0) + rows;
+    lanczosHvps(K, fashion('probe.lanczos.maxIter')) +
+    fashion('probe.hutchinsonSamples') +
+    (fashion('probe.exactTraceHSigma') ? Math.floor(N / m) : 0) +
+    rows +
+    mean.hvps;
   const samples = fashion('probe.sharpness.samples');
   // Signed (default): antithetic pairs, 2·samples + 1 loss evaluations of the N images. Absolute (the released
   // flatness.py): samples + 1 loss evaluations, and the test set evaluated as often for the accuracy change.
@@ -132,6 +166,7 @@ export function probePointCost(kinds: readonly string[], cfg: ConfigReader, regi
     [FASHION_OPS.lossImage]: (absolute ? samples + 1 : 2 * samples + 1) * N,
   };
   if (absolute) add(out, FASHION_OPS.evalImage, (samples + 1) * fashion('data.test'));
+  add(out, FASHION_OPS.gradFull, mean.grads);
   return out;
 }
 
@@ -149,8 +184,9 @@ export function indicatorCost(cfg: ConfigReader): Counts {
  * `fashion.theory`: at θ0 a Hessian operator and Lanczos for K' = max(theory.k ?? probe.topK, the kinds' Hessian
  * k) with lanczosHvps(K', max(probe.lanczos.maxIter, K'+1)) HVPs; Σ once if any kind uses it (sgd or a kind that needs
  * Σ); Hutchinson's samples if any kind is isotropic or diagonal; B HVPs for sgd's exact Tr(HΣ); each low-rank kind's
- * rows. Then the short runs, gd once and every other kind theory.runs times, each theory.steps steps (sgd: minibatch
- * gradients; others: full batch) with the training loss logged logCount(steps, every) times (N images; no test set).
+ * rows; for M-SGD Bernoulli ḡ and ḡᵀHḡ (one gradient, one HVP). Then the short runs, gd once and every other kind
+ * theory.runs times, each theory.steps steps of the kind's own gradient (`stepGradOp`), with the training loss logged
+ * logCount(steps, every) times (N images; no test set).
  */
 export function theoryCost(cfg: ConfigReader, registry: NoiseKinds = NOISE_KINDS): Counts {
   const fashion = fashionConfig(cfg);
@@ -165,16 +201,23 @@ export function theoryCost(cfg: ConfigReader, registry: NoiseKinds = NOISE_KINDS
   let hvps = lanczosHvps(K, Math.max(fashion('probe.lanczos.maxIter'), K + 1));
   const shapeOf = (kind: string) => noiseKind(kind, registry).shape;
   if (kinds.some((k) => shapeOf(k) === 'isotropic' || shapeOf(k) === 'diagonal')) hvps += fashion('probe.hutchinsonSamples');
-  if (kinds.includes('sgd') && fashion('probe.exactTraceHSigma')) hvps += Math.floor(N / m);
+  // SGD's exact Tr(HΣ), once, for sgd and every M-SGD kind (theirs is a·Tr(HΣ) + b·ḡᵀHḡ)
+  const sgdLike = kinds.some((k, i) => k === 'sgd' || needs[i]!.exampleWeights);
+  if (sgdLike && fashion('probe.exactTraceHSigma')) hvps += Math.floor(N / m);
   hvps += kinds.reduce((a, k) => a + lowRankRows(k, noise(k), Math.floor(N / m), registry), 0);
-  add(out, FASHION_OPS.hvp, hvps);
-  if (kinds.includes('sgd') || needs.some(needsCovariance)) add(out, FASHION_OPS.sigma, 1);
-  const runsOf = (kind: NoiseKindName) => (kind === 'gd' ? 0 : t.runs);
-  const fullRuns = 1 + kinds.filter((k) => k !== 'gd' && k !== 'sgd').reduce((a, k) => a + runsOf(k), 0);
-  const miniRuns = kinds.includes('sgd') ? t.runs : 0;
-  add(out, FASHION_OPS.gradFull, fullRuns * t.steps);
-  add(out, minibatchGradOp(m), miniRuns * t.steps);
-  add(out, FASHION_OPS.evalImage, (fullRuns + miniRuns) * logCount(t.steps, t.every) * N);
+  const mean = meanGradientWork(kinds, cfg, registry);
+  add(out, FASHION_OPS.hvp, hvps + mean.hvps);
+  if (sgdLike || needs.some(needsCovariance)) add(out, FASHION_OPS.sigma, 1);
+  // short runs: gd once (full batch); every other kind theory.runs times, each step the gradient its dynamics takes
+  const steps: Counts = { [FASHION_OPS.gradFull]: t.steps + mean.grads };
+  let runs = 1;
+  kinds.forEach((k, i) => {
+    if (k === 'gd') return;
+    add(steps, stepGradOp(noiseKind(k, registry), needs[i]!, m), t.runs * t.steps);
+    runs += t.runs;
+  });
+  for (const [op, n] of Object.entries(steps)) add(out, op, n);
+  add(out, FASHION_OPS.evalImage, runs * logCount(t.steps, t.every) * N);
   return out;
 }
 
@@ -194,14 +237,16 @@ export function minibatchOpSize(op: string): number | undefined {
 }
 
 /**
- * `fashion.batchDynamics[batchSize=m]`: SGD as `fashion.dynamics[kind=sgd]` counts it, at batch size m: I minibatch
- * gradients of m and logCount(I, logEvery) evaluations of the N training and T test images (no checkpoints).
+ * `fashion.batchDynamics[batchSize=m]`: SGD (or the M-SGD kind `kind`) as `fashion.dynamics[kind]` counts it, at batch
+ * size m: I gradients (`stepGradOp`: minibatches of m for sgd and M-SGD Bernoulli, the weighted full batch for M-SGD
+ * Gaussian) and logCount(I, logEvery) evaluations of the N training and T test images (no checkpoints).
  */
-export function batchDynamicsCost(m: number, cfg: ConfigReader): Counts {
+export function batchDynamicsCost(m: number, cfg: ConfigReader, kind: NoiseKindName = 'sgd', registry: NoiseKinds = NOISE_KINDS): Counts {
   const fashion = fashionConfig(cfg);
   const I = fashion('dynamics.iterations');
   const out: Counts = {};
-  add(out, minibatchGradOp(m), I);
+  const k = noiseKind(kind, registry);
+  add(out, stepGradOp(k, k.needs({}), m), I);
   add(out, FASHION_OPS.evalImage, logCount(I, fashion('dynamics.logEvery')) * (fashion('data.train') + fashion('data.test')));
   return out;
 }

@@ -1,6 +1,6 @@
 /** Fashion-MNIST with 1000 clean + 200 random labels, the paper's CNN, from a sharp minimum (Fig. 3), as one experiment. */
 import { defineExperiment } from '../experiment.ts';
-import { fashionBatchDynamicsStage, fashionBatchSummaryStage, fashionBatchTheoryStage } from './batch-size.ts';
+import { fashionBatchDynamicsStage, fashionBatchKindDynamicsStage, fashionBatchSummaryStage, fashionBatchTheoryStage } from './batch-size.ts';
 import { fashionPaper, fashionSchema } from './config.ts';
 import { measureFashionCosts } from './measure.ts';
 import { fashionHeadlines } from './headlines.ts';
@@ -27,6 +27,7 @@ export const fashion = defineExperiment({
     fashionTailIndexStage,
     fashionSpectrumStage,
     fashionBatchDynamicsStage,
+    fashionBatchKindDynamicsStage,
     fashionBatchTheoryStage,
     fashionBatchSummaryStage,
   ],

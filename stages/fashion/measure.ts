@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import { minibatchGradientCovariance } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
-import { hessianOperator, meanLoss, minibatchValueAndGrad, sliceBatch, valueAndGrad } from '../models/curvature.ts';
+import { hessianOperator, meanLoss, minibatchValueAndGrad, sliceBatch, valueAndGrad, weightedValueAndGrad } from '../models/curvature.ts';
+import { gaussianSgdWeights } from '../noise/example-weights.ts';
 import type { Batch } from '../models/model.ts';
 import { locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { Rng } from '../numerics/random.ts';
@@ -92,6 +93,10 @@ export async function measureFashionCosts(
   try {
     if (want(FASHION_OPS.gradFull)) {
       done(FASHION_OPS.gradFull, await timed(() => read(valueAndGrad(model, w, train)), 3), `value + gradient, N = ${N}`);
+    }
+    if (want(FASHION_OPS.gradWeighted)) {
+      const weights = gaussianSgdWeights(rng, m, new Float64Array(N));
+      done(FASHION_OPS.gradWeighted, await timed(() => read(weightedValueAndGrad(model, w, train, weights)), 3), `weighted value + gradient, N = ${N}`);
     }
     for (const size of minibatchSizes) {
       const step = () => read(minibatchValueAndGrad(model, w, train, rng.permutation(N).subarray(0, size)));

@@ -4,7 +4,7 @@ import { array, f32, i32, json, optional, u8 } from '../../pipeline/outputs.ts';
 import type { ProbeResult } from '../dynamics/probe.ts';
 import type { HessianRefresh } from '../dynamics/statistics.ts';
 import { dynamicsLog, noiseKindName, numberOrNull, partly } from '../schemas.ts';
-import type { BatchSeedRow, BatchSizeRow, BatchTheoryRow } from './batch-size.ts';
+import type { BatchKindRow, BatchSeedRow, BatchSizeRow, BatchTheoryRow } from './batch-size.ts';
 import type { TailIndexRow } from './tail-index.ts';
 import type { EscapeTheoryResult, TheoryKind, TheoryRow } from './theory.ts';
 
@@ -237,9 +237,25 @@ const batchSizeRow: z.ZodType<BatchSizeRow> = z.object({
   ratioToLinear: numberOrNull,
   run: z.enum(['fashion.dynamics', 'fashion.batchDynamics']),
 });
-/** `fashion.batchSummary`. */
+const batchKindRow: z.ZodType<BatchKindRow> = z.object({
+  kind: noiseKindName,
+  batchSize: z.number(),
+  seeds: z.number(),
+  lossRise: z.number(),
+  lossRiseMin: z.number(),
+  lossRiseMax: z.number(),
+  randomFit: z.number().nullable(),
+  randomFitMin: z.number().nullable(),
+  randomFitMax: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  testAccuracyMin: z.number().nullable(),
+  testAccuracyMax: z.number().nullable(),
+  run: z.enum(['fashion.dynamics', 'fashion.batchDynamics', 'fashion.batchKindDynamics']),
+});
+/** `fashion.batchSummary`; `kinds`: per (kind, m) of fashion.batchSizes.kinds, where each run ended. */
 export const fashionBatchSummaryOutputs = {
   table: json(z.array(batchSizeRow)),
+  kinds: json(z.array(batchKindRow)),
   perSeed: json(z.array(batchSeedRow)),
   series: json(z.array(z.intersection(dynamicsLog, z.object({ batchSize: z.number(), seed: z.number() })))),
   settings: json(z.object({ trainImages: z.number(), estimateBatchSize: z.number(), lr: z.number(), traceFrom: z.string() })),

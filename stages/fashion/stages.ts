@@ -181,8 +181,9 @@ export const fashionDynamicsStage = defineStage({
   isolate: true,
   gpus: gpusForBackend,
   // wasm threads (bit-identical results, stages/tf/wasm-threads.ts) pay off on full batches; SGD's minibatch-20 steps
-  // took 9.5 ms with 2 threads against 6.4 ms with 1 (`npm run bench -- compare`), so sgd runs on one.
-  threads: (p: { kind: string }) => (p.kind === 'sgd' ? 1 : Infinity),
+  // took 9.5 ms with 2 threads against 6.4 ms with 1 (`npm run bench -- compare`), so sgd runs on one, as does M-SGD
+  // Bernoulli (a random subset of mean size m per step).
+  threads: (p: { kind: string }) => (p.kind === 'sgd' || NOISE_KINDS[p.kind as NoiseKindName]?.exampleWeights?.subset ? 1 : Infinity),
   instances: (cfg) => kindsOf(cfg).flatMap((kind) => seedsOf(cfg).map((seed) => ({ kind, seed }))),
   reads: (p) => [
     'seed',

@@ -16,6 +16,7 @@ import { resolveConfig } from '../../pipeline/project.ts';
 import { runToCompletion } from '../../pipeline/runner.ts';
 import { FASHION_FILES } from '../data/fashion-mnist.ts';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, encodeIdx } from '../data/idx.ts';
+import { valueAndGradRead } from '../models/curvature.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
@@ -108,7 +109,8 @@ test.serial('tiny net: table per (kind, step); gd has no noise-induced increase;
         by(name).map((x) => x.gdDrift),
         by('gd').map((x) => x.gdDrift),
       );
-    for (const name of ['sgd', 'gld_diag', 'gld_hessian']) t.true(by(name)[2]!.noiseInduced !== 0 && by(name)[2]!.measuredStderr > 0, name);
+    for (const name of ['sgd', 'gld_diag', 'gld_hessian', 'msgd_gaussian', 'msgd_bernoulli'])
+      t.true(by(name)[2]!.noiseInduced !== 0 && by(name)[2]!.measuredStderr > 0, name);
     // gld_const: Σ = σ²I, so s_ii = σ², Tr(HΣ) = σ²·TrH and the quadratic models have closed forms in λ_i.
     t.true(r.basis.sii.gld_const!.every((s) => close(s, SIGMA ** 2, 1e-12)));
     const lambdas = r.basis.eigenvalues;
@@ -129,7 +131,7 @@ test.serial('tiny net: table per (kind, step); gd has no noise-induced increase;
       );
     }
     // With all D eigenpairs, Σλ_i s_ii is Tr(HΣ) for the kinds whose trace is exact (sgd over Σ's factor rows).
-    for (const name of ['sgd', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full']) {
+    for (const name of ['sgd', 'gld_leading', 'gld_hessian', 'gld_hessian_top1', 'gld_full', 'msgd_gaussian', 'msgd_bernoulli']) {
       const k = kind(name) as TheoryKind;
       t.is(k.traceHSigmaMethod, 'exact', name);
       t.true(Math.abs(k.topKCapture! - 1) < 1e-4, `${name}: capture ${k.topKCapture}`);
@@ -138,6 +140,16 @@ test.serial('tiny net: table per (kind, step); gd has no noise-induced increase;
     // gld_full is Gaussian with SGD's Σ: the same TrΣ and the same exact Tr(HΣ) over the same factor rows.
     t.true(close(kind('gld_full').traceSigma, kind('sgd').traceSigma, 1e-12));
     t.true(close(kind('gld_full').traceHSigma, kind('sgd').traceHSigma, 1e-12), `gld_full ${kind('gld_full').traceHSigma} vs sgd ${kind('sgd').traceHSigma}`);
+    // M-SGD Gaussian has SGD's Σ exactly; Bernoulli's is ((N − 1)/N)·Σ + ((N − m)/(mN))·ḡḡᵀ, ḡ the full gradient at θ0.
+    t.true(close(kind('msgd_gaussian').traceHSigma, kind('sgd').traceHSigma, 1e-12));
+    t.true(close(kind('msgd_gaussian').traceSigma, kind('sgd').traceSigma, 1e-12));
+    const N = o.train.x.shape[0]!;
+    const m = o.batchSize;
+    const g = (await valueAndGradRead(o.model, o.w0, o.train)).grad;
+    const gg = g.reduce((a, x) => a + x * x, 0);
+    const bernoulli = ((N - 1) / N) * kind('sgd').traceSigma + ((N - m) / (m * N)) * gg;
+    t.true(close(kind('msgd_bernoulli').traceSigma, bernoulli, 1e-6), `${kind('msgd_bernoulli').traceSigma} vs ${bernoulli}`);
+    t.true(kind('msgd_bernoulli').traceHSigma !== kind('sgd').traceHSigma);
   } finally {
     dispose();
   }

@@ -8,20 +8,22 @@
  * the `fashion.probe.lanczos` settings, Σ of SGD at batch size m with the paper's estimator, each kind's Σ_kind built
  * from them with its `fashion.dynamics.<kind>` settings, Tr(HΣ_kind) exact over factor rows (sgd, low-rank kinds) or
  * from Hutchinson's TrH / diag H (isotropic and diagonal kinds). The short runs use `runDynamics` with those statistics
- * held fixed (no refresh over the horizon): sgd draws real minibatches, gd runs once (it is deterministic).
+ * held fixed (no refresh over the horizon): sgd draws real minibatches, the M-SGD kinds take real M-SGD steps (fresh
+ * example weights and the per-example gradients at θ_t every step; their Σ_kind = a·Σ + b·ḡḡᵀ at θ0 from SGD's Σ and
+ * the mean gradient ḡ, stages/noise/example-weights.ts), gd runs once (it is deterministic).
  */
 import type * as tf from '@tensorflow/tfjs';
 import { dep } from '../../pipeline/deps.ts';
 import { deriveSeed } from '../../pipeline/seed.ts';
 import { defineStage } from '../../pipeline/stage.ts';
-import { hutchinsonTraceAndDiagonal, traceHTimes } from '../dynamics/probe.ts';
+import { hutchinsonTraceAndDiagonal, meanGradientCurvature, traceHTimes, type MeanGradientCurvature } from '../dynamics/probe.ts';
 import { runDynamics } from '../dynamics/run.ts';
 import { minibatchGradientCovariance } from '../dynamics/statistics.ts';
 import type { Covariance } from '../numerics/covariance.ts';
 import { createCnn } from '../models/cnn.ts';
 import { hessianOperator } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
-import type { NoiseConfig, NoiseKindName, NoiseSampler, NoiseStats } from '../noise/kind.ts';
+import { requireExampleWeights, type NoiseConfig, type NoiseKindName, type NoiseSampler, type NoiseStats } from '../noise/kind.ts';
 import { noiseKind } from '../noise/registry.ts';
 import { shapeQuadraticForm } from '../noise/shape.ts';
 import { computeNoiseStats } from '../noise/stats.ts';
@@ -30,7 +32,7 @@ import { traceHSigma, traceHSigmaTopK } from '../numerics/indicator.ts';
 import { lanczosOnBackend } from '../numerics/device-lanczos.ts';
 import type { LanczosResult } from '../numerics/lanczos.ts';
 import { Rng } from '../numerics/random.ts';
-import { mean } from '../numerics/vector.ts';
+import { dot, mean } from '../numerics/vector.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
 import { fashionConfig } from './config.ts';
 import { theoryCost } from './cost.ts';
@@ -117,7 +119,7 @@ export interface EscapeTheoryResult {
   hvps: number;
 }
 
-/** The noise of one kind at θ0: its sampler (sgd: none, its noise is the minibatch), Tr Σ_kind, Tr(HΣ_kind), s_ii. */
+/** The noise of one kind at θ0: its sampler (sgd, M-SGD: none, their noise is inside the gradient), Tr Σ_kind, Tr(HΣ_kind), s_ii. */
 interface KindNoise {
   kind: NoiseKindName;
   config: NoiseConfig;
@@ -168,21 +170,39 @@ export async function escapeTheory(o: EscapeTheoryOptions): Promise<EscapeTheory
     const built = [];
     for (const { kind, config, needs } of kinds) {
       const stats = await computeNoiseStats(needs, { size: D, covariance: sigma, hessianTopK: async () => hessianTop });
-      built.push({ kind, config, stats, sampler: kind === 'sgd' ? undefined : noiseKind(kind).build(stats, config) });
+      const inGradient = kind === 'sgd' || needs.exampleWeights;
+      built.push({ kind, config, stats, sampler: inGradient ? undefined : noiseKind(kind).build(stats, config) });
     }
-    if (built.some((b) => b.sampler === undefined)) await sigma(); // sgd: Σ itself, drawn before the Hutchinson probes
+    if (built.some((b) => b.sampler === undefined)) await sigma(); // sgd, M-SGD: Σ itself, drawn before the Hutchinson probes
     const hutch = built.some((b) => b.sampler?.shape.type === 'isotropic' || b.sampler?.shape.type === 'diagonal')
       ? await hutchinsonTraceAndDiagonal(Hc, o.hutchinsonSamples, rng)
       : undefined;
     traceH = hutch?.traceH ?? null;
     noise = [];
+    let sgdTrace: number | undefined;
+    let meanCurvature: Promise<MeanGradientCurvature> | undefined;
     for (const b of built) {
       o.signal?.throwIfAborted();
       if (b.sampler === undefined) {
         const cov = await sigma();
-        const value = o.exactTraceHSigma ? (await traceHSigma(Hc, cov)).value : traceHSigmaTopK(hessianTop, cov);
+        const value = (sgdTrace ??= o.exactTraceHSigma ? (await traceHSigma(Hc, cov)).value : traceHSigmaTopK(hessianTop, cov));
         const sii = Float64Array.from(basis, (u) => cov.quadraticForm(u));
-        noise.push({ ...b, traceSigma: cov.trace, traceHSigma: value, method: o.exactTraceHSigma ? 'exact' : 'topK', sii });
+        const method = o.exactTraceHSigma ? 'exact' : 'topK';
+        if (b.kind === 'sgd') {
+          noise.push({ ...b, traceSigma: cov.trace, traceHSigma: value, method, sii });
+          continue;
+        }
+        // M-SGD: a·Σ + b·ḡḡᵀ
+        const { sigmaM: a, meanOuter: c } = requireExampleWeights(noiseKind(b.kind)).covariance(o.train.x.shape[0]!, o.batchSize);
+        const g = c === 0 ? undefined : await (meanCurvature ??= meanGradientCurvature(o.model, o.w0, o.train, Hc));
+        const gu = (u: Float64Array) => (g ? dot(g.g, u) : 0);
+        noise.push({
+          ...b,
+          traceSigma: a * cov.trace + c * (g?.gg ?? 0),
+          traceHSigma: a * value + c * (g?.gHg ?? 0),
+          method,
+          sii: Float64Array.from(basis, (u, i) => a * sii[i]! + c * gu(u) ** 2),
+        });
         continue;
       }
       const shape = b.sampler.shape;
@@ -351,7 +371,8 @@ export const fashionTheoryStage = defineStage({
           traceH: r.traceH,
           note:
             'Σ_kind of every gld kind is computed once at θ0 and held fixed over the horizon (no refresh); sgd uses real ' +
-            'minibatches; gd is deterministic and run once; noiseInduced = measuredMean − gdDrift.',
+            'minibatches; msgd_* take real M-SGD steps (fresh example weights every step); gd is deterministic and run once; ' +
+            'noiseInduced = measuredMean − gdDrift.',
         },
       };
     } finally {

@@ -131,6 +131,73 @@ export function minibatchValueAndGrad(
   }
 }
 
+/**
+ * The weighted loss (1/N)Σ_i weights_i·ℓ_i(w) over the N examples of `batch` and its gradient (1/N)Σ_i weights_i·∇ℓ_i,
+ * from one backward pass over the examples of non-zero weight only (M-SGD's step, stages/noise/example-weights.ts).
+ * Where those weights are all equal to c (Bernoulli M-SGD: a random subset at weight N/m) it is c·|rows|/N times
+ * `minibatchValueAndGrad` on those rows, the model's fused native path included; otherwise tfjs's autodiff of
+ * Σ_i weights_i·ℓ_i / N. No example kept: value 0 and a zero gradient. Example:
+ * `weightedValueAndGrad(model, w, batch, Float64Array.of(1, 0, 2))`.
+ */
+export function weightedValueAndGrad(
+  model: FlatModel,
+  w: tf.Tensor1D | Float32Array,
+  batch: Batch,
+  weights: Float64Array,
+  opts: ChunkOptions = {},
+): { value: tf.Scalar; grad: tf.Tensor1D } {
+  const n = batchSize(batch);
+  if (weights.length !== n) throw new Error(`weightedValueAndGrad: ${weights.length} weights for ${n} examples`);
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) if (weights[i] !== 0) rows.push(i);
+  if (rows.length === 0) return { value: tf.scalar(0), grad: tf.zeros([model.size]) as tf.Tensor1D };
+  const c = weights[rows[0]!]!;
+  if (rows.every((i) => weights[i] === c)) {
+    const mini = rows.length === n ? valueAndGrad(model, w, batch, opts) : minibatchValueAndGrad(model, w, batch, rows);
+    const scale = (c * rows.length) / n;
+    if (scale === 1) return mini;
+    const out = tf.tidy(() => ({ value: tf.mul(mini.value, scale) as tf.Scalar, grad: tf.mul(mini.grad, scale) as tf.Tensor1D }));
+    tf.dispose([mini.value, mini.grad]);
+    return out;
+  }
+  const p = asParamTensor(w, model.size);
+  const part = rows.length === n ? batch : gatherBatch(batch, rows);
+  try {
+    const kept = tf.tensor1d(Float32Array.from(rows, (i) => weights[i]! / n));
+    try {
+      // chunks of the kept rows, each with its own slice of the weights; memory stays at one chunk
+      const k = rows.length;
+      const size = Math.min(k, Math.max(1, Math.floor(opts.chunkSize ?? k)));
+      let stacked: tf.Tensor1D | null = null;
+      for (let start = 0; start < k; start += size) {
+        const len = Math.min(size, k - start);
+        const piece = tf.tidy(() => {
+          const chunk = len === k ? part : sliceBatch(part, start, len);
+          const wc = len === k ? kept : tf.slice(kept, [start], [len]);
+          const loss = (u: tf.Tensor) => tf.sum(tf.mul(model.perExampleLoss(u as tf.Tensor1D, chunk), wc)) as tf.Scalar;
+          const { value, grad } = tf.valueAndGrad(loss)(p.w);
+          return tf.concat([tf.reshape(value, [1]), grad]) as tf.Tensor1D;
+        });
+        if (stacked === null) stacked = piece;
+        else {
+          const next: tf.Tensor1D = tf.add(stacked, piece);
+          tf.dispose([stacked, piece]);
+          stacked = next;
+        }
+      }
+      const [value, grad] = tf.split(stacked!, [1, model.size]) as [tf.Tensor1D, tf.Tensor1D];
+      const scalar = tf.reshape(value, []) as tf.Scalar;
+      tf.dispose([stacked!, value]);
+      return { value: scalar, grad };
+    } finally {
+      kept.dispose();
+    }
+  } finally {
+    if (part !== batch) disposeBatch(part);
+    if (p.owned) p.w.dispose();
+  }
+}
+
 /** Mean loss in float64 (per-example float32 losses summed in float64). Example: `await meanLoss(model, w, batch)`. */
 export async function meanLoss(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<number> {
   const p = asParamTensor(w, model.size);

@@ -6,7 +6,15 @@ test('gld_dynamic is (TrΣ/D)·I with trace TrΣ; it needs only the trace', asyn
   const f = await noiseFixture(2);
   t.deepEqual(
     { ...gldDynamic.needs({}) },
-    { minibatchGradient: false, covarianceTrace: true, covarianceDiagonal: false, covarianceFactor: false, covarianceTopK: 0, hessianTopK: 0 },
+    {
+      minibatchGradient: false,
+      covarianceTrace: true,
+      covarianceDiagonal: false,
+      covarianceFactor: false,
+      covarianceTopK: 0,
+      hessianTopK: 0,
+      exampleWeights: false,
+    },
   );
   const trS = trace(f.sigmaDense);
   const s = gldDynamic.build({ size: D, covarianceTrace: f.cov.trace }, {});

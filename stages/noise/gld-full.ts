@@ -13,7 +13,9 @@ export const gldFull = defineNoiseKind({
   name: 'gld_full',
   description: 'GLD full: the whole of Σ (Gaussian with SGD’s covariance)',
   settings: z.object({ refresh: positiveInt }).strict(),
-  defaults: { refresh: 10 },
+  // Σ re-estimated at every step (refresh 1), so that beside M-SGD the one difference is a Gaussian with an estimated Σ
+  // against the per-example gradients at θ_t themselves (Wu et al., ICML 2020).
+  defaults: { refresh: 1 },
   noiseKeys: [],
   // Its block has always come before gld_hessian_top1's: resolved configs and the report's provenance table keep that key order.
   settingsBefore: 'gld_hessian_top1',

@@ -1,7 +1,8 @@
 /**
  * The contract every noise kind follows: declare what statistics it needs (so the dynamics loop computes only those
  * every `refresh` iterations), then build a Gaussian sampler from them. Update rule: θ ← θ − η(∇L(θ) + ξ),
- * ξ ~ N(0, Σ_kind); `sgd` instead replaces ∇L by a random minibatch gradient and adds nothing.
+ * ξ ~ N(0, Σ_kind); `sgd` instead replaces ∇L by a random minibatch gradient and adds nothing; the M-SGD kinds
+ * (`exampleWeights`) replace it by the gradient of a randomly weighted loss (1/N)Σ_i (1 + ε_i)·ℓ_i at every step.
  */
 import type { EigenPairs } from '../numerics/eigen.ts';
 import type { Rng } from '../numerics/random.ts';
@@ -11,7 +12,7 @@ import type { NoiseSettingsSchema } from './settings.ts';
 import { checkShape, sampleShape, shapeTrace, type NoiseShape } from './shape.ts';
 import type { KindStyle } from './style.ts';
 
-/** The name of a registered kind: the eight kinds of the paper, and gld_full (Gaussian noise with SGD's full Σ). */
+/** The name of a registered kind: the eight kinds of the paper, gld_full (Gaussian noise with SGD's full Σ), msgd_gaussian and msgd_bernoulli. */
 export type NoiseKindName = keyof typeof NOISE_KINDS;
 
 /** Per-kind settings; each kind reads only its own keys (a new kind's keys are its own) and names a missing one. */
@@ -40,6 +41,12 @@ export interface NoiseNeeds {
   readonly covarianceFactor: boolean;
   /** Number of leading eigenpairs of the Hessian H (0 = none). */
   readonly hessianTopK: number;
+  /**
+   * Step along the gradient of the weighted loss (1/N)Σ_i w_i·ℓ_i(θ_t), with example weights w = 1 + ε drawn by the
+   * kind's `exampleWeights` at every step (M-SGD): its noise (1/N)G(θ_t)ᵀε comes from the per-example gradients at
+   * the current iterate, and no Σ is ever formed.
+   */
+  readonly exampleWeights: boolean;
 }
 
 /** Needs of a kind that needs nothing. */
@@ -50,7 +57,25 @@ export const NO_NEEDS: NoiseNeeds = Object.freeze({
   covarianceTopK: 0,
   covarianceFactor: false,
   hessianTopK: 0,
+  exampleWeights: false,
 });
+
+/**
+ * How an M-SGD kind draws the example weights w = 1 + ε of one step (Wu et al., ICML 2020). The gradient noise is
+ * then (1/N)Gᵀε with G the N×D per-example gradients at θ_t, and for every exchangeable ε its covariance is
+ * `sigmaM`·Σ_m + `meanOuter`·ḡḡᵀ: Σ_m = (N − m)/(m(N − 1))·Σ₁ SGD's own at batch size m (stages/numerics/batch-scaling.ts).
+ */
+export interface ExampleWeights {
+  /** Fills `out` (length N, the number of examples) with one draw of the weights 1 + ε_i at batch size m; returns it. */
+  draw(rng: Rng, m: number, out: Float64Array): Float64Array;
+  /**
+   * True when every draw keeps a random subset at one common weight (Bernoulli): a step then costs a minibatch gradient
+   * on that subset, of mean size m; false when every example has its own weight (a full-batch weighted gradient).
+   */
+  readonly subset: boolean;
+  /** Cov((1/N)Gᵀε) = sigmaM·Σ_m + meanOuter·ḡḡᵀ for N examples at batch size m, exactly. */
+  covariance(n: number, m: number): { readonly sigmaM: number; readonly meanOuter: number };
+}
 
 /** Statistics handed to `build`: D plus whatever `needs` asked for. */
 export interface NoiseStats {
@@ -100,6 +125,8 @@ export interface NoiseKind<S extends NoiseSettingsSchema = NoiseSettingsSchema, 
   readonly shape: NoiseShape['type'];
   /** How figures draw it; the registry order is the legend order. */
   readonly style: KindStyle;
+  /** M-SGD kinds (whose `needs` say `exampleWeights`): the per-step example weights. */
+  readonly exampleWeights?: ExampleWeights;
   /** What must be computed (every `refresh` iterations) before `build`. */
   needs(config: NoiseConfig): NoiseNeeds;
   /** The sampler for the current statistics. */
@@ -108,6 +135,8 @@ export interface NoiseKind<S extends NoiseSettingsSchema = NoiseSettingsSchema, 
 
 /** A kind, frozen, with the precise types of its name and settings schema (which the config schema's type keeps). */
 export function defineNoiseKind<S extends NoiseSettingsSchema, N extends string>(kind: NoiseKind<S, N>): NoiseKind<S, N> {
+  if (kind.needs(kind.defaults as NoiseConfig).exampleWeights !== (kind.exampleWeights !== undefined))
+    throw new Error(`noise kind ${kind.name}: needs().exampleWeights and an exampleWeights sampler go together`);
   return Object.freeze(kind);
 }
 
@@ -131,6 +160,12 @@ export function requireStat<K extends keyof NoiseStats>(kind: string, stats: Noi
     throw new Error(`noise kind ${kind}: stats.${String(key)} is missing (compute what needs() declares before build)`);
   }
   return v as NonNullable<NoiseStats[K]>;
+}
+
+/** The example weights of M-SGD kind `kind`, or an error naming it (a kind whose needs say exampleWeights has them). */
+export function requireExampleWeights(kind: NoiseKind): ExampleWeights {
+  if (kind.exampleWeights === undefined) throw new Error(`noise kind ${kind.name}: has no exampleWeights (needs().exampleWeights is false)`);
+  return kind.exampleWeights;
 }
 
 /** The positive integer config key `k`, or an error naming the kind. */

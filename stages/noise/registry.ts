@@ -12,12 +12,17 @@ import { gldHessianTop1 } from './gld-hessian-top1.ts';
 import { gldHessian } from './gld-hessian.ts';
 import { gldLeading } from './gld-leading.ts';
 import type { NoiseKind } from './kind.ts';
+import { msgdBernoulli } from './msgd-bernoulli.ts';
+import { msgdGaussian } from './msgd-gaussian.ts';
 import { sgd } from './sgd.ts';
 
 /** A table of kinds by name (the registry, or in tests the registry plus a test-only kind). */
 export type NoiseKinds = Readonly<Record<string, NoiseKind>>;
 
-/** The eight kinds of the paper, then gld_full (Gaussian noise with SGD's full Σ), by name; the order is the legend order. */
+/**
+ * The eight kinds of the paper, then gld_full (Gaussian noise with SGD's full Σ) and the two M-SGD kinds (SGD's
+ * multiplicative noise, Wu et al. ICML 2020), by name; the order is the legend order.
+ */
 export const NOISE_KINDS = Object.freeze({
   gd,
   sgd,
@@ -28,6 +33,8 @@ export const NOISE_KINDS = Object.freeze({
   gld_hessian: gldHessian,
   gld_hessian_top1: gldHessianTop1,
   gld_full: gldFull,
+  msgd_gaussian: msgdGaussian,
+  msgd_bernoulli: msgdBernoulli,
 }) satisfies NoiseKinds;
 
 /** The kind called `name` in `kinds` (default: the registry), or an error listing the known names. Example: `noiseKind('gld_diag')`. */

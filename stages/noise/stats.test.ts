@@ -34,7 +34,15 @@ test('mergeNeeds takes the union; missing sources are named', async (t) => {
   const merged = mergeNeeds(NOISE_KINDS.gld_diag.needs({}), NOISE_KINDS.gld_hessian.needs({ k: 3 }), NOISE_KINDS.gld_hessian_top1.needs({}));
   t.deepEqual(
     { ...merged },
-    { minibatchGradient: false, covarianceTrace: true, covarianceDiagonal: true, covarianceTopK: 0, covarianceFactor: false, hessianTopK: 3 },
+    {
+      minibatchGradient: false,
+      covarianceTrace: true,
+      covarianceDiagonal: true,
+      covarianceTopK: 0,
+      covarianceFactor: false,
+      hessianTopK: 3,
+      exampleWeights: false,
+    },
   );
   t.true(mergeNeeds(merged, NOISE_KINDS.gld_full.needs({})).covarianceFactor);
   t.true(needsCovariance(NOISE_KINDS.gld_full.needs({})));

@@ -17,6 +17,7 @@ export function mergeNeeds(...needs: readonly NoiseNeeds[]): NoiseNeeds {
         covarianceTopK: Math.max(a.covarianceTopK, b.covarianceTopK),
         covarianceFactor: a.covarianceFactor || b.covarianceFactor,
         hessianTopK: Math.max(a.hessianTopK, b.hessianTopK),
+        exampleWeights: a.exampleWeights || b.exampleWeights,
       }),
       NO_NEEDS,
     ),

@@ -34,6 +34,14 @@ export const TOL_MUTED = {
   purple: '#AA4499',
 } as const;
 
+/**
+ * Colours chosen beyond both palettes, each checked by style.test.ts against every kind's colour under every simulated
+ * deficiency: forest, a dark green (ΔE2000 ≥ 15 from Okabe–Ito's eight, Tol's wine and indigo, white and mid grey).
+ */
+export const EXTRA_COLOURS = {
+  forest: '#005522',
+} as const;
+
 /** How one noise kind is drawn: display name, colour, line dash (`[]` = solid) and point shape. */
 export interface KindStyle {
   readonly label: string;

@@ -3,6 +3,20 @@ import { z } from 'zod';
 import type { ConfigReader } from '../../pipeline/stage.ts';
 import { sectionReader } from '../../pipeline/config-paths.ts';
 import { noiseKindName, posInt } from '../config-schema.ts';
+import { NOISE_KINDS } from '../noise/registry.ts';
+
+/**
+ * A kind the toy runs: the toy places each kind's noise on the weights as a Gaussian of a covariance shape, so the
+ * M-SGD kinds (noise from re-weighting the examples inside the gradient) are refused, naming the key.
+ */
+const toyKindName = (key: string) =>
+  noiseKindName.superRefine((kind, ctx) => {
+    if (NOISE_KINDS[kind].exampleWeights !== undefined)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `${key}: ${kind} is an M-SGD kind (example weights inside the gradient); the 2-D toy places noise on the weights with a shape and does not run it`,
+      });
+  });
 
 /** The schema of `toy2d`. */
 export const toy2dSchema = z
@@ -22,7 +36,7 @@ export const toy2dSchema = z
     start: z.tuple([z.number(), z.number()]),
     /** Minibatch size of the sgd row. */
     sgdBatch: posInt,
-    kinds: z.array(noiseKindName).nonempty(),
+    kinds: z.array(toyKindName('toy2d.kinds')).nonempty(),
     noise: z
       .object({
         /** Eigenpairs kept by gld_leading and gld_hessian (2 = the full 2×2 matrix). */
@@ -50,7 +64,7 @@ export const toy2dSchema = z
         repeats: posInt,
         angles: posInt,
         alphas: posInt,
-        kinds: z.array(noiseKindName),
+        kinds: z.array(toyKindName('toy2d.shapes.kinds')),
         frames: z.array(z.enum(['fixed', 'local'])).nonempty(),
       })
       .strict(),

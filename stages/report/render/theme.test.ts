@@ -1,8 +1,11 @@
 import test from 'ava';
-import { KIND_STYLES, KIND_ORDER, OKABE_ITO, TOL_MUTED, kindColor, kindDash, kindLabel, kindShape, type KindStyle } from './theme.ts';
+import { EXTRA_COLOURS, KIND_STYLES, KIND_ORDER, OKABE_ITO, TOL_MUTED, kindColor, kindDash, kindLabel, kindShape, type KindStyle } from './theme.ts';
 
-/** The colour-blind-safe palettes a kind's colour comes from (stages/noise/style.test.ts checks the pairs under simulated deficiencies). */
-const SAFE_COLOURS: string[] = [...Object.values(OKABE_ITO), ...Object.values(TOL_MUTED)];
+/**
+ * The colour-blind-safe palettes a kind's colour comes from, and the colours chosen beyond them (stages/noise/style.ts
+ * EXTRA_COLOURS); stages/noise/style.test.ts checks every pair under simulated deficiencies.
+ */
+const SAFE_COLOURS: string[] = [...Object.values(OKABE_ITO), ...Object.values(TOL_MUTED), ...Object.values(EXTRA_COLOURS)];
 
 const expected: [string, string][] = [
   ['gd', 'GD'],

@@ -5,11 +5,11 @@
  */
 import type { NoiseKindName } from '../../noise/kind.ts';
 import { NOISE_KINDS, type NoiseKinds } from '../../noise/registry.ts';
-import { OKABE_ITO, TOL_MUTED, type KindStyle } from '../../noise/style.ts';
+import { EXTRA_COLOURS, OKABE_ITO, TOL_MUTED, type KindStyle } from '../../noise/style.ts';
 import type { VegaLiteSpec } from '../document.ts';
 
 // The palette and the style type live with the kinds (each declares its style); re-exported for figure builders.
-export { OKABE_ITO, TOL_MUTED, type KindStyle };
+export { EXTRA_COLOURS, OKABE_ITO, TOL_MUTED, type KindStyle };
 
 /** Font stack of every figure; DejaVu Sans is what the PNG renderer loads (see png.ts), browsers fall back. */
 export const FONT_FAMILY = 'DejaVu Sans, Helvetica, Arial, sans-serif';
