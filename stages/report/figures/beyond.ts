@@ -7,6 +7,7 @@ import type { fashionSpectrumStage } from '../../fashion/spectrum.ts';
 import type { fashionTailIndexStage } from '../../fashion/tail-index.ts';
 import type { toy2dShapesSummaryStage } from '../../toy2d/shape-summary.ts';
 import type { ReportBlock, ReportSection } from '../document.ts';
+import { runExcursion } from '../../fashion/excursion.ts';
 import { kindLabel, kindStyle } from '../render/theme.ts';
 import { batchSizeBlocks, type BatchSummary } from './batch-size.ts';
 import { fashionOutcomes, type FashionSummary } from './fashion.ts';
@@ -192,6 +193,8 @@ function sgdBlocks(fashion: FashionSummary, theory: readonly FashionTheory[]): {
       traceHSigma: o.traceHSigmaAtStart,
       lossRise: o.lossRise,
       randomFit: o.randomFit,
+      peakLossRise: o.peakLossRise,
+      lowestRandomFit: o.lowestRandomFit,
       testAccuracy: o.testAccuracy?.mean ?? null,
       shortHorizonRise: h ? h.noiseInduced : null,
       ratioToLinear: h ? h.ratioToLinear : null,
@@ -244,6 +247,8 @@ function sgdBlocks(fashion: FashionSummary, theory: readonly FashionTheory[]): {
           { key: 'traceHSigma', label: 'Tr(HΣ) at the start', format: 'sig' },
           { key: 'lossRise', label: 'final / start training loss', format: 'sig' },
           { key: 'randomFit', label: 'random-label fit', format: 'percent' },
+          { key: 'peakLossRise', label: 'peak / start training loss', format: 'sig' },
+          { key: 'lowestRandomFit', label: 'lowest random-label fit', format: 'percent' },
           { key: 'testAccuracy', label: 'test accuracy', format: 'percent' },
           { key: 'shortHorizonRise', label: 'short-horizon rise', format: 'sig' },
           { key: 'ratioToLinear', label: '× linear', format: 'sig' },
@@ -257,16 +262,20 @@ function sgdBlocks(fashion: FashionSummary, theory: readonly FashionTheory[]): {
 
 /** Per kind, per seed: the final training loss over that seed's start loss, the random-label fit and the test accuracy. */
 export function perSeedEscape(fashion: Pick<FashionSummary, 'series' | 'start'>): Record<string, EscapeNumbers[]> {
-  const last = new Map<string, (typeof fashion.series)[number]>();
+  const runs = new Map<string, (typeof fashion.series)[number][]>();
   for (const r of fashion.series) {
     const key = `${r.kind}|${r.seed}`;
-    if ((last.get(key)?.iteration ?? -1) <= r.iteration) last.set(key, r);
+    if (!runs.has(key)) runs.set(key, []);
+    runs.get(key)!.push(r);
   }
   const out: Record<string, EscapeNumbers[]> = {};
-  for (const r of last.values()) {
-    const start = fashion.start.find((s) => s.seed === r.seed)?.trainLoss;
+  for (const rows of runs.values()) {
+    const { kind, seed } = rows[0]!;
+    const start = fashion.start.find((s) => s.seed === seed)?.trainLoss;
     if (start === undefined) continue;
-    (out[r.kind] ??= []).push({ lossRise: r.trainLoss / start, randomFit: r.randomAccuracy, testAccuracy: r.testAccuracy });
+    const last = rows.reduce((a, r) => (r.iteration >= a.iteration ? r : a));
+    const excursion = runExcursion(rows);
+    (out[kind] ??= []).push({ lossRise: excursion.peakTrainLoss / start, randomFit: excursion.lowestRandomFit, testAccuracy: last.testAccuracy });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * The M-SGD finding's criterion (Wu et al., ICML 2020): does a kind's escape from the sharp minimum match SGD's?
- * Compared on three numbers per seed — the training-loss rise (final / start), the random-label fit and the test
- * accuracy — as a pure function of plain per-kind, per-seed numbers, with every threshold a named constant fixed here
+ * Compared on three numbers per seed — the run's excursion (its peak training loss over the start's, its lowest
+ * random-label fit; escape is judged by the excursion, as the report's escape claim is) and its final test accuracy — as a pure function of plain per-kind, per-seed numbers, with every threshold a named constant fixed here
  * before any run.
  *
  * - With ≥ MIN_SEEDS_FOR_SPREAD seeds of SGD: a kind matches on a number when its mean over its seeds lies inside SGD's
@@ -24,7 +24,7 @@ export const FIT_TOLERANCE = 0.1;
 /** One seed: the test accuracy matches within this many (fractional) points, i.e. 3 percentage points. */
 export const TEST_TOLERANCE = 0.03;
 
-/** Where one run of a kind ended: final / start training loss, random-label fit and test accuracy (fractions). */
+/** One run of a kind: peak / start training loss and lowest random-label fit over the logged iterations, final test accuracy (fractions). */
 export interface EscapeNumbers {
   readonly lossRise: number;
   readonly randomFit: number | null;
@@ -42,6 +42,7 @@ export interface LikeSgd {
 
 /** The criterion's text, as the report states it. */
 export const LIKE_SGD_CRITERION =
+  `compared per run on its excursion — peak training loss / start (the loss rise) and lowest random-label fit over the logged iterations — and its final test accuracy: ` +
   `with ≥ ${MIN_SEEDS_FOR_SPREAD} seeds, the kind's mean over seeds of each number (loss rise on a log scale) lies inside SGD's min–max over seeds ` +
   `widened on each side by ${SPREAD_WIDEN}× its range; with one seed, the loss-rise ratio kind / SGD lies in [1/${LOSS_RISE_FACTOR}, ${LOSS_RISE_FACTOR}], ` +
   `the random-label fit within ${100 * FIT_TOLERANCE} and the test accuracy within ${100 * TEST_TOLERANCE} percentage points of SGD's. ` +
