@@ -112,6 +112,7 @@ const quick: Config = {
     seeds: 1,
     data: { ...fashionPaper.data, train: 300, randomLabels: 50, test: 2000 },
     pretrain: { ...fashionPaper.pretrain, maxIterations: 3000, checkEvery: 50 },
+    sharpnessTrack: { ...fashionPaper.sharpnessTrack, pretrainEvery: 50, dynamicsEvery: 200, maxIter: 60 },
     dynamics: {
       ...fashionPaper.dynamics,
       iterations: 400,
@@ -155,6 +156,8 @@ const paperCode: Config = {
   fashion: {
     ...paper.fashion,
     data: { ...paper.fashion.data, train: 6000, randomLabelsFrom: 1000 },
+    // gd.py: 20,000 GD iterations, no early stop
+    pretrain: { ...paper.fashion.pretrain, maxIterations: 20_000, iterations: 20_000 },
     dynamics: {
       ...paper.fashion.dynamics,
       checkpoints: Array.from({ length: 16 }, (_, i) => i * 1000),
