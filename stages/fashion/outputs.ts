@@ -131,8 +131,21 @@ const tableRow = z.object({
   testAccuracyMax: z.number(),
   sharpness: z.number(),
 });
-/** `fashion.summary`. */
+/** One λ_max measurement of the pre-training (`run` = 'pretrain') or a dynamics (`run` = its kind), edge = λ_max·η/2. */
+export const sharpnessRow = z.object({
+  run: z.string(),
+  seed: z.number(),
+  lr: z.number(),
+  iteration: z.number(),
+  lambdaMax: z.number(),
+  relativeResidual: z.number(),
+  hvps: z.number(),
+  converged: z.boolean(),
+  edge: z.number(),
+});
+/** `fashion.summary` (`sharpness` is empty with fashion.sharpnessTrack off). */
 export const fashionSummaryOutputs = {
+  sharpness: json(z.array(sharpnessRow)),
   lanczos: json(z.array(lanczosRow)),
   start: json(z.array(pretrainSummary)),
   tables: json(z.array(z.object({ title: z.string(), rows: z.array(pretrainSummary) }))),

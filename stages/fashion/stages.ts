@@ -19,7 +19,7 @@ import {
 import { FASHION_FILES, locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
-import type { SharpnessTrackOptions } from '../dynamics/sharpness-track.ts';
+import type { SharpnessPoint, SharpnessTrackOptions } from '../dynamics/sharpness-track.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
 import { dynamicsMetrics } from '../dynamics/progress-metrics.ts';
 import { runDynamics } from '../dynamics/run.ts';
@@ -339,10 +339,10 @@ export const fashionProbeStage = defineStage({
 /** Per kind: final training loss, fit of the random labels, test accuracy, sharpness, Tr(HΣ_kind) at the start. */
 export const fashionSummaryStage = defineStage({
   id: 'fashion.summary',
-  version: 3,
+  version: 4, // 4: the λ_max tracks (sharpness)
   outputs: fashionSummaryOutputs,
   description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds); logs and probes for the figures',
-  reads: ['fashion.dynamics.kinds', 'fashion.seeds'],
+  reads: ['fashion.dynamics.kinds', 'fashion.seeds', 'fashion.pretrain.lr', 'fashion.dynamics.lr'],
   cost: () => ({}),
   deps: (_p, cfg) =>
     allOf(
@@ -426,7 +426,16 @@ export const fashionSummaryStage = defineStage({
         };
       }),
     );
+    // λ_max along the pre-training and every dynamics, with the learning rate that sets each run's 2/η
+    const edge = (run: string, seed: number, lr: number, points: readonly SharpnessPoint[] | undefined) =>
+      (points ?? []).map((p) => ({ run, seed, lr, ...p, edge: (p.lambdaMax * lr) / 2 }));
+    const fashion = fashionConfig(ctx.config);
+    const sharpness = [
+      ...seeds.flatMap((seed) => edge('pretrain', seed, fashion('pretrain.lr'), inputs[`start_${seed}`].sharpness)),
+      ...kinds.flatMap((kind) => seeds.flatMap((seed) => edge(kind, seed, fashion('dynamics.lr'), inputs[`dyn_${kind}_${seed}`].sharpness))),
+    ];
     return {
+      sharpness,
       lanczos: lanczosRows,
       start: starts,
       tables: [{ title: 'sharp minimum (GD pre-training)', rows: starts }],
