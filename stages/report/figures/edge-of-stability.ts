@@ -101,9 +101,10 @@ export function edgeOfStabilityBlocks(fashion: FashionSummary): { blocks: Report
   const findings = edgeFindings(rows);
   const label = (run: string) => (run === 'pretrain' ? 'GD pre-training' : kindLabel(run));
   const panel = (r: SharpnessRow) => (r.run === 'pretrain' ? `pre-training, η = ${r.lr}` : `dynamics from the sharp minimum, η = ${r.lr}`);
+  // pre-training first (the summary lists its rows first), then the dynamics
   const data = rows.map((r) => ({ panel: panel(r), series: label(r.run), seed: r.seed, iteration: r.iteration, edge: r.edge, lambdaMax: r.lambdaMax }));
   const runs = [...new Set(rows.map((r) => r.run))];
-  const styleOf = (run: string) => (run === 'pretrain' ? { color: '#222222', dash: [] as number[] } : { color: kindStyle(run).color, dash: [...kindStyle(run).dash] });
+  const styleOf = (run: string) => (run === 'pretrain' ? { color: '#7f7f7f', dash: [] as number[] } : { color: kindStyle(run).color, dash: [...kindStyle(run).dash] });
   const domain = runs.map(label);
   const starts = fashion.start;
   const preRows = starts.map((s) => {
@@ -161,7 +162,7 @@ export function edgeOfStabilityBlocks(fashion: FashionSummary): { blocks: Report
         data,
         spec: {
           title: { text: 'Edge of stability', subtitle: 'λ_max·η/2 = 1 is λ_max = 2/η' },
-          facet: { field: 'panel', type: 'nominal', title: null },
+          facet: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(data.map((d) => d.panel))] },
           resolve: { scale: { x: 'independent' } },
           spec: {
             width: 320,
