@@ -57,7 +57,10 @@ test.serial('warm-started Lanczos top-1 matches the dense Hessian’s λ_max at 
     [0, 20, 40, 60],
   );
   // warm starts: later measurements take no more products than the cold first one
-  t.true(track.points.slice(1).every((p) => p.hvps <= track.points[0]!.hvps), track.points.map((p) => p.hvps).join(', '));
+  t.true(
+    track.points.slice(1).every((p) => p.hvps <= track.points[0]!.hvps),
+    track.points.map((p) => p.hvps).join(', '),
+  );
   tf.dispose([batch.x, batch.y]);
 });
 
@@ -75,14 +78,25 @@ test.serial('pre-training tracks λ_max at 0, every k, the first fit and the end
   t.is(fit.lambdaMax, early.sharpness.at(-1)!.lambdaMax);
   t.is(fit.testAccuracy, null, 'an early stop leaves the end’s test evaluation to the caller');
   const its = early.sharpness.map((p) => p.iteration);
-  t.deepEqual(its, [...new Set([0, ...its.filter((i) => i % 100 === 0), early.iterations])].sort((a, b) => a - b));
+  t.deepEqual(
+    its,
+    [...new Set([0, ...its.filter((i) => i % 100 === 0), early.iterations])].sort((a, b) => a - b),
+  );
   t.true(its.filter((i) => i % 100 === 0).length === Math.floor(early.iterations / 100) + 1);
   const exact = await denseTop(model, early.w, train);
   t.true(Math.abs(early.sharpness.at(-1)!.lambdaMax - exact) <= TOL * Math.abs(exact), `${early.sharpness.at(-1)!.lambdaMax} against ${exact}`);
 
   // the same run continued to a fixed length: the same first fit, then on to the last iteration
   const length = early.iterations + 150;
-  const fixed = await pretrainGd(model, w0, train, { lr: 0.5, maxIterations: length, iterations: length, targetAccuracy: 1, checkEvery: 10, test: test_, track });
+  const fixed = await pretrainGd(model, w0, train, {
+    lr: 0.5,
+    maxIterations: length,
+    iterations: length,
+    targetAccuracy: 1,
+    checkEvery: 10,
+    test: test_,
+    track,
+  });
   t.is(fixed.iterations, length);
   t.is(fixed.firstFit!.iteration, fit.iteration);
   t.is(fixed.firstFit!.testAccuracy, (await evaluateClassifier(model, early.w, test_)).accuracy, 'the test accuracy at the first fit');

@@ -133,7 +133,8 @@ export const fashionPretrainStage = defineStage({
   outputs: fashionPretrainOutputs,
   deps: () => ({ data: dep(fashionDataStage) }),
   cost: (_p, cfg) => pretrainCost(cfg),
-  costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap), exact with fashion.pretrain.iterations',
+  costNote:
+    'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap), exact with fashion.pretrain.iterations',
   async run(ctx, inputs) {
     const fashion = fashionConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });

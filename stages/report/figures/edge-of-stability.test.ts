@@ -4,7 +4,17 @@ import { atEdge, edgeFindings, edgeReach, EOS_BAND, EOS_REACH } from './edge-of-
 
 const track = (edges: number[], every = 100) => edges.map((edge, i) => ({ iteration: i * every, edge }));
 const rows = (run: string, seed: number, lr: number, edges: number[]) =>
-  track(edges).map((p) => ({ run, seed, lr, iteration: p.iteration, lambdaMax: (2 * p.edge) / lr, relativeResidual: 1e-4, hvps: 5, converged: true, edge: p.edge }));
+  track(edges).map((p) => ({
+    run,
+    seed,
+    lr,
+    iteration: p.iteration,
+    lambdaMax: (2 * p.edge) / lr,
+    relativeResidual: 1e-4,
+    hvps: 5,
+    converged: true,
+    edge: p.edge,
+  }));
 
 test('the constants are the stated ones', (t) => {
   t.is(EOS_REACH, 0.9);
@@ -44,7 +54,11 @@ test('at the edge: the band’s ends included, outside excluded', (t) => {
 });
 
 test('findings: both hold on every seed, or do not hold when one seed fails', (t) => {
-  const good = [...rows('pretrain', 0, 0.1, [0.2, 0.7, 0.92, 1.05, 1.11]), ...rows('pretrain', 1, 0.1, [0.3, 0.95, 1.1, 0.9]), ...rows('sgd', 0, 0.07, [0.8, 0.1])];
+  const good = [
+    ...rows('pretrain', 0, 0.1, [0.2, 0.7, 0.92, 1.05, 1.11]),
+    ...rows('pretrain', 1, 0.1, [0.3, 0.95, 1.1, 0.9]),
+    ...rows('sgd', 0, 0.07, [0.8, 0.1]),
+  ];
   const f = edgeFindings(good);
   t.deepEqual(
     f.map((x) => [x.id, x.verdict]),

@@ -104,7 +104,8 @@ export function edgeOfStabilityBlocks(fashion: FashionSummary): { blocks: Report
   // pre-training first (the summary lists its rows first), then the dynamics
   const data = rows.map((r) => ({ panel: panel(r), series: label(r.run), seed: r.seed, iteration: r.iteration, edge: r.edge, lambdaMax: r.lambdaMax }));
   const runs = [...new Set(rows.map((r) => r.run))];
-  const styleOf = (run: string) => (run === 'pretrain' ? { color: '#7f7f7f', dash: [] as number[] } : { color: kindStyle(run).color, dash: [...kindStyle(run).dash] });
+  const styleOf = (run: string) =>
+    run === 'pretrain' ? { color: '#7f7f7f', dash: [] as number[] } : { color: kindStyle(run).color, dash: [...kindStyle(run).dash] };
   const domain = runs.map(label);
   const starts = fashion.start;
   const preRows = starts.map((s) => {
@@ -174,10 +175,22 @@ export function edgeOfStabilityBlocks(fashion: FashionSummary): { blocks: Report
                 encoding: {
                   x: { field: 'iteration', type: 'quantitative', title: 'iteration' },
                   y: { field: 'edge', type: 'quantitative', title: 'λ_max·η/2' },
-                  color: { field: 'series', type: 'nominal', title: 'run', scale: { domain, range: runs.map((r) => styleOf(r).color) }, legend: { labelLimit: 320 } },
+                  color: {
+                    field: 'series',
+                    type: 'nominal',
+                    title: 'run',
+                    scale: { domain, range: runs.map((r) => styleOf(r).color) },
+                    legend: { labelLimit: 320 },
+                  },
                   strokeDash: { field: 'series', type: 'nominal', scale: { domain, range: runs.map((r) => styleOf(r).dash) }, legend: null },
                   detail: { field: 'seed', type: 'nominal' },
-                  tooltip: [{ field: 'series' }, { field: 'seed' }, { field: 'iteration' }, { field: 'lambdaMax', format: '.4g' }, { field: 'edge', format: '.3f' }],
+                  tooltip: [
+                    { field: 'series' },
+                    { field: 'seed' },
+                    { field: 'iteration' },
+                    { field: 'lambdaMax', format: '.4g' },
+                    { field: 'edge', format: '.3f' },
+                  ],
                 },
               },
             ],
