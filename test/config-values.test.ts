@@ -21,6 +21,14 @@ test('a checkpoint past the last iteration is exit 2 naming fashion.dynamics.che
   t.regex(r.stderr, /fashion\.dynamics\.checkpoints: checkpoint 500 past the last iteration \(fashion\.dynamics\.iterations = 400\)/);
 });
 
+test('a fixed pre-training length above the cap is exit 2 naming fashion.pretrain.iterations', async (t) => {
+  const r = await cli(['run', '--dry-run', '--no-estimate', 'fashion.pretrain.iterations=20000']);
+  t.is(r.exitCode, 2, r.stderr);
+  t.regex(r.stderr, /fashion\.pretrain\.iterations: 20000 exceeds pretrain\.maxIterations \(3000\), the cap on pre-training: raise both/);
+  const ok = await cli(['run', '--dry-run', '--no-estimate', 'fashion.pretrain.iterations=2000']);
+  t.is(ok.exitCode, 0, ok.stderr);
+});
+
 test('a newline in slurm.options (an #SBATCH line of every job) is exit 2 naming slurm.options.N', async (t) => {
   const r = await cli(['run', '--dry-run', '--no-estimate', 'slurm.options=["--partition=cpu","--comment=x\\ntouch /tmp/INJECTED","-p gpu"]']);
   t.is(r.exitCode, 2, r.stderr);

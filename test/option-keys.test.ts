@@ -38,6 +38,21 @@ test('quick keeps every key it had before the released-code options (the report 
   );
 });
 
+test('fashion.sharpnessTrack and fashion.pretrain.iterations move the pre-training and what lies below it, nothing outside Fashion', (t) => {
+  const base = keys('quick');
+  for (const o of ['fashion.sharpnessTrack.dynamicsEvery=100', 'fashion.pretrain.iterations=2000']) {
+    const ids = noReport(moved(base, keys('quick', [o])));
+    t.true(ids.includes('fashion.dynamics[kind=gd,seed=0]'), o);
+    t.true(
+      ids.every((id) => id.startsWith('fashion.')),
+      `${o}: ${ids.join(', ')}`,
+    );
+    t.false(ids.includes('fashion.data'), o);
+  }
+  t.true(noReport(moved(base, keys('quick', ['fashion.pretrain.iterations=2000']))).includes('fashion.pretrain[seed=0]'));
+  t.true(noReport(moved(base, keys('quick', ['fashion.sharpnessTrack.pretrainEvery=100']))).includes('fashion.pretrain[seed=0]'));
+});
+
 test('toy2d.covariance moves only the gld_diag and gld_leading dynamics, the indicator and the summary', (t) => {
   const base = keys('quick');
   const ids = noReport(moved(base, keys('quick', ['toy2d.covariance="released-cumulative"'])));

@@ -17,6 +17,7 @@ import { webgpuAdapter } from '../tf/webgpu.ts';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import type { DynamicsLog, DynamicsOptions, DynamicsResult } from './run.ts';
 import { logRow, noiseStatistics, stepValueAndGrad } from './loop-parts.ts';
+import { SharpnessTrack } from './sharpness-track.ts';
 import { HessianTracker } from './statistics.ts';
 
 /** Runs the dynamics with θ on the device; throws naming the first iteration whose loss or θ was not finite. */
@@ -25,6 +26,8 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
   const needs = kind.needs(o.noise);
   const weights = new Float64Array(needs.exampleWeights ? o.train.x.shape[0]! : 0);
   const tracker = new HessianTracker(o.model, o.train, o.hessian, o.rng.nextUint32());
+  // λ_max at θ on the device: the Hessian operator clones the variable, Lanczos's basis stays there (deviceLanczos)
+  const track = o.sharpnessTrack ? new SharpnessTrack(o.model, o.train, o.sharpnessTrack) : undefined;
   const maxBytes = webgpuAdapter()?.limits.maxStorageBufferBindingSize ?? Infinity;
   const log: DynamicsLog[] = [];
   const checkpoints: { iteration: number; w: Float32Array }[] = [];
@@ -49,6 +52,7 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
 
   try {
     if (wanted.has(0)) checkpoints.push({ iteration: 0, w: Float32Array.from(o.w0) });
+    if (track) await track.measure(w, 0);
     for (let t = 1; t <= o.iterations; t++) {
       o.signal?.throwIfAborted();
       const refreshing = !needs.minibatchGradient && !needs.exampleWeights && (sampler === undefined || (t - 1) % o.refresh === 0);
@@ -77,6 +81,10 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
       firstBad = tf.keep(nextBad);
       tf.dispose(xi ? [value, grad, xi] : [value, grad]);
       if (t % o.logEvery === 0 || t === o.iterations) await record(t);
+      if (track?.due(t, o.iterations)) {
+        await checkFinite();
+        await track.measure(w, t);
+      }
       if (wanted.has(t)) {
         await checkFinite();
         checkpoints.push({ iteration: t, w: await readFloat32(w) });
@@ -85,7 +93,15 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
     }
     if (o.iterations === 0) await record(0);
     await checkFinite();
-    return { log, final: await readFloat32(w), checkpoints, refreshes, hessianHvps: tracker.hvps, hessianRefreshes: tracker.refreshes };
+    return {
+      log,
+      final: await readFloat32(w),
+      checkpoints,
+      refreshes,
+      hessianHvps: tracker.hvps,
+      hessianRefreshes: tracker.refreshes,
+      sharpness: track?.points ?? [],
+    };
   } finally {
     noise?.dispose();
     firstBad.dispose();

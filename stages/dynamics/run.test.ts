@@ -1,6 +1,8 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
+import { denseHessian } from '../models/curvature.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
+import { symmetricEigen } from '../numerics/eigen.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
 import { testNoise } from '../noise/testing.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
@@ -83,6 +85,29 @@ for (const backend of BACKENDS) {
     const h1 = await runDynamics(base('gld_diag', { rng: new Rng(3) }));
     const h2 = await runDynamics(base('gld_diag', { rng: new Rng(3) }));
     t.deepEqual(Array.from(h1.final), Array.from(h2.final));
+  });
+}
+
+for (const backend of BACKENDS) {
+  test.serial(`[${backend}] the λ_max track measures at 0, every k and the end, matches the dense Hessian, and leaves the run unchanged`, async (t) => {
+    const { model, base } = await setup(backend);
+    const train = base('gd').train;
+    const sharpnessTrack = { every: 3, tol: 1e-4, maxIter: 47, seed: 8 };
+    for (const kind of ['sgd', 'gld_hessian'] as NoiseKindName[]) {
+      const plain = await runDynamics(base(kind));
+      const tracked = await runDynamics(base(kind, { sharpnessTrack }));
+      t.deepEqual(Array.from(tracked.final), Array.from(plain.final), `${kind}: the track draws nothing from the run's stream`);
+      t.deepEqual(plain.sharpness, []);
+      t.deepEqual(
+        tracked.sharpness!.map((p) => p.iteration),
+        [0, 3, 6, 7],
+        kind,
+      );
+      const exact = symmetricEigen(await denseHessian(model, tracked.final, train), model.size).values[0]!;
+      const end = tracked.sharpness!.at(-1)!;
+      t.true(end.converged, `${kind}: residual ${end.relativeResidual}`);
+      t.true(Math.abs(end.lambdaMax - exact) <= 1e-4 * Math.abs(exact) + 1e-5, `${kind}: λ_max ${end.lambdaMax} against dense ${exact}`);
+    }
   });
 }
 

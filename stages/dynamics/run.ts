@@ -14,6 +14,7 @@ import { readAll } from '../tf/read.ts';
 import { runDynamicsOnDevice } from './device-loop.ts';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import { logRow, noiseStatistics, stepValueAndGrad } from './loop-parts.ts';
+import { SharpnessTrack, type SharpnessPoint, type SharpnessTrackOptions } from './sharpness-track.ts';
 import { HessianTracker, type EigvecMethod, type HessianRefresh, type HessianTopKOptions } from './statistics.ts';
 
 /** Settings of one dynamics run. */
@@ -45,6 +46,8 @@ export interface DynamicsOptions {
   hessianEigvec?: EigvecMethod;
   /** Examples per chunk for full-batch gradients and evaluation (bounds memory for large models). */
   chunkSize?: number;
+  /** λ_max of the full-batch Hessian at 0, every `every` iterations and the last (stages/dynamics/sharpness-track.ts); absent: none. */
+  sharpnessTrack?: SharpnessTrackOptions;
   /** Replaces the default statistics (Σ from one shuffled pass of minibatches, warm-started Hessian top-k). */
   statistics?: (w: Float32Array, needs: NoiseNeeds) => Promise<NoiseStats>;
   rng: Rng;
@@ -75,6 +78,8 @@ export interface DynamicsResult {
   hessianHvps: number;
   /** Cost and quality of every Hessian top-k refresh (empty for kinds that use no Hessian). */
   hessianRefreshes: HessianRefresh[];
+  /** λ_max along the run (empty without `sharpnessTrack`). */
+  sharpness?: SharpnessPoint[];
 }
 
 /**
@@ -89,6 +94,7 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
   const w = Float32Array.from(o.w0);
   const xi = new Float32Array(w.length);
   const tracker = new HessianTracker(o.model, o.train, o.hessian, o.rng.nextUint32());
+  const track = o.sharpnessTrack ? new SharpnessTrack(o.model, o.train, o.sharpnessTrack) : undefined;
   const log: DynamicsLog[] = [];
   const checkpoints: { iteration: number; w: Float32Array }[] = [];
   const wanted = new Set(o.checkpoints);
@@ -101,6 +107,7 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
     log.push(logRow(o, iteration, tr, te, sampler?.trace ?? 0));
   };
   if (wanted.has(0)) checkpoints.push({ iteration: 0, w: Float32Array.from(w) });
+  if (track) await track.measure(w, 0);
 
   for (let t = 1; t <= o.iterations; t++) {
     o.signal?.throwIfAborted();
@@ -127,9 +134,10 @@ export async function runDynamics(o: DynamicsOptions): Promise<DynamicsResult> {
     noisyStep(w, g, o.lr, noise, { kind: 'gradient' });
     if (!w.every(Number.isFinite)) throw new Error(`${o.kind} diverged at iteration ${t}: non-finite parameters`);
     if (t % o.logEvery === 0 || t === o.iterations) await record(t);
+    if (track?.due(t, o.iterations)) await track.measure(w, t);
     if (wanted.has(t)) checkpoints.push({ iteration: t, w: Float32Array.from(w) });
     o.onProgress?.(t, o.iterations, log.at(-1));
   }
   if (o.iterations === 0) await record(0);
-  return { log, final: w, checkpoints, refreshes, hessianHvps: tracker.hvps, hessianRefreshes: tracker.refreshes };
+  return { log, final: w, checkpoints, refreshes, hessianHvps: tracker.hvps, hessianRefreshes: tracker.refreshes, sharpness: track?.points ?? [] };
 }

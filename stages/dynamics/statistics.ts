@@ -86,13 +86,21 @@ export class HessianTracker {
   /** One record per refresh, in order. */
   readonly refreshes: HessianRefresh[] = [];
 
-  /** Starts with no subspace; `seed` drives Lanczos's random start vectors. */
+  /** Starts from `start` (e.g. eigenvectors found elsewhere) or no subspace; `seed` drives Lanczos's random start vectors. */
   constructor(
     private readonly model: FlatModel,
     private readonly batch: Batch,
     private readonly opts: HessianTopKOptions,
     private readonly seed: number,
-  ) {}
+    start?: readonly Float64Array[],
+  ) {
+    this.previous = start;
+  }
+
+  /** The eigenvectors of the last refresh (or the start given), undefined before any. */
+  get vectors(): readonly Float64Array[] | undefined {
+    return this.previous;
+  }
 
   /**
    * The dominant eigenpair at w by `iterations` power steps from a uniform [0, 1) random start (no warm start); on
@@ -119,7 +127,7 @@ export class HessianTracker {
    * The top-k eigenpairs at w, started as `opts.start` says. On webgpu the Lanczos basis stays on the device
    * (deviceLanczos): the previous eigenvectors are uploaded once per refresh and the new ones read once at its end.
    */
-  async topK(w: Float32Array, k: number): Promise<EigenPairs> {
+  async topK(w: Float32Array | tf.Tensor1D, k: number): Promise<EigenPairs> {
     const op = hessianOperator(this.model, w, this.batch);
     const seed = this.seed + this.hvps;
     const mode = this.opts.start ?? 'warm';

@@ -33,10 +33,21 @@ export const fashionSchema = z
     pretrain: z
       .object({
         lr: z.number().positive(),
+        /** The cap on iterations (GD stops earlier at the first fit unless `iterations` is set). */
         maxIterations: posInt,
         targetAccuracy: z.number().gt(0).lte(1),
+        /** A fixed length with no early stop (≤ maxIterations; the released gd.py: 20,000); absent: stop at the first fit. */
+        iterations: posInt.optional(),
         checkEvery: posInt,
       })
+      .strict(),
+    /**
+     * Beyond the paper: λ_max of the full-batch training-loss Hessian (Lanczos top-1, warm-started from the previous
+     * eigenvector, relative residual ≤ tol within maxIter HVPs) at iteration 0, every `pretrainEvery` iterations of
+     * the pre-training and every `dynamicsEvery` of each dynamics, and at their ends (stages/dynamics/sharpness-track.ts).
+     */
+    sharpnessTrack: z
+      .object({ enabled: z.boolean(), pretrainEvery: posInt, dynamicsEvery: posInt, tol: z.number().positive(), maxIter: posInt.min(2) })
       .strict(),
     dynamics: z
       .object({
@@ -148,6 +159,14 @@ export const fashionSchema = z
         message: `${big.join(', ')} not below data.train (${f.data.train}): a batch of every example has no noise (set fashion.batchSizes.sizes, or fashion.batchSizes.enabled=false)`,
       });
     }
+    const fixedLength = f.pretrain.iterations;
+    if (fixedLength !== undefined && fixedLength > f.pretrain.maxIterations) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['pretrain', 'iterations'],
+        message: `${fixedLength} exceeds pretrain.maxIterations (${f.pretrain.maxIterations}), the cap on pre-training: raise both`,
+      });
+    }
     if (new Set(sizes).size !== sizes.length) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['batchSizes', 'sizes'], message: `repeats a batch size (${sizes.join(', ')})` });
     }
@@ -172,6 +191,7 @@ export const fashionPaper: FashionConfig = {
   seeds: 3,
   data: { path: null, download: true, train: 1200, randomLabels: 200, test: 10_000 },
   pretrain: { lr: 0.1, maxIterations: 10_000, targetAccuracy: 1, checkEvery: 10 },
+  sharpnessTrack: { enabled: true, pretrainEvery: 100, dynamicsEvery: 500, tol: 1e-3, maxIter: 100 },
   dynamics: {
     kinds: [
       'gd',

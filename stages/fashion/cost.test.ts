@@ -32,6 +32,7 @@ import {
   minibatchGradOp,
   minibatchOpSize,
   pretrainCost,
+  sharpnessTrackCost,
   probePointCost,
   theoryCost,
 } from './cost.ts';
@@ -190,6 +191,40 @@ test.serial('pre-training: full-batch gradients and evaluated images as counted'
     t.is(get('loss', N), f[OPS.gradFull]!);
     t.is(evalImages(), f[OPS.evalImage]!);
   });
+});
+
+test.serial('pre-training of a fixed length with the λ_max track: gradients, evaluations and Hessian operators as counted', async (t) => {
+  const { model, get, evalImages, train, test: testSet, reset } = await setup();
+  const track = { enabled: true, pretrainEvery: 3, dynamicsEvery: 2, tol: 1e-3, maxIter: 12 };
+  const fixedCfg = configReader({ fashion: { ...config.fashion, pretrain: { ...config.fashion.pretrain, iterations: 7 }, sharpnessTrack: track } });
+  reset();
+  // a target of 0.01 is met at the first check: the first fit's test evaluation and λ_max happen at iteration 0
+  const r = await pretrainGd(model, new Float32Array(model.size).fill(0.01), train, {
+    lr: 0.01,
+    maxIterations: 7,
+    iterations: 7,
+    targetAccuracy: 0.01,
+    checkEvery: 3,
+    test: testSet,
+    track: { every: 3, tol: 1e-3, maxIter: 12, seed: 1 },
+  });
+  t.is(r.iterations, 7, 'no early stop');
+  t.is(r.firstFit?.iteration, 0);
+  await evaluateClassifier(model, r.w, train);
+  await evaluateClassifier(model, r.w, testSet);
+  const f = pretrainCost(fixedCfg);
+  const opens = r.sharpness.length;
+  t.deepEqual(
+    r.sharpness.map((p) => p.iteration),
+    [0, 3, 6, 7],
+  );
+  // the first fit fell on iteration 0, a measurement already due: one fewer than the bound
+  t.is(f[OPS.hvpOpen], opens + 1);
+  t.is(get('loss', N), f[OPS.gradFull]! + opens, 'full-batch gradients (+ one recorded pass per Hessian operator)');
+  t.is(evalImages(), f[OPS.evalImage]!);
+  t.true(r.sharpness.every((p) => p.hvps <= track.maxIter));
+  t.deepEqual(sharpnessTrackCost(fixedCfg, 10, 'dynamicsEvery'), { [OPS.hvpOpen]: 6, [OPS.hvp]: 6 * 12 });
+  t.deepEqual(sharpnessTrackCost(cfg, 10, 'dynamicsEvery'), {}, 'none without the block');
 });
 
 test.serial('dynamics of every kind: gradients, evaluations, Σ and Hessian refreshes as counted', async (t) => {

@@ -86,16 +86,44 @@ function meanGradientWork(kinds: readonly string[], cfg: ConfigReader, registry:
 
 /**
  * `fashion.pretrain`, an upper bound (GD stops once the training set is fit, usually well before the cap M =
- * pretrain.maxIterations): M full-batch gradients, the accuracy check (an evaluation of the N training images) at 0,
- * every checkEvery steps and at M, then the final evaluation of the training and test sets: logCount(M, checkEvery)·N
- * + N + T images.
+ * pretrain.maxIterations; exact with a fixed length M = pretrain.iterations): M full-batch gradients, the accuracy
+ * check (an evaluation of the N training images) at 0, every checkEvery steps and at M, then the final evaluation of
+ * the training and test sets: logCount(M, checkEvery)·N + N + T images; with a fixed length also the test set at the
+ * first fit (T) and one more λ_max measurement there. The λ_max track (`sharpnessTrackCost`) measures at
+ * logCount(M, sharpnessTrack.pretrainEvery) points (an upper bound by one where the first fit falls on one of them).
  */
 export function pretrainCost(cfg: ConfigReader): Counts {
   const fashion = fashionConfig(cfg);
-  const M = fashion('pretrain.maxIterations');
+  const fixed = optionalConfig<number>(cfg, 'fashion.pretrain.iterations');
+  const M = fixed ?? fashion('pretrain.maxIterations');
   const N = fashion('data.train');
   const T = fashion('data.test');
-  return { [FASHION_OPS.gradFull]: M, [FASHION_OPS.evalImage]: logCount(M, fashion('pretrain.checkEvery')) * N + N + T };
+  const atFit = fixed === undefined ? 0 : 1;
+  const out: Counts = { [FASHION_OPS.gradFull]: M, [FASHION_OPS.evalImage]: logCount(M, fashion('pretrain.checkEvery')) * N + N + T + atFit * T };
+  return addCounts(out, sharpnessTrackCost(cfg, M, 'pretrainEvery', atFit));
+}
+
+/**
+ * HVPs of one λ_max measurement (Lanczos top-1 to sharpnessTrack.tol = 1e-3, warm-started from the last one's vector),
+ * capped at maxIter: a model, 12, the mean over the 24 measurements of quick's pre-training here (range 6–24; the
+ * cold first one 22). While GD's λ_max still moves fast, the previous vector is a poor start.
+ */
+export const sharpnessTrackHvps = (maxIter: number) => Math.min(maxIter, 12);
+
+/**
+ * The λ_max track of a run of I iterations measured every `every` (`fashion.sharpnessTrack`; none when disabled):
+ * logCount(I, every) + extra measurements, each one Hessian operator opened and sharpnessTrackHvps(maxIter) HVPs.
+ */
+export function sharpnessTrackCost(cfg: ConfigReader, I: number, every: 'pretrainEvery' | 'dynamicsEvery', extra = 0): Counts {
+  const t = optionalConfig<{ enabled: boolean; pretrainEvery: number; dynamicsEvery: number; maxIter: number }>(cfg, 'fashion.sharpnessTrack');
+  if (!t?.enabled) return {};
+  const points = logCount(I, t[every]) + extra;
+  return { [FASHION_OPS.hvpOpen]: points, [FASHION_OPS.hvp]: points * sharpnessTrackHvps(t.maxIter) };
+}
+
+function addCounts(into: Counts, more: Counts): Counts {
+  for (const [op, n] of Object.entries(more)) add(into, op, n);
+  return into;
 }
 
 /**
@@ -103,7 +131,8 @@ export function pretrainCost(cfg: ConfigReader): Counts {
  * of m; M-SGD Gaussian the weighted full batch; every other kind the full batch); logCount(I, logEvery) evaluations of the N training and T test images; and, for kinds other than sgd, a
  * refresh every `refresh` iterations, ⌈I/refresh⌉ in all, each computing what the kind needs: Σ (gld_dynamic,
  * gld_diag, gld_leading, gld_hessian, gld_hessian_top1, gld_full) and the Hessian's top-k (gld_hessian, gld_hessian_top1: one
- * operator opened and lanczosHvps(k, hessian.maxIter) HVPs). gd and gld_const need nothing at a refresh.
+ * operator opened and lanczosHvps(k, hessian.maxIter) HVPs). gd and gld_const need nothing at a refresh. Plus the
+ * λ_max track every sharpnessTrack.dynamicsEvery iterations (`sharpnessTrackCost`).
  */
 export function dynamicsCost(kind: string, cfg: ConfigReader, kinds: NoiseKinds = NOISE_KINDS): Counts {
   const fashion = fashionConfig(cfg);
@@ -123,7 +152,7 @@ export function dynamicsCost(kind: string, cfg: ConfigReader, kinds: NoiseKinds 
     add(out, FASHION_OPS.hvpOpen, refreshes);
     add(out, FASHION_OPS.hvp, refreshes * perRefresh);
   }
-  return out;
+  return addCounts(out, sharpnessTrackCost(cfg, I, 'dynamicsEvery'));
 }
 
 /**

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { array, f32, i32, json, optional, u8 } from '../../pipeline/outputs.ts';
 import type { ProbeResult } from '../dynamics/probe.ts';
+import type { SharpnessPoint } from '../dynamics/sharpness-track.ts';
 import type { HessianRefresh } from '../dynamics/statistics.ts';
 import { dynamicsLog, noiseKindName, numberOrNull, partly } from '../schemas.ts';
 import type { BatchKindRow, BatchSeedRow, BatchSizeRow, BatchTheoryRow } from './batch-size.ts';
@@ -49,11 +50,28 @@ export const pretrainSummary = z.object({
   randomAccuracy: numberOrNull,
   testLoss: z.number(),
   testAccuracy: z.number(),
+  /** λ_max at the end and its relative residual, and the first fit (null without a track / fit). */
+  lambdaMax: numberOrNull.optional(),
+  lambdaMaxResidual: numberOrNull.optional(),
+  firstFitIteration: numberOrNull.optional(),
+  firstFitTrainLoss: numberOrNull.optional(),
+  firstFitTestAccuracy: numberOrNull.optional(),
+  firstFitLambdaMax: numberOrNull.optional(),
 });
-/** `fashion.pretrain`. */
+/** One λ_max measurement (stages/dynamics/sharpness-track.ts). */
+export const sharpnessPoint: z.ZodType<SharpnessPoint> = z.object({
+  iteration: z.number(),
+  lambdaMax: z.number(),
+  relativeResidual: z.number(),
+  hvps: z.number(),
+  converged: z.boolean(),
+});
+/** `fashion.pretrain` (the λ_max track is empty, and its last vector absent, with fashion.sharpnessTrack off). */
 export const fashionPretrainOutputs = {
   w: f32,
   log: json(z.array(z.object({ iteration: z.number() }).passthrough())),
+  sharpness: json(z.array(sharpnessPoint)),
+  sharpnessVector: optional(f32),
   summary: json(pretrainSummary),
 } as const;
 
@@ -61,6 +79,8 @@ export const fashionPretrainOutputs = {
 export const fashionDynamicsOutputs = {
   log: json(z.array(dynamicsLog)),
   hessianRefreshes: optional(json(z.array(hessianRefresh))),
+  /** λ_max along the run (absent with fashion.sharpnessTrack off). */
+  sharpness: optional(json(z.array(sharpnessPoint))),
   final: f32,
   checkpointIterations: i32,
   checkpointWeights: array('float32', 2),
@@ -115,8 +135,21 @@ const tableRow = z.object({
   testAccuracyMax: z.number(),
   sharpness: z.number(),
 });
-/** `fashion.summary`. */
+/** One λ_max measurement of the pre-training (`run` = 'pretrain') or a dynamics (`run` = its kind), edge = λ_max·η/2. */
+export const sharpnessRow = z.object({
+  run: z.string(),
+  seed: z.number(),
+  lr: z.number(),
+  iteration: z.number(),
+  lambdaMax: z.number(),
+  relativeResidual: z.number(),
+  hvps: z.number(),
+  converged: z.boolean(),
+  edge: z.number(),
+});
+/** `fashion.summary` (`sharpness` is empty with fashion.sharpnessTrack off). */
 export const fashionSummaryOutputs = {
+  sharpness: json(z.array(sharpnessRow)),
   lanczos: json(z.array(lanczosRow)),
   start: json(z.array(pretrainSummary)),
   tables: json(z.array(z.object({ title: z.string(), rows: z.array(pretrainSummary) }))),

@@ -19,6 +19,7 @@ import {
 import { FASHION_FILES, locateFashionMnist, readFashionSplit } from '../data/fashion-mnist.ts';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import { pretrainGd } from '../dynamics/pretrain.ts';
+import type { SharpnessPoint, SharpnessTrackOptions } from '../dynamics/sharpness-track.ts';
 import { probeCurvature, type ProbeOptions, type ProbeResult } from '../dynamics/probe.ts';
 import { dynamicsMetrics } from '../dynamics/progress-metrics.ts';
 import { runDynamics } from '../dynamics/run.ts';
@@ -120,40 +121,49 @@ export const fashionDataStage = defineStage({
   },
 });
 
-/** Full-batch GD from the truncated-normal initialisation to a sharp minimum that fits every label. */
+/** Full-batch GD from the truncated-normal initialisation to a sharp minimum that fits every label (or for a fixed length). */
 export const fashionPretrainStage = defineStage({
   id: 'fashion.pretrain',
-  version: 2, // 2: the native backend's one-call value and gradient (stages/models/fused.ts)
-  description: 'fashion: GD pre-training until the training set (random labels included) is fit',
+  version: 3, // 3: the λ_max track, the first fit (its test accuracy and λ_max), fashion.pretrain.iterations
+  description: 'fashion: GD pre-training until the training set (random labels included) is fit, or for fashion.pretrain.iterations',
   isolate: true,
   gpus: gpusForBackend,
   threads: () => Infinity, // wasm threads, bit-identical results (stages/tf/wasm-threads.ts)
   instances: (cfg) => seedsOf(cfg).map((seed) => ({ seed })),
-  reads: ['seed', 'backend', 'fashion.pretrain'],
+  reads: ['seed', 'backend', 'fashion.pretrain', 'fashion.sharpnessTrack'],
   outputs: fashionPretrainOutputs,
   deps: () => ({ data: dep(fashionDataStage) }),
   cost: (_p, cfg) => pretrainCost(cfg),
-  costNote: 'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap)',
+  costNote:
+    'an upper bound, to fashion.pretrain.maxIterations (GD stops once the training set is fit; on quick at half the cap), exact with fashion.pretrain.iterations',
   async run(ctx, inputs) {
     const fashion = fashionConfig(ctx.config);
     const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
     recordBackend(ctx, info);
     const model = createCnn();
     const { train, test, randomized, dispose } = batches(inputs.data!);
+    const track = sharpnessTrackOptions(ctx, 'pretrainEvery');
     try {
       const r = await pretrainGd(model, model.init(new Rng(ctx.seed)), train, {
         lr: fashion('pretrain.lr'),
         maxIterations: fashion('pretrain.maxIterations'),
         targetAccuracy: fashion('pretrain.targetAccuracy'),
+        iterations: fashion('pretrain.iterations'),
         checkEvery: fashion('pretrain.checkEvery'),
+        test,
+        track,
         signal: ctx.signal,
         onProgress: (done, total, acc) => ctx.progress(done, total, `train acc ${(100 * acc).toFixed(1)}%`),
       });
       const tr = await evaluateClassifier(model, r.w, train, { groups: randomized });
       const te = await evaluateClassifier(model, r.w, test);
+      const end = r.sharpness.at(-1);
+      const fit = r.firstFit;
       return {
         w: r.w,
         log: r.log.map((l) => ({ ...l })),
+        sharpness: r.sharpness,
+        sharpnessVector: r.sharpnessVector ? Float32Array.from(r.sharpnessVector) : undefined,
         summary: {
           seed: ctx.params.seed,
           iterations: r.iterations,
@@ -164,6 +174,13 @@ export const fashionPretrainStage = defineStage({
           randomAccuracy: tr.groupAccuracy!.one,
           testLoss: te.loss,
           testAccuracy: te.accuracy,
+          lambdaMax: end?.lambdaMax ?? null,
+          lambdaMaxResidual: end?.relativeResidual ?? null,
+          firstFitIteration: fit?.iteration ?? null,
+          firstFitTrainLoss: fit?.trainLoss ?? null,
+          // an early stop ends at the first fit: its test accuracy is the end's
+          firstFitTestAccuracy: fit ? (fit.iteration === r.iterations ? te.accuracy : fit.testAccuracy) : null,
+          firstFitLambdaMax: fit?.lambdaMax ?? null,
         },
       };
     } finally {
@@ -172,10 +189,19 @@ export const fashionPretrainStage = defineStage({
   },
 });
 
+/** The λ_max track's settings from `fashion.sharpnessTrack` (undefined when disabled), seeded apart from the run's own stream. */
+function sharpnessTrackOptions(ctx: StageContext, every: 'pretrainEvery' | 'dynamicsEvery', start?: Float32Array): SharpnessTrackOptions | undefined {
+  const t = fashionConfig(ctx.config)('sharpnessTrack');
+  if (!t.enabled) return undefined;
+  return { every: t[every], tol: t.tol, maxIter: t.maxIter, seed: (ctx.seed ^ SHARPNESS_SEED) >>> 0, start: start ? Float64Array.from(start) : undefined };
+}
+/** Mixed into a stage's seed for the λ_max track's Lanczos start, so the track draws nothing from the run's stream. */
+const SHARPNESS_SEED = 0x5a4e7e11;
+
 /** One noise kind's dynamics from the sharp minimum of one seed. */
 export const fashionDynamicsStage = defineStage({
   id: 'fashion.dynamics',
-  version: 2,
+  version: 3, // 3: the λ_max track (fashion.sharpnessTrack)
   outputs: fashionDynamicsOutputs,
   description: 'fashion: noisy dynamics of one kind from the sharp minimum',
   isolate: true,
@@ -195,6 +221,7 @@ export const fashionDynamicsStage = defineStage({
     'fashion.dynamics.checkpoints',
     'fashion.dynamics.hessian',
     `fashion.dynamics.${p.kind}`,
+    'fashion.sharpnessTrack',
   ],
   deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
   cost: (p, cfg) => dynamicsCost(p.kind as NoiseKindName, cfg),
@@ -224,6 +251,7 @@ export const fashionDynamicsStage = defineStage({
         logEvery: fashion('dynamics.logEvery'),
         checkpoints: fashion('dynamics.checkpoints'),
         hessian: fashion('dynamics.hessian'),
+        sharpnessTrack: sharpnessTrackOptions(ctx, 'dynamicsEvery', inputs.start.sharpnessVector?.data),
         rng: new Rng(ctx.seed),
         signal: ctx.signal,
         onProgress: (done, total, latest) => ctx.progress(done, total, 'iterations', dynamicsMetrics(latest)),
@@ -233,6 +261,7 @@ export const fashionDynamicsStage = defineStage({
       return {
         log: r.log,
         hessianRefreshes: r.hessianRefreshes,
+        sharpness: r.sharpness,
         final: r.final,
         checkpointIterations: new Int32Array(r.checkpoints.map((c) => c.iteration)),
         checkpointWeights: new NDArray(concat(r.checkpoints.map((c) => c.w)), [r.checkpoints.length, model.size]),
@@ -316,10 +345,10 @@ export const fashionProbeStage = defineStage({
  */
 export const fashionSummaryStage = defineStage({
   id: 'fashion.summary',
-  version: 4,
+  version: 5, // 4: the runs' excursions; 5: the λ_max tracks (sharpness)
   outputs: fashionSummaryOutputs,
   description: 'fashion: the sharp minimum and, per kind, where the dynamics ended (mean and range over seeds); logs and probes for the figures',
-  reads: ['fashion.dynamics.kinds', 'fashion.seeds'],
+  reads: ['fashion.dynamics.kinds', 'fashion.seeds', 'fashion.pretrain.lr', 'fashion.dynamics.lr'],
   cost: () => ({}),
   deps: (_p, cfg) =>
     allOf(
@@ -406,7 +435,16 @@ export const fashionSummaryStage = defineStage({
         };
       }),
     );
+    // λ_max along the pre-training and every dynamics, with the learning rate that sets each run's 2/η
+    const edge = (run: string, seed: number, lr: number, points: readonly SharpnessPoint[] | undefined) =>
+      (points ?? []).map((p) => ({ run, seed, lr, ...p, edge: (p.lambdaMax * lr) / 2 }));
+    const fashion = fashionConfig(ctx.config);
+    const sharpness = [
+      ...seeds.flatMap((seed) => edge('pretrain', seed, fashion('pretrain.lr'), inputs[`start_${seed}`].sharpness)),
+      ...kinds.flatMap((kind) => seeds.flatMap((seed) => edge(kind, seed, fashion('dynamics.lr'), inputs[`dyn_${kind}_${seed}`].sharpness))),
+    ];
     return {
+      sharpness,
       lanczos: lanczosRows,
       start: starts,
       tables: [{ title: 'sharp minimum (GD pre-training)', rows: starts }],

@@ -10,6 +10,7 @@ import type { ReportBlock, ReportSection } from '../document.ts';
 import { runExcursion } from '../../fashion/excursion.ts';
 import { kindLabel, kindStyle } from '../render/theme.ts';
 import { batchSizeBlocks, type BatchSummary } from './batch-size.ts';
+import { edgeOfStabilityBlocks } from './edge-of-stability.ts';
 import { fashionOutcomes, type FashionSummary } from './fashion.ts';
 import { LIKE_SGD_CRITERION, msgdFinding, type EscapeNumbers, type LikeSgd } from './msgd-criterion.ts';
 import { theoryAtHorizon, theoryRows, type FashionTheory } from './theory.ts';
@@ -399,6 +400,7 @@ export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): R
     inputs.fashion ? sgdBlocks(inputs.fashion, inputs.theory ?? []) : null,
     inputs.tailIndex?.length ? tailBlocks(inputs.tailIndex) : null,
     inputs.batchSize ? batchSizeBlocks(inputs.batchSize) : null,
+    inputs.fashion ? edgeOfStabilityBlocks(inputs.fashion) : null,
   ].filter((p): p is { blocks: ReportBlock[]; findings: Finding[] } => p !== null);
   if (inputs.spectrum?.length) parts.push({ blocks: spectrumBlocks(inputs.spectrum[0]!), findings: [] });
   if (parts.length === 0) return null;
@@ -409,7 +411,7 @@ export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): R
       id: 'beyond-findings',
       title: 'Findings beyond the paper',
       caption:
-        'Each criterion is fixed in code (stages/toy2d/shape-summary.ts, stages/report/figures/beyond.ts, stages/report/figures/batch-size.ts) before any run.',
+        'Each criterion is fixed in code (stages/toy2d/shape-summary.ts, stages/report/figures/beyond.ts, stages/report/figures/batch-size.ts, stages/report/figures/edge-of-stability.ts) before any run.',
       columns: [
         { key: 'finding', label: 'finding', format: 'text' },
         { key: 'thisRun', label: 'this run', format: 'text' },
