@@ -81,7 +81,13 @@ test('per seed, the last logged row of each kind over that seed’s start loss (
   const start = (seed: number, trainLoss: number) =>
     ({ seed, iterations: 1, reached: true, trainLoss, trainAccuracy: 1, cleanAccuracy: 1, randomAccuracy: 1, testLoss: 1, testAccuracy: 0.6 }) as const;
   const out = perSeedEscape({
-    series: [row('sgd', 1, 10, 0.9, 0.2, 0.61), row('sgd', 0, 0, 0.1, 1, 0.6), row('sgd', 0, 10, 0.5, 0.3, 0.62), row('sgd', 1, 0, 0.3, 1, 0.6), row('sgd', 0, 20, 0.05, 0.95, 0.63)],
+    series: [
+      row('sgd', 1, 10, 0.9, 0.2, 0.61),
+      row('sgd', 0, 0, 0.1, 1, 0.6),
+      row('sgd', 0, 10, 0.5, 0.3, 0.62),
+      row('sgd', 1, 0, 0.3, 1, 0.6),
+      row('sgd', 0, 20, 0.05, 0.95, 0.63),
+    ],
     start: [start(0, 0.1), start(1, 0.3)],
   });
   t.deepEqual(out, {
