@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ConfigReader } from '../../pipeline/stage.ts';
 import { sectionReader } from '../../pipeline/config-paths.ts';
 import { noiseKindName, posInt } from '../config-schema.ts';
+import { escapeLawsSchema, type EscapeLawsConfig } from './escape-config.ts';
 
 /** The schema of `toy2d`. */
 export const toy2dSchema = z
@@ -54,11 +55,37 @@ export const toy2dSchema = z
         frames: z.array(z.enum(['fixed', 'local'])).nonempty(),
       })
       .strict(),
+    /** Beyond the paper: escape-time laws on a toy with tunable sharp curvature and barrier (stages/toy2d/escape-config.ts). */
+    escapeLaws: escapeLawsSchema,
   })
   .strict();
 
 /** The `toy2d` section. */
 export type Toy2dConfig = z.infer<typeof toy2dSchema>;
+
+/**
+ * The escape-law study at paper size: 400 repeats per point, horizon 50,000 iterations, at the paper's toy learning
+ * rate 0.005 (η·λ_max = 1 at scale 1), B/η from 200 to 600, scale 0.6–1.4 (λ_max 120–280), ΔL 0.04–0.12.
+ */
+export const escapeLawsPaper: EscapeLawsConfig = {
+  enabled: true,
+  repeats: 400,
+  horizon: 50_000,
+  lr: 0.005,
+  batch: 1,
+  curvature: 1,
+  barrier: 0.07,
+  ratios: [
+    { batch: 1, lr: 0.005 },
+    { batch: 1, lr: 0.004 },
+    { batch: 1, lr: 0.003 },
+    { batch: 2, lr: 0.005 },
+    { batch: 2, lr: 0.004 },
+    { batch: 3, lr: 0.005 },
+  ],
+  curvatures: [0.6, 0.8, 1, 1.2, 1.4],
+  barriers: [0.04, 0.06, 0.08, 0.1, 0.12],
+};
 
 /** The paper's settings. */
 export const toy2dPaper: Toy2dConfig = {
@@ -82,6 +109,7 @@ export const toy2dPaper: Toy2dConfig = {
     kinds: ['gld_const', 'gld_diag', 'gld_leading', 'gld_hessian', 'gld_hessian_top1'],
     frames: ['fixed', 'local'],
   },
+  escapeLaws: escapeLawsPaper,
 };
 
 /** `cfg` below `toy2d`, typed: `toy2dConfig(cfg)('noise.sigma')` is a number. */
