@@ -72,7 +72,7 @@ test('laws that break each criterion: every finding does not hold', (t) => {
 });
 
 test('a slope whose interval straddles 0 (few escapes, little change) does not hold', (t) => {
-  const m = measure((p, sweep) => (sweep === 'sgd-curvature' ? 5 - 0.001 * Math.log(lam(p)) : 1)).map((x) => (x.point.dynamics === 'sgd' ? { ...x, times: x.times.slice(0, 3), escaped: x.escaped.slice(0, 3) } : x));
+  const m = measure((p, sweep) => (sweep === 'sgd-curvature' ? 5 - 0.001 * Math.log(lam(p)) : 1)).map((x) => (x.point.dynamics === 'sgd' ? { ...x, times: Array.from(x.times).slice(0, 3), escaped: Array.from(x.escaped).slice(0, 3) } : x));
   t.is(verdicts(m)['escape-curvature-sgd'], 'does not hold');
 });
 
