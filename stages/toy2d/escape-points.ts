@@ -45,8 +45,11 @@ export const samePoint = (a: EscapePoint, b: EscapePoint) =>
 /** Every distinct point of every sweep, or none when the study (or the toy) is off. */
 export function escapePoints(cfg: ConfigReader): EscapePoint[] {
   const toy2d = toy2dConfig(cfg);
-  if (!toy2d('enabled') || !toy2d('escapeLaws.enabled')) return [];
-  const c = toy2d('escapeLaws');
+  return toy2d('enabled') && toy2d('escapeLaws.enabled') ? distinctPoints(toy2d('escapeLaws')) : [];
+}
+
+/** Every distinct point of every sweep of `c`, in sweep order. */
+export function distinctPoints(c: EscapeLawsConfig): EscapePoint[] {
   const out: EscapePoint[] = [];
   for (const sweep of ESCAPE_SWEEPS) for (const p of sweepPoints(c, sweep)) if (!out.some((q) => samePoint(p, q))) out.push(p);
   return out;

@@ -44,7 +44,8 @@ export const toy2dEscapeStage = defineStage({
     const r = runEscapePoint(p, {
       repeats: toy2d('escapeLaws.repeats'),
       horizon: toy2d('escapeLaws.horizon'),
-      referenceScale: toy2d('escapeLaws.curvature'),
+      // only GLD const's matched variance uses s₀ (and only its instances read it)
+      referenceScale: p.dynamics === 'gld_const' ? toy2d('escapeLaws.curvature') : Number.NaN,
       seed: ctx.seed,
       onRepeat: (done, total) => {
         if (done % 20 === 0 || done === total) {

@@ -11,7 +11,7 @@ import { weightedLineFit, type LineFit } from '../numerics/weighted-fit.ts';
 import { dropForBarrier, toy2dBarrier } from './barrier.ts';
 import { toy2dConfig } from './config.ts';
 import type { EscapeLawsConfig } from './escape-config.ts';
-import { ESCAPE_SWEEPS, escapePoints, samePoint, sweepPoints, type EscapePoint, type EscapeSweep } from './escape-points.ts';
+import { distinctPoints, ESCAPE_SWEEPS, escapePoints, samePoint, sweepPoints, type EscapePoint, type EscapeSweep } from './escape-points.ts';
 import { toy2dEscapeStage } from './escape-stages.ts';
 import { toy2dEscapeSummaryOutputs } from './outputs.ts';
 import type { Finding } from './shape-summary.ts';
@@ -203,7 +203,7 @@ export const toy2dEscapeSummaryStage = defineStage({
     ),
   async run(ctx, inputs) {
     const c = toy2dConfig(ctx.config)('escapeLaws');
-    const measured = escapePoints(ctx.config).map((point) => {
+    const measured = distinctPoints(c).map((point) => {
       const r = inputs[pointKey(point)]!;
       return { point, times: r.times.data, escaped: r.escaped.data };
     });
