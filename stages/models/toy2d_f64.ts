@@ -35,15 +35,7 @@ export const TOY2D_PAPER_SHAPE: Toy2dShape = { scale: 1, drop: 0 };
  * One sample: writes [ℓ, ∂₀ℓ, ∂₁ℓ, H₀₀, H₀₁, H₁₁, branch] into `out` at `offset` (branch 0 = sharp, 1 = flat).
  * Example: `toy2dSample(1, 1, 0, 0, buf)` gives ℓ = 0 in the sharp branch.
  */
-export function toy2dSample(
-  w0: number,
-  w1: number,
-  x0: number,
-  x1: number,
-  out: Float64Array,
-  offset = 0,
-  shape: Toy2dShape = TOY2D_PAPER_SHAPE,
-): void {
+export function toy2dSample(w0: number, w1: number, x0: number, x1: number, out: Float64Array, offset = 0, shape: Toy2dShape = TOY2D_PAPER_SHAPE): void {
   const c = TOY2D_C;
   const s = shape.scale;
   const u0 = w0 - x0 - 1;

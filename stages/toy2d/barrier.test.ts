@@ -31,7 +31,12 @@ function gridPass(shape: Toy2dShape, step: number): number {
       if (k === to) return true;
       const i = Math.floor(k / n);
       const j = k % n;
-      for (const [a, b] of [[i + 1, j], [i - 1, j], [i, j + 1], [i, j - 1]] as const) {
+      for (const [a, b] of [
+        [i + 1, j],
+        [i - 1, j],
+        [i, j + 1],
+        [i, j - 1],
+      ] as const) {
         if (a < 0 || b < 0 || a >= n || b >= n) continue;
         const m = a * n + b;
         if (!seen[m] && value[m]! <= h) {
@@ -73,7 +78,11 @@ test('ΔL matches the mountain pass of a dense 2-D grid (flood fill) for several
 });
 
 test('small barriers: ΔL is the maximum of L₀ along the diagonal (a fine 1-D search)', (t) => {
-  for (const [scale, deltaL] of [[1, 0.07], [0.6, 0.04], [1.4, 0.12]] as const) {
+  for (const [scale, deltaL] of [
+    [1, 0.07],
+    [0.6, 0.04],
+    [1.4, 0.12],
+  ] as const) {
     const shape = { scale, drop: dropForBarrier(scale, deltaL) };
     let top = 0;
     let at = 1;
@@ -97,7 +106,10 @@ test('small barriers: ΔL is the maximum of L₀ along the diagonal (a fine 1-D 
 
 test('the sharp Hessian is scale·[[110, 90], [90, 110]] (against finite differences of the mean gradient)', (t) => {
   const data = toy2dData(new Rng(2), 50);
-  for (const shape of [{ scale: 0.7, drop: 3 }, { scale: 1.6, drop: 0 }]) {
+  for (const shape of [
+    { scale: 0.7, drop: 3 },
+    { scale: 1.6, drop: 0 },
+  ]) {
     const w = [1.004, 0.997];
     const h = 1e-5;
     const g = (u: number[]) => toy2dEvaluate(u, data, undefined, shape).grad;
@@ -142,7 +154,11 @@ test('outsideSharpBasin: the sharp minimum is inside, the flat one outside, and 
 
 test('the default shape is the paper’s loss, bit for bit', (t) => {
   const data = toy2dData(new Rng(4), 30);
-  for (const w of [[1, 1], [0.3, -0.2], [-1.1, -0.9]]) {
+  for (const w of [
+    [1, 1],
+    [0.3, -0.2],
+    [-1.1, -0.9],
+  ]) {
     t.deepEqual(toy2dEvaluate(w, data), toy2dEvaluate(w, data, undefined, { scale: 1, drop: 0 }));
   }
 });

@@ -42,7 +42,8 @@ export const escapeLawsSchema = z
       }
     };
     const stable = (scale: number, lr: number, path: (string | number)[]) => {
-      if (!(lr * 200 * scale < 2)) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `η·λ_max = ${lr}·${200 * scale} ≥ 2: gradient descent diverges in the sharp basin` });
+      if (!(lr * 200 * scale < 2))
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `η·λ_max = ${lr}·${200 * scale} ≥ 2: gradient descent diverges in the sharp basin` });
     };
     feasible(c.curvature, c.barrier, ['barrier']);
     stable(c.curvature, c.lr, ['lr']);

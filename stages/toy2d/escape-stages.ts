@@ -14,7 +14,10 @@ import { toy2dEscapeOutputs } from './outputs.ts';
 export const escapeRunOp = (p: EscapePoint) => `toy2d.escape.run.${p.dynamics}.B${p.batch}.lr${p.lr}.s${p.scale}.dL${p.barrier}`;
 
 /** Runs one point: escape times and flags per run. */
-export function runEscapePoint(p: EscapePoint, o: { repeats: number; horizon: number; referenceScale: number; seed: number; onRepeat?(done: number, total: number): void }) {
+export function runEscapePoint(
+  p: EscapePoint,
+  o: { repeats: number; horizon: number; referenceScale: number; seed: number; onRepeat?(done: number, total: number): void },
+) {
   const shape = { scale: p.scale, drop: dropForBarrier(p.scale, p.barrier) };
   return runEscapeTimes({
     repeats: o.repeats,

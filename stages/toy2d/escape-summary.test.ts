@@ -23,7 +23,11 @@ const c: EscapeLawsConfig = {
 };
 
 /** n runs that all escape at exactly τ: τ̂ = τ, var(log τ̂) = 1/n. */
-const exact = (point: EscapePoint, tau: number, n = 400): MeasuredPoint => ({ point, times: new Float64Array(n).fill(tau), escaped: new Uint8Array(n).fill(1) });
+const exact = (point: EscapePoint, tau: number, n = 400): MeasuredPoint => ({
+  point,
+  times: new Float64Array(n).fill(tau),
+  escaped: new Uint8Array(n).fill(1),
+});
 const lam = (p: EscapePoint) => 200 * p.scale;
 const dLog = (p: EscapePoint) => toy2dBarrier({ scale: p.scale, drop: dropForBarrier(p.scale, p.barrier) }).deltaLogL;
 
@@ -72,13 +76,17 @@ test('laws that break each criterion: every finding does not hold', (t) => {
 });
 
 test('a slope whose interval straddles 0 (few escapes, little change) does not hold', (t) => {
-  const m = measure((p, sweep) => (sweep === 'sgd-curvature' ? 5 - 0.001 * Math.log(lam(p)) : 1)).map((x) => (x.point.dynamics === 'sgd' ? { ...x, times: Array.from(x.times).slice(0, 3), escaped: Array.from(x.escaped).slice(0, 3) } : x));
+  const m = measure((p, sweep) => (sweep === 'sgd-curvature' ? 5 - 0.001 * Math.log(lam(p)) : 1)).map((x) =>
+    x.point.dynamics === 'sgd' ? { ...x, times: Array.from(x.times).slice(0, 3), escaped: Array.from(x.escaped).slice(0, 3) } : x,
+  );
   t.is(verdicts(m)['escape-curvature-sgd'], 'does not hold');
 });
 
 test('points where no run escaped are censored, kept in the table, and left out of the fits', (t) => {
   const m = measure(() => 2).map((x) =>
-    x.point.dynamics === 'sgd' && x.point.lr === 0.005 && x.point.batch >= 2 ? { ...x, times: new Float64Array(400).fill(c.horizon), escaped: new Uint8Array(400) } : x,
+    x.point.dynamics === 'sgd' && x.point.lr === 0.005 && x.point.batch >= 2
+      ? { ...x, times: new Float64Array(400).fill(c.horizon), escaped: new Uint8Array(400) }
+      : x,
   );
   const s = summarizeEscapeLaws(c, m);
   const censored = s.table.filter((r) => r.sweep === 'sgd-ratio' && r.escapes === 0);

@@ -124,13 +124,13 @@ const tooFew = (n: number) => `fewer than ${MIN_FIT_POINTS} points with escapes 
 
 /** The four findings from the sweeps' fits. */
 export function escapeFindings(rows: readonly EscapeRow[], fits: readonly EscapeFit[]): Finding[] {
-  const fit = (sweep: EscapeSweep, x: string) => fits.find((f) => f.sweep === sweep && f.x === x) ?? null;
+  const fitOf = (sweep: EscapeSweep, x: string) => fits.find((f) => f.sweep === sweep && f.x === x) ?? null;
   const count = (sweep: EscapeSweep) => rows.filter((r) => r.sweep === sweep).length;
-  const ratio = fit('sgd-ratio', 'B/η');
-  const sgdCurv = fit('sgd-curvature', 'log λ_max');
-  const gldCurv = fit('gld-curvature', 'log λ_max');
-  const byDL = fit('sgd-barrier', 'ΔL');
-  const byDLog = fit('sgd-barrier', 'Δlog L');
+  const ratio = fitOf('sgd-ratio', 'B/η');
+  const sgdCurv = fitOf('sgd-curvature', 'log λ_max');
+  const gldCurv = fitOf('gld-curvature', 'log λ_max');
+  const byDL = fitOf('sgd-barrier', 'ΔL');
+  const byDLog = fitOf('sgd-barrier', 'Δlog L');
   return [
     {
       id: 'escape-ratio-linear',
@@ -150,7 +150,10 @@ export function escapeFindings(rows: readonly EscapeRow[], fits: readonly Escape
       id: 'escape-curvature-gld',
       finding: 'GLD const’s escape time depends on the curvature more weakly than SGD’s (isotropic noise at SGD’s total variance).',
       criterion: 'the 95% interval of SGD’s slope of log τ̂ against log λ_max lies entirely below GLD const’s',
-      thisRun: sgdCurv && gldCurv ? `SGD ${ci(sgdCurv)}; GLD const ${ci(gldCurv)}` : `SGD: ${sgdCurv ? ci(sgdCurv) : tooFew(count('sgd-curvature'))}; GLD const: ${gldCurv ? ci(gldCurv) : tooFew(count('gld-curvature'))}`,
+      thisRun:
+        sgdCurv && gldCurv
+          ? `SGD ${ci(sgdCurv)}; GLD const ${ci(gldCurv)}`
+          : `SGD: ${sgdCurv ? ci(sgdCurv) : tooFew(count('sgd-curvature'))}; GLD const: ${gldCurv ? ci(gldCurv) : tooFew(count('gld-curvature'))}`,
       verdict: sgdCurv && gldCurv && sgdCurv.slopeUpper < gldCurv.slopeLower ? 'holds' : 'does not hold',
     },
     {

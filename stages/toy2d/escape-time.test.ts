@@ -19,7 +19,10 @@ test('the paper’s barrier (ΔL ≈ 6.6) is never crossed in a short horizon: e
 test('GLD const without noise is gradient descent: it stays at the sharp minimum however low the barrier', (t) => {
   const shape = { scale: 1, drop: dropForBarrier(1, 0.01) };
   const r = runEscapeTimes({ ...base, shape, dynamics: 'gld_const', rng: new Rng(2) });
-  t.is(r.escaped.reduce((a, b) => a + b, 0), 0);
+  t.is(
+    r.escaped.reduce((a, b) => a + b, 0),
+    0,
+  );
 });
 
 test('a lower barrier is left sooner, for SGD and for GLD const (censored means, disjoint intervals)', (t) => {

@@ -16,7 +16,17 @@ export const toy2d = defineExperiment({
   description: "The paper's 2-D two-basin toy (Fig. 2).",
   schema: toy2dSchema,
   defaults: toy2dPaper,
-  stages: [toy2dDataStage, toy2dDynamicsStage, toy2dIndicatorStage, toy2dSummaryStage, toy2dShapeDataStage, toy2dShapesStage, toy2dShapesSummaryStage, toy2dEscapeStage, toy2dEscapeSummaryStage],
+  stages: [
+    toy2dDataStage,
+    toy2dDynamicsStage,
+    toy2dIndicatorStage,
+    toy2dSummaryStage,
+    toy2dShapeDataStage,
+    toy2dShapesStage,
+    toy2dShapesSummaryStage,
+    toy2dEscapeStage,
+    toy2dEscapeSummaryStage,
+  ],
   // pure float64 JS: no tfjs backend
   cost: { usesBackend: false, measure: (cfg, needed, log) => measureToy2dCosts(cfg, needed, log) },
   report: toy2dReport,

@@ -58,7 +58,10 @@ test('the part: text citing both papers, a figure without the infinite point, th
 
 test('the findings table of "Beyond the paper" carries the escape-law rows', (t) => {
   const s = summarizeEscapeLaws(c, measured());
-  const section = beyondSection({ escapeLaws: { table: s.table, fits: s.fits, findings: s.findings } }, { lr: 0, iterations: 0, variance: 0, shapes: { repeats: 0, angles: 0, alphas: 0 } });
+  const section = beyondSection(
+    { escapeLaws: { table: s.table, fits: s.fits, findings: s.findings } },
+    { lr: 0, iterations: 0, variance: 0, shapes: { repeats: 0, angles: 0, alphas: 0 } },
+  );
   const findings = section?.blocks[0];
   t.is(findings?.type === 'table' ? findings.table.rows.length : 0, 4);
 });

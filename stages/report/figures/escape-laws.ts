@@ -35,8 +35,14 @@ function panel(panelName: string, xTitle: string, xLog: boolean) {
     height: 220,
     transform: [{ filter: `datum.panel === '${panelName}'` }],
     layer: [
-      { mark: { type: 'rule' }, encoding: { x, y: { field: 'tauLower', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'tauUpperShown' }, color } },
-      { mark: { type: 'line', point: true }, encoding: { x, y, color, tooltip: [{ field: 'sweep' }, { field: 'x' }, { field: 'tau' }, { field: 'escapes' }, { field: 'repeats' }] } },
+      {
+        mark: { type: 'rule' },
+        encoding: { x, y: { field: 'tauLower', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'tauUpperShown' }, color },
+      },
+      {
+        mark: { type: 'line', point: true },
+        encoding: { x, y, color, tooltip: [{ field: 'sweep' }, { field: 'x' }, { field: 'tau' }, { field: 'escapes' }, { field: 'repeats' }] },
+      },
     ],
   };
 }
@@ -77,11 +83,16 @@ export function escapeLawBlocks(s: EscapeLawsSummary): { blocks: ReportBlock[]; 
       figure: {
         id: 'beyond-escape-laws',
         title: 'Mean escape time from the toy’s sharp minimum against B/η, the sharp curvature and the barrier',
-        caption: 'τ̂ = time at risk / escapes (censored runs kept), 95% likelihood-ratio intervals as bars; log τ̂ axis. Intervals without a finite upper end are drawn to twice the largest τ̂.',
+        caption:
+          'τ̂ = time at risk / escapes (censored runs kept), 95% likelihood-ratio intervals as bars; log τ̂ axis. Intervals without a finite upper end are drawn to twice the largest τ̂.',
         data,
         spec: {
           title: { text: 'Escape-time laws on the 2-D toy', subtitle: 'SGD and GLD const (isotropic, SGD’s total variance), from the sharp minimum' },
-          hconcat: [panel('B/η (SGD)', 'B/η', false), panel('sharp curvature λ_max (fixed ΔL)', 'λ_max (log)', true), panel('barrier ΔL (fixed curvature)', 'ΔL', false)],
+          hconcat: [
+            panel('B/η (SGD)', 'B/η', false),
+            panel('sharp curvature λ_max (fixed ΔL)', 'λ_max (log)', true),
+            panel('barrier ΔL (fixed curvature)', 'ΔL', false),
+          ],
           resolve: { scale: { color: 'shared' } },
         },
       },
