@@ -14,9 +14,18 @@ test('the paper settings parse', (t) => {
 test('a barrier no drop reaches and an unstable step are errors naming the path', (t) => {
   const bad = { ...toy2dPaper.escapeLaws, barriers: [0.05, 7], curvatures: [1, 2.5], ratios: [{ batch: 1, lr: 0.011 }] };
   const p = paths(bad);
-  t.true(p.some((m) => m.startsWith('barriers.1: ') && /ΔL = 7 exceeds/.test(m)), p.join('\n'));
-  t.true(p.some((m) => m.startsWith('curvatures.1: ') && /diverges/.test(m)), p.join('\n'));
-  t.true(p.some((m) => m.startsWith('ratios.0.lr: ') && /diverges/.test(m)), p.join('\n'));
+  t.true(
+    p.some((m) => m.startsWith('barriers.1: ') && /ΔL = 7 exceeds/.test(m)),
+    p.join('\n'),
+  );
+  t.true(
+    p.some((m) => m.startsWith('curvatures.1: ') && /diverges/.test(m)),
+    p.join('\n'),
+  );
+  t.true(
+    p.some((m) => m.startsWith('ratios.0.lr: ') && /diverges/.test(m)),
+    p.join('\n'),
+  );
   t.false(p.some((m) => m.startsWith('barriers.0')));
 });
 

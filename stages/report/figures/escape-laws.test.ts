@@ -44,7 +44,7 @@ test('the part: text citing both papers, a figure without the infinite point, th
   t.is(findings.length, 4);
   const text = blocks.find((b) => b.type === 'text')!;
   t.regex(text.type === 'text' ? text.text : '', /Xie, Sato & Sugiyama \(ICLR 2021/);
-  t.regex(text.type === 'text' ? text.text : '', /Mori, Liu, Takeda & Ueda \(ICML 2022/);
+  t.regex(text.type === 'text' ? text.text : '', /Mori, Ziyin, Liu & Ueda \(ICML 2022/);
   t.regex(text.type === 'text' ? text.text : '', /1 point with no escape/);
   const fig = blocks.find((b) => b.type === 'figure');
   t.truthy(fig);

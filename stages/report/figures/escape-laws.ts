@@ -70,7 +70,7 @@ export function escapeLawBlocks(s: EscapeLawsSummary): { blocks: ReportBlock[]; 
       type: 'text',
       text:
         'Escape-time laws on the 2-D toy. Xie, Sato & Sugiyama (ICLR 2021, “A Diffusion Theory for Deep Learning Dynamics: SGD Exponentially Favors Flat Minima”) predict that SGD’s mean escape time τ grows as exp(c·B·ΔL/(η·λ)) — exponentially in B/η, in the barrier ΔL and in the inverse sharpness — while for isotropic Langevin noise the sharpness enters only polynomially. ' +
-        'Mori, Liu, Takeda & Ueda (ICML 2022, “Power-Law Escape Rate of SGD”) argue that SGD’s noise scales with the loss, so that the log-loss barrier Δlog L sets τ. ' +
+        'Mori, Ziyin, Liu & Ueda (ICML 2022, “Power-Law Escape Rate of SGD”) argue that SGD’s noise scales with the loss, so that the log-loss barrier Δlog L sets τ. ' +
         'The toy’s sharp branch is scaled by s (Hessian s·[[110, 90], [90, 110]], λ_max = 200s) and its flat branch lowered by b, which sets ΔL at any s (closed forms in stages/toy2d/barrier.ts: the saddle lies on the diagonal, ΔL = 100s·q*², Δlog L = log((ΔL + ε)/ε) with ε = 0.02s the population loss at the sharp minimum). ' +
         'Every run starts at (1, 1); its escape time is the first iteration past the ridge of the data-free loss; runs that have not escaped by the horizon are censored (kept: they add their horizon to the time at risk), and τ̂ is the exponential maximum-likelihood mean T/d with a 95% likelihood-ratio interval. ' +
         'SGD draws a fresh minibatch of B points from the data distribution at every step (online SGD): on a fixed data set with η·λ_max ≤ 1 the iterate cannot leave the box of the per-example minima, so its escape would be decided by the data set’s extreme point rather than by the noise. ' +
