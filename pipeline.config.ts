@@ -106,7 +106,7 @@ const quick: Config = {
   seed: 20190609,
   backend: 'auto',
   // the escape-law study with 100 runs per point and a 20,000-iteration horizon (paper: 400, 50,000)
-  toy2d: { ...toy2dPaper, seeds: 1, escapeLaws: { ...toy2dPaper.escapeLaws, repeats: 100, horizon: 20_000 } },
+  toy2d: { ...toy2dPaper, seeds: 1, escapeLaws: { ...toy2dPaper.escapeLaws, repeats: 100, horizon: 40_000 } },
   onehidden: { ...oneHiddenPaper, seeds: 1 },
   fashion: {
     ...fashionPaper,

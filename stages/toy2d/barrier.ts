@@ -17,6 +17,8 @@ import { TOY2D_C, type Toy2dShape } from '../models/toy2d_f64.ts';
 const D = 2 * Math.SQRT2;
 /** E_x Q(x) under toy2dData's distribution: 10·Var(x_p) + 100·Var(x_q) = 10·1e−3 + 100·1e−4. */
 export const TOY2D_DATA_Q_MEAN = 0.02;
+/** λ_max²·Var(x_q) at unit scale: the SGD noise variance of one example along the sharp eigenvector, 200²·1e−4. */
+export const TOY2D_SGD_SHARP_UNIT = 200 * 200 * 1e-4;
 /** tr(H₀ C H₀) for the unit-scale sharp Hessian H₀ (eigenvalues 20, 200) and the data covariance C (1e−3, 1e−4 along them). */
 export const TOY2D_SGD_TRACE_UNIT = 20 * 20 * 1e-3 + 200 * 200 * 1e-4;
 

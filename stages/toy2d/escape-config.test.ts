@@ -11,21 +11,37 @@ test('the paper settings parse', (t) => {
   t.deepEqual(paths(toy2dPaper.escapeLaws), []);
 });
 
-test('a barrier no drop reaches and an unstable step are errors naming the path', (t) => {
-  const bad = { ...toy2dPaper.escapeLaws, barriers: [0.05, 7], curvatures: [1, 2.5], ratios: [{ batch: 1, lr: 0.011 }] };
+test('a barrier no drop reaches and a step outside the small-η regime (η·λ_max > 0.2) are errors naming the path', (t) => {
+  const bad = {
+    ...toy2dPaper.escapeLaws,
+    barriers: [0.05, 7],
+    gldBarriers: [8],
+    lr: 0.0008,
+    curvatures: [1, 1.3],
+    ratios: [
+      { batch: 1, lr: 0.001 },
+      { batch: 1, lr: 0.0011 },
+    ],
+  };
   const p = paths(bad);
   t.true(
     p.some((m) => m.startsWith('barriers.1: ') && /ΔL = 7 exceeds/.test(m)),
     p.join('\n'),
   );
   t.true(
-    p.some((m) => m.startsWith('curvatures.1: ') && /diverges/.test(m)),
+    p.some((m) => m.startsWith('gldBarriers.0: ') && /ΔL = 8 exceeds/.test(m)),
     p.join('\n'),
   );
   t.true(
-    p.some((m) => m.startsWith('ratios.0.lr: ') && /diverges/.test(m)),
+    p.some((m) => m.startsWith('curvatures.1: ') && /exceeds 0.2: outside the small-learning-rate regime/.test(m)),
     p.join('\n'),
   );
+  t.true(
+    p.some((m) => m.startsWith('ratios.1.lr: ') && /exceeds 0.2/.test(m)),
+    p.join('\n'),
+  );
+  // η·λ_max = 0.2 exactly (η = 0.001 at s = 1) is inside the regime, and so is 0.0008·200 = 0.16
+  t.false(p.some((m) => m.startsWith('ratios.0') || m.startsWith('curvatures.0') || m.startsWith('lr')));
   t.false(p.some((m) => m.startsWith('barriers.0')));
 });
 

@@ -3,11 +3,12 @@
  * lr, scale, barrier}. A point shared by several sweeps (the base point) is one instance, cached once.
  */
 import type { ConfigReader } from '../../pipeline/stage.ts';
+import { TOY2D_SGD_SHARP_UNIT, toy2dSgdNoiseTrace } from './barrier.ts';
 import { toy2dConfig } from './config.ts';
 import type { EscapeLawsConfig } from './escape-config.ts';
 import type { EscapeDynamics } from './escape-time.ts';
 
-/** The sweeps, in report order: SGD over B/η; SGD and GLD const over the curvature and over the barrier. */
+/** The sweeps, in report order: SGD over B/η; SGD (at ΔL₀) and GLD const (at ΔL_G) over the curvature and over the barrier. */
 export const ESCAPE_SWEEPS = ['sgd-ratio', 'sgd-curvature', 'gld-curvature', 'sgd-barrier', 'gld-barrier'] as const;
 /** One sweep's name. */
 export type EscapeSweep = (typeof ESCAPE_SWEEPS)[number];
@@ -25,7 +26,7 @@ export interface EscapePoint {
 
 /** The points of one sweep. */
 export function sweepPoints(c: EscapeLawsConfig, sweep: EscapeSweep): EscapePoint[] {
-  const base = { batch: c.batch, lr: c.lr, scale: c.curvature, barrier: c.barrier };
+  const base = { batch: c.batch, lr: c.lr, scale: c.curvature, barrier: sweep.startsWith('gld') ? c.gldBarrier : c.barrier };
   switch (sweep) {
     case 'sgd-ratio':
       return c.ratios.map((r) => ({ ...base, dynamics: 'sgd', batch: r.batch, lr: r.lr }));
@@ -34,7 +35,9 @@ export function sweepPoints(c: EscapeLawsConfig, sweep: EscapeSweep): EscapePoin
       return c.curvatures.map((scale) => ({ ...base, dynamics: sweep === 'sgd-curvature' ? 'sgd' : 'gld_const', scale }));
     case 'sgd-barrier':
     case 'gld-barrier':
-      return c.barriers.map((barrier) => ({ ...base, dynamics: sweep === 'sgd-barrier' ? 'sgd' : 'gld_const', barrier }));
+      return sweep === 'sgd-barrier'
+        ? c.barriers.map((barrier) => ({ ...base, dynamics: 'sgd', barrier }))
+        : c.gldBarriers.map((barrier) => ({ ...base, dynamics: 'gld_const', barrier }));
   }
 }
 
@@ -58,4 +61,17 @@ export function distinctPoints(c: EscapeLawsConfig): EscapePoint[] {
 /** GLD const's total variance per step: SGD's at the sharp minimum of the scale-s₀ loss for the same B and η, η²·4.4·s₀²/B. */
 export function matchedVariance(lr: number, batch: number, referenceScale: number, traceAt: (scale: number) => number): number {
   return (lr * lr * traceAt(referenceScale)) / batch;
+}
+
+/**
+ * The temperature T = λ·Var(w_q) of a point's linearised stationary law along the sharp eigenvector (the escape
+ * direction), in discrete time: SGD Var = η·λ·c_q/(B(2 − ηλ)) with λ²c_q = 4s²; GLD const (V/2)/(ηλ(2 − ηλ)) with V
+ * matched at s₀. Both tend to their diffusion limits (2ηs²/B and V/(4η)) as ηλ → 0; ΔL/T is the barrier in these units.
+ */
+export function escapeTemperature(p: EscapePoint, referenceScale: number): number {
+  const lambda = 200 * p.scale;
+  const etaLambda = p.lr * lambda;
+  if (p.dynamics === 'sgd') return (p.lr * p.scale * p.scale * TOY2D_SGD_SHARP_UNIT) / (p.batch * (2 - etaLambda));
+  const v = matchedVariance(p.lr, p.batch, referenceScale, toy2dSgdNoiseTrace);
+  return v / (2 * p.lr * (2 - etaLambda));
 }

@@ -12,6 +12,7 @@ const c: EscapeLawsConfig = {
   batch: 1,
   curvature: 1,
   barrier: 0.07,
+  gldBarrier: 0.07,
   ratios: [
     { batch: 1, lr: 0.005 },
     { batch: 1, lr: 0.004 },
@@ -20,6 +21,7 @@ const c: EscapeLawsConfig = {
   ],
   curvatures: [0.6, 0.8, 1, 1.2, 1.4],
   barriers: [0.04, 0.06, 0.08, 0.1, 0.12],
+  gldBarriers: [0.04, 0.06, 0.08, 0.1, 0.12],
 };
 
 /** n runs that all escape at exactly τ: τ̂ = τ, var(log τ̂) = 1/n. */
@@ -100,15 +102,53 @@ test('points where no run escaped are censored, kept in the table, and left out 
 
 test('a row carries the barrier closed forms and τ̂ from the censored estimator', (t) => {
   const p: EscapePoint = { dynamics: 'sgd', batch: 2, lr: 0.004, scale: 1.2, barrier: 0.08 };
-  const r = escapeRow('sgd-ratio', { point: p, times: [10, 50, 30], escaped: [1, 0, 1] }, 50);
+  const r = escapeRow('sgd-ratio', { point: p, times: [10, 50, 30], escaped: [1, 0, 1] }, 50, 1);
   t.is(r.batchOverLr, 500);
   t.is(r.lambdaMax, 240);
+  t.true(Math.abs(r.etaLambdaMax - 0.96) < 1e-12);
+  t.true(Math.abs(r.relaxation - 1 / (0.004 * 24)) < 1e-9, 'λ_min = 24');
+  // the fixed point of Var ← (1 − ηλ)²·Var + η²λ²·Var(x_q)/B along the sharp eigenvector, by iteration; T = λ·Var
+  let v = 0;
+  for (let i = 0; i < 10_000; i++) v = (1 - 0.96) ** 2 * v + (0.004 * 240) ** 2 * (1e-4 / 2);
+  t.true(Math.abs(r.barrierOverT - 0.08 / (240 * v)) < 1e-9 * r.barrierOverT);
   t.true(Math.abs(r.deltaL - 0.08) < 1e-12);
   t.is(r.timeAtRisk, 90, 'the censored run counts its horizon');
   t.is(r.tau, 45);
   t.is(r.escapes, 2);
 });
 
+test('GLD const’s ΔL/T uses its variance matched at s₀ and the discrete factor 1/(2 − ηλ)', (t) => {
+  const p: EscapePoint = { dynamics: 'gld_const', batch: 1, lr: 0.0008, scale: 1.25, barrier: 0.006 };
+  const r = escapeRow('gld-curvature', { point: p, times: [10], escaped: [1] }, 50, 1);
+  const V = 0.0008 ** 2 * 4.4; // η²·tr Σ(s₀ = 1)/B
+  let v = 0; // per coordinate: Var ← (1 − ηλ)²·Var + V/2
+  for (let i = 0; i < 10_000; i++) v = (1 - 0.2) ** 2 * v + V / 2;
+  t.true(Math.abs(r.barrierOverT - 0.006 / (250 * v)) < 1e-9 * r.barrierOverT);
+});
+
 test('a missing measurement is an error naming the point', (t) => {
   t.throws(() => summarizeEscapeLaws(c, []), { message: /no measurement of/ });
+});
+
+test('GLD const’s sweeps run at its own barriers, SGD’s at ΔL₀ and `barriers`', (t) => {
+  const d: EscapeLawsConfig = { ...c, gldBarrier: 0.006, gldBarriers: [0.004, 0.008] };
+  t.deepEqual(
+    sweepPoints(d, 'gld-curvature').map((p) => p.barrier),
+    [0.006, 0.006, 0.006, 0.006, 0.006],
+  );
+  t.deepEqual(
+    sweepPoints(d, 'sgd-curvature').map((p) => p.barrier),
+    [0.07, 0.07, 0.07, 0.07, 0.07],
+  );
+  t.deepEqual(
+    sweepPoints(d, 'gld-barrier').map((p) => [p.dynamics, p.barrier, p.scale]),
+    [
+      ['gld_const', 0.004, 1],
+      ['gld_const', 0.008, 1],
+    ],
+  );
+  t.deepEqual(
+    sweepPoints(d, 'sgd-barrier').map((p) => p.barrier),
+    [0.04, 0.06, 0.08, 0.1, 0.12],
+  );
 });

@@ -11,7 +11,7 @@ import { weightedLineFit, type LineFit } from '../numerics/weighted-fit.ts';
 import { dropForBarrier, toy2dBarrier } from './barrier.ts';
 import { toy2dConfig } from './config.ts';
 import type { EscapeLawsConfig } from './escape-config.ts';
-import { distinctPoints, ESCAPE_SWEEPS, escapePoints, samePoint, sweepPoints, type EscapePoint, type EscapeSweep } from './escape-points.ts';
+import { distinctPoints, ESCAPE_SWEEPS, escapePoints, escapeTemperature, samePoint, sweepPoints, type EscapePoint, type EscapeSweep } from './escape-points.ts';
 import { toy2dEscapeStage } from './escape-stages.ts';
 import { toy2dEscapeSummaryOutputs } from './outputs.ts';
 import type { Finding } from './shape-summary.ts';
@@ -40,9 +40,15 @@ export interface EscapeRow {
   readonly scale: number;
   readonly lambdaMax: number;
   readonly logLambdaMax: number;
+  /** η·λ_max (the study keeps it ≤ ESCAPE_ETA_LAMBDA_MAX). */
+  readonly etaLambdaMax: number;
+  /** 1/(η·λ_min), λ_min = λ_max/10: steps per relaxation time of the basin's slowest mode. */
+  readonly relaxation: number;
   readonly drop: number;
   readonly deltaL: number;
   readonly deltaLogL: number;
+  /** ΔL over the linearised stationary temperature along the escape direction (escapeTemperature). */
+  readonly barrierOverT: number;
   readonly repeats: number;
   readonly escapes: number;
   readonly timeAtRisk: number;
@@ -80,8 +86,8 @@ const f3 = (x: number | null) => (x === null ? 'undefined' : x.toPrecision(3));
 const r2Of = (f: LineFit | null) => f?.r2 ?? Number.NEGATIVE_INFINITY;
 const ci = (f: LineFit) => `${f3(f.slope)} [${f3(f.slopeLower)}, ${f3(f.slopeUpper)}]`;
 
-/** One row from a point's runs. */
-export function escapeRow(sweep: EscapeSweep, m: MeasuredPoint, horizon: number): EscapeRow {
+/** One row from a point's runs; `referenceScale` is s₀, at which GLD const's variance is matched. */
+export function escapeRow(sweep: EscapeSweep, m: MeasuredPoint, horizon: number, referenceScale: number): EscapeRow {
   const p = m.point;
   const drop = dropForBarrier(p.scale, p.barrier);
   const b = toy2dBarrier({ scale: p.scale, drop });
@@ -95,9 +101,12 @@ export function escapeRow(sweep: EscapeSweep, m: MeasuredPoint, horizon: number)
     scale: p.scale,
     lambdaMax: b.sharpLambdaMax,
     logLambdaMax: Math.log(b.sharpLambdaMax),
+    etaLambdaMax: p.lr * b.sharpLambdaMax,
+    relaxation: 10 / (p.lr * b.sharpLambdaMax),
     drop,
     deltaL: b.deltaL,
     deltaLogL: b.deltaLogL,
+    barrierOverT: b.deltaL / escapeTemperature(p, referenceScale),
     repeats: m.times.length,
     escapes: e.escapes,
     timeAtRisk: e.timeAtRisk,
@@ -174,7 +183,7 @@ export function summarizeEscapeLaws(c: EscapeLawsConfig, measured: readonly Meas
     const rows = sweepPoints(c, sweep).map((p) => {
       const m = measured.find((q) => samePoint(p, q.point));
       if (!m) throw new Error(`toy2d escape summary: no measurement of ${JSON.stringify(p)} (sweep ${sweep})`);
-      return escapeRow(sweep, m, c.horizon);
+      return escapeRow(sweep, m, c.horizon, c.curvature);
     });
     table.push(...rows);
     const x = SWEEP_X[sweep];
@@ -193,7 +202,7 @@ const pointKey = (p: EscapePoint) => `${p.dynamics}_B${p.batch}_lr${p.lr}_s${p.s
 /** Collects every point into the summary the report reads and `export` tabulates. */
 export const toy2dEscapeSummaryStage = defineStage({
   id: 'toy2d.escapeSummary',
-  version: 1,
+  version: 2,
   outputs: toy2dEscapeSummaryOutputs,
   description: 'toy2d escape laws: censored mean escape times with 95% intervals, the fitted laws, and the findings',
   instances: (cfg) => (escapePoints(cfg).length > 0 ? [{}] : []),

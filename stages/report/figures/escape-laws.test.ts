@@ -11,17 +11,19 @@ const c: EscapeLawsConfig = {
   enabled: true,
   repeats: 50,
   horizon: 1000,
-  lr: 0.005,
+  lr: 0.0008,
   batch: 1,
   curvature: 1,
   barrier: 0.07,
+  gldBarrier: 0.07,
   ratios: [
-    { batch: 1, lr: 0.005 },
-    { batch: 2, lr: 0.005 },
-    { batch: 3, lr: 0.005 },
+    { batch: 1, lr: 0.001 },
+    { batch: 2, lr: 0.0008 },
+    { batch: 3, lr: 0.0006 },
   ],
   curvatures: [0.8, 1, 1.2],
   barriers: [0.05, 0.07, 0.09],
+  gldBarriers: [0.05, 0.07, 0.09],
 };
 
 /** Every point escapes at τ = 10·(point index + 1), except the GLD barrier sweep's last, which never escapes. */
@@ -46,6 +48,9 @@ test('the part: text citing both papers, a figure without the infinite point, th
   t.regex(text.type === 'text' ? text.text : '', /Xie, Sato & Sugiyama \(ICLR 2021/);
   t.regex(text.type === 'text' ? text.text : '', /Mori, Ziyin, Liu & Ueda \(ICML 2022/);
   t.regex(text.type === 'text' ? text.text : '', /1 point with no escape/);
+  // η·λ_max from 0.0006·200 (B = 3) to 0.001·200 (B = 1, s = 1); the slowest relaxation 1/(η·λ_min) from 1/(0.001·20) = 50
+  t.regex(text.type === 'text' ? text.text : '', /η·λ_max 0\.120–0\.200 \(at most 0\.2, enforced by the config\)/);
+  t.regex(text.type === 'text' ? text.text : '', /relaxes over 1\/\(η·λ_min\) = 50\.0–/);
   const fig = blocks.find((b) => b.type === 'figure');
   t.truthy(fig);
   if (fig?.type !== 'figure') return;
