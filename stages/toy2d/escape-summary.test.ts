@@ -3,6 +3,7 @@ import type { EscapeLawsConfig } from './escape-config.ts';
 import { ESCAPE_SWEEPS, sweepPoints, type EscapePoint } from './escape-points.ts';
 import { escapeRow, RATIO_R2_MIN, summarizeEscapeLaws, type MeasuredPoint } from './escape-summary.ts';
 import { dropForBarrier, toy2dBarrier } from './barrier.ts';
+import { populationBarrier } from './population.ts';
 
 const c: EscapeLawsConfig = {
   enabled: true,
@@ -31,7 +32,11 @@ const exact = (point: EscapePoint, tau: number, n = 400): MeasuredPoint => ({
   escaped: new Uint8Array(n).fill(1),
 });
 const lam = (p: EscapePoint) => 200 * p.scale;
-const dLog = (p: EscapePoint) => toy2dBarrier({ scale: p.scale, drop: dropForBarrier(p.scale, p.barrier) }).deltaLogL;
+const shapeOf = (p: EscapePoint) => ({ scale: p.scale, drop: dropForBarrier(p.scale, p.barrier) });
+/** Δlog of the loss each dynamics descends: SGD the population loss L̄, GLD const the data-free one. */
+const dLog = (p: EscapePoint) => (p.dynamics === 'sgd' ? populationBarrier(shapeOf(p)).deltaLogL : toy2dBarrier(shapeOf(p)).deltaLogL);
+/** ΔL of the loss each dynamics descends. */
+const dL = (p: EscapePoint) => (p.dynamics === 'sgd' ? populationBarrier(shapeOf(p)).deltaL : p.barrier);
 
 /** Measurements of every point from a law log τ(point, sweep). */
 function measure(law: (p: EscapePoint, sweep: (typeof ESCAPE_SWEEPS)[number]) => number): MeasuredPoint[] {
@@ -47,7 +52,7 @@ test('laws as Xie et al. and Mori et al. state them: every finding holds', (t) =
     if (sweep === 'sgd-ratio') return 1 + 0.01 * (p.batch / p.lr);
     if (sweep === 'sgd-curvature') return 20 - 3 * Math.log(lam(p));
     if (sweep === 'gld-curvature') return 8 - 0.3 * Math.log(lam(p));
-    return 1 + 2 * dLog(p); // both barrier sweeps: linear in Δlog L
+    return 1 + 2 * dLog(p); // both barrier sweeps: linear in Δlog L (SGD's of L̄)
   });
   t.deepEqual(verdicts(m), {
     'escape-ratio-linear': 'holds',
@@ -65,7 +70,7 @@ test('laws that break each criterion: every finding does not hold', (t) => {
   const m = measure((p, sweep) => {
     if (sweep === 'sgd-ratio') return [3, 6, 2, 5][c.ratios.findIndex((r) => r.batch === p.batch && r.lr === p.lr)]!; // not a line
     if (sweep.endsWith('curvature')) return 1 + 0.5 * Math.log(lam(p)); // rising, SGD and GLD alike
-    return 1 + 60 * p.barrier; // linear in ΔL, so ΔL predicts better
+    return 1 + 60 * dL(p); // linear in ΔL (SGD's ΔL̄), so ΔL̄ predicts better
   });
   t.deepEqual(verdicts(m), {
     'escape-ratio-linear': 'does not hold',
@@ -110,8 +115,14 @@ test('a row carries the barrier closed forms and τ̂ from the censored estimato
   // the fixed point of Var ← (1 − ηλ)²·Var + η²λ²·Var(x_q)/B along the sharp eigenvector, by iteration; T = λ·Var
   let v = 0;
   for (let i = 0; i < 10_000; i++) v = (1 - 0.96) ** 2 * v + (0.004 * 240) ** 2 * (1e-4 / 2);
-  t.true(Math.abs(r.barrierOverT - 0.08 / (240 * v)) < 1e-9 * r.barrierOverT);
-  t.true(Math.abs(r.deltaL - 0.08) < 1e-12);
+  // SGD's barrier is the population loss's (it descends E_x ℓ), the data-free one kept beside it
+  const pop = populationBarrier({ scale: 1.2, drop: dropForBarrier(1.2, 0.08) });
+  t.is(r.barrierLoss, 'population');
+  t.true(pop.deltaL > 0 && pop.deltaL < 0.08);
+  t.is(r.deltaL, pop.deltaL);
+  t.is(r.deltaLogL, pop.deltaLogL);
+  t.true(Math.abs(r.dataFreeDeltaL - 0.08) < 1e-12);
+  t.true(Math.abs(r.barrierOverT - pop.deltaL / (240 * v)) < 1e-9 * r.barrierOverT);
   t.is(r.timeAtRisk, 90, 'the censored run counts its horizon');
   t.is(r.tau, 45);
   t.is(r.escapes, 2);
@@ -124,6 +135,9 @@ test('GLD const’s ΔL/T uses its variance matched at s₀ and the discrete fac
   let v = 0; // per coordinate: Var ← (1 − ηλ)²·Var + V/2
   for (let i = 0; i < 10_000; i++) v = (1 - 0.2) ** 2 * v + V / 2;
   t.true(Math.abs(r.barrierOverT - 0.006 / (250 * v)) < 1e-9 * r.barrierOverT);
+  // GLD const descends the data-free loss: its barrier is ΔL₀
+  t.is(r.barrierLoss, 'data-free');
+  t.true(Math.abs(r.deltaL - 0.006) < 1e-12 && r.deltaL === r.dataFreeDeltaL);
 });
 
 test('a missing measurement is an error naming the point', (t) => {

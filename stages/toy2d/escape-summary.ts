@@ -3,6 +3,10 @@
  * (stages/numerics/censored-exponential.ts); per sweep the weighted line of log τ̂ (variance 1/escapes) against its
  * variable; and four findings, each with a criterion fixed here (Xie, Sato & Sugiyama, ICLR 2021; Mori et al., ICML
  * 2022). Points where no run escaped have no finite log τ̂: they are left out of the fits and counted.
+ *
+ * Each point's barrier is that of the loss its dynamics descends: SGD draws fresh examples, so its mean drift is the
+ * population gradient −∇L̄ and its barrier ΔL̄ is L̄'s (stages/toy2d/population.ts); GLD const descends the data-free
+ * loss L₀, so its barrier is ΔL₀ (stages/toy2d/barrier.ts). The data-free ΔL₀ of every point is kept beside it.
  */
 import { dep, named } from '../../pipeline/deps.ts';
 import { defineStage } from '../../pipeline/stage.ts';
@@ -14,6 +18,7 @@ import type { EscapeLawsConfig } from './escape-config.ts';
 import { distinctPoints, ESCAPE_SWEEPS, escapePoints, escapeTemperature, samePoint, sweepPoints, type EscapePoint, type EscapeSweep } from './escape-points.ts';
 import { toy2dEscapeStage } from './escape-stages.ts';
 import { toy2dEscapeSummaryOutputs } from './outputs.ts';
+import { type PopulationBarrier, populationBarrier } from './population.ts';
 import type { Finding } from './shape-summary.ts';
 
 /** log τ_SGD is linear in B/η: the weighted R² of the line at least this. */
@@ -26,9 +31,14 @@ export const SWEEP_X: Record<EscapeSweep, { key: 'batchOverLr' | 'logLambdaMax' 
   'sgd-ratio': { key: 'batchOverLr', label: 'B/η' },
   'sgd-curvature': { key: 'logLambdaMax', label: 'log λ_max' },
   'gld-curvature': { key: 'logLambdaMax', label: 'log λ_max' },
-  'sgd-barrier': { key: 'deltaL', label: 'ΔL' },
+  'sgd-barrier': { key: 'deltaL', label: 'ΔL̄' },
   'gld-barrier': { key: 'deltaL', label: 'ΔL' },
 };
+/** The Δlog L fit's label per barrier sweep (SGD: of the population loss; GLD const: of the data-free loss). */
+const LOG_LABEL: Partial<Record<EscapeSweep, string>> = { 'sgd-barrier': 'Δlog L̄', 'gld-barrier': 'Δlog L' };
+
+/** Which loss a dynamics descends, and hence whose barrier its row carries. */
+export const BARRIER_LOSS = { sgd: 'population', gld_const: 'data-free' } as const;
 
 /** One point of one sweep, with its barrier's closed forms and τ̂. */
 export interface EscapeRow {
@@ -45,9 +55,15 @@ export interface EscapeRow {
   /** 1/(η·λ_min), λ_min = λ_max/10: steps per relaxation time of the basin's slowest mode. */
   readonly relaxation: number;
   readonly drop: number;
+  /** The loss whose barrier deltaL and deltaLogL are: SGD's population loss L̄, GLD const's data-free L₀. */
+  readonly barrierLoss: (typeof BARRIER_LOSS)[keyof typeof BARRIER_LOSS];
+  /** SGD: ΔL̄ = L̄(saddle) − L̄(min) (0 where L̄ has no sharp basin); GLD const: ΔL₀. */
   readonly deltaL: number;
+  /** SGD: log L̄(saddle) − log L̄(min); GLD const: log((ΔL₀ + ε)/ε), ε = 0.02s. */
   readonly deltaLogL: number;
-  /** ΔL over the linearised stationary temperature along the escape direction (escapeTemperature). */
+  /** The data-free barrier ΔL₀ (the config's barrier), for every dynamics. */
+  readonly dataFreeDeltaL: number;
+  /** deltaL over the linearised stationary temperature along the escape direction (escapeTemperature). */
   readonly barrierOverT: number;
   readonly repeats: number;
   readonly escapes: number;
@@ -86,11 +102,21 @@ const f3 = (x: number | null) => (x === null ? 'undefined' : x.toPrecision(3));
 const r2Of = (f: LineFit | null) => f?.r2 ?? Number.NEGATIVE_INFINITY;
 const ci = (f: LineFit) => `${f3(f.slope)} [${f3(f.slopeLower)}, ${f3(f.slopeUpper)}]`;
 
+const populationCache = new Map<string, PopulationBarrier>();
+/** L̄'s barrier for a shape, computed once per shape (a pure function of it). */
+function populationBarrierOf(scale: number, drop: number): PopulationBarrier {
+  const key = `${scale}/${drop}`;
+  let b = populationCache.get(key);
+  if (!b) populationCache.set(key, (b = populationBarrier({ scale, drop })));
+  return b;
+}
+
 /** One row from a point's runs; `referenceScale` is s₀, at which GLD const's variance is matched. */
 export function escapeRow(sweep: EscapeSweep, m: MeasuredPoint, horizon: number, referenceScale: number): EscapeRow {
   const p = m.point;
   const drop = dropForBarrier(p.scale, p.barrier);
   const b = toy2dBarrier({ scale: p.scale, drop });
+  const barrier = p.dynamics === 'sgd' ? populationBarrierOf(p.scale, drop) : b;
   const e = censoredExponential(m.times, m.escaped, horizon);
   return {
     sweep,
@@ -104,9 +130,11 @@ export function escapeRow(sweep: EscapeSweep, m: MeasuredPoint, horizon: number,
     etaLambdaMax: p.lr * b.sharpLambdaMax,
     relaxation: 10 / (p.lr * b.sharpLambdaMax),
     drop,
-    deltaL: b.deltaL,
-    deltaLogL: b.deltaLogL,
-    barrierOverT: b.deltaL / escapeTemperature(p, referenceScale),
+    barrierLoss: BARRIER_LOSS[p.dynamics],
+    deltaL: barrier.deltaL,
+    deltaLogL: barrier.deltaLogL,
+    dataFreeDeltaL: b.deltaL,
+    barrierOverT: barrier.deltaL / escapeTemperature(p, referenceScale),
     repeats: m.times.length,
     escapes: e.escapes,
     timeAtRisk: e.timeAtRisk,
@@ -138,8 +166,8 @@ export function escapeFindings(rows: readonly EscapeRow[], fits: readonly Escape
   const ratio = fitOf('sgd-ratio', 'B/η');
   const sgdCurv = fitOf('sgd-curvature', 'log λ_max');
   const gldCurv = fitOf('gld-curvature', 'log λ_max');
-  const byDL = fitOf('sgd-barrier', 'ΔL');
-  const byDLog = fitOf('sgd-barrier', 'Δlog L');
+  const byDL = fitOf('sgd-barrier', 'ΔL̄');
+  const byDLog = fitOf('sgd-barrier', 'Δlog L̄');
   return [
     {
       id: 'escape-ratio-linear',
@@ -167,9 +195,10 @@ export function escapeFindings(rows: readonly EscapeRow[], fits: readonly Escape
     },
     {
       id: 'escape-barrier-log',
-      finding: 'The log-loss barrier Δlog L (Mori et al., ICML 2022) predicts log τ_SGD better than the loss barrier ΔL (Xie et al.).',
-      criterion: 'over the barrier sweep, the weighted R² of the line of log τ̂ against Δlog L exceeds that against ΔL',
-      thisRun: byDL && byDLog ? `R² against Δlog L ${f3(byDLog.r2)}, against ΔL ${f3(byDL.r2)}` : tooFew(count('sgd-barrier')),
+      finding:
+        'The log-loss barrier Δlog L̄ (Mori et al., ICML 2022) predicts log τ_SGD better than the loss barrier ΔL̄ (Xie et al.), both of the population loss L̄ SGD descends.',
+      criterion: 'over the barrier sweep, the weighted R² of the line of log τ̂ against Δlog L̄ exceeds that against ΔL̄',
+      thisRun: byDL && byDLog ? `R² against Δlog L̄ ${f3(byDLog.r2)}, against ΔL̄ ${f3(byDL.r2)}` : tooFew(count('sgd-barrier')),
       verdict: byDL && byDLog && r2Of(byDLog) > r2Of(byDL) ? 'holds' : 'does not hold',
     },
   ];
@@ -190,7 +219,7 @@ export function summarizeEscapeLaws(c: EscapeLawsConfig, measured: readonly Meas
     const f = fitLogTau(sweep, rows, (r) => r[x.key], x.label);
     if (f) fits.push(f);
     if (sweep.endsWith('barrier')) {
-      const g = fitLogTau(sweep, rows, (r) => r.deltaLogL, 'Δlog L');
+      const g = fitLogTau(sweep, rows, (r) => r.deltaLogL, LOG_LABEL[sweep]!);
       if (g) fits.push(g);
     }
   }
@@ -202,7 +231,7 @@ const pointKey = (p: EscapePoint) => `${p.dynamics}_B${p.batch}_lr${p.lr}_s${p.s
 /** Collects every point into the summary the report reads and `export` tabulates. */
 export const toy2dEscapeSummaryStage = defineStage({
   id: 'toy2d.escapeSummary',
-  version: 2,
+  version: 3,
   outputs: toy2dEscapeSummaryOutputs,
   description: 'toy2d escape laws: censored mean escape times with 95% intervals, the fitted laws, and the findings',
   instances: (cfg) => (escapePoints(cfg).length > 0 ? [{}] : []),
