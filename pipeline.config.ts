@@ -108,7 +108,8 @@ const fashionFollowingCode: Config['fashion'] = {
 const quick: Config = {
   seed: 20190609,
   backend: 'auto',
-  toy2d: { ...toy2dPaper, seeds: 1 },
+  // the escape-law study with 100 runs per point and a 20,000-iteration horizon (paper: 400, 50,000)
+  toy2d: { ...toy2dPaper, seeds: 1, escapeLaws: { ...toy2dPaper.escapeLaws, repeats: 100, horizon: 40_000 } },
   onehidden: { ...oneHiddenPaper, seeds: 1 },
   fashion: {
     ...fashionPaper,

@@ -5,6 +5,11 @@
  * The first branch is a sharp basin at (1,1) + x (Hessian eigenvalues 200 along (c,s) and 20 along (c,−s), i.e.
  * [[110, 90], [90, 110]]); the second a flat one at (−1,−1) + x (Hessian 2I). On a tie the sharp branch is used
  * (as tfjs's Minimum gradient does).
+ *
+ * A `Toy2dShape` {scale, drop} generalises it (the escape-law study, stages/toy2d/escape-*.ts): the sharp branch is
+ * multiplied by `scale` (Hessian scale·[[110, 90], [90, 110]]) and the flat branch lowered by `drop`, which lowers the
+ * barrier between the basins without changing either basin's curvature. {scale: 1, drop: 0} is the paper's loss,
+ * bit for bit (×1 and −0 are exact in float64).
  */
 import type { Rng } from '../numerics/random.ts';
 
@@ -17,27 +22,37 @@ export const TOY2D_N = 100;
 /** Hessian [h00, h01, h11] of the sharp branch (constant): 20·(c,−s)(c,−s)ᵀ + 200·(c,s)(c,s)ᵀ. */
 export const TOY2D_SHARP_HESSIAN = [110, 90, 110] as const;
 
+/** The sharp branch's scale and the flat branch's drop (see the file's doc comment). */
+export interface Toy2dShape {
+  readonly scale: number;
+  readonly drop: number;
+}
+
+/** The paper's loss: scale 1, drop 0. */
+export const TOY2D_PAPER_SHAPE: Toy2dShape = { scale: 1, drop: 0 };
+
 /**
  * One sample: writes [ℓ, ∂₀ℓ, ∂₁ℓ, H₀₀, H₀₁, H₁₁, branch] into `out` at `offset` (branch 0 = sharp, 1 = flat).
  * Example: `toy2dSample(1, 1, 0, 0, buf)` gives ℓ = 0 in the sharp branch.
  */
-export function toy2dSample(w0: number, w1: number, x0: number, x1: number, out: Float64Array, offset = 0): void {
+export function toy2dSample(w0: number, w1: number, x0: number, x1: number, out: Float64Array, offset = 0, shape: Toy2dShape = TOY2D_PAPER_SHAPE): void {
   const c = TOY2D_C;
+  const s = shape.scale;
   const u0 = w0 - x0 - 1;
   const u1 = w1 - x1 - 1;
   const p = c * u0 - c * u1;
   const q = c * u0 + c * u1;
-  const sharp = 10 * p * p + 100 * q * q;
+  const sharp = s * (10 * p * p + 100 * q * q);
   const v0 = w0 - x0 + 1;
   const v1 = w1 - x1 + 1;
-  const flat = v0 * v0 + v1 * v1;
+  const flat = v0 * v0 + v1 * v1 - shape.drop;
   if (sharp <= flat) {
     out[offset] = sharp;
-    out[offset + 1] = 20 * p * c + 200 * q * c;
-    out[offset + 2] = -20 * p * c + 200 * q * c;
-    out[offset + 3] = TOY2D_SHARP_HESSIAN[0];
-    out[offset + 4] = TOY2D_SHARP_HESSIAN[1];
-    out[offset + 5] = TOY2D_SHARP_HESSIAN[2];
+    out[offset + 1] = s * (20 * p * c + 200 * q * c);
+    out[offset + 2] = s * (-20 * p * c + 200 * q * c);
+    out[offset + 3] = s * TOY2D_SHARP_HESSIAN[0];
+    out[offset + 4] = s * TOY2D_SHARP_HESSIAN[1];
+    out[offset + 5] = s * TOY2D_SHARP_HESSIAN[2];
     out[offset + 6] = 0;
   } else {
     out[offset] = flat;
@@ -58,15 +73,15 @@ export interface Toy2dEval {
   readonly hessian: [number, number, number];
 }
 
-/** Mean loss, gradient and Hessian over data (n×2 row-major); `indices` selects a minibatch. */
-export function toy2dEvaluate(w: ArrayLike<number>, data: Float64Array, indices?: ArrayLike<number>): Toy2dEval {
+/** Mean loss, gradient and Hessian over data (n×2 row-major); `indices` selects a minibatch; `shape` the loss (default the paper's). */
+export function toy2dEvaluate(w: ArrayLike<number>, data: Float64Array, indices?: ArrayLike<number>, shape: Toy2dShape = TOY2D_PAPER_SHAPE): Toy2dEval {
   const n = indices ? indices.length : data.length / 2;
   if (n < 1) throw new Error('toy2dEvaluate: no samples');
   const buf = new Float64Array(7);
   const acc = new Float64Array(6);
   for (let k = 0; k < n; k++) {
     const i = indices ? indices[k]! : k;
-    toy2dSample(w[0]!, w[1]!, data[2 * i]!, data[2 * i + 1]!, buf);
+    toy2dSample(w[0]!, w[1]!, data[2 * i]!, data[2 * i + 1]!, buf, 0, shape);
     for (let j = 0; j < 6; j++) acc[j] = acc[j]! + buf[j]!;
   }
   return {
@@ -87,6 +102,15 @@ export function toy2dPerExampleGradients(w: ArrayLike<number>, data: Float64Arra
     out[2 * i + 1] = buf[2]!;
   }
   return out;
+}
+
+/** One draw from the data distribution of `toy2dData` (same formula, same variates), written into out[0..1]. */
+export function toy2dDraw(rng: Rng, out: Float64Array): void {
+  const c = TOY2D_C;
+  const a = rng.normal() * Math.sqrt(10);
+  const b = rng.normal();
+  out[0] = (a * c + b * c) * 1e-2;
+  out[1] = (-a * c + b * c) * 1e-2;
 }
 
 /**

@@ -3,14 +3,21 @@
  * JS), so it counts `toy2d.repeat.<kind>`, measured by running a few repeats with the configured settings. The data,
  * indicator and summary stages take milliseconds and count nothing. `toy2d.shapes[frame]` counts
  * `toy2d.shapes.repeat.<frame>`, one repeat of every shape of the family, measured on two repeats.
+ * `toy2d.escape[point]` counts `toy2d.escape.run.<point>`, one run to its escape or the horizon, measured per point on
+ * `ESCAPE_MEASURE_RUNS` runs (a run's cost is its escape time, which differs by orders of magnitude between points).
  */
 import { toy2dData } from '../models/toy2d_f64.ts';
 import { Rng } from '../numerics/random.ts';
 import { medianMs } from '../numerics/timing.ts';
 import { toy2dConfig } from './config.ts';
 import { runToy2dDynamics } from './dynamics.ts';
+import { escapePoints } from './escape-points.ts';
+import { escapeRunOp, runEscapePoint } from './escape-stages.ts';
 import { configuredFamily, runShapeFamily, shapeRepeatOp } from './shape-stages.ts';
 import type { ShapeFrame } from './shapes.ts';
+
+/** Runs per escape-law point the cost model times. */
+export const ESCAPE_MEASURE_RUNS = 4;
 
 /** The operation of one repeat of one kind's dynamics. */
 export const toy2dRepeatOp = (kind: string) => `toy2d.repeat.${kind}`;
@@ -56,6 +63,13 @@ export function measureToy2dCosts(cfg: <T>(path: string) => T, needed: ReadonlyS
     const settings = { noise: toy2d('noise'), lr: toy2d('lr'), iterations: toy2d('iterations'), variance: toy2d('variance'), start: toy2d('start'), seed: 5 };
     out[op] = medianMs(() => void runShapeFamily(configuredFamily(cfg), frame, data, repeats, samples, settings), 3, 1) / repeats;
     log(`${op}: one repeat of every shape (${configuredFamily(cfg).length}), ${frame} Σ: ${out[op]!.toFixed(1)} ms CPU`);
+  }
+  for (const p of escapePoints(cfg)) {
+    const op = escapeRunOp(p);
+    if (!needed.has(op)) continue;
+    const o = { repeats: ESCAPE_MEASURE_RUNS, horizon: toy2d('escapeLaws.horizon'), referenceScale: toy2d('escapeLaws.curvature'), seed: 11 };
+    out[op] = medianMs(() => void runEscapePoint(p, o), 1, 0) / ESCAPE_MEASURE_RUNS;
+    log(`${op}: one run to escape or ${o.horizon} iterations: ${out[op]!.toFixed(2)} ms CPU`);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import type { KindIndicator } from './indicator.ts';
 import type { ShapeRow } from './shape-stages.ts';
 import type { Finding, ShapeCorrelation, ShapePair, ShapeSummaryRow } from './shape-summary.ts';
 import type { ShapeFrame } from './shapes.ts';
+import type { EscapeRow } from './escape-summary.ts';
 
 /** `toy2d.data` and `toy2d.shapeData`: repeats × samples × 2. */
 export const toy2dDataOutputs = { data: { ...f64, rank: 3 } } as const;
@@ -87,5 +88,53 @@ export const toy2dShapesSummaryOutputs = {
   correlation: json(z.array(shapeCorrelation)),
   equalTraceDisjoint: json(z.array(shapePair)),
   misordered: json(z.array(shapePair)),
+  findings: json(z.array(finding)),
+} as const;
+
+/** `toy2d.escape`: per run the first escape iteration (or the horizon) and whether it escaped. */
+export const toy2dEscapeOutputs = { times: f64, escaped: u8 } as const;
+
+const escapeSweep = z.enum(['sgd-ratio', 'sgd-curvature', 'gld-curvature', 'sgd-barrier', 'gld-barrier']);
+const escapeRow = z.object({
+  sweep: escapeSweep,
+  dynamics: z.enum(['sgd', 'gld_const']),
+  batch: z.number(),
+  lr: z.number(),
+  batchOverLr: z.number(),
+  scale: z.number(),
+  lambdaMax: z.number(),
+  logLambdaMax: z.number(),
+  etaLambdaMax: z.number(),
+  relaxation: z.number(),
+  drop: z.number(),
+  barrierLoss: z.enum(['population', 'data-free']),
+  deltaL: z.number(),
+  deltaLogL: z.number(),
+  dataFreeDeltaL: z.number(),
+  barrierOverT: z.number(),
+  repeats: z.number(),
+  escapes: z.number(),
+  timeAtRisk: z.number(),
+  tau: numberOrNull,
+  tauLower: z.number(),
+  tauUpper: numberOrNull,
+  logTau: numberOrNull,
+}) satisfies z.ZodType<EscapeRow>;
+const escapeFit = z.object({
+  sweep: escapeSweep,
+  x: z.string(),
+  excluded: z.number(),
+  points: z.number(),
+  intercept: z.number(),
+  slope: z.number(),
+  slopeSe: z.number(),
+  slopeLower: z.number(),
+  slopeUpper: z.number(),
+  r2: numberOrNull,
+});
+/** `toy2d.escapeSummary`. */
+export const toy2dEscapeSummaryOutputs = {
+  table: json(z.array(escapeRow)),
+  fits: json(z.array(escapeFit)),
   findings: json(z.array(finding)),
 } as const;

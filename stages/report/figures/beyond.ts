@@ -11,6 +11,7 @@ import { runExcursion } from '../../fashion/excursion.ts';
 import { kindLabel, kindStyle } from '../render/theme.ts';
 import { batchSizeBlocks, type BatchSummary } from './batch-size.ts';
 import { edgeOfStabilityBlocks } from './edge-of-stability.ts';
+import { escapeLawBlocks, type EscapeLawsSummary } from './escape-laws.ts';
 import { fashionOutcomes, type FashionSummary } from './fashion.ts';
 import { LIKE_SGD_CRITERION, msgdFinding, type EscapeNumbers, type LikeSgd } from './msgd-criterion.ts';
 import { theoryAtHorizon, theoryRows, type FashionTheory } from './theory.ts';
@@ -35,6 +36,8 @@ export interface BeyondInputs {
   readonly spectrum?: readonly Spectrum[];
   /** `fashion.batchSummary` (SGD's escape against Tr(HΣ_m) over batch sizes). */
   readonly batchSize?: BatchSummary;
+  /** `toy2d.escapeSummary` (escape-time laws on the toy). */
+  readonly escapeLaws?: EscapeLawsSummary;
 }
 
 /** Densities below this are drawn at it on the log axis (SLQ's Gaussian smoothing has no exact zeros). */
@@ -401,6 +404,7 @@ export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): R
     inputs.tailIndex?.length ? tailBlocks(inputs.tailIndex) : null,
     inputs.batchSize ? batchSizeBlocks(inputs.batchSize) : null,
     inputs.fashion ? edgeOfStabilityBlocks(inputs.fashion) : null,
+    inputs.escapeLaws ? escapeLawBlocks(inputs.escapeLaws) : null,
   ].filter((p): p is { blocks: ReportBlock[]; findings: Finding[] } => p !== null);
   if (inputs.spectrum?.length) parts.push({ blocks: spectrumBlocks(inputs.spectrum[0]!), findings: [] });
   if (parts.length === 0) return null;
@@ -411,7 +415,7 @@ export function beyondSection(inputs: BeyondInputs, protocol: BeyondProtocol): R
       id: 'beyond-findings',
       title: 'Findings beyond the paper',
       caption:
-        'Each criterion is fixed in code (stages/toy2d/shape-summary.ts, stages/report/figures/beyond.ts, stages/report/figures/batch-size.ts, stages/report/figures/edge-of-stability.ts) before any run.',
+        'Each criterion is fixed in code (stages/toy2d/shape-summary.ts, stages/toy2d/escape-summary.ts, stages/report/figures/beyond.ts, stages/report/figures/batch-size.ts, stages/report/figures/msgd-criterion.ts, stages/report/figures/edge-of-stability.ts) before any run.',
       columns: [
         { key: 'finding', label: 'finding', format: 'text' },
         { key: 'thisRun', label: 'this run', format: 'text' },
