@@ -34,6 +34,7 @@ import { Rng } from '../numerics/random.ts';
 import { mean } from '../numerics/vector.ts';
 import { seedIndices } from '../seeds.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
+import { runExcursion } from './excursion.ts';
 import { fashionConfig } from './config.ts';
 import { batchDynamicsCost, batchTheoryCost } from './cost.ts';
 import { fashionBatchDynamicsOutputs, fashionBatchSummaryOutputs, fashionBatchTheoryOutputs } from './outputs.ts';
@@ -360,6 +361,9 @@ export interface BatchSeedRow {
   finalTrainLoss: number;
   lossRise: number;
   randomFit: number | null;
+  /** The run's excursion (stages/fashion/excursion.ts): largest logged training loss over the start's, lowest random-label fit. */
+  peakLossRise: number;
+  lowestRandomFit: number | null;
   testAccuracy: number | null;
   /** At the theory horizon: the noise-induced rise, its standard error, and n·η²/2·Tr(HΣ_m). */
   horizon: number;
@@ -385,6 +389,9 @@ export interface BatchSizeRow {
   randomFit: number | null;
   randomFitMin: number | null;
   randomFitMax: number | null;
+  /** Mean peak training loss over mean start loss, and the mean lowest random-label fit (the runs' excursions). */
+  peakLossRise: number;
+  lowestRandomFit: number | null;
   testAccuracy: number | null;
   horizon: number;
   shortHorizonRise: number;
@@ -473,6 +480,8 @@ export function batchSizeTable(perSeed: readonly BatchSeedRow[], runOf: (m: numb
       randomFit: fit.mean,
       randomFitMin: fit.min,
       randomFitMax: fit.max,
+      peakLossRise: mean(rs.map((r) => r.peakLossRise * r.startTrainLoss)) / mean(rs.map((r) => r.startTrainLoss)),
+      lowestRandomFit: range(rs.map((r) => r.lowestRandomFit)).mean,
       testAccuracy: range(rs.map((r) => r.testAccuracy)).mean,
       horizon: rs[0]!.horizon,
       shortHorizonRise: shortRise,
@@ -487,7 +496,7 @@ export function batchSizeTable(perSeed: readonly BatchSeedRow[], runOf: (m: numb
 /** Per m: SGD's Tr(HΣ_m) at the sharp minimum against its escape (mean and range over seeds). */
 export const fashionBatchSummaryStage = defineStage({
   id: 'fashion.batchSummary',
-  version: 2, // 2: the per-(kind, m) `kinds` table (fashion.batchSizes.kinds)
+  version: 3, // 2: the per-(kind, m) `kinds` table (fashion.batchSizes.kinds); 3: the runs' excursions
   outputs: fashionBatchSummaryOutputs,
   description: 'fashion: per batch size, SGD’s Tr(HΣ_m) at the sharp minimum, its escape and its short-horizon loss rise (beyond the paper)',
   instances: (cfg) => (batchSizesOf(cfg).length > 0 ? [{}] : []),
@@ -529,7 +538,9 @@ export const fashionBatchSummaryStage = defineStage({
       seeds.map((seed) => {
         const probe = inputs[`ind_${seed}`].probe;
         const start = inputs[`start_${seed}`].summary.trainLoss;
-        const last = inputs[`run_${m}_${seed}`].log.at(-1)!;
+        const log = inputs[`run_${m}_${seed}`].log;
+        const last = log.at(-1)!;
+        const excursion = runExcursion(log);
         const short = inputs[`short_${seed}`].rows.filter((r) => r.batchSize === m);
         const horizon = short.reduce((a, r) => (r.step > a.step ? r : a), short[0]!);
         const traceHSigma = traceAtBatchSize(probe.traceHSigma, N, m0, m);
@@ -543,6 +554,8 @@ export const fashionBatchSummaryStage = defineStage({
           finalTrainLoss: last.trainLoss,
           lossRise: last.trainLoss / start,
           randomFit: last.randomAccuracy,
+          peakLossRise: excursion.peakTrainLoss / start,
+          lowestRandomFit: excursion.lowestRandomFit,
           testAccuracy: last.testAccuracy,
           horizon: horizon.step,
           shortHorizonRise: horizon.noiseInduced,

@@ -21,6 +21,9 @@ function seedRows(sizes: number[], seeds: number, ratio: (m: number) => number, 
         finalTrainLoss: 0.01 * (500 / m) * (1 + 0.1 * seed),
         lossRise: (500 / m) * (1 + 0.1 * seed),
         randomFit: Math.min(1, m / 100),
+        // The excursion: a peak 1.5× the final rise and a lowest fit 0.9× the final.
+        peakLossRise: 1.5 * (500 / m) * (1 + 0.1 * seed),
+        lowestRandomFit: 0.9 * Math.min(1, m / 100),
         testAccuracy: 0.6,
         horizon: 5,
         shortHorizonRise: rise,
@@ -62,12 +65,12 @@ test('the findings hold when escape grows with Tr(HΣ_m) and the rise scales wit
     f.map((x) => x.verdict),
     ['holds', 'holds', 'holds'],
   );
-  t.regex(f[0]!.thisRun, /ρ\(Tr\(HΣ_m\), loss rise\) = 1\.000, ρ\(Tr\(HΣ_m\), random-label fit\) = -1\.000/);
+  t.regex(f[0]!.thisRun, /ρ\(Tr\(HΣ_m\), peak loss rise\) = 1\.000, ρ\(Tr\(HΣ_m\), lowest random-label fit\) = -1\.000/);
 });
 
 test('the findings fail on the numbers: escape out of order, a rise that does not follow, ratios beyond the factor', (t) => {
-  // m = 50 escapes most: the loss rise is no longer ordered by Tr(HΣ_m) (ρ = 0.4)
-  const shuffled = table(seedRows(SIZES, 1, () => 10, { 50: { finalTrainLoss: 10, lossRise: 1000 } }));
+  // m = 50 escapes most: the peak loss rise is no longer ordered by Tr(HΣ_m) (ρ = 0.4)
+  const shuffled = table(seedRows(SIZES, 1, () => 10, { 50: { peakLossRise: 1000 } }));
   t.is(batchSizeFindings(shuffled)[0]!.verdict, 'does not hold');
   // the ratio to the linear prediction grows with m past the factor: the rise does not scale as Tr(HΣ_m)
   const steep = batchSizeFindings(table(seedRows(SIZES, 1, (m) => m)));
@@ -81,8 +84,16 @@ test('the findings fail on the numbers: escape out of order, a rise that does no
   t.is(negative[2]!.verdict, 'does not hold');
   t.is(negative[1]!.verdict, 'holds', 'still ordered');
   // a random-label fit that rises with Tr(HΣ_m)
-  const fit = table(seedRows(SIZES, 1, () => 1)).map((r) => ({ ...r, randomFit: 1 - (r.randomFit ?? 0) }));
+  const fit = table(seedRows(SIZES, 1, () => 1)).map((r) => ({ ...r, lowestRandomFit: 1 - (r.lowestRandomFit ?? 0) }));
   t.is(batchSizeFindings(fit)[0]!.verdict, 'does not hold');
+});
+
+test('escape over batch sizes is judged by the excursion: a small batch that escapes and returns still ranks first', (t) => {
+  // At m = 5 SGD left the minimum (peak ×5000, lowest fit 0%) and came back (final ×0.5, fit 100%).
+  const back = table(seedRows(SIZES, 1, () => 1, { 5: { finalTrainLoss: 0.005, lossRise: 0.5, randomFit: 1, peakLossRise: 5000, lowestRandomFit: 0 } }));
+  t.is(batchSizeFindings(back)[0]!.verdict, 'holds');
+  // The same numbers judged by the final point would be out of order: the final rise at m = 5 is the smallest.
+  t.true(back[0]!.lossRise < Math.min(...back.slice(1).map((r) => r.lossRise)));
 });
 
 test('fewer than three batch sizes are not judged', (t) => {

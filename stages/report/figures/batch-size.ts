@@ -35,19 +35,20 @@ export function batchSizeFindings(table: readonly BatchSizeRow[]): BatchFinding[
   const notRun = `${table.length} batch size${table.length === 1 ? '' : 's'}: not judged (fewer than ${BATCH_MIN_SIZES})`;
   const per = (f: (r: BatchSizeRow) => number | null) => table.map((r) => `m=${r.batchSize}: ${sig3(f(r))}`).join(', ');
 
-  const fits = table.map((r) => r.randomFit);
+  // Escape is judged by each run's excursion (stages/fashion/excursion.ts), as the report's escape claim is.
+  const fits = table.map((r) => r.lowestRandomFit);
   const rhoRise = spearman(
     traces,
-    table.map((r) => r.lossRise),
+    table.map((r) => r.peakLossRise),
   );
   const rhoFit = fits.every((x) => x !== null) ? spearman(traces, fits as number[]) : null;
   const escapeFinding: BatchFinding = {
     id: 'batch-escape',
     finding: 'SGD escapes the sharp minimum further, and forgets more of the random labels, the larger its Tr(HΣ_m) (the smaller its batch).',
-    criterion: `over the batch sizes (means over seeds), Spearman’s ρ between Tr(HΣ_m) and the final / start training loss ≥ ${BATCH_RHO_MIN}, and between Tr(HΣ_m) and the random-label fit ≤ −${BATCH_RHO_MIN}`,
+    criterion: `over the batch sizes (means over seeds), judged by each run's excursion: Spearman’s ρ between Tr(HΣ_m) and the peak / start training loss ≥ ${BATCH_RHO_MIN}, and between Tr(HΣ_m) and the lowest random-label fit ≤ −${BATCH_RHO_MIN}`,
     thisRun: few
       ? notRun
-      : `ρ(Tr(HΣ_m), loss rise) = ${rhoText(rhoRise)}, ρ(Tr(HΣ_m), random-label fit) = ${rhoText(rhoFit)}; loss rise ${per((r) => r.lossRise)}`,
+      : `ρ(Tr(HΣ_m), peak loss rise) = ${rhoText(rhoRise)}, ρ(Tr(HΣ_m), lowest random-label fit) = ${rhoText(rhoFit)}; peak loss rise ${per((r) => r.peakLossRise)} (final ${per((r) => r.lossRise)})`,
     verdict: few ? 'not run' : rhoRise !== null && rhoFit !== null && rhoRise >= BATCH_RHO_MIN && rhoFit <= -BATCH_RHO_MIN ? 'holds' : 'does not hold',
   };
 
