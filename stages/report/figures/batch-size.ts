@@ -271,6 +271,8 @@ export function batchSizeBlocks(summary: Pick<BatchSummary, 'table' | 'perSeed' 
           { key: 'traceHSigma', label: 'Tr(HΣ_m)', format: 'sig' },
           { key: 'traceHSigmaTimesM', label: 'm·Tr(HΣ_m)', format: 'sig' },
           { key: 'traceSigma', label: 'TrΣ_m', format: 'sig' },
+          { key: 'peakLossRise', label: 'peak / start training loss', format: 'sig' },
+          { key: 'lowestRandomFit', label: 'lowest random-label fit', format: 'percent' },
           { key: 'lossRise', label: 'final / start training loss', format: 'sig' },
           { key: 'randomFit', label: 'random-label fit', format: 'percent' },
           { key: 'testAccuracy', label: 'test accuracy', format: 'percent' },
