@@ -48,3 +48,13 @@ test('a barrier no drop reaches and a step outside the small-η regime (η·λ_m
 test('a scale at or below 0.1 (the saddle leaves the diagonal) is refused', (t) => {
   t.true(paths({ ...toy2dPaper.escapeLaws, curvatures: [0.1] }).some((m) => m.startsWith('curvatures.0')));
 });
+
+test('an SGD curvature point whose population barrier cannot be held is a zod error naming curvatures.i', (t) => {
+  // ΔL₀ = 0.006 at s₀ = 1 has ΔL̄ = 0: no point of the curvature sweep can hold it
+  const p = paths({ ...toy2dPaper.escapeLaws, barrier: 0.006, curvatures: [1, 1.1] });
+  t.true(
+    p.some((m) => m.startsWith('curvatures.1: toy2d.escapeLaws.curvatures.1 (SGD at s = 1.1')),
+    p.join('\n'),
+  );
+  t.false(p.some((m) => m.startsWith('curvatures.0')));
+});

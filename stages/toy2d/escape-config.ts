@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { posInt } from '../config-schema.ts';
 import { dropForBarrier } from './barrier.ts';
+import { sgdCurvatureBarrier } from './population-match.ts';
 
 /**
  * The largest η·λ_max the study accepts. Xie, Sato & Sugiyama (ICLR 2021) and Mori et al. (ICML 2022) derive their laws
@@ -33,13 +34,13 @@ export const escapeLawsSchema = z
     batch: posInt,
     /** The sharp basin's scale s₀ (Hessian s₀·[[110, 90], [90, 110]]) of the B/η and barrier sweeps; GLD const is matched at it. */
     curvature: z.number().gt(0.1),
-    /** SGD's barrier ΔL₀: of the B/η sweep and SGD's curvature sweep. */
+    /** SGD's data-free barrier ΔL₀ at s₀: of the B/η sweep; SGD's curvature sweep holds its population barrier ΔL̄(s₀, ΔL₀). */
     barrier: z.number().positive(),
     /** GLD const's barrier ΔL_G of its curvature sweep (its matched noise is colder along the escape direction than SGD's). */
     gldBarrier: z.number().positive(),
     /** SGD's B/η sweep (at s₀, ΔL₀). */
     ratios: z.array(ratio),
-    /** Scales s of the curvature sweep (SGD at ΔL₀, GLD const at ΔL_G). */
+    /** Scales s of the curvature sweep (SGD at the population barrier ΔL̄(s₀, ΔL₀), GLD const at the data-free ΔL_G). */
     curvatures: z.array(z.number().gt(0.1)),
     /** Barriers ΔL of SGD's barrier sweep (at s₀). */
     barriers: z.array(z.number().positive()),
@@ -69,7 +70,12 @@ export const escapeLawsSchema = z
     smallStep(c.curvature, c.lr, ['lr']);
     c.ratios.forEach((r, i) => smallStep(c.curvature, r.lr, ['ratios', i, 'lr']));
     c.curvatures.forEach((s, i) => {
-      feasible(s, c.barrier, ['curvatures', i]);
+      if (c.enabled)
+        try {
+          sgdCurvatureBarrier(c, s, i);
+        } catch (e) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['curvatures', i], message: (e as Error).message });
+        }
       feasible(s, c.gldBarrier, ['curvatures', i]);
       smallStep(s, c.lr, ['curvatures', i]);
     });

@@ -1,14 +1,18 @@
 /**
  * The escape-law study's points: each sweep of `toy2d.escapeLaws` as a list of instance parameters {dynamics, batch,
- * lr, scale, barrier}. A point shared by several sweeps (the base point) is one instance, cached once.
+ * lr, scale, barrier}, `barrier` the data-free ΔL₀ that sets the flat basin's drop. A point shared by several sweeps
+ * (the base point) is one instance, cached once. Each curvature sweep holds the barrier of the loss its dynamics
+ * descends: GLD const's data-free ΔL_G as configured; SGD's population barrier ΔL̄ at the base point's value
+ * ΔL̄(s₀, ΔL₀), each scale's ΔL₀ solved for (stages/toy2d/population-match.ts).
  */
 import type { ConfigReader } from '../../pipeline/stage.ts';
 import { TOY2D_SGD_SHARP_UNIT, toy2dSgdNoiseTrace } from './barrier.ts';
 import { toy2dConfig } from './config.ts';
 import type { EscapeLawsConfig } from './escape-config.ts';
 import type { EscapeDynamics } from './escape-time.ts';
+import { sgdCurvatureBarrier } from './population-match.ts';
 
-/** The sweeps, in report order: SGD over B/η; SGD (at ΔL₀) and GLD const (at ΔL_G) over the curvature and over the barrier. */
+/** The sweeps, in report order: SGD over B/η; SGD (at ΔL̄(s₀, ΔL₀)) and GLD const (at ΔL_G) over the curvature, and both over the barrier. */
 export const ESCAPE_SWEEPS = ['sgd-ratio', 'sgd-curvature', 'gld-curvature', 'sgd-barrier', 'gld-barrier'] as const;
 /** One sweep's name. */
 export type EscapeSweep = (typeof ESCAPE_SWEEPS)[number];
@@ -31,8 +35,9 @@ export function sweepPoints(c: EscapeLawsConfig, sweep: EscapeSweep): EscapePoin
     case 'sgd-ratio':
       return c.ratios.map((r) => ({ ...base, dynamics: 'sgd', batch: r.batch, lr: r.lr }));
     case 'sgd-curvature':
+      return c.curvatures.map((scale, i) => ({ ...base, dynamics: 'sgd', scale, barrier: sgdCurvatureBarrier(c, scale, i) }));
     case 'gld-curvature':
-      return c.curvatures.map((scale) => ({ ...base, dynamics: sweep === 'sgd-curvature' ? 'sgd' : 'gld_const', scale }));
+      return c.curvatures.map((scale) => ({ ...base, dynamics: 'gld_const', scale }));
     case 'sgd-barrier':
     case 'gld-barrier':
       return sweep === 'sgd-barrier'

@@ -144,16 +144,18 @@ test('a missing measurement is an error naming the point', (t) => {
   t.throws(() => summarizeEscapeLaws(c, []), { message: /no measurement of/ });
 });
 
-test('GLD const’s sweeps run at its own barriers, SGD’s at ΔL₀ and `barriers`', (t) => {
+test('GLD const’s sweeps run at its own barriers; SGD’s curvature sweep at ΔL̄(s₀, ΔL₀), its barrier sweep at `barriers`', (t) => {
   const d: EscapeLawsConfig = { ...c, gldBarrier: 0.006, gldBarriers: [0.004, 0.008] };
   t.deepEqual(
     sweepPoints(d, 'gld-curvature').map((p) => p.barrier),
     [0.006, 0.006, 0.006, 0.006, 0.006],
   );
-  t.deepEqual(
-    sweepPoints(d, 'sgd-curvature').map((p) => p.barrier),
-    [0.07, 0.07, 0.07, 0.07, 0.07],
-  );
+  // SGD's curvature sweep holds the population barrier ΔL̄(s₀, ΔL₀): its data-free barrier moves with s, ΔL₀ at s₀
+  const sgd = sweepPoints(d, 'sgd-curvature');
+  t.is(sgd[2]!.barrier, 0.07);
+  const target = populationBarrier(shapeOf(sgd[2]!)).deltaL;
+  for (const p of sgd) t.true(Math.abs(populationBarrier(shapeOf(p)).deltaL - target) < 1e-6, `s = ${p.scale}`);
+  t.true(sgd[0]!.barrier < 0.07 && sgd[4]!.barrier > 0.07);
   t.deepEqual(
     sweepPoints(d, 'gld-barrier').map((p) => [p.dynamics, p.barrier, p.scale]),
     [

@@ -7,6 +7,7 @@
  * Each point's barrier is that of the loss its dynamics descends: SGD draws fresh examples, so its mean drift is the
  * population gradient −∇L̄ and its barrier ΔL̄ is L̄'s (stages/toy2d/population.ts); GLD const descends the data-free
  * loss L₀, so its barrier is ΔL₀ (stages/toy2d/barrier.ts). The data-free ΔL₀ of every point is kept beside it.
+ * Each curvature sweep holds its dynamics' barrier fixed: SGD's ΔL̄ (each scale's ΔL₀ solved for), GLD const's ΔL₀.
  */
 import { dep, named } from '../../pipeline/deps.ts';
 import { defineStage } from '../../pipeline/stage.ts';
@@ -178,7 +179,7 @@ export function escapeFindings(rows: readonly EscapeRow[], fits: readonly Escape
     },
     {
       id: 'escape-curvature-sgd',
-      finding: 'log τ_SGD falls with the sharp basin’s curvature at a fixed barrier.',
+      finding: 'log τ_SGD falls with the sharp basin’s curvature at a fixed barrier (the population barrier ΔL̄ SGD escapes over).',
       criterion: 'the slope of log τ̂ against log λ_max over the curvature sweep has its 95% interval below 0',
       thisRun: sgdCurv ? `slope ${ci(sgdCurv)} over ${sgdCurv.points} points` : tooFew(count('sgd-curvature')),
       verdict: sgdCurv && sgdCurv.slopeUpper < 0 ? 'holds' : 'does not hold',
@@ -231,7 +232,7 @@ const pointKey = (p: EscapePoint) => `${p.dynamics}_B${p.batch}_lr${p.lr}_s${p.s
 /** Collects every point into the summary the report reads and `export` tabulates. */
 export const toy2dEscapeSummaryStage = defineStage({
   id: 'toy2d.escapeSummary',
-  version: 3,
+  version: 4,
   outputs: toy2dEscapeSummaryOutputs,
   description: 'toy2d escape laws: censored mean escape times with 95% intervals, the fitted laws, and the findings',
   instances: (cfg) => (escapePoints(cfg).length > 0 ? [{}] : []),

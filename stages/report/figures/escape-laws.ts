@@ -11,7 +11,7 @@ import { kindStyle } from '../render/theme.ts';
 /** `toy2d.escapeSummary`'s outputs, as declared (stages/toy2d/outputs.ts). */
 export type EscapeLawsSummary = OutputsOf<typeof toy2dEscapeSummaryStage>;
 
-const CURVATURE_PANEL = 'sharp curvature λ_max (fixed data-free ΔL)';
+const CURVATURE_PANEL = 'sharp curvature λ_max (fixed barrier of the loss descended)';
 const BARRIER_PANEL = 'barrier of the loss descended (fixed curvature)';
 const PANEL: Record<string, { panel: string; x: string }> = {
   'sgd-ratio': { panel: 'B/η (SGD)', x: 'batchOverLr' },
@@ -94,6 +94,7 @@ export function escapeLawBlocks(s: EscapeLawsSummary): { blocks: ReportBlock[]; 
         'Every run starts at (1, 1); its escape time is the first iteration past the ridge of the data-free loss; runs that have not escaped by the horizon are censored (kept: they add their horizon to the time at risk), and τ̂ is the exponential maximum-likelihood mean T/d with a 95% likelihood-ratio interval. ' +
         'SGD draws a fresh minibatch of B points from the data distribution at every step (online SGD): on a fixed data set with η·λ_max ≤ 1 the iterate cannot leave the box of the per-example minima, so its escape would be decided by the data set’s extreme point rather than by the noise. ' +
         `GLD const adds isotropic Gaussian noise whose total variance per step is SGD’s at the sharp minimum of the scale-${base?.scale ?? 1} loss for the same B and η, η²·4.4·s₀²/B, held fixed across its curvature sweep (Xie et al.’s fixed-temperature Langevin setting). ` +
+        'Each curvature sweep holds the barrier of the loss its dynamics descends: GLD const’s data-free ΔL; SGD’s population barrier ΔL̄ at the base point’s value, the data-free ΔL of each scale solved for by Brent’s method (stages/toy2d/population-match.ts), so SGD’s curvature slope is not that of a falling barrier. ' +
         `${regime(table)} ` +
         `Lines are weighted least squares of log τ̂ with variance 1/escapes; slopes carry normal 95% intervals from those variances.${noEscape ? ` ${noEscape} point${noEscape === 1 ? '' : 's'} with no escape (τ̂ infinite) are left out of the figure and the fits.` : ''}`,
     },
@@ -103,7 +104,7 @@ export function escapeLawBlocks(s: EscapeLawsSummary): { blocks: ReportBlock[]; 
         id: 'beyond-escape-laws',
         title: 'Mean escape time from the toy’s sharp minimum against B/η, the sharp curvature and the barrier',
         caption:
-          'τ̂ = time at risk / escapes (censored runs kept), 95% likelihood-ratio intervals as bars; log τ̂ axis. Intervals without a finite upper end are drawn to twice the largest τ̂. Barrier panel: SGD against ΔL̄, the barrier of the population loss L̄ = E_x ℓ it descends; GLD const against the data-free ΔL of the loss it descends.',
+          'τ̂ = time at risk / escapes (censored runs kept), 95% likelihood-ratio intervals as bars; log τ̂ axis. Intervals without a finite upper end are drawn to twice the largest τ̂. Curvature panel: SGD at a fixed population ΔL̄, GLD const at a fixed data-free ΔL. Barrier panel: SGD against ΔL̄, the barrier of the population loss L̄ = E_x ℓ it descends; GLD const against the data-free ΔL of the loss it descends.',
         data,
         spec: {
           title: { text: 'Escape-time laws on the 2-D toy', subtitle: 'SGD and GLD const (isotropic, SGD’s total variance), from the sharp minimum' },
