@@ -37,7 +37,7 @@ const PRETRAIN_MEASURED =
   'as the code: 20,000 iterations (fashion.pretrain.iterations). Measured here on one seed (seed 0 of paper, native backend): ' +
   'the first 100 % fit at iteration 2750 (training loss 0.0145, test accuracy 68.63 %, λ_max 17.3 = 0.87·2/η), and at 20,000 ' +
   'training loss 8.2e-5, test accuracy 67.20 %, λ_max 0.67 = 0.03·2/η. Of the two, 20,000 iterations come closer to the paper’s 66.22 % (0.98 point off, about 2 binomial standard ' +
-  'errors of a 10,000-image test accuracy; the first fit 2.41 points off); one seed, so no seed spread was measured'
+  'errors of a 10,000-image test accuracy; the first fit 2.41 points off); one seed, so no seed spread was measured';
 
 /** The table. */
 export const DEVIATIONS: readonly Deviation[] = Object.freeze([

@@ -502,7 +502,7 @@ export const fashionBatchSummaryStage = defineStage({
   instances: (cfg) => (batchSizesOf(cfg).length > 0 ? [{}] : []),
   reads: [
     'fashion.batchSizes.sizes',
-    'fashion.batchSizes.kinds',
+    'fashion.batchSizes.kinds?',
     'fashion.dynamics.batchSize',
     'fashion.dynamics.kinds',
     'fashion.dynamics.lr',
