@@ -23,7 +23,7 @@ import { optionalConfig } from '../optional-config.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS } from '../noise/registry.ts';
 import { deriveSeed } from '../../pipeline/seed.ts';
-import { defineStage, type ConfigReader } from '../../pipeline/stage.ts';
+import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
 import { dynamicsMetrics } from '../dynamics/progress-metrics.ts';
 import { runDynamics, type DynamicsLog } from '../dynamics/run.ts';
 import type { HessianTopKOptions } from '../dynamics/statistics.ts';
@@ -93,38 +93,45 @@ export const fashionBatchDynamicsStage = defineStage({
   reads: ['seed', 'backend', 'fashion.dynamics.iterations', 'fashion.dynamics.lr', 'fashion.dynamics.logEvery', 'fashion.dynamics.sgd'],
   deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
   cost: (p, cfg) => batchDynamicsCost(p.batchSize, cfg),
-  async run(ctx, inputs) {
-    const fashion = fashionConfig(ctx.config);
-    const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    recordBackend(ctx, info);
-    const model = createCnn();
-    const { train, test, randomized, dispose } = batches(inputs.data);
-    try {
-      const r = await runDynamics({
-        model,
-        w0: inputs.start.w.data,
-        train,
-        randomized,
-        test,
-        kind: 'sgd',
-        noise: {},
-        refresh: 1,
-        lr: fashion('dynamics.lr'),
-        batchSize: ctx.params.batchSize,
-        iterations: fashion('dynamics.iterations'),
-        logEvery: fashion('dynamics.logEvery'),
-        checkpoints: [],
-        hessian: NO_HESSIAN,
-        rng: new Rng(ctx.seed),
-        signal: ctx.signal,
-        onProgress: (done, total, latest) => ctx.progress(done, total, 'iterations', dynamicsMetrics(latest)),
-      });
-      return { log: r.log, final: r.final };
-    } finally {
-      dispose();
-    }
-  },
+  run: (ctx, inputs) => runAtBatchSize(ctx, inputs, 'sgd', ctx.params.batchSize),
 });
+
+/** One run of `kind` at batch size m from a seed's sharp minimum, with `fashion.dynamics`' iterations, rate and logging. */
+async function runAtBatchSize(
+  ctx: StageContext,
+  inputs: { data: Parameters<typeof batches>[0]; start: { w: { data: Float32Array } } },
+  kind: NoiseKindName,
+  batchSize: number,
+): Promise<{ log: DynamicsLog[]; final: Float32Array }> {
+  const fashion = fashionConfig(ctx.config);
+  const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
+  recordBackend(ctx, info);
+  const { train, test, randomized, dispose } = batches(inputs.data);
+  try {
+    const r = await runDynamics({
+      model: createCnn(),
+      w0: inputs.start.w.data,
+      train,
+      randomized,
+      test,
+      kind,
+      noise: {},
+      refresh: 1,
+      lr: fashion('dynamics.lr'),
+      batchSize,
+      iterations: fashion('dynamics.iterations'),
+      logEvery: fashion('dynamics.logEvery'),
+      checkpoints: [],
+      hessian: NO_HESSIAN,
+      rng: new Rng(ctx.seed),
+      signal: ctx.signal,
+      onProgress: (done, total, latest) => ctx.progress(done, total, 'iterations', dynamicsMetrics(latest)),
+    });
+    return { log: r.log, final: r.final };
+  } finally {
+    dispose();
+  }
+}
 
 /** An M-SGD kind of fashion.batchSizes.kinds from the sharp minimum of one seed at batch size m (as fashion.batchDynamics runs SGD). */
 export const fashionBatchKindDynamicsStage = defineStage({
@@ -147,37 +154,7 @@ export const fashionBatchKindDynamicsStage = defineStage({
   reads: (p) => ['seed', 'backend', 'fashion.dynamics.iterations', 'fashion.dynamics.lr', 'fashion.dynamics.logEvery', `fashion.dynamics.${p.kind}`],
   deps: (p) => ({ data: dep(fashionDataStage), start: dep(fashionPretrainStage, { seed: p.seed }) }),
   cost: (p, cfg) => batchDynamicsCost(p.batchSize, cfg, p.kind as NoiseKindName),
-  async run(ctx, inputs) {
-    const fashion = fashionConfig(ctx.config);
-    const info = await initBackend(ctx.config<BackendName>('backend'), { threads: ctx.threads });
-    recordBackend(ctx, info);
-    const model = createCnn();
-    const { train, test, randomized, dispose } = batches(inputs.data);
-    try {
-      const r = await runDynamics({
-        model,
-        w0: inputs.start.w.data,
-        train,
-        randomized,
-        test,
-        kind: ctx.params.kind as NoiseKindName,
-        noise: {},
-        refresh: 1,
-        lr: fashion('dynamics.lr'),
-        batchSize: ctx.params.batchSize,
-        iterations: fashion('dynamics.iterations'),
-        logEvery: fashion('dynamics.logEvery'),
-        checkpoints: [],
-        hessian: NO_HESSIAN,
-        rng: new Rng(ctx.seed),
-        signal: ctx.signal,
-        onProgress: (done, total, latest) => ctx.progress(done, total, 'iterations', dynamicsMetrics(latest)),
-      });
-      return { log: r.log, final: r.final };
-    } finally {
-      dispose();
-    }
-  },
+  run: (ctx, inputs) => runAtBatchSize(ctx, inputs, ctx.params.kind as NoiseKindName, ctx.params.batchSize),
 });
 
 /** One (batch size, step) of SGD's short runs from θ0; losses are L(θ_t) − L(θ0) of the full-batch training loss. */
