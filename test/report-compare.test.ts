@@ -184,7 +184,7 @@ test.serial('a run whose report inputs are not cached is refused (exit 1), namin
     r.stderr,
     [
       'the comparison renders from cached outputs only, and some runs lack report inputs:',
-      "  run 'fashion.dynamics.lr=0.1': 2 of its 4 report inputs are not cached:",
+      "  run 'fashion.dynamics.lr=0.1': 2 of its 5 report inputs are not cached:",
       '    fashion.summary',
       '    fashion.theory[seed=0]',
       `    compute them with: sgd-noise run --profile tiny fashion.dynamics.lr=0.1 --project ${TINY_PROJECT} --cache ${cacheDir}`,

@@ -34,7 +34,7 @@ import { Rng } from '../numerics/random.ts';
 import { mean } from '../numerics/vector.ts';
 import { seedIndices } from '../seeds.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
-import { runExcursion } from './excursion.ts';
+import { runExcursion } from '../dynamics/excursion.ts';
 import { fashionConfig } from './config.ts';
 import { batchDynamicsCost, batchTheoryCost } from './cost.ts';
 import { fashionBatchDynamicsOutputs, fashionBatchSummaryOutputs, fashionBatchTheoryOutputs } from './outputs.ts';
@@ -338,7 +338,7 @@ export interface BatchSeedRow {
   finalTrainLoss: number;
   lossRise: number;
   randomFit: number | null;
-  /** The run's excursion (stages/fashion/excursion.ts): largest logged training loss over the start's, lowest random-label fit. */
+  /** The run's excursion (stages/dynamics/excursion.ts): largest logged training loss over the start's, lowest random-label fit. */
   peakLossRise: number;
   lowestRandomFit: number | null;
   testAccuracy: number | null;

@@ -29,7 +29,7 @@ import type { NoiseConfig, NoiseKindName } from '../noise/kind.ts';
 import { NOISE_KINDS, type NoiseKinds } from '../noise/registry.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend, recordBackend, type BackendName, gpusForBackend } from '../tf/backend.ts';
-import { runExcursion } from './excursion.ts';
+import { runExcursion } from '../dynamics/excursion.ts';
 import { fashionConfig } from './config.ts';
 import { dynamicsCost, indicatorCost, pretrainCost, probeCost } from './cost.ts';
 import { normalizePixels, prepareFashion } from './data.ts';

@@ -8,15 +8,7 @@ import { z } from 'zod';
 import { posInt } from '../config-schema.ts';
 import { dropForBarrier } from './barrier.ts';
 import { sgdCurvatureBarrier } from './population-match.ts';
-
-/**
- * The largest η·λ_max the study accepts. Xie, Sato & Sugiyama (ICLR 2021) and Mori et al. (ICML 2022) derive their laws
- * in the continuous-time (diffusion) limit η·λ → 0. In discrete time, isotropic noise of total variance V has the
- * stationary energy V/(2η(2 − ηλᵢ)) along eigendirection i, against V/(4η) in the limit: at η·λ_max ≤ 0.2 the
- * discrete factor 2/(2 − ηλ) stays within 1.11 (at 1.4, the paper's toy rate on scale 1.4, it is 3.3), and the slowest
- * mode of the sharp basin (λ_min = λ_max/10) relaxes over 1/(η·λ_min) ≥ 50 steps.
- */
-export const ESCAPE_ETA_LAMBDA_MAX = 0.2;
+import { ESCAPE_ETA_LAMBDA_MAX } from '../escape-regime.ts';
 
 /** One point of the B/η grid. */
 const ratio = z.object({ batch: posInt, lr: z.number().positive() }).strict();

@@ -131,7 +131,10 @@ test('a job still shown after the wait is named and the result is not ok', async
   t.is(r.lines.at(-1), 'still shown by Slurm after 0 s: 11 (COMPLETING)');
 });
 
-/** A child process holding the coordinator lock of `jobsFile`; on SIGTERM it writes `<dir>/terminated` and exits. */
+/**
+ * A child process holding the coordinator lock of `jobsFile`; on SIGTERM it writes `<dir>/terminated` and exits. Its
+ * handler is in place before it says `ready`: a SIGTERM before the handler would kill it by the default action.
+ */
 async function lockHolder(t: { teardown(fn: () => void): void }, jobsFile: string) {
   const module = fileURLToPath(new URL('../coordinator-lock.ts', import.meta.url));
   const dir = path.dirname(jobsFile);
@@ -143,8 +146,8 @@ async function lockHolder(t: { teardown(fn: () => void): void }, jobsFile: strin
       '--input-type=module',
       '-e',
       `import { writeFileSync } from 'node:fs'; import { CoordinatorLock } from ${JSON.stringify(module)};
-       CoordinatorLock.take(${JSON.stringify(`${jobsFile}.lock`)}, { runId: 'r1', label: 'Slurm' }); writeFileSync(${JSON.stringify(`${dir}/ready`)}, '');
        process.on('SIGTERM', () => { writeFileSync(${JSON.stringify(`${dir}/terminated`)}, ''); process.exit(143); });
+       CoordinatorLock.take(${JSON.stringify(`${jobsFile}.lock`)}, { runId: 'r1', label: 'Slurm' }); writeFileSync(${JSON.stringify(`${dir}/ready`)}, '');
        setInterval(() => {}, 1000);`,
     ],
     { stdio: 'inherit' },

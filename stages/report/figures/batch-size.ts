@@ -35,7 +35,7 @@ export function batchSizeFindings(table: readonly BatchSizeRow[]): BatchFinding[
   const notRun = `${table.length} batch size${table.length === 1 ? '' : 's'}: not judged (fewer than ${BATCH_MIN_SIZES})`;
   const per = (f: (r: BatchSizeRow) => number | null) => table.map((r) => `m=${r.batchSize}: ${sig3(f(r))}`).join(', ');
 
-  // Escape is judged by each run's excursion (stages/fashion/excursion.ts), as the report's escape claim is.
+  // Escape is judged by each run's excursion (stages/dynamics/excursion.ts), as the report's escape claim is.
   const fits = table.map((r) => r.lowestRandomFit);
   const rhoRise = spearman(
     traces,

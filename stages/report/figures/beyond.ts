@@ -7,7 +7,7 @@ import type { fashionSpectrumStage } from '../../fashion/spectrum.ts';
 import type { fashionTailIndexStage } from '../../fashion/tail-index.ts';
 import type { toy2dShapesSummaryStage } from '../../toy2d/shape-summary.ts';
 import type { ReportBlock, ReportSection } from '../document.ts';
-import { runExcursion } from '../../fashion/excursion.ts';
+import { runExcursion } from '../../dynamics/excursion.ts';
 import { kindLabel, kindStyle } from '../render/theme.ts';
 import { batchSizeBlocks, type BatchSummary } from './batch-size.ts';
 import { edgeOfStabilityBlocks } from './edge-of-stability.ts';

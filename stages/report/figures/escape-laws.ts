@@ -3,7 +3,7 @@
  * against B/η, log λ_max and ΔL (SGD and GLD const), the fitted lines' table, every point's table, and the findings.
  */
 import type { OutputsOf } from '../../../pipeline/deps.ts';
-import { ESCAPE_ETA_LAMBDA_MAX } from '../../toy2d/escape-config.ts';
+import { ESCAPE_ETA_LAMBDA_MAX } from '../../escape-regime.ts';
 import type { toy2dEscapeSummaryStage } from '../../toy2d/escape-summary.ts';
 import type { ReportBlock } from '../document.ts';
 import { kindStyle } from '../render/theme.ts';
