@@ -379,6 +379,7 @@ const TOY2D = [
   '--only',
   'toy2d.*',
   'toy2d.shapes.enabled=false',
+  'toy2d.escapeLaws.enabled=false',
   'toy2d.kinds=["gd","sgd","gld_diag"]',
   'toy2d.repeats=6',
   'toy2d.iterations=60',
