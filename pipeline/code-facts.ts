@@ -7,6 +7,7 @@
  * await codeFacts('/work/sgd-noise'); // { commit: '3f9a…', dirty: false, lockfileSha256: 'ab12…' }
  * ```
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,27 +57,34 @@ function lockfileHash(root: string): string | null {
 
 /** Runs git in `root` (no shell, a short timeout, it dies with this process); its stdout, or why it gave none. */
 async function git(root: string, args: readonly string[]): Promise<{ stdout: string } | { reason: string }> {
-  const { execa } = await import('execa'); // loaded on first use (see pipeline/child-cost.ts)
-  const r = await execa(...dieWithParent('git', args), {
-    cwd: root,
-    reject: false,
-    stdin: 'ignore',
-    timeout: GIT_TIMEOUT_MS,
-    // No optional locks: `git status` must not take the index lock of a checkout someone is working in.
-    env: { LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' },
+  // node:child_process, not execa: every run asks git, and execa is about a hundred modules to load (pipeline/child-cost.ts).
+  const [file, fileArgs] = dieWithParent('git', args);
+  const r = await new Promise<{ error: (Error & { code?: unknown; killed?: boolean }) | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(
+      file,
+      fileArgs,
+      {
+        cwd: root,
+        timeout: GIT_TIMEOUT_MS,
+        maxBuffer: 256 * 1024 * 1024,
+        // No optional locks: `git status` must not take the index lock of a checkout someone is working in.
+        env: { ...process.env, LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0' },
+      },
+      (error, stdout, stderr) => resolve({ error, stdout, stderr }),
+    );
+    child.stdin?.end();
   });
-  if ((r as { code?: string }).code === 'ENOENT') return { reason: 'git is not installed' };
-  if (r.timedOut) return { reason: `git ${args[0]} took longer than ${GIT_TIMEOUT_MS / 1000} s` };
-  if (r.exitCode === 0) return { stdout: String(r.stdout ?? '') };
-  const stderr = String(r.stderr ?? '');
-  if (/not a git repository/i.test(stderr)) return { reason: 'not a git checkout' };
-  if (/Needed a single revision|unknown revision/i.test(stderr)) return { reason: 'no commit yet' };
+  if (r.error === null) return { stdout: r.stdout };
+  if (r.error.code === 'ENOENT') return { reason: 'git is not installed' };
+  if (r.error.killed) return { reason: `git ${args[0]} took longer than ${GIT_TIMEOUT_MS / 1000} s` };
+  if (/not a git repository/i.test(r.stderr)) return { reason: 'not a git checkout' };
+  if (/Needed a single revision|unknown revision/i.test(r.stderr)) return { reason: 'no commit yet' };
   // Say what git said: a repository owned by another user (safe.directory), a damaged one.
   const last =
-    stderr
+    r.stderr
       .trim()
       .split('\n')
       .at(-1)
       ?.replace(/^fatal:\s*/, '') ?? '';
-  return { reason: last || `git ${args[0]} failed (exit code ${r.exitCode ?? 'none'})` };
+  return { reason: last || `git ${args[0]} failed (exit code ${typeof r.error.code === 'number' ? r.error.code : 'none'})` };
 }

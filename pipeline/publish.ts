@@ -3,7 +3,7 @@
  * the published file and `--publish-dir`, the option that moves published files. `publishOutputs` publishes what a
  * stage's `publish` names, once its entry is in the cache (the runner calls it after every hit and run).
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CacheStore } from '../cache/store.ts';
 import { NDArray, type Json } from '../cache/values.ts';
@@ -12,7 +12,10 @@ import { FileError } from './errors.ts';
 import { makeDirs } from './make-dirs.ts';
 import type { PlanNode } from './plan.ts';
 
-/** Writes one output value to `file`: strings as text, byte arrays as bytes, other JSON pretty-printed. */
+/**
+ * Writes one output value to `file`: strings as text, byte arrays as bytes, other JSON pretty-printed. A file that
+ * already holds exactly these bytes is left as it is (a run with every instance cached republishes the whole report).
+ */
 export function writeOutputFile(file: string, value: NDArray | Json): void {
   let bytes: Uint8Array | string;
   if (value instanceof NDArray) {
@@ -20,6 +23,7 @@ export function writeOutputFile(file: string, value: NDArray | Json): void {
     bytes = value.data as Uint8Array;
   } else if (typeof value === 'string') bytes = value;
   else bytes = `${JSON.stringify(value, null, 2)}\n`;
+  if (holds(file, bytes)) return;
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     makeDirs(path.dirname(file));
@@ -29,6 +33,18 @@ export function writeOutputFile(file: string, value: NDArray | Json): void {
     rmSync(tmp, { force: true });
     const failed = (err as { path?: string }).path;
     throw new FileError(failed === undefined || failed === tmp ? file : failed, err, 'publish');
+  }
+}
+
+/** Whether `file` is a regular file whose content is exactly `bytes` (false when it cannot be read). */
+function holds(file: string, bytes: Uint8Array | string): boolean {
+  const expected = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile() || stat.size !== expected.byteLength) return false;
+    return Buffer.compare(readFileSync(file), expected) === 0;
+  } catch {
+    return false;
   }
 }
 

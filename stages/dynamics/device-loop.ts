@@ -8,7 +8,8 @@
  * finite, and is read with each log row, so a diverged run still fails naming that iteration. The same options and
  * results as `runDynamics`, which calls this on webgpu; the random stream is consumed in the same order.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Scalar, Tensor1D } from '@tensorflow/tfjs';
 import { deviceNoise, type DeviceNoise } from '../noise/device.ts';
 import type { NoiseSampler } from '../noise/kind.ts';
 import { noiseKind } from '../noise/registry.ts';
@@ -33,7 +34,7 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
   const checkpoints: { iteration: number; w: Float32Array }[] = [];
   const wanted = new Set(o.checkpoints);
   const w = tf.variable(tf.tensor1d(o.w0), false);
-  let firstBad: tf.Scalar = tf.keep(tf.scalar(Infinity));
+  let firstBad: Scalar = tf.keep(tf.scalar(Infinity));
   let sampler: NoiseSampler | undefined;
   let noise: DeviceNoise | undefined;
   let refreshes = 0;
@@ -74,8 +75,8 @@ export async function runDynamicsOnDevice(o: DynamicsOptions): Promise<DynamicsR
         // a non-finite loss, or a non-finite entry of θ (which makes its sum non-finite)
         const total = tf.add(value, tf.sum(next));
         const bad = tf.logicalOr(tf.isNaN(total), tf.isInf(total));
-        w.assign(next as tf.Tensor1D);
-        return tf.minimum(firstBad, tf.where(bad, tf.scalar(t), tf.scalar(Infinity))) as tf.Scalar;
+        w.assign(next as Tensor1D);
+        return tf.minimum(firstBad, tf.where(bad, tf.scalar(t), tf.scalar(Infinity))) as Scalar;
       });
       firstBad.dispose();
       firstBad = tf.keep(nextBad);

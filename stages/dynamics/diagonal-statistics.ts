@@ -3,7 +3,8 @@
  * covariance and its trace, from the minibatch gradients of `batches` random minibatches of m (the paper's SVHN /
  * CIFAR-10 protocol), accumulated coordinate-wise in float64 without storing the gradients.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { TypedArray } from '@tensorflow/tfjs';
 import { minibatchValueAndGrad } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import type { NoiseKindName, NoiseNeeds, NoiseStats } from '../noise/kind.ts';
@@ -31,7 +32,7 @@ export async function diagonalMinibatchStats(
   const m2 = new Float64Array(D);
   for (let b = 1; b <= o.batches; b++) {
     const { value, grad } = minibatchValueAndGrad(model, w, train, o.rng.permutation(n).subarray(0, o.batchSize));
-    let g: tf.TypedArray;
+    let g: TypedArray;
     try {
       g = await readTensor(grad);
     } finally {

@@ -4,7 +4,7 @@
  * minibatch of m examples, or, for the M-SGD kinds, the gradient of the loss with example weights drawn every step. Logs training, clean / random-label and test metrics on a schedule and keeps the weights
  * at the checkpoints for later curvature probing.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import type { NoiseConfig, NoiseKindName, NoiseNeeds, NoiseSampler, NoiseStats } from '../noise/kind.ts';
 import { noisyStep } from '../noise/placement.ts';

@@ -7,7 +7,8 @@
  * gradient and HVP than uniform random pixels here; trained and initial weights cost the same). Every timed call ends
  * by awaiting a read of its result, so on webgpu (timed by the wall clock) the device's work is inside the timing.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Scalar, Tensor1D } from '@tensorflow/tfjs';
 import { evaluateClassifier } from '../models/evaluate.ts';
 import { minibatchGradientCovariance } from '../dynamics/statistics.ts';
 import { createCnn } from '../models/cnn.ts';
@@ -140,7 +141,7 @@ export async function measureFashionCosts(
 }
 
 /** Reads a value and gradient back to JS, as the training loops do (awaited: on webgpu it waits for the device), and frees them. */
-async function read(r: { value: tf.Scalar; grad: tf.Tensor1D }): Promise<void> {
+async function read(r: { value: Scalar; grad: Tensor1D }): Promise<void> {
   try {
     await readAll([r.grad, r.value]);
   } finally {

@@ -4,7 +4,7 @@
  * (Tr(HΣ_kind) of every kind) and at each dynamics' checkpoints → a summary over seeds.
  */
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
 import { NDArray, type LoadedArtifacts } from '../../cache/values.ts';
 import { dep, inputs as allOf, named, type ParamsOf, type StageHandle } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';

@@ -9,7 +9,8 @@
  * everything derived from it are chunk-size-weighted sums, so results do not depend on the chunking beyond float32
  * rounding) to bound memory.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import type { DeviceOperator } from '../numerics/device-operator.ts';
 import type { LinearOperator } from '../numerics/operator.ts';
 import { evaluateClassifier } from './evaluate.ts';
@@ -37,7 +38,7 @@ export function batchSize(batch: Batch): number {
 export function sliceBatch(batch: Batch, start: number, size: number): Batch {
   const n = batchSize(batch);
   if (start < 0 || size < 1 || start + size > n) throw new Error(`sliceBatch: rows [${start}, ${start + size}) of ${n}`);
-  const cut = (t: tf.Tensor) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]);
+  const cut = (t: Tensor) => tf.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]);
   return batch.y ? { x: cut(batch.x), y: cut(batch.y) } : { x: cut(batch.x) };
 }
 
@@ -56,7 +57,7 @@ export function disposeBatch(batch: Batch): void {
 }
 
 /** Runs `f` on each chunk with weight n_chunk / n and sums the (tensor) results; memory stays at one chunk. */
-function overChunks<T extends tf.Tensor>(batch: Batch, opts: ChunkOptions, f: (chunk: Batch, weight: number) => T): T {
+function overChunks<T extends Tensor>(batch: Batch, opts: ChunkOptions, f: (chunk: Batch, weight: number) => T): T {
   const n = batchSize(batch);
   const size = Math.min(n, Math.max(1, Math.floor(opts.chunkSize ?? n)));
   if (size >= n) return tf.tidy(() => f(batch, 1));
@@ -75,17 +76,17 @@ function overChunks<T extends tf.Tensor>(batch: Batch, opts: ChunkOptions, f: (c
 }
 
 /** Mean loss and its gradient: `const {value, grad} = valueAndGrad(model, w, batch)` (a minibatch is just a batch). */
-export function valueAndGrad(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): { value: tf.Scalar; grad: tf.Tensor1D } {
+export function valueAndGrad(model: FlatModel, w: Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): { value: Scalar; grad: Tensor1D } {
   const fused = opts.fused === false ? null : model.fusedValueAndGrad?.(w, batch);
   if (fused) return { value: tf.scalar(fused.value), grad: tf.tensor1d(fused.grad) };
   const p = asParamTensor(w, model.size);
   try {
     const stacked = overChunks(batch, opts, (chunk, weight) => {
-      const { value, grad } = tf.valueAndGrad((u: tf.Tensor) => model.loss(u as tf.Tensor1D, chunk))(p.w);
-      return tf.concat([tf.reshape(tf.mul(value, weight), [1]), tf.mul(grad, weight)]) as tf.Tensor1D;
+      const { value, grad } = tf.valueAndGrad((u: Tensor) => model.loss(u as Tensor1D, chunk))(p.w);
+      return tf.concat([tf.reshape(tf.mul(value, weight), [1]), tf.mul(grad, weight)]) as Tensor1D;
     });
-    const [value, grad] = tf.split(stacked, [1, model.size]) as [tf.Tensor1D, tf.Tensor1D];
-    const scalar = tf.reshape(value, []) as tf.Scalar;
+    const [value, grad] = tf.split(stacked, [1, model.size]) as [Tensor1D, Tensor1D];
+    const scalar = tf.reshape(value, []) as Scalar;
     tf.dispose([stacked, value]);
     return { value: scalar, grad };
   } finally {
@@ -99,7 +100,7 @@ export function valueAndGrad(model: FlatModel, w: tf.Tensor1D | Float32Array, ba
  */
 export async function valueAndGradRead(
   model: FlatModel,
-  w: tf.Tensor1D | Float32Array,
+  w: Tensor1D | Float32Array,
   batch: Batch,
   opts: ChunkOptions = {},
 ): Promise<{ value: number; grad: Float32Array }> {
@@ -117,10 +118,10 @@ export async function valueAndGradRead(
 /** Mean loss and gradient on the minibatch `indices` of `batch` (gathered, used, and freed). */
 export function minibatchValueAndGrad(
   model: FlatModel,
-  w: tf.Tensor1D | Float32Array,
+  w: Tensor1D | Float32Array,
   batch: Batch,
   indices: ArrayLike<number>,
-): { value: tf.Scalar; grad: tf.Tensor1D } {
+): { value: Scalar; grad: Tensor1D } {
   const fused = model.fusedValueAndGrad?.(w, batch, indices);
   if (fused) return { value: tf.scalar(fused.value), grad: tf.tensor1d(fused.grad) };
   const mini = gatherBatch(batch, indices);
@@ -141,22 +142,22 @@ export function minibatchValueAndGrad(
  */
 export function weightedValueAndGrad(
   model: FlatModel,
-  w: tf.Tensor1D | Float32Array,
+  w: Tensor1D | Float32Array,
   batch: Batch,
   weights: Float64Array,
   opts: ChunkOptions = {},
-): { value: tf.Scalar; grad: tf.Tensor1D } {
+): { value: Scalar; grad: Tensor1D } {
   const n = batchSize(batch);
   if (weights.length !== n) throw new Error(`weightedValueAndGrad: ${weights.length} weights for ${n} examples`);
   const rows: number[] = [];
   for (let i = 0; i < n; i++) if (weights[i] !== 0) rows.push(i);
-  if (rows.length === 0) return { value: tf.scalar(0), grad: tf.zeros([model.size]) as tf.Tensor1D };
+  if (rows.length === 0) return { value: tf.scalar(0), grad: tf.zeros([model.size]) as Tensor1D };
   const c = weights[rows[0]!]!;
   if (rows.every((i) => weights[i] === c)) {
     const mini = rows.length === n ? valueAndGrad(model, w, batch, opts) : minibatchValueAndGrad(model, w, batch, rows);
     const scale = (c * rows.length) / n;
     if (scale === 1) return mini;
-    const out = tf.tidy(() => ({ value: tf.mul(mini.value, scale) as tf.Scalar, grad: tf.mul(mini.grad, scale) as tf.Tensor1D }));
+    const out = tf.tidy(() => ({ value: tf.mul(mini.value, scale) as Scalar, grad: tf.mul(mini.grad, scale) as Tensor1D }));
     tf.dispose([mini.value, mini.grad]);
     return out;
   }
@@ -168,25 +169,25 @@ export function weightedValueAndGrad(
       // chunks of the kept rows, each with its own slice of the weights; memory stays at one chunk
       const k = rows.length;
       const size = Math.min(k, Math.max(1, Math.floor(opts.chunkSize ?? k)));
-      let stacked: tf.Tensor1D | null = null;
+      let stacked: Tensor1D | null = null;
       for (let start = 0; start < k; start += size) {
         const len = Math.min(size, k - start);
         const piece = tf.tidy(() => {
           const chunk = len === k ? part : sliceBatch(part, start, len);
           const wc = len === k ? kept : tf.slice(kept, [start], [len]);
-          const loss = (u: tf.Tensor) => tf.sum(tf.mul(model.perExampleLoss(u as tf.Tensor1D, chunk), wc)) as tf.Scalar;
+          const loss = (u: Tensor) => tf.sum(tf.mul(model.perExampleLoss(u as Tensor1D, chunk), wc)) as Scalar;
           const { value, grad } = tf.valueAndGrad(loss)(p.w);
-          return tf.concat([tf.reshape(value, [1]), grad]) as tf.Tensor1D;
+          return tf.concat([tf.reshape(value, [1]), grad]) as Tensor1D;
         });
         if (stacked === null) stacked = piece;
         else {
-          const next: tf.Tensor1D = tf.add(stacked, piece);
+          const next: Tensor1D = tf.add(stacked, piece);
           tf.dispose([stacked, piece]);
           stacked = next;
         }
       }
-      const [value, grad] = tf.split(stacked!, [1, model.size]) as [tf.Tensor1D, tf.Tensor1D];
-      const scalar = tf.reshape(value, []) as tf.Scalar;
+      const [value, grad] = tf.split(stacked!, [1, model.size]) as [Tensor1D, Tensor1D];
+      const scalar = tf.reshape(value, []) as Scalar;
       tf.dispose([stacked!, value]);
       return { value: scalar, grad };
     } finally {
@@ -199,7 +200,7 @@ export function weightedValueAndGrad(
 }
 
 /** Mean loss in float64 (per-example float32 losses summed in float64). Example: `await meanLoss(model, w, batch)`. */
-export async function meanLoss(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<number> {
+export async function meanLoss(model: FlatModel, w: Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<number> {
   const p = asParamTensor(w, model.size);
   try {
     const n = batchSize(batch);
@@ -221,13 +222,13 @@ export async function meanLoss(model: FlatModel, w: tf.Tensor1D | Float32Array, 
 }
 
 /** ∇ℓᵢ(w) for every example as an n×D float32 matrix, from batched backward passes (one per chunk). */
-export function perExampleGradients(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): tf.Tensor2D {
+export function perExampleGradients(model: FlatModel, w: Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Tensor2D {
   const p = asParamTensor(w, model.size);
   try {
     const n = batchSize(batch);
     const size = Math.min(n, Math.max(1, Math.floor(opts.chunkSize ?? n)));
     if (size >= n) return model.perExampleGradients(p.w, batch);
-    const parts: tf.Tensor2D[] = [];
+    const parts: Tensor2D[] = [];
     for (let start = 0; start < n; start += size) {
       parts.push(tf.tidy(() => model.perExampleGradients(p.w, sliceBatch(batch, start, Math.min(size, n - start)))));
     }
@@ -240,15 +241,15 @@ export function perExampleGradients(model: FlatModel, w: tf.Tensor1D | Float32Ar
 }
 
 /** The test oracle for `perExampleGradients`: one gradient of the loss of each single example, stacked (slow). */
-export function perExampleGradientsLoop(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch): tf.Tensor2D {
+export function perExampleGradientsLoop(model: FlatModel, w: Tensor1D | Float32Array, batch: Batch): Tensor2D {
   const p = asParamTensor(w, model.size);
   try {
     const n = batchSize(batch);
-    const rows: tf.Tensor1D[] = [];
+    const rows: Tensor1D[] = [];
     for (let i = 0; i < n; i++) {
-      rows.push(tf.tidy(() => gradOf((u: tf.Tensor1D) => model.loss(u, sliceBatch(batch, i, 1)))(p.w)));
+      rows.push(tf.tidy(() => gradOf((u: Tensor1D) => model.loss(u, sliceBatch(batch, i, 1)))(p.w)));
     }
-    const out = tf.stack(rows) as tf.Tensor2D;
+    const out = tf.stack(rows) as Tensor2D;
     tf.dispose(rows);
     return out;
   } finally {
@@ -260,13 +261,13 @@ export function perExampleGradientsLoop(model: FlatModel, w: tf.Tensor1D | Float
  * Exact Hessian-vector product H(w)·v of the mean loss, by double backprop: ∇_w(∇_w L(w) · v). Example:
  * `hvp(model, w, batch, v)`. Float32 throughout; requires the gradient registrations of initBackend.
  */
-export function hvp(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, v: tf.Tensor1D | Float32Array, opts: ChunkOptions = {}): tf.Tensor1D {
+export function hvp(model: FlatModel, w: Tensor1D | Float32Array, batch: Batch, v: Tensor1D | Float32Array, opts: ChunkOptions = {}): Tensor1D {
   const p = asParamTensor(w, model.size);
   const q = asParamTensor(v, model.size);
   try {
     return overChunks(batch, opts, (chunk, weight) => {
-      const inner = gradOf((u: tf.Tensor1D) => model.loss(u, chunk));
-      const hv = gradOf((u: tf.Tensor1D) => tf.sum(tf.mul(inner(u), q.w)))(p.w);
+      const inner = gradOf((u: Tensor1D) => model.loss(u, chunk));
+      const hv = gradOf((u: Tensor1D) => tf.sum(tf.mul(inner(u), q.w)))(p.w);
       return weight === 1 ? hv : tf.mul(hv, weight);
     });
   } finally {
@@ -278,7 +279,7 @@ export function hvp(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batc
 /** Hessian-vector products at one fixed (w, batch), sharing one recorded forward + first backward pass. */
 export interface HvpSession {
   /** H(w)·v for the session's w and batch (a new tensor). */
-  hvp(v: tf.Tensor1D | Float32Array): tf.Tensor1D;
+  hvp(v: Tensor1D | Float32Array): Tensor1D;
   /** Frees the recorded tape (the forward activations and first-backward tensors saved for the second pass). */
   dispose(): void;
 }
@@ -289,16 +290,16 @@ export interface HvpSession {
  * per product instead of 2.5 on the paper CNN. Holds the recorded activations until `dispose()`. Example:
  * `const s = hvpSession(model, w, batch); s.hvp(v1); s.hvp(v2); s.dispose()`.
  */
-export function hvpSession(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch): HvpSession {
+export function hvpSession(model: FlatModel, w: Tensor1D | Float32Array, batch: Batch): HvpSession {
   const wt = tf.keep(w instanceof tf.Tensor ? tf.clone(w) : tf.tensor1d(w));
   if (wt.shape[0] !== model.size) {
     wt.dispose();
     throw new Error(`hvpSession: w has ${wt.shape[0]} entries, ${model.name} has ${model.size}`);
   }
-  let g: tf.Tensor1D;
+  let g: Tensor1D;
   let tape: Tape;
   try {
-    ({ result: g, tape } = recordTape(() => tf.keep(tf.tidy(() => gradOf((u: tf.Tensor1D) => model.loss(u, batch))(wt)))));
+    ({ result: g, tape } = recordTape(() => tf.keep(tf.tidy(() => gradOf((u: Tensor1D) => model.loss(u, batch))(wt)))));
   } catch (err) {
     wt.dispose();
     throw err;
@@ -310,7 +311,7 @@ export function hvpSession(model: FlatModel, w: tf.Tensor1D | Float32Array, batc
       if (disposed) throw new Error('hvpSession: hvp after dispose()');
       const q = asParamTensor(v, model.size);
       try {
-        return tapeVjp(filtered, [wt], g, q.w)[0] as tf.Tensor1D;
+        return tapeVjp(filtered, [wt], g, q.w)[0] as Tensor1D;
       } finally {
         if (q.owned) q.w.dispose();
       }
@@ -350,7 +351,7 @@ export interface HessianOptions extends ChunkOptions {
  * Hessian-vector product; `matvecTensor` is the same product on a tensor, left on the device (what deviceLanczos
  * uses on webgpu). Call `dispose()` when done. Example: `lanczos(hessianOperator(model, w, batch), 20)`.
  */
-export function hessianOperator(model: FlatModel, w: tf.Tensor1D | Float32Array | Float64Array, batch: Batch, opts: HessianOptions = {}): DisposableOperator {
+export function hessianOperator(model: FlatModel, w: Tensor1D | Float32Array | Float64Array, batch: Batch, opts: HessianOptions = {}): DisposableOperator {
   const wt = tf.keep(w instanceof tf.Tensor ? tf.clone(w) : tf.tensor1d(Float32Array.from(w)));
   if (wt.shape[0] !== model.size) {
     wt.dispose();
@@ -367,19 +368,19 @@ export function hessianOperator(model: FlatModel, w: tf.Tensor1D | Float32Array 
       sessions.push({ session: hvpSession(model, wt, chunk ?? batch), weight: m / n, chunk });
     }
   }
-  const sessionsHvp = (v: Float32Array | tf.Tensor1D): tf.Tensor1D =>
+  const sessionsHvp = (v: Float32Array | Tensor1D): Tensor1D =>
     tf.tidy(() => {
-      let acc: tf.Tensor1D | null = null;
+      let acc: Tensor1D | null = null;
       for (const { session, weight } of sessions) {
-        const part = weight === 1 ? session.hvp(v) : (tf.mul(session.hvp(v), weight) as tf.Tensor1D);
-        acc = acc ? (tf.add(acc, part) as tf.Tensor1D) : part;
+        const part = weight === 1 ? session.hvp(v) : (tf.mul(session.hvp(v), weight) as Tensor1D);
+        acc = acc ? (tf.add(acc, part) as Tensor1D) : part;
       }
       return acc!;
     });
   let disposed = false;
   return {
     size: model.size,
-    matvecTensor(v: tf.Tensor1D): tf.Tensor1D {
+    matvecTensor(v: Tensor1D): Tensor1D {
       if (disposed) throw new Error('hessianOperator: matvec after dispose()');
       if (v.shape.length !== 1 || v.shape[0] !== model.size) throw new Error(`hessianOperator: vector of shape [${v.shape}], expected [${model.size}]`);
       return reuse ? sessionsHvp(v) : hvp(model, wt, batch, v, opts);
@@ -408,7 +409,7 @@ export function hessianOperator(model: FlatModel, w: tf.Tensor1D | Float32Array 
 }
 
 /** The dense D×D Hessian (row-major float64), assembled column by column from D HVPs; for small models only. */
-export async function denseHessian(model: FlatModel, w: tf.Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<Float64Array> {
+export async function denseHessian(model: FlatModel, w: Tensor1D | Float32Array, batch: Batch, opts: ChunkOptions = {}): Promise<Float64Array> {
   const D = model.size;
   if (D > 4096) throw new Error(`denseHessian: D = ${D} is too large for a dense Hessian (limit 4096)`);
   const op = hessianOperator(model, w, batch, opts);

@@ -1,5 +1,6 @@
 /** Loss and accuracy of a classifier on labelled images, in chunks, optionally split by a 0/1 group mask. */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { TypedArray } from '@tensorflow/tfjs';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { readAll, readTensor } from '../tf/read.ts';
 
@@ -40,10 +41,10 @@ export async function evaluateClassifier(
         }
         return [model.perExampleLoss(wt, { x, y }), tf.argMax(model.predict(wt, x), 1)];
       });
-      let l: tf.TypedArray;
-      let p: tf.TypedArray;
+      let l: TypedArray;
+      let p: TypedArray;
       try {
-        [l, p] = (await readAll([losses, predicted])) as [tf.TypedArray, tf.TypedArray];
+        [l, p] = (await readAll([losses, predicted])) as [TypedArray, TypedArray];
       } finally {
         tf.dispose([losses, predicted]);
       }

@@ -7,7 +7,8 @@
  * exact. The gradient is the same function as the tape's, summed in a different order (float64 across blocks of 32
  * examples), and bit-identical for every thread count.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Tensor, Tensor1D } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nativeKernelsActive } from '../tf/kernels/register_all_kernels.ts';
 import { nativeAddon } from '../tf/native.ts';
@@ -71,7 +72,7 @@ export function nativeProgram(layers: readonly Layer[], shapes: readonly (readon
 }
 
 /** The float32 (or int32) values of a tensor: a view of the wasm heap on wasm, else a read-back copy. */
-function values(t: tf.Tensor): Float32Array | Int32Array {
+function values(t: Tensor): Float32Array | Int32Array {
   const backend = tf.backend() as Partial<BackendWasm>;
   if (typeof backend.typedArrayFromHeap === 'function') return backend.typedArrayFromHeap(t) as Float32Array | Int32Array;
   return t.dataSync() as Float32Array | Int32Array;
@@ -89,7 +90,7 @@ function allRows(n: number): Int32Array {
  */
 export function fusedValueAndGrad(
   program: Int32Array,
-  w: tf.Tensor1D | Float32Array,
+  w: Tensor1D | Float32Array,
   batch: Batch,
   rows?: ArrayLike<number>,
 ): { value: number; grad: Float32Array } | null {

@@ -4,13 +4,14 @@
  * All tensor-valued methods return new tensors that the caller owns (dispose them or call inside tf.tidy), and
  * none of them modifies its arguments. Losses are per-example losses ℓᵢ(w); `loss` is their mean over the batch.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import type { Rng } from '../numerics/random.ts';
 
 /** A batch: inputs x [n, ...inputShape] and, for supervised models, targets y [n] (int32 labels or float32). */
 export interface Batch {
-  readonly x: tf.Tensor;
-  readonly y?: tf.Tensor;
+  readonly x: Tensor;
+  readonly y?: Tensor;
 }
 
 /** One named block of the flat parameter vector, stored row-major at [offset, offset + size). */
@@ -34,20 +35,20 @@ export interface FlatModel {
   /** A fresh initial parameter vector drawn from `rng` (deterministic given the seed). */
   init(rng: Rng): Float32Array;
   /** Per-example losses ℓᵢ(w), shape [n]. */
-  perExampleLoss(w: tf.Tensor1D, batch: Batch): tf.Tensor1D;
+  perExampleLoss(w: Tensor1D, batch: Batch): Tensor1D;
   /** Mean loss (1/n) Σ ℓᵢ(w), a scalar. */
-  loss(w: tf.Tensor1D, batch: Batch): tf.Scalar;
+  loss(w: Tensor1D, batch: Batch): Scalar;
   /** The model's output for inputs x (class logits, or the prediction for regression models). */
-  predict(w: tf.Tensor1D, x: tf.Tensor): tf.Tensor;
+  predict(w: Tensor1D, x: Tensor): Tensor;
   /** ∇ℓᵢ(w) for every example as an n×D matrix, from one batched backward pass (no per-example loop). */
-  perExampleGradients(w: tf.Tensor1D, batch: Batch): tf.Tensor2D;
+  perExampleGradients(w: Tensor1D, batch: Batch): Tensor2D;
   /**
    * Mean loss and gradient over the examples `rows` of the batch (all by default) in one native call, or null where
    * that path does not apply (another backend, a layer or head it lacks); stages/models/fused.ts. Optional.
    */
-  fusedValueAndGrad?(w: tf.Tensor1D | Float32Array, batch: Batch, rows?: ArrayLike<number>): { value: number; grad: Float32Array } | null;
+  fusedValueAndGrad?(w: Tensor1D | Float32Array, batch: Batch, rows?: ArrayLike<number>): { value: number; grad: Float32Array } | null;
   /** Per-example losses and the outputs `predict` gives, from ONE forward pass (optional; evaluation uses it). */
-  lossAndPrediction?(w: tf.Tensor1D, batch: Batch): { losses: tf.Tensor1D; prediction: tf.Tensor };
+  lossAndPrediction?(w: Tensor1D, batch: Batch): { losses: Tensor1D; prediction: Tensor };
 }
 
 /** Lays out named blocks one after another: `layoutParams([{name: 'w', shape: [2]}])`. */
@@ -62,7 +63,7 @@ export function layoutParams(blocks: readonly { name: string; shape: readonly nu
 }
 
 /** Splits a flat vector into its blocks, reshaped (differentiable: the gradient of the split is one concat). */
-export function unflatten(w: tf.Tensor1D, params: readonly ParamSpec[]): tf.Tensor[] {
+export function unflatten(w: Tensor1D, params: readonly ParamSpec[]): Tensor[] {
   const total = params.reduce((a, p) => a + p.size, 0);
   if (w.rank !== 1 || w.shape[0] !== total) {
     throw new Error(`unflatten: expected a parameter vector of length ${total}, got shape [${w.shape}]`);
@@ -94,7 +95,7 @@ export function checkBatch(model: Pick<FlatModel, 'name' | 'inputShape'>, batch:
 }
 
 /** A w tensor from a Float32Array (or the tensor itself); `owned` says whether the caller must dispose it. */
-export function asParamTensor(w: tf.Tensor1D | Float32Array, size: number): { w: tf.Tensor1D; owned: boolean } {
+export function asParamTensor(w: Tensor1D | Float32Array, size: number): { w: Tensor1D; owned: boolean } {
   if (w instanceof Float32Array) {
     if (w.length !== size) throw new Error(`expected ${size} parameters, got ${w.length}`);
     return { w: tf.tensor1d(w), owned: true };

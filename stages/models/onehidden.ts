@@ -5,7 +5,8 @@
  * All 3·hidden parameters start uniform(±√(6/(2·3·hidden))) (±0.1 for 100 units), as in the paper's released code,
  * where they are one flat TF1 variable under the default Glorot-uniform initialiser (fan-in = fan-out = its length).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import { uniformInit } from './inits.ts';
 import { sequentialModel, type Head } from './sequential.ts';
 
@@ -23,10 +24,10 @@ export function createOneHidden(options: OneHiddenOptions = {}) {
   const delta = options.delta ?? 1e-3;
   if (hidden < 2 || hidden % 2 !== 0) throw new Error(`createOneHidden: hidden must be even and ≥ 2, got ${hidden}`);
   const outWeights = new Float32Array(hidden).map((_, k) => (k < hidden / 2 ? 1 : -1));
-  const output = (h: tf.Tensor) => tf.clipByValue(tf.squeeze(tf.matMul(h as tf.Tensor2D, tf.tensor2d(outWeights, [hidden, 1])), [1]), delta, 1 - delta);
+  const output = (h: Tensor) => tf.clipByValue(tf.squeeze(tf.matMul(h as Tensor2D, tf.tensor2d(outWeights, [hidden, 1])), [1]), delta, 1 - delta);
   const head: Head = {
     needsTargets: true,
-    loss: (h, y) => tf.square(tf.sub(output(h), tf.cast(y!, 'float32'))) as tf.Tensor1D,
+    loss: (h, y) => tf.square(tf.sub(output(h), tf.cast(y!, 'float32'))) as Tensor1D,
     predict: output,
   };
   return sequentialModel({

@@ -10,7 +10,8 @@
  * gradients are rebuilt per example from the layer inputs (stages/models/per_example.ts). A layer kind without such
  * a rule would be an error naming it; all kinds here have one.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Scalar, Tensor, Tensor1D, Tensor2D, Tensor4D } from '@tensorflow/tfjs';
 import type { Rng } from '../numerics/random.ts';
 import { checkBatch, layoutParams, unflatten, type Batch, type FlatModel, type ParamSpec } from './model.ts';
 import { fusedValueAndGrad, nativeProgram } from './fused.ts';
@@ -45,9 +46,9 @@ export interface Head {
   /** Whether `loss` needs batch.y. */
   readonly needsTargets: boolean;
   /** Per-example losses [n] from the last layer's output and the targets. */
-  loss(out: tf.Tensor, y: tf.Tensor | undefined): tf.Tensor1D;
+  loss(out: Tensor, y: Tensor | undefined): Tensor1D;
   /** What `predict` returns (default: the last layer's output). */
-  predict?(out: tf.Tensor): tf.Tensor;
+  predict?(out: Tensor): Tensor;
   /**
    * The fused native loss this head computes, if any: 'softmax-cross-entropy' lets a model of layers that
    * stages/models/fused.ts covers take its one-call value and gradient. A head without it keeps tfjs's autodiff.
@@ -76,8 +77,8 @@ interface ParamLayer {
 
 /** Probes added to parametric layer outputs, and the layer inputs recorded (kept clones) for per-example gradients. */
 interface Tap {
-  readonly probes: readonly tf.Tensor[];
-  readonly inputs: tf.Tensor[];
+  readonly probes: readonly Tensor[];
+  readonly inputs: Tensor[];
 }
 
 /** A model from a layer list: `sequentialModel({name, inputShape: [28, 28, 1], layers, head, init})`. */
@@ -87,7 +88,7 @@ export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly la
   // the one-call native value and gradient, for heads that declare it and layers it covers (stages/models/fused.ts)
   const program = spec.head.fused === 'softmax-cross-entropy' ? nativeProgram(spec.layers, shapes, params) : null;
 
-  const forward = (ps: readonly tf.Tensor[], x: tf.Tensor, tap?: Tap): tf.Tensor => {
+  const forward = (ps: readonly Tensor[], x: Tensor, tap?: Tap): Tensor => {
     let h = x;
     let k = 0;
     for (const layer of spec.layers) {
@@ -98,15 +99,15 @@ export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly la
           if (tap) tap.inputs.push(tf.keep(tf.clone(h)));
           let z =
             layer.kind === 'conv2d'
-              ? tf.add(tf.conv2d(h as tf.Tensor4D, ps[pl.weight] as tf.Tensor4D, 1, layer.padding), ps[pl.bias]!)
-              : tf.add(tf.matMul(h as tf.Tensor2D, ps[pl.weight] as tf.Tensor2D), ps[pl.bias]!);
+              ? tf.add(tf.conv2d(h as Tensor4D, ps[pl.weight] as Tensor4D, 1, layer.padding), ps[pl.bias]!)
+              : tf.add(tf.matMul(h as Tensor2D, ps[pl.weight] as Tensor2D), ps[pl.bias]!);
           if (tap) z = tf.add(z, tap.probes[k]!);
           h = z;
           k++;
           break;
         }
         case 'maxpool':
-          h = tf.maxPool(h as tf.Tensor4D, layer.size, layer.size, 'valid');
+          h = tf.maxPool(h as Tensor4D, layer.size, layer.size, 'valid');
           break;
         case 'relu':
           h = tf.relu(h);
@@ -122,7 +123,7 @@ export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly la
     return h;
   };
 
-  const perExampleLossFrom = (ps: readonly tf.Tensor[], batch: Batch, tap?: Tap): tf.Tensor1D => {
+  const perExampleLossFrom = (ps: readonly Tensor[], batch: Batch, tap?: Tap): Tensor1D => {
     checkBatch(model, batch, spec.head.needsTargets);
     return spec.head.loss(forward(ps, batch.x, tap), batch.y);
   };
@@ -146,55 +147,55 @@ export function sequentialModel(spec: SequentialSpec): FlatModel & { readonly la
       }
       return w;
     },
-    perExampleLoss(w: tf.Tensor1D, batch: Batch): tf.Tensor1D {
+    perExampleLoss(w: Tensor1D, batch: Batch): Tensor1D {
       return tf.tidy(() => perExampleLossFrom(unflatten(w, params), batch));
     },
-    loss(w: tf.Tensor1D, batch: Batch): tf.Scalar {
-      return tf.tidy(() => tf.mean(perExampleLossFrom(unflatten(w, params), batch)) as tf.Scalar);
+    loss(w: Tensor1D, batch: Batch): Scalar {
+      return tf.tidy(() => tf.mean(perExampleLossFrom(unflatten(w, params), batch)) as Scalar);
     },
-    lossAndPrediction(w: tf.Tensor1D, batch: Batch): { losses: tf.Tensor1D; prediction: tf.Tensor } {
+    lossAndPrediction(w: Tensor1D, batch: Batch): { losses: Tensor1D; prediction: Tensor } {
       const [losses, prediction] = tf.tidy(() => {
         checkBatch(model, batch, spec.head.needsTargets);
         const out = forward(unflatten(w, params), batch.x);
-        return [spec.head.loss(out, batch.y), spec.head.predict ? spec.head.predict(out) : out] as [tf.Tensor1D, tf.Tensor];
+        return [spec.head.loss(out, batch.y), spec.head.predict ? spec.head.predict(out) : out] as [Tensor1D, Tensor];
       });
       return { losses, prediction };
     },
-    fusedValueAndGrad(w: tf.Tensor1D | Float32Array, batch: Batch, rows?: ArrayLike<number>) {
+    fusedValueAndGrad(w: Tensor1D | Float32Array, batch: Batch, rows?: ArrayLike<number>) {
       if (!program) return null;
       checkBatch(model, batch, true);
       const given = w instanceof Float32Array ? w.length : w.rank === 1 ? w.shape[0] : -1;
       if (given !== size) throw new Error(`${spec.name}: expected a parameter vector of length ${size}, got ${given}`);
       return fusedValueAndGrad(program, w, batch, rows);
     },
-    predict(w: tf.Tensor1D, x: tf.Tensor): tf.Tensor {
+    predict(w: Tensor1D, x: Tensor): Tensor {
       return tf.tidy(() => {
         checkBatch(model, { x }, false);
         const out = forward(unflatten(w, params), x);
         return spec.head.predict ? spec.head.predict(out) : out;
       });
     },
-    perExampleGradients(w: tf.Tensor1D, batch: Batch): tf.Tensor2D {
+    perExampleGradients(w: Tensor1D, batch: Batch): Tensor2D {
       const n = checkBatch(model, batch, spec.head.needsTargets);
-      const inputs: tf.Tensor[] = [];
+      const inputs: Tensor[] = [];
       try {
         return tf.tidy(() => {
           const ps = unflatten(w, params);
           const probes = paramLayers.map((pl) => tf.fill([n, ...pl.outShape], 0)); // tf.zeros is slow on wasm
-          const dz = tf.grads((...pr: tf.Tensor[]) => tf.sum(perExampleLossFrom(ps, batch, { probes: pr, inputs })))(probes);
-          const columns: tf.Tensor[] = [];
+          const dz = tf.grads((...pr: Tensor[]) => tf.sum(perExampleLossFrom(ps, batch, { probes: pr, inputs })))(probes);
+          const columns: Tensor[] = [];
           paramLayers.forEach((pl, l) => {
             const a = inputs[l]!;
             const d = dz[l]!;
             if (pl.layer.kind === 'conv2d') {
               const k = pl.layer.kernel;
-              columns.push(perExampleConvFilterGrads(a as tf.Tensor4D, d as tf.Tensor4D, k, k, pl.layer.padding));
-              columns.push(perExampleConvBiasGrads(d as tf.Tensor4D));
+              columns.push(perExampleConvFilterGrads(a as Tensor4D, d as Tensor4D, k, k, pl.layer.padding));
+              columns.push(perExampleConvBiasGrads(d as Tensor4D));
             } else {
-              columns.push(perExampleDenseWeightGrads(a as tf.Tensor2D, d as tf.Tensor2D), d);
+              columns.push(perExampleDenseWeightGrads(a as Tensor2D, d as Tensor2D), d);
             }
           });
-          return tf.concat(columns, 1) as tf.Tensor2D;
+          return tf.concat(columns, 1) as Tensor2D;
         });
       } finally {
         tf.dispose(inputs);

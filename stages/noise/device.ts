@@ -5,14 +5,15 @@
  * shape) and forms ξ on the device. The normals come from the same `Rng` in the same order as `sampleShape`, so a
  * draw is the same Gaussian vector up to float32 rounding (ξ = Rᵀz is a float32 matmul here, a float64 sum there).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import type { Rng } from '../numerics/random.ts';
 import type { NoiseShape } from './shape.ts';
 
 /** Draws ξ ~ N(0, Σ) on the device; `dispose()` frees the factors. */
 export interface DeviceNoise {
   /** One draw as a new float32 tensor of length D (the caller disposes it); null for the zero shape. */
-  sample(rng: Rng): tf.Tensor1D | null;
+  sample(rng: Rng): Tensor1D | null;
   /** Frees the factors held on the device. */
   dispose(): void;
 }
@@ -33,17 +34,17 @@ export function deviceNoise(shape: NoiseShape, maxBytes = Infinity): DeviceNoise
       return { sample: () => null, dispose: () => undefined };
     case 'isotropic': {
       const s = Math.sqrt(shape.variance);
-      return { sample: (rng) => tf.tidy(() => tf.mul(tf.tensor1d(normals(D, rng)), s) as tf.Tensor1D), dispose: () => undefined };
+      return { sample: (rng) => tf.tidy(() => tf.mul(tf.tensor1d(normals(D, rng)), s) as Tensor1D), dispose: () => undefined };
     }
     case 'diagonal': {
       const sd = tf.keep(tf.tensor1d(Float32Array.from(shape.variances, Math.sqrt)));
-      return { sample: (rng) => tf.tidy(() => tf.mul(tf.tensor1d(normals(D, rng)), sd) as tf.Tensor1D), dispose: () => sd.dispose() };
+      return { sample: (rng) => tf.tidy(() => tf.mul(tf.tensor1d(normals(D, rng)), sd) as Tensor1D), dispose: () => sd.dispose() };
     }
     case 'lowRank': {
       const r = shape.rows.length;
-      if (r === 0) return { sample: () => tf.zeros([D]) as tf.Tensor1D, dispose: () => undefined };
+      if (r === 0) return { sample: () => tf.zeros([D]) as Tensor1D, dispose: () => undefined };
       const width = Math.max(1, Math.min(D, Math.floor(maxBytes / (4 * r))));
-      const blocks: tf.Tensor2D[] = [];
+      const blocks: Tensor2D[] = [];
       for (let start = 0; start < D; start += width) {
         const w = Math.min(width, D - start);
         const flat = new Float32Array(r * w);
@@ -55,7 +56,7 @@ export function deviceNoise(shape: NoiseShape, maxBytes = Infinity): DeviceNoise
           tf.tidy(() => {
             const z = tf.tensor2d(normals(r, rng), [1, r]);
             const parts = blocks.map((b) => tf.matMul(z, b));
-            return tf.reshape(parts.length === 1 ? parts[0]! : tf.concat(parts, 1), [D]) as tf.Tensor1D;
+            return tf.reshape(parts.length === 1 ? parts[0]! : tf.concat(parts, 1), [D]) as Tensor1D;
           }),
         dispose: () => tf.dispose(blocks),
       };

@@ -7,7 +7,8 @@
  * the start vectors (uploaded once per call, and a random vector on a breakdown) and the k eigenvectors read once
  * at the end. This is what the Hessian's top-k uses on webgpu (`lanczosOnBackend`).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import { readFloat32 } from '../tf/read.ts';
 import { hasDeviceMatvec, type DeviceOperator } from './device-operator.ts';
 import { lanczos, lanczosOver, type KrylovStore, type LanczosOptions, type LanczosResult, type RitzBlock } from './lanczos.ts';
@@ -23,21 +24,21 @@ export const DEVICE_ROUNDOFF = 1e-6;
 
 /** A device Ritz block: Ritz vectors Y, products AY and residuals R, each a [count, D] float32 tensor. */
 interface DeviceRitz extends RitzBlock {
-  readonly vectors: tf.Tensor2D;
-  readonly products: tf.Tensor2D;
-  readonly residualVectors: tf.Tensor2D;
+  readonly vectors: Tensor2D;
+  readonly products: Tensor2D;
+  readonly residualVectors: Tensor2D;
 }
 
-const isRitz = (x: tf.Tensor1D | DeviceRitz): x is DeviceRitz => !(x instanceof tf.Tensor);
+const isRitz = (x: Tensor1D | DeviceRitz): x is DeviceRitz => !(x instanceof tf.Tensor);
 
 /** The search space as stacked float32 tensors on the active backend; each matvec is `op.matvecTensor`. */
-export function deviceStore(op: DeviceOperator): KrylovStore<tf.Tensor1D, DeviceRitz> {
+export function deviceStore(op: DeviceOperator): KrylovStore<Tensor1D, DeviceRitz> {
   const size = op.size;
-  let V: tf.Tensor2D | null = null;
-  let W: tf.Tensor2D | null = null;
+  let V: Tensor2D | null = null;
+  let W: Tensor2D | null = null;
   const dim = () => (V === null ? 0 : V.shape[0]);
-  const column = (v: tf.Tensor) => tf.reshape(v, [size, 1]);
-  const read64 = async (t: tf.Tensor): Promise<Float64Array> => {
+  const column = (v: Tensor) => tf.reshape(v, [size, 1]);
+  const read64 = async (t: Tensor): Promise<Float64Array> => {
     try {
       return Float64Array.from(await readFloat32(t));
     } finally {
@@ -61,7 +62,7 @@ export function deviceStore(op: DeviceOperator): KrylovStore<tf.Tensor1D, Device
         basis === null
           ? v
           : tf.tidy(() => {
-              let x: tf.Tensor1D = v;
+              let x: Tensor1D = v;
               for (let pass = 0; pass < 2; pass++) {
                 const c = tf.matMul(basis, column(x));
                 x = tf.sub(x, tf.reshape(tf.matMul(basis, c, true, false), [size]));
@@ -74,12 +75,12 @@ export function deviceStore(op: DeviceOperator): KrylovStore<tf.Tensor1D, Device
       return { v: out, before: before!, after: after! };
     },
     scale(a, v) {
-      const out = tf.mul(v, a) as tf.Tensor1D;
+      const out = tf.mul(v, a) as Tensor1D;
       v.dispose();
       return out;
     },
     async extend(v, index) {
-      let w: tf.Tensor1D | null = null;
+      let w: Tensor1D | null = null;
       try {
         w = op.matvecTensor(v);
         if (w.shape.length !== 1 || w.shape[0] !== size) throw new Error(`lanczos: matvec returned shape [${w.shape}], expected [${size}]`);
@@ -99,8 +100,8 @@ export function deviceStore(op: DeviceOperator): KrylovStore<tf.Tensor1D, Device
         const row = new Float64Array(m + 1);
         for (let i = 0; i < m; i++) row[i] = 0.5 * (e[i]! + e[m + i]!);
         row[m] = e[2 * m]!;
-        const grow = (stack: tf.Tensor2D | null, x: tf.Tensor1D) => {
-          const next = tf.tidy(() => (stack === null ? tf.reshape(x, [1, size]) : tf.concat([stack, tf.reshape(x, [1, size])], 0))) as tf.Tensor2D;
+        const grow = (stack: Tensor2D | null, x: Tensor1D) => {
+          const next = tf.tidy(() => (stack === null ? tf.reshape(x, [1, size]) : tf.concat([stack, tf.reshape(x, [1, size])], 0))) as Tensor2D;
           stack?.dispose();
           return next;
         };
@@ -123,11 +124,11 @@ export function deviceStore(op: DeviceOperator): KrylovStore<tf.Tensor1D, Device
         const S = tf.tensor2d(s, [count, m]);
         const y = tf.matMul(S, basis);
         const scale = tf.sqrt(tf.sum(tf.square(y), 1, true));
-        const yn = tf.div(y, scale) as tf.Tensor2D;
-        const ay = tf.div(tf.matMul(S, products), scale) as tf.Tensor2D;
-        const r = tf.sub(ay, tf.mul(tf.tensor2d(theta, [count, 1]), yn)) as tf.Tensor2D;
+        const yn = tf.div(y, scale) as Tensor2D;
+        const ay = tf.div(tf.matMul(S, products), scale) as Tensor2D;
+        const r = tf.sub(ay, tf.mul(tf.tensor2d(theta, [count, 1]), yn)) as Tensor2D;
         return [yn, ay, r, tf.sqrt(tf.sum(tf.square(r), 1))];
-      }) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+      }) as [Tensor2D, Tensor2D, Tensor2D, Tensor1D];
       let residuals: number[];
       try {
         residuals = Array.from(await read64(norms));

@@ -3,7 +3,8 @@
  * read-back, so an algorithm that keeps its vectors on the device (device-lanczos.ts) never moves a D-length vector
  * to the host per product. The Hessian operator of stages/models/curvature.ts offers it next to its float64 `matvec`.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Tensor1D } from '@tensorflow/tfjs';
 import { readFloat32 } from '../tf/read.ts';
 import type { LinearOperator } from './operator.ts';
 
@@ -12,7 +13,7 @@ export interface DeviceOperator {
   /** Dimension D of the space the operator acts on. */
   readonly size: number;
   /** A·v as a new float32 tensor of shape [size] (owned by the caller). */
-  matvecTensor(v: tf.Tensor1D): tf.Tensor1D;
+  matvecTensor(v: Tensor1D): Tensor1D;
 }
 
 /** Whether `op` also applies on the device. Example: `if (hasDeviceMatvec(op)) op.matvecTensor(v)`. */
@@ -30,7 +31,7 @@ export function denseDeviceOperator(matrix: Float64Array, n: number): LinearOper
     throw new Error(`denseDeviceOperator: expected ${n}×${n} = ${n * n} entries, got ${matrix.length}`);
   }
   const a = tf.tensor2d(Float32Array.from(matrix), [n, n]);
-  const matvecTensor = (v: tf.Tensor1D): tf.Tensor1D => {
+  const matvecTensor = (v: Tensor1D): Tensor1D => {
     if (a.isDisposed) throw new Error('denseDeviceOperator: matvec after dispose()');
     if (v.shape.length !== 1 || v.shape[0] !== n) throw new Error(`denseDeviceOperator: vector of shape [${v.shape}] for a ${n}×${n} matrix`);
     return tf.tidy(() => tf.reshape(tf.matMul(a, tf.reshape(v, [n, 1])), [n]));

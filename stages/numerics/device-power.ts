@@ -3,7 +3,8 @@
  * reading three numbers per step (vᵀAv, ‖Av − θv‖, ‖Av‖) and the final vector once. What gld_hessian_top1's power
  * method uses on webgpu (`powerIterationOnBackend`).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { Tensor1D } from '@tensorflow/tfjs';
 import { readFloat32 } from '../tf/read.ts';
 import { hasDeviceMatvec, type DeviceOperator } from './device-operator.ts';
 import type { LinearOperator } from './operator.ts';
@@ -39,7 +40,7 @@ export async function devicePowerIteration(op: DeviceOperator, iterations: numbe
         av.dispose();
         throw new Error(`powerIteration: A·v vanished at step ${i + 1}`);
       }
-      const next = tf.tidy(() => tf.div(av, n!) as tf.Tensor1D);
+      const next = tf.tidy(() => tf.div(av, n!) as Tensor1D);
       tf.dispose([v, av]);
       v = next;
     }

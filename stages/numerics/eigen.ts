@@ -2,7 +2,16 @@
  * Dense symmetric eigendecomposition of small float64 matrices (projected Lanczos matrices, Gram matrices), via
  * ml-matrix, returned in descending order.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { createRequire } from 'node:module';
+import type * as MlMatrix from 'ml-matrix';
+
+let mlMatrix: typeof MlMatrix | undefined;
+
+/** ml-matrix, required on first use (importing a stage module must not load it: see stages/tf/tfjs.ts). */
+function loadMlMatrix(): typeof MlMatrix {
+  mlMatrix ??= createRequire(import.meta.url)('ml-matrix') as typeof MlMatrix;
+  return mlMatrix;
+}
 
 /** Leading eigenpairs of a D-dimensional operator (Lanczos results and covariance top-k both have this shape). */
 export interface EigenPairs {
@@ -37,6 +46,7 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
     }
     rows.push(row);
   }
+  const { EigenvalueDecomposition, Matrix } = loadMlMatrix();
   const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
   const lambda = eig.realEigenvalues;
   const vecs = eig.eigenvectorMatrix;

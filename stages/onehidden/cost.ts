@@ -4,7 +4,7 @@
  * per-example gradients, Σ and Tr(HΣ)), each timed at the configured sizes.
  */
 import type { ConfigReader } from '../../pipeline/stage.ts';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
 import { valueAndGradRead } from '../models/curvature.ts';
 import { createOneHidden } from '../models/onehidden.ts';
 import { Rng } from '../numerics/random.ts';

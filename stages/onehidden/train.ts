@@ -3,7 +3,8 @@
  * epoch the exact Hessian (dense, D = 300), the gradient-noise covariance Σ of minibatches of m drawn without
  * replacement (one shuffled pass, normalised by 1/(batches − 1)), Tr(HΣ), Tr(HΣ̄) and their ratio.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
+import type { TypedArray } from '@tensorflow/tfjs';
 import { denseHessian, meanLoss, perExampleGradients, valueAndGradRead } from '../models/curvature.ts';
 import type { Batch, FlatModel } from '../models/model.ts';
 import { minibatchCovariance } from '../numerics/covariance.ts';
@@ -91,7 +92,7 @@ async function measure(
   const D = model.size;
   const loss = await meanLoss(model, w, batch);
   const predicted = tf.tidy(() => model.predict(tf.tensor1d(w), batch.x));
-  let pred: tf.TypedArray;
+  let pred: TypedArray;
   try {
     pred = await readTensor(predicted);
   } finally {
@@ -104,7 +105,7 @@ async function measure(
   for (let i = 0; i < D; i++) traceH += H[i * D + i]!;
   // Minibatch gradients = means of per-example gradients over each minibatch of m.
   const G = perExampleGradients(model, w, batch);
-  let g: tf.TypedArray;
+  let g: TypedArray;
   try {
     g = await readTensor(G);
   } finally {

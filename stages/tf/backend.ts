@@ -7,7 +7,7 @@
  * go through tfjs's logger and are muted by the PROD flag), and then registers this project's gradient and kernel
  * fixes (stages/tf/gradients, stages/tf/kernels). Nothing registers itself on import.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tfjs.ts';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerAllGradients } from './gradients/register_all_gradients.ts';

@@ -2,11 +2,12 @@
  * Differentiable building blocks whose first AND second derivatives are right under tfjs's tape (with the gradient
  * registrations of stages/tf/gradients): stop-gradient, log-softmax, softmax cross-entropy.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tfjs.ts';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import { STOP_GRADIENT } from './kernels/stop_gradient.ts';
 
 /** Identity whose gradient is zero: `stopGradient(tf.max(z, -1, true))`. Needs initBackend (registers the kernel). */
-export function stopGradient<T extends tf.Tensor>(x: T): T {
+export function stopGradient<T extends Tensor>(x: T): T {
   return tf.engine().runKernel(STOP_GRADIENT, { x }) as T;
 }
 
@@ -14,7 +15,7 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
  * log softmax along the last axis, built from exp/log/sum with the row maximum held constant, so that its Hessian
  * is right (tf.logSoftmax's customGrad reuses its output and drops second-order terms). Example: `logSoftmax(z)`.
  */
-export function logSoftmax<T extends tf.Tensor>(logits: T): T {
+export function logSoftmax<T extends Tensor>(logits: T): T {
   return tf.tidy(() => {
     const m = stopGradient(tf.max(logits, -1, true));
     const shifted = tf.sub(logits, m);
@@ -23,20 +24,20 @@ export function logSoftmax<T extends tf.Tensor>(logits: T): T {
 }
 
 /** Per-example softmax cross-entropy −log p(label) for logits [n, C] and int32 labels [n]; returns [n]. */
-export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+export function softmaxCrossEntropy(logits: Tensor2D, labels: Tensor1D): Tensor1D {
   const [n, classes] = logits.shape;
   if (labels.shape[0] !== n) {
     throw new Error(`softmaxCrossEntropy: ${n} rows of logits but ${labels.shape[0]} labels`);
   }
   return tf.tidy(() => {
     const oneHot = tf.oneHot(tf.cast(labels, 'int32'), classes);
-    return tf.neg(tf.sum(tf.mul(logSoftmax(logits), oneHot), -1)) as tf.Tensor1D;
+    return tf.neg(tf.sum(tf.mul(logSoftmax(logits), oneHot), -1)) as Tensor1D;
   });
 }
 
 /** tf.grad with the argument's tensor type kept: `gradOf((w: tf.Tensor1D) => loss(w))(w)` is a Tensor1D. */
-export function gradOf<T extends tf.Tensor>(f: (x: T) => tf.Tensor): (x: T, dy?: tf.Tensor) => T {
-  return tf.grad(f as (x: tf.Tensor) => tf.Tensor) as unknown as (x: T, dy?: tf.Tensor) => T;
+export function gradOf<T extends Tensor>(f: (x: T) => Tensor): (x: T, dy?: Tensor) => T {
+  return tf.grad(f as (x: Tensor) => Tensor) as unknown as (x: T, dy?: Tensor) => T;
 }
 
 /**
@@ -44,7 +45,7 @@ export function gradOf<T extends tf.Tensor>(f: (x: T) => tf.Tensor): (x: T, dy?:
  * e.g. [5,5,1200,10,10] by [2,0,1,3,4] becomes [25,1200,100] by [1,0,2] — 50× faster on wasm, whose 5-D transpose
  * is slow. Same result as tf.transpose(x, perm).
  */
-export function transposeMerged<T extends tf.Tensor>(x: T, perm: readonly number[]): T {
+export function transposeMerged<T extends Tensor>(x: T, perm: readonly number[]): T {
   if (perm.length !== x.rank) throw new Error(`transposeMerged: perm [${perm}] for a rank-${x.rank} tensor`);
   // groups of input axes, in output order; a group is a run of consecutive input axes kept together
   const groups: number[][] = [];

@@ -9,16 +9,17 @@
  * graph functions below mirror tfjs-core's own `getFilteredNodesXToY` and `backpropagateGradients`, which the
  * package does not export. tape.test.ts checks the results against tf.grad.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tfjs.ts';
+import type { NamedTensorMap, Tensor } from '@tensorflow/tfjs';
 
 /** One recorded op: inputs, outputs, saved tensors and the gradient closure, as tfjs stores it. */
 export interface TapeNode {
   id: number;
   kernelName: string;
-  outputs: tf.Tensor[];
-  inputs: tf.NamedTensorMap;
-  gradient?: (dys: tf.Tensor[]) => { [inputName: string]: () => tf.Tensor };
-  saved?: tf.Tensor[];
+  outputs: Tensor[];
+  inputs: NamedTensorMap;
+  gradient?: (dys: Tensor[]) => { [inputName: string]: () => Tensor };
+  saved?: Tensor[];
 }
 
 /** A recorded tape; `dispose()` frees the tensors its nodes saved for the backward pass. */
@@ -65,7 +66,7 @@ export function recordTape<T>(f: () => T): { result: T; tape: Tape } {
 }
 
 /** The nodes of `nodes` on a path from some x in `xs` to y, with inputs pruned to those reachable from xs. */
-export function filterTape(nodes: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor): TapeNode[] {
+export function filterTape(nodes: readonly TapeNode[], xs: readonly Tensor[], y: Tensor): TapeNode[] {
   const fromX = new Set<number>(xs.map((x) => x.id));
   const nodesFromX = new Set<number>();
   for (const node of nodes) {
@@ -89,7 +90,7 @@ export function filterTape(nodes: readonly TapeNode[], xs: readonly tf.Tensor[],
   const filtered: TapeNode[] = [];
   for (const node of nodes) {
     if (!nodesFromX.has(node.id) || !nodesToY.has(node.id)) continue;
-    const inputs: tf.NamedTensorMap = {};
+    const inputs: NamedTensorMap = {};
     for (const name in node.inputs) if (fromX.has(node.inputs[name]!.id)) inputs[name] = node.inputs[name]!;
     filtered.push({ ...node, inputs });
   }
@@ -100,10 +101,10 @@ export function filterTape(nodes: readonly TapeNode[], xs: readonly tf.Tensor[],
  * ∂⟨y, dy⟩/∂x for each x in `xs`, back-propagating through a filtered tape (see `filterTape`) with tape recording
  * off. Returns new tensors (zeros where y does not depend on x).
  */
-export function tapeVjp(filtered: readonly TapeNode[], xs: readonly tf.Tensor[], y: tf.Tensor, dy: tf.Tensor): tf.Tensor[] {
+export function tapeVjp(filtered: readonly TapeNode[], xs: readonly Tensor[], y: Tensor, dy: Tensor): Tensor[] {
   if (!tf.util.arraysEqual(dy.shape, y.shape)) throw new Error(`tapeVjp: dy has shape [${dy.shape}], y has [${y.shape}]`);
   return tf.tidy(() => {
-    const acc = new Map<number, tf.Tensor>([[y.id, dy]]);
+    const acc = new Map<number, Tensor>([[y.id, dy]]);
     for (let i = filtered.length - 1; i >= 0; i--) {
       const node = filtered[i]!;
       const dys = node.outputs.map((o) => acc.get(o.id) ?? tf.fill(o.shape, 0)); // o itself may be disposed

@@ -1,7 +1,8 @@
 /**
  * Helpers for tfjs tests: seeded tensors, error measures, and the backends every key test runs on.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tfjs.ts';
+import type { Scalar, Tensor } from '@tensorflow/tfjs';
 import type { Rng } from '../numerics/random.ts';
 import { nativeAvailability } from './native.ts';
 import { gradOf } from './ops.ts';
@@ -36,7 +37,7 @@ export function tolFor(backend: string, tol: number, gpuTol = tol): number {
 }
 
 /** A float64 copy of a tensor's values, read without blocking (works on webgpu, where `dataSync` throws). */
-export async function readF64(t: tf.Tensor): Promise<Float64Array> {
+export async function readF64(t: Tensor): Promise<Float64Array> {
   return Float64Array.from(await readTensor(t));
 }
 
@@ -47,7 +48,7 @@ export async function readF64(t: tf.Tensor): Promise<Float64Array> {
 export async function countingReads<T>(f: () => Promise<T>): Promise<{ result: T; reads: number[] }> {
   const reads: number[] = [];
   const original = tf.Tensor.prototype.data;
-  tf.Tensor.prototype.data = function (this: tf.Tensor) {
+  tf.Tensor.prototype.data = function (this: Tensor) {
     reads.push(this.size);
     return original.call(this) as never;
   } as typeof original;
@@ -59,7 +60,7 @@ export async function countingReads<T>(f: () => Promise<T>): Promise<{ result: T
 }
 
 /** A float32 tensor of the given shape filled with normal(0, std) draws from `rng`. */
-export function seededNormal(rng: Rng, shape: number[], std = 1): tf.Tensor {
+export function seededNormal(rng: Rng, shape: number[], std = 1): Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(rng.fillNormal(new Float32Array(size), 0, std), shape);
 }
@@ -84,6 +85,6 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Hessian-vector product of a scalar function of one tensor by double backprop: ∇(∇f(w)·v). */
-export function doubleBackpropHvp<T extends tf.Tensor>(f: (w: T) => tf.Scalar, w: T, v: T): T {
-  return tf.tidy(() => gradOf((u: T) => tf.sum(tf.mul(gradOf(f)(u), v)) as tf.Scalar)(w));
+export function doubleBackpropHvp<T extends Tensor>(f: (w: T) => Scalar, w: T, v: T): T {
+  return tf.tidy(() => gradOf((u: T) => tf.sum(tf.mul(gradOf(f)(u), v)) as Scalar)(w));
 }

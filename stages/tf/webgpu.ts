@@ -9,7 +9,7 @@
  * adapter's largest buffer limits and registers tfjs's WebGPU backend on it; a device lost later makes every read
  * (`readTensor`, stages/tf/read.ts) fail with the reason.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tfjs.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -2,7 +2,7 @@
  * Times `<ds>.image.gradient` as the VGG refusal measures it: a value + gradient of VGG11 at `<ds>.width` on 8 random
  * 32×32×3 images, per image. A second dataset at the same width reuses the first one's measurement.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
 import type { ConfigReader } from '../../pipeline/stage.ts';
 import type { MeasureEnv } from '../experiment.ts';
 import { createVgg11 } from '../models/vgg.ts';

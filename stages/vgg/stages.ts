@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tf/tfjs.ts';
 import { dep, named } from '../../pipeline/deps.ts';
 import { defineStage, type ConfigReader, type StageContext } from '../../pipeline/stage.ts';
 import { CIFAR_TEST_FILES, CIFAR_TRAIN_FILES, type ImageSet } from '../data/cifar10.ts';

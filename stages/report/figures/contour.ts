@@ -1,5 +1,14 @@
 /** Contour lines of a function sampled on a regular grid, as polylines in data coordinates (for Vega-Lite `line` marks). */
-import { contours } from 'd3-contour';
+import { createRequire } from 'node:module';
+import type * as D3Contour from 'd3-contour';
+
+let d3Contour: typeof D3Contour | undefined;
+
+/** d3-contour, required on first use (an ES module; Node ≥ 20.19 requires those): importing a report module loads none. */
+function loadD3Contour(): typeof D3Contour {
+  d3Contour ??= createRequire(import.meta.url)('d3-contour') as typeof D3Contour;
+  return d3Contour;
+}
 
 /** A square or rectangular grid: axis coordinates and values with the first axis varying fastest. */
 export interface Grid {
@@ -31,7 +40,8 @@ export function contourLines(grid: Grid, levels: readonly number[]): ContourPoin
   let line = 0;
   // d3-contour puts value i at coordinate i + 0.5; the ring parts outside [0.5, n − 0.5] follow the border.
   const inside = ([cx, cy]: number[]) => cx! >= 0.5 && cx! <= nx - 0.5 && cy! >= 0.5 && cy! <= ny - 0.5;
-  for (const c of contours()
+  for (const c of loadD3Contour()
+    .contours()
     .size([nx, ny])
     .thresholds([...levels])([...grid.values])) {
     for (const polygon of c.coordinates) {

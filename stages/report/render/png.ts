@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
+import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf', 'DejaVuSerif.ttf', 'DejaVuSansMono.ttf'];
 
@@ -34,6 +34,8 @@ export interface PngOptions {
 export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
   const scale = options.scale ?? 2;
   if (!(scale > 0 && scale <= 16)) throw new Error(`PNG scale must be in (0, 16], got ${scale}`);
+  // Required on first use (a native addon): a run with every figure cached does not load it.
+  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as { Resvg: typeof ResvgClass };
   const resvg = new Resvg(svg, {
     font: {
       loadSystemFonts: false,

@@ -3,8 +3,7 @@
  * attached (`renderer: 'none'`), text measured by vega's font-size estimate (no canvas), so the same input gives the
  * same bytes on every machine and run.
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as Vega from 'vega';
 import type { VegaLiteSpec } from '../document.ts';
 import { THEME_CONFIG } from './theme.ts';
 
@@ -42,7 +41,7 @@ export function fullSpec(spec: VegaLiteSpec, data: readonly Record<string, unkno
 }
 
 /** A vega loader that refuses every load (and notes the uri), so a spec with a `url` never reaches the network. */
-function offlineLoader(refused: string[]): vega.Loader {
+function offlineLoader(refused: string[]): Vega.Loader {
   const refuse = async (uri: string): Promise<never> => {
     refused.push(uri);
     throw new Error(`figure data must be inlined; refusing to load '${uri}'`);
@@ -70,6 +69,8 @@ export function renderSvg(spec: VegaLiteSpec, data: readonly Record<string, unkn
 }
 
 async function renderOne(spec: VegaLiteSpec, data: readonly Record<string, unknown>[], options: RenderSvgOptions): Promise<string> {
+  // Loaded on the first render: vega and vega-lite are about 300 modules, which a run with every figure cached skips.
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const onWarning = options.onWarning ?? ((m: string) => console.warn(`vega: ${m}`));
   const errors: string[] = [];
   const logger = vega.logger(vega.Warn, undefined, (_method, level, input) => {

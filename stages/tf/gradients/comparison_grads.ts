@@ -6,19 +6,20 @@
  * "gradient function not found". These functions are piecewise constant, so their derivative is zero almost
  * everywhere: these configs say so (float32 zeros from tf.fill, which is fast on wasm, unlike tf.zeros).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { GradConfig, Tensor } from '@tensorflow/tfjs';
 
 /** Binary comparison / logical kernels (inputs a, b) whose gradient is zero. */
 const BINARY = ['Equal', 'NotEqual', 'Less', 'LessEqual', 'Greater', 'LogicalAnd', 'LogicalOr', 'LogicalXor'];
 
 /** Zero-gradient configs for every comparison and logical kernel tfjs leaves without one. */
-export const comparisonGradConfigs: readonly tf.GradConfig[] = [
+export const comparisonGradConfigs: readonly GradConfig[] = [
   ...BINARY.map(
-    (kernelName): tf.GradConfig => ({
+    (kernelName): GradConfig => ({
       kernelName,
       inputsToSave: ['a', 'b'],
       gradFunc: (_dy, saved) => {
-        const [a, b] = saved as [tf.Tensor, tf.Tensor];
+        const [a, b] = saved as [Tensor, Tensor];
         return { a: () => tf.fill(a.shape, 0), b: () => tf.fill(b.shape, 0) };
       },
     }),
@@ -27,7 +28,7 @@ export const comparisonGradConfigs: readonly tf.GradConfig[] = [
     kernelName: 'LogicalNot',
     inputsToSave: ['x'],
     gradFunc: (_dy, saved) => {
-      const [x] = saved as [tf.Tensor];
+      const [x] = saved as [Tensor];
       return { x: () => tf.fill(x.shape, 0) };
     },
   },

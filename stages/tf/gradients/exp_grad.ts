@@ -4,14 +4,15 @@
  * The stock config reuses the saved output, whose saved copy tfjs does not connect to x on the tape, so second
  * derivatives through exp were silently dropped.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { GradConfig, Tensor } from '@tensorflow/tfjs';
 
 /** Gradient config for Exp written in terms of the input. */
-export const expGradConfig: tf.GradConfig = {
+export const expGradConfig: GradConfig = {
   kernelName: 'Exp',
   inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
-    const [x] = saved as [tf.Tensor];
-    return { x: () => tf.mul(dy as tf.Tensor, tf.exp(x)) };
+    const [x] = saved as [Tensor];
+    return { x: () => tf.mul(dy as Tensor, tf.exp(x)) };
   },
 };

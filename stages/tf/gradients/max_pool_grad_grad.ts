@@ -5,16 +5,17 @@
  * is D ↦ Σ_window M ⊙ D, the value of D at each window's first maximum (`maxPoolPick`). M is piecewise constant in the pooled input, so the gradients for
  * the input and output arguments are zero almost everywhere.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { GradConfig, MaxPoolGradAttrs, Tensor4D } from '@tensorflow/tfjs';
 import { maxPoolPick, tilingWindow } from '../kernels/max_pool_grad.ts';
 
 /** Gradient config for MaxPoolGrad (inputs dy, input, output). */
-export const maxPoolGradGradConfig: tf.GradConfig = {
+export const maxPoolGradGradConfig: GradConfig = {
   kernelName: 'MaxPoolGrad',
   inputsToSave: ['input', 'output'],
   gradFunc: (ddx, saved, attrs) => {
-    const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
-    const a = attrs as unknown as tf.MaxPoolGradAttrs;
+    const [x, y] = saved as [Tensor4D, Tensor4D];
+    const a = attrs as unknown as MaxPoolGradAttrs;
     const window = tilingWindow(x.shape, a);
     if (!window) {
       throw new Error(
@@ -25,7 +26,7 @@ export const maxPoolGradGradConfig: tf.GradConfig = {
     }
     const [kh, kw] = window;
     return {
-      dy: () => maxPoolPick(x, ddx as tf.Tensor4D, kh, kw),
+      dy: () => maxPoolPick(x, ddx as Tensor4D, kh, kw),
       input: () => tf.zerosLike(x),
       output: () => tf.zerosLike(y),
     };

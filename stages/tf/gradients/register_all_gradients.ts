@@ -12,7 +12,8 @@
  * tf.logSoftmax is a customGrad op (not a kernel) with the same saved-output flaw and cannot be fixed here: use
  * logSoftmax from stages/tf/ops.ts instead.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { GradConfig } from '@tensorflow/tfjs';
 import { comparisonGradConfigs } from './comparison_grads.ts';
 import { conv2DBackpropFilterGradConfig } from './conv2d_backprop_filter_grad.ts';
 import { expGradConfig } from './exp_grad.ts';
@@ -25,7 +26,7 @@ import { meanGradConfig, sumGradConfig } from './sum_grad.ts';
 import { tanhGradConfig } from './tanh_grad.ts';
 
 /** Every gradient config registered by `registerAllGradients`, in one place. */
-export const GRADIENT_CONFIGS: readonly tf.GradConfig[] = [
+export const GRADIENT_CONFIGS: readonly GradConfig[] = [
   expGradConfig,
   tanhGradConfig,
   sigmoidGradConfig,

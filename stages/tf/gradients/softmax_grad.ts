@@ -2,19 +2,20 @@
  * Softmax gradient from the saved logits: with y = softmax(x), dx = y ⊙ (dy − Σ_dim dy ⊙ y).
  * The stock config reuses the saved output, which drops second-order terms.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { GradConfig, SoftmaxAttrs, Tensor } from '@tensorflow/tfjs';
 
 /** Gradient config for Softmax written in terms of the logits. */
-export const softmaxGradConfig: tf.GradConfig = {
+export const softmaxGradConfig: GradConfig = {
   kernelName: 'Softmax',
   inputsToSave: ['logits'],
   gradFunc: (dy, saved, attrs) => {
-    const [logits] = saved as [tf.Tensor];
-    const dim = (attrs as unknown as tf.SoftmaxAttrs).dim;
+    const [logits] = saved as [Tensor];
+    const dim = (attrs as unknown as SoftmaxAttrs).dim;
     return {
       logits: () => {
         const y = tf.softmax(logits, dim);
-        const d = dy as tf.Tensor;
+        const d = dy as Tensor;
         return tf.mul(y, tf.sub(d, tf.sum(tf.mul(d, y), [dim], true)));
       },
     };

@@ -1,9 +1,10 @@
 /** Gradient of the StopGradient kernel (stages/tf/kernels/stop_gradient.ts): zero. */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { GradConfig, Tensor } from '@tensorflow/tfjs';
 import { STOP_GRADIENT } from '../kernels/stop_gradient.ts';
 
 /** Gradient config for StopGradient: the input receives zeros. */
-export const stopGradientGradConfig: tf.GradConfig = {
+export const stopGradientGradConfig: GradConfig = {
   kernelName: STOP_GRADIENT,
-  gradFunc: (dy) => ({ x: () => tf.zerosLike(dy as tf.Tensor) }),
+  gradFunc: (dy) => ({ x: () => tf.zerosLike(dy as Tensor) }),
 };

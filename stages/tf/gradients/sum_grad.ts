@@ -4,10 +4,11 @@
  * zerosLike), which made the second backward pass through a conv bias ~10× slower than needed. Same values as the
  * stock configs.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { GradConfig, MeanAttrs, SumAttrs, Tensor } from '@tensorflow/tfjs';
 
 /** dy reshaped to x's rank with 1s on the reduced axes. */
-function expandToKeepDims(dy: tf.Tensor, x: tf.Tensor, axis: number | number[]): tf.Tensor {
+function expandToKeepDims(dy: Tensor, x: Tensor, axis: number | number[]): Tensor {
   const axes = tf.util.parseAxisParam(axis, x.shape);
   const shape = x.shape.slice();
   for (const a of axes) shape[a] = 1;
@@ -15,25 +16,25 @@ function expandToKeepDims(dy: tf.Tensor, x: tf.Tensor, axis: number | number[]):
 }
 
 /** Gradient config for Sum: dx = broadcast(dy). */
-export const sumGradConfig: tf.GradConfig = {
+export const sumGradConfig: GradConfig = {
   kernelName: 'Sum',
   inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
-    const [x] = saved as [tf.Tensor];
-    const { axis } = attrs as unknown as tf.SumAttrs;
-    return { x: () => tf.add(tf.zerosLike(x), expandToKeepDims(dy as tf.Tensor, x, axis)) };
+    const [x] = saved as [Tensor];
+    const { axis } = attrs as unknown as SumAttrs;
+    return { x: () => tf.add(tf.zerosLike(x), expandToKeepDims(dy as Tensor, x, axis)) };
   },
 };
 
 /** Gradient config for Mean: dx = broadcast(dy) / (number of reduced entries). */
-export const meanGradConfig: tf.GradConfig = {
+export const meanGradConfig: GradConfig = {
   kernelName: 'Mean',
   inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
-    const [x] = saved as [tf.Tensor];
-    const { axis } = attrs as unknown as tf.MeanAttrs;
+    const [x] = saved as [Tensor];
+    const { axis } = attrs as unknown as MeanAttrs;
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
-    return { x: () => tf.add(tf.zerosLike(x), tf.div(expandToKeepDims(dy as tf.Tensor, x, axis), count)) };
+    return { x: () => tf.add(tf.zerosLike(x), tf.div(expandToKeepDims(dy as Tensor, x, axis), count)) };
   },
 };

@@ -8,18 +8,19 @@
  * (batch ↔ channels swapped, dy used as the filter). Other strides fall back to the backend's own kernel where there
  * is one, and fail loudly otherwise.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, Tensor4D } from '@tensorflow/tfjs';
 import { transposeMerged } from '../ops.ts';
 import { allOnes, convPads, explicitPadding, inputTensor } from './kernel_util.ts';
 
 /** dW of a stride-1 NHWC conv of `x` whose output gradient is `dy`: `conv2dFilterGradient(x, dy, [5,5,1,10], 'valid')`. */
 export function conv2dFilterGradient(
-  x: tf.Tensor4D,
-  dy: tf.Tensor4D,
+  x: Tensor4D,
+  dy: Tensor4D,
   filterShape: readonly [number, number, number, number],
-  pad: tf.Conv2DBackpropFilterAttrs['pad'],
-  dimRoundingMode?: tf.Conv2DBackpropFilterAttrs['dimRoundingMode'],
-): tf.Tensor4D {
+  pad: Conv2DBackpropFilterAttrs['pad'],
+  dimRoundingMode?: Conv2DBackpropFilterAttrs['dimRoundingMode'],
+): Tensor4D {
   const pads = convPads(x.shape, filterShape, pad, dimRoundingMode);
   return tf.tidy(() => {
     const xT = transposeMerged(x, [3, 1, 2, 0]); // [ci, H, W, n]: batch = input channel, channels = examples
@@ -30,9 +31,9 @@ export function conv2dFilterGradient(
 }
 
 /** The kernel function replacing Conv2DBackpropFilter; `original` (if the backend has one) handles strides ≠ 1. */
-export function makeConv2DBackpropFilterKernel(original: tf.KernelConfig | undefined): tf.KernelFunc {
+export function makeConv2DBackpropFilterKernel(original: KernelConfig | undefined): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    const a = attrs as unknown as Conv2DBackpropFilterAttrs;
     const supported = allOnes(a.strides) && a.dataFormat !== 'NCHW';
     if (!supported) {
       if (original) return original.kernelFunc({ inputs, backend, attrs });
@@ -41,8 +42,8 @@ export function makeConv2DBackpropFilterKernel(original: tf.KernelConfig | undef
           `got strides ${JSON.stringify(a.strides)}, dataFormat ${a.dataFormat}`,
       );
     }
-    const x = inputTensor<tf.Tensor4D>(inputs.x, 'Conv2DBackpropFilter', 'x');
-    const dy = inputTensor<tf.Tensor4D>(inputs.dy, 'Conv2DBackpropFilter', 'dy');
+    const x = inputTensor<Tensor4D>(inputs.x, 'Conv2DBackpropFilter', 'x');
+    const dy = inputTensor<Tensor4D>(inputs.dy, 'Conv2DBackpropFilter', 'dy');
     return conv2dFilterGradient(x, dy, a.filterShape, a.pad, a.dimRoundingMode);
   };
 }

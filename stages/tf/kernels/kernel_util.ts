@@ -2,7 +2,8 @@
  * Small helpers shared by the kernel overrides: reading kernel inputs and attributes, and the padding of a
  * stride-1 convolution.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { Conv2DBackpropFilterAttrs, Tensor, TensorInfo } from '@tensorflow/tfjs';
 
 /** Padding [top, bottom, left, right] that tfjs uses for a conv/pool over `inShape` (NHWC), from its own helper. */
 export interface Pads {
@@ -13,7 +14,7 @@ export interface Pads {
 }
 
 /** The tensor behind a kernel input; tfjs passes the op's Tensor objects, anything else is a programming error. */
-export function inputTensor<T extends tf.Tensor>(info: tf.TensorInfo | undefined, kernel: string, name: string): T {
+export function inputTensor<T extends Tensor>(info: TensorInfo | undefined, kernel: string, name: string): T {
   if (!(info instanceof tf.Tensor)) {
     throw new Error(`${kernel}: input '${name}' is ${info === undefined ? 'missing' : 'not a tf.Tensor'}`);
   }
@@ -35,8 +36,8 @@ export function pair(value: number | readonly number[]): [number, number] {
 export function convPads(
   inShape: readonly number[],
   filterShape: readonly number[],
-  pad: tf.Conv2DBackpropFilterAttrs['pad'],
-  dimRoundingMode: tf.Conv2DBackpropFilterAttrs['dimRoundingMode'],
+  pad: Conv2DBackpropFilterAttrs['pad'],
+  dimRoundingMode: Conv2DBackpropFilterAttrs['dimRoundingMode'],
 ): Pads {
   const info = tf.backend_util.computeConv2DInfo(
     inShape as [number, number, number, number],

@@ -10,7 +10,8 @@
  * the mask-product form (`maxPoolArgmaxMask`, kept as their test reference) bit for bit. Other pooling geometries
  * fall back to the backend's kernel on cpu and throw on wasm.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { KernelBackend, KernelConfig, KernelFunc, MaxPoolGradAttrs, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { inputTensor, pair } from './kernel_util.ts';
 import { float32Kernel } from './raw_arrays.ts';
 
@@ -20,7 +21,7 @@ export const MAX_POOL_PICK = 'MaxPoolPick';
 /** Window size (kh, kw) when `attrs` pool `inShape` in exactly tiling, non-overlapping windows; otherwise null. */
 export function tilingWindow(
   inShape: readonly number[],
-  attrs: Pick<tf.MaxPoolGradAttrs, 'filterSize' | 'strides' | 'pad' | 'dimRoundingMode'>,
+  attrs: Pick<MaxPoolGradAttrs, 'filterSize' | 'strides' | 'pad' | 'dimRoundingMode'>,
 ): [number, number] | null {
   const [kh, kw] = pair(attrs.filterSize);
   const [sh, sw] = pair(attrs.strides);
@@ -36,10 +37,10 @@ export function tilingWindow(
  * Nearest-neighbour upsampling of NHWC `t` by (kh, kw), as two 3-D broadcasts against ones (tf.tile, tf.broadcastTo
  * and 6-D broadcasting are 30–100× slower on wasm).
  */
-export function upsample(t: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+export function upsample(t: Tensor4D, kh: number, kw: number): Tensor4D {
   const [n, h, w, c] = t.shape;
   return tf.tidy(() => {
-    let a: tf.Tensor = t;
+    let a: Tensor = t;
     if (kw > 1) a = tf.mul(tf.reshape(a, [n * h * w, 1, c]), tf.ones([1, kw, 1]));
     if (kh > 1) a = tf.mul(tf.reshape(a, [n * h, 1, w * kw * c]), tf.ones([1, kh, 1]));
     return tf.reshape(a, [n, h * kh, w * kw, c]);
@@ -51,12 +52,12 @@ export function upsample(t: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
  * `x` and its max-pool output `y` over tiling kh×kw windows. Built from sub/step (wasm's comparison kernels are slow);
  * the tie-break pass runs only when some window has tied maxima.
  */
-export function maxPoolArgmaxMask(x: tf.Tensor4D, y: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+export function maxPoolArgmaxMask(x: Tensor4D, y: Tensor4D, kh: number, kw: number): Tensor4D {
   const [n, H, W, c] = x.shape;
   const windows = y.size;
   return tf.tidy(() => {
     // x ≤ its window's max everywhere, with equality exactly at the maxima: isMax = 1 − step(max − x)
-    const isMax = tf.sub(1, tf.step(tf.sub(upsample(y, kh, kw), x))) as tf.Tensor4D;
+    const isMax = tf.sub(1, tf.step(tf.sub(upsample(y, kh, kw), x))) as Tensor4D;
     if (kh * kw === 1) return isMax;
     const count = windows < 2 ** 23 ? tf.sum(isMax).dataSync()[0]! : -1; // exact in float32 below 2^24
     if (count === windows) return isMax;
@@ -65,9 +66,9 @@ export function maxPoolArgmaxMask(x: tf.Tensor4D, y: tf.Tensor4D, kh: number, kw
     const colIndex = tf.reshape(tf.range(0, kw, 1, 'float32'), [1, kw, 1]);
     const byRow = tf.reshape(tf.mul(tf.reshape(isMax, [n * (H / kh), kh, W * c]), rowIndex), [n, H, W, c]);
     const byCol = tf.reshape(tf.mul(tf.reshape(isMax, [n * H * (W / kw), kw, c]), colIndex), [n, H, W, c]);
-    const score = tf.sub(tf.sub(tf.mul(isMax, kh * kw), tf.mul(byRow, kw)), byCol) as tf.Tensor4D;
+    const score = tf.sub(tf.sub(tf.mul(isMax, kh * kw), tf.mul(byRow, kw)), byCol) as Tensor4D;
     const best = tf.maxPool(score, [kh, kw], [kh, kw], 'valid');
-    return tf.sub(1, tf.step(tf.sub(upsample(best, kh, kw), score))) as tf.Tensor4D;
+    return tf.sub(1, tf.step(tf.sub(upsample(best, kh, kw), score))) as Tensor4D;
   });
 }
 
@@ -153,30 +154,30 @@ export function pickAtFirstMax(out: Float32Array, x: Float32Array, d: Float32Arr
 }
 
 /** The kernel function replacing MaxPoolGrad; `original` (if given) handles overlapping or padded windows. */
-export function makeMaxPoolGradKernel(original: tf.KernelConfig | undefined): tf.KernelFunc {
+export function makeMaxPoolGradKernel(original: KernelConfig | undefined): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const a = attrs as unknown as tf.MaxPoolGradAttrs;
-    const x = inputTensor<tf.Tensor4D>(inputs.input, 'MaxPoolGrad', 'input');
+    const a = attrs as unknown as MaxPoolGradAttrs;
+    const x = inputTensor<Tensor4D>(inputs.input, 'MaxPoolGrad', 'input');
     const window = tilingWindow(x.shape, a);
     if (!window || x.dtype !== 'float32') {
       if (original) return original.kernelFunc({ inputs, backend, attrs });
       throw new Error(`MaxPoolGrad on backend '${tf.getBackend()}': only non-overlapping windows are implemented`);
     }
-    const dy = inputTensor<tf.Tensor4D>(inputs.dy, 'MaxPoolGrad', 'dy');
-    return float32Kernel(backend as tf.KernelBackend, [...x.shape], [x, dy], (dx, xv, dyv) => scatterToFirstMax(dx, xv, dyv, x.shape, window[0], window[1]));
+    const dy = inputTensor<Tensor4D>(inputs.dy, 'MaxPoolGrad', 'dy');
+    return float32Kernel(backend as KernelBackend, [...x.shape], [x, dy], (dx, xv, dyv) => scatterToFirstMax(dx, xv, dyv, x.shape, window[0], window[1]));
   };
 }
 
 /** The MaxPoolPick kernel (inputs x, d of the same NHWC shape; attrs kh, kw), valid on wasm and cpu. */
-export const maxPoolPickKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const x = inputTensor<tf.Tensor4D>(inputs.x, MAX_POOL_PICK, 'x');
-  const d = inputTensor<tf.Tensor4D>(inputs.d, MAX_POOL_PICK, 'd');
+export const maxPoolPickKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = inputTensor<Tensor4D>(inputs.x, MAX_POOL_PICK, 'x');
+  const d = inputTensor<Tensor4D>(inputs.d, MAX_POOL_PICK, 'd');
   const { kh, kw } = attrs as unknown as { kh: number; kw: number };
   const [n, H, W, c] = x.shape;
-  return float32Kernel(backend as tf.KernelBackend, [n, H / kh, W / kw, c], [x, d], (out, xv, dv) => pickAtFirstMax(out, xv, dv, x.shape, kh, kw));
+  return float32Kernel(backend as KernelBackend, [n, H / kh, W / kw, c], [x, d], (out, xv, dv) => pickAtFirstMax(out, xv, dv, x.shape, kh, kw));
 };
 
 /** out[window] = d at the first maximum of x in each tiling kh×kw window (needs initBackend: registers the kernel). */
-export function maxPoolPick(x: tf.Tensor4D, d: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
-  return tf.engine().runKernel(MAX_POOL_PICK, { x, d }, { kh, kw } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+export function maxPoolPick(x: Tensor4D, d: Tensor4D, kh: number, kw: number): Tensor4D {
+  return tf.engine().runKernel(MAX_POOL_PICK, { x, d }, { kh, kw } as unknown as NamedAttrMap) as Tensor4D;
 }

@@ -5,7 +5,8 @@
  * The backend's original kernel is kept: the replacement falls back to it for geometries it does not cover, and
  * `stockKernel` / `restoreStockKernels` give tests and benchmarks the untouched kernels.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { makeBatchMatMulKernel } from './batch_mat_mul.ts';
 import { makeConv2DBackpropFilterKernel } from './conv2d_backprop_filter.ts';
 import { makeConv2DBackpropInputKernel } from './conv2d_backprop_input.ts';
@@ -32,7 +33,7 @@ interface KernelEntry {
   readonly kernelName: string;
   /** Backends to register on; 'all' = whichever backend initBackend activated. */
   readonly backends: readonly string[] | 'all';
-  readonly make: (original: tf.KernelConfig | undefined, backendName: string) => tf.KernelFunc;
+  readonly make: (original: KernelConfig | undefined, backendName: string) => KernelFunc;
   /** Why this kernel is registered (shown by `listKernelEntries`). */
   readonly why: string;
 }
@@ -103,7 +104,7 @@ const ENTRIES: readonly KernelEntry[] = [
 ];
 
 /** The 'native' layer over wasm: each replaces the kernel registered before it (ours or stock), its fallback. */
-const NATIVE_ENTRIES: readonly { kernelName: string; make: (fallback: tf.KernelConfig | undefined) => tf.KernelFunc; why: string }[] = [
+const NATIVE_ENTRIES: readonly { kernelName: string; make: (fallback: KernelConfig | undefined) => KernelFunc; why: string }[] = [
   { kernelName: 'Conv2D', make: makeNativeConv2DKernel, why: 'C++ conv (AVX-512/AVX2) in place on the wasm heap' },
   { kernelName: 'Conv2DBackpropInput', make: makeNativeConv2DBackpropInputKernel, why: 'C++ conv of the padded dy' },
   { kernelName: 'Conv2DBackpropFilter', make: makeNativeConv2DBackpropFilterKernel, why: 'C++ filter gradient, float64 totals' },
@@ -116,10 +117,10 @@ const NATIVE_ENTRIES: readonly { kernelName: string; make: (fallback: tf.KernelC
 ];
 const NATIVE_BACKEND = 'wasm';
 
-const originals = new Map<string, tf.KernelConfig | undefined>();
-const ours = new WeakSet<tf.KernelFunc>();
-const nativeFallbacks = new Map<string, tf.KernelConfig | undefined>();
-const natives = new WeakSet<tf.KernelFunc>();
+const originals = new Map<string, KernelConfig | undefined>();
+const ours = new WeakSet<KernelFunc>();
+const nativeFallbacks = new Map<string, KernelConfig | undefined>();
+const natives = new WeakSet<KernelFunc>();
 
 /** Options of `registerAllKernels`. */
 export interface RegisterKernelsOptions {
@@ -148,7 +149,7 @@ export function nativeKernelsActive(): boolean {
 function setNativeLayer(on: boolean): void {
   if (on === nativeKernelsActive()) return;
   for (const entry of NATIVE_ENTRIES) {
-    const current = tf.getKernel(entry.kernelName, NATIVE_BACKEND) as tf.KernelConfig | undefined;
+    const current = tf.getKernel(entry.kernelName, NATIVE_BACKEND) as KernelConfig | undefined;
     if (on) {
       nativeFallbacks.set(entry.kernelName, current);
       if (current) tf.unregisterKernel(entry.kernelName, NATIVE_BACKEND);
@@ -167,7 +168,7 @@ function setNativeLayer(on: boolean): void {
 function registerEntries(backendName: string): void {
   for (const entry of ENTRIES) {
     if (entry.backends !== 'all' && !entry.backends.includes(backendName)) continue;
-    const current = tf.getKernel(entry.kernelName, backendName) as tf.KernelConfig | undefined;
+    const current = tf.getKernel(entry.kernelName, backendName) as KernelConfig | undefined;
     if (current && ours.has(current.kernelFunc)) continue;
     originals.set(key(entry.kernelName, backendName), current);
     if (current) tf.unregisterKernel(entry.kernelName, backendName);
@@ -178,7 +179,7 @@ function registerEntries(backendName: string): void {
 }
 
 /** The backend's own kernel that `registerAllKernels` replaced, or undefined (none, or nothing replaced yet). */
-export function stockKernel(kernelName: string, backendName: string): tf.KernelConfig | undefined {
+export function stockKernel(kernelName: string, backendName: string): KernelConfig | undefined {
   return originals.get(key(kernelName, backendName));
 }
 
@@ -188,7 +189,7 @@ export function restoreStockKernels(backendName: string): void {
   for (const entry of ENTRIES) {
     const k = key(entry.kernelName, backendName);
     if (!originals.has(k)) continue;
-    const current = tf.getKernel(entry.kernelName, backendName) as tf.KernelConfig | undefined;
+    const current = tf.getKernel(entry.kernelName, backendName) as KernelConfig | undefined;
     if (current && ours.has(current.kernelFunc)) tf.unregisterKernel(entry.kernelName, backendName);
     const original = originals.get(k);
     if (original) tf.registerKernel(original);

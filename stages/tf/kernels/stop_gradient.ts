@@ -4,11 +4,12 @@
  * tfjs has no such op; a kernel of our own name is the way to hold a value constant under tf.grad, e.g. the row
  * maximum in a log-sum-exp (stages/tf/ops.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { KernelFunc } from '@tensorflow/tfjs';
 import { inputTensor } from './kernel_util.ts';
 
 /** Kernel name of the stop-gradient op. */
 export const STOP_GRADIENT = 'StopGradient';
 
 /** The identity kernel function behind `stopGradient`, valid on any backend. */
-export const stopGradientKernel: tf.KernelFunc = ({ inputs }) => tf.clone(inputTensor(inputs.x, STOP_GRADIENT, 'x'));
+export const stopGradientKernel: KernelFunc = ({ inputs }) => tf.clone(inputTensor(inputs.x, STOP_GRADIENT, 'x'));

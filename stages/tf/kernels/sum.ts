@@ -6,7 +6,8 @@
  * sums rows in place. Each output entry is accumulated in float32, in the same order as wasm's own kernel, so the
  * results are bit-identical (kernels.test.ts). Other reductions go to the stock kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tfjs.ts';
+import type { KernelBackend, KernelConfig, KernelFunc, SumAttrs } from '@tensorflow/tfjs';
 import { float32Kernel } from './raw_arrays.ts';
 
 /**
@@ -26,11 +27,11 @@ export function sumRows(out: Float32Array, x: Float32Array, rows: number, inner:
 }
 
 /** The kernel function replacing wasm's Sum (leading-axes float32 sums by `sumRows`, others by `original`). */
-export function makeWasmSumKernel(original: tf.KernelConfig | undefined): tf.KernelFunc {
+export function makeWasmSumKernel(original: KernelConfig | undefined): KernelFunc {
   if (!original) throw new Error("Sum override needs the backend's own kernel");
   return (args) => {
     const x = args.inputs.x!;
-    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+    const { axis, keepDims } = args.attrs as unknown as SumAttrs;
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const k = leadingAxesCount(axes, x.shape.length);
     if (k === 0 || x.dtype !== 'float32') return original.kernelFunc(args);
@@ -38,6 +39,6 @@ export function makeWasmSumKernel(original: tf.KernelConfig | undefined): tf.Ker
     const innerShape = x.shape.slice(k);
     const inner = innerShape.reduce((a, b) => a * b, 1);
     const shape = keepDims ? [...x.shape.slice(0, k).map(() => 1), ...innerShape] : innerShape;
-    return float32Kernel(args.backend as tf.KernelBackend, shape, [x], (out, xv) => sumRows(out, xv, rows, inner));
+    return float32Kernel(args.backend as KernelBackend, shape, [x], (out, xv) => sumRows(out, xv, rows, inner));
   };
 }
