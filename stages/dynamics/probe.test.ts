@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { valueAndGradRead, denseHessian, expectedSharpness } from '../models/curvature.ts';
 import { createTinyConvNet } from '../models/tiny.ts';
 import type { NoiseKindName } from '../noise/kind.ts';
+import { NOISE_KINDS } from '../noise/registry.ts';
 import { symmetricEigen } from '../numerics/eigen.ts';
 import { Rng } from '../numerics/random.ts';
 import { initBackend } from '../tf/backend.ts';
@@ -24,21 +25,8 @@ for (const backend of TEST_BACKENDS.filter((b) => b === 'wasm' || b === 'webgpu'
     };
     const w = model.init(rng);
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * 4;
-    const kinds = (
-      [
-        'gd',
-        'sgd',
-        'gld_const',
-        'gld_dynamic',
-        'gld_diag',
-        'gld_leading',
-        'gld_hessian',
-        'gld_hessian_top1',
-        'gld_full',
-        'msgd_gaussian',
-        'msgd_bernoulli',
-      ] as NoiseKindName[]
-    ).map((kind) => ({
+    // every kind of the registry
+    const kinds = (Object.keys(NOISE_KINDS) as NoiseKindName[]).map((kind) => ({
       kind,
       config: { sigma: 1e-2, k: 4, rescaleToTrace: false },
     }));

@@ -2,16 +2,11 @@
  * Dense symmetric eigendecomposition of small float64 matrices (projected Lanczos matrices, Gram matrices), via
  * ml-matrix, returned in descending order.
  */
-import { createRequire } from 'node:module';
 import type * as MlMatrix from 'ml-matrix';
+import { lazyRequire } from '../../pipeline/lazy-require.ts';
 
-let mlMatrix: typeof MlMatrix | undefined;
-
-/** ml-matrix, required on first use (importing a stage module must not load it: see stages/tf/tfjs.ts). */
-function loadMlMatrix(): typeof MlMatrix {
-  mlMatrix ??= createRequire(import.meta.url)('ml-matrix') as typeof MlMatrix;
-  return mlMatrix;
-}
+/** ml-matrix, required on first use (importing a stage module must not load it). */
+const loadMlMatrix = lazyRequire<typeof MlMatrix>('ml-matrix');
 
 /** Leading eigenpairs of a D-dimensional operator (Lanczos results and covariance top-k both have this shape). */
 export interface EigenPairs {

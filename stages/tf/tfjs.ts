@@ -9,20 +9,16 @@
  */
 import { createRequire } from 'node:module';
 import type * as Tfjs from '@tensorflow/tfjs';
+import { lazyRequire } from '../../pipeline/lazy-require.ts';
 
 type TfjsModule = typeof Tfjs;
 
-let loaded: TfjsModule | undefined;
-
 /** The tfjs module, required on the first call. */
-export function loadTfjs(): TfjsModule {
-  loaded ??= createRequire(import.meta.url)('@tensorflow/tfjs') as TfjsModule;
-  return loaded;
-}
+export const loadTfjs = lazyRequire<TfjsModule>('@tensorflow/tfjs');
 
 /** Whether tfjs has been loaded in this process (by this module or by a direct import of '@tensorflow/tfjs'). */
 export function tfjsLoaded(): boolean {
-  return loaded !== undefined || Object.keys(createRequire(import.meta.url).cache).some((file) => /[\\/]@tensorflow[\\/]tfjs[\\/]/.test(file));
+  return Object.keys(createRequire(import.meta.url).cache).some((file) => /[\\/]@tensorflow[\\/]tfjs[\\/]/.test(file));
 }
 
 /**

@@ -1,14 +1,9 @@
 /** Contour lines of a function sampled on a regular grid, as polylines in data coordinates (for Vega-Lite `line` marks). */
-import { createRequire } from 'node:module';
 import type * as D3Contour from 'd3-contour';
-
-let d3Contour: typeof D3Contour | undefined;
+import { lazyRequire } from '../../../pipeline/lazy-require.ts';
 
 /** d3-contour, required on first use (an ES module; Node ≥ 20.19 requires those): importing a report module loads none. */
-function loadD3Contour(): typeof D3Contour {
-  d3Contour ??= createRequire(import.meta.url)('d3-contour') as typeof D3Contour;
-  return d3Contour;
-}
+const loadD3Contour = lazyRequire<typeof D3Contour>('d3-contour');
 
 /** A square or rectangular grid: axis coordinates and values with the first axis varying fastest. */
 export interface Grid {

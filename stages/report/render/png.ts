@@ -5,9 +5,13 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Resvg as ResvgClass } from '@resvg/resvg-js';
+import type * as ResvgJs from '@resvg/resvg-js';
+import { lazyRequire } from '../../../pipeline/lazy-require.ts';
 
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf', 'DejaVuSans-BoldOblique.ttf', 'DejaVuSerif.ttf', 'DejaVuSansMono.ttf'];
+
+/** resvg, required on first use (a native addon): a run with every figure cached does not load it. */
+const loadResvg = lazyRequire<typeof ResvgJs>('@resvg/resvg-js');
 
 let fontPaths: string[] | undefined;
 
@@ -34,8 +38,7 @@ export interface PngOptions {
 export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
   const scale = options.scale ?? 2;
   if (!(scale > 0 && scale <= 16)) throw new Error(`PNG scale must be in (0, 16], got ${scale}`);
-  // Required on first use (a native addon): a run with every figure cached does not load it.
-  const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as { Resvg: typeof ResvgClass };
+  const { Resvg } = loadResvg();
   const resvg = new Resvg(svg, {
     font: {
       loadSystemFonts: false,
